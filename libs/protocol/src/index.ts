@@ -1,0 +1,12 @@
+/**
+ * @pushwire/protocol — every message that crosses a process boundary, defined once as a runtime
+ * schema (TypeBox: JSON Schema that fastify validates and documents as OpenAPI) with its TypeScript
+ * type derived from it, plus compiled validators and the catalogue of codes.
+ */
+export * from './validation';
+export * from './v1/ids';
+export * from './v1/codes';
+export * from './v1/device-frames';
+export * from './v1/internal-api';
+export * from './v1/decode';
+export * from './v1/validators';

@@ -1,0 +1,147 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DELIVERY_STATUSES, ErrorCodes } from './codes';
+import {
+  AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EdgeId, EpochMillis, EpochSeconds, MessageId, Payload, Priority,
+} from './ids';
+
+const strict = { additionalProperties: false } as const;
+const StatusSchema = Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)));
+
+/** Longest TTL a message may ask for: 28 days. */
+export const MAX_MESSAGE_TTL_SECONDS = 28 * 24 * 3600;
+
+/** A push message as the backend hands it to Pushwire. */
+export const PushMessage = Type.Object(
+  {
+    id: MessageId,
+    payload: Payload,
+    priority: Type.Optional(Priority),
+    ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MESSAGE_TTL_SECONDS })),
+    createdAt: Type.Optional(EpochMillis),
+    ackRequired: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type PushMessage = Static<typeof PushMessage>;
+
+// ---- edge internal port: POST /v1/deliver -----------------------------------------------------
+
+/** Deliver one message to one device. `connectionId`, when given, fences stale routes (→ `gone`). */
+export const Delivery = Type.Object(
+  { deviceId: DeviceId, connectionId: Type.Optional(ConnectionId), message: PushMessage },
+  strict,
+);
+export type Delivery = Static<typeof Delivery>;
+
+export const MAX_DELIVERY_BATCH = 1000;
+export const DeliveryBatch = Type.Object(
+  { deliveries: Type.Array(Delivery, { minItems: 1, maxItems: MAX_DELIVERY_BATCH }) },
+  strict,
+);
+export type DeliveryBatch = Static<typeof DeliveryBatch>;
+export const DeliverRequest = Type.Union([Delivery, DeliveryBatch]);
+export type DeliverRequest = Static<typeof DeliverRequest>;
+
+export const DeliveryResult = Type.Object(
+  {
+    deviceId: DeviceId,
+    messageId: MessageId,
+    status: StatusSchema,
+    edgeId: Type.Optional(EdgeId),
+    retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+export type DeliveryResult = Static<typeof DeliveryResult>;
+export const DeliveryBatchResult = Type.Object({ results: Type.Array(DeliveryResult) }, strict);
+export type DeliveryBatchResult = Static<typeof DeliveryBatchResult>;
+
+// ---- registry ---------------------------------------------------------------------------------
+
+/** Where one device is connected. Keyed by deviceId; one record per device. */
+export const Registration = Type.Object(
+  {
+    deviceId: DeviceId,
+    accountId: AccountId,
+    deviceType: DeviceType,
+    deviceName: Type.Optional(DeviceName),
+    edgeId: EdgeId,
+    edgeUrl: Type.String({ minLength: 1, maxLength: 512, description: "Base URL of the owning edge's internal port." }),
+    connectionId: ConnectionId,
+    connectedAt: EpochMillis,
+    expiresAt: EpochSeconds,
+  },
+  strict,
+);
+export type Registration = Static<typeof Registration>;
+
+export const MAX_REGISTRY_BATCH = 500;
+export const RegisterRequest = Type.Object(
+  { registrations: Type.Array(Registration, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
+  strict,
+);
+export type RegisterRequest = Static<typeof RegisterRequest>;
+/** `stale`: the store already holds a newer connection of that device, so this one was not written. */
+export const RegisterOutcome = Type.Union([Type.Literal('registered'), Type.Literal('stale')]);
+export type RegisterOutcome = Static<typeof RegisterOutcome>;
+export const RegisterResponse = Type.Object(
+  { results: Type.Array(Type.Object({ deviceId: DeviceId, outcome: RegisterOutcome }, strict)) },
+  strict,
+);
+export type RegisterResponse = Static<typeof RegisterResponse>;
+
+export const DeregisterItem = Type.Object({ deviceId: DeviceId, connectionId: ConnectionId }, strict);
+export type DeregisterItem = Static<typeof DeregisterItem>;
+export const DeregisterRequest = Type.Object(
+  { deregistrations: Type.Array(DeregisterItem, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
+  strict,
+);
+export type DeregisterRequest = Static<typeof DeregisterRequest>;
+/** `not_current`: the record holds another connection (or none), so nothing was removed. */
+export const DeregisterOutcome = Type.Union([Type.Literal('deregistered'), Type.Literal('not_current')]);
+export type DeregisterOutcome = Static<typeof DeregisterOutcome>;
+export const DeregisterResponse = Type.Object(
+  { results: Type.Array(Type.Object({ deviceId: DeviceId, outcome: DeregisterOutcome }, strict)) },
+  strict,
+);
+export type DeregisterResponse = Static<typeof DeregisterResponse>;
+
+export const LookupRequest = Type.Object(
+  { deviceIds: Type.Array(DeviceId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
+  strict,
+);
+export type LookupRequest = Static<typeof LookupRequest>;
+export const LookupResponse = Type.Object(
+  { registrations: Type.Array(Registration), missing: Type.Array(DeviceId) },
+  strict,
+);
+export type LookupResponse = Static<typeof LookupResponse>;
+export const AccountRegistrationsResponse = Type.Object({ registrations: Type.Array(Registration) }, strict);
+export type AccountRegistrationsResponse = Static<typeof AccountRegistrationsResponse>;
+
+/** An edge's liveness lease: lookups ignore records of edges whose lease lapsed. */
+export const LeaseRequest = Type.Object(
+  { edgeUrl: Type.String({ minLength: 1, maxLength: 512 }), ttlSeconds: Type.Integer({ minimum: 1, maximum: 3600 }) },
+  strict,
+);
+export type LeaseRequest = Static<typeof LeaseRequest>;
+export const Lease = Type.Object({ edgeId: EdgeId, edgeUrl: Type.String(), expiresAt: EpochSeconds }, strict);
+export type Lease = Static<typeof Lease>;
+/** `renewed` is false when the lease was new or had lapsed: the edge must then register its connections again. */
+export const LeaseResponse = Type.Object({ lease: Lease, renewed: Type.Boolean() }, strict);
+export type LeaseResponse = Static<typeof LeaseResponse>;
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/** Every non-2xx JSON answer of every service. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Union((Object.keys(ErrorCodes) as (keyof typeof ErrorCodes)[]).map((c) => Type.Literal(c))),
+      message: Type.String(),
+      retriable: Type.Boolean(),
+      details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    }),
+  },
+);
+export type ErrorBody = Static<typeof ErrorBody>;

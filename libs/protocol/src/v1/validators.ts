@@ -1,0 +1,25 @@
+import { Validator } from '../validation';
+import {
+  DeliverRequest, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
+  DeliveryResult, LookupResponse, Registration, LeaseResponse, RegisterResponse, DeregisterResponse, ErrorBody,
+  AccountRegistrationsResponse,
+} from './internal-api';
+
+/** Compiled validators for every internal API body, shared by servers (requests) and clients (responses). */
+export const Validators = {
+  pushMessage: new Validator(PushMessage, 'push message'),
+  deliverRequest: new Validator(DeliverRequest, 'deliver request'),
+  deliveryResult: new Validator(DeliveryResult, 'delivery result'),
+  deliveryBatchResult: new Validator(DeliveryBatchResult, 'delivery batch result'),
+  registerRequest: new Validator(RegisterRequest, 'register request'),
+  registerResponse: new Validator(RegisterResponse, 'register response'),
+  deregisterRequest: new Validator(DeregisterRequest, 'deregister request'),
+  deregisterResponse: new Validator(DeregisterResponse, 'deregister response'),
+  lookupRequest: new Validator(LookupRequest, 'lookup request'),
+  lookupResponse: new Validator(LookupResponse, 'lookup response'),
+  registration: new Validator(Registration, 'registration'),
+  accountRegistrationsResponse: new Validator(AccountRegistrationsResponse, 'account registrations response'),
+  leaseRequest: new Validator(LeaseRequest, 'lease request'),
+  leaseResponse: new Validator(LeaseResponse, 'lease response'),
+  errorBody: new Validator(ErrorBody, 'error body'),
+} as const;

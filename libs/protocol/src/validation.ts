@@ -1,0 +1,63 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { ErrorCode } from './v1/codes';
+
+/** One problem found in an input, with a JSON-pointer path. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The only error the decoders throw. `code` is one of the catalogue's error codes, so an edge can put
+ * it straight into an `error` frame and an HTTP service into its JSON error body.
+ */
+export class ProtocolValidationError extends Error {
+  override readonly name = 'ProtocolValidationError';
+  constructor(
+    readonly code: Extract<ErrorCode, 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'payload_too_large'>,
+    message: string,
+    readonly issues: ValidationIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const MAX_ISSUES = 5;
+
+/** A compiled validator for one schema: `check` is a fast boolean test, `decode` throws a typed error. */
+export class Validator<S extends TSchema> {
+  private readonly check: TypeCheck<S>;
+  constructor(readonly schema: S, private readonly what: string) {
+    this.check = TypeCompiler.Compile(schema);
+  }
+
+  is(value: unknown): value is Static<S> {
+    return this.check.Check(value);
+  }
+
+  /** Returns the value typed, or throws ProtocolValidationError listing the first few issues. */
+  decode(value: unknown): Static<S> {
+    if (this.check.Check(value)) return value;
+    const issues: ValidationIssue[] = [];
+    for (const e of this.check.Errors(value)) {
+      issues.push({ path: e.path || '/', message: e.message });
+      if (issues.length >= MAX_ISSUES) break;
+    }
+    const first = issues[0];
+    throw new ProtocolValidationError(
+      'invalid_frame',
+      `invalid ${this.what}${first ? `: ${first.path} ${first.message}` : ''}`,
+      issues,
+    );
+  }
+}
+
+/** JSON.parse that throws ProtocolValidationError('invalid_json') instead of SyntaxError. */
+export function parseJson(text: string, what = 'JSON'): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ProtocolValidationError('invalid_json', `${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,8 @@
+/** @pushwire/service-kit — the ops plumbing every Pushwire service shares. */
+export * from './config';
+export * from './errors';
+export * from './logger';
+export * from './metrics';
+export * from './service-token';
+export * from './shutdown';
+export * from './http-json';
