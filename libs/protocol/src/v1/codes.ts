@@ -57,6 +57,7 @@ export const ErrorCodes = {
   invalid_json: { http: 400, retriable: false, description: 'The frame or body is not valid JSON.' },
   invalid_frame: { http: 400, retriable: false, description: 'The frame or body does not match its schema.' },
   unknown_type: { http: 400, retriable: false, description: 'The frame type is not known to this protocol version.' },
+  invalid_request: { http: 400, retriable: false, description: 'The HTTP body or parameters do not match the schema.' },
   binary_not_supported: { http: 400, retriable: false, description: 'Binary frames are not accepted.' },
   not_authenticated: { http: 401, retriable: false, description: 'No token, or the first frame was not `auth`.' },
   unauthorized: { http: 401, retriable: false, description: 'The token or service token is missing, invalid or expired.' },
