@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registration } from '@pushwire/protocol';
+import { ServiceCallError } from '@pushwire/service-kit';
+import { HttpRegistryClient } from './http-registry-client';
+
+// A stub registry on a real socket: each test decides the answers; every request is recorded.
+interface Seen { method: string; url: string; authorization?: string; body: unknown }
+type Handler = (req: Seen) => { status: number; body?: unknown };
+
+const TOKEN = 'test-service-token-0123456789';
+let server: Server;
+let baseUrl: string;
+let handler: Handler;
+let seen: Seen[];
+let client: HttpRegistryClient;
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      const s: Seen = { method: req.method!, url: req.url!, authorization: req.headers.authorization, body: text ? JSON.parse(text) : undefined };
+      seen.push(s);
+      const { status, body } = handler(s);
+      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+});
+beforeEach(() => {
+  seen = [];
+  client = new HttpRegistryClient({ baseUrl, serviceToken: TOKEN, timeoutMs: 2000 });
+});
+afterEach(async () => {
+  await client.close();
+});
+
+const reg = (deviceId: string): Registration => ({
+  deviceId, accountId: 'acct-1', deviceType: 'phone', edgeId: 'edge-1', edgeUrl: 'http://edge-1:8081',
+  connectionId: `c-${deviceId}`, connectedAt: 1_700_000_000_000, expiresAt: 1_700_001_800,
+});
+
+/** Rejection of `p`, which must be a ServiceCallError. */
+async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ServiceCallError);
+  return e as ServiceCallError;
+}
+
+describe('HttpRegistryClient', () => {
+  it('looks devices up with the service token and returns the validated answer', async () => {
+    handler = () => ({ status: 200, body: { registrations: [reg('d1')], missing: ['d2'] } });
+    await expect(client.lookup(['d1', 'd2'])).resolves.toEqual({ registrations: [reg('d1')], missing: ['d2'] });
+    expect(seen).toEqual([{ method: 'POST', url: '/v1/lookup', authorization: `Bearer ${TOKEN}`, body: { deviceIds: ['d1', 'd2'] } }]);
+  });
+
+  it('splits a lookup larger than one batch into several requests and merges the answers', async () => {
+    handler = (req) => {
+      const ids = (req.body as { deviceIds: string[] }).deviceIds;
+      return { status: 200, body: { registrations: [], missing: ids } };
+    };
+    const ids = Array.from({ length: 1200 }, (_, i) => `d${i}`);
+    const res = await client.lookup(ids);
+    expect(seen.map((s) => (s.body as { deviceIds: string[] }).deviceIds.length).sort()).toEqual([200, 500, 500]);
+    expect([...res.missing].sort()).toEqual([...ids].sort());
+  });
+
+  it('splits register and deregister batches and returns every outcome', async () => {
+    handler = (req) => {
+      const items = (req.body as { registrations?: Registration[]; deregistrations?: { deviceId: string }[] });
+      const list = items.registrations ?? items.deregistrations ?? [];
+      const outcome = req.url === '/v1/registrations' ? 'registered' : 'deregistered';
+      return { status: 200, body: { results: list.map((r) => ({ deviceId: r.deviceId, outcome })) } };
+    };
+    const regs = Array.from({ length: 501 }, (_, i) => reg(`d${i}`));
+    expect(await client.register(regs)).toHaveLength(501);
+    expect(await client.deregister(regs.map((r) => ({ deviceId: r.deviceId, connectionId: r.connectionId })))).toHaveLength(501);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /v1/registrations', 'POST /v1/registrations', 'POST /v1/registrations/remove', 'POST /v1/registrations/remove',
+    ]);
+  });
+
+  it('makes no request for an empty batch', async () => {
+    handler = () => ({ status: 500 });
+    await expect(client.register([])).resolves.toEqual([]);
+    await expect(client.lookup([])).resolves.toEqual({ registrations: [], missing: [] });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('lists an account, renews and releases a lease on the documented routes', async () => {
+    const lease = { lease: { edgeId: 'edge-1', edgeUrl: 'http://e', expiresAt: 1 }, renewed: false };
+    handler = (req) => {
+      if (req.method === 'GET') return { status: 200, body: { registrations: [reg('d1')] } };
+      if (req.method === 'PUT') return { status: 200, body: lease };
+      return { status: 204 };
+    };
+    await expect(client.listByAccount('acct/1')).resolves.toEqual([reg('d1')]);
+    await expect(client.renewLease('edge 1', 'http://e', 10)).resolves.toEqual(lease);
+    await expect(client.releaseLease('edge 1')).resolves.toBeUndefined();
+    expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['GET', '/v1/accounts/acct%2F1/registrations', undefined],
+      ['PUT', '/v1/edges/edge%201/lease', { edgeUrl: 'http://e', ttlSeconds: 10 }],
+      ['DELETE', '/v1/edges/edge%201/lease', undefined],
+    ]);
+  });
+
+  it('rejects with a retriable error carrying the server message on 503, never reporting devices missing', async () => {
+    handler = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
+    const e = await failure(client.lookup(['d1']));
+    expect(e.retriable).toBe(true);
+    expect(e.status).toBe(503);
+    expect(e.message).toContain('store_unavailable: dynamodb timed out');
+  });
+
+  it('rejects the whole lookup when one of its batches fails', async () => {
+    let n = 0;
+    handler = (req) => (n++ === 1
+      ? { status: 500, body: { error: { code: 'internal', message: 'boom', retriable: true } } }
+      : { status: 200, body: { registrations: [], missing: (req.body as { deviceIds: string[] }).deviceIds } });
+    const e = await failure(client.lookup(Array.from({ length: 1000 }, (_, i) => `d${i}`)));
+    expect(e.retriable).toBe(true);
+  });
+
+  it('rejects with a non-retriable error on 4xx', async () => {
+    handler = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'body/registrations/0/deviceId must match pattern', retriable: false } } });
+    const e = await failure(client.register([reg('d1')]));
+    expect(e.retriable).toBe(false);
+    expect(e.status).toBe(400);
+    expect(e.message).toContain('invalid_request: body/registrations/0/deviceId');
+
+    handler = () => ({ status: 401, body: { error: { code: 'unauthorized', message: 'bad service token', retriable: false } } });
+    expect((await failure(client.listByAccount('a'))).retriable).toBe(false);
+  });
+
+  it('rejects a 200 answer that does not match the schema as a non-retriable contract error', async () => {
+    handler = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
+    const e = await failure(client.lookup(['d1']));
+    expect(e.retriable).toBe(false);
+    expect(e.message).toContain('unexpected answer');
+  });
+
+  it('rejects with a retriable error when the registry cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const offline = new HttpRegistryClient({ baseUrl: `http://127.0.0.1:${port}`, serviceToken: TOKEN });
+    try {
+      const e = await failure(offline.lookup(['d1']));
+      expect(e.retriable).toBe(true);
+      expect(e.status).toBeUndefined();
+    } finally {
+      await offline.close();
+    }
+  });
+});
