@@ -1,0 +1,7 @@
+/**
+ * @pushwire/registry — "where is device X connected?": the RegistryStore port with its in-memory
+ * adapter, an in-process RegistryClient over a store, and the registry's HTTP app.
+ */
+export type { RegistryStore, RegisterResult, DeregisterResult, Clock } from './registry-store';
+export { StoreUnavailableError } from './errors';
+export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';

@@ -1,0 +1,178 @@
+import type { DeregisterItem, Lease, LeaseResponse, Registration } from '@pushwire/protocol';
+import { StoreUnavailableError } from './errors';
+import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from './registry-store';
+
+/** Options of MemoryRegistryStore. */
+export interface MemoryRegistryStoreOptions {
+  /** Clock in epoch milliseconds. Default `Date.now`. */
+  now?: Clock;
+  /** How often dead records and lapsed leases are swept away. Default 60 000 ms; 0 disables the sweep. */
+  sweepIntervalMs?: number;
+}
+
+interface Entry {
+  readonly registration: Registration;
+  /** Epoch of the edge's lease when the record was written; 0 when the edge held no live lease. */
+  readonly leaseEpoch: number;
+}
+
+interface HeldLease {
+  readonly lease: Lease;
+  /** Changes every time the lease is taken afresh, so records of an earlier lease stay dead. */
+  readonly epoch: number;
+}
+
+/**
+ * RegistryStore in process memory, for the all-in-one and for tests. Every operation is O(1) per
+ * device (O(devices of the account) for listByAccount). Dead records are dropped when touched and by
+ * a periodic, unref'd sweep, so memory follows the number of live connections.
+ */
+export class MemoryRegistryStore implements RegistryStore {
+  private readonly records = new Map<string, Entry>();
+  private readonly byAccount = new Map<string, Set<string>>();
+  private readonly leases = new Map<string, HeldLease>();
+  private readonly now: Clock;
+  private readonly sweepTimer?: NodeJS.Timeout;
+  private lastEpoch = 0;
+  private closed = false;
+
+  constructor(opts: MemoryRegistryStoreOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    const interval = opts.sweepIntervalMs ?? 60_000;
+    if (!Number.isFinite(interval) || interval < 0) throw new RangeError(`sweepIntervalMs must be ≥ 0, got ${interval}`);
+    if (interval > 0) {
+      this.sweepTimer = setInterval(() => this.sweep(), interval);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Records held, including dead ones not yet swept. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  async register(registrations: Registration[]): Promise<RegisterResult[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    return registrations.map((registration) => {
+      const { deviceId } = registration;
+      const existing = this.records.get(deviceId);
+      if (existing && this.isLive(existing, nowMs) && existing.registration.connectedAt > registration.connectedAt) {
+        return { deviceId, outcome: 'stale' };
+      }
+      if (existing) this.remove(existing.registration);
+      const held = this.liveLease(registration.edgeId, nowMs);
+      this.records.set(deviceId, { registration: { ...registration }, leaseEpoch: held?.epoch ?? 0 });
+      let devices = this.byAccount.get(registration.accountId);
+      if (!devices) this.byAccount.set(registration.accountId, (devices = new Set()));
+      devices.add(deviceId);
+      return { deviceId, outcome: 'registered' };
+    });
+  }
+
+  async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    return items.map(({ deviceId, connectionId }) => {
+      const existing = this.records.get(deviceId);
+      if (existing?.registration.connectionId === connectionId) {
+        this.remove(existing.registration);
+        return { deviceId, outcome: 'deregistered' };
+      }
+      if (existing && !this.isLive(existing, nowMs)) this.remove(existing.registration);
+      return { deviceId, outcome: 'not_current' };
+    });
+  }
+
+  async lookup(deviceIds: string[]): Promise<Registration[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const found: Registration[] = [];
+    for (const deviceId of new Set(deviceIds)) {
+      const entry = this.liveEntry(deviceId, nowMs);
+      if (entry) found.push({ ...entry.registration });
+    }
+    return found;
+  }
+
+  async listByAccount(accountId: string): Promise<Registration[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const found: Registration[] = [];
+    for (const deviceId of this.byAccount.get(accountId) ?? []) {
+      const entry = this.liveEntry(deviceId, nowMs);
+      if (entry) found.push({ ...entry.registration });
+    }
+    return found;
+  }
+
+  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const current = this.liveLease(edgeId, nowMs);
+    const lease: Lease = { edgeId, edgeUrl, expiresAt: Math.floor(nowMs / 1000) + ttlSeconds };
+    this.leases.set(edgeId, { lease, epoch: current?.epoch ?? ++this.lastEpoch });
+    return { lease: { ...lease }, renewed: current !== undefined };
+  }
+
+  async releaseLease(edgeId: string): Promise<void> {
+    this.assertOpen();
+    this.leases.delete(edgeId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.records.clear();
+    this.byAccount.clear();
+    this.leases.clear();
+  }
+
+  /** Drops every dead record and lapsed lease now; returns how many records it dropped. */
+  sweep(): number {
+    const nowMs = this.now();
+    let dropped = 0;
+    for (const entry of this.records.values()) {
+      if (!this.isLive(entry, nowMs)) {
+        this.remove(entry.registration);
+        dropped++;
+      }
+    }
+    // After the records: a lapsed lease still tells which records died with it until they are gone.
+    for (const [edgeId, held] of this.leases) {
+      if (held.lease.expiresAt * 1000 <= nowMs) this.leases.delete(edgeId);
+    }
+    return dropped;
+  }
+
+  private liveEntry(deviceId: string, nowMs: number): Entry | undefined {
+    const entry = this.records.get(deviceId);
+    if (!entry) return undefined;
+    if (this.isLive(entry, nowMs)) return entry;
+    this.remove(entry.registration);
+    return undefined;
+  }
+
+  private isLive(entry: Entry, nowMs: number): boolean {
+    if (entry.registration.expiresAt * 1000 <= nowMs) return false;
+    const held = this.liveLease(entry.registration.edgeId, nowMs);
+    return held !== undefined && held.epoch === entry.leaseEpoch;
+  }
+
+  private liveLease(edgeId: string, nowMs: number): HeldLease | undefined {
+    const held = this.leases.get(edgeId);
+    return held && held.lease.expiresAt * 1000 > nowMs ? held : undefined;
+  }
+
+  private remove(registration: Registration): void {
+    this.records.delete(registration.deviceId);
+    const devices = this.byAccount.get(registration.accountId);
+    if (!devices) return;
+    devices.delete(registration.deviceId);
+    if (devices.size === 0) this.byAccount.delete(registration.accountId);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('the memory registry store is closed');
+  }
+}

@@ -1,0 +1,57 @@
+import type { DeregisterItem, DeregisterOutcome, LeaseResponse, RegisterOutcome, Registration } from '@pushwire/protocol';
+
+/** Outcome of registering one device, in the order of the request. */
+export interface RegisterResult {
+  deviceId: string;
+  outcome: RegisterOutcome;
+}
+
+/** Outcome of deregistering one device, in the order of the request. */
+export interface DeregisterResult {
+  deviceId: string;
+  outcome: DeregisterOutcome;
+}
+
+/** Injectable clock in epoch milliseconds, so tests (and the shared contract) control time. */
+export type Clock = () => number;
+
+/**
+ * Where devices are connected: one record per device id, plus one liveness lease per edge.
+ *
+ * Liveness. A record is live iff its `expiresAt` (epoch seconds) is after now AND the lease of its
+ * `edgeId` is live (lease `expiresAt`, epoch seconds, after now) AND the record was written while
+ * that same lease was held. The last rule means a lease that lapsed and was taken again
+ * (`renewed: false`) does not resurrect records written before the lapse: the edge re-registers the
+ * connections it really holds, and a restarted edge with the same id never routes to sockets it lost.
+ * Consequently an edge takes its lease before registering connections. Reads never return a record
+ * that is not live, whether or not the store has physically removed it yet (DynamoDB deletes expired
+ * items lazily).
+ *
+ * Ordering and fencing. A register never overwrites a live record with a greater `connectedAt` (a
+ * late register of an older connection answers `stale`); a deregister removes a record only while it
+ * holds the given `connectionId` (`not_current` otherwise). A conditional-write store does both
+ * with condition expressions; for a record whose edge lease lapsed it reads the lease and retries
+ * the write conditioned on the old `connectionId`.
+ *
+ * Failures. Every method rejects with `StoreUnavailableError` when the backing store fails, never
+ * with an empty answer. Ids are assumed valid (callers validate with the protocol schemas).
+ */
+export interface RegistryStore {
+  /** Writes each record unless the stored live record of that device has a greater `connectedAt` (`stale`). Re-registering the same connection is idempotent. */
+  register(registrations: Registration[]): Promise<RegisterResult[]>;
+  /** Removes each device's record if it holds the given connection id; otherwise `not_current`. */
+  deregister(items: DeregisterItem[]): Promise<DeregisterResult[]>;
+  /** Live records of these devices, in no particular order; ids without a live record are absent. */
+  lookup(deviceIds: string[]): Promise<Registration[]>;
+  /** Live records of every device of one account. */
+  listByAccount(accountId: string): Promise<Registration[]>;
+  /**
+   * Creates or extends the edge's lease to now + `ttlSeconds`. `renewed` is true only when a live
+   * lease was extended; false when it was absent or had lapsed (the edge must register again).
+   */
+  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse>;
+  /** Ends the edge's lease now: its records stop resolving at once. Idempotent. */
+  releaseLease(edgeId: string): Promise<void>;
+  /** Stops background work and releases connections; later calls reject with StoreUnavailableError. */
+  close(): Promise<void>;
+}
