@@ -5,3 +5,4 @@
 export type { RegistryStore, RegisterResult, DeregisterResult, Clock } from './registry-store';
 export { StoreUnavailableError } from './errors';
 export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';
+export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';

@@ -1,0 +1,65 @@
+import type { Registration } from '@pushwire/protocol';
+import { ServiceCallError } from '@pushwire/service-kit';
+import { StoreUnavailableError } from './errors';
+import { MemoryRegistryStore } from './memory-registry-store';
+import type { RegistryStore } from './registry-store';
+import { StoreRegistryClient } from './store-registry-client';
+import { ManualClock } from './testing';
+
+const reg = (n: number, clock: ManualClock): Registration => ({
+  deviceId: `d${n}`, accountId: 'a1', deviceType: 'phone', edgeId: 'e1', edgeUrl: 'http://e1',
+  connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 60,
+});
+
+async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ServiceCallError);
+  return e as ServiceCallError;
+}
+
+describe('StoreRegistryClient', () => {
+  let clock: ManualClock;
+  let store: MemoryRegistryStore;
+  let client: StoreRegistryClient;
+  beforeEach(() => {
+    clock = new ManualClock();
+    store = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
+    client = new StoreRegistryClient(store, { closeStore: true });
+  });
+  afterEach(async () => {
+    await client.close();
+  });
+
+  it('registers, looks up with missing ids, lists and deregisters through the store', async () => {
+    expect(await client.renewLease('e1', 'http://e1', 30)).toMatchObject({ renewed: false });
+    expect(await client.register([reg(1, clock), reg(2, clock)])).toEqual([
+      { deviceId: 'd1', outcome: 'registered' }, { deviceId: 'd2', outcome: 'registered' },
+    ]);
+    expect(await client.lookup(['d1', 'd3', 'd3'])).toEqual({ registrations: [reg(1, clock)], missing: ['d3'] });
+    expect(await client.listByAccount('a1')).toHaveLength(2);
+    expect(await client.deregister([{ deviceId: 'd1', connectionId: 'c1' }])).toEqual([{ deviceId: 'd1', outcome: 'deregistered' }]);
+    await client.releaseLease('e1');
+    expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+  });
+
+  it('rejects invalid input as the HTTP API would, without touching the store', async () => {
+    const e = await failure(client.register([{ ...reg(1, clock), deviceId: 'has spaces' }]));
+    expect(e.retriable).toBe(false);
+    expect(e.status).toBe(400);
+    expect(e.message).toContain('/deviceId');
+    expect((await failure(client.renewLease('e1', 'http://e1', 0))).status).toBe(400);
+  });
+
+  it('turns a failing store into a retriable error, never into missing devices', async () => {
+    const broken = { lookup: () => Promise.reject(new StoreUnavailableError('dynamodb timed out')) } as unknown as RegistryStore;
+    const e = await failure(new StoreRegistryClient(broken).lookup(['d1']));
+    expect(e.retriable).toBe(true);
+    expect(e.status).toBe(503);
+    expect(e.message).toContain('dynamodb timed out');
+  });
+
+  it('leaves the store open on close unless asked to close it', async () => {
+    await new StoreRegistryClient(store).close();
+    await expect(store.lookup(['d1'])).resolves.toEqual([]);
+  });
+});

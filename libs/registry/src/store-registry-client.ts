@@ -1,0 +1,96 @@
+import {
+  AccountId, DeregisterItem, DeviceId, EdgeId, ProtocolValidationError, Validator, Validators, type DeregisterResponse, type LeaseResponse, type LookupResponse,
+  type RegisterResponse, type Registration,
+} from '@pushwire/protocol';
+import type { RegistryClient } from '@pushwire/registry-client';
+import { ServiceCallError } from '@pushwire/service-kit';
+import { StoreUnavailableError } from './errors';
+import type { RegistryStore } from './registry-store';
+
+// The same schemas the HTTP routes validate with, so both clients reject the same inputs.
+const deregisterItem = new Validator(DeregisterItem, 'deregistration');
+const deviceId = new Validator(DeviceId, 'device id');
+const accountId = new Validator(AccountId, 'account id');
+const edgeId = new Validator(EdgeId, 'edge id');
+
+/** Options of StoreRegistryClient. */
+export interface StoreRegistryClientOptions {
+  /** Whether close() closes the store too. Default false: the store usually outlives its clients. */
+  closeStore?: boolean;
+}
+
+/**
+ * RegistryClient over a RegistryStore in the same process (the all-in-one, where edge and registry
+ * share a process). It validates inputs with the same schemas as the HTTP API and fails the same
+ * way as HttpRegistryClient: a ServiceCallError, retriable when the store is unavailable, so callers
+ * handle one error type whichever client they were given.
+ */
+export class StoreRegistryClient implements RegistryClient {
+  constructor(private readonly store: RegistryStore, private readonly opts: StoreRegistryClientOptions = {}) {}
+
+  register(registrations: Registration[]): Promise<RegisterResponse['results']> {
+    return this.call('register', () => {
+      for (const r of registrations) Validators.registration.decode(r);
+      return this.store.register(registrations);
+    });
+  }
+
+  deregister(items: DeregisterItem[]): Promise<DeregisterResponse['results']> {
+    return this.call('deregister', () => {
+      for (const item of items) deregisterItem.decode(item);
+      return this.store.deregister(items);
+    });
+  }
+
+  lookup(deviceIds: string[]): Promise<LookupResponse> {
+    return this.call('lookup', async () => {
+      for (const id of deviceIds) deviceId.decode(id);
+      const registrations = await this.store.lookup(deviceIds);
+      const found = new Set(registrations.map((r) => r.deviceId));
+      const missing = [...new Set(deviceIds)].filter((id) => !found.has(id));
+      return { registrations, missing };
+    });
+  }
+
+  listByAccount(account: string): Promise<Registration[]> {
+    return this.call('listByAccount', () => {
+      accountId.decode(account);
+      return this.store.listByAccount(account);
+    });
+  }
+
+  renewLease(edge: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+    return this.call('renewLease', () => {
+      edgeId.decode(edge);
+      Validators.leaseRequest.decode({ edgeUrl, ttlSeconds });
+      return this.store.renewLease(edge, edgeUrl, ttlSeconds);
+    });
+  }
+
+  releaseLease(edge: string): Promise<void> {
+    return this.call('releaseLease', () => {
+      edgeId.decode(edge);
+      return this.store.releaseLease(edge);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.opts.closeStore) await this.store.close();
+  }
+
+  /** Runs one store call, translating its failure into the ServiceCallError an HTTP client would give. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof StoreUnavailableError) {
+        throw new ServiceCallError(`registry ${what}: store_unavailable: ${e.message}`, true, 503, undefined, { cause: e });
+      }
+      if (e instanceof ProtocolValidationError) {
+        throw new ServiceCallError(`registry ${what}: invalid_request: ${e.message}`, false, 400, undefined, { cause: e });
+      }
+      // As the HTTP API's 500 `internal`: retriable, like any unexpected server error.
+      throw new ServiceCallError(`registry ${what} failed: ${(e as Error).message}`, true, 500, undefined, { cause: e });
+    }
+  }
+}
