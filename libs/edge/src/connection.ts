@@ -1,0 +1,63 @@
+import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+
+/** Lifecycle phase of a device connection. Plain numbers: they live in every connection object. */
+export const Phase = {
+  /** First-frame auth pending: nothing but `auth` is processed. */
+  Authenticating: 0,
+  /** Authenticated, registered, deliverable. */
+  Open: 1,
+  /** `reconnect` sent; closes when `deadline` passes. Still deliverable until then. */
+  Closing: 2,
+  /** Closed; kept only by late references. */
+  Closed: 3,
+} as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export const Transport = { WebSocket: 0, Sse: 1 } as const;
+export type Transport = (typeof Transport)[keyof typeof Transport];
+
+/**
+ * Everything the edge keeps per connection, in one flat object with a fixed shape: it is the
+ * uWebSockets.js user data of a WebSocket (or the state of an SSE stream). Idle connections cost
+ * only this object and two map entries: no closures, timers or promises per connection — shared
+ * sweepers read `deadline`, `overLimitSince` and friends.
+ */
+export class Connection {
+  socket: WebSocket<Connection> | HttpResponse | undefined = undefined;
+  phase: Phase;
+  deviceId = '';
+  accountId = '';
+  deviceType = '';
+  deviceName: string | undefined = undefined;
+  connectedAt = 0;
+  /** Epoch ms: auth deadline (Authenticating), end of lifetime (Open), close time (Closing). */
+  deadline = 0;
+  /** Malformed or unknown frames so far; over the limit the socket is closed 1008. */
+  badFrames = 0;
+  /** Frame token bucket: tokens left and when they were last refilled (epoch ms). */
+  tokens = 0;
+  tokensAt = 0;
+  /** Epoch ms since which the send buffer has been over the soft limit; 0 when under it. */
+  overLimitSince = 0;
+  /** Deliveries waiting for this connection's ack; lets close skip the ack scan when 0. */
+  pendingAcks = 0;
+  /** SSE only: the last write could not be flushed and waits for the socket to drain. */
+  sseBlocked = false;
+
+  constructor(
+    readonly transport: Transport,
+    readonly connectionId: string,
+    phase: Phase,
+  ) {
+    this.phase = phase;
+  }
+}
+
+const deviceTypes = new Map<string, string>();
+/** Device types repeat across millions of connections ("tv", "phone"): keep one copy of each. */
+export function internDeviceType(type: string): string {
+  const known = deviceTypes.get(type);
+  if (known !== undefined) return known;
+  if (deviceTypes.size < 1000) deviceTypes.set(type, type);
+  return type;
+}

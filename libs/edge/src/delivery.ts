@@ -1,0 +1,87 @@
+import type { Delivery, DeliveryResult, DeliveryStatus, ServerFrameOf } from '@pushwire/protocol';
+import { encodeFrame } from '@pushwire/protocol';
+import type { AckWaiter } from './acks';
+import { Phase, type Connection } from './connection';
+import type { ConnectionTable } from './connection-table';
+import type { EdgeMetrics } from './edge-metrics';
+import { bufferedBytes, SendOutcome, sendFrame } from './transport';
+
+export interface DeliveryLimits {
+  /** Buffered bytes above which a delivery answers `backpressure` instead of queueing more. */
+  sendBufferBytes: number;
+  /** Largest encoded push frame (bytes) a device is sent. */
+  maxMessageBytes: number;
+}
+
+/** How long a sender should wait before retrying a `backpressure` delivery. */
+export const BACKPRESSURE_RETRY_AFTER_MS = 1000;
+
+/**
+ * Writes pushes to local connections and decides each delivery's status (DESIGN.md §5): expired,
+ * not_connected, gone (fencing by connection id), rejected (too large), backpressure, delivered, or
+ * — when the sender asked for an ack — acknowledged / ack_timeout.
+ */
+export class Deliverer {
+  constructor(
+    private readonly edgeId: string,
+    private readonly table: ConnectionTable,
+    private readonly acks: AckWaiter,
+    private readonly limits: DeliveryLimits,
+    private readonly metrics: EdgeMetrics,
+    private readonly onSlowConsumer: (c: Connection) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Synchronous unless an ack is awaited, so a batch of plain pushes needs no promise per message. */
+  deliver(d: Delivery): DeliveryResult | Promise<DeliveryResult> {
+    const m = d.message;
+    const now = this.now();
+    if (m.ttlSeconds !== undefined && m.createdAt !== undefined && m.createdAt + m.ttlSeconds * 1000 <= now) {
+      return this.result(d, 'expired');
+    }
+    const c = this.table.get(d.deviceId);
+    if (!c || (c.phase !== Phase.Open && c.phase !== Phase.Closing)) {
+      // A sender holding a route (connection id) to this edge has a stale route; without one it asked blind.
+      return this.result(d, d.connectionId ? 'gone' : 'not_connected');
+    }
+    if (d.connectionId !== undefined && d.connectionId !== c.connectionId) return this.result(d, 'gone');
+    if (bufferedBytes(c) >= this.limits.sendBufferBytes) {
+      if (c.overLimitSince === 0) c.overLimitSince = now;
+      return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
+    }
+    const frame: ServerFrameOf<'push'> = {
+      type: 'push',
+      id: m.id,
+      payload: m.payload,
+      priority: m.priority ?? 'normal',
+      sentAt: m.createdAt ?? now,
+      ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
+      ...(m.ackRequired ? { ackRequired: true } : {}),
+    };
+    const text = encodeFrame(frame);
+    // Characters ≤ bytes ≤ 3 × characters for UTF-16 → UTF-8: measure bytes only when it matters.
+    if (text.length > this.limits.maxMessageBytes || (text.length * 3 > this.limits.maxMessageBytes && Buffer.byteLength(text) > this.limits.maxMessageBytes)) {
+      return this.result(d, 'rejected');
+    }
+    const ackWait = m.ackRequired ? this.acks.wait(c, m.id) : undefined;
+    const outcome = sendFrame(c, text);
+    if (outcome === SendOutcome.Dropped) {
+      // Past the hard buffer limit: the device cannot keep up at all.
+      this.onSlowConsumer(c);
+      return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
+    }
+    if (ackWait) return ackWait.then((status) => this.result(d, status));
+    return this.result(d, 'delivered');
+  }
+
+  private result(d: Delivery, status: DeliveryStatus, retryAfterMs?: number): DeliveryResult {
+    this.metrics.delivery(status);
+    return {
+      deviceId: d.deviceId,
+      messageId: d.message.id,
+      status,
+      edgeId: this.edgeId,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@pushwire/service-kit';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@pushwire/protocol';
+
+/** The edge's Prometheus metrics. Label children are bound once so hot paths do no label lookups. */
+export class EdgeMetrics {
+  readonly accepts: Counter<'transport'>;
+  readonly rejects: Counter<'reason'>;
+  readonly closes: Counter<'code'>;
+  readonly framesIn: Counter<'type'>;
+  readonly badFrames: Counter;
+  readonly registryErrors: Counter<'operation'>;
+  readonly deliverLatency: Histogram;
+  private readonly deliveries: Counter<'status'>;
+  private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
+
+  constructor(registry: Registry, connections: () => { websocket: number; sse: number; authenticating: number }) {
+    const reg = [registry];
+    new Gauge({
+      name: 'pushwire_edge_connections', help: 'Open device connections.', labelNames: ['transport'], registers: reg,
+      collect() {
+        const c = connections();
+        this.set({ transport: 'websocket' }, c.websocket);
+        this.set({ transport: 'sse' }, c.sse);
+        this.set({ transport: 'authenticating' }, c.authenticating);
+      },
+    });
+    this.accepts = new Counter({ name: 'pushwire_edge_accepts_total', help: 'Authenticated connections accepted.', labelNames: ['transport'], registers: reg });
+    this.rejects = new Counter({ name: 'pushwire_edge_rejects_total', help: 'Connection attempts refused, by reason.', labelNames: ['reason'], registers: reg });
+    this.closes = new Counter({ name: 'pushwire_edge_closes_total', help: 'Connections closed, by close code.', labelNames: ['code'], registers: reg });
+    this.framesIn = new Counter({ name: 'pushwire_edge_frames_in_total', help: 'Valid frames received from devices, by type.', labelNames: ['type'], registers: reg });
+    this.badFrames = new Counter({ name: 'pushwire_edge_bad_frames_total', help: 'Malformed, unknown, binary or rate-limited frames.', registers: reg });
+    this.registryErrors = new Counter({ name: 'pushwire_edge_registry_errors_total', help: 'Failed registry calls (retried).', labelNames: ['operation'], registers: reg });
+    this.deliverLatency = new Histogram({ name: 'pushwire_edge_deliver_request_seconds', help: 'Time to answer POST /v1/deliver.', buckets: LATENCY_BUCKETS_SECONDS, registers: reg });
+    this.deliveries = new Counter({ name: 'pushwire_edge_deliveries_total', help: 'Delivery attempts, by status.', labelNames: ['status'], registers: reg });
+    this.byStatus = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, this.deliveries.labels(s)])) as Record<DeliveryStatus, { inc(): void }>;
+  }
+
+  delivery(status: DeliveryStatus): void {
+    this.byStatus[status].inc();
+  }
+}

@@ -1,0 +1,4 @@
+/** @pushwire/edge — the push edge: device connections (uWebSockets.js), delivery, registration. */
+export { EdgeServer, type EdgeDeps } from './edge-server';
+export { edgeConfigSpec, loadEdgeConfig, type EdgeConfig } from './edge-config';
+export { authenticatorFromConfig } from './start-edge';

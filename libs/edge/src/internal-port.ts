@@ -1,0 +1,106 @@
+import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import {
+  MAX_DELIVERY_BATCH, ProtocolValidationError, Validators, DeliveryStatuses, parseJson,
+  type DeliveryResult, type Delivery,
+} from '@pushwire/protocol';
+import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
+import type { Deliverer } from './delivery';
+import type { EdgeMetrics } from './edge-metrics';
+import { BodyTooLargeError, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
+
+export interface InternalPortHost {
+  readonly serviceToken: string;
+  readonly deliverer: Deliverer;
+  readonly metrics: EdgeMetrics;
+  readonly metricsRegistry: Registry;
+  /** Ready to take deliveries: listening and not draining. */
+  ready(): boolean;
+}
+
+/** Largest deliver body: a full batch of maximal messages would be far larger; 16 MiB bounds memory. */
+const MAX_DELIVER_BODY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
+ * required), and the open ops endpoints /healthz, /readyz, /metrics.
+ */
+export function buildInternalPort(host: InternalPortHost): TemplatedApp {
+  const app = uWS.App();
+
+  app.post('/v1/deliver', (res, req) => {
+    const state: ResponseState = { aborted: false };
+    res.onAborted(() => (state.aborted = true));
+    if (!serviceTokenMatches(req.getHeader('authorization'), host.serviceToken)) {
+      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
+      return;
+    }
+    const started = process.hrtime.bigint();
+    readBody(res, MAX_DELIVER_BODY_BYTES).then(
+      (bytes) => {
+        let request;
+        try {
+          request = Validators.deliverRequest.decode(parseJson(bytes.toString('utf8'), 'body'));
+        } catch (e) {
+          const err = e as ProtocolValidationError;
+          respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
+          return;
+        }
+        const observe = () => host.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        if ('deliveries' in request) {
+          deliverBatch(host.deliverer, request.deliveries).then((results) => {
+            observe();
+            respondJson(res, state, 200, { results });
+          });
+          return;
+        }
+        Promise.resolve(host.deliverer.deliver(request)).then((result) => {
+          observe();
+          const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
+          respondJson(res, state, DeliveryStatuses[result.status].http, result, headers);
+        });
+      },
+      (err) => {
+        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`);
+        else respondError(res, state, 'internal', 'reading the request failed');
+      },
+    );
+  });
+
+  app.get('/healthz', (res) => {
+    res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));
+  });
+
+  app.get('/readyz', (res) => {
+    const ready = host.ready();
+    res.cork(() => {
+      res.writeStatus(statusLine(ready ? 200 : 503));
+      res.writeHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ status: ready ? 'ready' : 'draining' }));
+    });
+  });
+
+  app.get('/metrics', (res) => {
+    const state: ResponseState = { aborted: false };
+    res.onAborted(() => (state.aborted = true));
+    host.metricsRegistry.metrics().then((text) => {
+      if (state.aborted) return;
+      res.cork(() => res.writeHeader('content-type', host.metricsRegistry.contentType).end(text));
+    });
+  });
+
+  app.any('/*', (res) => {
+    res.cork(() => {
+      res.writeStatus(statusLine(404));
+      res.writeHeader('content-type', 'application/json');
+      res.end(JSON.stringify(errorBody('not_found', 'internal endpoints: POST /v1/deliver, GET /healthz, /readyz, /metrics')));
+    });
+  });
+
+  return app;
+}
+
+/** Delivers a batch in order; only deliveries waiting for acks become promises. */
+async function deliverBatch(deliverer: Deliverer, deliveries: Delivery[]): Promise<DeliveryResult[]> {
+  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => deliverer.deliver(d));
+  return Promise.all(results);
+}

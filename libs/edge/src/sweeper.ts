@@ -1,0 +1,70 @@
+import { CloseCode, encodeFrame } from '@pushwire/protocol';
+import { Phase, Transport, type Connection } from './connection';
+import type { ConnectionTable } from './connection-table';
+import { bufferedBytes, sendFrame, sseHeartbeat } from './transport';
+
+export interface SweeperOptions {
+  closeGraceMs: number;
+  /** Spread of the reconnects asked for when a lifetime ends (devices wait random(0, this)). */
+  reconnectSpreadMs: number;
+  sendBufferBytes: number;
+  slowConsumerMs: number;
+  heartbeatMs: number;
+}
+
+/**
+ * One periodic pass over all connections instead of timers per connection: ends first-frame-auth
+ * sockets past their deadline, sends `reconnect` when a lifetime ends and closes after the grace,
+ * closes devices stuck over the send-buffer limit, and writes SSE heartbeats.
+ */
+export class Sweeper {
+  private lastHeartbeat = 0;
+  private reconnectReason: 'lifetime' | 'drain' = 'lifetime';
+
+  constructor(
+    private readonly table: ConnectionTable,
+    private readonly authenticating: Set<Connection>,
+    private readonly opts: SweeperOptions,
+    private readonly close: (c: Connection, code: number, reason: string) => void,
+  ) {}
+
+  sweep(now: number): void {
+    for (const c of this.authenticating) {
+      if (now >= c.deadline) this.close(c, CloseCode.AUTH_FAILED, 'authentication timeout');
+    }
+    const heartbeat = now - this.lastHeartbeat >= this.opts.heartbeatMs;
+    if (heartbeat) this.lastHeartbeat = now;
+    for (const c of this.table.values()) {
+      if (now >= c.deadline) {
+        if (c.phase === Phase.Open) {
+          c.phase = Phase.Closing;
+          c.deadline = now + this.opts.closeGraceMs;
+          sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason: this.reconnectReason }));
+          continue;
+        }
+        if (c.phase === Phase.Closing) {
+          this.close(c, CloseCode.RECONNECT, 'reconnect');
+          continue;
+        }
+      }
+      if (bufferedBytes(c) >= this.opts.sendBufferBytes) {
+        if (c.overLimitSince === 0) c.overLimitSince = now;
+        else if (now - c.overLimitSince >= this.opts.slowConsumerMs) {
+          this.close(c, CloseCode.TOO_SLOW, 'too slow');
+          continue;
+        }
+      } else {
+        c.overLimitSince = 0;
+      }
+      if (heartbeat && c.transport === Transport.Sse) sseHeartbeat(c);
+    }
+  }
+
+  /** Asks every connection to reconnect at a random moment within `windowMs` (drain). */
+  spreadDeadlines(now: number, windowMs: number, random: () => number): void {
+    this.reconnectReason = 'drain';
+    for (const c of this.table.values()) {
+      if (c.phase === Phase.Open) c.deadline = Math.min(c.deadline, now + Math.floor(random() * windowMs));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { mintDeviceToken } from '@pushwire/auth';
+import { MemoryRegistryStore, StoreRegistryClient, type RegistryStore } from '@pushwire/registry';
+import type { RegistryClient } from '@pushwire/registry-client';
+import { silentLogger } from '@pushwire/service-kit';
+import { EdgeServer } from '../edge-server';
+import { loadEdgeConfig, type EdgeConfig } from '../edge-config';
+import { authenticatorFromConfig } from '../start-edge';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789';
+export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
+
+export interface TestEdge {
+  edge: EdgeServer;
+  store: RegistryStore;
+  registry: RegistryClient;
+  /** ws://127.0.0.1:<device port> */
+  wsUrl: string;
+  /** http://127.0.0.1:<device port> */
+  deviceUrl: string;
+  /** http://127.0.0.1:<internal port> */
+  internalUrl: string;
+  token(accountId: string, deviceId: string, opts?: { deviceType?: string; ttlSeconds?: number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real edge on loopback ports chosen by the OS, with an in-memory registry (unless one is given)
+ * and test secrets. Pass config overrides to shorten lifetimes, heartbeats and limits.
+ */
+export async function startTestEdge(overrides: Partial<EdgeConfig> = {}, deps: { store?: RegistryStore; registry?: RegistryClient } = {}): Promise<TestEdge> {
+  const store = deps.store ?? new MemoryRegistryStore();
+  const registry = deps.registry ?? new StoreRegistryClient(store);
+  const config = loadEdgeConfig({}, {
+    host: '127.0.0.1',
+    devicePort: 0,
+    internalPort: 0,
+    serviceToken: TEST_SERVICE_TOKEN,
+    jwtSecret: TEST_JWT_SECRET,
+    edgeId: `test-edge-${Math.random().toString(36).slice(2, 8)}`,
+    ...overrides,
+  });
+  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger: silentLogger() });
+  await edge.listen();
+  return {
+    edge,
+    store,
+    registry,
+    wsUrl: `ws://127.0.0.1:${edge.devicePort}`,
+    deviceUrl: `http://127.0.0.1:${edge.devicePort}`,
+    internalUrl: edge.internalUrl,
+    token: (accountId, deviceId, opts = {}) =>
+      mintDeviceToken({ secret: config.jwtSecret, accountId, deviceId, deviceType: opts.deviceType ?? 'tv', ttlSeconds: opts.ttlSeconds }),
+    stop: async () => {
+      await edge.stop();
+      if (!deps.registry) await registry.close();
+      if (!deps.store) await store.close();
+    },
+  };
+}

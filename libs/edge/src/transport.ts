@@ -1,0 +1,67 @@
+import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+import { Connection, Phase, Transport } from './connection';
+
+/** What happened to one frame written to a device. */
+export const SendOutcome = { Written: 0, Buffered: 1, Dropped: 2 } as const;
+export type SendOutcome = (typeof SendOutcome)[keyof typeof SendOutcome];
+
+const ws = (c: Connection) => c.socket as WebSocket<Connection>;
+const sse = (c: Connection) => c.socket as HttpResponse;
+
+/** One SSE event per frame; `data:` lines cannot contain newlines, and JSON.stringify emits none. */
+export const sseEvent = (text: string): string => `data: ${text}\n\n`;
+
+/**
+ * Writes one text frame to a device, WebSocket or SSE alike, corked (one syscall per batch of
+ * writes). `Buffered` means it was queued behind earlier data; `Dropped` that the buffer limit was hit.
+ */
+export function sendFrame(c: Connection, text: string): SendOutcome {
+  if (c.phase === Phase.Closed || !c.socket) return SendOutcome.Dropped;
+  if (c.transport === Transport.WebSocket) {
+    let r = 0;
+    ws(c).cork(() => {
+      r = ws(c).send(text, false, false);
+    });
+    return r === 1 ? SendOutcome.Written : r === 0 ? SendOutcome.Buffered : SendOutcome.Dropped;
+  }
+  let ok = false;
+  sse(c).cork(() => {
+    ok = sse(c).write(sseEvent(text));
+  });
+  if (!ok) c.sseBlocked = true;
+  return ok ? SendOutcome.Written : SendOutcome.Buffered;
+}
+
+/** Bytes waiting in the connection's send buffer (SSE: unknown, so blocked counts as over any limit). */
+export function bufferedBytes(c: Connection): number {
+  if (!c.socket || c.phase === Phase.Closed) return 0;
+  if (c.transport === Transport.WebSocket) return ws(c).getBufferedAmount();
+  return c.sseBlocked ? Number.MAX_SAFE_INTEGER : 0;
+}
+
+/**
+ * Closes a connection with a close code. SSE has no close frame, so the stream ends with a `close`
+ * event carrying the same code and reason, then the response ends.
+ */
+export function closeConnection(c: Connection, code: number, reason: string): void {
+  if (c.phase === Phase.Closed || !c.socket) return;
+  if (c.transport === Transport.WebSocket) {
+    const socket = ws(c);
+    socket.cork(() => socket.end(code, reason));
+    return;
+  }
+  const res = sse(c);
+  res.cork(() => {
+    res.write(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`);
+    res.end();
+  });
+}
+
+/** Writes an SSE comment line: keeps proxies from timing the stream out and lets devices see life. */
+export function sseHeartbeat(c: Connection): void {
+  if (c.transport !== Transport.Sse || c.phase === Phase.Closed || !c.socket || c.sseBlocked) return;
+  const res = sse(c);
+  res.cork(() => {
+    if (!res.write(': hb\n\n')) c.sseBlocked = true;
+  });
+}

@@ -1,0 +1,83 @@
+import { STATUS_CODES } from 'node:http';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { errorBody } from '@pushwire/service-kit';
+import type { ErrorCode } from '@pushwire/protocol';
+import { ErrorCodes } from '@pushwire/protocol';
+
+/** Tracks whether the client went away, as uWebSockets.js requires before any asynchronous answer. */
+export interface ResponseState {
+  aborted: boolean;
+}
+
+const statusLines = new Map<number, string>();
+export function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (!line) {
+    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    statusLines.set(status, line);
+  }
+  return line;
+}
+
+/** Answers with a JSON body, corked; a no-op when the client already went away. */
+export function respondJson(
+  res: HttpResponse,
+  state: ResponseState,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
+  if (state.aborted) return;
+  state.aborted = true; // answered: nothing else may touch res
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    res.writeHeader('content-type', 'application/json');
+    if (headers) for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+    res.end(JSON.stringify(body));
+  });
+}
+
+/** Answers with the catalogue's error body and HTTP status for `code`. */
+export function respondError(
+  res: HttpResponse,
+  state: ResponseState,
+  code: ErrorCode,
+  message: string,
+  headers?: Record<string, string>,
+): void {
+  respondJson(res, state, ErrorCodes[code].http, errorBody(code, message), headers);
+}
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/** Reads a request body up to `limit` bytes. Chunks are copied: uWS neuters them after the callback. */
+export function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        reject(new BodyTooLargeError(`body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+  });
+}
+
+/**
+ * The device credential from `Authorization: Bearer …` or `?token=` (browsers cannot set WebSocket
+ * headers). Must be called synchronously inside the uWS handler: HttpRequest dies after it returns.
+ */
+export function tokenFrom(req: HttpRequest): string {
+  const authorization = req.getHeader('authorization');
+  if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
+  return req.getQuery('token') ?? '';
+}
