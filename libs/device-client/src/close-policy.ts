@@ -1,0 +1,62 @@
+import { CloseCode } from '@pushwire/protocol';
+import { backoffDelay } from './backoff';
+import { DeviceClientError } from './errors';
+import type { TransportClose } from './transports/transport';
+
+/** Everything the decision depends on, so it is a pure function that tests can table-drive. */
+export interface CloseContext {
+  close: TransportClose;
+  /** Failed attempts since the last `welcome` (0 right after a connection that reached welcome). */
+  attempt: number;
+  /** `afterMs` of a `reconnect` frame received on the connection that just ended. */
+  reconnectHintMs?: number;
+  /** The token is a function, so a fresh one may fix a 401. */
+  canRefreshToken: boolean;
+  /** A 401 was already retried with a fresh token since the last welcome. */
+  authRetried: boolean;
+  reconnect: { enabled: boolean; baseDelayMs: number; maxDelayMs: number; maxAttempts: number };
+  random: () => number;
+}
+
+/** What to do after a connection ended. */
+export type CloseDecision =
+  | { action: 'reconnect'; delayMs: number; authRetry: boolean }
+  | { action: 'stop'; error: DeviceClientError; replaced: boolean };
+
+/**
+ * Maps how a connection ended to reconnect-or-stop (DESIGN §6 close codes):
+ * 4001 replaced → stop; 401 / 4003 auth failed → stop, unless a fresh token can be fetched once;
+ * a non-retriable error → stop; after a `reconnect` frame → random(0, afterMs); after 503 → at least
+ * Retry-After; otherwise full-jitter backoff, up to `maxAttempts` failures in a row.
+ */
+export function decideAfterClose(ctx: CloseContext): CloseDecision {
+  const { close } = ctx;
+  if (close.code === CloseCode.REPLACED) {
+    const error = new DeviceClientError('replaced', 'a newer connection of this device replaced this one (close 4001)');
+    return { action: 'stop', error, replaced: true };
+  }
+  const authError =
+    close.error?.code === 'unauthorized'
+      ? close.error
+      : close.code === CloseCode.AUTH_FAILED
+        ? new DeviceClientError('unauthorized', `first-frame authentication failed (close 4003${close.reason ? `: ${close.reason}` : ''})`, false)
+        : undefined;
+  if (authError) {
+    if (ctx.canRefreshToken && !ctx.authRetried && ctx.reconnect.enabled) return { action: 'reconnect', delayMs: 0, authRetry: true };
+    return { action: 'stop', error: authError, replaced: false };
+  }
+  const error =
+    close.error ??
+    new DeviceClientError('connection_lost', `connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''})`, true);
+  if (!error.retriable || !ctx.reconnect.enabled || ctx.attempt >= ctx.reconnect.maxAttempts) {
+    return { action: 'stop', error, replaced: false };
+  }
+  const { baseDelayMs, maxDelayMs } = ctx.reconnect;
+  if (ctx.reconnectHintMs !== undefined) {
+    return { action: 'reconnect', delayMs: Math.floor(ctx.random() * ctx.reconnectHintMs), authRetry: false };
+  }
+  const jitter = backoffDelay(ctx.attempt, baseDelayMs, maxDelayMs, ctx.random);
+  // After a 503 the edge said when to come back; jitter on top spreads the herd past that instant.
+  const delayMs = error.retryAfterMs !== undefined ? error.retryAfterMs + jitter : jitter;
+  return { action: 'reconnect', delayMs, authRetry: false };
+}

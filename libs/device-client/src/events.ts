@@ -1,0 +1,44 @@
+import type { ServerFrame, ServerFrameOf } from '@pushwire/protocol';
+import type { DeviceClientError } from './errors';
+
+/** The `welcome` frame: connection id, device and account, heartbeat interval, server time. */
+export type Welcome = ServerFrameOf<'welcome'>;
+/** A push message as the edge delivered it. */
+export type PushMessage = ServerFrameOf<'push'>;
+/** A message another device of the account sent to this one. */
+export type D2dMessage = ServerFrameOf<'d2d.message'>;
+
+/** Lifecycle state of a DeviceClient. */
+export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Payload of 'close': how a connection (or connect attempt) ended and what happens next. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+  /** The client will connect again after `delayMs`. */
+  willReconnect: boolean;
+  delayMs?: number;
+}
+
+/** Every event a DeviceClient emits, with its payload. */
+export interface DeviceClientEvents {
+  /** A connection is authenticated and ready; `connect()` resolves with the first one. */
+  welcome: Welcome;
+  /** A push, once per message id within the dedupe window. */
+  push: PushMessage;
+  'd2d.message': D2dMessage;
+  'device.online': ServerFrameOf<'device.online'>;
+  'device.offline': ServerFrameOf<'device.offline'>;
+  /** The edge asked for a reconnect (lifetime end, drain); the client follows on the close. */
+  reconnect: ServerFrameOf<'reconnect'>;
+  /** An `error` frame not tied to a request, or a DeviceClientError (bad frame, handler failure, …). */
+  error: DeviceClientError | ServerFrameOf<'error'>;
+  /** The socket or event stream opened (authentication may still be pending). */
+  open: undefined;
+  /** A connection or connect attempt ended. */
+  close: CloseInfo;
+  /** A newer connection of this device took over (close 4001); the client stays closed. */
+  replaced: CloseInfo;
+  /** Every valid frame from the server, before the specific event. */
+  frame: ServerFrame;
+}

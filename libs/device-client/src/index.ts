@@ -1,0 +1,15 @@
+/**
+ * @pushwire/device-client — the device SDK (browser and Node): connect to a push edge over WebSocket
+ * or SSE, authenticate, reconnect with full-jitter backoff, watch heartbeats, receive and ack pushes,
+ * talk to other devices of the account and follow its device list.
+ */
+export { DeviceClient } from './device-client';
+export type { DeviceClientOptions, ReconnectOptions } from './options';
+export type { ClientState, CloseInfo, DeviceClientEvents, PushMessage, D2dMessage, Welcome } from './events';
+export type { Listener } from './emitter';
+export { DeviceClientError, ClientErrorCodes, type ClientErrorCode, type DeviceClientErrorCode } from './errors';
+export { backoffDelay } from './backoff';
+export type { AuthMode } from './transports/transport';
+export type { WebSocketConstructor, WebSocketLike } from './transports/websocket-transport';
+export type { FetchLike } from './transports/sse-transport';
+export type { DeliveryStatus, DeviceInfo } from '@pushwire/protocol';

@@ -1,0 +1,82 @@
+import type { ServerFrameOf } from '@pushwire/protocol';
+import { DeviceClientError } from './errors';
+import { unrefTimeout } from './timers';
+
+/** Reply frames, by the request type they answer. */
+export interface ReplyOf {
+  'd2d.send': ServerFrameOf<'d2d.result'>;
+  'devices.list': ServerFrameOf<'devices.list.result'>;
+  'devices.subscribe': ServerFrameOf<'devices.subscribe.result'>;
+}
+type ReplyFrame = ReplyOf[keyof ReplyOf];
+
+const replyType: { [K in keyof ReplyOf]: ReplyOf[K]['type'] } = {
+  'd2d.send': 'd2d.result',
+  'devices.list': 'devices.list.result',
+  'devices.subscribe': 'devices.subscribe.result',
+};
+
+interface Pending {
+  expects: ReplyFrame['type'];
+  resolve(frame: ReplyFrame): void;
+  reject(error: DeviceClientError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Requests in flight on the current connection, matched to their replies by `reqId`. Replies never
+ * cross connections, so a dropped connection rejects everything still pending.
+ */
+export class PendingRequests {
+  private readonly pending = new Map<string, Pending>();
+  private seq = 0;
+  private readonly prefix: string;
+
+  constructor(private readonly timeoutMs: number, random: () => number) {
+    // A per-client prefix keeps ids distinct across clients sharing one edge log.
+    this.prefix = Math.floor(random() * 36 ** 6).toString(36);
+  }
+
+  nextId(): string {
+    return `${this.prefix}-${++this.seq}`;
+  }
+
+  /** Waits for the reply to `reqId` of a `kind` request, or rejects with `timeout`. */
+  track<K extends keyof ReplyOf>(kind: K, reqId: string): Promise<ReplyOf[K]> {
+    return new Promise<ReplyOf[K]>((resolve, reject) => {
+      const timer = unrefTimeout(() => {
+        this.pending.delete(reqId);
+        reject(new DeviceClientError('timeout', `no reply to ${kind} ${reqId} within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      this.pending.set(reqId, { expects: replyType[kind], resolve: resolve as (f: ReplyFrame) => void, reject, timer });
+    });
+  }
+
+  /** Settles the request a reply frame answers; returns false if no request was waiting for it. */
+  resolve(frame: ReplyFrame): boolean {
+    const entry = this.take(frame.reqId);
+    if (!entry) return false;
+    if (frame.type === entry.expects) entry.resolve(frame);
+    else entry.reject(new DeviceClientError('invalid_frame', `expected ${entry.expects} for ${frame.reqId}, got ${frame.type}`));
+    return true;
+  }
+
+  /** Rejects one request (an `error` frame carrying its reqId, or a failed send). */
+  reject(reqId: string, error: DeviceClientError): boolean {
+    const entry = this.take(reqId);
+    entry?.reject(error);
+    return entry !== undefined;
+  }
+
+  rejectAll(error: DeviceClientError): void {
+    for (const reqId of [...this.pending.keys()]) this.reject(reqId, error);
+  }
+
+  private take(reqId: string): Pending | undefined {
+    const entry = this.pending.get(reqId);
+    if (!entry) return undefined;
+    this.pending.delete(reqId);
+    clearTimeout(entry.timer);
+    return entry;
+  }
+}

@@ -1,0 +1,315 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  decodeClientFrame, encodeFrame, ErrorCodes, ProtocolValidationError,
+  type ClientFrame, type DeliveryStatus, type DeviceInfo, type ErrorCode, type ServerFrame,
+} from '@pushwire/protocol';
+
+/** Who a token belongs to. */
+export interface FakeIdentity {
+  deviceId: string;
+  accountId: string;
+  deviceType?: string;
+}
+
+/** Options of a FakeEdge; each field states its default. */
+export interface FakeEdgeOptions {
+  /** Valid tokens and whom they authenticate. Default: none (add with `addToken`). */
+  tokens?: Record<string, FakeIdentity>;
+  /** `heartbeatSeconds` announced in `welcome`. Default 30. */
+  heartbeatSeconds?: number;
+  /** Interval of WebSocket pings and SSE `: hb` comments; 0 sends none. Default 0. */
+  heartbeatIntervalMs?: number;
+  /** Status answered to `d2d.send` when the target is connected. Default 'delivered'. */
+  d2dStatus?: DeliveryStatus;
+}
+
+/** One device connection as the fake edge sees it. */
+export interface FakeConnection {
+  readonly connectionId: string;
+  readonly identity: FakeIdentity;
+  readonly transport: 'websocket' | 'sse';
+  readonly authVia: 'header' | 'query' | 'first-frame';
+  /** Every valid frame the device sent on this connection. */
+  readonly frames: ClientFrame[];
+  readonly closed: boolean;
+  readonly connectedAt: number;
+  send(frame: ServerFrame): void;
+  /** WebSocket: close with `code`. SSE: end the stream. */
+  close(code?: number, reason?: string): void;
+  /** Stop heartbeats and stop answering (pings included), to play a frozen edge. */
+  silence(): void;
+}
+
+interface Rejection {
+  status: number;
+  code: ErrorCode;
+  retryAfterSeconds?: number;
+}
+
+/**
+ * A small edge that speaks the device contract (DESIGN §4–6) on a real port: WebSocket upgrade with
+ * header, query and first-frame auth, 401/503 refusals, welcome, pings, SSE with `POST /v1/frames`,
+ * replacement of an older connection of the same device (4001). Events: 'connection' (conn, after
+ * welcome), 'frame' (conn, frame), 'rejected' ({status}), 'disconnect' (conn).
+ */
+export class FakeEdge extends EventEmitter {
+  readonly connections: FakeConnection[] = [];
+  private readonly tokens: Map<string, FakeIdentity>;
+  private readonly rejections: Rejection[] = [];
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly server: Server;
+  private seq = 0;
+
+  private constructor(private readonly opts: FakeEdgeOptions) {
+    super();
+    this.tokens = new Map(Object.entries(opts.tokens ?? {}));
+    this.server = createServer((req, res) => this.onRequest(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
+  }
+
+  /** Starts listening on 127.0.0.1 on a free port. */
+  static async start(opts: FakeEdgeOptions = {}): Promise<FakeEdge> {
+    const edge = new FakeEdge(opts);
+    await new Promise<void>((resolve) => edge.server.listen(0, '127.0.0.1', resolve));
+    return edge;
+  }
+
+  /** Base URL for DeviceClientOptions.url. */
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  addToken(token: string, identity: FakeIdentity): void {
+    this.tokens.set(token, identity);
+  }
+
+  /** Refuses the next connect (WebSocket or SSE) with this status, e.g. 503 with Retry-After. */
+  rejectNext(status: number, retryAfterSeconds?: number): void {
+    const code: ErrorCode = status === 401 ? 'unauthorized' : status === 503 ? 'overloaded' : 'internal';
+    this.rejections.push({ status, code, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
+  }
+
+  /** Resolves with the args of the next `event` matching `predicate`; rejects after `timeoutMs`. */
+  next<T extends unknown[]>(event: string, predicate: (...args: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const listener = (...args: unknown[]) => {
+        if (!predicate(...(args as T))) return;
+        clearTimeout(timer);
+        this.off(event, listener);
+        resolve(args as T);
+      };
+      const timer = setTimeout(() => {
+        this.off(event, listener);
+        reject(new Error(`FakeEdge: no '${event}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.on(event, listener);
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const conn of this.connections) conn.close(1001, 'edge stopping');
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- device port ----------------------------------------------------------------------------
+
+  private authenticate(req: IncomingMessage, url: URL): { identity?: FakeIdentity; via: 'header' | 'query' } {
+    const header = req.headers.authorization;
+    if (header?.startsWith('Bearer ')) return { identity: this.tokens.get(header.slice(7)), via: 'header' };
+    return { identity: this.tokens.get(url.searchParams.get('token') ?? ''), via: 'query' };
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    if (url.pathname !== '/v1/connect') return void refuseSocket(socket, 404, 'not_found', 'no such path');
+    const rejection = this.rejections.shift();
+    if (rejection) {
+      this.emit('rejected', { status: rejection.status });
+      return void refuseSocket(socket, rejection.status, rejection.code, 'refused by test', rejection.retryAfterSeconds);
+    }
+    if (url.searchParams.get('auth') === 'frame') {
+      return void this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuthFrame(ws));
+    }
+    const { identity, via } = this.authenticate(req, url);
+    if (!identity) {
+      this.emit('rejected', { status: 401 });
+      return void refuseSocket(socket, 401, 'unauthorized', 'token missing, invalid or expired');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.acceptWebSocket(ws, identity, via));
+  }
+
+  private awaitAuthFrame(ws: WebSocket): void {
+    ws.once('message', (data) => {
+      let identity: FakeIdentity | undefined;
+      try {
+        const frame = decodeClientFrame(String(data));
+        if (frame.type === 'auth') identity = this.tokens.get(frame.token);
+      } catch {
+        identity = undefined; // any malformed first frame is an authentication failure (4003)
+      }
+      if (identity) this.acceptWebSocket(ws, identity, 'first-frame');
+      else ws.close(4003, 'authentication failed');
+    });
+  }
+
+  private acceptWebSocket(ws: WebSocket, identity: FakeIdentity, via: FakeConnection['authVia']): void {
+    const conn = this.register(identity, 'websocket', via, {
+      write: (text) => ws.send(text),
+      heartbeat: () => ws.ping(),
+      end: (code, reason) => ws.close(code, reason),
+    });
+    ws.on('message', (data) => this.onDeviceFrame(conn, String(data)));
+    ws.on('close', () => conn.close());
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://edge');
+    const { identity, via } = this.authenticate(req, url);
+    if (req.method === 'GET' && url.pathname === '/v1/events') {
+      const rejection = this.rejections.shift();
+      if (rejection) {
+        this.emit('rejected', { status: rejection.status });
+        return void sendJsonError(res, rejection.status, rejection.code, 'refused by test', rejection.retryAfterSeconds);
+      }
+      if (!identity) return void sendJsonError(res, 401, 'unauthorized', 'token missing, invalid or expired');
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+      res.flushHeaders();
+      const conn = this.register(identity, 'sse', via, {
+        write: (text) => res.write(`data: ${text}\n\n`),
+        heartbeat: () => res.write(': hb\n\n'),
+        end: () => res.end(),
+      });
+      res.on('close', () => conn.close());
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/frames') {
+      if (!identity) return void sendJsonError(res, 401, 'unauthorized', 'token missing, invalid or expired');
+      const conn = this.liveConnection(identity.deviceId, 'sse');
+      if (!conn) return void sendJsonError(res, 409, 'not_found', 'no event stream open for this device');
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        const answered = this.onDeviceFrame(conn, body);
+        if (answered) res.writeHead(202).end();
+        else sendJsonError(res, 400, 'invalid_frame', 'invalid frame');
+      });
+      return;
+    }
+    sendJsonError(res, 404, 'not_found', 'no such path');
+  }
+
+  // ---- connections ----------------------------------------------------------------------------
+
+  private register(
+    identity: FakeIdentity,
+    transport: FakeConnection['transport'],
+    authVia: FakeConnection['authVia'],
+    io: { write(text: string): void; heartbeat(): void; end(code: number, reason: string): void },
+  ): FakeConnection & { silent: boolean } {
+    // A newer connection of the same device replaces the older one (DESIGN §5).
+    this.liveConnection(identity.deviceId)?.close(4001, 'replaced');
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const conn = {
+      connectionId: `c${++this.seq}`,
+      identity,
+      transport,
+      authVia,
+      frames: [] as ClientFrame[],
+      closed: false,
+      silent: false,
+      connectedAt: Date.now(),
+      send: (frame: ServerFrame) => {
+        if (!conn.closed) io.write(encodeFrame(frame));
+      },
+      close: (code = 1000, reason = '') => {
+        if (conn.closed) return;
+        conn.closed = true;
+        clearInterval(timer);
+        io.end(code, reason);
+        this.emit('disconnect', conn);
+      },
+      silence: () => {
+        conn.silent = true;
+        clearInterval(timer);
+      },
+    };
+    this.connections.push(conn);
+    const interval = this.opts.heartbeatIntervalMs ?? 0;
+    if (interval > 0) timer = setInterval(() => io.heartbeat(), interval);
+    conn.send({
+      type: 'welcome', protocol: 1, connectionId: conn.connectionId, deviceId: identity.deviceId, accountId: identity.accountId,
+      heartbeatSeconds: this.opts.heartbeatSeconds ?? 30, maxLifetimeSeconds: 1800, serverTime: Date.now(),
+    });
+    this.emit('connection', conn);
+    return conn;
+  }
+
+  private liveConnection(deviceId: string, transport?: FakeConnection['transport']): FakeConnection | undefined {
+    return this.connections.find((c) => !c.closed && c.identity.deviceId === deviceId && (!transport || c.transport === transport));
+  }
+
+  /** Handles one device frame; returns false if it was invalid (an `error` frame was sent). */
+  private onDeviceFrame(conn: FakeConnection & { silent?: boolean }, text: string): boolean {
+    let frame: ClientFrame;
+    try {
+      frame = decodeClientFrame(text);
+    } catch (e) {
+      const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
+      conn.send({ type: 'error', code, message: (e as Error).message });
+      return false;
+    }
+    conn.frames.push(frame);
+    this.emit('frame', conn, frame);
+    if (conn.silent) return true;
+    switch (frame.type) {
+      case 'ping':
+        conn.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: Date.now() });
+        break;
+      case 'devices.list':
+      case 'devices.subscribe':
+        conn.send({ type: `${frame.type}.result`, reqId: frame.reqId, devices: this.devicesOf(conn.identity.accountId) });
+        break;
+      case 'd2d.send': {
+        const target = this.liveConnection(frame.to);
+        if (target && target.identity.accountId === conn.identity.accountId) {
+          target.send({ type: 'd2d.message', id: `${frame.reqId}-${conn.identity.deviceId}`, from: conn.identity.deviceId, payload: frame.payload });
+        }
+        conn.send({ type: 'd2d.result', reqId: frame.reqId, status: target ? this.opts.d2dStatus ?? 'delivered' : 'not_connected' });
+        break;
+      }
+      default:
+        break;
+    }
+    return true;
+  }
+
+  private devicesOf(accountId: string): DeviceInfo[] {
+    return this.connections
+      .filter((c) => !c.closed && c.identity.accountId === accountId)
+      .map((c) => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt }));
+  }
+}
+
+function errorJson(code: ErrorCode, message: string): string {
+  return JSON.stringify({ error: { code, message, retriable: ErrorCodes[code].retriable } });
+}
+
+function refuseSocket(socket: Socket, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
+  const body = errorJson(code, message);
+  const retry = retryAfterSeconds !== undefined ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
+  socket.end(
+    `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
+}
+
+function sendJsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', ...(retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {}) });
+  res.end(errorJson(code, message));
+}

@@ -1,0 +1,6 @@
+/**
+ * Test helpers for code that uses the device SDK (import `@pushwire/device-client/testing`).
+ * Node only: FakeEdge runs a real HTTP + WebSocket server.
+ */
+export { waitForEvent } from './wait-for-event';
+export { FakeEdge, type FakeEdgeOptions, type FakeConnection, type FakeIdentity } from './fake-edge';

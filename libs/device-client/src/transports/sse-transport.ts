@@ -1,0 +1,96 @@
+import { createParser } from 'eventsource-parser';
+import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
+import { DeviceClientError, httpError, toClientError } from '../errors';
+import { endpointUrl, type Transport, type TransportParams } from './transport';
+
+/** The fetch the SSE transport uses: global fetch or an injected one (tests, polyfills). */
+export type FetchLike = typeof fetch;
+
+/**
+ * Server-sent events for networks where WebSockets do not pass: frames arrive on a streaming
+ * `GET {baseUrl}/v1/events` (one SSE event per frame, `: hb` comments as heartbeats); device frames
+ * go out as `POST {baseUrl}/v1/frames`. Uses fetch rather than EventSource because EventSource can
+ * set no Authorization header and hides the HTTP status of a refused stream.
+ */
+export function openSseTransport(fetchFn: FetchLike, params: TransportParams): Transport {
+  const { handlers, token, auth } = params;
+  if (auth === 'first-frame') throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
+  const abort = new AbortController();
+  const query: Record<string, string> = auth === 'query' ? { token } : {};
+  const authHeaders: Record<string, string> = auth === 'header' ? { Authorization: `Bearer ${token}` } : {};
+  let finished = false;
+
+  const finish = (code: number, reason: string, error?: DeviceClientError) => {
+    if (finished) return;
+    finished = true;
+    abort.abort();
+    handlers.closed({ code, reason, ...(error ? { error } : {}) });
+  };
+
+  const run = async () => {
+    let res: Response;
+    try {
+      res = await fetchFn(endpointUrl(params.baseUrl, '/v1/events', query), {
+        headers: { Accept: 'text/event-stream', ...authHeaders },
+        signal: abort.signal,
+        cache: 'no-store',
+      });
+    } catch (e) {
+      return finish(1006, '', toClientError(e, 'connect_failed', 'could not open the event stream'));
+    }
+    if (!res.ok || !res.body) {
+      const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
+      return finish(1006, '', httpError(res.status, res.headers.get('retry-after'), body));
+    }
+    if (finished) return;
+    handlers.open();
+    const parser = createParser({
+      onEvent: (event) => {
+        if (!finished) handlers.frame(event.data);
+      },
+      onComment: () => {
+        if (!finished) handlers.activity();
+      },
+      onError: (e) => handlers.error(toClientError(e, 'invalid_frame', 'malformed event stream line')),
+    });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done || finished) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+    finish(1006, 'event stream ended');
+  };
+  // When we abort (close), the read rejects with an AbortError and `finished` is already true.
+  run().catch((e: unknown) => finish(1006, '', toClientError(e, 'connection_lost', 'the event stream failed')));
+
+  return {
+    async send(frame: ClientFrame): Promise<void> {
+      if (finished) throw new DeviceClientError('not_connected', `cannot send ${frame.type}: the event stream is closed`);
+      let res: Response;
+      try {
+        res = await fetchFn(endpointUrl(params.baseUrl, '/v1/frames', query), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...authHeaders },
+          body: encodeFrame(frame),
+          signal: abort.signal,
+        });
+      } catch (e) {
+        throw toClientError(e, finished ? 'not_connected' : 'connection_lost', `POST /v1/frames (${frame.type}) failed`);
+      }
+      if (res.ok) {
+        // Drain the (empty) body so the HTTP connection can be reused.
+        await res.arrayBuffer().catch(() => undefined);
+        return;
+      }
+      const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
+      throw httpError(res.status, res.headers.get('retry-after'), body);
+    },
+    close(): Promise<void> {
+      finished = true;
+      abort.abort();
+      return Promise.resolve();
+    },
+  };
+}
