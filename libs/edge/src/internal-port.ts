@@ -39,7 +39,11 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
       (bytes) => {
         let request;
         try {
-          request = Validators.deliverRequest.decode(parseJson(bytes.toString('utf8'), 'body'));
+          // Validate against the one form the body claims to be, so errors name the real field.
+          const body = parseJson(bytes.toString('utf8'), 'body');
+          request = typeof body === 'object' && body !== null && 'deliveries' in body
+            ? Validators.deliveryBatch.decode(body)
+            : Validators.delivery.decode(body);
         } catch (e) {
           const err = e as ProtocolValidationError;
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));

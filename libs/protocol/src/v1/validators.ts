@@ -1,6 +1,6 @@
 import { Validator } from '../validation';
 import {
-  DeliverRequest, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
+  DeliverRequest, Delivery, DeliveryBatch, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
   DeliveryResult, LookupResponse, Registration, LeaseResponse, RegisterResponse, DeregisterResponse, ErrorBody,
   AccountRegistrationsResponse,
 } from './internal-api';
@@ -9,6 +9,8 @@ import {
 export const Validators = {
   pushMessage: new Validator(PushMessage, 'push message'),
   deliverRequest: new Validator(DeliverRequest, 'deliver request'),
+  delivery: new Validator(Delivery, 'delivery'),
+  deliveryBatch: new Validator(DeliveryBatch, 'delivery batch'),
   deliveryResult: new Validator(DeliveryResult, 'delivery result'),
   deliveryBatchResult: new Validator(DeliveryBatchResult, 'delivery batch result'),
   registerRequest: new Validator(RegisterRequest, 'register request'),
