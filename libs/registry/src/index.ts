@@ -6,3 +6,4 @@ export type { RegistryStore, RegisterResult, DeregisterResult, Clock } from './r
 export { StoreUnavailableError } from './errors';
 export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
+export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';

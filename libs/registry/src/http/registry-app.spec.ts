@@ -1,0 +1,159 @@
+import type { FastifyInstance } from 'fastify';
+import type { ErrorBody, Registration } from '@pushwire/protocol';
+import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
+import { StoreUnavailableError } from '../errors';
+import { MemoryRegistryStore } from '../memory-registry-store';
+import type { RegistryStore } from '../registry-store';
+import { ManualClock } from '../testing';
+import { buildRegistryApp } from './registry-app';
+
+const TOKEN = 'registry-test-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('registry HTTP app', () => {
+  let clock: ManualClock;
+  let store: MemoryRegistryStore;
+  let app: FastifyInstance;
+
+  const build = (s: RegistryStore) =>
+    buildRegistryApp({ store: s, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+  const reg = (n: number, over: Partial<Registration> = {}): Registration => ({
+    deviceId: `d${n}`, accountId: 'a1', deviceType: 'phone', edgeId: 'e1', edgeUrl: 'http://e1:8081',
+    connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 1800, ...over,
+  });
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    store = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
+    app = build(store);
+    await app.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('registers, looks up, lists, deregisters and manages leases over /v1', async () => {
+    const lease = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1:8081', ttlSeconds: 30 } });
+    expect(lease.statusCode).toBe(200);
+    expect(lease.json()).toEqual({ lease: { edgeId: 'e1', edgeUrl: 'http://e1:8081', expiresAt: Math.floor(clock.now() / 1000) + 30 }, renewed: false });
+
+    const registered = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [reg(1), reg(2)] } });
+    expect(registered.statusCode).toBe(200);
+    expect(registered.json()).toEqual({ results: [{ deviceId: 'd1', outcome: 'registered' }, { deviceId: 'd2', outcome: 'registered' }] });
+
+    const one = await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth });
+    expect([one.statusCode, one.json()]).toEqual([200, reg(1)]);
+
+    const lookup = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d2', 'd9'] } });
+    expect(lookup.json()).toEqual({ registrations: [reg(2)], missing: ['d9'] });
+
+    const listed = await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations', headers: auth });
+    expect(listed.json().registrations).toHaveLength(2);
+
+    const removed = await app.inject({ method: 'POST', url: '/v1/registrations/remove', headers: auth, payload: { deregistrations: [{ deviceId: 'd1', connectionId: 'old' }, { deviceId: 'd2', connectionId: 'c2' }] } });
+    expect(removed.json()).toEqual({ results: [{ deviceId: 'd1', outcome: 'not_current' }, { deviceId: 'd2', outcome: 'deregistered' }] });
+
+    const released = await app.inject({ method: 'DELETE', url: '/v1/edges/e1/lease', headers: auth });
+    expect([released.statusCode, released.body]).toEqual([204, '']);
+    expect((await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth })).statusCode).toBe(404);
+  });
+
+  it('answers 401 unauthorized without the service token or with a wrong one', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: TOKEN }]) {
+      const res = await app.inject({ method: 'POST', url: '/v1/lookup', headers, payload: { deviceIds: ['d1'] } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json<ErrorBody>().error).toMatchObject({ code: 'unauthorized', retriable: false });
+    }
+  });
+
+  it('answers 400 invalid_request naming the offending field', async () => {
+    const bad = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [reg(1, { deviceId: 'bad id!' })] } });
+    expect(bad.statusCode).toBe(400);
+    const { error } = bad.json<ErrorBody>();
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain('body/registrations/0/deviceId');
+    expect(error.details?.[0]?.path).toBe('body/registrations/0/deviceId');
+
+    const missing = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1' } });
+    expect(missing.json<ErrorBody>().error.details?.[0]?.path).toBe('body/ttlSeconds');
+
+    const extra = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'], sneaky: true } });
+    expect([extra.statusCode, extra.json<ErrorBody>().error.details?.[0]?.path]).toEqual([400, 'body/sneaky']);
+
+    const coerced = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1', ttlSeconds: '30' } });
+    expect(coerced.statusCode).toBe(400);
+
+    const notJson = await app.inject({ method: 'POST', url: '/v1/lookup', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"deviceIds": [' });
+    expect([notJson.statusCode, notJson.json<ErrorBody>().error.code]).toEqual([400, 'invalid_json']);
+  });
+
+  it('answers 404 not_found with an error body for a device without a live registration', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/registrations/nobody', headers: auth });
+    expect(res.statusCode).toBe(404);
+    expect(res.json<ErrorBody>().error).toMatchObject({ code: 'not_found', retriable: false });
+  });
+
+  it('answers 503 store_unavailable, never 404, when the store fails', async () => {
+    const failing = new Proxy(store, {
+      get: (target, prop) => (prop === 'close' ? target.close.bind(target) : () => Promise.reject(new StoreUnavailableError('dynamodb timed out'))),
+    });
+    const broken = build(failing);
+    try {
+      for (const req of [
+        { method: 'GET' as const, url: '/v1/registrations/d1' },
+        { method: 'POST' as const, url: '/v1/lookup', payload: { deviceIds: ['d1'] } },
+        { method: 'GET' as const, url: '/v1/accounts/a1/registrations' },
+      ]) {
+        const res = await broken.inject({ ...req, headers: auth });
+        expect(res.statusCode).toBe(503);
+        expect(res.json<ErrorBody>().error).toMatchObject({ code: 'store_unavailable', retriable: true });
+      }
+      const metrics = await broken.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/pushwire_registry_store_errors_total\{[^}]*operation="lookup",error="StoreUnavailableError"[^}]*\} 2/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('answers 500 internal for an unexpected failure', async () => {
+    const buggy = build({ ...store, lookup: () => Promise.reject(new TypeError('bug')) } as unknown as RegistryStore);
+    try {
+      const res = await buggy.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'] } });
+      expect(res.statusCode).toBe(500);
+      expect(res.json<ErrorBody>().error.code).toBe('internal');
+    } finally {
+      await buggy.close();
+    }
+  });
+
+  it('serves health, readiness, metrics and the OpenAPI document without a token', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+
+    await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'] } });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    for (const name of [
+      'pushwire_registry_http_request_duration_seconds', 'pushwire_registry_store_operation_duration_seconds',
+      'pushwire_registry_store_errors_total', 'pushwire_registry_register_outcomes_total', 'pushwire_registry_lookup_devices_total',
+    ]) expect(metrics.body).toContain(name);
+    expect(metrics.body).toMatch(/pushwire_registry_lookup_devices_total\{[^}]*result="missing"[^}]*\} 1/);
+    expect(metrics.body).toMatch(/pushwire_registry_http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/lookup",status_code="200"[^}]*\} 1/);
+
+    const openapi = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const doc = openapi.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.paths['/v1/registrations']).toHaveProperty('post');
+    expect(doc.paths['/v1/registrations/remove']).toHaveProperty('post');
+    expect(doc.paths['/v1/registrations/{deviceId}']).toHaveProperty('get');
+    expect(doc.paths['/v1/lookup']).toHaveProperty('post');
+    expect(doc.paths['/v1/accounts/{accountId}/registrations']).toHaveProperty('get');
+    expect(Object.keys(doc.paths['/v1/edges/{edgeId}/lease']!).sort()).toEqual(['delete', 'put']);
+  });
+
+  it('answers 404 not_found for an unknown route', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v2/nothing' });
+    expect([res.statusCode, res.json<ErrorBody>().error.code]).toEqual([404, 'not_found']);
+  });
+});

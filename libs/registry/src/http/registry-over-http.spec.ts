@@ -1,0 +1,94 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Registration } from '@pushwire/protocol';
+import { HttpRegistryClient } from '@pushwire/registry-client';
+import { createMetricsRegistry, ServiceCallError, silentLogger } from '@pushwire/service-kit';
+import { StoreUnavailableError } from '../errors';
+import { MemoryRegistryStore } from '../memory-registry-store';
+import type { RegistryStore } from '../registry-store';
+import { ManualClock } from '../testing';
+import { buildRegistryApp } from './registry-app';
+
+// HttpRegistryClient against the real app on a real socket: what an edge or a sender sees.
+const TOKEN = 'registry-socket-token-0123456789';
+
+async function listen(store: RegistryStore): Promise<{ app: FastifyInstance; baseUrl: string }> {
+  const app = buildRegistryApp({ store, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+}
+
+async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e).toBeInstanceOf(ServiceCallError);
+  return e as ServiceCallError;
+}
+
+describe('HttpRegistryClient against the registry app on a real socket', () => {
+  let clock: ManualClock;
+  let store: MemoryRegistryStore;
+  let app: FastifyInstance;
+  let client: HttpRegistryClient;
+  const toClose: { close(): Promise<unknown> }[] = [];
+
+  const reg = (n: number): Registration => ({
+    deviceId: `d${n}`, accountId: `a${n % 2}`, deviceType: 'tv', edgeId: 'edge-1', edgeUrl: 'http://edge-1:8081',
+    connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 1800,
+  });
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    store = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
+    const served = await listen(store);
+    app = served.app;
+    client = new HttpRegistryClient({ baseUrl: served.baseUrl, serviceToken: TOKEN, timeoutMs: 5000 });
+    toClose.push(client, app, store);
+  });
+  afterEach(async () => {
+    for (const c of toClose.splice(0)) await c.close();
+  });
+
+  it('takes a lease, registers more than one batch, looks up, lists and deregisters', async () => {
+    expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(false);
+    expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(true);
+
+    const regs = Array.from({ length: 1100 }, (_, i) => reg(i));
+    const results = await client.register(regs);
+    expect(results).toHaveLength(1100);
+    expect(results.every((r) => r.outcome === 'registered')).toBe(true);
+
+    const ids = [...regs.map((r) => r.deviceId), 'nobody'];
+    const found = await client.lookup(ids);
+    expect(found.registrations).toHaveLength(1100);
+    expect(found.missing).toEqual(['nobody']);
+
+    expect(await client.listByAccount('a1')).toHaveLength(550);
+
+    expect(await client.deregister([{ deviceId: 'd1', connectionId: 'c1' }, { deviceId: 'd2', connectionId: 'stale' }])).toEqual([
+      { deviceId: 'd1', outcome: 'deregistered' }, { deviceId: 'd2', outcome: 'not_current' },
+    ]);
+    await client.releaseLease('edge-1');
+    expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+  });
+
+  it('fails without retry on a wrong service token and on an invalid request, with the server message', async () => {
+    const intruder = new HttpRegistryClient({ baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, serviceToken: 'not-the-right-token' });
+    toClose.push(intruder);
+    const denied = await failure(intruder.lookup(['d1']));
+    expect([denied.status, denied.retriable]).toEqual([401, false]);
+    expect(denied.message).toContain('unauthorized');
+
+    const invalid = await failure(client.renewLease('edge-1', 'http://edge-1:8081', 0));
+    expect([invalid.status, invalid.retriable]).toEqual([400, false]);
+    expect(invalid.message).toContain('body/ttlSeconds');
+  });
+
+  it('fails with a retriable error when the store is unavailable, never reporting devices missing', async () => {
+    const broken = await listen({ ...store, lookup: () => Promise.reject(new StoreUnavailableError('throttled')) } as unknown as RegistryStore);
+    const brokenClient = new HttpRegistryClient({ baseUrl: broken.baseUrl, serviceToken: TOKEN });
+    toClose.push(brokenClient, broken.app);
+    const e = await failure(brokenClient.lookup(['d1']));
+    expect([e.status, e.retriable]).toEqual([503, true]);
+    expect(e.message).toContain('store_unavailable');
+  });
+});

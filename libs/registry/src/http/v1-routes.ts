@@ -1,0 +1,93 @@
+import {
+  AccountId, AccountRegistrationsResponse, DeregisterRequest, DeregisterResponse, DeviceId, EdgeId, ErrorBody, LeaseRequest,
+  LeaseResponse, LookupRequest, LookupResponse, RegisterRequest, RegisterResponse, Registration,
+} from '@pushwire/protocol';
+import { errorBody, serviceTokenMatches } from '@pushwire/service-kit';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { RegistryStore } from '../registry-store';
+import type { RegistryMetrics } from './registry-metrics';
+
+/** Options of the /v1 routes plugin. */
+export interface V1RoutesOptions {
+  store: RegistryStore;
+  serviceToken: string;
+  metrics: RegistryMetrics;
+}
+
+// Every /v1 answer may be one of these errors; listing them documents them in the OpenAPI too.
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  500: ErrorBody,
+  503: ErrorBody,
+};
+const common = { tags: ['registry'], security: [{ serviceToken: [] }] };
+
+/**
+ * The registry's HTTP API under /v1, behind the shared service token. Route schemas are the
+ * protocol schemas, so validation, TypeScript types and the OpenAPI document agree.
+ */
+export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics }) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!serviceTokenMatches(request.headers.authorization, serviceToken)) {
+      return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
+    }
+  });
+
+  app.post('/v1/registrations', {
+    schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
+  }, async (request) => ({ results: await store.register(request.body.registrations) }));
+
+  app.post('/v1/registrations/remove', {
+    schema: {
+      ...common, summary: 'Deregister device connections, only where the record still holds the given connection id',
+      body: DeregisterRequest, response: { 200: DeregisterResponse, ...errors },
+    },
+  }, async (request) => ({ results: await store.deregister(request.body.deregistrations) }));
+
+  app.get('/v1/registrations/:deviceId', {
+    schema: {
+      ...common, summary: "One device's live registration",
+      params: Type.Object({ deviceId: DeviceId }), response: { 200: Registration, 404: ErrorBody, ...errors },
+    },
+  }, async (request, reply) => {
+    const [found] = await store.lookup([request.params.deviceId]);
+    if (!found) return reply.code(404).send(errorBody('not_found', `device ${request.params.deviceId} has no live registration`));
+    return found;
+  });
+
+  app.post('/v1/lookup', {
+    schema: { ...common, summary: 'Live registrations of many devices', body: LookupRequest, response: { 200: LookupResponse, ...errors } },
+  }, async (request) => {
+    const registrations = await store.lookup(request.body.deviceIds);
+    const found = new Set(registrations.map((r) => r.deviceId));
+    const missing = [...new Set(request.body.deviceIds)].filter((id) => !found.has(id));
+    metrics.lookedUpDevices.inc({ result: 'found' }, registrations.length);
+    metrics.lookedUpDevices.inc({ result: 'missing' }, missing.length);
+    return { registrations, missing };
+  });
+
+  app.get('/v1/accounts/:accountId/registrations', {
+    schema: {
+      ...common, summary: 'Live registrations of every device of an account',
+      params: Type.Object({ accountId: AccountId }), response: { 200: AccountRegistrationsResponse, ...errors },
+    },
+  }, async (request) => ({ registrations: await store.listByAccount(request.params.accountId) }));
+
+  app.put('/v1/edges/:edgeId/lease', {
+    schema: {
+      ...common, summary: "Create or extend an edge's liveness lease; renewed=false means: register your connections again",
+      params: Type.Object({ edgeId: EdgeId }), body: LeaseRequest, response: { 200: LeaseResponse, ...errors },
+    },
+  }, async (request) => store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds));
+
+  app.delete('/v1/edges/:edgeId/lease', {
+    schema: {
+      ...common, summary: "Release an edge's lease: its registrations stop resolving at once",
+      params: Type.Object({ edgeId: EdgeId }), response: { 204: Type.Null({ description: 'Released.' }), ...errors },
+    },
+  }, async (request, reply) => {
+    await store.releaseLease(request.params.edgeId);
+    return reply.code(204).send(null);
+  });
+};
