@@ -1,0 +1,222 @@
+import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
+import type { RegistryClient } from '@pushwire/registry-client';
+import { ServiceCallError } from '@pushwire/service-kit';
+import type { EdgeOutcome, EdgeTransport } from './edge-transport';
+import { PushClientError } from './errors';
+import type { RouteCache } from './route-cache';
+import type { SendResult } from './options';
+
+/** What one send comes to: a delivery status, or an error the caller's promise rejects with. */
+export type Outcome = { result: SendResult } | { error: unknown };
+
+/** One message to one device on its way through a dispatch. */
+export interface Job {
+  deviceId: string;
+  message: PushMessage;
+  /** Delivery requests to an edge that carried this message so far. */
+  attempts: number;
+  /** Called exactly once. */
+  settle: (outcome: Outcome) => void;
+}
+
+/** A job's answer from the edge its route pointed at. */
+type Attempt =
+  | { job: Job; route: Registration; outcome: EdgeOutcome }
+  | { job: Job; route: Registration; failure: ServiceCallError; retriable: boolean };
+
+/** A job whose route turned out stale or unreachable, waiting for a fresh lookup. */
+type Retry = Attempt;
+
+/**
+ * Direct push for one coalesced batch of sends: resolve routes (cache, then one registry lookup),
+ * deliver grouped by edge, and give every route that proved stale (`gone`, `not_connected`) or
+ * unreachable exactly one fresh lookup and re-delivery.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly transport: EdgeTransport,
+    private readonly cache: RouteCache,
+    private readonly batchMaxSize: number,
+  ) {}
+
+  /** Never rejects: every job is settled, with a result or an error. */
+  async dispatch(jobs: Job[]): Promise<void> {
+    const settled = new Set<Job>();
+    const settle = (job: Job, outcome: Outcome) => {
+      if (settled.has(job)) return;
+      settled.add(job);
+      job.settle(outcome);
+    };
+    try {
+      await this.run(jobs, settle);
+    } catch (e) {
+      // A bug of ours, not a delivery outcome: surface it rather than leave callers hanging.
+      for (const job of jobs) settle(job, { error: e });
+    }
+  }
+
+  private async run(jobs: Job[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
+    const routed: { job: Job; route: Registration }[] = [];
+    const uncached: Job[] = [];
+    for (const job of jobs) {
+      const route = this.cache.get(job.deviceId);
+      if (route) routed.push({ job, route });
+      else uncached.push(job);
+    }
+    if (uncached.length) {
+      await this.resolve(uncached, settle, (job, route) => {
+        this.cache.set(route);
+        routed.push({ job, route });
+      });
+    }
+
+    const retries: Retry[] = [];
+    for (const attempt of await this.deliverAll(routed)) {
+      if ('failure' in attempt) {
+        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        if (attempt.retriable) retries.push(attempt);
+        else settle(attempt.job, { error: edgeUnavailable(attempt) });
+      } else if (isStaleRoute(attempt.outcome)) {
+        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        retries.push(attempt);
+      } else {
+        settle(attempt.job, { result: toResult(attempt.job, attempt.route, attempt.outcome) });
+      }
+    }
+    if (retries.length) await this.retry(retries, settle);
+  }
+
+  /** The one fresh lookup and re-delivery for stale or unreachable routes. */
+  private async retry(retries: Retry[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
+    const routed: { job: Job; route: Registration }[] = [];
+    const byJob = new Map(retries.map((r) => [r.job, r]));
+    await this.resolve(
+      retries.map((r) => r.job),
+      (job, outcome) => {
+        const before = byJob.get(job)!;
+        if ('error' in outcome && 'outcome' in before) {
+          // The edge's answer is a true status (`gone` / `not_connected`, both retriable); the failed
+          // lookup only means we could not look for a newer route, so report what the edge said.
+          settle(job, { result: toResult(job, before.route, before.outcome) });
+        } else {
+          settle(job, outcome);
+        }
+      },
+      (job, route) => {
+        const before = byJob.get(job)!;
+        if ('outcome' in before && route.connectionId === before.route.connectionId) {
+          // The registry still names the connection the edge just disowned: asking again cannot help,
+          // and caching the route would only send the next message into the same `gone`.
+          settle(job, { result: toResult(job, before.route, before.outcome) });
+          return;
+        }
+        // An unreachable edge is tried once more even on the same route: connections drop and edges
+        // restart; devices de-duplicate on the message id, so a repeat is harmless.
+        this.cache.set(route);
+        routed.push({ job, route });
+      },
+    );
+
+    for (const attempt of await this.deliverAll(routed)) {
+      if ('failure' in attempt) {
+        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        settle(attempt.job, { error: edgeUnavailable(attempt) });
+        continue;
+      }
+      if (isStaleRoute(attempt.outcome)) this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+      settle(attempt.job, { result: toResult(attempt.job, attempt.route, attempt.outcome) });
+    }
+  }
+
+  /**
+   * One registry lookup for the jobs' distinct device ids (the registry client splits large ones).
+   * Devices the registry knows no live connection for are `not_connected` without asking any edge;
+   * a failed lookup is `registry_unavailable`, never `not_connected`.
+   */
+  private async resolve(
+    jobs: Job[],
+    settle: (job: Job, outcome: Outcome) => void,
+    onRoute: (job: Job, route: Registration) => void,
+  ): Promise<void> {
+    const ids = [...new Set(jobs.map((j) => j.deviceId))];
+    let registrations: Registration[];
+    let missing: string[];
+    try {
+      ({ registrations, missing } = await this.registry.lookup(ids));
+    } catch (e) {
+      const retriable = e instanceof ServiceCallError ? e.retriable : true;
+      const error = new PushClientError('registry_unavailable', `registry lookup failed: ${(e as Error).message ?? String(e)}`, retriable, { cause: e });
+      for (const job of jobs) settle(job, { error });
+      return;
+    }
+    const routes = new Map(registrations.map((r) => [r.deviceId, r]));
+    const absent = new Set(missing);
+    for (const job of jobs) {
+      const route = routes.get(job.deviceId);
+      if (route) onRoute(job, route);
+      else if (absent.has(job.deviceId)) settle(job, { result: { deviceId: job.deviceId, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
+      else settle(job, { error: new PushClientError('registry_unavailable', `registry lookup answered neither a route nor "missing" for ${job.deviceId}`, false) });
+    }
+  }
+
+  /**
+   * One request per edge and chunk of batchMaxSize, all in parallel. Sends that wait for a device
+   * ack (the edge holds those requests up to its ack timeout) travel apart from the others, so a
+   * fire-and-forget send never waits seconds for somebody else's ack.
+   */
+  private async deliverAll(routed: { job: Job; route: Registration }[]): Promise<Attempt[]> {
+    const groups = new Map<string, { job: Job; route: Registration }[]>();
+    for (const item of routed) {
+      const key = `${item.job.message.ackRequired ? 'ack' : 'fire'} ${item.route.edgeUrl}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(item);
+    }
+    const requests: Promise<Attempt[]>[] = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += this.batchMaxSize) {
+        requests.push(this.deliverChunk(group.slice(i, i + this.batchMaxSize)));
+      }
+    }
+    return (await Promise.all(requests)).flat();
+  }
+
+  private async deliverChunk(chunk: { job: Job; route: Registration }[]): Promise<Attempt[]> {
+    const deliveries: Delivery[] = chunk.map(({ job, route }) => ({
+      deviceId: job.deviceId,
+      connectionId: route.connectionId, // fencing: an edge holding another connection answers `gone`
+      message: job.message,
+    }));
+    for (const { job } of chunk) job.attempts++;
+    const answer = await this.transport.deliver(chunk[0].route.edgeUrl, deliveries);
+    if (answer.kind === 'failure') {
+      return chunk.map(({ job, route }) => ({ job, route, failure: answer.error, retriable: answer.retriable }));
+    }
+    return chunk.map(({ job, route }, i) => ({ job, route, outcome: answer.outcomes[i] }));
+  }
+}
+
+/** The route no longer leads to the device: drop it and look again. */
+const isStaleRoute = (o: EdgeOutcome) => o.status === 'gone' || o.status === 'not_connected';
+
+function toResult(job: Job, route: Registration, o: EdgeOutcome): SendResult {
+  return {
+    deviceId: job.deviceId,
+    messageId: job.message.id,
+    status: o.status,
+    edgeId: o.edgeId ?? route.edgeId,
+    attempts: job.attempts,
+    ...(o.retryAfterMs !== undefined ? { retryAfterMs: o.retryAfterMs } : {}),
+    ...(o.error !== undefined ? { error: o.error } : {}),
+  };
+}
+
+function edgeUnavailable(attempt: { route: Registration; failure: ServiceCallError; retriable: boolean }): PushClientError {
+  return new PushClientError(
+    'edge_unavailable',
+    `edge ${attempt.route.edgeId} (${attempt.route.edgeUrl}) unavailable: ${attempt.failure.message}`,
+    attempt.retriable,
+    { cause: attempt.failure },
+  );
+}

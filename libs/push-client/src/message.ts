@@ -1,0 +1,56 @@
+import { DeviceId, ProtocolValidationError, Validator, Validators, type PushMessage } from '@pushwire/protocol';
+import { PushClientError } from './errors';
+import type { ResolvedOptions, SendOptions } from './options';
+
+const deviceIdValidator = new Validator(DeviceId, 'device id');
+
+/**
+ * Builds the PushMessage for one send and validates it against the protocol schema before anything
+ * goes on the wire, so a bad id or TTL is the caller's `invalid_message` and never an edge's 400.
+ */
+export function buildMessage(
+  deviceId: string,
+  payload: unknown,
+  opts: SendOptions | undefined,
+  options: Pick<ResolvedOptions, 'now' | 'newId'>,
+): PushMessage {
+  validate(() => deviceIdValidator.decode(deviceId), 'deviceId');
+  assertJson(payload);
+  const message: PushMessage = {
+    id: opts?.id ?? options.newId(),
+    payload,
+    createdAt: options.now(),
+    ...(opts?.priority !== undefined ? { priority: opts.priority } : {}),
+    ...(opts?.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
+    ...(opts?.ack ? { ackRequired: true } : {}),
+  };
+  validate(() => Validators.pushMessage.decode(message), 'message');
+  return message;
+}
+
+function validate(check: () => unknown, what: string): void {
+  try {
+    check();
+  } catch (e) {
+    // The validator's message names the field (e.g. "invalid push message: /ttlSeconds Expected …").
+    const detail = e instanceof ProtocolValidationError ? e.message : `invalid ${what}: ${String(e)}`;
+    throw new PushClientError('invalid_message', detail, false, { cause: e });
+  }
+}
+
+/**
+ * The schema accepts any payload value, but it travels as JSON: `undefined` would vanish from the
+ * body and a BigInt or a cycle would make the HTTP call throw, which would look like an unreachable
+ * edge. Serializing once here costs a little and turns those into the caller's error.
+ */
+function assertJson(payload: unknown): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(payload);
+  } catch (e) {
+    throw new PushClientError('invalid_message', `invalid push message: /payload is not JSON-serializable: ${(e as Error).message}`, false, { cause: e });
+  }
+  if (text === undefined) {
+    throw new PushClientError('invalid_message', `invalid push message: /payload must be a JSON value, got ${typeof payload}`, false);
+  }
+}

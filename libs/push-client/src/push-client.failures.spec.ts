@@ -1,0 +1,148 @@
+import { PushClient, PushClientError, type PushClientOptions } from './index';
+import type { FakeEdge } from './testing';
+import { deadUrl, Harness, SERVICE_TOKEN } from './testing/registry-harness';
+
+let h: Harness;
+let edgeA: FakeEdge;
+let edgeB: FakeEdge;
+const clients: PushClient[] = [];
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+function client(opts: Partial<PushClientOptions> = {}): PushClient {
+  const c = new PushClient({ registry: h.registry, serviceToken: SERVICE_TOKEN, requestTimeoutMs: 2000, ...opts } as PushClientOptions);
+  clients.push(c);
+  return c;
+}
+
+/** A device registered on an edge whose process is gone (its lease is still live). */
+async function placeOnDeadEdge(deviceId: string): Promise<void> {
+  const url = await deadUrl();
+  await h.admin.renewLease('edge-dead', url, 600);
+  await h.place(deviceId, { edgeId: 'edge-dead', url });
+}
+
+beforeAll(() => process.on('unhandledRejection', onUnhandled));
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  expect(unhandled).toEqual([]);
+});
+beforeEach(async () => {
+  h = await Harness.start();
+  edgeA = await h.edge('edge-a');
+  edgeB = await h.edge('edge-b');
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await h.close();
+});
+
+describe('PushClient failures', () => {
+  it('rejects with a retriable registry_unavailable when the registry cannot be reached', async () => {
+    const c = new PushClient({ registryUrl: await deadUrl(), serviceToken: SERVICE_TOKEN });
+    clients.push(c);
+    const error = await c.send('tv-1', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'registry_unavailable', retriable: true, cause: expect.any(Error) });
+  });
+
+  it('reports a refused service token as registry_unavailable that retrying will not fix', async () => {
+    const c = new PushClient({ registryUrl: h.registryUrl, serviceToken: 'wrong-token' });
+    clients.push(c);
+    await expect(c.send('tv-1', 'x')).rejects.toMatchObject({ code: 'registry_unavailable', retriable: false });
+  });
+
+  it('on an unreachable edge looks up once more, then rejects with edge_unavailable', async () => {
+    await placeOnDeadEdge('tv-1');
+    const error = await client().send('tv-1', 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'edge_unavailable', retriable: true, message: expect.stringContaining('edge-dead') });
+    expect(h.registry.lookups).toHaveLength(2);
+  });
+
+  it('on a failing edge (503) finds the device on its new edge with the one fresh lookup', async () => {
+    await h.place('tv-1', edgeA);
+    const c = client();
+    await c.send('tv-1', 'warm the cache');
+    await h.place('tv-1', edgeB);
+    edgeA.fail = { status: 503, code: 'draining' };
+
+    expect(await c.send('tv-1', 'x')).toMatchObject({ status: 'delivered', edgeId: 'edge-b', attempts: 2 });
+  });
+
+  it('does not retry an edge that refuses the service token', async () => {
+    await h.place('tv-1', edgeA);
+    edgeA.fail = { status: 401, code: 'unauthorized' };
+    await expect(client().send('tv-1', 'x')).rejects.toMatchObject({ code: 'edge_unavailable', retriable: false });
+    expect(edgeA.requests).toHaveLength(1);
+    expect(h.registry.lookups).toHaveLength(1);
+  });
+
+  it('with a failed re-lookup after `gone` still reports what the edge said', async () => {
+    await h.place('tv-1', edgeA);
+    edgeA.connections.delete('tv-1');
+    const lookup = h.registry.lookup;
+    h.registry.lookup = (ids) => (h.registry.lookups.length ? Promise.reject(new Error('registry went away')) : lookup(ids));
+    expect(await client().send('tv-1', 'x')).toMatchObject({ status: 'gone', attempts: 1 });
+  });
+});
+
+describe('PushClient.sendMany', () => {
+  it('returns one result per item, in order, turning per-item failures into results', async () => {
+    await h.place('tv-1', edgeA);
+    await h.place('tv-2', edgeB);
+    await placeOnDeadEdge('tv-dead');
+
+    const results = await client().sendMany([
+      { deviceId: 'tv-1', payload: 1, options: { id: 'm-1' } },
+      { deviceId: 'nobody', payload: 2, options: { id: 'm-2' } },
+      { deviceId: 'tv-2', payload: 3, options: { id: 'bad id!' } },
+      { deviceId: 'tv-dead', payload: 4, options: { id: 'm-4' } },
+      { deviceId: 'tv-2', payload: 5, options: { id: 'm-5', ack: true } },
+    ]);
+
+    expect(results).toEqual([
+      { deviceId: 'tv-1', messageId: 'm-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 },
+      { deviceId: 'nobody', messageId: 'm-2', status: 'not_connected', attempts: 0 },
+      { deviceId: 'tv-2', messageId: 'bad id!', status: 'rejected', attempts: 0, error: expect.stringContaining('invalid_message') },
+      { deviceId: 'tv-dead', messageId: 'm-4', status: 'unavailable', attempts: 2, error: expect.stringContaining('edge_unavailable') },
+      { deviceId: 'tv-2', messageId: 'm-5', status: 'acknowledged', edgeId: 'edge-b', attempts: 1 },
+    ]);
+    expect(h.registry.lookups).toHaveLength(2); // the batch, then the dead edge's one fresh lookup
+  });
+
+  it('with the registry down answers every item `unavailable` instead of rejecting', async () => {
+    const c = new PushClient({ registryUrl: await deadUrl(), serviceToken: SERVICE_TOKEN });
+    clients.push(c);
+    const results = await c.sendMany([{ deviceId: 'a', payload: 1 }, { deviceId: 'b', payload: 2 }]);
+    expect(results).toEqual([
+      expect.objectContaining({ deviceId: 'a', status: 'unavailable', error: expect.stringContaining('registry_unavailable') }),
+      expect.objectContaining({ deviceId: 'b', status: 'unavailable', error: expect.stringContaining('registry_unavailable') }),
+    ]);
+  });
+});
+
+describe('PushClient.close', () => {
+  it('finishes the sends under way, then refuses new ones', async () => {
+    await h.place('tv-1', edgeA);
+    const c = client({ batchDelayMs: 1000 });
+    const pending = c.send('tv-1', 'x');
+    await c.close(); // dispatches the pending batch at once instead of waiting for the delay
+    expect(await pending).toMatchObject({ status: 'delivered' });
+    await expect(c.send('tv-1', 'y')).rejects.toThrow('closed');
+  });
+
+  it('leaves a registry client it was given open', async () => {
+    await h.place('tv-1', edgeA);
+    await client().close();
+    expect(await h.registry.lookup(['tv-1'])).toMatchObject({ registrations: [{ deviceId: 'tv-1' }] });
+  });
+});
+
+describe('PushClient options', () => {
+  it('refuses a configuration it cannot work with, at construction', () => {
+    expect(() => new PushClient({ serviceToken: SERVICE_TOKEN })).toThrow('registryUrl');
+    expect(() => new PushClient({ registry: h.registry, serviceToken: '' })).toThrow('serviceToken');
+    expect(() => new PushClient({ registry: h.registry, serviceToken: 'x', batchMaxSize: 5000 })).toThrow('batchMaxSize');
+  });
+});

@@ -1,0 +1,116 @@
+import { MAX_REGISTRY_BATCH, type PushMessage } from '@pushwire/protocol';
+import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
+import { Coalescer } from './coalescer';
+import { Dispatcher, type Job, type Outcome } from './dispatcher';
+import { EdgeTransport } from './edge-transport';
+import { PushClientError } from './errors';
+import { buildMessage } from './message';
+import { resolveOptions, type PushClientOptions, type ResolvedOptions, type SendOptions, type SendResult } from './options';
+import { RouteCache } from './route-cache';
+
+/** One item of `sendMany`. */
+export interface SendManyItem {
+  deviceId: string;
+  payload: unknown;
+  options?: SendOptions;
+}
+
+/**
+ * Direct push: send a message to a device now and get its delivery status back. Routes come from
+ * the registry (cached for `routeCacheTtlMs`), messages go to the owning edge's delivery API, and
+ * sends made together share one lookup and one request per edge.
+ *
+ * `backpressure` and `rate_limited` are returned, not retried: a direct send answers now, and only
+ * the caller knows whether its message is still worth sending after `retryAfterMs` (indirect push,
+ * through Kafka and the message processor, is the path that retries for you).
+ */
+export class PushClient {
+  private readonly options: ResolvedOptions;
+  private readonly registry: RegistryClient;
+  private readonly ownsRegistry: boolean;
+  private readonly transport: EdgeTransport;
+  private readonly dispatcher: Dispatcher;
+  private readonly coalescer: Coalescer<Job>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(opts: PushClientOptions) {
+    this.options = resolveOptions(opts);
+    const { serviceToken, requestTimeoutMs } = this.options;
+    this.ownsRegistry = !opts.registry;
+    this.registry = opts.registry ?? new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: requestTimeoutMs });
+    this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
+    const cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
+    this.dispatcher = new Dispatcher(this.registry, this.transport, cache, this.options.batchMaxSize);
+    // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
+    const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
+    this.coalescer = new Coalescer(this.options.batchDelayMs, maxPending, (jobs) => this.startDispatch(jobs));
+  }
+
+  /**
+   * Sends one message and resolves with its delivery status (`delivered`, `acknowledged` with
+   * `ack`, `not_connected`, `backpressure` …). Rejects with PushClientError when the message is
+   * invalid or the registry or the edge cannot be reached.
+   */
+  async send(deviceId: string, payload: unknown, opts?: SendOptions): Promise<SendResult> {
+    this.assertOpen();
+    const { done } = this.enqueue(deviceId, buildMessage(deviceId, payload, opts, this.options));
+    const outcome = await done;
+    if ('error' in outcome) throw outcome.error;
+    return outcome.result;
+  }
+
+  /**
+   * Sends many messages together and resolves with one result per item, in order. Never rejects
+   * for one item's sake: an invalid item comes back `rejected`, an unreachable registry or edge
+   * `unavailable`, each with `error` saying why.
+   */
+  async sendMany(items: SendManyItem[]): Promise<SendResult[]> {
+    this.assertOpen();
+    return Promise.all(items.map((item) => this.sendOne(item)));
+  }
+
+  /** Dispatches what is pending, waits for every send under way, then closes the HTTP pools. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.coalescer.flush();
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.all([this.transport.close(), this.ownsRegistry ? this.registry.close() : undefined]);
+  }
+
+  private async sendOne({ deviceId, payload, options }: SendManyItem): Promise<SendResult> {
+    let message: PushMessage;
+    try {
+      message = buildMessage(deviceId, payload, options, this.options);
+    } catch (e) {
+      return { deviceId, messageId: String(options?.id ?? ''), status: 'rejected', attempts: 0, error: describe(e) };
+    }
+    const { job, done } = this.enqueue(deviceId, message);
+    const outcome = await done;
+    if (!('error' in outcome)) return outcome.result;
+    return { deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
+  }
+
+  private enqueue(deviceId: string, message: PushMessage): { job: Job; done: Promise<Outcome> } {
+    let settle!: (outcome: Outcome) => void;
+    const done = new Promise<Outcome>((resolve) => (settle = resolve));
+    const job: Job = { deviceId, message, attempts: 0, settle };
+    this.coalescer.add(job);
+    return { job, done };
+  }
+
+  private startDispatch(jobs: Job[]): void {
+    const running = this.dispatcher.dispatch(jobs); // never rejects: each job is settled
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('PushClient is closed');
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof PushClientError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,56 @@
+import type { Registration } from '@pushwire/protocol';
+import { RouteCache } from './route-cache';
+
+let now = 1_000_000;
+const clock = () => now;
+const reg = (deviceId: string, connectionId = 'c1', expiresAtSeconds = 10_000): Registration => ({
+  deviceId, accountId: 'a1', deviceType: 'tv', edgeId: 'e1', edgeUrl: 'http://edge', connectionId, connectedAt: 1, expiresAt: expiresAtSeconds,
+});
+
+beforeEach(() => {
+  now = 1_000_000;
+});
+
+describe('RouteCache', () => {
+  it('reuses a route until its TTL passes', () => {
+    const cache = new RouteCache(2000, 10, clock);
+    cache.set(reg('d1'));
+    now += 1999;
+    expect(cache.get('d1')?.connectionId).toBe('c1');
+    now += 1;
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
+  it('never returns a record past its own expiresAt', () => {
+    const cache = new RouteCache(2000, 10, clock);
+    cache.set(reg('d1', 'c1', 1001)); // expires at 1_001_000 ms
+    now = 1_001_000;
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
+  it('invalidates only the connection that went stale', () => {
+    const cache = new RouteCache(2000, 10, clock);
+    cache.set(reg('d1', 'new'));
+    cache.invalidate('d1', 'old');
+    expect(cache.get('d1')?.connectionId).toBe('new');
+    cache.invalidate('d1', 'new');
+    expect(cache.get('d1')).toBeUndefined();
+  });
+
+  it('drops the oldest entries beyond its cap', () => {
+    const cache = new RouteCache(2000, 2, clock);
+    cache.set(reg('d1'));
+    cache.set(reg('d2'));
+    cache.set(reg('d1')); // refreshed: now the newest
+    cache.set(reg('d3'));
+    expect(cache.size).toBe(2);
+    expect(cache.get('d2')).toBeUndefined();
+    expect(cache.get('d1')).toBeDefined();
+  });
+
+  it('caches nothing with a TTL of 0', () => {
+    const cache = new RouteCache(0, 10, clock);
+    cache.set(reg('d1'));
+    expect(cache.get('d1')).toBeUndefined();
+  });
+});

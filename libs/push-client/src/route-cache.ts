@@ -1,0 +1,56 @@
+import type { Registration } from '@pushwire/protocol';
+
+interface Entry {
+  registration: Registration;
+  /** now() after which the entry is not used any more. */
+  validUntil: number;
+}
+
+/**
+ * deviceId → Registration, reused for a short TTL so that a burst of sends to one device costs one
+ * registry lookup. Fencing keeps a stale entry harmless: the edge answers `gone` and the entry is
+ * dropped. Map insertion order makes the first key the oldest, which is what gets evicted at the cap.
+ */
+export class RouteCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(deviceId: string): Registration | undefined {
+    const entry = this.entries.get(deviceId);
+    if (!entry) return undefined;
+    const now = this.now();
+    // A record past its own expiresAt is dead even if our TTL has not run out.
+    if (now >= entry.validUntil || now >= entry.registration.expiresAt * 1000) {
+      this.entries.delete(deviceId);
+      return undefined;
+    }
+    return entry.registration;
+  }
+
+  set(registration: Registration): void {
+    if (this.ttlMs === 0) return;
+    this.entries.delete(registration.deviceId); // re-insert at the end: it is now the newest
+    this.entries.set(registration.deviceId, { registration, validUntil: this.now() + this.ttlMs });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /**
+   * Drops the route, but only if it still points at `connectionId`: a concurrent lookup may already
+   * have stored the device's newer connection, which must survive the old one's `gone`.
+   */
+  invalidate(deviceId: string, connectionId: string): void {
+    if (this.entries.get(deviceId)?.registration.connectionId === connectionId) this.entries.delete(deviceId);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Registration } from '@pushwire/protocol';
+// Test-only: the push client's tests stand up the real registry service rather than a double.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { buildRegistryApp, MemoryRegistryStore } from '@pushwire/registry';
+import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
+import { silentLogger } from '@pushwire/service-kit';
+import { FakeEdge } from './fake-edge';
+
+export const SERVICE_TOKEN = 'push-client-test-token';
+
+/**
+ * A RegistryClient that counts what goes through it, so tests can assert how many lookups a send
+ * cost. It delegates everything to the real HTTP client.
+ */
+export class CountingRegistry implements RegistryClient {
+  lookups: string[][] = [];
+  constructor(private readonly inner: RegistryClient) {}
+  register: RegistryClient['register'] = (r) => this.inner.register(r);
+  deregister: RegistryClient['deregister'] = (i) => this.inner.deregister(i);
+  lookup: RegistryClient['lookup'] = (ids) => {
+    this.lookups.push([...ids]);
+    return this.inner.lookup(ids);
+  };
+  listByAccount: RegistryClient['listByAccount'] = (a) => this.inner.listByAccount(a);
+  renewLease: RegistryClient['renewLease'] = (e, u, t) => this.inner.renewLease(e, u, t);
+  releaseLease: RegistryClient['releaseLease'] = (e) => this.inner.releaseLease(e);
+  close = () => this.inner.close();
+}
+
+/** The real registry (memory store) on port 0, fake edges holding leases, and a way to place devices. */
+export class Harness {
+  readonly edges: FakeEdge[] = [];
+  private seq = 0;
+
+  private constructor(
+    private readonly app: { close(): Promise<unknown> },
+    readonly registryUrl: string,
+    /** Writes registrations and leases, as edges would. */
+    readonly admin: HttpRegistryClient,
+    /** What the push client under test uses: counts lookups. */
+    readonly registry: CountingRegistry,
+  ) {}
+
+  static async start(): Promise<Harness> {
+    const app = buildRegistryApp({ store: new MemoryRegistryStore(), serviceToken: SERVICE_TOKEN, logger: silentLogger() });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const registryUrl = address.replace('localhost', '127.0.0.1');
+    const admin = new HttpRegistryClient({ baseUrl: registryUrl, serviceToken: SERVICE_TOKEN });
+    const registry = new CountingRegistry(new HttpRegistryClient({ baseUrl: registryUrl, serviceToken: SERVICE_TOKEN }));
+    return new Harness(app, registryUrl, admin, registry);
+  }
+
+  /** A fake edge that holds a live lease in the registry. */
+  async edge(edgeId: string): Promise<FakeEdge> {
+    const edge = await FakeEdge.start({ edgeId, serviceToken: SERVICE_TOKEN });
+    await this.admin.renewLease(edgeId, edge.url, 600);
+    this.edges.push(edge);
+    return edge;
+  }
+
+  /**
+   * Connects the device to `edge` with a new connection (the other edges forget it) and registers
+   * that connection, the way a device that moved would end up.
+   */
+  async place(deviceId: string, edge: { edgeId: string; url: string; connections?: Map<string, string> }): Promise<Registration> {
+    const connectionId = `conn-${++this.seq}`;
+    for (const e of this.edges) e.connections.delete(deviceId);
+    edge.connections?.set(deviceId, connectionId);
+    const registration: Registration = {
+      deviceId, accountId: 'acct-1', deviceType: 'tv', edgeId: edge.edgeId, edgeUrl: edge.url, connectionId,
+      connectedAt: Date.now() + this.seq, expiresAt: Math.floor(Date.now() / 1000) + 1800,
+    };
+    const [result] = await this.admin.register([registration]);
+    if (result.outcome !== 'registered') throw new Error(`could not register ${deviceId}: ${result.outcome}`);
+    return registration;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.edges.map((e) => e.close()));
+    await Promise.all([this.admin.close(), this.registry.close()]);
+    await this.app.close();
+  }
+}
+
+/** A URL nothing listens on: a server that listened on port 0 and was closed. */
+export async function deadUrl(): Promise<string> {
+  const edge = await FakeEdge.start({ edgeId: 'dead', serviceToken: SERVICE_TOKEN });
+  await edge.close();
+  return edge.url;
+}
