@@ -36,12 +36,17 @@ export interface FakeConnection {
   readonly frames: ClientFrame[];
   readonly closed: boolean;
   readonly connectedAt: number;
+  /** The close code the device sent (WebSocket), once closed. */
+  readonly closeCode?: number;
   send(frame: ServerFrame): void;
   /** WebSocket: close with `code`. SSE: end the stream. */
   close(code?: number, reason?: string): void;
   /** Stop heartbeats and stop answering (pings included), to play a frozen edge. */
   silence(): void;
 }
+
+/** The edge's own view of a connection: writable, plus whether it plays dead. */
+type LiveConnection = { -readonly [K in keyof FakeConnection]: FakeConnection[K] } & { silent: boolean };
 
 interface Rejection {
   status: number;
@@ -56,14 +61,15 @@ interface Rejection {
  * welcome), 'frame' (conn, frame), 'rejected' ({status}), 'disconnect' (conn).
  */
 export class FakeEdge extends EventEmitter {
-  readonly connections: FakeConnection[] = [];
+  private readonly live: LiveConnection[] = [];
   private readonly tokens: Map<string, FakeIdentity>;
   private readonly rejections: Rejection[] = [];
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly server: Server;
   private seq = 0;
 
-  private constructor(private readonly opts: FakeEdgeOptions) {
+  /** Options, read at each connection: a test may change them (e.g. heartbeatSeconds) between connects. */
+  private constructor(readonly opts: FakeEdgeOptions) {
     super();
     this.tokens = new Map(Object.entries(opts.tokens ?? {}));
     this.server = createServer((req, res) => this.onRequest(req, res));
@@ -75,6 +81,11 @@ export class FakeEdge extends EventEmitter {
     const edge = new FakeEdge(opts);
     await new Promise<void>((resolve) => edge.server.listen(0, '127.0.0.1', resolve));
     return edge;
+  }
+
+  /** Every connection accepted so far, oldest first (closed ones included). */
+  get connections(): readonly FakeConnection[] {
+    return this.live;
   }
 
   /** Base URL for DeviceClientOptions.url. */
@@ -105,12 +116,13 @@ export class FakeEdge extends EventEmitter {
         this.off(event, listener);
         reject(new Error(`FakeEdge: no '${event}' within ${timeoutMs} ms`));
       }, timeoutMs);
+      timer.unref();
       this.on(event, listener);
     });
   }
 
   async stop(): Promise<void> {
-    for (const conn of this.connections) conn.close(1001, 'edge stopping');
+    for (const conn of this.live) conn.close(1001, 'edge stopping');
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
     this.server.closeAllConnections();
@@ -165,7 +177,10 @@ export class FakeEdge extends EventEmitter {
       end: (code, reason) => ws.close(code, reason),
     });
     ws.on('message', (data) => this.onDeviceFrame(conn, String(data)));
-    ws.on('close', () => conn.close());
+    ws.on('close', (code) => {
+      conn.closeCode = code;
+      conn.close(code);
+    });
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -212,16 +227,16 @@ export class FakeEdge extends EventEmitter {
     transport: FakeConnection['transport'],
     authVia: FakeConnection['authVia'],
     io: { write(text: string): void; heartbeat(): void; end(code: number, reason: string): void },
-  ): FakeConnection & { silent: boolean } {
+  ): LiveConnection {
     // A newer connection of the same device replaces the older one (DESIGN §5).
     this.liveConnection(identity.deviceId)?.close(4001, 'replaced');
     let timer: ReturnType<typeof setInterval> | undefined;
-    const conn = {
+    const conn: LiveConnection = {
       connectionId: `c${++this.seq}`,
       identity,
       transport,
       authVia,
-      frames: [] as ClientFrame[],
+      frames: [],
       closed: false,
       silent: false,
       connectedAt: Date.now(),
@@ -240,7 +255,7 @@ export class FakeEdge extends EventEmitter {
         clearInterval(timer);
       },
     };
-    this.connections.push(conn);
+    this.live.push(conn);
     const interval = this.opts.heartbeatIntervalMs ?? 0;
     if (interval > 0) timer = setInterval(() => io.heartbeat(), interval);
     conn.send({
@@ -251,12 +266,12 @@ export class FakeEdge extends EventEmitter {
     return conn;
   }
 
-  private liveConnection(deviceId: string, transport?: FakeConnection['transport']): FakeConnection | undefined {
-    return this.connections.find((c) => !c.closed && c.identity.deviceId === deviceId && (!transport || c.transport === transport));
+  private liveConnection(deviceId: string, transport?: FakeConnection['transport']): LiveConnection | undefined {
+    return this.live.find((c) => !c.closed && c.identity.deviceId === deviceId && (!transport || c.transport === transport));
   }
 
   /** Handles one device frame; returns false if it was invalid (an `error` frame was sent). */
-  private onDeviceFrame(conn: FakeConnection & { silent?: boolean }, text: string): boolean {
+  private onDeviceFrame(conn: LiveConnection, text: string): boolean {
     let frame: ClientFrame;
     try {
       frame = decodeClientFrame(text);
@@ -291,7 +306,7 @@ export class FakeEdge extends EventEmitter {
   }
 
   private devicesOf(accountId: string): DeviceInfo[] {
-    return this.connections
+    return this.live
       .filter((c) => !c.closed && c.identity.accountId === accountId)
       .map((c) => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt }));
   }
