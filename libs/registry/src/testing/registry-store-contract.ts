@@ -80,7 +80,8 @@ export function describeRegistryStoreContract(
     it("hides an edge's records when its lease lapses, until it renews and registers again", async () => {
       expect((await takeLease()).renewed).toBe(false);
       const r = reg(1);
-      await store.register([r]);
+      const untouched = reg(2, { accountId: account(2) });
+      await store.register([r, untouched]);
       clock.advance(20_000);
       const renewal = await takeLease();
       expect(renewal.renewed).toBe(true);
@@ -91,9 +92,10 @@ export function describeRegistryStoreContract(
       expect(await store.lookup([r.deviceId])).toEqual([]);
       expect(await store.listByAccount(r.accountId)).toEqual([]);
 
-      // A lapsed lease taken again does not resurrect old routes: the edge must re-register.
+      // A lapsed lease taken again does not resurrect old routes (even of records nobody read
+      // meanwhile, which a store may still hold): the edge must register its connections again.
       expect((await takeLease()).renewed).toBe(false);
-      expect(await store.lookup([r.deviceId])).toEqual([]);
+      expect(await store.lookup([r.deviceId, untouched.deviceId])).toEqual([]);
       expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
       expect(await store.lookup([r.deviceId])).toEqual([r]);
     });
