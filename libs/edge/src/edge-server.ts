@@ -187,6 +187,14 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
   }
 
   close(c: Connection, code: number, reason: string): void {
+    if (code === CloseCode.TOO_SLOW && c.transport === Transport.WebSocket && c.socket) {
+      // A device too slow to read cannot receive a close frame behind its full buffer: cut it off
+      // (the device sees the connection drop), recording why before uWS reports a bare 1006.
+      const socket = c.socket as import('uWebSockets.js').WebSocket<Connection>;
+      this.detached(c, code);
+      socket.close();
+      return;
+    }
     closeConnection(c, code, reason);
     // SSE has no close callback for a stream the server ends; WebSockets report through `close`.
     if (c.transport === Transport.Sse) this.detached(c, code);
