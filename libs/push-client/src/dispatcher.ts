@@ -24,9 +24,6 @@ type Attempt =
   | { job: Job; route: Registration; outcome: EdgeOutcome }
   | { job: Job; route: Registration; failure: ServiceCallError; retriable: boolean };
 
-/** A job whose route turned out stale or unreachable, waiting for a fresh lookup. */
-type Retry = Attempt;
-
 /**
  * Direct push for one coalesced batch of sends: resolve routes (cache, then one registry lookup),
  * deliver grouped by edge, and give every route that proved stale (`gone`, `not_connected`) or
@@ -71,7 +68,7 @@ export class Dispatcher {
       });
     }
 
-    const retries: Retry[] = [];
+    const retries: Attempt[] = []; // stale or unreachable routes, for one fresh lookup
     for (const attempt of await this.deliverAll(routed)) {
       if ('failure' in attempt) {
         this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
@@ -88,7 +85,7 @@ export class Dispatcher {
   }
 
   /** The one fresh lookup and re-delivery for stale or unreachable routes. */
-  private async retry(retries: Retry[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
+  private async retry(retries: Attempt[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
     const routed: { job: Job; route: Registration }[] = [];
     const byJob = new Map(retries.map((r) => [r.job, r]));
     await this.resolve(

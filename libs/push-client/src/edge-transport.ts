@@ -25,7 +25,9 @@ export class EdgeTransport {
   private readonly http: JsonHttpClient;
 
   constructor(opts: { serviceToken: string; timeoutMs: number }) {
-    this.http = new JsonHttpClient({ serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs });
+    // A send that waits for a device ack holds its connection up to the edge's ack timeout, so the
+    // pool per edge is much larger than JsonHttpClient's default of 16.
+    this.http = new JsonHttpClient({ serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs, connectionsPerOrigin: 256 });
   }
 
   async deliver(edgeUrl: string, deliveries: Delivery[]): Promise<EdgeAnswer> {
@@ -72,8 +74,9 @@ function withRetryAfter(r: DeliveryResult, headerMs: number | undefined): EdgeOu
 /** The edge answered with no delivery results: an error body for the whole request, or garbage. */
 function refusal(url: string, res: JsonResponse, deliveries: Delivery[]): EdgeAnswer {
   const body = res.body;
-  const code = Validators.errorBody.is(body) ? body.error.code : undefined;
-  const detail = code && Validators.errorBody.is(body) ? `${code}: ${body.error.message}` : JSON.stringify(body)?.slice(0, 200);
+  const error = Validators.errorBody.is(body) ? body.error : undefined;
+  const code = error?.code;
+  const detail = error ? `${error.code}: ${error.message}` : JSON.stringify(body)?.slice(0, 200);
   const text = `POST ${url} answered ${res.status} (${detail})`;
   if (code && MESSAGE_FAULTS.has(code)) return allAs(deliveries, 'rejected', text);
   if (code === 'rate_limited') return allAs(deliveries, 'rate_limited', text, res.retryAfterMs);

@@ -18,7 +18,7 @@ export interface PushClientOptions {
   batchMaxSize?: number;
   /** 0 (default): coalesce the calls made in the same tick; > 0: wait that long to coalesce more. */
   batchDelayMs?: number;
-  /** HTTP deadline for the registry and the edges. Default 15 000 ms: must exceed the edge's ack timeout (10 s). */
+  /** HTTP deadline of edge requests. Default 15 000 ms: must exceed the edge's ack timeout (10 s). Registry lookups use the smaller of this and 5000 ms. */
   requestTimeoutMs?: number;
   /** Clock, in epoch milliseconds. Default Date.now. */
   now?: () => number;

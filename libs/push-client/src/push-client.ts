@@ -8,6 +8,9 @@ import { buildMessage } from './message';
 import { resolveOptions, type PushClientOptions, type ResolvedOptions, type SendOptions, type SendResult } from './options';
 import { RouteCache } from './route-cache';
 
+/** Deadline of registry lookups when the client builds its own registry client. */
+const REGISTRY_TIMEOUT_MS = 5000;
+
 /** One item of `sendMany`. */
 export interface SendManyItem {
   deviceId: string;
@@ -38,7 +41,10 @@ export class PushClient {
     this.options = resolveOptions(opts);
     const { serviceToken, requestTimeoutMs } = this.options;
     this.ownsRegistry = !opts.registry;
-    this.registry = opts.registry ?? new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: requestTimeoutMs });
+    // Lookups never wait for a device, so they keep a short deadline even when edge calls must
+    // outlast the ack timeout.
+    this.registry = opts.registry
+      ?? new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
     this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
     const cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
     this.dispatcher = new Dispatcher(this.registry, this.transport, cache, this.options.batchMaxSize);
