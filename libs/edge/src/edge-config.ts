@@ -31,6 +31,7 @@ export const edgeConfigSpec = {
   maxBadFrames: int({ env: 'PUSHWIRE_MAX_BAD_FRAMES', default: 10, min: 1, description: 'Malformed or unknown frames tolerated per connection before close 1008.' }),
   deviceFramesPerSecond: int({ env: 'PUSHWIRE_DEVICE_FRAMES_PER_SECOND', default: 50, min: 1, description: 'Sustained frames per second a device may send (token bucket, burst = 2×).' }),
   leaseTtlSeconds: int({ env: 'PUSHWIRE_EDGE_LEASE_TTL_SECONDS', default: 10, min: 2, max: 3600, description: "Edge liveness lease; a crashed edge's devices stop resolving within this." }),
+  drainSeconds: int({ env: 'PUSHWIRE_EDGE_DRAIN_SECONDS', default: 20, min: 0, max: 3600, description: 'On SIGTERM, devices are asked to reconnect spread over this window before the edge exits.' }),
   sweepIntervalMs: int({ env: 'PUSHWIRE_EDGE_SWEEP_INTERVAL_MS', default: 1000, min: 10, max: 60_000, description: 'How often lifetimes, auth deadlines and slow consumers are checked.' }),
 } as const;
 

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './service-token';
 export * from './shutdown';
 export * from './http-json';
+export * from './dev-defaults';

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: the whole platform in one process for development — push-edge and registry (memory
+ * store) on the DESIGN.md ports, with development secrets unless real ones are set in the env.
+ */
+import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
+import { buildRegistryApp, MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
+import { ConfigError, createLogger, DEV_DEFAULTS, int, loadConfig, onShutdownSignal, str } from '@pushwire/service-kit';
+
+const spec = {
+  host: str({ env: 'PUSHWIRE_HOST', default: '127.0.0.1', description: 'Address every port binds to (all-in-one).' }),
+  registryPort: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Registry HTTP API port.' }),
+};
+
+async function main(): Promise<void> {
+  const logger = createLogger('pushwire');
+  const own = loadConfig(spec);
+  const env = process.env;
+  const usingDevSecrets = !env.PUSHWIRE_SERVICE_TOKEN || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
+  const edgeConfig = loadEdgeConfig(env, {
+    host: env.PUSHWIRE_EDGE_HOST ?? own.host,
+    edgeId: env.PUSHWIRE_EDGE_ID ?? 'edge-1',
+    serviceToken: env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
+    ...(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL ? {} : { jwtSecret: DEV_DEFAULTS.jwtSecret }),
+    drainSeconds: Number(env.PUSHWIRE_EDGE_DRAIN_SECONDS ?? 0),
+  });
+
+  const store = new MemoryRegistryStore();
+  const registryApp = buildRegistryApp({ store, serviceToken: edgeConfig.serviceToken, logger: logger.child({ service: 'registry' }) });
+  await registryApp.listen({ host: own.host, port: own.registryPort });
+  const registryPort = (registryApp.server.address() as { port: number }).port;
+
+  // Edge and registry share the process, so the edge talks to the store directly.
+  const registry = new StoreRegistryClient(store);
+  const edge = new EdgeServer({ config: edgeConfig, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }) });
+  await edge.listen();
+
+  const host = own.host === '0.0.0.0' ? '127.0.0.1' : own.host;
+  const lines = [
+    'Pushwire is running (all-in-one: push-edge + registry, in-memory store)',
+    `  devices   ws://${host}:${edge.devicePort}/v1/connect   (WebSocket)`,
+    `            http://${host}:${edge.devicePort}/v1/events  (SSE)`,
+    `  deliver   ${edge.internalUrl}/v1/deliver   metrics ${edge.internalUrl}/metrics`,
+    `  registry  http://${host}:${registryPort}/v1   OpenAPI http://${host}:${registryPort}/openapi.json`,
+    usingDevSecrets
+      ? '  secrets   DEVELOPMENT defaults (set PUSHWIRE_SERVICE_TOKEN and PUSHWIRE_JWT_SECRET for anything else)'
+      : '  secrets   from the environment',
+    '  try       npx pushctl listen --account a1 --device tv1   then   npx pushctl send --device tv1 --data \'{"hello":"world"}\'',
+    '  stop      Ctrl-C',
+  ];
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+
+  onShutdownSignal(logger, async () => {
+    await edge.drain(edgeConfig.drainSeconds * 1000);
+    await edge.stop();
+    await registryApp.close();
+    await store.close();
+    process.stdout.write('Pushwire stopped.\n');
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `pushwire: ${err.message}` : err);
+  process.exit(1);
+});

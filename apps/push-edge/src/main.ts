@@ -1,0 +1,27 @@
+/**
+ * push-edge as a standalone service: device port + internal port, registry over HTTP.
+ * Configuration: see `libs/edge/src/edge-config.ts` (every PUSHWIRE_* key with its default).
+ */
+import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
+import { HttpRegistryClient } from '@pushwire/registry-client';
+import { ConfigError, createLogger, onShutdownSignal } from '@pushwire/service-kit';
+
+async function main(): Promise<void> {
+  const logger = createLogger('push-edge');
+  const config = loadEdgeConfig();
+  const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceToken });
+  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger });
+  await edge.listen();
+  logger.info({ edgeId: edge.edgeId, devicePort: edge.devicePort, internalUrl: edge.internalUrl, registry: config.registryUrl }, 'push-edge ready');
+  onShutdownSignal(logger, async () => {
+    logger.info({ connections: edge.connections, drainSeconds: config.drainSeconds }, 'draining');
+    await edge.drain(config.drainSeconds * 1000);
+    await edge.stop();
+    await registry.close();
+  }, (config.drainSeconds + 15) * 1000);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `push-edge: ${err.message}` : err);
+  process.exit(1);
+});

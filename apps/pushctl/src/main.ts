@@ -1,0 +1,55 @@
+/**
+ * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices.
+ * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push not delivered (status printed) ·
+ * 3 replaced by another connection · 64 usage.
+ */
+import { listenCommand } from './listen-command';
+import { sendCommand } from './send-command';
+import { tokenCommand } from './token-command';
+import { parseCommand, UsageError, type Command } from './cli';
+import { ENV_HELP } from './endpoints';
+
+const commands: Command[] = [tokenCommand, listenCommand, sendCommand];
+
+function help(): string {
+  return [
+    'pushctl — Pushwire command-line tool',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    '',
+    'Run `pushctl <command> --help` for its flags.',
+    '',
+    ENV_HELP,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 64;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`pushctl: unknown command "${name}"\n\n${help()}\n`);
+    return 64;
+  }
+  try {
+    const values = parseCommand(cmd, rest);
+    if (values.help) {
+      process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\n${ENV_HELP}\n`);
+      return 0;
+    }
+    return await cmd.run(values);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`pushctl ${cmd.name}: ${e.message}\nUsage: ${cmd.usage}\n`);
+      return 64;
+    }
+    process.stderr.write(`pushctl ${cmd.name}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

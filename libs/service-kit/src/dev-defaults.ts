@@ -1,0 +1,11 @@
+/**
+ * Development defaults, used ONLY by the all-in-one `npm start` and by `pushctl` when no secrets are
+ * set. Standalone services never fall back to these: they refuse to start without real secrets.
+ */
+export const DEV_DEFAULTS = {
+  serviceToken: 'pushwire-dev-service-token-not-for-production',
+  jwtSecret: 'pushwire-dev-jwt-secret-not-for-production',
+  edgeUrl: 'http://127.0.0.1:8080',
+  edgeInternalUrl: 'http://127.0.0.1:8081',
+  registryUrl: 'http://127.0.0.1:8082',
+} as const;
