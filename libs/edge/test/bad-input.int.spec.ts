@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { CloseCode } from '@pushwire/protocol';
-import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
+import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver } from './raw-device';
 
 describe('edge: bad input from devices', () => {

@@ -1,5 +1,5 @@
 import { CloseCode } from '@pushwire/protocol';
-import { startTestEdge, type TestEdge } from '@pushwire/edge/testing';
+import { startTestEdge, type TestEdge } from '../src/testing';
 import { RawDevice, eventually } from './raw-device';
 
 describe('edge: connecting and authenticating', () => {

@@ -1,4 +1,4 @@
-import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
+import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver } from './raw-device';
 
 describe('edge: POST /v1/deliver', () => {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '@pushwire/protocol';
-import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
+import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver, eventually } from './raw-device';
 
 describe('edge: connection lifetime', () => {
@@ -54,7 +54,6 @@ describe('edge: slow consumers and backpressure', () => {
   async function stalledDevice(deviceId: string): Promise<{ socket: net.Socket }> {
     const token = await t.token('slow', deviceId);
     const socket = net.connect(t.edge.devicePort, '127.0.0.1');
-    socket.setRecvBufferSize?.(4096);
     await new Promise<void>((r) => socket.once('connect', () => r()));
     socket.write(`GET /v1/connect?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
     await new Promise<void>((r) => socket.once('data', () => r()));

@@ -5,7 +5,8 @@ import { decodeClientFrame, decodeServerFrame, decodeServerFrameValue, encodeFra
 import { ProtocolValidationError } from '../validation';
 import { Validators } from './validators';
 
-const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../fixtures/v1', name), 'utf8'));
+// Fixtures are arrays of objects; typed as such so it.each passes each element as one argument.
+const fixture = (name: string): any[] => JSON.parse(readFileSync(join(__dirname, '../../fixtures/v1', name), 'utf8'));
 
 /** Runs `fn` and asserts it either returns or throws a ProtocolValidationError — nothing else. */
 function onlyTypedErrors(fn: () => unknown): void {
@@ -22,7 +23,7 @@ describe('device frames v1', () => {
     expect(decodeClientFrame(JSON.stringify(frame))).toEqual(frame);
   });
 
-  it.each(fixture('client-frames.invalid.json'))('rejects $text with $code', ({ text, code }) => {
+  it.each(fixture('client-frames.invalid.json'))('rejects $text with $code', ({ text, code }: { text: string; code: string }) => {
     expect(() => decodeClientFrame(text)).toThrow(ProtocolValidationError);
     try {
       decodeClientFrame(text);
