@@ -35,6 +35,25 @@ describe('DeviceClient over SSE', () => {
     await expect(t.client({ transport: 'sse', token: 'stolen' }).connect()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
   });
 
+  it('stays closed and emits replaced when the edge closes the stream with 4001', async () => {
+    const older = t.client({ transport: 'sse' });
+    await older.connect();
+    const replaced = waitForEvent(older, 'replaced');
+    await t.client({ transport: 'sse' }).connect();
+    expect(await replaced).toMatchObject({ code: 4001, willReconnect: false });
+    expect(older.state).toBe('closed');
+  });
+
+  it('reconnects with backoff when the stream just ends', async () => {
+    const client = t.client({ transport: 'sse', random: () => 0 });
+    const first = await client.connect();
+    const closed = waitForEvent(client, 'close');
+    const again = waitForEvent(client, 'welcome');
+    t.edge.abortStreams();
+    expect(await closed).toMatchObject({ code: 1006, willReconnect: true });
+    expect((await again).connectionId).not.toBe(first.connectionId);
+  });
+
   it('reconnects when the stream ends, after a reconnect hint', async () => {
     const client = t.client({ transport: 'sse', random: () => 0.5 });
     await client.connect();
@@ -43,8 +62,8 @@ describe('DeviceClient over SSE', () => {
     const conn = t.edge.connections[0]!;
     conn.send({ type: 'reconnect', afterMs: 100, reason: 'drain' });
     await waitForEvent(client, 'reconnect');
-    conn.close();
-    expect(await closed).toMatchObject({ willReconnect: true, delayMs: 50 });
+    conn.close(4000, 'reconnect');
+    expect(await closed).toMatchObject({ code: 4000, willReconnect: true, delayMs: 50 });
     expect((await again).connectionId).not.toBe(conn.connectionId);
   });
 

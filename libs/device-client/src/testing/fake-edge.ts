@@ -39,7 +39,7 @@ export interface FakeConnection {
   /** The close code the device sent (WebSocket), once closed. */
   readonly closeCode?: number;
   send(frame: ServerFrame): void;
-  /** WebSocket: close with `code`. SSE: end the stream. */
+  /** WebSocket: close with `code`. SSE: send `event: close` with the code, then end the stream. */
   close(code?: number, reason?: string): void;
   /** Stop heartbeats and stop answering (pings included), to play a frozen edge. */
   silence(): void;
@@ -62,6 +62,7 @@ interface Rejection {
  */
 export class FakeEdge extends EventEmitter {
   private readonly live: LiveConnection[] = [];
+  private readonly streams = new Set<ServerResponse>();
   private readonly tokens: Map<string, FakeIdentity>;
   private readonly rejections: Rejection[] = [];
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -119,6 +120,11 @@ export class FakeEdge extends EventEmitter {
       timer.unref();
       this.on(event, listener);
     });
+  }
+
+  /** Ends every SSE stream without a `close` event, like a proxy or a crashed edge would. */
+  abortStreams(): void {
+    for (const res of this.streams) res.end();
   }
 
   async stop(): Promise<void> {
@@ -198,9 +204,14 @@ export class FakeEdge extends EventEmitter {
       const conn = this.register(identity, 'sse', via, {
         write: (text) => res.write(`data: ${text}\n\n`),
         heartbeat: () => res.write(': hb\n\n'),
-        end: () => res.end(),
+        // Like the real edge: SSE has no close frame, so a `close` event carries the code.
+        end: (code, reason) => res.end(`event: close\ndata: ${JSON.stringify({ code, reason })}\n\n`),
       });
-      res.on('close', () => conn.close());
+      this.streams.add(res);
+      res.on('close', () => {
+        this.streams.delete(res);
+        conn.close();
+      });
       return;
     }
     if (req.method === 'POST' && url.pathname === '/v1/frames') {

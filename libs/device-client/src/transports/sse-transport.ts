@@ -46,7 +46,10 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     handlers.open();
     const parser = createParser({
       onEvent: (event) => {
-        if (!finished) handlers.frame(event.data);
+        if (finished) return;
+        // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
+        if (event.event === 'close') return finish(...closeOf(event.data));
+        handlers.frame(event.data);
       },
       onComment: () => {
         if (!finished) handlers.activity();
@@ -93,4 +96,14 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
       return Promise.resolve();
     },
   };
+}
+
+/** Reads the `{code, reason}` of an SSE close event; anything unreadable counts as an abnormal end. */
+function closeOf(data: string): [number, string] {
+  try {
+    const { code, reason } = JSON.parse(data) as { code?: unknown; reason?: unknown };
+    return [typeof code === 'number' ? code : 1006, typeof reason === 'string' ? reason : ''];
+  } catch {
+    return [1006, `unreadable close event: ${data.slice(0, 100)}`];
+  }
 }
