@@ -91,7 +91,7 @@ function runMaven(mvn: string, args: string[]): Promise<void> {
     child.on('error', (error) => reject(new InfraError(`could not run ${mvn}`, { cause: error })));
     child.on('close', (code) => {
       if (code === 0) return resolve();
-      const clean = output.replace(/\x1b\[[0-9;]*m/g, '').trim(); // eslint-disable-line no-control-regex
+      const clean = output.replace(/\x1b\[[0-9;]*m/g, '').trim();
       reject(new InfraError(`\`mvn ${args.join(' ')}\` failed (exit ${code}). Is Maven Central reachable?\n${clean.slice(-4000)}`));
     });
   });

@@ -112,17 +112,25 @@ export async function startKafka(opts: {
   );
   opts.onSpawn?.(proc);
   const brokers = `${LOOPBACK}:${opts.ports.broker}`;
-  await waitUntilReady({ name: 'kafka', process: proc, probe: () => listTopics(brokers), timeoutMs: opts.timeoutMs, detailLog: serverLog });
+  await waitUntilReady({ name: 'kafka', process: proc, probe: () => probeBroker(brokers), timeoutMs: opts.timeoutMs, detailLog: serverLog });
   return { process: proc, brokers, serverLog, readyMs: Date.now() - began };
 }
 
-/** One quick admin round trip; kafkajs' own retries are off so the readiness loop stays in charge. */
-async function listTopics(brokers: string): Promise<void> {
+/**
+ * Ready means ready for consumer groups, not just for metadata: the first group lookup makes the
+ * broker create `__consumer_offsets` and load it, and a consumer that joins meanwhile crashes and
+ * restarts with "The coordinator is loading" (kafkajs logs it as an error). Doing that lookup here
+ * spares every test suite the noise and the restart. kafkajs' retries are off so the readiness loop
+ * stays in charge of timing.
+ */
+async function probeBroker(brokers: string): Promise<void> {
   const kafka = new Kafka({ clientId: 'pushwire-infra-probe', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } });
   const admin = kafka.admin();
   try {
     await admin.connect();
     await admin.listTopics();
+    // Rejects with KafkaJSProtocolError (e.g. COORDINATOR_LOAD_IN_PROGRESS) until the coordinator is up.
+    await admin.describeGroups(['pushwire-infra-readiness']);
   } finally {
     await admin.disconnect();
   }
