@@ -268,6 +268,19 @@ describe('DeviceClient over WebSocket: requests', () => {
 });
 
 describe('DeviceClient options', () => {
+  it('uses an injected WebSocket constructor', async () => {
+    const { WebSocket } = await import('ws');
+    const urls: string[] = [];
+    class Counting extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols);
+        urls.push(url);
+      }
+    }
+    await t.client({ WebSocket: Counting, auth: 'query' }).connect();
+    expect(urls).toEqual([expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/v1\/connect\?token=tv$/)]);
+  });
+
   it('refuses options that cannot work', () => {
     expect(() => new DeviceClient({ url: 'not a url', token: 'x' })).toThrow(DeviceClientError);
     expect(() => new DeviceClient({ url: 'http://h', token: '' })).toThrow(/token/);

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { refuseSocket, sendJsonError } from './http-replies';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
-  decodeClientFrame, encodeFrame, ErrorCodes, ProtocolValidationError,
+  decodeClientFrame, encodeFrame, ProtocolValidationError,
   type ClientFrame, type DeliveryStatus, type DeviceInfo, type ErrorCode, type ServerFrame,
 } from '@pushwire/protocol';
 
@@ -321,21 +322,4 @@ export class FakeEdge extends EventEmitter {
       .filter((c) => !c.closed && c.identity.accountId === accountId)
       .map((c) => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt }));
   }
-}
-
-function errorJson(code: ErrorCode, message: string): string {
-  return JSON.stringify({ error: { code, message, retriable: ErrorCodes[code].retriable } });
-}
-
-function refuseSocket(socket: Socket, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
-  const body = errorJson(code, message);
-  const retry = retryAfterSeconds !== undefined ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
-  socket.end(
-    `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
-  );
-}
-
-function sendJsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...(retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {}) });
-  res.end(errorJson(code, message));
 }

@@ -11,8 +11,12 @@ export interface WebSocketLike {
   addEventListener(type: string, listener: (event: never) => void): void;
 }
 
-/** A WebSocket constructor: `globalThis.WebSocket`, `require('ws')`, or a test double. */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+/**
+ * A WebSocket constructor: `globalThis.WebSocket`, `require('ws')`, or a test double. Its instances
+ * must have the WebSocketLike surface; the return type is left open because the DOM's and ws's
+ * overloaded `addEventListener` signatures do not fit one structural type.
+ */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
 /** The extra surface of the `ws` package: headers, pings, the status of a refused upgrade. */
 interface NodeWs extends WebSocketLike {
@@ -81,7 +85,7 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
       if (!nodeWs) throw new DeviceClientError('invalid_options', "header auth needs the ws package (browsers cannot set WebSocket headers); use auth 'query' or 'first-frame'");
       socket = new (Ctor as unknown as NodeWsConstructor)(url, [], { headers: { Authorization: `Bearer ${token}` } });
     } else {
-      socket = new Ctor(url);
+      socket = new Ctor(url) as WebSocketLike;
     }
   } catch (e) {
     const error = toClientError(e, 'invalid_options', 'cannot open a WebSocket');
