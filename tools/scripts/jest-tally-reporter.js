@@ -1,12 +1,12 @@
-// Appends each jest run's pass/fail counts to .pushwire/test-tally.jsonl so `npm test` can print
-// one closing line for the whole workspace (nx runs one jest per project and target).
+// Appends each jest run's pass/fail counts to the file named by PUSHWIRE_TEST_TALLY, so `npm test`
+// can print one closing line for the whole workspace (nx runs one jest per project and target).
+// Runs outside `npm test` (no variable) write nothing.
 const fs = require('node:fs');
-const path = require('node:path');
 
 class TallyReporter {
   onRunComplete(_contexts, results) {
-    const dir = path.join(__dirname, '../../.pushwire');
-    fs.mkdirSync(dir, { recursive: true });
+    const file = process.env.PUSHWIRE_TEST_TALLY;
+    if (!file) return;
     const line = JSON.stringify({
       cwd: process.cwd(),
       config: process.argv.join(' '),
@@ -14,7 +14,7 @@ class TallyReporter {
       failed: results.numFailedTests + results.numRuntimeErrorTestSuites,
       skipped: results.numPendingTests + results.numTodoTests,
     });
-    fs.appendFileSync(path.join(dir, 'test-tally.jsonl'), line + '\n');
+    fs.appendFileSync(file, line + '\n');
   }
 }
 module.exports = TallyReporter;

@@ -1,10 +1,13 @@
 // `npm test`: every project's unit tests, then every integration suite (one at a time: they open
 // real sockets and start real servers), then one closing line with the totals.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const tally = new URL('../../.pushwire/test-tally.jsonl', import.meta.url);
+const tally = fileURLToPath(new URL('../../.pushwire/test-tally.jsonl', import.meta.url));
+mkdirSync(fileURLToPath(new URL('../../.pushwire/', import.meta.url)), { recursive: true });
 rmSync(tally, { force: true });
+process.env.PUSHWIRE_TEST_TALLY = tally;
 
 const nx = (args) => spawnSync('npx', ['nx', ...args, '--outputStyle=stream', '--skip-nx-cache'], { stdio: 'inherit' }).status ?? 1;
 const unit = nx(['run-many', '-t', 'test', '--parallel=2']);

@@ -78,9 +78,13 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     return this.connecting.promise;
   }
 
-  /** Acknowledges a push (needed only with `autoAck: false`). Failures are emitted as 'error'. */
-  ack(messageId: string): void {
-    this.send({ type: 'ack', id: messageId }).catch((e: unknown) => this.emitError(toClientError(e, 'not_connected', `ack ${messageId} failed`)));
+  /**
+   * Acknowledges a push (needed only with `autoAck: false`). Resolves once the ack left the device
+   * (over SSE: its POST was answered), so a caller may close right after; never rejects — failures
+   * are emitted as 'error'.
+   */
+  ack(messageId: string): Promise<void> {
+    return this.send({ type: 'ack', id: messageId }).catch((e: unknown) => this.emitError(toClientError(e, 'not_connected', `ack ${messageId} failed`)));
   }
 
   /** The devices of this account that are online now. */

@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * The README walkthrough, as a user runs it: `npm start` (the all-in-one, on ports the OS picks),
+ * `pushctl listen` in one process and `pushctl send` in another.
+ */
+const root = join(__dirname, '../../..');
+const pushctlBin = join(root, 'apps/pushctl/bin/pushctl.js');
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [pushctlBin, ...args], { env, cwd: root });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `pushctl listen` and resolves once it is connected (its stderr says so). */
+function listen(args: string[], env: NodeJS.ProcessEnv): Promise<{ done: Promise<Run> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [pushctlBin, 'listen', ...args], { env, cwd: root });
+    let stdout = '', stderr = '';
+    const done = new Promise<Run>((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      if (stderr.includes('waiting for pushes')) resolve({ done });
+    });
+    child.on('exit', () => reject(new Error(`listen exited early: ${stderr}`)));
+  });
+}
+
+const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('pushctl against npm start', () => {
+  let platform: ChildProcess;
+  let env: NodeJS.ProcessEnv;
+  let output = '';
+
+  beforeAll(async () => {
+    platform = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, 'apps/all-in-one/src/main.ts')], {
+      cwd: root,
+      env: { ...process.env, PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_REGISTRY_PORT: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      platform.stdout!.on('data', (d: Buffer) => {
+        output += d;
+        if (output.includes('stop      Ctrl-C')) resolve();
+      });
+      platform.on('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
+    });
+    const edge = /devices\s+ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
+    const registry = /registry\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
+    // No secrets: pushctl and the all-in-one share the development defaults, as in the README.
+    env = { ...process.env, PUSHWIRE_EDGE_URL: `http://127.0.0.1:${edge}`, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registry}` };
+  });
+
+  afterAll(async () => {
+    const exited = new Promise<number | null>((r) => platform.on('exit', (code) => r(code)));
+    platform.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('Pushwire stopped.');
+  });
+
+  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: the listener prints the push and the sender prints delivered', async (_name, extra) => {
+    const device = `tv-${extra.length ? 'sse' : 'ws'}`;
+    const listener = await listen(['--account', 'a1', '--device', device, '--count', '1', ...extra], env);
+    const sent = await run(['send', '--device', device, '--data', '{"hello":"world"}'], env);
+    expect(sent.code).toBe(0);
+    expect(lines(sent.stdout)).toEqual([expect.objectContaining({ deviceId: device, status: 'delivered' })]);
+    const heard = await listener.done;
+    expect(heard.code).toBe(0);
+    const frames = lines(heard.stdout);
+    expect(frames[0]).toMatchObject({ type: 'welcome', deviceId: device, accountId: 'a1' });
+    expect(frames[1]).toMatchObject({ type: 'push', payload: { hello: 'world' }, id: lines(sent.stdout)[0].messageId });
+  });
+
+  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: --ack prints acknowledged', async (_name, extra) => {
+    const device = `tv-ack-${extra.length ? 'sse' : 'ws'}`;
+    const listener = await listen(['--account', 'a1', '--device', device, '--count', '1', ...extra], env);
+    const sent = await run(['send', '--device', device, '--data', '{"n":2}', '--ack'], env);
+    expect(lines(sent.stdout)[0]).toMatchObject({ status: 'acknowledged' });
+    expect((await listener.done).code).toBe(0);
+  });
+
+  it('an unknown device is not_connected, with exit code 2', async () => {
+    const sent = await run(['send', '--device', 'nobody-here', '--data', '1'], env);
+    expect(sent.code).toBe(2);
+    expect(lines(sent.stdout)[0]).toMatchObject({ deviceId: 'nobody-here', status: 'not_connected' });
+  });
+
+  it('bad input gets a usage error naming the problem (exit 64), and every command has --help', async () => {
+    const bad = await run(['send', '--device', 'tv1', '--data', '{not json'], env);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--data must be JSON/);
+    const missing = await run(['listen', '--device', 'tv1'], env);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toMatch(/--account is required/);
+    for (const cmd of ['token', 'listen', 'send']) {
+      const help = await run([cmd, '--help'], env);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`pushctl ${cmd}`);
+    }
+  });
+
+  it('token prints a JWT the edge accepts', async () => {
+    const t = await run(['token', '--account', 'a9', '--device', 'd9', '--type', 'phone'], env);
+    expect(t.code).toBe(0);
+    const [, claims] = t.stdout.trim().split('.');
+    expect(JSON.parse(Buffer.from(claims!, 'base64url').toString())).toMatchObject({ sub: 'a9', device_id: 'd9', device_type: 'phone' });
+    const ws = await fetch(`${env.PUSHWIRE_EDGE_URL}/v1/events`, { headers: { authorization: `Bearer ${t.stdout.trim()}` } });
+    expect(ws.status).toBe(200);
+    await ws.body?.cancel();
+  });
+});

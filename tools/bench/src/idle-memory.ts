@@ -1,0 +1,137 @@
+/**
+ * Idle-connection memory: server RSS per idle connection, Pushwire's edge (authenticated and
+ * registered connections) next to bare uWebSockets.js, alternating in one run.
+ *
+ *   npx tsx tools/bench/src/idle-memory.ts [--connections 19000] [--rounds 1]
+ *
+ * Servers run in their own processes; this process is the client (raw sockets, several loopback
+ * source addresses). Bounded: at most 19,500 connections (one process's file limit), loopback only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { mintDeviceToken } from '@pushwire/auth';
+import { openRawWebSocket } from './raw-ws-client';
+
+const root = join(__dirname, '../../..');
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' } } });
+const N = Math.min(19_500, Number(values.connections));
+const ROUNDS = Number(values.rounds);
+const SECRET = 'bench-jwt-secret-0123456789';
+const SERVICE_TOKEN = 'bench-service-token-0123456789';
+
+const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, file)], { env: { ...process.env, ...env, PUSHWIRE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        const port = ready(line);
+        if (port) {
+          child.stdout!.removeAllListeners('data');
+          child.stdout!.resume();
+          resolve({ child, port });
+          return;
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+async function openMany(port: number, pathFor: (i: number) => string): Promise<net.Socket[]> {
+  const sockets: net.Socket[] = [];
+  const batch = 500;
+  for (let i = 0; i < N; i += batch) {
+    const opened = await Promise.all(Array.from({ length: Math.min(batch, N - i) }, (_, j) =>
+      openRawWebSocket({ port, path: pathFor(i + j), localAddress: `127.0.0.${2 + ((i + j) % 50)}` })));
+    sockets.push(...opened);
+  }
+  return sockets;
+}
+
+interface Sample { server: string; connections: number; baseRss: number; loadedRss: number; perConnection: number; connectSeconds: number }
+
+async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>): Promise<Sample> {
+  await sleep(1000);
+  const baseRss = rssBytes(pid);
+  const t0 = Date.now();
+  const sockets = await openMany(port, pathFor);
+  const connectSeconds = (Date.now() - t0) / 1000;
+  await settled();
+  await sleep(3000);
+  const loadedRss = rssBytes(pid);
+  for (const s of sockets) s.destroy();
+  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), connectSeconds };
+}
+
+async function bareUws(): Promise<Sample> {
+  const { child, port } = await start('tools/bench/src/servers/bare-uws.ts', {}, (l) => (l.startsWith('PORT ') ? Number(l.slice(5)) : undefined));
+  try {
+    return await measure('bare uWebSockets.js', child.pid!, port, () => '/', async () => undefined);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function pushwireEdge(tokens: string[]): Promise<Sample> {
+  const registryPort = await freePort();
+  const registry = await start('apps/registry/src/main.ts', { PUSHWIRE_REGISTRY_PORT: String(registryPort), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN }, (l) => (l.includes('registry listening') ? registryPort : undefined));
+  const edge = await start('apps/push-edge/src/main.ts', {
+    PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
+    PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
+  }, (l) => (l.includes('push-edge ready') ? JSON.parse(l).devicePort : undefined));
+  try {
+    return await measure('Pushwire edge (auth + registry)', edge.child.pid!, edge.port, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
+      // Wait until the last device is registered: the edge's state is complete.
+      const last = `bench-dev-${N - 1}`;
+      for (let i = 0; i < 100; i++) {
+        const r = await fetch(`http://127.0.0.1:${registryPort}/v1/registrations/${last}`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
+        if (r.status === 200) return;
+        await sleep(200);
+      }
+      throw new Error('devices were not all registered');
+    });
+  } finally {
+    edge.child.kill('SIGKILL');
+    registry.child.kill('SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  process.stderr.write(`minting ${N} device tokens…\n`);
+  const tokens = await Promise.all(Array.from({ length: N }, (_, i) => mintDeviceToken({ secret: SECRET, accountId: `bench-acc-${i >> 1}`, deviceId: `bench-dev-${i}`, deviceType: i % 2 ? 'tv' : 'phone' })));
+  const samples: Sample[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    samples.push(await bareUws());
+    await sleep(2000);
+    samples.push(await pushwireEdge(tokens));
+    await sleep(2000);
+  }
+  const mb = (b: number) => (b / 1048576).toFixed(1);
+  console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${require('node:os').cpus().length} cores, ${mb(require('node:os').totalmem())} MiB`);
+  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | bytes / connection | connect time (s) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.connectSeconds.toFixed(1)} |`);
+  const med = (name: string) => { const v = samples.filter((s) => s.server.startsWith(name)).map((s) => s.perConnection).sort((a, b) => a - b); return v[v.length >> 1]!; };
+  const edge = med('Pushwire'), bare = med('bare');
+  console.log(`\nPushwire edge / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`);
+  console.log(`Projection for 1,000,000 idle connections on one edge: ~${((edge * 1e6) / 1073741824).toFixed(2)} GiB of connection state`);
+}
+
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
