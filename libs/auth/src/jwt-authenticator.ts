@@ -72,7 +72,7 @@ export class JwtAuthenticator implements DeviceAuthenticator {
       deviceId: payload.device_id,
       deviceType: payload.device_type,
       ...(payload.device_name ? { deviceName: payload.device_name } : {}),
-      ...(payload.exp ? { expiresAt: payload.exp } : {}),
+      ...(typeof (payload as JWTPayload).exp === 'number' ? { expiresAt: (payload as JWTPayload).exp } : {}),
     };
   }
 }

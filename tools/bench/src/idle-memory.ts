@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     await sleep(2000);
   }
   const mb = (b: number) => (b / 1048576).toFixed(1);
-  console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${require('node:os').cpus().length} cores, ${mb(require('node:os').totalmem())} MiB`);
+  console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${os.cpus().length} cores, ${mb(os.totalmem())} MiB`);
   console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | bytes / connection | connect time (s) |');
   console.log('|---|---|---|---|---|---|');
   for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.connectSeconds.toFixed(1)} |`);

@@ -1,6 +1,5 @@
 import type { Registration } from '@pushwire/protocol';
 // Test-only: the push client's tests stand up the real registry service rather than a double.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { buildRegistryApp, MemoryRegistryStore } from '@pushwire/registry';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
 import { silentLogger } from '@pushwire/service-kit';
