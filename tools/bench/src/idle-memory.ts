@@ -17,9 +17,10 @@ import { mintDeviceToken } from '@pushwire/auth';
 import { openRawWebSocket } from './raw-ws-client';
 
 const root = join(__dirname, '../../..');
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
 const N = Math.min(19_500, Number(values.connections));
 const ROUNDS = Number(values.rounds);
+const SETTLE_MS = Number(values.settle) * 1000;
 const SECRET = 'bench-jwt-secret-0123456789';
 const SERVICE_TOKEN = 'bench-service-token-0123456789';
 
@@ -66,19 +67,22 @@ async function openMany(port: number, pathFor: (i: number) => string): Promise<n
   return sockets;
 }
 
-interface Sample { server: string; connections: number; baseRss: number; loadedRss: number; perConnection: number; connectSeconds: number }
+interface Sample { server: string; connections: number; baseRss: number; loadedRss: number; perConnection: number; connectSeconds: number; heapPerConnection?: number }
 
-async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>): Promise<Sample> {
+async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>, heapUsed?: () => Promise<number>): Promise<Sample> {
   await sleep(1000);
   const baseRss = rssBytes(pid);
+  const baseHeap = heapUsed ? await heapUsed() : 0;
   const t0 = Date.now();
   const sockets = await openMany(port, pathFor);
   const connectSeconds = (Date.now() - t0) / 1000;
   await settled();
-  await sleep(3000);
+  // Let the server finish its post-connect work (GC of auth and registration garbage) before sampling.
+  await sleep(SETTLE_MS);
   const loadedRss = rssBytes(pid);
+  const heapPerConnection = heapUsed ? Math.round(((await heapUsed()) - baseHeap) / N) : undefined;
   for (const s of sockets) s.destroy();
-  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), connectSeconds };
+  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), connectSeconds, heapPerConnection };
 }
 
 async function bareUws(): Promise<Sample> {
@@ -91,12 +95,18 @@ async function bareUws(): Promise<Sample> {
 }
 
 async function pushwireEdge(tokens: string[]): Promise<Sample> {
+  let internalUrl = '';
   const registryPort = await freePort();
   const registry = await start('apps/registry/src/main.ts', { PUSHWIRE_REGISTRY_PORT: String(registryPort), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN }, (l) => (l.includes('registry listening') ? registryPort : undefined));
   const edge = await start('apps/push-edge/src/main.ts', {
     PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
     PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
-  }, (l) => (l.includes('push-edge ready') ? JSON.parse(l).devicePort : undefined));
+  }, (l) => {
+    if (!l.includes('push-edge ready')) return undefined;
+    internalUrl = JSON.parse(l).internalUrl;
+    return JSON.parse(l).devicePort;
+  });
+  const heapUsed = async () => Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);
   try {
     return await measure('Pushwire edge (auth + registry)', edge.child.pid!, edge.port, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
       // Wait until the last device is registered: the edge's state is complete.
@@ -107,7 +117,7 @@ async function pushwireEdge(tokens: string[]): Promise<Sample> {
         await sleep(200);
       }
       throw new Error('devices were not all registered');
-    });
+    }, heapUsed);
   } finally {
     edge.child.kill('SIGKILL');
     registry.child.kill('SIGKILL');
@@ -126,9 +136,9 @@ async function main(): Promise<void> {
   }
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${os.cpus().length} cores, ${mb(os.totalmem())} MiB`);
-  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | bytes / connection | connect time (s) |');
-  console.log('|---|---|---|---|---|---|');
-  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.connectSeconds.toFixed(1)} |`);
+  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | RSS bytes / connection | JS heap bytes / connection | connect time (s) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.heapPerConnection ?? '–'} | ${s.connectSeconds.toFixed(1)} |`);
   const med = (name: string) => { const v = samples.filter((s) => s.server.startsWith(name)).map((s) => s.perConnection).sort((a, b) => a - b); return v[v.length >> 1]!; };
   const edge = med('Pushwire'), bare = med('bare');
   console.log(`\nPushwire edge / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`);
