@@ -4,7 +4,7 @@ import { AuthError, type DeviceIdentity } from '@pushwire/auth';
 import { errorBody } from '@pushwire/service-kit';
 import { Connection, Phase, Transport } from './connection';
 import type { FrameHandler } from './frame-handler';
-import { BodyTooLargeError, readBody, respondError, respondJson, statusLine, tokenFrom, type ResponseState } from './uws-http';
+import { BodyTooLargeError, notFound, readBody, respondError, respondJson, tokenFrom, type ResponseState } from './uws-http';
 
 /** What the device port needs from the edge. */
 export interface DevicePortHost {
@@ -184,13 +184,7 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
     );
   });
 
-  app.any('/*', (res) => {
-    res.cork(() => {
-      res.writeStatus(statusLine(404));
-      res.writeHeader('content-type', 'application/json');
-      res.end(JSON.stringify(errorBody('not_found', 'device endpoints: GET /v1/connect (WebSocket), GET /v1/events (SSE), POST /v1/frames')));
-    });
-  });
+  app.any('/*', notFound('device endpoints: GET /v1/connect (WebSocket), GET /v1/events (SSE), POST /v1/frames'));
 
   return app;
 }

@@ -6,7 +6,7 @@ import {
 import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
-import { BodyTooLargeError, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
+import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
 export interface InternalPortHost {
   readonly serviceToken: string;
@@ -92,13 +92,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
     });
   });
 
-  app.any('/*', (res) => {
-    res.cork(() => {
-      res.writeStatus(statusLine(404));
-      res.writeHeader('content-type', 'application/json');
-      res.end(JSON.stringify(errorBody('not_found', 'internal endpoints: POST /v1/deliver, GET /healthz, /readyz, /metrics')));
-    });
-  });
+  app.any('/*', notFound('internal endpoints: POST /v1/deliver, GET /healthz, /readyz, /metrics'));
 
   return app;
 }

@@ -81,3 +81,8 @@ export function tokenFrom(req: HttpRequest): string {
   if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
   return req.getQuery('token') ?? '';
 }
+
+/** A route answering 404 with the catalogue's body, listing what the port does serve. */
+export function notFound(endpoints: string): (res: HttpResponse) => void {
+  return (res) => respondError(res, { aborted: false }, 'not_found', endpoints);
+}
