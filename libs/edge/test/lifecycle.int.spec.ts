@@ -22,12 +22,13 @@ describe('edge: connection lifetime', () => {
     const reconnectAt = Date.now() - started;
     expect(reconnect.reason).toBe('lifetime');
     expect(reconnectAt).toBeGreaterThanOrEqual(1900);
-    expect(reconnectAt).toBeLessThanOrEqual(3300);
+    expect(reconnectAt).toBeLessThanOrEqual(3000 + 250);
     const closed = await d.closed;
     const closedAt = Date.now() - started;
     expect(closed.code).toBe(CloseCode.RECONNECT);
     expect(closedAt - reconnectAt).toBeGreaterThanOrEqual(900);
-    expect(closedAt).toBeLessThan(4000); // never outlives its 4 s registration
+    // Closes at TTL − random dither: never after its 4 s registration (plus the sweep and loop granularity).
+    expect(closedAt).toBeLessThanOrEqual(4000 + 250);
   });
 
   it('spreads lifetimes: 20 devices connected together do not all get reconnect at once', async () => {
