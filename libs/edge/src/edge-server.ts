@@ -35,7 +35,6 @@ export interface EdgeDeps {
  */
 export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandlerHost {
   readonly edgeId: string;
-  readonly internalUrl: string;
   readonly serviceToken: string;
   readonly maxMessageBytes: number;
   readonly heartbeatSeconds: number;
@@ -45,6 +44,8 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
   readonly deliverer: Deliverer;
   devicePort = 0;
   internalPort = 0;
+  /** Where senders reach this edge's internal port; known once listening. */
+  internalUrl = '';
 
   private readonly table = new ConnectionTable();
   private readonly authenticating = new Set<Connection>();
@@ -67,7 +68,6 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     this.serviceToken = c.serviceToken;
     this.maxMessageBytes = c.maxMessageBytes;
     this.heartbeatSeconds = c.heartbeatSeconds;
-    this.internalUrl = c.internalUrl; // completed in listen() when it depends on the port
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
     this.metrics = new EdgeMetrics(this.metricsRegistry, () => ({
       websocket: this.table.size - this.sseCount,
@@ -109,9 +109,8 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     const c = this.deps.config;
     const internal = buildInternalPort(this);
     this.internalPort = await listenOn(internal, c.host, c.internalPort, this.listenSockets);
-    const url = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
-    (this as { internalUrl: string }).internalUrl = url;
-    await this.lease.start(url);
+    this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
+    await this.lease.start(this.internalUrl);
     this.devicePort = await listenOn(buildDevicePort(this), c.host, c.devicePort, this.listenSockets);
     this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
     this.sweepTimer.unref();

@@ -101,8 +101,3 @@ export function loadConfig<S extends Record<string, Field>>(
   return out as ConfigOf<S>;
 }
 
-/** A markdown table of a config spec, for README and `--help` output. */
-export function describeConfig(spec: Record<string, Field>): string {
-  const rows = Object.values(spec).map((f) => `| \`${f.env}\` | ${f.default === undefined ? (f.kind === 'secret' ? 'required' : 'required') : `\`${String(f.default)}\``} | ${f.description} |`);
-  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
-}

@@ -1,4 +1,4 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { parseJson, ProtocolValidationError, Validator } from '../validation';
 import { ClientFrameSchemas, ServerFrameSchemas, type ClientFrame, type ServerFrame } from './device-frames';
 
@@ -45,7 +45,3 @@ export const decodeServerFrameValue = (value: unknown): ServerFrame => serverFra
 /** Serialises a frame. Kept as one function so every writer produces the same bytes. */
 export const encodeFrame = (frame: ServerFrame | ClientFrame): string => JSON.stringify(frame);
 
-/** Validates a parsed HTTP body or Kafka record value against a schema; throws ProtocolValidationError. */
-export function decodeBody<S extends TSchema>(validator: Validator<S>, value: unknown): Static<S> {
-  return validator.decode(value);
-}
