@@ -1,9 +1,13 @@
 /**
  * @pushwire/registry — "where is device X connected?": the RegistryStore port with its in-memory
- * adapter, an in-process RegistryClient over a store, and the registry's HTTP app.
+ * and DynamoDB adapters, an in-process RegistryClient over a store, and the registry's HTTP app.
  */
 export type { RegistryStore, RegisterResult, DeregisterResult, Clock } from './registry-store';
 export { StoreUnavailableError } from './errors';
 export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';
+export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb/dynamo-registry-store';
+export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';
+export { createRegistryDynamoClient } from './dynamodb/registry-dynamo-client';
+export { DEFAULT_REGISTRY_TABLE } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
 export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';

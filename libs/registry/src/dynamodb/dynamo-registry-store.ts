@@ -1,0 +1,152 @@
+import { BatchGetItemCommand, QueryCommand, type BatchGetItemCommandInput, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { DeregisterItem, LeaseResponse, Registration } from '@pushwire/protocol';
+import { StoreUnavailableError } from '../errors';
+import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
+import { batchGetAll, type UnprocessedKeysRetry } from './batch-get';
+import { guarded } from './dynamo-errors';
+import { readLeases, releaseLease, renewLease } from './edge-leases';
+import { parseRecord } from './items';
+import { recordIsLive, recordUnexpired } from './liveness';
+import { mapLimit } from './map-limit';
+import { deregisterRecord, registerRecord } from './record-writes';
+import { createRegistryDynamoClient } from './registry-dynamo-client';
+import type { TableContext } from './table-context';
+import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceIdOfKey, deviceKey, type Key } from './table-schema';
+
+/** Options of DynamoRegistryStore. */
+export interface DynamoRegistryStoreOptions {
+  /**
+   * The client to use; close() leaves it open (whoever made it destroys it). Default: a client the
+   * store makes with createRegistryDynamoClient(clientConfig) and destroys on close().
+   */
+  client?: DynamoDBClient;
+  /** Config of the client the store makes when `client` is absent (region, endpoint, maxAttempts, …). */
+  clientConfig?: DynamoDBClientConfig;
+  /** Table of registrations and leases, made by ensureRegistryTables. Default DEFAULT_REGISTRY_TABLE. */
+  table?: string;
+  /** Clock in epoch milliseconds; every liveness decision uses it. Default `Date.now`. */
+  now?: Clock;
+  /** Conditional writes in flight per register/deregister batch (they cannot go in BatchWriteItem). Default 16. */
+  writeConcurrency?: number;
+  /** BatchGetItem requests per 100 keys while DynamoDB leaves keys unprocessed. Default 5. */
+  batchGetMaxAttempts?: number;
+  /** Full-jitter backoff between those requests: base and cap. Default 50 ms and 1 000 ms. */
+  batchGetBaseDelayMs?: number;
+  batchGetMaxDelayMs?: number;
+  /** Items per Query page of the account index (its Limit). Default: DynamoDB's own 1 MB pages. */
+  accountQueryPageSize?: number;
+}
+
+/**
+ * RegistryStore on one DynamoDB table (see table-schema.ts; create it with ensureRegistryTables).
+ * Fencing is done with condition expressions, liveness on every read (records and leases read with
+ * strongly consistent reads, expired items filtered because DynamoDB deletes them lazily), and any
+ * DynamoDB or network failure rejects with StoreUnavailableError.
+ */
+export class DynamoRegistryStore implements RegistryStore {
+  private readonly ctx: TableContext;
+  private readonly client: DynamoDBClient;
+  private readonly ownsClient: boolean;
+  private readonly now: Clock;
+  private readonly writeConcurrency: number;
+  private readonly accountQueryPageSize?: number;
+  private closed = false;
+
+  constructor(opts: DynamoRegistryStoreOptions = {}) {
+    this.ownsClient = opts.client === undefined;
+    this.client = opts.client ?? createRegistryDynamoClient(opts.clientConfig);
+    this.now = opts.now ?? Date.now;
+    this.writeConcurrency = opts.writeConcurrency ?? 16;
+    this.accountQueryPageSize = opts.accountQueryPageSize;
+    const table = opts.table ?? DEFAULT_REGISTRY_TABLE;
+    const retry: UnprocessedKeysRetry = {
+      maxAttempts: opts.batchGetMaxAttempts ?? 5,
+      baseDelayMs: opts.batchGetBaseDelayMs ?? 50,
+      maxDelayMs: opts.batchGetMaxDelayMs ?? 1_000,
+      random: Math.random,
+    };
+    const send = (input: BatchGetItemCommandInput) =>
+      guarded('BatchGetItem', table, () => this.client.send(new BatchGetItemCommand(input)));
+    this.ctx = { client: this.client, table, batchGet: (keys) => batchGetAll(send, table, keys, retry) };
+  }
+
+  async register(registrations: Registration[]): Promise<RegisterResult[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const leases = await readLeases(this.ctx, registrations.map((r) => r.edgeId));
+    return mapLimit(registrations, this.writeConcurrency, async (registration) => ({
+      deviceId: registration.deviceId,
+      outcome: await registerRecord(this.ctx, registration, leases.get(registration.edgeId), nowMs),
+    }));
+  }
+
+  async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {
+    this.assertOpen();
+    return mapLimit(items, this.writeConcurrency, async (item) => ({ deviceId: item.deviceId, outcome: await deregisterRecord(this.ctx, item) }));
+  }
+
+  async lookup(deviceIds: string[]): Promise<Registration[]> {
+    this.assertOpen();
+    return this.liveRecords(deviceIds, this.now());
+  }
+
+  /**
+   * Queries the account index, then re-reads what it found: the index is eventually consistent, so
+   * it can still list a device that was deregistered or moved to another account, or show an old
+   * version of a record. Only the consistent re-read decides; a record written a moment ago may be
+   * missing from the index yet, as in real DynamoDB it is for a short while.
+   */
+  async listByAccount(accountId: string): Promise<Registration[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const deviceIds: string[] = [];
+    let startKey: Key | undefined;
+    do {
+      const page = await guarded('Query', this.ctx.table, () => this.client.send(new QueryCommand({
+        TableName: this.ctx.table,
+        IndexName: ACCOUNT_INDEX,
+        KeyConditionExpression: `${ACCOUNT_ATTRIBUTE} = :accountId`,
+        ExpressionAttributeValues: { ':accountId': { S: accountId } },
+        ExclusiveStartKey: startKey,
+        Limit: this.accountQueryPageSize,
+      })));
+      for (const key of page.Items ?? []) {
+        const deviceId = deviceIdOfKey(key);
+        if (deviceId !== undefined) deviceIds.push(deviceId);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const records = await this.liveRecords(deviceIds, nowMs);
+    return records.filter((r) => r.accountId === accountId);
+  }
+
+  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+    this.assertOpen();
+    return renewLease(this.ctx, edgeId, edgeUrl, ttlSeconds, this.now());
+  }
+
+  async releaseLease(edgeId: string): Promise<void> {
+    this.assertOpen();
+    await releaseLease(this.ctx, edgeId);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) this.client.destroy();
+  }
+
+  /** Consistent reads of the records, then of their edges' leases; only live records come back. */
+  private async liveRecords(deviceIds: string[], nowMs: number): Promise<Registration[]> {
+    const unique = [...new Set(deviceIds)];
+    if (unique.length === 0) return [];
+    const records = (await this.ctx.batchGet(unique.map(deviceKey))).map(parseRecord).filter((r) => recordUnexpired(r, nowMs));
+    if (records.length === 0) return [];
+    const leases = await readLeases(this.ctx, records.map((r) => r.registration.edgeId));
+    return records.filter((r) => recordIsLive(r, leases.get(r.registration.edgeId), nowMs)).map((r) => r.registration);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreUnavailableError('the dynamodb registry store is closed');
+  }
+}
