@@ -1,0 +1,224 @@
+/**
+ * DynamoRegistryStore on real DynamoDB Local: the shared RegistryStore contract (the same suite the
+ * memory store passes), then what only a real DynamoDB shows: table setup, BatchGet chunks, expired
+ * items DynamoDB has not deleted yet, concurrent replicas, an unreachable endpoint, and the HTTP app
+ * answering 503 over it.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import {
+  CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { ErrorBody, Registration } from '@pushwire/protocol';
+import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
+import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
+import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, StoreUnavailableError, type RegistryStore } from '../src';
+import { describeRegistryStoreContract, ManualClock } from '../src/testing';
+
+const client = dynamoClientFromEnv();
+const run = randomUUID().slice(0, 8);
+const table = `pushwire-registry-test-${run}`;
+const tablesMade: string[] = [table];
+
+beforeAll(async () => {
+  await ensureRegistryTables(client, { table });
+});
+afterAll(async () => {
+  for (const name of tablesMade) await client.send(new DeleteTableCommand({ TableName: name }));
+  client.destroy();
+});
+
+describeRegistryStoreContract('DynamoRegistryStore on DynamoDB Local', async (clock) => new DynamoRegistryStore({ client, table, now: clock.now }));
+
+const nowSeconds = (clock: ManualClock) => Math.floor(clock.now() / 1000);
+let seq = 0;
+/** A registration of device `n` on edge `edge-<run>`, account `acct-<run>`, connected now. */
+function reg(clock: ManualClock, n: number | string, over: Partial<Registration> = {}): Registration {
+  return {
+    deviceId: `dev-${run}-${n}`, accountId: `acct-${run}`, deviceType: 'phone', edgeId: `edge-${run}`, edgeUrl: 'http://edge.test:8081',
+    connectionId: `conn-${run}-${++seq}`, connectedAt: clock.now(), expiresAt: nowSeconds(clock) + 1800, ...over,
+  };
+}
+const byDevice = (regs: Registration[]) => [...regs].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+
+/** An endpoint nothing listens on: a port that was free a moment ago. */
+async function closedPortEndpoint(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** A store on an unreachable DynamoDB that gives up after two quick attempts. */
+async function unreachableStore(): Promise<DynamoRegistryStore> {
+  return new DynamoRegistryStore({
+    table,
+    clientConfig: {
+      endpoint: await closedPortEndpoint(), region: 'us-east-1', maxAttempts: 2,
+      credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
+    },
+  });
+}
+
+describe('ensureRegistryTables', () => {
+  it('makes an on-demand table with TTL on expiresAt and the account index, and is safe to run again from several replicas at once', async () => {
+    const fresh = `pushwire-registry-ensure-${run}`;
+    tablesMade.push(fresh);
+    await Promise.all([1, 2, 3].map(() => ensureRegistryTables(client, { table: fresh })));
+    await ensureRegistryTables(client, { table: fresh });
+
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: fresh }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.[0]?.AttributeName])).toEqual([['accountId-index', 'accountId']]);
+    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: fresh }));
+    expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+  });
+
+  it('refuses a table of that name made for something else, naming it', async () => {
+    const foreign = `pushwire-registry-foreign-${run}`;
+    tablesMade.push(foreign);
+    await client.send(new CreateTableCommand({
+      TableName: foreign, BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    }));
+    await expect(ensureRegistryTables(client, { table: foreign })).rejects.toThrow(`DynamoDB table ${foreign} exists but cannot hold the registry`);
+  });
+});
+
+describe('DynamoRegistryStore on DynamoDB Local', () => {
+  let clock: ManualClock;
+  const stores: RegistryStore[] = [];
+  const open = (over: ConstructorParameters<typeof DynamoRegistryStore>[0] = {}) => {
+    const store = new DynamoRegistryStore({ client, table, now: clock.now, ...over });
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(() => {
+    clock = new ManualClock();
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  it('looks up and lists more devices than one BatchGetItem or one Query page holds', async () => {
+    const store = open({ accountQueryPageSize: 40 });
+    await store.renewLease(`edge-${run}`, 'http://edge.test:8081', 60);
+    const account = `acct-${run}-many`;
+    const regs = Array.from({ length: 250 }, (_, i) => reg(clock, `many-${i}`, { accountId: account }));
+    const outcomes = await store.register(regs);
+    expect(outcomes.filter((o) => o.outcome === 'registered')).toHaveLength(250);
+
+    const unknown = Array.from({ length: 5 }, (_, i) => `dev-${run}-nobody-${i}`);
+    expect(byDevice(await store.lookup([...unknown, ...regs.map((r) => r.deviceId)]))).toEqual(byDevice(regs));
+    expect(byDevice(await store.listByAccount(account))).toEqual(byDevice(regs));
+  });
+
+  it('does not return a record whose expiresAt has passed though DynamoDB still holds the item', async () => {
+    const store = open();
+    await store.renewLease(`edge-${run}`, 'http://edge.test:8081', 3600);
+    const r = reg(clock, 'expiring', { expiresAt: nowSeconds(clock) + 30 });
+    await store.register([r]);
+    clock.advance(31_000);
+
+    // DynamoDB's own clock has not reached expiresAt, so its TTL sweep has not deleted the item.
+    const raw = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.deviceId}` } }, ConsistentRead: true }));
+    expect(raw.Item?.connectionId?.S).toBe(r.connectionId);
+    expect(await store.lookup([r.deviceId])).toEqual([]);
+    expect(await store.listByAccount(r.accountId)).toEqual([]);
+  });
+
+  it('keeps the newer connection when two registry replicas register the same devices at once', async () => {
+    const [replicaA, replicaB] = [open(), open()];
+    await replicaA.renewLease(`edge-${run}`, 'http://edge.test:8081', 60);
+    const older = Array.from({ length: 20 }, (_, i) => reg(clock, `race-${i}`));
+    clock.advance(1);
+    const newer = older.map((o) => reg(clock, o.deviceId.slice(`dev-${run}-`.length)));
+
+    const [olderOutcomes, newerOutcomes] = await Promise.all([replicaA.register(older), replicaB.register(newer)]);
+    expect(newerOutcomes.every((o) => o.outcome === 'registered')).toBe(true);
+    expect(olderOutcomes.every((o) => o.outcome === 'registered' || o.outcome === 'stale')).toBe(true);
+    expect(byDevice(await replicaA.lookup(older.map((o) => o.deviceId)))).toEqual(byDevice(newer));
+  });
+
+  it('rejects every operation with StoreUnavailableError within seconds when DynamoDB is unreachable', async () => {
+    const store = await unreachableStore();
+    stores.push(store);
+    const r = reg(clock, 'unreachable');
+    const started = Date.now();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['BatchGetItem', () => store.lookup([r.deviceId])],
+      ['Query', () => store.listByAccount(r.accountId)],
+      ['BatchGetItem', () => store.register([r])],
+      ['DeleteItem', () => store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }])],
+      ['UpdateItem', () => store.renewLease(r.edgeId, r.edgeUrl, 30)],
+      ['DeleteItem', () => store.releaseLease(r.edgeId)],
+    ];
+    for (const [operation, call] of calls) {
+      const error = await call().then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as Error).message).toContain(`dynamodb ${operation} on table ${table} failed`);
+    }
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('rejects calls after close() and leaves a client it was given usable', async () => {
+    const own = new DynamoRegistryStore({ table, clientConfig: { endpoint: dynamodbEndpointFromEnv(), region: 'us-east-1' } });
+    await own.close();
+    await expect(own.lookup(['d1'])).rejects.toThrow(new StoreUnavailableError('the dynamodb registry store is closed'));
+
+    const shared = open();
+    await shared.close();
+    await expect(shared.renewLease('e1', 'http://e1', 30)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await client.send(new ListTablesCommand({}))).TableNames).toContain(table);
+  });
+});
+
+describe('registry HTTP app over DynamoDB', () => {
+  const TOKEN = 'registry-dynamo-token-0123456789';
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const build = (store: RegistryStore) =>
+    buildRegistryApp({ store, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+
+  it('serves registrations from DynamoDB', async () => {
+    const clock = new ManualClock();
+    const store = new DynamoRegistryStore({ client, table, now: clock.now });
+    const app = build(store);
+    try {
+      const r = reg(clock, 'http', { edgeId: `edge-${run}-http` });
+      const lease = await app.inject({ method: 'PUT', url: `/v1/edges/${r.edgeId}/lease`, headers: auth, payload: { edgeUrl: r.edgeUrl, ttlSeconds: 30 } });
+      expect(lease.json()).toMatchObject({ renewed: false });
+      const registered = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [r] } });
+      expect(registered.json()).toEqual({ results: [{ deviceId: r.deviceId, outcome: 'registered' }] });
+      const one = await app.inject({ method: 'GET', url: `/v1/registrations/${r.deviceId}`, headers: auth });
+      expect([one.statusCode, one.json()]).toEqual([200, r]);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+
+  it('answers 503 store_unavailable with a JSON body, never 404, when DynamoDB is unreachable', async () => {
+    const store = await unreachableStore();
+    const app = build(store);
+    try {
+      for (const req of [
+        { method: 'POST' as const, url: '/v1/lookup', payload: { deviceIds: ['d1'] } },
+        { method: 'GET' as const, url: '/v1/registrations/d1' },
+        { method: 'GET' as const, url: '/v1/accounts/a1/registrations' },
+      ]) {
+        const res = await app.inject({ ...req, headers: auth });
+        expect([res.statusCode, res.headers['content-type']]).toEqual([503, expect.stringContaining('application/json')]);
+        expect(res.json<ErrorBody>().error).toMatchObject({ code: 'store_unavailable', retriable: true });
+        expect(res.json<ErrorBody>().error.message).toContain(`on table ${table} failed`);
+      }
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/pushwire_registry_store_errors_total\{[^}]*operation="lookup",error="StoreUnavailableError"[^}]*\} 2/);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+});
