@@ -1,8 +1,12 @@
-import { int, secret, str, type ConfigOf } from '@pushwire/service-kit';
+import { DEFAULT_REGISTRY_TABLE } from '@pushwire/registry';
+import { bool, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
 
-/** Stores the registry service can run on. `dynamodb` joins when its adapter exists. */
-export const REGISTRY_STORES = ['memory'] as const;
+/** Stores the registry service can run on. */
+export const REGISTRY_STORES = ['memory', 'dynamodb'] as const;
 export type RegistryStoreKind = (typeof REGISTRY_STORES)[number];
+
+const AWS_REGION_PATTERN = /^[a-z0-9-]+$/;
+const AWS_REGION_DESCRIPTION = 'AWS region of the DynamoDB table, e.g. eu-west-1; required when PUSHWIRE_REGISTRY_STORE=dynamodb.';
 
 /** The registry service's configuration: every key beside its default. */
 export const registryConfigSpec = {
@@ -14,6 +18,25 @@ export const registryConfigSpec = {
   serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared service token that edges and senders present as Bearer token (at least 16 characters).' }),
   /** Backing store. Default memory. */
   store: str({ env: 'PUSHWIRE_REGISTRY_STORE', default: 'memory', oneOf: REGISTRY_STORES, description: `Registry store: ${REGISTRY_STORES.join(' | ')}.` }),
+  /** dynamodb: endpoint URL. Default empty: AWS's regional endpoint. */
+  dynamodbEndpoint: url({ env: 'DYNAMODB_ENDPOINT', default: '', description: 'DynamoDB endpoint URL, e.g. DynamoDB Local; unset for AWS.' }),
+  /** dynamodb: AWS region. No default: required when the store is dynamodb (see loadRegistryConfig). */
+  awsRegion: str({ env: 'AWS_REGION', default: '', pattern: AWS_REGION_PATTERN, description: AWS_REGION_DESCRIPTION }),
+  /** dynamodb: table of registrations and edge leases. Default pushwire-registry. */
+  table: str({ env: 'PUSHWIRE_REGISTRY_TABLE', default: DEFAULT_REGISTRY_TABLE, pattern: /^[A-Za-z0-9_.-]{3,255}$/, description: 'DynamoDB table of registrations and edge leases.' }),
+  /** dynamodb: create the table (and turn on its TTL) at start when missing. Default true. */
+  createTables: bool({ env: 'PUSHWIRE_REGISTRY_CREATE_TABLES', default: true, description: 'Create the DynamoDB table and enable its TTL at start when missing.' }),
 };
 
 export type RegistryConfig = ConfigOf<typeof registryConfigSpec>;
+
+/**
+ * Loads the configuration from `env`. With PUSHWIRE_REGISTRY_STORE=dynamodb, AWS_REGION becomes
+ * required (without it the SDK would fail only at the first request). Throws one ConfigError that
+ * names every offending key.
+ */
+export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
+  if (env[registryConfigSpec.store.env] !== 'dynamodb') return loadConfig(registryConfigSpec, env);
+  const { default: _none, ...regionRequired } = registryConfigSpec.awsRegion;
+  return loadConfig({ ...registryConfigSpec, awsRegion: regionRequired }, env);
+}

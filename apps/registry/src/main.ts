@@ -1,29 +1,53 @@
-import { buildRegistryApp, MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
-import { ConfigError, createLogger, loadConfig, onShutdownSignal } from '@pushwire/service-kit';
-import { registryConfigSpec, type RegistryConfig, type RegistryStoreKind } from './config';
+import {
+  buildRegistryApp, createRegistryDynamoClient, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore,
+} from '@pushwire/registry';
+import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
+import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
-function buildStore(kind: RegistryStoreKind): RegistryStore {
+/** The store, and how to let go of everything it holds. */
+interface OpenStore {
+  store: RegistryStore;
+  close(): Promise<void>;
+}
+
+async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenStore> {
+  const kind = config.store as RegistryStoreKind;
   switch (kind) {
-    case 'memory':
-      return new MemoryRegistryStore();
+    case 'memory': {
+      const store = new MemoryRegistryStore();
+      return { store, close: () => store.close() };
+    }
+    case 'dynamodb': {
+      // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
+      const client = createRegistryDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
+      try {
+        if (config.createTables) await ensureRegistryTables(client, { table: config.table });
+      } catch (e) {
+        client.destroy();
+        throw e;
+      }
+      logger.info({ table: config.table, region: config.awsRegion, endpoint: config.dynamodbEndpoint || 'aws' }, 'dynamodb registry store ready');
+      const store = new DynamoRegistryStore({ client, table: config.table });
+      return { store, close: async () => { await store.close(); client.destroy(); } };
+    }
   }
 }
 
 async function main(): Promise<void> {
   let config: RegistryConfig;
   try {
-    config = loadConfig(registryConfigSpec);
+    config = loadRegistryConfig();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`registry: ${e.message}`);
     process.exit(1);
   }
   const logger = createLogger('registry');
-  const store = buildStore(config.store as RegistryStoreKind);
-  const app = buildRegistryApp({ store, serviceToken: config.serviceToken, logger });
+  const opened = await openStore(config, logger);
+  const app = buildRegistryApp({ store: opened.store, serviceToken: config.serviceToken, logger });
   onShutdownSignal(logger, async () => {
     await app.close();
-    await store.close();
+    await opened.close();
   });
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as { port: number };
