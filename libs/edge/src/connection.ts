@@ -17,13 +17,23 @@ export const Transport = { WebSocket: 0, Sse: 1 } as const;
 export type Transport = (typeof Transport)[keyof typeof Transport];
 
 /**
- * Everything the edge keeps per connection, in one flat object with a fixed shape: it is the
- * uWebSockets.js user data of a WebSocket (or the state of an SSE stream). Idle connections cost
+ * The uWebSockets.js user data of a WebSocket: uWS copies the user data's own properties onto its
+ * WebSocket object, which past a dozen properties falls into dictionary mode (≈830 bytes a socket,
+ * measured). One property pointing at the Connection keeps the socket object small and fast, and the
+ * Connection keeps its identity (the object the edge created is the one the socket reports).
+ */
+export interface SocketData {
+  readonly connection: Connection;
+}
+
+/**
+ * Everything the edge keeps per connection, in one flat object with a fixed shape: a WebSocket's
+ * user data points at it (see SocketData), an SSE stream is tracked by it alone. Idle connections cost
  * only this object and two map entries: no closures, timers or promises per connection — shared
  * sweepers read `deadline`, `overLimitSince` and friends.
  */
 export class Connection {
-  socket: WebSocket<Connection> | HttpResponse | undefined = undefined;
+  socket: WebSocket<SocketData> | HttpResponse | undefined = undefined;
   phase: Phase;
   deviceId = '';
   accountId = '';

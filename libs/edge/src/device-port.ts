@@ -2,7 +2,7 @@ import uWS, { type HttpResponse, type TemplatedApp } from 'uWebSockets.js';
 import { CloseCode, decodeClientFrame, ProtocolValidationError } from '@pushwire/protocol';
 import { AuthError, type DeviceIdentity } from '@pushwire/auth';
 import { errorBody } from '@pushwire/service-kit';
-import { Connection, Phase, Transport } from './connection';
+import { Connection, Phase, Transport, type SocketData } from './connection';
 import type { FrameHandler } from './frame-handler';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, tokenFrom, type ResponseState } from './uws-http';
 
@@ -40,7 +40,7 @@ function authFailure(res: HttpResponse, state: ResponseState, err: unknown): voi
 export function buildDevicePort(host: DevicePortHost): TemplatedApp {
   const app = uWS.App();
 
-  app.ws<Connection>('/v1/connect', {
+  app.ws<SocketData>('/v1/connect', {
     compression: uWS.DISABLED,
     // uWS drops a frame over this limit without a close frame (1006); frames up to it reach `message`,
     // which closes oversized ones with 1009 as the protocol promises.
@@ -72,7 +72,7 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
       const upgrade = (c: Connection) => {
         if (state.aborted) return;
         state.aborted = true;
-        res.cork(() => res.upgrade(c, key, protocol, extensions, context));
+        res.cork(() => res.upgrade<SocketData>({ connection: c }, key, protocol, extensions, context));
       };
       if (!token && firstFrameAuth) {
         upgrade(host.newConnection(Transport.WebSocket, undefined));
@@ -88,17 +88,17 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
       );
     },
     open: (ws) => {
-      const c = ws.getUserData();
+      const c = ws.getUserData().connection;
       c.socket = ws;
       host.attached(c);
     },
     message: (ws, message, isBinary) => {
-      const c = ws.getUserData();
+      const c = ws.getUserData().connection;
       if (message.byteLength > host.maxMessageBytes) host.close(c, CloseCode.MESSAGE_TOO_BIG, `frames may have at most ${host.maxMessageBytes} bytes`);
       else if (isBinary) host.frames.onBinary(c);
       else host.frames.onText(c, Buffer.from(message).toString('utf8'));
     },
-    close: (ws, code) => host.detached(ws.getUserData(), code),
+    close: (ws, code) => host.detached(ws.getUserData().connection, code),
   });
 
   app.get('/v1/events', (res, req) => {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import uWS, { type us_listen_socket, type TemplatedApp } from 'uWebSockets.js';
+import uWS, { type TemplatedApp, type us_listen_socket, type WebSocket } from 'uWebSockets.js';
 import { CloseCode, type ClientFrame, type Registration } from '@pushwire/protocol';
 import { AuthError, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AckWaiter } from './acks';
-import { Connection, internDeviceType, Phase, Transport } from './connection';
+import { Connection, internDeviceType, Phase, Transport, type SocketData } from './connection';
 import { ConnectionTable } from './connection-table';
 import { Deliverer } from './delivery';
 import { buildDevicePort, type DevicePortHost } from './device-port';
@@ -189,7 +189,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     if (code === CloseCode.TOO_SLOW && c.transport === Transport.WebSocket && c.socket) {
       // A device too slow to read cannot receive a close frame behind its full buffer: cut it off
       // (the device sees the connection drop), recording why before uWS reports a bare 1006.
-      const socket = c.socket as import('uWebSockets.js').WebSocket<Connection>;
+      const socket = c.socket as WebSocket<SocketData>;
       this.detached(c, code);
       socket.close();
       return;

@@ -2,3 +2,4 @@
 export { EdgeServer, type EdgeDeps } from './edge-server';
 export { edgeConfigSpec, loadEdgeConfig, type EdgeConfig } from './edge-config';
 export { authenticatorFromConfig } from './start-edge';
+export { EDGE_NODE_FLAGS } from './node-flags';

@@ -1,11 +1,11 @@
 import type { HttpResponse, WebSocket } from 'uWebSockets.js';
-import { Connection, Phase, Transport } from './connection';
+import { Connection, Phase, Transport, type SocketData } from './connection';
 
 /** What happened to one frame written to a device. */
 export const SendOutcome = { Written: 0, Buffered: 1, Dropped: 2 } as const;
 export type SendOutcome = (typeof SendOutcome)[keyof typeof SendOutcome];
 
-const ws = (c: Connection) => c.socket as WebSocket<Connection>;
+const ws = (c: Connection) => c.socket as WebSocket<SocketData>;
 const sse = (c: Connection) => c.socket as HttpResponse;
 
 /** One SSE event per frame; `data:` lines cannot contain newlines, and JSON.stringify emits none. */

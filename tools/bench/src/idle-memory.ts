@@ -1,8 +1,10 @@
 /**
  * Idle-connection memory: server RSS per idle connection, Pushwire's edge (authenticated and
- * registered connections) next to bare uWebSockets.js, alternating in one run.
+ * registered connections) next to bare uWebSockets.js, alternating in one run. The edge runs twice:
+ * with the Node flags it ships with (EDGE_NODE_FLAGS) and with V8's defaults, to show what they buy.
+ * Each server is sampled after `--settle` seconds and again after a forced full GC (live state only).
  *
- *   npx tsx tools/bench/src/idle-memory.ts [--connections 19000] [--rounds 1]
+ *   npm run bench:memory -- [--connections 19000] [--rounds 1] [--settle 15]
  *
  * Servers run in their own processes; this process is the client (raw sockets, several loopback
  * source addresses). Bounded: at most 19,500 connections (one process's file limit), loopback only.
@@ -14,6 +16,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
+import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { openRawWebSocket } from './raw-ws-client';
 
 const root = join(__dirname, '../../..');
@@ -36,8 +39,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, file)], { env: { ...process.env, ...env, PUSHWIRE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs'), '--require', 'tsx/cjs', join(root, file)], { env: { ...process.env, ...env, PUSHWIRE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
   return new Promise((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -67,10 +70,29 @@ async function openMany(port: number, pathFor: (i: number) => string): Promise<n
   return sockets;
 }
 
-interface Sample { server: string; connections: number; baseRss: number; loadedRss: number; perConnection: number; connectSeconds: number; heapPerConnection?: number }
+interface Sample {
+  server: string;
+  connections: number;
+  baseRss: number;
+  loadedRss: number;
+  /** RSS bytes per connection as the server runs (garbage of the connect burst included). */
+  perConnection: number;
+  /** RSS and JS heap bytes per connection after a forced full GC: the live state. */
+  perConnectionAfterGc: number;
+  heapPerConnection?: number;
+  heapPerConnectionAfterGc?: number;
+  connectSeconds: number;
+}
+
+/** Asks the server (started with gc-on-signal.cjs) for a full GC and gives it time to finish. */
+async function collectGarbage(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1500);
+}
 
 async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>, heapUsed?: () => Promise<number>): Promise<Sample> {
   await sleep(1000);
+  await collectGarbage(pid);
   const baseRss = rssBytes(pid);
   const baseHeap = heapUsed ? await heapUsed() : 0;
   const t0 = Date.now();
@@ -80,9 +102,13 @@ async function measure(server: string, pid: number, port: number, pathFor: (i: n
   // Let the server finish its post-connect work (GC of auth and registration garbage) before sampling.
   await sleep(SETTLE_MS);
   const loadedRss = rssBytes(pid);
-  const heapPerConnection = heapUsed ? Math.round(((await heapUsed()) - baseHeap) / N) : undefined;
+  const perHeap = async () => (heapUsed ? Math.round(((await heapUsed()) - baseHeap) / N) : undefined);
+  const heapPerConnection = await perHeap();
+  await collectGarbage(pid);
+  const perConnectionAfterGc = Math.round((rssBytes(pid) - baseRss) / N);
+  const heapPerConnectionAfterGc = await perHeap();
   for (const s of sockets) s.destroy();
-  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), connectSeconds, heapPerConnection };
+  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), perConnectionAfterGc, heapPerConnection, heapPerConnectionAfterGc, connectSeconds };
 }
 
 async function bareUws(): Promise<Sample> {
@@ -94,7 +120,7 @@ async function bareUws(): Promise<Sample> {
   }
 }
 
-async function pushwireEdge(tokens: string[]): Promise<Sample> {
+async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly string[]): Promise<Sample> {
   let internalUrl = '';
   const registryPort = await freePort();
   const registry = await start('apps/registry/src/main.ts', { PUSHWIRE_REGISTRY_PORT: String(registryPort), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN }, (l) => (l.includes('registry listening') ? registryPort : undefined));
@@ -105,10 +131,10 @@ async function pushwireEdge(tokens: string[]): Promise<Sample> {
     if (!l.includes('push-edge ready')) return undefined;
     internalUrl = JSON.parse(l).internalUrl;
     return JSON.parse(l).devicePort;
-  });
+  }, nodeFlags);
   const heapUsed = async () => Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);
   try {
-    return await measure('Pushwire edge (auth + registry)', edge.child.pid!, edge.port, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
+    return await measure(label, edge.child.pid!, edge.port, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
       // Wait until the last device is registered: the edge's state is complete.
       const last = `bench-dev-${N - 1}`;
       for (let i = 0; i < 100; i++) {
@@ -131,17 +157,19 @@ async function main(): Promise<void> {
   for (let r = 0; r < ROUNDS; r++) {
     samples.push(await bareUws());
     await sleep(2000);
-    samples.push(await pushwireEdge(tokens));
+    samples.push(await pushwireEdge(tokens, `Pushwire edge (${EDGE_NODE_FLAGS.join(' ')}, as shipped)`, EDGE_NODE_FLAGS));
+    await sleep(2000);
+    samples.push(await pushwireEdge(tokens, 'Pushwire edge (V8 default young generation)', []));
     await sleep(2000);
   }
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${os.cpus().length} cores, ${mb(os.totalmem())} MiB`);
-  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | RSS bytes / connection | JS heap bytes / connection | connect time (s) |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.heapPerConnection ?? '–'} | ${s.connectSeconds.toFixed(1)} |`);
+  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | RSS B/conn | RSS B/conn after GC | JS heap B/conn | JS heap B/conn after GC | connect time (s) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.perConnectionAfterGc} | ${s.heapPerConnection ?? '–'} | ${s.heapPerConnectionAfterGc ?? '–'} | ${s.connectSeconds.toFixed(1)} |`);
   const med = (name: string) => { const v = samples.filter((s) => s.server.startsWith(name)).map((s) => s.perConnection).sort((a, b) => a - b); return v[v.length >> 1]!; };
-  const edge = med('Pushwire'), bare = med('bare');
-  console.log(`\nPushwire edge / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`);
+  const edge = med('Pushwire edge (--'), bare = med('bare');
+  console.log(`\nPushwire edge as shipped / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`);
   console.log(`Projection for 1,000,000 idle connections on one edge: ~${((edge * 1e6) / 1073741824).toFixed(2)} GiB of connection state`);
 }
 
