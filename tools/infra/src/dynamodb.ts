@@ -11,12 +11,14 @@ import { waitUntilReady } from './readiness';
 export const DYNAMODB_LOCAL_MAIN = 'software.amazon.dynamodb.services.local.main.ServerRunner';
 
 /**
- * The JVM and server arguments: in memory (nothing to clean up, fast), one database for every
- * credential and region (-sharedDb, so tools and tests see the same tables), no telemetry (without
- * it DynamoDB Local waits on the network at start).
+ * The JVM and server arguments: in memory (nothing to clean up, fast) unless `dbPath` asks for a
+ * database on disk that outlives a restart (outage tests), one database for every credential and
+ * region (-sharedDb, so tools and tests see the same tables), no telemetry (without it DynamoDB
+ * Local waits on the network at start).
  */
-export function dynamodbLocalArgs(jarsDir: string, port: number, runDir: string): string[] {
-  return ['-Xmx256m', runMarkerArg(runDir), '-cp', classpathOf(jarsDir), DYNAMODB_LOCAL_MAIN, '-inMemory', '-sharedDb', '-port', String(port), '-disableTelemetry'];
+export function dynamodbLocalArgs(jarsDir: string, port: number, runDir: string, dbPath?: string): string[] {
+  const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
+  return ['-Xmx256m', runMarkerArg(runDir), '-cp', classpathOf(jarsDir), DYNAMODB_LOCAL_MAIN, ...storage, '-sharedDb', '-port', String(port), '-disableTelemetry'];
 }
 
 /** A running DynamoDB Local: its process and endpoint URL. */
@@ -27,11 +29,12 @@ export interface StartedDynamo {
 }
 
 /** Starts DynamoDB Local detached; resolves once ListTables answers. */
-export async function startDynamoLocal(opts: { java: string; jarsDir: string; runDir: string; port: number; timeoutMs?: number; onSpawn?: (proc: StartedProcess) => void }): Promise<StartedDynamo> {
+export async function startDynamoLocal(opts: { java: string; jarsDir: string; runDir: string; port: number; dbPath?: string; timeoutMs?: number; onSpawn?: (proc: StartedProcess) => void }): Promise<StartedDynamo> {
   const dir = path.join(opts.runDir, 'dynamodb-local');
   mkdirSync(dir, { recursive: true });
+  if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });
   // DynamoDB Local binds all interfaces and has no bind-address flag; the port is only published here as loopback.
-  const proc = spawnDetached(opts.java, dynamodbLocalArgs(opts.jarsDir, opts.port, opts.runDir), {
+  const proc = spawnDetached(opts.java, dynamodbLocalArgs(opts.jarsDir, opts.port, opts.runDir, opts.dbPath), {
     cwd: dir,
     logFile: path.join(dir, 'stdout.log'),
     marker: runMarkerArg(opts.runDir),

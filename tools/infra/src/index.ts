@@ -11,3 +11,4 @@ export { ensureJars, completeJarsDir } from './fetch';
 export { KAFKA, DYNAMODB_LOCAL, KAFKA_VERSION, DYNAMODB_LOCAL_VERSION, DEFAULT_ROOT_DIR, infraPaths } from './components';
 export { InfraError } from './errors';
 export { freePorts } from './ports';
+export { planEnv, missingAwsEnv, type EnvPlan } from './jest/env-plan';

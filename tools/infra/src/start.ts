@@ -16,6 +16,10 @@ export interface StartInfraOptions {
   kafka?: boolean;
   /** Start DynamoDB Local. Default true. */
   dynamodb?: boolean;
+  /** DynamoDB Local's port. Default: a free one. Set it to start DynamoDB Local again where it was. */
+  dynamodbPort?: number;
+  /** Keep DynamoDB Local's data in this folder (kept across restarts) instead of in memory. */
+  dynamodbDbPath?: string;
   /** Repository root holding `.pushwire/`. Default: the checkout this file is in. */
   rootDir?: string;
   /** Progress lines (fetching, started, stopping). Default: silent. */
@@ -86,14 +90,15 @@ export async function startInfra(opts: StartInfraOptions = {}): Promise<RunningI
     writeRunState(state);
   };
 
-  const [brokerPort, controllerPort, dynamoPort] = await freePorts(3);
+  const [brokerPort, controllerPort, freeDynamoPort] = await freePorts(3);
+  const dynamoPort = opts.dynamodbPort ?? freeDynamoPort;
   // Both JVMs start in parallel: each is mostly waiting on its own class loading.
   const [kafka, dynamo] = await Promise.allSettled([
     wantKafka && kafkaJars
       ? startKafka({ java, jarsDir: kafkaJars.dir, runDir, ports: { broker: brokerPort, controller: controllerPort }, timeoutMs: opts.readyTimeoutMs, onSpawn: record('kafka') })
       : undefined,
     wantDynamo && dynamoJars
-      ? startDynamoLocal({ java, jarsDir: dynamoJars.dir, runDir, port: dynamoPort, timeoutMs: opts.readyTimeoutMs, onSpawn: record('dynamodb') })
+      ? startDynamoLocal({ java, jarsDir: dynamoJars.dir, runDir, port: dynamoPort, dbPath: opts.dynamodbDbPath, timeoutMs: opts.readyTimeoutMs, onSpawn: record('dynamodb') })
       : undefined,
   ]);
   const failures = [kafka, dynamo].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
