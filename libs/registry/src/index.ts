@@ -8,6 +8,6 @@ export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-r
 export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb/dynamo-registry-store';
 export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';
 export { createRegistryDynamoClient } from './dynamodb/registry-dynamo-client';
-export { DEFAULT_REGISTRY_TABLE } from './dynamodb/table-schema';
+export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
 export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { mintDeviceToken } from '@pushwire/auth';
+import { DeviceClient } from '@pushwire/device-client';
+import { freePorts } from '@pushwire/infra';
+import { startCluster, type Cluster, type ClusterPorts } from '../src';
+
+/** Edge lease in the cluster tests: short, so a killed edge's devices stop resolving quickly. */
+export const TEST_LEASE_TTL_SECONDS = 3;
+
+/** Fresh loopback ports for a registry and `edges` edges. */
+export async function clusterPorts(edges = 2): Promise<ClusterPorts> {
+  const [registry, ...rest] = await freePorts(1 + 2 * edges);
+  return { registry: registry!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
+}
+
+/** A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures. */
+export async function startTestCluster(dynamodbEndpoint: string, ports?: ClusterPorts): Promise<Cluster> {
+  return startCluster({
+    dynamodbEndpoint,
+    ports: ports ?? (await clusterPorts()),
+    table: `pushwire-test-${randomUUID().slice(0, 8)}`,
+    edgeEnv: { PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS), PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
+    registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
+    output: (service, line) => {
+      if (process.env.PUSHWIRE_TEST_VERBOSE) process.stderr.write(`[${service}] ${line}\n`);
+    },
+  });
+}
+
+/** A device SDK client of `account` connected to `edgeUrl` (no auto-reconnect: tests move devices). */
+export async function connectDevice(cluster: Cluster, edgeUrl: string, account: string, deviceId: string): Promise<{ client: DeviceClient; connectionId: string }> {
+  const token = await mintDeviceToken({ secret: cluster.jwtSecret, accountId: account, deviceId, deviceType: 'tv' });
+  const client = new DeviceClient({ url: edgeUrl, token, reconnect: { enabled: false } });
+  const welcome = await client.connect();
+  return { client, connectionId: welcome.connectionId };
+}
+
+/** GET /v1/registrations/:id on the registry: the status and JSON body. */
+export async function registryGet(cluster: Cluster, deviceId: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(deviceId)}`, { headers: { authorization: `Bearer ${cluster.serviceToken}` }, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Polls `check` every `everyMs` until it holds; returns how long that took, or throws naming `what`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check().catch(() => false)) return Date.now() - started;
+    await delay(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * A counter's value from a service's /metrics, summed over the series whose labels include `label`
+ * (e.g. `status="gone"`; every series also carries the service's default labels), 0 when absent.
+ */
+export async function metricValue(url: string, name: string, label: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.slice(0, l.indexOf('}')).split(',').some((pair) => pair.replace(/^.*\{/, '') === label))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { DeviceClient } from '@pushwire/device-client';
+import { waitForEvent } from '@pushwire/device-client/testing';
+import { startInfra, type RunningInfra } from '@pushwire/infra';
+import { PushClient } from '@pushwire/push-client';
+import type { Cluster } from '../src';
+import { connectDevice, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS, waitFor } from './cluster-fixture';
+
+/**
+ * DynamoDB goes away under a running cluster and comes back. This file runs its own DynamoDB Local
+ * with its data on disk, so the test can stop it and start it again on the same port with the same
+ * tables, as a real outage of the store looks to the registry.
+ */
+describe('cluster: DynamoDB outage', () => {
+  const dbPath = mkdtempSync(path.join(os.tmpdir(), 'pushwire-outage-'));
+  const run = randomUUID().slice(0, 8);
+  const account = `acct-${run}`;
+  let dynamo: RunningInfra | undefined;
+  let cluster: Cluster | undefined;
+  const devices: DeviceClient[] = [];
+
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await cluster?.stop();
+    await dynamo?.stop();
+    rmSync(dbPath, { recursive: true, force: true });
+  });
+
+  it('answers 503 while the store is down, keeps the edge serving, and re-registers every device when it is back', async () => {
+    dynamo = await startInfra({ kafka: false, dynamodb: true, dynamodbDbPath: dbPath });
+    const endpoint = dynamo.dynamodbEndpoint!;
+    cluster = await startTestCluster(endpoint);
+    const edge1 = cluster.edges[0]!;
+    const c = cluster;
+    const connect = async (deviceId: string) => {
+      const d = await connectDevice(c, edge1.deviceUrl, account, deviceId);
+      devices.push(d.client);
+      return d;
+    };
+
+    const before = await connect(`before-${run}`);
+    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, 10_000, 'the first device to be registered');
+
+    await dynamo.stop();
+    dynamo = undefined;
+
+    // The registry says the store is unavailable; it never claims the device is unknown.
+    const down = await registryGet(c, `before-${run}`);
+    expect(down.status).toBe(503);
+    expect(down.body.error).toMatchObject({ code: 'store_unavailable', retriable: true });
+
+    // The edge keeps serving what it holds, and accepts new devices meanwhile.
+    const pushed = waitForEvent(before.client, 'push', 5_000);
+    const direct = await fetch(`${edge1.internalUrl}/v1/deliver`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${c.serviceToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceId: `before-${run}`, connectionId: before.connectionId, message: { id: `m-${run}`, payload: 'store is down' } }),
+    });
+    expect((await direct.json()).status).toBe('delivered');
+    expect((await pushed).payload).toBe('store is down');
+    const during = await connect(`during-${run}`);
+
+    // Longer than the edge lease: the store comes back with the lease lapsed, as after a real outage.
+    await delay((TEST_LEASE_TTL_SECONDS + 1) * 1000);
+    const port = Number(new URL(endpoint).port);
+    dynamo = await startInfra({ kafka: false, dynamodb: true, dynamodbDbPath: dbPath, dynamodbPort: port });
+    const backAt = Date.now();
+
+    const registeredAgain = (deviceId: string, connectionId: string) => async () => {
+      const r = await registryGet(c, deviceId);
+      return r.status === 200 && r.body.connectionId === connectionId;
+    };
+    await waitFor(registeredAgain(`before-${run}`, before.connectionId), 20_000, 'the first device to be registered again');
+    await waitFor(registeredAgain(`during-${run}`, during.connectionId), 20_000, 'the device that connected during the outage to be registered');
+    process.stdout.write(`DynamoDB back: every device of the edge resolvable again after ${Date.now() - backAt} ms\n`);
+
+    const sender = new PushClient({ registryUrl: c.registryUrl, serviceToken: c.serviceToken });
+    try {
+      for (const deviceId of [`before-${run}`, `during-${run}`]) expect(await sender.send(deviceId, 'store is back')).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
+    } finally {
+      await sender.close();
+    }
+  }, 90_000);
+});
