@@ -1,4 +1,5 @@
 import { Validator } from '../validation';
+import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
   DeliverRequest, Delivery, DeliveryBatch, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
   DeliveryResult, LookupResponse, Registration, LeaseResponse, RegisterResponse, DeregisterResponse, ErrorBody,
@@ -24,4 +25,7 @@ export const Validators = {
   leaseRequest: new Validator(LeaseRequest, 'lease request'),
   leaseResponse: new Validator(LeaseResponse, 'lease response'),
   errorBody: new Validator(ErrorBody, 'error body'),
+  pushRequestRecord: new Validator(PushRequestRecord, 'push request record'),
+  pushOutcomeRecord: new Validator(PushOutcomeRecord, 'push outcome record'),
+  deadLetterRecord: new Validator(DeadLetterRecord, 'dead-letter record'),
 } as const;

@@ -1,0 +1,92 @@
+/**
+ * The event bus Pushwire's services talk through: Kafka in a cluster, an in-memory bus in `npm start`
+ * and unit tests. Our own small interface, because kafkajs is unmaintained upstream and must stay
+ * replaceable; both adapters pass one contract suite.
+ *
+ * Model (Kafka's): topics split into partitions; a record's key picks its partition, so records of
+ * one key stay in order; consumer groups share a topic's partitions and remember, per partition,
+ * the offset up to which records are done (committed).
+ */
+
+/** A record to publish. `value` is the serialized document (JSON for Pushwire's own records). */
+export interface BusMessage {
+  readonly key: string;
+  readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A record as consumed. `key` is null when the producer set none (foreign producers can). */
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset as a decimal string (Kafka offsets are 64-bit). */
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Epoch ms the record was appended. */
+  readonly timestamp: number;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Kafka replication factor. Default 1 (fine for one broker; set 3 in production). */
+  readonly replicationFactor?: number;
+}
+
+/** Given to a batch handler: keep the group membership alive during long work, and see a stop coming. */
+export interface BatchContext {
+  heartbeat(): Promise<void>;
+  /** False once the subscription is stopping: finish the record at hand and return. */
+  isRunning(): boolean;
+}
+
+/**
+ * Handles records of ONE partition, in offset order. The whole batch counts as done when the
+ * promise resolves: only then are its offsets committed (at-least-once). A rejection commits nothing
+ * and the same records come again after a backoff, so a handler rejects only for failures worth
+ * retrying (its own output could not be written); records it cannot handle it dead-letters itself.
+ */
+export type BatchHandler = (records: readonly ConsumedRecord[], ctx: BatchContext) => Promise<void>;
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: BatchHandler;
+  /** Where a group without a committed offset starts: the oldest record (true) or new ones only. Default true. */
+  readonly fromBeginning?: boolean;
+  /** How many partitions' batches are handled at the same time. Default 1. */
+  readonly partitionsConcurrently?: number;
+  /** Largest batch handed to the handler. Default 500. */
+  readonly maxBatchSize?: number;
+}
+
+/** Per partition: how many records the group still has to consume. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for the batches in hand to finish and be committed, leaves the group. */
+  stop(): Promise<void>;
+  /** The group's lag on every partition of the subscribed topics. */
+  lag(): Promise<PartitionLag[]>;
+}
+
+export interface EventBus {
+  /** Creates missing topics with these partition counts; existing topics are left as they are. Idempotent. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
+  /** Appends the messages; resolves once they are durably stored (Kafka: acks=all, idempotent producer). */
+  publish(topic: string, messages: readonly BusMessage[]): Promise<void>;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  /** Stops every subscription and releases connections. */
+  close(): Promise<void>;
+}
+
+/** Thrown by an adapter when the bus cannot be reached or refuses an operation. */
+export class EventBusError extends Error {
+  override readonly name = 'EventBusError';
+}

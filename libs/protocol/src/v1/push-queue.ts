@@ -1,0 +1,95 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { DELIVERY_STATUSES } from './codes';
+import { AccountId, DeviceId, EdgeId, EpochMillis, MessageId, Priority } from './ids';
+import { PushMessage } from './internal-api';
+
+// Records of indirect push on the event bus (Kafka topics, or the in-memory bus of `npm start`).
+// Every record value is one JSON document; its key is the target device id (per-target ordering).
+
+const strict = { additionalProperties: false } as const;
+
+/** Topic names, one per priority for requests, plus outcomes, dead letters and connection events. */
+export const Topics = {
+  pushRequests: { high: 'pushwire.push-requests.high', normal: 'pushwire.push-requests.normal', low: 'pushwire.push-requests.low' },
+  pushOutcomes: 'pushwire.push-outcomes',
+  pushDlq: 'pushwire.push-dlq',
+  deviceConnections: 'pushwire.device-connections',
+} as const;
+
+/** Who an enqueued message is for: one device (the record key is its id). */
+export const PushTarget = Type.Object({ deviceId: DeviceId }, strict);
+export type PushTarget = Static<typeof PushTarget>;
+
+/** A longest collapse key: senders use short ones ("score-update", "profile"). */
+export const MAX_COLLAPSE_KEY_LENGTH = 128;
+
+/**
+ * One message to deliver indirectly (value of `pushwire.push-requests.<priority>`). The message
+ * carries its id, priority and TTL; `enqueuedAt` starts the TTL and the latency clock.
+ * `collapseKey`: of several not-yet-delivered messages to one target with the same key, only the
+ * newest is delivered; the older ones end as `collapsed`.
+ */
+export const PushRequestRecord = Type.Object(
+  {
+    v: Type.Literal(1),
+    target: PushTarget,
+    message: PushMessage,
+    enqueuedAt: EpochMillis,
+    collapseKey: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COLLAPSE_KEY_LENGTH })),
+  },
+  strict,
+);
+export type PushRequestRecord = Static<typeof PushRequestRecord>;
+
+/**
+ * Final status of an indirect push: a delivery status, or `collapsed` (a newer message with the
+ * same collapse key replaced it) or `dead_lettered` (retries exhausted; the record is in the DLQ).
+ */
+export const OUTCOME_STATUSES = [...DELIVERY_STATUSES, 'collapsed', 'dead_lettered'] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** What became of one enqueued message (value of `pushwire.push-outcomes`, key = target device id). */
+export const PushOutcomeRecord = Type.Object(
+  {
+    v: Type.Literal(1),
+    messageId: MessageId,
+    target: PushTarget,
+    priority: Priority,
+    status: Type.Union(OUTCOME_STATUSES.map((s) => Type.Literal(s))),
+    /** Delivery attempts made (0 when it expired or collapsed before the first). */
+    attempts: Type.Integer({ minimum: 0 }),
+    /** enqueuedAt → outcome, in milliseconds. */
+    latencyMs: Type.Integer({ minimum: 0 }),
+    enqueuedAt: EpochMillis,
+    completedAt: EpochMillis,
+    edgeId: Type.Optional(EdgeId),
+    accountId: Type.Optional(AccountId),
+    /** Why it failed, for the statuses that are failures. */
+    detail: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  strict,
+);
+export type PushOutcomeRecord = Static<typeof PushOutcomeRecord>;
+
+/** Why a record went to the dead-letter topic. */
+export const DEAD_LETTER_REASONS = ['invalid_record', 'retries_exhausted'] as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
+/** A record the processor could not handle (value of `pushwire.push-dlq`), with the original kept verbatim. */
+export const DeadLetterRecord = Type.Object(
+  {
+    v: Type.Literal(1),
+    reason: Type.Union(DEAD_LETTER_REASONS.map((r) => Type.Literal(r))),
+    /** Human-readable detail: the validation errors, or the last delivery status. */
+    detail: Type.String({ maxLength: 4000 }),
+    source: Type.Object({ topic: Type.String(), partition: Type.Integer({ minimum: 0 }), offset: Type.String() }, strict),
+    /** The original key and value, as received (the value may not even be JSON). */
+    key: Type.Union([Type.String(), Type.Null()]),
+    value: Type.String(),
+    failedAt: EpochMillis,
+    messageId: Type.Optional(MessageId),
+    attempts: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  strict,
+);
+export type DeadLetterRecord = Static<typeof DeadLetterRecord>;
