@@ -1,0 +1,73 @@
+import type { ConsumedRecord } from '@pushwire/event-bus';
+import { ProtocolValidationError, Validators, type PushRequestRecord } from '@pushwire/protocol';
+
+/** One decoded request of a batch, in offset order. `collapsedBy` is set when a newer one replaces it. */
+export interface PlannedRequest {
+  readonly record: ConsumedRecord;
+  readonly request: PushRequestRecord;
+  readonly collapsedBy?: string;
+}
+
+/** A record that is not a valid push request, and why. */
+export interface InvalidRecord {
+  readonly record: ConsumedRecord;
+  readonly detail: string;
+}
+
+/** A partition's batch, sorted out: invalid records, and valid ones grouped per target in order. */
+export interface BatchPlan {
+  readonly invalid: InvalidRecord[];
+  /** Target device id → its requests in offset order (handled one after the other: per-target order). */
+  readonly byTarget: Map<string, PlannedRequest[]>;
+}
+
+/** Parses and validates one record; the record key must be the target device (it picks the partition, hence the order). */
+export function decodePushRequest(record: ConsumedRecord): PushRequestRecord | InvalidRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(record.value);
+  } catch (e) {
+    return { record, detail: `value is not JSON: ${(e as Error).message}` };
+  }
+  try {
+    const request = Validators.pushRequestRecord.decode(json);
+    if (record.key !== request.target.deviceId) {
+      return { record, detail: `record key ${JSON.stringify(record.key)} is not the target device id ${JSON.stringify(request.target.deviceId)}` };
+    }
+    return request;
+  } catch (e) {
+    if (e instanceof ProtocolValidationError) return { record, detail: e.message };
+    throw e;
+  }
+}
+
+/**
+ * Decodes a batch and groups it per target. Of several requests to one target with the same
+ * collapse key, only the newest in the batch is delivered; the older ones are marked collapsed.
+ */
+export function planBatch(records: readonly ConsumedRecord[]): BatchPlan {
+  const invalid: InvalidRecord[] = [];
+  const byTarget = new Map<string, PlannedRequest[]>();
+  for (const record of records) {
+    const decoded = decodePushRequest(record);
+    if ('detail' in decoded) {
+      invalid.push(decoded);
+      continue;
+    }
+    const target = decoded.target.deviceId;
+    let list = byTarget.get(target);
+    if (!list) byTarget.set(target, (list = []));
+    list.push({ record, request: decoded });
+  }
+  for (const list of byTarget.values()) {
+    const newest = new Map<string, string>();
+    for (let i = list.length - 1; i >= 0; i--) {
+      const { request } = list[i]!;
+      if (request.collapseKey === undefined) continue;
+      const winner = newest.get(request.collapseKey);
+      if (winner === undefined) newest.set(request.collapseKey, request.message.id);
+      else list[i] = { ...list[i]!, collapsedBy: winner };
+    }
+  }
+  return { invalid, byTarget };
+}

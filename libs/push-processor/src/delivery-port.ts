@@ -1,0 +1,35 @@
+import type { DeliveryStatus, PushMessage } from '@pushwire/protocol';
+import { PushClientError, type PushClient } from '@pushwire/push-client';
+
+/** The result of one delivery attempt. */
+export interface DeliveryAttempt {
+  readonly status: DeliveryStatus;
+  readonly edgeId?: string;
+  readonly retryAfterMs?: number;
+  /** Why, when the status alone does not say it (an unreachable registry or edge). */
+  readonly detail?: string;
+}
+
+/** How the processor delivers one message to one device: the direct path (registry lookup + edge). */
+export interface DeliveryPort {
+  deliver(deviceId: string, message: PushMessage): Promise<DeliveryAttempt>;
+}
+
+/**
+ * Delivery through the push client, exactly as direct push does (route cache, one re-lookup on
+ * gone/not_connected, batching per edge). Its typed failures become the `unavailable` status so
+ * the retry policy treats an unreachable registry or edge like any transient status.
+ */
+export function pushClientDelivery(client: PushClient): DeliveryPort {
+  return {
+    async deliver(deviceId, message) {
+      try {
+        const r = await client.send(deviceId, message.payload, { id: message.id, ttlSeconds: message.ttlSeconds, priority: message.priority, ack: message.ackRequired });
+        return { status: r.status, edgeId: r.edgeId, retryAfterMs: r.retryAfterMs, detail: r.error };
+      } catch (e) {
+        if (!(e instanceof PushClientError)) throw e;
+        return { status: e.retriable ? 'unavailable' : 'rejected', detail: `${e.code}: ${e.message}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, type Registry } from '@pushwire/service-kit';
+import type { PartitionLag } from '@pushwire/event-bus';
+
+/** The message processor's metrics (names start with `pushwire_processor_`). */
+export class ProcessorMetrics {
+  readonly outcomes: Counter<'priority' | 'status'>;
+  readonly attempts: Counter<'priority' | 'status'>;
+  readonly endToEnd: Histogram<'priority'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly inFlight: Gauge<'priority'>;
+
+  /** `lag` is read on every scrape: the consumer group's lag per partition. */
+  constructor(registry: Registry, lag: () => Promise<PartitionLag[]>) {
+    const registers = [registry];
+    this.outcomes = new Counter({ name: 'pushwire_processor_outcomes_total', help: 'Indirect pushes finished, by priority and outcome status.', labelNames: ['priority', 'status'], registers });
+    this.attempts = new Counter({ name: 'pushwire_processor_delivery_attempts_total', help: 'Delivery attempts, by priority and the status they got.', labelNames: ['priority', 'status'], registers });
+    this.endToEnd = new Histogram({
+      name: 'pushwire_processor_end_to_end_seconds',
+      help: 'Enqueued → outcome, by priority.',
+      labelNames: ['priority'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.deadLetters = new Counter({ name: 'pushwire_processor_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason.', labelNames: ['reason'], registers });
+    this.inFlight = new Gauge({ name: 'pushwire_processor_in_flight', help: 'Messages being delivered now, by priority.', labelNames: ['priority'], registers });
+    new Gauge({
+      name: 'pushwire_processor_consumer_lag',
+      help: 'Records of the push-request topics not yet consumed by the processor group, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const p of await lag().catch(() => [])) this.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+      },
+    });
+  }
+}
