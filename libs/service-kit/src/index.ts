@@ -7,3 +7,4 @@ export * from './service-token';
 export * from './shutdown';
 export * from './http-json';
 export * from './dev-defaults';
+export * from './http-service-app';

@@ -2,7 +2,7 @@ import {
   AccountId, AccountRegistrationsResponse, DeregisterRequest, DeregisterResponse, DeviceId, EdgeId, ErrorBody, LeaseRequest,
   LeaseResponse, LookupRequest, LookupResponse, RegisterRequest, RegisterResponse, Registration,
 } from '@pushwire/protocol';
-import { errorBody, serviceTokenMatches } from '@pushwire/service-kit';
+import { errorBody, requireServiceToken } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistryStore } from '../registry-store';
 import type { RegistryMetrics } from './registry-metrics';
@@ -28,11 +28,7 @@ const common = { tags: ['registry'], security: [{ serviceToken: [] }] };
  * protocol schemas, so validation, TypeScript types and the OpenAPI document agree.
  */
 export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics }) => {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!serviceTokenMatches(request.headers.authorization, serviceToken)) {
-      return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
-    }
-  });
+  requireServiceToken(app, serviceToken);
 
   app.post('/v1/registrations', {
     schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },

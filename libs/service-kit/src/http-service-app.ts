@@ -1,0 +1,99 @@
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ValidationIssue } from '@pushwire/protocol';
+import type { Registry } from 'prom-client';
+import { errorBody } from './errors';
+import type { Logger } from './logger';
+import { serviceTokenMatches } from './service-token';
+
+/** A fastify instance typed for TypeBox route schemas. */
+export type ServiceApp = ReturnType<typeof createFastify>;
+
+export interface ServiceAppOptions {
+  /** OpenAPI title and description. */
+  readonly title: string;
+  readonly description: string;
+  readonly logger: Logger;
+  /** Served on /metrics. */
+  readonly metricsRegistry: Registry;
+  /** Errors the service knows (a store outage …) answered its own way; undefined → the common handling. */
+  readonly mapError?: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
+  /** Called for every response, e.g. to feed a latency histogram. */
+  readonly onResponse?: (method: string, route: string, statusCode: number, seconds: number) => void;
+}
+
+const createFastify = (logger: Logger) =>
+  Fastify({
+    loggerInstance: logger,
+    // Internal APIs are hot paths: one log line per request would cost more than the work.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Reject what the schemas do not allow instead of silently dropping or coercing it.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+/** Names the offending field of each schema violation, e.g. `body/registrations/0/deviceId`. */
+function validationIssues(err: FastifyError): ValidationIssue[] {
+  return (err.validation ?? []).map((v) => {
+    const params = v.params as Record<string, unknown>;
+    const field = params.missingProperty ?? params.additionalProperty;
+    const path = `${err.validationContext ?? 'request'}${v.instancePath}${typeof field === 'string' ? `/${field}` : ''}`;
+    return { path, message: v.message ?? v.keyword };
+  });
+}
+
+/**
+ * The fastify app every Pushwire HTTP service starts from: JSON error bodies for every failure
+ * (400 with the offending field, 404, 413, 500), OpenAPI from the route schemas at /openapi.json,
+ * and the open ops routes /healthz, /readyz (503 once closing) and /metrics. Register the service's
+ * routes after this returns (in plugins, so swagger sees them), guarded by `requireServiceToken`.
+ */
+export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
+  let closing = false;
+  const app = createFastify(opts.logger);
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err.validation) {
+      const details = validationIssues(err);
+      const first = details[0];
+      return reply.code(400).send(errorBody('invalid_request', `invalid request${first ? `: ${first.path} ${first.message}` : ''}`, details));
+    }
+    const mapped = opts.mapError?.(err, request, reply);
+    if (mapped) return mapped;
+    if (err.statusCode === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
+    if (err.statusCode === 400 && err.code?.startsWith('FST_ERR_CTP')) return reply.code(400).send(errorBody('invalid_json', err.message));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send(errorBody('invalid_request', err.message));
+    request.log.error({ err, route: request.routeOptions.url }, 'request failed');
+    return reply.code(500).send(errorBody('internal', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  if (opts.onResponse) {
+    const observe = opts.onResponse;
+    app.addHook('onResponse', async (request, reply) => observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000));
+  }
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.register(swagger, {
+    openapi: {
+      info: { title: opts.title, version: '1', description: opts.description },
+      components: { securitySchemes: { serviceToken: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.register(async (ops) => {
+    ops.get('/healthz', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));
+    ops.get('/readyz', { schema: { tags: ['ops'] } }, async (_request, reply) => (closing ? reply.code(503).send(errorBody('draining', 'shutting down')) : { status: 'ready' }));
+    ops.get('/metrics', { schema: { tags: ['ops'] } }, async (_request, reply) => reply.type(opts.metricsRegistry.contentType).send(await opts.metricsRegistry.metrics()));
+    ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
+  return app;
+}
+
+/** Adds the shared-service-token check to every route of the plugin it is called in: 401 + JSON otherwise. */
+export function requireServiceToken(app: Pick<FastifyInstance, 'addHook'>, serviceToken: string): void {
+  (app as FastifyInstance).addHook('onRequest', async (request, reply) => {
+    if (!serviceTokenMatches(request.headers.authorization, serviceToken)) {
+      return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
+    }
+  });
+}
