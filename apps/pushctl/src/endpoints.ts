@@ -7,6 +7,7 @@ import { DEV_DEFAULTS } from '@pushwire/service-kit';
 export const endpoints = {
   edgeUrl: () => process.env.PUSHWIRE_EDGE_URL || DEV_DEFAULTS.edgeUrl,
   registryUrl: () => process.env.PUSHWIRE_REGISTRY_URL || DEV_DEFAULTS.registryUrl,
+  processorUrl: () => process.env.PUSHWIRE_PROCESSOR_URL || DEV_DEFAULTS.processorUrl,
   serviceToken: () => process.env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
   jwtSecret: () => process.env.PUSHWIRE_JWT_SECRET || DEV_DEFAULTS.jwtSecret,
 };
@@ -14,5 +15,6 @@ export const endpoints = {
 export const ENV_HELP = `Environment (defaults fit \`npm start\`):
   PUSHWIRE_EDGE_URL        device port of an edge      (${DEV_DEFAULTS.edgeUrl})
   PUSHWIRE_REGISTRY_URL    registry API                (${DEV_DEFAULTS.registryUrl})
+  PUSHWIRE_PROCESSOR_URL   message processor API       (${DEV_DEFAULTS.processorUrl})
   PUSHWIRE_SERVICE_TOKEN   internal service token      (development default)
   PUSHWIRE_JWT_SECRET      HS256 secret for dev tokens (development default)`;

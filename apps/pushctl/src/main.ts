@@ -1,15 +1,18 @@
 /**
- * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices.
+ * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices
+ * directly or through the queue, follow outcomes.
  * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push not delivered (status printed) ·
  * 3 replaced by another connection · 64 usage.
  */
 import { listenCommand } from './listen-command';
 import { sendCommand } from './send-command';
+import { enqueueCommand } from './enqueue-command';
+import { outcomesCommand } from './outcomes-command';
 import { tokenCommand } from './token-command';
 import { parseCommand, UsageError, type Command } from './cli';
 import { ENV_HELP } from './endpoints';
 
-const commands: Command[] = [tokenCommand, listenCommand, sendCommand];
+const commands: Command[] = [tokenCommand, listenCommand, sendCommand, enqueueCommand, outcomesCommand];
 
 function help(): string {
   return [

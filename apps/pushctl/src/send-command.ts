@@ -1,5 +1,6 @@
 import { PushClient } from '@pushwire/push-client';
-import { positiveInt, printJson, required, UsageError, type Command } from './cli';
+import { positiveInt, printJson, required, type Command } from './cli';
+import { jsonData, priorityArg } from './json-arg';
 import { endpoints } from './endpoints';
 
 export const sendCommand: Command = {
@@ -17,20 +18,14 @@ export const sendCommand: Command = {
   },
   async run(v) {
     const deviceId = required(v, 'device');
-    let payload: unknown;
-    try {
-      payload = JSON.parse(required(v, 'data'));
-    } catch {
-      throw new UsageError(`--data must be JSON, e.g. '{"hello":"world"}' (got ${String(v.data)})`);
-    }
-    const priority = v.priority as string | undefined;
-    if (priority !== undefined && !['high', 'normal', 'low'].includes(priority)) throw new UsageError('--priority must be high, normal or low');
+    const payload = jsonData(v);
+    const priority = priorityArg(v);
     const client = new PushClient({ registryUrl: (v.registry as string | undefined) ?? endpoints.registryUrl(), serviceToken: endpoints.serviceToken() });
     try {
       const result = await client.send(deviceId, payload, {
         ack: v.ack === true,
         ttlSeconds: positiveInt(v, 'ttl'),
-        priority: priority as 'high' | 'normal' | 'low' | undefined,
+        priority,
         id: v.id as string | undefined,
       });
       printJson(result);

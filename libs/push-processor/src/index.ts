@@ -4,3 +4,4 @@ export { pushClientDelivery, type DeliveryPort, type DeliveryAttempt } from './d
 export { ProcessorMetrics } from './processor-metrics';
 export { processorConfigSpec, loadProcessorConfig, processorSettings, type ProcessorConfig } from './processor-config';
 export { isTransient, backoffMs, type RetryPolicy } from './retry-policy';
+export { buildProcessorApp, type ProcessorAppOptions, type Enqueue } from './http/processor-app';

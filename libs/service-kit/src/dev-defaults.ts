@@ -8,4 +8,5 @@ export const DEV_DEFAULTS = {
   edgeUrl: 'http://127.0.0.1:8080',
   edgeInternalUrl: 'http://127.0.0.1:8081',
   registryUrl: 'http://127.0.0.1:8082',
+  processorUrl: 'http://127.0.0.1:8083',
 } as const;

@@ -68,6 +68,7 @@ export const ErrorCodes = {
   overloaded: { http: 503, retriable: true, description: 'Too many new connections; retry after the hinted delay.' },
   draining: { http: 503, retriable: true, description: 'This edge is shutting down; connect to another one.' },
   store_unavailable: { http: 503, retriable: true, description: 'The backing store failed; this is not a "not found".' },
+  queue_unavailable: { http: 503, retriable: true, description: 'The event bus (Kafka) did not take the message; nothing was enqueued.' },
   internal: { http: 500, retriable: true, description: 'Unexpected server error.' },
 } as const satisfies Record<string, StatusInfo>;
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -93,3 +93,20 @@ export const DeadLetterRecord = Type.Object(
   strict,
 );
 export type DeadLetterRecord = Static<typeof DeadLetterRecord>;
+
+// ---- message processor HTTP API: POST /v1/push-requests (indirect push for senders without Kafka) ----
+
+/** Enqueue one message for indirect push; its priority (default normal) picks the topic. */
+export const EnqueueRequest = Type.Object(
+  {
+    target: PushTarget,
+    message: PushMessage,
+    collapseKey: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COLLAPSE_KEY_LENGTH })),
+  },
+  strict,
+);
+export type EnqueueRequest = Static<typeof EnqueueRequest>;
+
+/** 202: the message is durably enqueued; its outcome will appear on the outcomes topic. */
+export const EnqueueResponse = Type.Object({ messageId: MessageId, topic: Type.String() }, strict);
+export type EnqueueResponse = Static<typeof EnqueueResponse>;

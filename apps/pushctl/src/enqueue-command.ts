@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { Validators } from '@pushwire/protocol';
+import { JsonHttpClient } from '@pushwire/service-kit';
+import { positiveInt, printJson, required, type Command } from './cli';
+import { endpoints } from './endpoints';
+import { jsonData, priorityArg } from './json-arg';
+
+export const enqueueCommand: Command = {
+  name: 'enqueue',
+  summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes`',
+  usage: "pushctl enqueue --device D --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
+  options: {
+    device: { type: 'string' },
+    data: { type: 'string' },
+    priority: { type: 'string' },
+    ttl: { type: 'string' },
+    'collapse-key': { type: 'string' },
+    ack: { type: 'boolean' },
+    id: { type: 'string' },
+    processor: { type: 'string' },
+  },
+  async run(v) {
+    const deviceId = required(v, 'device');
+    const message = {
+      id: (v.id as string | undefined) ?? randomUUID(),
+      payload: jsonData(v),
+      ...(priorityArg(v) ? { priority: priorityArg(v) } : {}),
+      ...(positiveInt(v, 'ttl') ? { ttlSeconds: positiveInt(v, 'ttl') } : {}),
+      ...(v.ack === true ? { ackRequired: true } : {}),
+      createdAt: Date.now(),
+    };
+    const body = { target: { deviceId }, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
+    const url = `${(v.processor as string | undefined) ?? endpoints.processorUrl()}/v1/push-requests`;
+    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
+    try {
+      const res = await http.call('POST', url, body);
+      if (res.status !== 202) {
+        const error = Validators.errorBody.is(res.body) ? res.body.error : { message: `HTTP ${res.status}` };
+        process.stderr.write(`pushctl: enqueue refused (${res.status}): ${error.message}\n`);
+        return 1;
+      }
+      printJson(res.body);
+      return 0;
+    } finally {
+      await http.close();
+    }
+  },
+};

@@ -1,0 +1,51 @@
+import { createParser } from 'eventsource-parser';
+import { bearer } from '@pushwire/service-kit';
+import { positiveInt, printJson, type Command } from './cli';
+import { endpoints } from './endpoints';
+
+export const outcomesCommand: Command = {
+  name: 'outcomes',
+  summary: 'follow indirect-push outcomes (pushwire.push-outcomes) as JSON lines',
+  usage: 'pushctl outcomes [--device D] [--count N] [--processor URL]',
+  options: {
+    device: { type: 'string' },
+    count: { type: 'string' },
+    processor: { type: 'string' },
+  },
+  async run(v) {
+    const device = v.device as string | undefined;
+    const count = positiveInt(v, 'count');
+    const url = `${(v.processor as string | undefined) ?? endpoints.processorUrl()}/v1/outcomes`;
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    const res = await fetch(url, { headers: { authorization: bearer(endpoints.serviceToken()), accept: 'text/event-stream' }, signal: abort.signal });
+    if (!res.ok || !res.body) {
+      process.stderr.write(`pushctl: ${url} answered ${res.status}: ${await res.text()}\n`);
+      return 1;
+    }
+    process.stderr.write(`pushctl: following outcomes${device ? ` of ${device}` : ''}${count ? ` (${count})` : ''}; Ctrl-C to stop\n`);
+    let seen = 0;
+    const parser = createParser({
+      onEvent: (event) => {
+        const outcome = JSON.parse(event.data) as { target?: { deviceId?: string } };
+        if (device && outcome.target?.deviceId !== device) return;
+        printJson(outcome);
+        if (count && ++seen >= count) abort.abort();
+      },
+    });
+    const decoder = new TextDecoder();
+    try {
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+    } catch (e) {
+      if (!abort.signal.aborted) throw e;
+    }
+    if (abort.signal.aborted) return 0;
+    process.stderr.write('pushctl: the processor ended the stream\n');
+    return 1;
+  },
+};

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EventBus } from '@pushwire/event-bus';
+import { EnqueueRequest, EnqueueResponse, ErrorBody, Topics, type PushTarget, type PushMessage } from '@pushwire/protocol';
+import { buildServiceApp, errorBody, requireServiceToken, type Logger, type Registry } from '@pushwire/service-kit';
+
+/** Puts one message on its priority's request topic; rejects when the bus cannot take it. */
+export type Enqueue = (target: PushTarget, message: PushMessage, collapseKey?: string) => Promise<EnqueueResponse>;
+
+export interface ProcessorAppOptions {
+  readonly serviceToken: string;
+  readonly enqueue: Enqueue;
+  /** Where GET /v1/outcomes tails the outcome topic from. */
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  readonly metricsRegistry: Registry;
+}
+
+/**
+ * The message processor's HTTP API: indirect push for senders that do not speak Kafka
+ * (POST /v1/push-requests → 202), a live tail of outcomes as server-sent events (GET /v1/outcomes,
+ * what `pushctl outcomes` reads), and the ops routes. /v1/* needs the service token.
+ */
+export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
+  const app = buildServiceApp({
+    title: 'Pushwire message processor',
+    description: 'Indirect push: enqueue messages, follow their outcomes.',
+    logger: opts.logger,
+    metricsRegistry: opts.metricsRegistry,
+  });
+  // Open outcome tails end when the app closes (a hijacked response would otherwise hold close up).
+  const tails = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...tails]) end();
+  });
+  app.register(async (plugin) => {
+    const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    requireServiceToken(v1, opts.serviceToken);
+    const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody };
+
+    v1.post('/v1/push-requests', { schema: { summary: 'Enqueue a message for indirect push', security: [{ serviceToken: [] }], body: EnqueueRequest, response: { 202: EnqueueResponse, ...errors } } }, async (request, reply) => {
+      const { target, message, collapseKey } = request.body;
+      try {
+        return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
+      } catch (err) {
+        request.log.warn({ err }, 'enqueue failed');
+        return reply.code(503).header('retry-after', '1').send(errorBody('queue_unavailable', `could not enqueue: ${(err as Error).message}`));
+      }
+    });
+
+    v1.get('/v1/outcomes', { schema: { summary: 'Follow push outcomes as server-sent events (one JSON outcome record per event)', security: [{ serviceToken: [] }] } }, async (request, reply) => {
+      // A group of its own, starting at the newest records: a tail, not a replay.
+      const subscription = await opts.bus.subscribe({
+        groupId: `pushwire-outcomes-tail-${randomUUID()}`,
+        topics: [Topics.pushOutcomes],
+        fromBeginning: false,
+        handler: async (records) => {
+          for (const r of records) reply.raw.write(`data: ${r.value}\n\n`);
+        },
+      });
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      reply.raw.write(': following pushwire.push-outcomes\n\n');
+      const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000);
+      const end = () => {
+        if (!tails.delete(end)) return;
+        clearInterval(heartbeat);
+        void subscription.stop();
+        reply.raw.end();
+      };
+      tails.add(end);
+      request.raw.on('close', end);
+    });
+  });
+  return app as unknown as FastifyInstance;
+}
