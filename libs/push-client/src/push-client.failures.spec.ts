@@ -1,25 +1,16 @@
-import { PushClient, PushClientError, type PushClientOptions } from './index';
-import type { FakeEdge } from './testing';
-import { deadUrl, Harness, SERVICE_TOKEN } from './testing/registry-harness';
+import { PushClient, PushClientError } from './index';
+import { deadUrl, SERVICE_TOKEN } from './testing/registry-harness';
+import { useTestBed } from './testing/test-bed';
 
-let h: Harness;
-let edgeA: FakeEdge;
-let edgeB: FakeEdge;
-const clients: PushClient[] = [];
+const bed = useTestBed({ requestTimeoutMs: 2000 });
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
-function client(opts: Partial<PushClientOptions> = {}): PushClient {
-  const c = new PushClient({ registry: h.registry, serviceToken: SERVICE_TOKEN, requestTimeoutMs: 2000, ...opts } as PushClientOptions);
-  clients.push(c);
-  return c;
-}
 
 /** A device registered on an edge whose process is gone (its lease is still live). */
 async function placeOnDeadEdge(deviceId: string): Promise<void> {
   const url = await deadUrl();
-  await h.admin.renewLease('edge-dead', url, 600);
-  await h.place(deviceId, { edgeId: 'edge-dead', url });
+  await bed.h.admin.renewLease('edge-dead', url, 600);
+  await bed.h.place(deviceId, { edgeId: 'edge-dead', url });
 }
 
 beforeAll(() => process.on('unhandledRejection', onUnhandled));
@@ -27,73 +18,64 @@ afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
 });
-beforeEach(async () => {
-  h = await Harness.start();
-  edgeA = await h.edge('edge-a');
-  edgeB = await h.edge('edge-b');
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await h.close();
-});
 
 describe('PushClient failures', () => {
   it('rejects with a retriable registry_unavailable when the registry cannot be reached', async () => {
     const c = new PushClient({ registryUrl: await deadUrl(), serviceToken: SERVICE_TOKEN });
-    clients.push(c);
+    bed.own(c);
     const error = await c.send('tv-1', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PushClientError);
     expect(error).toMatchObject({ code: 'registry_unavailable', retriable: true, cause: expect.any(Error) });
   });
 
   it('reports a refused service token as registry_unavailable that retrying will not fix', async () => {
-    const c = new PushClient({ registryUrl: h.registryUrl, serviceToken: 'wrong-token' });
-    clients.push(c);
+    const c = new PushClient({ registryUrl: bed.h.registryUrl, serviceToken: 'wrong-token' });
+    bed.own(c);
     await expect(c.send('tv-1', 'x')).rejects.toMatchObject({ code: 'registry_unavailable', retriable: false });
   });
 
   it('on an unreachable edge looks up once more, then rejects with edge_unavailable', async () => {
     await placeOnDeadEdge('tv-1');
-    const error = await client().send('tv-1', 'x').catch((e: unknown) => e);
+    const error = await bed.client().send('tv-1', 'x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PushClientError);
     expect(error).toMatchObject({ code: 'edge_unavailable', retriable: true, message: expect.stringContaining('edge-dead') });
-    expect(h.registry.lookups).toHaveLength(2);
+    expect(bed.h.registry.lookups).toHaveLength(2);
   });
 
   it('on a failing edge (503) finds the device on its new edge with the one fresh lookup', async () => {
-    await h.place('tv-1', edgeA);
-    const c = client();
+    await bed.h.place('tv-1', bed.edgeA);
+    const c = bed.client();
     await c.send('tv-1', 'warm the cache');
-    await h.place('tv-1', edgeB);
-    edgeA.fail = { status: 503, code: 'draining' };
+    await bed.h.place('tv-1', bed.edgeB);
+    bed.edgeA.fail = { status: 503, code: 'draining' };
 
     expect(await c.send('tv-1', 'x')).toMatchObject({ status: 'delivered', edgeId: 'edge-b', attempts: 2 });
   });
 
   it('does not retry an edge that refuses the service token', async () => {
-    await h.place('tv-1', edgeA);
-    edgeA.fail = { status: 401, code: 'unauthorized' };
-    await expect(client().send('tv-1', 'x')).rejects.toMatchObject({ code: 'edge_unavailable', retriable: false });
-    expect(edgeA.requests).toHaveLength(1);
-    expect(h.registry.lookups).toHaveLength(1);
+    await bed.h.place('tv-1', bed.edgeA);
+    bed.edgeA.fail = { status: 401, code: 'unauthorized' };
+    await expect(bed.client().send('tv-1', 'x')).rejects.toMatchObject({ code: 'edge_unavailable', retriable: false });
+    expect(bed.edgeA.requests).toHaveLength(1);
+    expect(bed.h.registry.lookups).toHaveLength(1);
   });
 
   it('with a failed re-lookup after `gone` still reports what the edge said', async () => {
-    await h.place('tv-1', edgeA);
-    edgeA.connections.delete('tv-1');
-    const lookup = h.registry.lookup;
-    h.registry.lookup = (ids) => (h.registry.lookups.length ? Promise.reject(new Error('registry went away')) : lookup(ids));
-    expect(await client().send('tv-1', 'x')).toMatchObject({ status: 'gone', attempts: 1 });
+    await bed.h.place('tv-1', bed.edgeA);
+    bed.edgeA.connections.delete('tv-1');
+    const lookup = bed.h.registry.lookup;
+    bed.h.registry.lookup = (ids) => (bed.h.registry.lookups.length ? Promise.reject(new Error('registry went away')) : lookup(ids));
+    expect(await bed.client().send('tv-1', 'x')).toMatchObject({ status: 'gone', attempts: 1 });
   });
 });
 
 describe('PushClient.sendMany', () => {
   it('returns one result per item, in order, turning per-item failures into results', async () => {
-    await h.place('tv-1', edgeA);
-    await h.place('tv-2', edgeB);
+    await bed.h.place('tv-1', bed.edgeA);
+    await bed.h.place('tv-2', bed.edgeB);
     await placeOnDeadEdge('tv-dead');
 
-    const results = await client().sendMany([
+    const results = await bed.client().sendMany([
       { deviceId: 'tv-1', payload: 1, options: { id: 'm-1' } },
       { deviceId: 'nobody', payload: 2, options: { id: 'm-2' } },
       { deviceId: 'tv-2', payload: 3, options: { id: 'bad id!' } },
@@ -108,12 +90,12 @@ describe('PushClient.sendMany', () => {
       { deviceId: 'tv-dead', messageId: 'm-4', status: 'unavailable', attempts: 2, error: expect.stringContaining('edge_unavailable') },
       { deviceId: 'tv-2', messageId: 'm-5', status: 'acknowledged', edgeId: 'edge-b', attempts: 1 },
     ]);
-    expect(h.registry.lookups).toHaveLength(2); // the batch, then the dead edge's one fresh lookup
+    expect(bed.h.registry.lookups).toHaveLength(2); // the batch, then the dead edge's one fresh lookup
   });
 
   it('with the registry down answers every item `unavailable` instead of rejecting', async () => {
     const c = new PushClient({ registryUrl: await deadUrl(), serviceToken: SERVICE_TOKEN });
-    clients.push(c);
+    bed.own(c);
     const results = await c.sendMany([{ deviceId: 'a', payload: 1 }, { deviceId: 'b', payload: 2 }]);
     expect(results).toEqual([
       expect.objectContaining({ deviceId: 'a', status: 'unavailable', error: expect.stringContaining('registry_unavailable') }),
@@ -124,8 +106,8 @@ describe('PushClient.sendMany', () => {
 
 describe('PushClient.close', () => {
   it('finishes the sends under way, then refuses new ones', async () => {
-    await h.place('tv-1', edgeA);
-    const c = client({ batchDelayMs: 1000 });
+    await bed.h.place('tv-1', bed.edgeA);
+    const c = bed.client({ batchDelayMs: 1000 });
     const pending = c.send('tv-1', 'x');
     await c.close(); // dispatches the pending batch at once instead of waiting for the delay
     expect(await pending).toMatchObject({ status: 'delivered' });
@@ -133,16 +115,16 @@ describe('PushClient.close', () => {
   });
 
   it('leaves a registry client it was given open', async () => {
-    await h.place('tv-1', edgeA);
-    await client().close();
-    expect(await h.registry.lookup(['tv-1'])).toMatchObject({ registrations: [{ deviceId: 'tv-1' }] });
+    await bed.h.place('tv-1', bed.edgeA);
+    await bed.client().close();
+    expect(await bed.h.registry.lookup(['tv-1'])).toMatchObject({ registrations: [{ deviceId: 'tv-1' }] });
   });
 });
 
 describe('PushClient options', () => {
   it('refuses a configuration it cannot work with, at construction', () => {
     expect(() => new PushClient({ serviceToken: SERVICE_TOKEN })).toThrow('registryUrl');
-    expect(() => new PushClient({ registry: h.registry, serviceToken: '' })).toThrow('serviceToken');
-    expect(() => new PushClient({ registry: h.registry, serviceToken: 'x', batchMaxSize: 5000 })).toThrow('batchMaxSize');
+    expect(() => new PushClient({ registry: bed.h.registry, serviceToken: '' })).toThrow('serviceToken');
+    expect(() => new PushClient({ registry: bed.h.registry, serviceToken: 'x', batchMaxSize: 5000 })).toThrow('batchMaxSize');
   });
 });
