@@ -1,8 +1,8 @@
 import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
-import { ServiceCallError } from '@pushwire/service-kit';
+import type { ServiceCallError } from '@pushwire/service-kit';
 import type { EdgeOutcome, EdgeTransport } from './edge-transport';
-import { PushClientError } from './errors';
+import { PushClientError, registryUnavailable } from './errors';
 import type { RouteCache } from './route-cache';
 import type { SendResult } from './options';
 
@@ -142,8 +142,7 @@ export class Dispatcher {
     try {
       ({ registrations, missing } = await this.registry.lookup(ids));
     } catch (e) {
-      const retriable = e instanceof ServiceCallError ? e.retriable : true;
-      const error = new PushClientError('registry_unavailable', `registry lookup failed: ${(e as Error).message ?? String(e)}`, retriable, { cause: e });
+      const error = registryUnavailable('registry lookup', e);
       for (const job of jobs) settle(job, { error });
       return;
     }

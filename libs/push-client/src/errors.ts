@@ -1,6 +1,8 @@
+import { ServiceCallError } from '@pushwire/service-kit';
+
 /** Why a direct push could not produce a delivery status. */
 export type PushClientErrorCode =
-  /** The message (id, ttl, priority, payload …) does not match the PushMessage schema. Never retriable. */
+  /** The message or its target (id, ttl, priority, payload, device or account id …) does not match the protocol schema. Never retriable. */
   | 'invalid_message'
   /** The registry could not be asked where the device is. Never reported as `not_connected`. */
   | 'registry_unavailable'
@@ -8,7 +10,7 @@ export type PushClientErrorCode =
   | 'edge_unavailable';
 
 /**
- * The one error `PushClient.send` rejects with. Like kafkajs errors it carries `retriable` (the same
+ * The one error `PushClient` rejects with. Like kafkajs errors it carries `retriable` (the same
  * call may succeed later) and the underlying `cause` (usually a ServiceCallError).
  */
 export class PushClientError extends Error {
@@ -21,4 +23,10 @@ export class PushClientError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** A failed registry call: retriable as the HTTP client judged it (anything else, e.g. a network error, is). */
+export function registryUnavailable(what: string, e: unknown): PushClientError {
+  const retriable = e instanceof ServiceCallError ? e.retriable : true;
+  return new PushClientError('registry_unavailable', `${what} failed: ${(e as Error).message ?? String(e)}`, retriable, { cause: e });
 }

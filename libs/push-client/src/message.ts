@@ -1,20 +1,29 @@
-import { DeviceId, ProtocolValidationError, Validator, Validators, type PushMessage } from '@pushwire/protocol';
+import { AccountId, DeviceId, ProtocolValidationError, Validator, Validators, type PushMessage } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import type { ResolvedOptions, SendOptions } from './options';
 
 const deviceIdValidator = new Validator(DeviceId, 'device id');
+const accountIdValidator = new Validator(AccountId, 'account id');
+
+/** A bad device id is the caller's `invalid_message`, never a registry's or an edge's 400. */
+export function assertDeviceId(deviceId: string): void {
+  validate(() => deviceIdValidator.decode(deviceId), 'deviceId');
+}
+
+export function assertAccountId(accountId: string): void {
+  validate(() => accountIdValidator.decode(accountId), 'accountId');
+}
 
 /**
- * Builds the PushMessage for one send and validates it against the protocol schema before anything
- * goes on the wire, so a bad id or TTL is the caller's `invalid_message` and never an edge's 400.
+ * Builds the PushMessage of one send (direct, to an account, or enqueued) and validates it against
+ * the protocol schema before anything goes on the wire, so a bad id or TTL is the caller's
+ * `invalid_message` and never an edge's 400 or a dead-lettered record.
  */
 export function buildMessage(
-  deviceId: string,
   payload: unknown,
   opts: SendOptions | undefined,
   options: Pick<ResolvedOptions, 'now' | 'newId'>,
 ): PushMessage {
-  validate(() => deviceIdValidator.decode(deviceId), 'deviceId');
   assertJson(payload);
   const message: PushMessage = {
     id: opts?.id ?? options.newId(),
@@ -28,7 +37,8 @@ export function buildMessage(
   return message;
 }
 
-function validate(check: () => unknown, what: string): void {
+/** Runs a protocol validator and turns its failure into the caller's non-retriable `invalid_message`. */
+export function validate(check: () => unknown, what: string): void {
   try {
     check();
   } catch (e) {

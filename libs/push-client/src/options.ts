@@ -54,6 +54,13 @@ export interface SendResult {
   error?: string;
 }
 
+/** The outcome of `sendToAccount`: one direct push per live device of the account. */
+export interface AccountSendResult {
+  accountId: string;
+  /** One per device the registry listed (none when the account has no live device), all with the same `messageId`. */
+  results: SendResult[];
+}
+
 /** Options with every default applied. */
 export interface ResolvedOptions {
   serviceToken: string;

@@ -1,11 +1,13 @@
-import { MAX_REGISTRY_BATCH, type PushMessage } from '@pushwire/protocol';
+import { MAX_REGISTRY_BATCH, type PushMessage, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import { EdgeTransport } from './edge-transport';
-import { PushClientError } from './errors';
-import { buildMessage } from './message';
-import { resolveOptions, type PushClientOptions, type ResolvedOptions, type SendOptions, type SendResult } from './options';
+import { PushClientError, registryUnavailable } from './errors';
+import { assertAccountId, assertDeviceId, buildMessage } from './message';
+import {
+  resolveOptions, type AccountSendResult, type PushClientOptions, type ResolvedOptions, type SendOptions, type SendResult,
+} from './options';
 import { RouteCache } from './route-cache';
 
 /** Deadline of registry lookups when the client builds its own registry client. */
@@ -19,9 +21,9 @@ export interface SendManyItem {
 }
 
 /**
- * Direct push: send a message to a device now and get its delivery status back. Routes come from
- * the registry (cached for `routeCacheTtlMs`), messages go to the owning edge's delivery API, and
- * sends made together share one lookup and one request per edge.
+ * Direct push: send a message to a device (or to every device of an account) now and get its
+ * delivery status back. Routes come from the registry (cached for `routeCacheTtlMs`), messages go to
+ * the owning edge's delivery API, and sends made together share one lookup and one request per edge.
  *
  * `backpressure` and `rate_limited` are returned, not retried: a direct send answers now, and only
  * the caller knows whether its message is still worth sending after `retryAfterMs` (indirect push,
@@ -32,9 +34,10 @@ export class PushClient {
   private readonly registry: RegistryClient;
   private readonly ownsRegistry: boolean;
   private readonly transport: EdgeTransport;
+  private readonly cache: RouteCache;
   private readonly dispatcher: Dispatcher;
   private readonly coalescer: Coalescer<Job>;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(opts: PushClientOptions) {
@@ -46,8 +49,8 @@ export class PushClient {
     this.registry = opts.registry
       ?? new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
     this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
-    const cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
-    this.dispatcher = new Dispatcher(this.registry, this.transport, cache, this.options.batchMaxSize);
+    this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
+    this.dispatcher = new Dispatcher(this.registry, this.transport, this.cache, this.options.batchMaxSize);
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
     this.coalescer = new Coalescer(this.options.batchDelayMs, maxPending, (jobs) => this.startDispatch(jobs));
@@ -60,7 +63,8 @@ export class PushClient {
    */
   async send(deviceId: string, payload: unknown, opts?: SendOptions): Promise<SendResult> {
     this.assertOpen();
-    const { done } = this.enqueue(deviceId, buildMessage(deviceId, payload, opts, this.options));
+    assertDeviceId(deviceId);
+    const { done } = this.addJob(deviceId, buildMessage(payload, opts, this.options));
     const outcome = await done;
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
@@ -76,6 +80,19 @@ export class PushClient {
     return Promise.all(items.map((item) => this.sendOne(item)));
   }
 
+  /**
+   * Sends one message to every live device of the account and resolves with one result per device
+   * (an empty list when it has none). All devices get the same message id. Like `sendMany`, never
+   * rejects for one device's sake (an unreachable edge is that device's `unavailable`); rejects with
+   * PushClientError when the message is invalid or the registry cannot list the account's devices.
+   */
+  async sendToAccount(accountId: string, payload: unknown, opts?: SendOptions): Promise<AccountSendResult> {
+    this.assertOpen();
+    assertAccountId(accountId);
+    const message = buildMessage(payload, opts, this.options);
+    return this.track(this.fanOut(accountId, message));
+  }
+
   /** Dispatches what is pending, waits for every send under way, then closes the HTTP pools. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -88,17 +105,37 @@ export class PushClient {
   private async sendOne({ deviceId, payload, options }: SendManyItem): Promise<SendResult> {
     let message: PushMessage;
     try {
-      message = buildMessage(deviceId, payload, options, this.options);
+      assertDeviceId(deviceId);
+      message = buildMessage(payload, options, this.options);
     } catch (e) {
       return { deviceId, messageId: String(options?.id ?? ''), status: 'rejected', attempts: 0, error: describe(e) };
     }
-    const { job, done } = this.enqueue(deviceId, message);
+    return this.deliver(deviceId, message);
+  }
+
+  private async fanOut(accountId: string, message: PushMessage): Promise<AccountSendResult> {
+    let devices: Registration[];
+    try {
+      devices = await this.registry.listByAccount(accountId);
+    } catch (e) {
+      throw registryUnavailable(`listing the devices of account ${accountId}`, e);
+    }
+    // The listing holds each device's live route: cached, the dispatch needs no second lookup, and
+    // fencing still sends a stale one back to the registry once.
+    for (const route of devices) this.cache.set(route);
+    const results = await Promise.all(devices.map((route) => this.deliver(route.deviceId, message)));
+    return { accountId, results };
+  }
+
+  /** One device's delivery through the dispatcher, a failure reported as its `unavailable` result. */
+  private async deliver(deviceId: string, message: PushMessage): Promise<SendResult> {
+    const { job, done } = this.addJob(deviceId, message);
     const outcome = await done;
     if (!('error' in outcome)) return outcome.result;
     return { deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
   }
 
-  private enqueue(deviceId: string, message: PushMessage): { job: Job; done: Promise<Outcome> } {
+  private addJob(deviceId: string, message: PushMessage): { job: Job; done: Promise<Outcome> } {
     let settle!: (outcome: Outcome) => void;
     const done = new Promise<Outcome>((resolve) => (settle = resolve));
     const job: Job = { deviceId, message, attempts: 0, settle };
@@ -107,9 +144,15 @@ export class PushClient {
   }
 
   private startDispatch(jobs: Job[]): void {
-    const running = this.dispatcher.dispatch(jobs); // never rejects: each job is settled
-    this.inFlight.add(running);
-    void running.finally(() => this.inFlight.delete(running));
+    void this.track(this.dispatcher.dispatch(jobs)); // never rejects: each job is settled
+  }
+
+  /** Keeps work that started before close() in the set close() waits for. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const forget = () => this.inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
   }
 
   private assertOpen(): void {

@@ -13,6 +13,10 @@ export const SERVICE_TOKEN = 'push-client-test-token';
  */
 export class CountingRegistry implements RegistryClient {
   lookups: string[][] = [];
+  /** Account ids listed, in order. */
+  lists: string[] = [];
+  /** Runs after a listing is read and before it is returned: lets a test move a device in between. */
+  afterList: (() => Promise<void>) | undefined;
   constructor(private readonly inner: RegistryClient) {}
   register: RegistryClient['register'] = (r) => this.inner.register(r);
   deregister: RegistryClient['deregister'] = (i) => this.inner.deregister(i);
@@ -20,7 +24,12 @@ export class CountingRegistry implements RegistryClient {
     this.lookups.push([...ids]);
     return this.inner.lookup(ids);
   };
-  listByAccount: RegistryClient['listByAccount'] = (a) => this.inner.listByAccount(a);
+  listByAccount: RegistryClient['listByAccount'] = async (a) => {
+    this.lists.push(a);
+    const registrations = await this.inner.listByAccount(a);
+    await this.afterList?.();
+    return registrations;
+  };
   renewLease: RegistryClient['renewLease'] = (e, u, t) => this.inner.renewLease(e, u, t);
   releaseLease: RegistryClient['releaseLease'] = (e) => this.inner.releaseLease(e);
   close = () => this.inner.close();
@@ -59,14 +68,18 @@ export class Harness {
 
   /**
    * Connects the device to `edge` with a new connection (the other edges forget it) and registers
-   * that connection, the way a device that moved would end up.
+   * that connection, the way a device that moved would end up. The device belongs to `accountId`.
    */
-  async place(deviceId: string, edge: { edgeId: string; url: string; connections?: Map<string, string> }): Promise<Registration> {
+  async place(
+    deviceId: string,
+    edge: { edgeId: string; url: string; connections?: Map<string, string> },
+    accountId = 'acct-1',
+  ): Promise<Registration> {
     const connectionId = `conn-${++this.seq}`;
     for (const e of this.edges) e.connections.delete(deviceId);
     edge.connections?.set(deviceId, connectionId);
     const registration: Registration = {
-      deviceId, accountId: 'acct-1', deviceType: 'tv', edgeId: edge.edgeId, edgeUrl: edge.url, connectionId,
+      deviceId, accountId, deviceType: 'tv', edgeId: edge.edgeId, edgeUrl: edge.url, connectionId,
       connectedAt: Date.now() + this.seq, expiresAt: Math.floor(Date.now() / 1000) + 1800,
     };
     const [result] = await this.admin.register([registration]);
