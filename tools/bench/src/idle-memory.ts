@@ -9,7 +9,6 @@
  * Servers run in their own processes; this process is the client (raw sockets, several loopback
  * source addresses). Bounded: at most 19,500 connections (one process's file limit), loopback only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -18,8 +17,8 @@ import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { openRawWebSocket } from './raw-ws-client';
+import { startRegistry, startService, type ServiceProcess } from './service-process';
 
-const root = join(__dirname, '../../..');
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
 const N = Math.min(19_500, Number(values.connections));
 const ROUNDS = Number(values.rounds);
@@ -30,33 +29,9 @@ const SERVICE_TOKEN = 'bench-service-token-0123456789';
 const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs'), '--require', 'tsx/cjs', join(root, file)], { env: { ...process.env, ...env, PUSHWIRE_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (const line of buf.split('\n')) {
-        const port = ready(line);
-        if (port) {
-          child.stdout!.removeAllListeners('data');
-          child.stdout!.resume();
-          resolve({ child, port });
-          return;
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
+/** Starts a server with a full GC on SIGUSR2 (see servers/gc-on-signal.cjs), after `nodeFlags`. */
+function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined, nodeFlags: readonly string[] = []): Promise<ServiceProcess> {
+  return startService(file, env, ready, { nodeFlags: [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs')] });
 }
 
 async function openMany(port: number, pathFor: (i: number) => string): Promise<net.Socket[]> {
@@ -122,8 +97,8 @@ async function bareUws(): Promise<Sample> {
 
 async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly string[]): Promise<Sample> {
   let internalUrl = '';
-  const registryPort = await freePort();
-  const registry = await start('apps/registry/src/main.ts', { PUSHWIRE_REGISTRY_PORT: String(registryPort), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN }, (l) => (l.includes('registry listening') ? registryPort : undefined));
+  const registry = await startRegistry(SERVICE_TOKEN);
+  const registryPort = registry.port;
   const edge = await start('apps/push-edge/src/main.ts', {
     PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
     PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
