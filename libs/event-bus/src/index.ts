@@ -1,2 +1,4 @@
-/** @pushwire/event-bus — the small event-bus interface (Kafka and in-memory adapters). */
+/** @pushwire/event-bus — the small event-bus interface with its Kafka and in-memory adapters. */
 export * from './event-bus';
+export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus';
+export type { HandlerRejection, HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
