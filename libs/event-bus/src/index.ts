@@ -1,4 +1,5 @@
 /** @pushwire/event-bus — the small event-bus interface with its Kafka and in-memory adapters. */
 export * from './event-bus';
 export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus';
+export { KafkaEventBus, type KafkaConnection, type KafkaEventBusOptions, type KafkaEventBusTuning } from './kafka-event-bus';
 export type { HandlerRejection, HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';

@@ -1,0 +1,163 @@
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { ResolvedSubscribeOptions } from './bus-options';
+import type { BatchContext, PartitionLag, Subscription } from './event-bus';
+import { isRebalancing, kafkaError } from './kafka-errors';
+import { toConsumedRecord } from './kafka-records';
+import { partitionKey, RedeliveryBackoff, type HandlerRejectionListener, type RedeliveryBackoffOptions } from './redelivery-backoff';
+
+/** What a subscription takes from its bus. */
+export interface KafkaSubscriptionDeps {
+  readonly kafka: Kafka;
+  /** The brokers, for error messages. */
+  readonly brokers: string;
+  /** Consumer settings besides groupId and retry (timeouts, fetch wait). */
+  readonly consumer: Omit<ConsumerConfig, 'groupId' | 'retry'>;
+  readonly retry: NonNullable<ConsumerConfig['retry']>;
+  readonly lag: (groupId: string, topics: readonly string[]) => Promise<PartitionLag[]>;
+  readonly onRejected?: HandlerRejectionListener;
+  readonly redeliveryBackoff?: RedeliveryBackoffOptions;
+  readonly onStopped: (sub: KafkaSubscription) => void;
+}
+
+/**
+ * One kafkajs consumer in the group, handling fetched batches with `eachBatch`, offsets resolved and
+ * committed per handled chunk of at most maxBatchSize records.
+ *
+ * A rejected chunk is neither resolved nor thrown: kafkajs fetches each partition from its last
+ * resolved offset, so leaving it unresolved is enough for the records to come again. The partition
+ * is paused for the backoff and resumed by a timer, so eachBatch returns at once and the other
+ * partitions go on. Throwing from eachBatch instead makes kafkajs retry the whole fetch with its
+ * own backoff and, once its 5 retries run out, crash the consumer and restart it under a new member
+ * id: a rebalance of the whole group (the integration test "keeps its place in the group" shows it;
+ * tulios/kafkajs#945 has older versions re-running other partitions' batches as well). Sleeping in
+ * eachBatch would stall the fetch loop for every partition.
+ */
+export class KafkaSubscription implements Subscription {
+  private running = true;
+  private started = false;
+  private stopped?: Promise<void>;
+  private readonly backoff: RedeliveryBackoff;
+  private readonly consumer: Consumer;
+
+  private constructor(
+    private readonly opts: ResolvedSubscribeOptions,
+    private readonly deps: KafkaSubscriptionDeps,
+  ) {
+    this.backoff = new RedeliveryBackoff(deps.redeliveryBackoff);
+    this.consumer = deps.kafka.consumer({
+      ...deps.consumer,
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      // kafkajs restarts a consumer that crashed on a retriable error; while starting, a crash
+      // must fail subscribe() instead, and a stopped subscription stays stopped.
+      retry: { ...deps.retry, restartOnFailure: async () => this.started && this.running },
+    });
+  }
+
+  /**
+   * Connects, joins the group and resolves once the consumer has fetched once: by then the start
+   * offsets are resolved (kafkajs does it on the first fetch), so with fromBeginning false every
+   * record published after subscribe() resolves is delivered.
+   */
+  static async start(opts: ResolvedSubscribeOptions, deps: KafkaSubscriptionDeps): Promise<KafkaSubscription> {
+    const sub = new KafkaSubscription(opts, deps);
+    try {
+      await sub.consumer.connect();
+      await sub.consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning });
+      await sub.run();
+      return sub;
+    } catch (err) {
+      sub.running = false;
+      await sub.consumer.disconnect().catch((cleanup: unknown) => deps.kafka.logger().warn('event-bus: disconnecting a consumer that failed to start', { error: String(cleanup) }));
+      deps.onStopped(sub);
+      throw kafkaError(err, `subscribe (group ${opts.groupId}) to ${opts.topics.join(', ')}`, deps.brokers);
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.running = false;
+      this.backoff.cancelAll();
+      try {
+        // Stops fetching, waits for the batches in hand (their chunks commit as they finish), leaves the group.
+        await this.consumer.disconnect();
+      } catch (err) {
+        throw kafkaError(err, `stop (group ${this.opts.groupId})`, this.deps.brokers);
+      } finally {
+        this.deps.onStopped(this);
+      }
+    })();
+    return this.stopped;
+  }
+
+  lag(): Promise<PartitionLag[]> {
+    return this.deps.lag(this.opts.groupId, this.opts.topics);
+  }
+
+  private async run(): Promise<void> {
+    const { FETCH, CRASH } = this.consumer.events;
+    const removers: Array<() => void> = [];
+    let crash: { error: unknown } | undefined;
+    // Settles on the first fetch or crash. It only ever resolves: a crash during run() would
+    // otherwise be a rejection nobody awaits yet (an unhandled rejection).
+    const firstFetch = new Promise<void>((resolve) => {
+      removers.push(this.consumer.on(FETCH, () => resolve()));
+      removers.push(this.consumer.on(CRASH, (event) => {
+        crash = { error: event.payload.error };
+        resolve();
+      }));
+    });
+    try {
+      // run() resolves once the group is joined, but reports a failed join only through CRASH.
+      await this.consumer.run({
+        autoCommit: true,
+        autoCommitThreshold: 1, // commitOffsetsIfNecessary() commits every resolved chunk
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+      await firstFetch;
+      if (crash) throw crash.error;
+      this.started = true;
+    } finally {
+      for (const remove of removers) remove();
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, pause, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const key = partitionKey(topic, partition);
+    const records = batch.messages.map((m) => toConsumedRecord(topic, partition, m));
+    const ctx: BatchContext = { heartbeat: () => this.heartbeat(heartbeat), isRunning: () => this.running && isRunning() };
+    const { maxBatchSize, handler, groupId } = this.opts;
+    for (let i = 0; i < records.length; i += maxBatchSize) {
+      // Stopping, or the partition was sought elsewhere: the rest stays unresolved and comes again.
+      if (!ctx.isRunning() || isStale()) return;
+      const chunk = records.slice(i, i + maxBatchSize);
+      try {
+        await handler(chunk, ctx);
+      } catch (error) {
+        // Stopping: leave the chunk to the group's next member; no retry from this one.
+        if (!ctx.isRunning()) return;
+        const { attempt, delayMs } = this.backoff.failed(key, pause());
+        this.deps.onRejected?.({ groupId, topic, partition, firstOffset: chunk[0].offset, records: chunk.length, attempt, delayMs, error });
+        return;
+      }
+      this.backoff.succeeded(key);
+      resolveOffset(chunk[chunk.length - 1].offset);
+      await commitOffsetsIfNecessary();
+    }
+  }
+
+  private async heartbeat(beat: () => Promise<void>): Promise<void> {
+    try {
+      await beat();
+    } catch (err) {
+      // A rebalance is no failure of the handler: kafkajs re-joins right after this batch (its
+      // heartbeat after the batch reports it again) and the coordinator waits for this member
+      // until the rebalance timeout, so the handler carries on with the records it holds.
+      if (isRebalancing(err)) return;
+      throw kafkaError(err, `heartbeat (group ${this.opts.groupId})`, this.deps.brokers);
+    }
+  }
+}
