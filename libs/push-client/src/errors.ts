@@ -1,17 +1,21 @@
 import { ServiceCallError } from '@pushwire/service-kit';
 
-/** Why a direct push could not produce a delivery status. */
+/** Why a push could not produce a delivery status (direct) or get onto the event bus (indirect). */
 export type PushClientErrorCode =
-  /** The message or its target (id, ttl, priority, payload, device or account id …) does not match the protocol schema. Never retriable. */
+  /** The message or its target (id, ttl, priority, payload, device or account id, collapse key …) does not match the protocol schema. Never retriable. */
   | 'invalid_message'
   /** The registry could not be asked where the device is. Never reported as `not_connected`. */
   | 'registry_unavailable'
   /** The owning edge could not be reached (network error, timeout, 5xx), even after a fresh lookup. */
-  | 'edge_unavailable';
+  | 'edge_unavailable'
+  /** Indirect push: the event bus did not take the records (broker down, topic missing …). Retriable. */
+  | 'unavailable'
+  /** The call needs an option the client was built without (`enqueue` without `bus`). Never retriable. */
+  | 'not_configured';
 
 /**
  * The one error `PushClient` rejects with. Like kafkajs errors it carries `retriable` (the same
- * call may succeed later) and the underlying `cause` (usually a ServiceCallError).
+ * call may succeed later) and the underlying `cause` (a ServiceCallError, an EventBusError …).
  */
 export class PushClientError extends Error {
   override readonly name = 'PushClientError';

@@ -1,7 +1,9 @@
 /**
- * @pushwire/push-client — the backend library for direct push: send a message to a device, or to
- * every device of an account, now and get its delivery status back.
+ * @pushwire/push-client — the backend library for push: direct (send a message to a device, or to
+ * every device of an account, now and get its delivery status back) and indirect (enqueue it on the
+ * event bus for the message processor).
  */
 export { PushClient, type SendManyItem } from './push-client';
 export { PushClientError, type PushClientErrorCode } from './errors';
 export type { AccountSendResult, PushClientOptions, SendOptions, SendResult } from './options';
+export type { EnqueueItem, EnqueueManyResult, EnqueueOptions, EnqueueResult } from './enqueue';

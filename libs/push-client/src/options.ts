@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
+import type { EventBus } from '@pushwire/event-bus';
 import type { RegistryClient } from '@pushwire/registry-client';
 
 /** How a PushClient finds devices and reaches edges. Every field states its default. */
@@ -8,6 +9,12 @@ export interface PushClientOptions {
   registryUrl?: string;
   /** A registry client to use instead of building one from `registryUrl`; the caller keeps owning it (close() leaves it open). */
   registry?: RegistryClient;
+  /**
+   * Where `enqueue` publishes push requests (indirect push): a KafkaEventBus in a cluster, the
+   * in-memory bus in the all-in-one. The caller keeps owning it (close() leaves it open). Default:
+   * none, and `enqueue` rejects with `not_configured`; direct push needs no bus.
+   */
+  bus?: EventBus;
   /** Shared service token for the registry and the edges' internal ports. Required. */
   serviceToken: string;
   /** How long a looked-up route (deviceId → registration) is reused. Default 2000 ms. */

@@ -1,8 +1,9 @@
-import { MAX_REGISTRY_BATCH, type PushMessage, type Registration } from '@pushwire/protocol';
+import { MAX_REGISTRY_BATCH, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import { EdgeTransport } from './edge-transport';
+import { Enqueuer, type EnqueueItem, type EnqueueManyResult, type EnqueueOptions, type EnqueueResult } from './enqueue';
 import { PushClientError, registryUnavailable } from './errors';
 import { assertAccountId, assertDeviceId, buildMessage } from './message';
 import {
@@ -25,6 +26,9 @@ export interface SendManyItem {
  * delivery status back. Routes come from the registry (cached for `routeCacheTtlMs`), messages go to
  * the owning edge's delivery API, and sends made together share one lookup and one request per edge.
  *
+ * Indirect push (`enqueue`): publish the message to the event bus for the message processor, which
+ * delivers it later with retries and reports the outcome on `pushwire.push-outcomes`.
+ *
  * `backpressure` and `rate_limited` are returned, not retried: a direct send answers now, and only
  * the caller knows whether its message is still worth sending after `retryAfterMs` (indirect push,
  * through Kafka and the message processor, is the path that retries for you).
@@ -36,6 +40,7 @@ export class PushClient {
   private readonly transport: EdgeTransport;
   private readonly cache: RouteCache;
   private readonly dispatcher: Dispatcher;
+  private readonly enqueuer: Enqueuer;
   private readonly coalescer: Coalescer<Job>;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
@@ -51,6 +56,7 @@ export class PushClient {
     this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
     this.dispatcher = new Dispatcher(this.registry, this.transport, this.cache, this.options.batchMaxSize);
+    this.enqueuer = new Enqueuer(opts.bus, this.options);
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
     this.coalescer = new Coalescer(this.options.batchDelayMs, maxPending, (jobs) => this.startDispatch(jobs));
@@ -93,7 +99,28 @@ export class PushClient {
     return this.track(this.fanOut(accountId, message));
   }
 
-  /** Dispatches what is pending, waits for every send under way, then closes the HTTP pools. */
+  /**
+   * Indirect push: publishes the message to `pushwire.push-requests.<priority>` (default normal),
+   * keyed by the target device, and resolves once the bus has stored it. Rejects with PushClientError:
+   * `invalid_message` before publishing anything, `unavailable` (retriable) when the bus refused,
+   * `not_configured` when the client has no `bus`.
+   */
+  async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
+    this.assertOpen();
+    return this.track(this.enqueuer.enqueue(target, payload, opts));
+  }
+
+  /**
+   * Enqueues many messages with one publish per priority topic and resolves with one result per
+   * item, in order. Never rejects for one item's sake: an invalid item, or one whose topic the bus
+   * refused, comes back with `error` (only the valid items are published).
+   */
+  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueManyResult[]> {
+    this.assertOpen();
+    return this.track(this.enqueuer.enqueueMany(items));
+  }
+
+  /** Dispatches what is pending, waits for every send and enqueue under way, then closes the HTTP pools (never the bus). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,0 +1,199 @@
+import { EventBusError, MemoryEventBus, type BusMessage, type EventBus, type Subscription } from '@pushwire/event-bus';
+import { Inbox } from '@pushwire/event-bus/testing';
+import { MAX_COLLAPSE_KEY_LENGTH, Topics, Validators } from '@pushwire/protocol';
+import { PushClient, PushClientError, type PushClientOptions } from './index';
+import { SERVICE_TOKEN } from './testing/registry-harness';
+
+const T0 = 1_700_000_000_000;
+const requestTopics = Object.values(Topics.pushRequests);
+
+/** The real in-memory bus, with every publish call noted (topic, how many records) on its way through. */
+class NotingBus implements EventBus {
+  readonly publishes: [string, number][] = [];
+  constructor(readonly inner: MemoryEventBus) {}
+  ensureTopics: EventBus['ensureTopics'] = (t) => this.inner.ensureTopics(t);
+  publish = (topic: string, messages: readonly BusMessage[]) => {
+    this.publishes.push([topic, messages.length]);
+    return this.inner.publish(topic, messages);
+  };
+  subscribe: EventBus['subscribe'] = (o) => this.inner.subscribe(o);
+  close = () => this.inner.close();
+}
+
+let bus: NotingBus;
+let inbox: Inbox;
+let subscription: Subscription;
+const clients: PushClient[] = [];
+
+/** A client for indirect push only: the registry URL is never called by enqueue. */
+function client(opts: Partial<PushClientOptions> = {}): PushClient {
+  let n = 0;
+  const c = new PushClient({
+    registryUrl: 'http://127.0.0.1:9', serviceToken: SERVICE_TOKEN, bus, now: () => T0, newId: () => `gen-${++n}`, ...opts,
+  });
+  clients.push(c);
+  return c;
+}
+
+/** Starts a bus whose request topics (one partition each, so arrival order is publish order) exist. */
+async function startBus(topics = requestTopics): Promise<void> {
+  bus = new NotingBus(new MemoryEventBus({ now: () => T0 }));
+  await bus.ensureTopics(topics.map((name) => ({ name, partitions: 1 })));
+  inbox = new Inbox();
+  subscription = await bus.subscribe({ groupId: 'test-processor', topics, handler: inbox.handler });
+}
+
+const decoded = (value: string) => Validators.pushRequestRecord.decode(JSON.parse(value));
+
+beforeEach(() => startBus());
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await subscription.stop();
+  await bus.close();
+});
+
+describe('PushClient.enqueue', () => {
+  it('publishes a valid push request to the topic of its priority, keyed by the target device', async () => {
+    const result = await client().enqueue(
+      { deviceId: 'tv-1' },
+      { title: 'goal!' },
+      { priority: 'high', ttlSeconds: 30, collapseKey: 'score', id: 'm-1', ack: true },
+    );
+
+    expect(result).toEqual({ messageId: 'm-1', topic: 'pushwire.push-requests.high' });
+    const [record] = await inbox.until(1);
+    expect(record).toMatchObject({ topic: 'pushwire.push-requests.high', key: 'tv-1' });
+    expect(decoded(record.value)).toEqual({
+      v: 1,
+      target: { deviceId: 'tv-1' },
+      message: { id: 'm-1', payload: { title: 'goal!' }, createdAt: T0, priority: 'high', ttlSeconds: 30, ackRequired: true },
+      enqueuedAt: T0,
+      collapseKey: 'score',
+    });
+  });
+
+  it('defaults to normal priority (written into the message too) and a generated id, with no collapse key', async () => {
+    const result = await client().enqueue({ deviceId: 'tv-1' }, 'hi');
+
+    expect(result).toEqual({ messageId: 'gen-1', topic: 'pushwire.push-requests.normal' });
+    const [record] = await inbox.until(1);
+    expect(record.topic).toBe('pushwire.push-requests.normal');
+    expect(decoded(record.value)).toEqual({
+      v: 1, target: { deviceId: 'tv-1' }, message: { id: 'gen-1', payload: 'hi', createdAt: T0, priority: 'normal' }, enqueuedAt: T0,
+    });
+  });
+
+  it('keeps each priority on its own topic', async () => {
+    const c = client();
+    for (const priority of ['low', 'high', 'normal'] as const) await c.enqueue({ deviceId: `tv-${priority}` }, priority, { priority });
+
+    const records = await inbox.until(3);
+    expect(records.map((r) => [r.topic, r.key]).sort()).toEqual([
+      ['pushwire.push-requests.high', 'tv-high'],
+      ['pushwire.push-requests.low', 'tv-low'],
+      ['pushwire.push-requests.normal', 'tv-normal'],
+    ]);
+  });
+
+  it('rejects invalid input with invalid_message, naming the field, and publishes nothing', async () => {
+    const c = client();
+    const cases: [Parameters<PushClient['enqueue']>, string][] = [
+      [[{ deviceId: 'tv-1' }, 'x', { ttlSeconds: -1 }], '/ttlSeconds'],
+      [[{ deviceId: 'tv-1' }, 'x', { collapseKey: 'k'.repeat(MAX_COLLAPSE_KEY_LENGTH + 1) }], '/collapseKey'],
+      [[{ deviceId: 'tv-1' }, 'x', { collapseKey: '' }], '/collapseKey'],
+      [[{ deviceId: 'not a device id' }, 'x'], '/target/deviceId'],
+      [[{ deviceId: 'tv-1', accountId: 'a' } as never, 'x'], '/target'],
+      [[{ deviceId: 'tv-1' }, undefined], '/payload'],
+      [[{ deviceId: 'tv-1' }, 'x', { priority: 'urgent' as never }], '/priority'],
+    ];
+    for (const [args, field] of cases) {
+      const error = await c.enqueue(...args).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PushClientError);
+      expect(error).toMatchObject({ code: 'invalid_message', retriable: false, message: expect.stringContaining(field) });
+    }
+
+    expect(bus.publishes).toEqual([]);
+  });
+
+  it('without a bus rejects with not_configured, saying indirect push needs `bus`', async () => {
+    const error = await client({ bus: undefined }).enqueue({ deviceId: 'tv-1' }, 'x').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'not_configured', retriable: false, message: expect.stringContaining('`bus`') });
+  });
+
+  it('reports a publish the bus refused (a topic never created) as a retriable `unavailable` with the bus error as cause', async () => {
+    await subscription.stop();
+    await bus.close();
+    await startBus([Topics.pushRequests.normal]); // no high topic, as a Kafka without auto-create
+
+    const error = await client().enqueue({ deviceId: 'tv-1' }, 'x', { priority: 'high' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'unavailable', retriable: true, message: expect.stringContaining('pushwire.push-requests.high') });
+    expect((error as Error).cause).toBeInstanceOf(EventBusError);
+  });
+
+  it('leaves the bus it was given open when the client closes', async () => {
+    const c = client();
+    await c.close();
+
+    await expect(c.enqueue({ deviceId: 'tv-1' }, 'x')).rejects.toThrow('closed');
+    await client().enqueue({ deviceId: 'tv-1' }, 'still open');
+    expect(decoded((await inbox.until(1))[0].value).message.payload).toBe('still open');
+  });
+});
+
+describe('PushClient.enqueueMany', () => {
+  it('publishes the items of one priority in one call per topic and answers in item order', async () => {
+    const results = await client().enqueueMany([
+      { target: { deviceId: 'a' }, payload: 1 },
+      { target: { deviceId: 'b' }, payload: 2, options: { priority: 'high', collapseKey: 'k' } },
+      { target: { deviceId: 'c' }, payload: 3 },
+      { target: { deviceId: 'd' }, payload: 4, options: { priority: 'high', id: 'mine' } },
+      { target: { deviceId: 'e' }, payload: 5 },
+    ]);
+
+    const normal = 'pushwire.push-requests.normal';
+    const high = 'pushwire.push-requests.high';
+    expect(results).toEqual([
+      { messageId: 'gen-1', topic: normal },
+      { messageId: 'gen-2', topic: high },
+      { messageId: 'gen-3', topic: normal },
+      { messageId: 'mine', topic: high },
+      { messageId: 'gen-4', topic: normal },
+    ]);
+    expect(bus.publishes.sort()).toEqual([[high, 2], [normal, 3]]);
+    const records = await inbox.until(5);
+    expect(records.filter((r) => r.topic === normal).map((r) => [r.key, decoded(r.value).message.payload])).toEqual([['a', 1], ['c', 3], ['e', 5]]);
+    expect(records.filter((r) => r.topic === high).map((r) => decoded(r.value))).toEqual([
+      expect.objectContaining({ target: { deviceId: 'b' }, collapseKey: 'k' }),
+      expect.objectContaining({ target: { deviceId: 'd' }, message: expect.objectContaining({ id: 'mine' }) }),
+    ]);
+  });
+
+  it('answers an invalid item and a refused topic with their errors, and still publishes the rest', async () => {
+    await subscription.stop();
+    await bus.close();
+    await startBus([Topics.pushRequests.normal, Topics.pushRequests.high]); // no low topic
+
+    const results = await client().enqueueMany([
+      { target: { deviceId: 'a' }, payload: 1 },
+      { target: { deviceId: 'b' }, payload: 2, options: { ttlSeconds: 0, id: 'bad-ttl' } },
+      { target: { deviceId: 'c' }, payload: 3, options: { priority: 'low' } },
+    ]);
+
+    expect(results).toEqual([
+      { messageId: 'gen-1', topic: 'pushwire.push-requests.normal' },
+      { messageId: 'bad-ttl', error: expect.objectContaining({ code: 'invalid_message', message: expect.stringContaining('/ttlSeconds') }) },
+      { messageId: 'gen-2', topic: 'pushwire.push-requests.low', error: expect.objectContaining({ code: 'unavailable', retriable: true }) },
+    ]);
+    expect((await inbox.until(1)).map((r) => r.key)).toEqual(['a']);
+    expect(bus.publishes.sort()).toEqual([['pushwire.push-requests.low', 1], ['pushwire.push-requests.normal', 1]]);
+  });
+
+  it('publishes nothing for an empty list', async () => {
+    expect(await client().enqueueMany([])).toEqual([]);
+    expect(bus.publishes).toEqual([]);
+  });
+});

@@ -1,0 +1,127 @@
+import { EventBusError, type BusMessage, type EventBus } from '@pushwire/event-bus';
+import { Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
+import { PushClientError } from './errors';
+import { buildMessage, validate } from './message';
+import type { ResolvedOptions, SendOptions } from './options';
+
+/** Per-message options of `enqueue`: those of `send`, plus a collapse key. */
+export interface EnqueueOptions extends SendOptions {
+  /**
+   * Of several not-yet-delivered messages to one target with this key, only the newest is delivered
+   * (the others end as `collapsed`). Default: none, every message is delivered.
+   */
+  collapseKey?: string;
+}
+
+/** Where an enqueued message went: its id (to match its outcome record) and the topic it is on. */
+export interface EnqueueResult {
+  messageId: string;
+  topic: string;
+}
+
+/** One item of `enqueueMany`. */
+export interface EnqueueItem {
+  target: PushTarget;
+  payload: unknown;
+  options?: EnqueueOptions;
+}
+
+/**
+ * One item of `enqueueMany`'s answer: on the bus, or kept off it by `error`. `messageId` and `topic`
+ * are there when the item was valid (a refused publish), so a retry can reuse the id.
+ */
+export type EnqueueManyResult = EnqueueResult | { error: PushClientError; messageId?: string; topic?: string };
+
+/**
+ * Builds the record of one indirect push and validates it, so a bad target, TTL or collapse key is
+ * the caller's `invalid_message` now rather than a dead-lettered record later. The message carries
+ * its priority explicitly (default normal): the record says what the topic it is published to says.
+ */
+export function buildPushRequest(
+  target: PushTarget,
+  payload: unknown,
+  opts: EnqueueOptions | undefined,
+  options: Pick<ResolvedOptions, 'now' | 'newId'>,
+): { topic: string; record: PushRequestRecord } {
+  const priority = opts?.priority ?? 'normal';
+  const now = options.now(); // createdAt and enqueuedAt are the same instant
+  const message = buildMessage(payload, { ...opts, priority }, { now: () => now, newId: options.newId });
+  const record: PushRequestRecord = {
+    v: 1,
+    target,
+    message,
+    enqueuedAt: now,
+    ...(opts?.collapseKey !== undefined ? { collapseKey: opts.collapseKey } : {}),
+  };
+  validate(() => Validators.pushRequestRecord.decode(record), 'push request');
+  return { topic: Topics.pushRequests[priority], record };
+}
+
+/**
+ * Indirect push: turns messages into push-request records and publishes them, keyed by the target
+ * device so one device's messages stay in order. Durability (acks, idempotence) is the bus's job.
+ */
+export class Enqueuer {
+  constructor(
+    private readonly bus: EventBus | undefined,
+    private readonly options: Pick<ResolvedOptions, 'now' | 'newId'>,
+  ) {}
+
+  async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
+    const bus = this.requireBus();
+    const { topic, record } = buildPushRequest(target, payload, opts, this.options);
+    await publish(bus, topic, [record]);
+    return { messageId: record.message.id, topic };
+  }
+
+  /** Validates every item, then publishes the valid ones with one call per priority topic, in parallel. */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueueManyResult[]> {
+    const bus = this.requireBus();
+    const results: EnqueueManyResult[] = new Array(items.length);
+    const byTopic = new Map<string, { index: number; record: PushRequestRecord }[]>();
+    items.forEach(({ target, payload, options }, index) => {
+      try {
+        const { topic, record } = buildPushRequest(target, payload, options, this.options);
+        let group = byTopic.get(topic);
+        if (!group) byTopic.set(topic, (group = []));
+        group.push({ index, record });
+      } catch (e) {
+        if (!(e instanceof PushClientError)) throw e;
+        results[index] = { error: e, ...(options?.id !== undefined ? { messageId: options.id } : {}) };
+      }
+    });
+    await Promise.all([...byTopic].map(async ([topic, group]) => {
+      let error: PushClientError | undefined;
+      try {
+        await publish(bus, topic, group.map((g) => g.record));
+      } catch (e) {
+        if (!(e instanceof PushClientError)) throw e;
+        error = e;
+      }
+      for (const { index, record } of group) {
+        results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
+      }
+    }));
+    return results;
+  }
+
+  private requireBus(): EventBus {
+    if (this.bus) return this.bus;
+    throw new PushClientError(
+      'not_configured',
+      'indirect push needs an event bus: create the PushClient with `bus` (a KafkaEventBus in a cluster)',
+      false,
+    );
+  }
+}
+
+/** One publish call; a bus failure becomes the caller's retriable `unavailable`, with the bus error as cause. */
+async function publish(bus: EventBus, topic: string, records: PushRequestRecord[]): Promise<void> {
+  const messages: BusMessage[] = records.map((r) => ({ key: r.target.deviceId, value: JSON.stringify(r) }));
+  try {
+    await bus.publish(topic, messages);
+  } catch (e) {
+    if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
+    throw new PushClientError('unavailable', `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`, true, { cause: e });
+  }
+}
