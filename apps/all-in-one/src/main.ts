@@ -1,14 +1,18 @@
 /**
- * `npm start`: the whole platform in one process for development — push-edge and registry (memory
- * store) on the DESIGN.md ports, with development secrets unless real ones are set in the env.
+ * `npm start`: the whole platform in one process for development — push-edge, registry (memory
+ * store) and message processor (in-memory event bus) on the DESIGN.md ports, with development
+ * secrets unless real ones are set in the env.
  */
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
+import { MemoryEventBus } from '@pushwire/event-bus';
+import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
 import { buildRegistryApp, MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ConfigError, createLogger, DEV_DEFAULTS, int, loadConfig, onShutdownSignal, str } from '@pushwire/service-kit';
 
 const spec = {
   host: str({ env: 'PUSHWIRE_HOST', default: '127.0.0.1', description: 'Address every port binds to (all-in-one).' }),
   registryPort: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Registry HTTP API port.' }),
+  processorPort: int({ env: 'PUSHWIRE_PROCESSOR_PORT', default: 8083, min: 0, max: 65535, description: 'Message processor HTTP API port.' }),
 };
 
 async function main(): Promise<void> {
@@ -34,22 +38,32 @@ async function main(): Promise<void> {
   const edge = new EdgeServer({ config: edgeConfig, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }) });
   await edge.listen();
 
+  // Indirect push on the in-memory bus: same processor as a cluster's, Kafka swapped for memory.
+  const bus = new MemoryEventBus();
+  const processorConfig = loadProcessorConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` });
+  const processor = new ProcessorService({ config: processorConfig, bus, logger: logger.child({ service: 'message-processor' }), registry });
+  const processorPort = await processor.start();
+
   const host = own.host === '0.0.0.0' ? '127.0.0.1' : own.host;
   const lines = [
-    'Pushwire is running (all-in-one: push-edge + registry, in-memory store)',
+    'Pushwire is running (all-in-one: push-edge + registry + message processor, in-memory store and queue)',
     `  devices   ws://${host}:${edge.devicePort}/v1/connect   (WebSocket)`,
     `            http://${host}:${edge.devicePort}/v1/events  (SSE)`,
     `  deliver   ${edge.internalUrl}/v1/deliver   metrics ${edge.internalUrl}/metrics`,
     `  registry  http://${host}:${registryPort}/v1   OpenAPI http://${host}:${registryPort}/openapi.json`,
+    `  enqueue   http://${host}:${processorPort}/v1/push-requests   outcomes http://${host}:${processorPort}/v1/outcomes   (in-memory queue)`,
     usingDevSecrets
       ? '  secrets   DEVELOPMENT defaults (set PUSHWIRE_SERVICE_TOKEN and PUSHWIRE_JWT_SECRET for anything else)'
       : '  secrets   from the environment',
     '  try       npx pushctl listen --account a1 --device tv1   then   npx pushctl send --device tv1 --data \'{"hello":"world"}\'',
+    '            npx pushctl enqueue --device tv1 --data \'{"hello":"queue"}\' --priority high   and   npx pushctl outcomes',
     '  stop      Ctrl-C',
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
   onShutdownSignal(logger, async () => {
+    await processor.stop();
+    await bus.close();
     await edge.drain(edgeConfig.drainSeconds * 1000);
     await edge.stop();
     await registryApp.close();

@@ -5,3 +5,4 @@ export { ProcessorMetrics } from './processor-metrics';
 export { processorConfigSpec, loadProcessorConfig, processorSettings, type ProcessorConfig } from './processor-config';
 export { isTransient, backoffMs, type RetryPolicy } from './retry-policy';
 export { buildProcessorApp, type ProcessorAppOptions, type Enqueue } from './http/processor-app';
+export { ProcessorService, type ProcessorServiceDeps } from './processor-service';

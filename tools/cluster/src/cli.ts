@@ -1,6 +1,7 @@
 /**
- * `npm run start:cluster`: DynamoDB Local (unless DYNAMODB_ENDPOINT is set or `npm run infra:up`
- * runs), the registry on it, and two edges, each its own process; one summary; Ctrl-C stops all.
+ * `npm run start:cluster`: Kafka and DynamoDB Local (unless the env or `npm run infra:up` provide
+ * them), the registry on DynamoDB, two edges and the message processor, each its own process; one
+ * summary; Ctrl-C stops all.
  */
 import { DEFAULT_ROOT_DIR, planEnv, readUpState, startInfra, type RunningInfra } from '@pushwire/infra';
 import { DEFAULT_CLUSTER_PORTS, startCluster, type Cluster } from './cluster';
@@ -8,12 +9,13 @@ import { summary } from './summary';
 
 const HELP = `Usage: npm run start:cluster
 
-Runs Pushwire as a cluster on this machine: the registry on DynamoDB (port ${DEFAULT_CLUSTER_PORTS.registry}) and two
-push edges (edge-1 on ${DEFAULT_CLUSTER_PORTS.edges[0]!.device}/${DEFAULT_CLUSTER_PORTS.edges[0]!.internal}, edge-2 on ${DEFAULT_CLUSTER_PORTS.edges[1]!.device}/${DEFAULT_CLUSTER_PORTS.edges[1]!.internal}), each as its own process.
+Runs Pushwire as a cluster on this machine: the registry on DynamoDB (port ${DEFAULT_CLUSTER_PORTS.registry}), two
+push edges (edge-1 on ${DEFAULT_CLUSTER_PORTS.edges[0]!.device}/${DEFAULT_CLUSTER_PORTS.edges[0]!.internal}, edge-2 on ${DEFAULT_CLUSTER_PORTS.edges[1]!.device}/${DEFAULT_CLUSTER_PORTS.edges[1]!.internal}) and the message processor on Kafka
+(port ${DEFAULT_CLUSTER_PORTS.processor}), each as its own process.
 
-DynamoDB: DYNAMODB_ENDPOINT if set (e.g. your Docker stack), else the one \`npm run infra:up\`
-started, else DynamoDB Local is started for this run (needs Java 17+, and Maven the first time)
-and stopped with it. Secrets: PUSHWIRE_SERVICE_TOKEN / PUSHWIRE_JWT_SECRET, else the development
+Kafka and DynamoDB: KAFKA_BROKERS / DYNAMODB_ENDPOINT if set (e.g. your Docker stack), else the
+ones \`npm run infra:up\` started, else they are started for this run (needs Java 17+, and Maven
+the first time) and stopped with it. Secrets: PUSHWIRE_SERVICE_TOKEN / PUSHWIRE_JWT_SECRET, else the development
 defaults that pushctl also uses. Service logs: PUSHWIRE_LOG_LEVEL (default warn).
 Ctrl-C stops everything this command started.`;
 
@@ -28,10 +30,12 @@ async function main(): Promise<void> {
   const plan = planEnv(env, readUpState(DEFAULT_ROOT_DIR));
   let infra: RunningInfra | undefined;
   let dynamodbEndpoint = env.DYNAMODB_ENDPOINT ?? plan.fromUp.DYNAMODB_ENDPOINT;
-  if (!dynamodbEndpoint) {
-    log('starting DynamoDB Local…');
-    infra = await startInfra({ kafka: false, dynamodb: true, log });
-    dynamodbEndpoint = infra.dynamodbEndpoint!;
+  let kafkaBrokers = env.KAFKA_BROKERS ?? plan.fromUp.KAFKA_BROKERS;
+  if (!dynamodbEndpoint || !kafkaBrokers) {
+    log(`starting ${[!kafkaBrokers && 'Kafka', !dynamodbEndpoint && 'DynamoDB Local'].filter(Boolean).join(' and ')}…`);
+    infra = await startInfra({ kafka: !kafkaBrokers, dynamodb: !dynamodbEndpoint, log });
+    dynamodbEndpoint ??= infra.dynamodbEndpoint!;
+    kafkaBrokers ??= infra.kafkaBrokers!;
   }
 
   let cluster: Cluster | undefined;
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
   try {
     cluster = await startCluster({
       dynamodbEndpoint,
+      kafkaBrokers,
       serviceToken: env.PUSHWIRE_SERVICE_TOKEN || undefined,
       jwtSecret: env.PUSHWIRE_JWT_SECRET || undefined,
       output: (service, line) => process.stdout.write(`[${service}] ${line}\n`),
@@ -60,12 +65,12 @@ async function main(): Promise<void> {
     await infra?.stop();
     process.exit(1);
   }
-  for (const service of [cluster.registry, ...cluster.edges.map((e) => e.process)]) {
+  for (const service of [cluster.registry, ...cluster.edges.map((e) => e.process), cluster.processor]) {
     void service.exited().then((exit) => {
       if (!stopping) log(`${service.name} exited (${exit.signal ?? `code ${exit.code}`}); the other services keep running`);
     });
   }
-  process.stdout.write(summary(cluster, dynamodbEndpoint, infra ? 'started for this run' : env.DYNAMODB_ENDPOINT ? 'DYNAMODB_ENDPOINT' : 'npm run infra:up', !env.PUSHWIRE_SERVICE_TOKEN));
+  process.stdout.write(summary(cluster, dynamodbEndpoint, !env.PUSHWIRE_SERVICE_TOKEN));
 }
 
 main().catch((error) => {

@@ -12,12 +12,14 @@ export interface EdgePorts {
 /** Where the cluster's services listen. */
 export interface ClusterPorts {
   readonly registry: number;
+  readonly processor: number;
   readonly edges: readonly EdgePorts[];
 }
 
 /** The ports `npm run start:cluster` uses: edge 1 on the all-in-one's ports, edge 2 beside it. */
 export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
   registry: 8082,
+  processor: 8083,
   edges: [
     { device: 8080, internal: 8081 },
     { device: 9080, internal: 9081 },
@@ -27,6 +29,8 @@ export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
 export interface ClusterOptions {
   /** DynamoDB the registry stores its table in (DynamoDB Local or AWS). */
   readonly dynamodbEndpoint: string;
+  /** Kafka bootstrap brokers (host:port,…) of the message processor. */
+  readonly kafkaBrokers: string;
   readonly ports?: ClusterPorts;
   /** The registry's table. Default pushwire-registry. */
   readonly table?: string;
@@ -36,6 +40,7 @@ export interface ClusterOptions {
   /** Extra env for every edge (e.g. a short PUSHWIRE_EDGE_LEASE_TTL_SECONDS in tests). */
   readonly edgeEnv?: Record<string, string>;
   readonly registryEnv?: Record<string, string>;
+  readonly processorEnv?: Record<string, string>;
   /** Where service output goes. Default: dropped. */
   readonly output?: OutputSink;
 }
@@ -50,22 +55,26 @@ export interface ClusterEdge {
   readonly process: ServiceProcess;
 }
 
-/** A running cluster: registry on DynamoDB plus N edges, each its own process. */
+/** A running cluster: registry on DynamoDB, N edges and the message processor, each its own process. */
 export interface Cluster {
   readonly registryUrl: string;
+  /** The message processor's HTTP API (POST /v1/push-requests, GET /v1/outcomes, /metrics). */
+  readonly processorUrl: string;
+  readonly kafkaBrokers: string;
+  readonly processor: ServiceProcess;
   readonly serviceToken: string;
   readonly jwtSecret: string;
   readonly registry: ServiceProcess;
   readonly edges: readonly ClusterEdge[];
-  /** Stops the edges (SIGTERM: they deregister and release their leases), then the registry. */
+  /** Stops the processor (it finishes in-flight messages), the edges (they deregister and release their leases), then the registry. */
   stop(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
 
 /**
- * Starts the registry (DynamoDB store) and then every edge, as separate processes, and resolves once
- * each answers its readiness probe. Kafka-fed services join here as the later issues add them.
+ * Starts the registry (DynamoDB store), then every edge and the message processor (Kafka), as
+ * separate processes, and resolves once each answers its readiness probe.
  * On a failed start, whatever already runs is stopped before the error is thrown.
  */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
@@ -122,17 +131,36 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     return { id, deviceUrl: `http://${HOST}:${p.device}`, internalUrl, process };
   });
 
-  const all = [registry, ...edges.map((e) => e.process)];
+  const processorUrl = `http://${HOST}:${ports.processor}`;
+  const processor = new ServiceProcess(
+    {
+      name: 'processor',
+      main: 'apps/message-processor/src/main.ts',
+      readyUrl: `${processorUrl}/readyz`,
+      env: {
+        PUSHWIRE_PROCESSOR_HOST: HOST,
+        PUSHWIRE_PROCESSOR_PORT: String(ports.processor),
+        KAFKA_BROKERS: opts.kafkaBrokers,
+        PUSHWIRE_REGISTRY_URL: registryUrl,
+        PUSHWIRE_SERVICE_TOKEN: serviceToken,
+        ...opts.processorEnv,
+      },
+    },
+    opts.output,
+  );
+
+  const all = [registry, ...edges.map((e) => e.process), processor];
   const stop = async () => {
+    await processor.stop('SIGTERM');
     await Promise.all(edges.map((e) => e.process.stop('SIGTERM')));
     await registry.stop('SIGTERM');
   };
   try {
     await registry.start();
-    await Promise.all(edges.map((e) => e.process.start()));
+    await Promise.all([...edges.map((e) => e.process.start()), processor.start()]);
   } catch (error) {
     await Promise.all(all.map((p) => p.stop('SIGKILL')));
     throw error;
   }
-  return { registryUrl, serviceToken, jwtSecret, registry, edges, stop };
+  return { registryUrl, processorUrl, kafkaBrokers: opts.kafkaBrokers, serviceToken, jwtSecret, registry, processor, edges, stop };
 }

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient } from '@pushwire/device-client';
 import { freePorts } from '@pushwire/infra';
+import { kafkaBrokersFromEnv } from '@pushwire/infra/testing';
 import { startCluster, type Cluster, type ClusterPorts } from '../src';
 
 /** Edge lease in the cluster tests: short, so a killed edge's devices stop resolving quickly. */
@@ -10,18 +11,22 @@ export const TEST_LEASE_TTL_SECONDS = 3;
 
 /** Fresh loopback ports for a registry and `edges` edges. */
 export async function clusterPorts(edges = 2): Promise<ClusterPorts> {
-  const [registry, ...rest] = await freePorts(1 + 2 * edges);
-  return { registry: registry!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
+  const [registry, processor, ...rest] = await freePorts(2 + 2 * edges);
+  return { registry: registry!, processor: processor!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
 }
 
 /** A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures. */
-export async function startTestCluster(dynamodbEndpoint: string, ports?: ClusterPorts): Promise<Cluster> {
+export async function startTestCluster(dynamodbEndpoint: string, ports?: ClusterPorts, processorEnv: Record<string, string> = {}): Promise<Cluster> {
+  const run = randomUUID().slice(0, 8);
   return startCluster({
     dynamodbEndpoint,
+    kafkaBrokers: kafkaBrokersFromEnv().join(','),
     ports: ports ?? (await clusterPorts()),
-    table: `pushwire-test-${randomUUID().slice(0, 8)}`,
+    table: `pushwire-test-${run}`,
     edgeEnv: { PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS), PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
     registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
+    // A group of its own per cluster: the topics are shared by every test run on this broker.
+    processorEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_PROCESSOR_GROUP_ID: `pushwire-test-${run}`, ...processorEnv },
     output: (service, line) => {
       if (process.env.PUSHWIRE_TEST_VERBOSE) process.stderr.write(`[${service}] ${line}\n`);
     },

@@ -1,0 +1,27 @@
+/**
+ * message-processor as a standalone service: indirect push from Kafka, delivered through the
+ * registry and the edges. Configuration: libs/push-processor/src/processor-config.ts (every key).
+ */
+import { KafkaEventBus } from '@pushwire/event-bus';
+import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
+import { ConfigError, createLogger, onShutdownSignal } from '@pushwire/service-kit';
+
+async function main(): Promise<void> {
+  const logger = createLogger('message-processor');
+  const config = loadProcessorConfig();
+  if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster');
+  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-message-processor' });
+  const service = new ProcessorService({ config, bus, logger });
+  onShutdownSignal(logger, async () => {
+    logger.info('finishing in-flight messages');
+    await service.stop();
+    await bus.close();
+  });
+  const port = await service.start();
+  logger.info({ port, brokers: config.kafkaBrokers, groupId: config.groupId }, 'message-processor ready');
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `message-processor: ${err.message}` : err);
+  process.exit(1);
+});

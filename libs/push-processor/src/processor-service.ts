@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { EventBus } from '@pushwire/event-bus';
+import { PushClient } from '@pushwire/push-client';
+import type { RegistryClient } from '@pushwire/registry-client';
+import { createMetricsRegistry, type Logger } from '@pushwire/service-kit';
+import { pushClientDelivery } from './delivery-port';
+import { buildProcessorApp } from './http/processor-app';
+import { processorSettings, type ProcessorConfig } from './processor-config';
+import { ProcessorMetrics } from './processor-metrics';
+import { PushProcessor } from './push-processor';
+
+export interface ProcessorServiceDeps {
+  readonly config: ProcessorConfig;
+  readonly bus: EventBus;
+  readonly logger: Logger;
+  /** Registry access; default HTTP to `config.registryUrl` (the all-in-one passes its store). */
+  readonly registry?: RegistryClient;
+}
+
+/**
+ * The message processor as a service: the consumer (PushProcessor), the push client it delivers
+ * and enqueues with, and its HTTP API, wired once for the standalone app and the all-in-one.
+ */
+export class ProcessorService {
+  readonly processor: PushProcessor;
+  readonly app: FastifyInstance;
+  private readonly pushClient: PushClient;
+
+  constructor(private readonly deps: ProcessorServiceDeps) {
+    const { config, bus, logger } = deps;
+    const metricsRegistry = createMetricsRegistry('message-processor');
+    this.pushClient = new PushClient({ serviceToken: config.serviceToken, bus, ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }) });
+    this.processor = new PushProcessor({
+      ...processorSettings(config),
+      bus,
+      delivery: pushClientDelivery(this.pushClient),
+      logger,
+      metrics: (lag) => new ProcessorMetrics(metricsRegistry, lag),
+    });
+    this.app = buildProcessorApp({
+      serviceToken: config.serviceToken,
+      bus,
+      logger,
+      metricsRegistry,
+      enqueue: (target, message, collapseKey) =>
+        this.pushClient.enqueue(target, message.payload, {
+          id: message.id,
+          priority: message.priority,
+          ttlSeconds: message.ttlSeconds,
+          ack: message.ackRequired,
+          collapseKey,
+        }),
+    });
+  }
+
+  /** Creates the topics, joins the consumer group, then opens the HTTP API. Resolves with its port. */
+  async start(): Promise<number> {
+    await this.processor.start();
+    await this.app.listen({ host: this.deps.config.host, port: this.deps.config.port });
+    return (this.app.server.address() as { port: number }).port;
+  }
+
+  /** Closes the API, finishes and commits the batches in hand, leaves the group. The bus stays open (its owner closes it). */
+  async stop(): Promise<void> {
+    await this.app.close();
+    await this.processor.stop();
+    await this.pushClient.close();
+  }
+}
