@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
+import { freePorts } from '@pushwire/infra';
 import { openRawWebSocket } from './raw-ws-client';
-import { startRegistry, startService, type ServiceProcess } from './service-process';
+import { startRegistry, startService, type StartedService } from './service-process';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
 const N = Math.min(19_500, Number(values.connections));
@@ -30,8 +31,8 @@ const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server with a full GC on SIGUSR2 (see servers/gc-on-signal.cjs), after `nodeFlags`. */
-function start(file: string, env: Record<string, string>, ready: (line: string) => number | undefined, nodeFlags: readonly string[] = []): Promise<ServiceProcess> {
-  return startService(file, env, ready, { nodeFlags: [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs')] });
+function start(name: string, main: string, env: (port: number) => Record<string, string>, readyPath: string, nodeFlags: readonly string[] = []): Promise<StartedService> {
+  return startService(name, main, env, readyPath, { nodeFlags: [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs')] });
 }
 
 async function openMany(port: number, pathFor: (i: number) => string): Promise<net.Socket[]> {
@@ -87,29 +88,27 @@ async function measure(server: string, pid: number, port: number, pathFor: (i: n
 }
 
 async function bareUws(): Promise<Sample> {
-  const { child, port } = await start('tools/bench/src/servers/bare-uws.ts', {}, (l) => (l.startsWith('PORT ') ? Number(l.slice(5)) : undefined));
+  const bare = await start('bare-uws', 'tools/bench/src/servers/bare-uws.ts', (port) => ({ BENCH_PORT: String(port) }), '/readyz');
   try {
-    return await measure('bare uWebSockets.js', child.pid!, port, () => '/', async () => undefined);
+    return await measure('bare uWebSockets.js', bare.pid, bare.port, () => '/', async () => undefined);
   } finally {
-    child.kill('SIGKILL');
+    await bare.process.stop('SIGKILL');
   }
 }
 
 async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly string[]): Promise<Sample> {
-  let internalUrl = '';
   const registry = await startRegistry(SERVICE_TOKEN);
   const registryPort = registry.port;
-  const edge = await start('apps/push-edge/src/main.ts', {
-    PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
+  const [devicePort] = await freePorts(1);
+  // The internal port is the one the start picks; readiness is asked there (/readyz).
+  const edge = await start('push-edge', 'apps/push-edge/src/main.ts', (internalPort) => ({
+    PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
     PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
-  }, (l) => {
-    if (!l.includes('push-edge ready')) return undefined;
-    internalUrl = JSON.parse(l).internalUrl;
-    return JSON.parse(l).devicePort;
-  }, nodeFlags);
+  }), '/readyz', nodeFlags);
+  const internalUrl = `http://127.0.0.1:${edge.port}`;
   const heapUsed = async () => Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);
   try {
-    return await measure(label, edge.child.pid!, edge.port, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
+    return await measure(label, edge.pid, devicePort!, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
       // Wait until the last device is registered: the edge's state is complete.
       const last = `bench-dev-${N - 1}`;
       for (let i = 0; i < 100; i++) {
@@ -120,8 +119,8 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
       throw new Error('devices were not all registered');
     }, heapUsed);
   } finally {
-    edge.child.kill('SIGKILL');
-    registry.child.kill('SIGKILL');
+    await edge.process.stop('SIGKILL');
+    await registry.process.stop('SIGKILL');
   }
 }
 

@@ -21,7 +21,7 @@ import { Pool } from 'undici';
 import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
 import { MAX_REGISTRY_BATCH, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
-import { startRegistry, type ServiceProcess } from './service-process';
+import { startRegistry, type StartedService } from './service-process';
 
 const USAGE = `Usage: npm run bench:registry -- [options]
 
@@ -102,7 +102,7 @@ type Case = 'single' | 'batch';
 /** One registry under test and its client pool. */
 interface Target {
   store: 'memory' | 'dynamodb';
-  service: ServiceProcess;
+  service: StartedService;
   pool: Pool;
 }
 
@@ -173,9 +173,9 @@ function nextRequest(kase: Case, ids: readonly string[], batch: number): { metho
 
 /** Fails the run, naming the store, when its registry process is gone. */
 function assertRunning(target: Target, kase: Case): void {
-  const { child } = target.service;
-  if (child.exitCode !== null || child.signalCode !== null) {
-    throw new BenchFailure(`the ${target.store} registry exited (${child.exitCode ?? child.signalCode}) before or during the ${kase} case`);
+  const { process: service } = target.service;
+  if (!service.running) {
+    throw new BenchFailure(`the ${target.store} registry exited (${service.lastExit?.signal ?? service.lastExit?.code ?? 'unknown'}) before or during the ${kase} case`);
   }
 }
 
@@ -187,7 +187,7 @@ async function drive(target: Target, kase: Case, ids: readonly string[], opts: O
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const pid = target.service.child.pid!;
+  const { pid } = target.service;
   assertRunning(target, kase);
   const cpu0 = { client: process.cpuUsage(), registry: cpuSeconds(pid), dynamodb: dynamodbPid ? cpuSeconds(dynamodbPid) : 0 };
   const t0 = performance.now();
@@ -270,16 +270,6 @@ async function seed(target: Target, devices: number): Promise<string[]> {
   }
 }
 
-/** SIGTERM, then SIGKILL when the process has not exited within 5 s. */
-async function stopProcess(service: ServiceProcess): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Whether a URL's host is a loopback address. */
 function isLoopback(endpoint: string): boolean {
@@ -355,7 +345,8 @@ async function main(): Promise<void> {
     ['dynamodb', { PUSHWIRE_REGISTRY_STORE: 'dynamodb', DYNAMODB_ENDPOINT: endpoint, PUSHWIRE_REGISTRY_TABLE: table, PUSHWIRE_REGISTRY_CREATE_TABLES: 'true', ...aws }],
   ] as const) {
     const service = await startRegistry(SERVICE_TOKEN, env);
-    cleanups.push(() => stopProcess(service));
+    // SIGTERM, then SIGKILL when it has not exited within 5 s.
+    cleanups.push(async () => void (await service.process.stop('SIGTERM', 5000)));
     const pool = new Pool(`http://127.0.0.1:${service.port}`, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
     cleanups.push(() => pool.close());
     targets.push({ store, service, pool });

@@ -46,6 +46,7 @@ process.on('exit', () => {
 export class ServiceProcess {
   private child?: ChildProcess;
   private exit?: Promise<Exit>;
+  private lastExitValue?: Exit;
   private readonly lastLines: string[] = [];
 
   constructor(
@@ -65,6 +66,11 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** How the last process ended, once one has. */
+  get lastExit(): Exit | undefined {
+    return this.lastExitValue;
+  }
+
   /** Resolves when the current process exits (at once when none runs). */
   exited(): Promise<Exit> {
     return this.exit ?? Promise.resolve({ code: null, signal: null });
@@ -79,7 +85,8 @@ export class ServiceProcess {
     alive.add(child);
     this.exit = once(child, 'exit').then(([code, signal]) => {
       alive.delete(child);
-      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+      this.lastExitValue = { code: code as number | null, signal: signal as NodeJS.Signals | null };
+      return this.lastExitValue;
     });
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
