@@ -11,3 +11,4 @@ export * from './v1/internal-api';
 export * from './v1/decode';
 export * from './v1/validators';
 export * from './v1/push-queue';
+export * from './v1/device-list';

@@ -9,4 +9,5 @@ export const DEV_DEFAULTS = {
   edgeInternalUrl: 'http://127.0.0.1:8081',
   registryUrl: 'http://127.0.0.1:8082',
   processorUrl: 'http://127.0.0.1:8083',
+  deviceListUrl: 'http://127.0.0.1:8084',
 } as const;
