@@ -110,6 +110,36 @@ describe('HttpRegistryClient', () => {
     ]);
   });
 
+  it('reads lease status on POST /v1/leases/status in batches of 500 distinct edge ids and merges the answers', async () => {
+    handler = (req) => {
+      const ids = (req.body as { edgeIds: string[] }).edgeIds;
+      return { status: 200, body: { leases: ids.filter((id) => id.endsWith('0')).map((edgeId) => ({ edgeId, edgeUrl: `http://${edgeId}`, expiresAt: 1_700_000_030, epoch: `ep-${edgeId}` })) } };
+    };
+    const ids = Array.from({ length: 1200 }, (_, i) => `e${i}`);
+    const leases = await client.leaseStatus([...ids, 'e0', 'e10']);
+    expect(new Set(seen.map((s) => `${s.method} ${s.url} ${s.authorization}`))).toEqual(new Set([`POST /v1/leases/status Bearer ${TOKEN}`]));
+    expect(seen.map((s) => (s.body as { edgeIds: string[] }).edgeIds.length).sort()).toEqual([200, 500, 500]);
+    expect(leases).toHaveLength(120);
+    expect(leases[0]).toEqual({ edgeId: 'e0', edgeUrl: 'http://e0', expiresAt: 1_700_000_030, epoch: 'ep-e0' });
+    await expect(client.leaseStatus([])).resolves.toEqual([]);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('fails lease status as the other calls do: retriable on 5xx, not on 4xx or on an answer off the schema', async () => {
+    handler = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
+    const unavailable = await failure(client.leaseStatus(['e1']));
+    expect([unavailable.status, unavailable.retriable]).toEqual([503, true]);
+    expect(unavailable.message).toContain('registry POST /v1/leases/status answered 503: store_unavailable: dynamodb timed out');
+
+    handler = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'body/edgeIds/0 must match pattern', retriable: false } } });
+    expect((await failure(client.leaseStatus(['bad id']))).retriable).toBe(false);
+
+    handler = () => ({ status: 200, body: { leases: [{ edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: 1 }] } });
+    const offSchema = await failure(client.leaseStatus(['e1']));
+    expect(offSchema.retriable).toBe(false);
+    expect(offSchema.message).toContain('unexpected answer');
+  });
+
   it('rejects with a retriable error carrying the server message on 503, never reporting devices missing', async () => {
     handler = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
     const e = await failure(client.lookup(['d1']));

@@ -1,5 +1,5 @@
 import {
-  MAX_REGISTRY_BATCH, Validators, type DeregisterItem, type DeregisterResponse, type LeaseResponse, type LookupResponse,
+  MAX_REGISTRY_BATCH, Validators, type DeregisterItem, type DeregisterResponse, type LeaseResponse, type LeaseStatus, type LookupResponse,
   type RegisterResponse, type Registration,
 } from '@pushwire/protocol';
 import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
@@ -82,6 +82,14 @@ export class HttpRegistryClient implements RegistryClient {
     const path = `/v1/edges/${encodeURIComponent(edgeId)}/lease`;
     const res = await this.http.call('DELETE', this.url(path));
     this.expect(res, 204, `DELETE ${path}`);
+  }
+
+  async leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]> {
+    const answers = await Promise.all(chunks([...new Set(edgeIds)]).map(async (batch) => {
+      const res = await this.http.call('POST', this.url('/v1/leases/status'), { edgeIds: batch }, Validators.leaseStatusResponse);
+      return this.expect(res, 200, 'POST /v1/leases/status').leases;
+    }));
+    return answers.flat();
   }
 
   async close(): Promise<void> {

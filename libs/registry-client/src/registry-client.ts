@@ -1,5 +1,5 @@
 import type {
-  DeregisterItem, DeregisterResponse, LeaseResponse, LookupResponse, RegisterResponse, Registration,
+  DeregisterItem, DeregisterResponse, LeaseResponse, LeaseStatus, LookupResponse, RegisterResponse, Registration,
 } from '@pushwire/protocol';
 
 /**
@@ -26,6 +26,12 @@ export interface RegistryClient {
   renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse>;
   /** Drops the edge's lease: its records stop resolving at once (used when an edge drains). */
   releaseLease(edgeId: string): Promise<void>;
+  /**
+   * Live leases of these edges, one per edge; an edge whose lease is absent or lapsed (its devices are
+   * offline) is left out. `epoch` changes every time a lease is taken afresh, so a changed epoch means
+   * the edge lost its earlier registrations even if it never looked absent.
+   */
+  leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]>;
   /** Releases connections or other resources held by the client. */
   close(): Promise<void>;
 }

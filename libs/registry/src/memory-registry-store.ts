@@ -1,4 +1,4 @@
-import type { DeregisterItem, Lease, LeaseResponse, Registration } from '@pushwire/protocol';
+import type { DeregisterItem, Lease, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
 import { StoreUnavailableError } from './errors';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from './registry-store';
 
@@ -118,6 +118,17 @@ export class MemoryRegistryStore implements RegistryStore {
   async releaseLease(edgeId: string): Promise<void> {
     this.assertOpen();
     this.leases.delete(edgeId);
+  }
+
+  async readLeases(edgeIds: string[]): Promise<LeaseStatus[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const found: LeaseStatus[] = [];
+    for (const edgeId of new Set(edgeIds)) {
+      const held = this.liveLease(edgeId, nowMs);
+      if (held) found.push({ ...held.lease, epoch: String(held.epoch) });
+    }
+    return found;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { DeregisterItem, DeregisterOutcome, LeaseResponse, RegisterOutcome, Registration } from '@pushwire/protocol';
+import type { DeregisterItem, DeregisterOutcome, LeaseResponse, LeaseStatus, RegisterOutcome, Registration } from '@pushwire/protocol';
 
 /** Outcome of registering one device, in the order of the request. */
 export interface RegisterResult {
@@ -52,6 +52,12 @@ export interface RegistryStore {
   renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse>;
   /** Ends the edge's lease now: its records stop resolving at once. Idempotent. */
   releaseLease(edgeId: string): Promise<void>;
+  /**
+   * Live leases of these edges, in no particular order, one per edge; edges whose lease is absent or
+   * lapsed (by the same rule as lookups) are left out. `epoch` stays the same while a lease is
+   * renewed and changes every time it is taken afresh, i.e. whenever the edge's earlier records died.
+   */
+  readLeases(edgeIds: string[]): Promise<LeaseStatus[]>;
   /** Stops background work and releases connections; later calls reject with StoreUnavailableError. */
   close(): Promise<void>;
 }

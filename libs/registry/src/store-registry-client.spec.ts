@@ -38,8 +38,12 @@ describe('StoreRegistryClient', () => {
     expect(await client.lookup(['d1', 'd3', 'd3'])).toEqual({ registrations: [reg(1, clock)], missing: ['d3'] });
     expect(await client.listByAccount('a1')).toHaveLength(2);
     expect(await client.deregister([{ deviceId: 'd1', connectionId: 'c1' }])).toEqual([{ deviceId: 'd1', outcome: 'deregistered' }]);
+    expect(await client.leaseStatus(['e1', 'e2'])).toEqual([
+      { edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: Math.floor(clock.now() / 1000) + 30, epoch: expect.any(String) },
+    ]);
     await client.releaseLease('e1');
     expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+    expect(await client.leaseStatus(['e1'])).toEqual([]);
   });
 
   it('rejects invalid input as the HTTP API would, without touching the store', async () => {
@@ -48,6 +52,9 @@ describe('StoreRegistryClient', () => {
     expect(e.status).toBe(400);
     expect(e.message).toContain('/deviceId');
     expect((await failure(client.renewLease('e1', 'http://e1', 0))).status).toBe(400);
+    const badEdge = await failure(client.leaseStatus(['e1', 'bad id!']));
+    expect([badEdge.status, badEdge.retriable]).toEqual([400, false]);
+    expect(badEdge.message).toContain('registry leaseStatus: invalid_request');
   });
 
   it('turns a failing store into a retriable error, never into missing devices', async () => {

@@ -1,6 +1,6 @@
 import {
-  AccountId, DeregisterItem, DeviceId, EdgeId, ProtocolValidationError, Validator, Validators, type DeregisterResponse, type LeaseResponse, type LookupResponse,
-  type RegisterResponse, type Registration,
+  AccountId, DeregisterItem, DeviceId, EdgeId, ProtocolValidationError, Validator, Validators, type DeregisterResponse, type LeaseResponse, type LeaseStatus,
+  type LookupResponse, type RegisterResponse, type Registration,
 } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-kit';
@@ -71,6 +71,13 @@ export class StoreRegistryClient implements RegistryClient {
     return this.call('releaseLease', () => {
       edgeId.decode(edge);
       return this.store.releaseLease(edge);
+    });
+  }
+
+  leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]> {
+    return this.call('leaseStatus', () => {
+      for (const id of edgeIds) edgeId.decode(id);
+      return this.store.readLeases(edgeIds);
     });
   }
 

@@ -155,6 +155,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
       ['DeleteItem', () => store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }])],
       ['UpdateItem', () => store.renewLease(r.edgeId, r.edgeUrl, 30)],
       ['DeleteItem', () => store.releaseLease(r.edgeId)],
+      ['BatchGetItem', () => store.readLeases([r.edgeId])],
     ];
     for (const [operation, call] of calls) {
       const error = await call().then(() => undefined, (e: unknown) => e);

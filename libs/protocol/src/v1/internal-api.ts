@@ -131,6 +131,26 @@ export type Lease = Static<typeof Lease>;
 export const LeaseResponse = Type.Object({ lease: Lease, renewed: Type.Boolean() }, strict);
 export type LeaseResponse = Static<typeof LeaseResponse>;
 
+/** Which edges' leases to read (POST /v1/leases/status). */
+export const LeaseStatusRequest = Type.Object(
+  { edgeIds: Type.Array(EdgeId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
+  strict,
+);
+export type LeaseStatusRequest = Static<typeof LeaseStatusRequest>;
+/**
+ * A live lease with its `epoch`: an opaque string that stays the same while the lease is renewed and
+ * changes every time it is taken afresh (after a lapse or a release), when the edge's earlier
+ * registrations stopped resolving.
+ */
+export const LeaseStatus = Type.Object(
+  { ...Lease.properties, epoch: Type.String({ minLength: 1, maxLength: 128, description: 'Changes every time the lease is taken afresh.' }) },
+  strict,
+);
+export type LeaseStatus = Static<typeof LeaseStatus>;
+/** Only live leases: an edge whose lease is absent or lapsed is left out. */
+export const LeaseStatusResponse = Type.Object({ leases: Type.Array(LeaseStatus) }, strict);
+export type LeaseStatusResponse = Static<typeof LeaseStatusResponse>;
+
 // ---- errors -----------------------------------------------------------------------------------
 
 /** Every non-2xx JSON answer of every service. */

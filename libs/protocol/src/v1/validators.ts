@@ -4,6 +4,8 @@ import {
   DeliverRequest, Delivery, DeliveryBatch, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
   DeliveryResult, LookupResponse, Registration, LeaseResponse, RegisterResponse, DeregisterResponse, ErrorBody,
   AccountRegistrationsResponse,
+  LeaseStatusRequest,
+  LeaseStatusResponse,
 } from './internal-api';
 
 /** Compiled validators for every internal API body, shared by servers (requests) and clients (responses). */
@@ -24,6 +26,8 @@ export const Validators = {
   accountRegistrationsResponse: new Validator(AccountRegistrationsResponse, 'account registrations response'),
   leaseRequest: new Validator(LeaseRequest, 'lease request'),
   leaseResponse: new Validator(LeaseResponse, 'lease response'),
+  leaseStatusRequest: new Validator(LeaseStatusRequest, 'lease status request'),
+  leaseStatusResponse: new Validator(LeaseStatusResponse, 'lease status response'),
   errorBody: new Validator(ErrorBody, 'error body'),
   pushRequestRecord: new Validator(PushRequestRecord, 'push request record'),
   pushOutcomeRecord: new Validator(PushOutcomeRecord, 'push outcome record'),

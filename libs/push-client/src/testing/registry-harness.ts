@@ -32,6 +32,7 @@ export class CountingRegistry implements RegistryClient {
   };
   renewLease: RegistryClient['renewLease'] = (e, u, t) => this.inner.renewLease(e, u, t);
   releaseLease: RegistryClient['releaseLease'] = (e) => this.inner.releaseLease(e);
+  leaseStatus: RegistryClient['leaseStatus'] = (ids) => this.inner.leaseStatus(ids);
   close = () => this.inner.close();
 }
 

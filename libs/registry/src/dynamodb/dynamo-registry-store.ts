@@ -1,12 +1,12 @@
 import { BatchGetItemCommand, QueryCommand, type BatchGetItemCommandInput, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import type { DeregisterItem, LeaseResponse, Registration } from '@pushwire/protocol';
+import type { DeregisterItem, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
 import { StoreUnavailableError } from '../errors';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
 import { batchGetAll, type UnprocessedKeysRetry } from './batch-get';
 import { guarded } from './dynamo-errors';
 import { readLeases, releaseLease, renewLease } from './edge-leases';
 import { parseRecord } from './items';
-import { recordIsLive, recordUnexpired } from './liveness';
+import { leaseIsLive, recordIsLive, recordUnexpired } from './liveness';
 import { mapLimit } from './map-limit';
 import { deregisterRecord, registerRecord } from './record-writes';
 import { createRegistryDynamoClient } from './registry-dynamo-client';
@@ -128,6 +128,14 @@ export class DynamoRegistryStore implements RegistryStore {
   async releaseLease(edgeId: string): Promise<void> {
     this.assertOpen();
     await releaseLease(this.ctx, edgeId);
+  }
+
+  /** Strongly consistent reads of the lease items; lapsed ones DynamoDB has not deleted yet are left out. */
+  async readLeases(edgeIds: string[]): Promise<LeaseStatus[]> {
+    this.assertOpen();
+    const nowMs = this.now();
+    const leases = await readLeases(this.ctx, edgeIds);
+    return [...leases.values()].filter((stored) => leaseIsLive(stored, nowMs)).map((stored) => ({ ...stored.lease, epoch: stored.epoch }));
   }
 
   async close(): Promise<void> {

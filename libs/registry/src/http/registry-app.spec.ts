@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ErrorBody, Registration } from '@pushwire/protocol';
+import type { ErrorBody, LeaseStatusResponse, Registration } from '@pushwire/protocol';
 import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
 import { StoreUnavailableError } from '../errors';
 import { MemoryRegistryStore } from '../memory-registry-store';
@@ -59,6 +59,40 @@ describe('registry HTTP app', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth })).statusCode).toBe(404);
   });
 
+  it('reads live leases over POST /v1/leases/status, leaving out absent and lapsed ones', async () => {
+    await store.renewLease('e1', 'http://e1:8081', 30);
+    await store.renewLease('e2', 'http://e2:8081', 10);
+    const status = (edgeIds: string[]) => app.inject({ method: 'POST', url: '/v1/leases/status', headers: auth, payload: { edgeIds } });
+
+    const both = await status(['e1', 'e2', 'e3']);
+    expect(both.statusCode).toBe(200);
+    const nowS = Math.floor(clock.now() / 1000);
+    expect(both.json<LeaseStatusResponse>().leases.sort((a, b) => a.edgeId.localeCompare(b.edgeId))).toEqual([
+      { edgeId: 'e1', edgeUrl: 'http://e1:8081', expiresAt: nowS + 30, epoch: expect.any(String) },
+      { edgeId: 'e2', edgeUrl: 'http://e2:8081', expiresAt: nowS + 10, epoch: expect.any(String) },
+    ]);
+
+    clock.advance(10_000);
+    const one = await status(['e1', 'e2']);
+    expect([one.statusCode, one.json<LeaseStatusResponse>().leases.map((l) => l.edgeId)]).toEqual([200, ['e1']]);
+  });
+
+  it('answers 400 invalid_request on a bad lease status body', async () => {
+    const tooMany = Array.from({ length: 501 }, (_, i) => `e${i}`);
+    for (const [payload, path] of [
+      [{ edgeIds: [] }, 'body/edgeIds'],
+      [{ edgeIds: tooMany }, 'body/edgeIds'],
+      [{ edgeIds: ['bad id!'] }, 'body/edgeIds/0'],
+      [{ edgeIds: ['e1'], sneaky: true }, 'body/sneaky'],
+      [{}, 'body/edgeIds'],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url: '/v1/leases/status', headers: auth, payload });
+      expect([res.statusCode, res.json<ErrorBody>().error.code, res.json<ErrorBody>().error.details?.[0]?.path]).toEqual([400, 'invalid_request', path]);
+    }
+    const denied = await app.inject({ method: 'POST', url: '/v1/leases/status', payload: { edgeIds: ['e1'] } });
+    expect(denied.statusCode).toBe(401);
+  });
+
   it('answers 401 unauthorized without the service token or with a wrong one', async () => {
     for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: TOKEN }]) {
       const res = await app.inject({ method: 'POST', url: '/v1/lookup', headers, payload: { deviceIds: ['d1'] } });
@@ -104,6 +138,7 @@ describe('registry HTTP app', () => {
         { method: 'GET' as const, url: '/v1/registrations/d1' },
         { method: 'POST' as const, url: '/v1/lookup', payload: { deviceIds: ['d1'] } },
         { method: 'GET' as const, url: '/v1/accounts/a1/registrations' },
+        { method: 'POST' as const, url: '/v1/leases/status', payload: { edgeIds: ['e1'] } },
       ]) {
         const res = await broken.inject({ ...req, headers: auth });
         expect(res.statusCode).toBe(503);
@@ -150,6 +185,7 @@ describe('registry HTTP app', () => {
     expect(doc.paths['/v1/lookup']).toHaveProperty('post');
     expect(doc.paths['/v1/accounts/{accountId}/registrations']).toHaveProperty('get');
     expect(Object.keys(doc.paths['/v1/edges/{edgeId}/lease']!).sort()).toEqual(['delete', 'put']);
+    expect(doc.paths['/v1/leases/status']).toHaveProperty('post');
   });
 
   it('answers 404 not_found for an unknown route', async () => {

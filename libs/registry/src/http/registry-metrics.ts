@@ -88,6 +88,7 @@ export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics):
     listByAccount: (accountId: string) => timed('listByAccount', () => store.listByAccount(accountId)),
     renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number) => timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds)),
     releaseLease: (edgeId: string) => timed('releaseLease', () => store.releaseLease(edgeId)),
+    readLeases: (edgeIds: string[]) => timed('readLeases', () => store.readLeases(edgeIds)),
     close: () => store.close(),
   };
 }

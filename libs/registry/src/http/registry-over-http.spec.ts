@@ -51,6 +51,10 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
   it('takes a lease, registers more than one batch, looks up, lists and deregisters', async () => {
     expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(false);
     expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(true);
+    const edges = ['edge-1', ...Array.from({ length: 600 }, (_, i) => `edge-none-${i}`)];
+    expect(await client.leaseStatus(edges)).toEqual([
+      { edgeId: 'edge-1', edgeUrl: 'http://edge-1:8081', expiresAt: Math.floor(clock.now() / 1000) + 30, epoch: expect.any(String) },
+    ]);
 
     const regs = Array.from({ length: 1100 }, (_, i) => reg(i));
     const results = await client.register(regs);
@@ -69,6 +73,7 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
     ]);
     await client.releaseLease('edge-1');
     expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+    expect(await client.leaseStatus(['edge-1'])).toEqual([]);
   });
 
   it('fails without retry on a wrong service token and on an invalid request, with the server message', async () => {

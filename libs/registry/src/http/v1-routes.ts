@@ -1,6 +1,6 @@
 import {
   AccountId, AccountRegistrationsResponse, DeregisterRequest, DeregisterResponse, DeviceId, EdgeId, ErrorBody, LeaseRequest,
-  LeaseResponse, LookupRequest, LookupResponse, RegisterRequest, RegisterResponse, Registration,
+  LeaseResponse, LeaseStatusRequest, LeaseStatusResponse, LookupRequest, LookupResponse, RegisterRequest, RegisterResponse, Registration,
 } from '@pushwire/protocol';
 import { errorBody, requireServiceToken } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -86,4 +86,11 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     await store.releaseLease(request.params.edgeId);
     return reply.code(204).send(null);
   });
+
+  app.post('/v1/leases/status', {
+    schema: {
+      ...common, summary: "Live leases of many edges; an edge whose lease is absent or lapsed is left out, and a changed epoch means the lease was taken afresh",
+      body: LeaseStatusRequest, response: { 200: LeaseStatusResponse, ...errors },
+    },
+  }, async (request) => ({ leases: await store.readLeases(request.body.edgeIds) }));
 };

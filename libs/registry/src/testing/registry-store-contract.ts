@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Registration } from '@pushwire/protocol';
+import type { LeaseStatus, Registration } from '@pushwire/protocol';
 import type { RegistryStore } from '../registry-store';
 import { ManualClock } from './manual-clock';
 
 const byDevice = (a: Registration, b: Registration) => a.deviceId.localeCompare(b.deviceId);
 const sorted = (regs: Registration[]) => [...regs].sort(byDevice);
+const byEdge = (leases: LeaseStatus[]) => [...leases].sort((a, b) => a.edgeId.localeCompare(b.edgeId));
 
 /**
  * The behaviour every RegistryStore must show, as a jest suite. It uses only the interface and the
@@ -208,6 +209,60 @@ export function describeRegistryStoreContract(
       expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
       expect(await store.lookup([r.deviceId])).toEqual([r]);
       expect(await store.listByAccount(r.accountId)).toEqual([r]);
+    });
+
+    it('reads the live leases of edges with their url and expiry, once each, leaving out unknown edges', async () => {
+      await takeLease(1);
+      await takeLease(2, 60);
+      const leases = await store.readLeases([edge(1).edgeId, edge(404).edgeId, edge(2).edgeId, edge(1).edgeId]);
+      expect(byEdge(leases)).toEqual([
+        { ...edge(1), expiresAt: nowSeconds() + LEASE_TTL_SECONDS, epoch: expect.any(String) },
+        { ...edge(2), expiresAt: nowSeconds() + 60, epoch: expect.any(String) },
+      ]);
+      expect(leases.every((l) => l.epoch.length > 0)).toBe(true);
+      expect(await store.readLeases([edge(404).edgeId])).toEqual([]);
+      expect(await store.readLeases([])).toEqual([]);
+    });
+
+    it('leaves a lease out from the moment it lapses, as lookups do, and gives it a new epoch when taken afresh', async () => {
+      const { lease } = await takeLease(1, 10);
+      const [first] = await store.readLeases([lease.edgeId]);
+      const r = reg(1);
+      await store.register([r]);
+
+      clock.set(lease.expiresAt * 1000 - 1);
+      expect(await store.readLeases([lease.edgeId])).toEqual([first]);
+      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      clock.set(lease.expiresAt * 1000);
+      expect(await store.readLeases([lease.edgeId])).toEqual([]);
+      expect(await store.lookup([r.deviceId])).toEqual([]);
+
+      expect((await takeLease(1)).renewed).toBe(false);
+      const [afresh] = await store.readLeases([lease.edgeId]);
+      expect(afresh).toEqual({ ...edge(1), expiresAt: nowSeconds() + LEASE_TTL_SECONDS, epoch: expect.any(String) });
+      expect(afresh!.epoch).not.toBe(first!.epoch);
+    });
+
+    it('keeps the epoch of a lease while it is renewed, with the new url and expiry', async () => {
+      await takeLease(1);
+      const [first] = await store.readLeases([edge(1).edgeId]);
+      for (const edgeUrl of ['http://edge-1-moved.test:8081', edge(1).edgeUrl]) {
+        clock.advance(20_000);
+        expect((await store.renewLease(edge(1).edgeId, edgeUrl, LEASE_TTL_SECONDS)).renewed).toBe(true);
+        expect(await store.readLeases([edge(1).edgeId]))
+          .toEqual([{ edgeId: edge(1).edgeId, edgeUrl, expiresAt: nowSeconds() + LEASE_TTL_SECONDS, epoch: first!.epoch }]);
+      }
+    });
+
+    it('leaves out a released lease at once, and gives the lease a new epoch when the edge takes it again', async () => {
+      await takeLease(1);
+      await takeLease(2);
+      const [first] = await store.readLeases([edge(1).edgeId]);
+      await store.releaseLease(edge(1).edgeId);
+      expect((await store.readLeases([edge(1).edgeId, edge(2).edgeId])).map((l) => l.edgeId)).toEqual([edge(2).edgeId]);
+      expect((await takeLease(1)).renewed).toBe(false);
+      const [again] = await store.readLeases([edge(1).edgeId]);
+      expect(again!.epoch).not.toBe(first!.epoch);
     });
 
     it('returns register outcomes in request order, one per item', async () => {
