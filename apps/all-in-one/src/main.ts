@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole platform in one process for development — push-edge, registry (memory
- * store) and message processor (in-memory event bus) on the DESIGN.md ports, with development
- * secrets unless real ones are set in the env.
+ * store), message processor and device list (in-memory event bus and stores) on the DESIGN.md ports,
+ * with development secrets unless real ones are set in the env.
  */
+import { DeviceListService, loadDeviceListConfig, MemoryDeviceListStore } from '@pushwire/device-list';
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
@@ -13,6 +14,7 @@ const spec = {
   host: str({ env: 'PUSHWIRE_HOST', default: '127.0.0.1', description: 'Address every port binds to (all-in-one).' }),
   registryPort: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Registry HTTP API port.' }),
   processorPort: int({ env: 'PUSHWIRE_PROCESSOR_PORT', default: 8083, min: 0, max: 65535, description: 'Message processor HTTP API port.' }),
+  deviceListPort: int({ env: 'PUSHWIRE_DEVICE_LIST_PORT', default: 8084, min: 0, max: 65535, description: 'Device-list HTTP API port.' }),
 };
 
 async function main(): Promise<void> {
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
     serviceToken: env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
     ...(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL ? {} : { jwtSecret: DEV_DEFAULTS.jwtSecret }),
     drainSeconds: Number(env.PUSHWIRE_EDGE_DRAIN_SECONDS ?? 0),
+    deviceListUrl: env.PUSHWIRE_DEVICE_LIST_URL || `http://${own.host === '0.0.0.0' ? '127.0.0.1' : own.host}:${own.deviceListPort}`,
   });
 
   const store = new MemoryRegistryStore();
@@ -35,37 +38,48 @@ async function main(): Promise<void> {
 
   // Edge and registry share the process, so the edge talks to the store directly.
   const registry = new StoreRegistryClient(store);
-  const edge = new EdgeServer({ config: edgeConfig, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }) });
+  // Indirect push and connection events on the in-memory bus: the same services as a cluster's, Kafka swapped for memory.
+  const bus = new MemoryEventBus();
+
+  // The device list first: it creates the connection-events topic the edge publishes to.
+  const deviceListStore = new MemoryDeviceListStore();
+  const deviceListConfig = loadDeviceListConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.deviceListPort });
+  const deviceList = new DeviceListService({ config: deviceListConfig, bus, store: deviceListStore, registry, logger: logger.child({ service: 'device-list' }) });
+  const deviceListPort = await deviceList.start();
+
+  const edge = new EdgeServer({ config: edgeConfig, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }), eventBus: bus });
   await edge.listen();
 
-  // Indirect push on the in-memory bus: same processor as a cluster's, Kafka swapped for memory.
-  const bus = new MemoryEventBus();
   const processorConfig = loadProcessorConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` });
   const processor = new ProcessorService({ config: processorConfig, bus, logger: logger.child({ service: 'message-processor' }), registry });
   const processorPort = await processor.start();
 
   const host = own.host === '0.0.0.0' ? '127.0.0.1' : own.host;
   const lines = [
-    'Pushwire is running (all-in-one: push-edge + registry + message processor, in-memory store and queue)',
+    'Pushwire is running (all-in-one: push-edge + registry + message processor + device list, in-memory stores and queue)',
     `  devices   ws://${host}:${edge.devicePort}/v1/connect   (WebSocket)`,
     `            http://${host}:${edge.devicePort}/v1/events  (SSE)`,
     `  deliver   ${edge.internalUrl}/v1/deliver   metrics ${edge.internalUrl}/metrics`,
     `  registry  http://${host}:${registryPort}/v1   OpenAPI http://${host}:${registryPort}/openapi.json`,
     `  enqueue   http://${host}:${processorPort}/v1/push-requests   outcomes http://${host}:${processorPort}/v1/outcomes   (in-memory queue)`,
+    `  devices   http://${host}:${deviceListPort}/v1/accounts/<account>/devices   (device list)`,
     usingDevSecrets
       ? '  secrets   DEVELOPMENT defaults (set PUSHWIRE_SERVICE_TOKEN and PUSHWIRE_JWT_SECRET for anything else)'
       : '  secrets   from the environment',
     '  try       npx pushctl listen --account a1 --device tv1   then   npx pushctl send --device tv1 --data \'{"hello":"world"}\'',
     '            npx pushctl enqueue --device tv1 --data \'{"hello":"queue"}\' --priority high   and   npx pushctl outcomes',
+    '            npx pushctl devices --account a1   and   npx pushctl d2d --account a1 --from phone1 --to tv1 --data \'{"play":1}\'',
     '  stop      Ctrl-C',
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 
   onShutdownSignal(logger, async () => {
     await processor.stop();
-    await bus.close();
     await edge.drain(edgeConfig.drainSeconds * 1000);
     await edge.stop();
+    await deviceList.stop();
+    await bus.close();
+    await deviceListStore.close();
     await registryApp.close();
     await store.close();
     process.stdout.write('Pushwire stopped.\n');

@@ -3,6 +3,7 @@
  * Configuration: see `libs/edge/src/edge-config.ts` (every PUSHWIRE_* key with its default).
  */
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
+import { KafkaEventBus } from '@pushwire/event-bus';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { ConfigError, createLogger, onShutdownSignal } from '@pushwire/service-kit';
 
@@ -10,14 +11,21 @@ async function main(): Promise<void> {
   const logger = createLogger('push-edge');
   const config = loadEdgeConfig();
   const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceToken });
-  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger });
+  // Connection events for the device list go to Kafka when brokers are configured (the device-list
+  // service creates the topic with its partition count).
+  const eventBus = config.kafkaBrokers ? new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: `pushwire-edge-${config.edgeId}` }) : undefined;
+  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger, eventBus });
   await edge.listen();
-  logger.info({ edgeId: edge.edgeId, devicePort: edge.devicePort, internalUrl: edge.internalUrl, registry: config.registryUrl }, 'push-edge ready');
+  logger.info({
+    edgeId: edge.edgeId, devicePort: edge.devicePort, internalUrl: edge.internalUrl, registry: config.registryUrl,
+    deviceList: config.deviceListUrl || '(none: devices.list/subscribe disabled)', kafka: config.kafkaBrokers || '(none: no connection events)',
+  }, 'push-edge ready');
   onShutdownSignal(logger, async () => {
     logger.info({ connections: edge.connections, drainSeconds: config.drainSeconds }, 'draining');
     await edge.drain(config.drainSeconds * 1000);
     await edge.stop();
     await registry.close();
+    await eventBus?.close();
   }, (config.drainSeconds + 15) * 1000);
 }
 

@@ -47,6 +47,11 @@ export class Connection {
   /** Frame token bucket: tokens left and when they were last refilled (epoch ms). */
   tokens = 0;
   tokensAt = 0;
+  /** Device-to-device token bucket (PUSHWIRE_D2D_PER_SECOND), like the frame bucket. */
+  d2dTokens = 0;
+  d2dTokensAt = 0;
+  /** Sent `devices.subscribe`: gets `device.online` / `device.offline` for its account. */
+  subscribed = false;
   /** Epoch ms since which the send buffer has been over the soft limit; 0 when under it. */
   overLimitSince = 0;
   /** Deliveries waiting for this connection's ack; lets close skip the ack scan when 0. */

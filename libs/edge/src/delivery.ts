@@ -49,7 +49,8 @@ export class Deliverer {
       if (c.overLimitSince === 0) c.overLimitSince = now;
       return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
     }
-    const frame: ServerFrameOf<'push'> = {
+    // A relayed device-to-device message (`from` set) reaches the device as `d2d.message`.
+    const frame: ServerFrameOf<'push'> | ServerFrameOf<'d2d.message'> = d.from !== undefined ? { type: 'd2d.message', id: m.id, from: d.from, payload: m.payload } : {
       type: 'push',
       id: m.id,
       payload: m.payload,

@@ -32,6 +32,10 @@ export const edgeConfigSpec = {
   deviceFramesPerSecond: int({ env: 'PUSHWIRE_DEVICE_FRAMES_PER_SECOND', default: 50, min: 1, description: 'Sustained frames per second a device may send (token bucket, burst = 2×).' }),
   leaseTtlSeconds: int({ env: 'PUSHWIRE_EDGE_LEASE_TTL_SECONDS', default: 10, min: 2, max: 3600, description: "Edge liveness lease; a crashed edge's devices stop resolving within this." }),
   drainSeconds: int({ env: 'PUSHWIRE_EDGE_DRAIN_SECONDS', default: 20, min: 0, max: 3600, description: 'On SIGTERM, devices are asked to reconnect spread over this window before the edge exits.' }),
+  deviceListUrl: str({ env: 'PUSHWIRE_DEVICE_LIST_URL', default: '', description: 'Device-list service URL for devices.list / devices.subscribe (empty: those frames answer an error).' }),
+  kafkaBrokers: str({ env: 'KAFKA_BROKERS', default: '', description: 'Kafka brokers (host:port,…) for connection events to pushwire.device-connections (empty: none are published).' }),
+  d2dPerSecond: int({ env: 'PUSHWIRE_D2D_PER_SECOND', default: 20, min: 1, description: 'Sustained d2d.send per second a device may send (token bucket, burst = 2×); beyond: rate_limited.' }),
+  d2dRouteCacheSeconds: int({ env: 'PUSHWIRE_D2D_ROUTE_CACHE_SECONDS', default: 30, min: 0, max: 3600, description: 'How long a d2d target\'s location is reused without a registry lookup (stale routes are fenced and dropped).' }),
   sweepIntervalMs: int({ env: 'PUSHWIRE_EDGE_SWEEP_INTERVAL_MS', default: 1000, min: 10, max: 60_000, description: 'How often lifetimes, auth deadlines and slow consumers are checked.' }),
 } as const;
 

@@ -10,6 +10,11 @@ export class EdgeMetrics {
   readonly badFrames: Counter;
   readonly registryErrors: Counter<'operation'>;
   readonly deliverLatency: Histogram;
+  readonly d2d: Counter<'status'>;
+  readonly d2dLatency: Histogram;
+  readonly notices: Counter;
+  readonly eventsDropped: Counter;
+  readonly eventErrors: Counter;
   private readonly deliveries: Counter<'status'>;
   private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
 
@@ -31,6 +36,11 @@ export class EdgeMetrics {
     this.badFrames = new Counter({ name: 'pushwire_edge_bad_frames_total', help: 'Malformed, unknown, binary or rate-limited frames.', registers: reg });
     this.registryErrors = new Counter({ name: 'pushwire_edge_registry_errors_total', help: 'Failed registry calls (retried).', labelNames: ['operation'], registers: reg });
     this.deliverLatency = new Histogram({ name: 'pushwire_edge_deliver_request_seconds', help: 'Time to answer POST /v1/deliver.', buckets: LATENCY_BUCKETS_SECONDS, registers: reg });
+    this.d2d = new Counter({ name: 'pushwire_edge_d2d_total', help: 'Device-to-device sends answered, by status.', labelNames: ['status'], registers: reg });
+    this.d2dLatency = new Histogram({ name: 'pushwire_edge_d2d_seconds', help: 'Time from d2d.send in to d2d.result out.', buckets: LATENCY_BUCKETS_SECONDS, registers: reg });
+    this.notices = new Counter({ name: 'pushwire_edge_device_notices_total', help: 'device.online / device.offline frames written to subscribed devices.', registers: reg });
+    this.eventsDropped = new Counter({ name: 'pushwire_edge_connection_events_dropped_total', help: 'Connection events dropped because the bus stayed unreachable and the buffer filled.', registers: reg });
+    this.eventErrors = new Counter({ name: 'pushwire_edge_connection_event_errors_total', help: 'Failed publishes of connection events (retried).', registers: reg });
     this.deliveries = new Counter({ name: 'pushwire_edge_deliveries_total', help: 'Delivery attempts, by status.', labelNames: ['status'], registers: reg });
     this.byStatus = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, this.deliveries.labels(s)])) as Record<DeliveryStatus, { inc(): void }>;
   }

@@ -1,13 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import uWS, { type TemplatedApp, type us_listen_socket, type WebSocket } from 'uWebSockets.js';
-import { CloseCode, type ClientFrame, type Registration } from '@pushwire/protocol';
+import { CloseCode, type AccountNotice, type DeviceConnectionEvent, type Registration } from '@pushwire/protocol';
 import { AuthError, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
+import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import type { EventBus } from '@pushwire/event-bus';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AckWaiter } from './acks';
 import { Connection, internDeviceType, Phase, Transport, type SocketData } from './connection';
 import { ConnectionTable } from './connection-table';
 import { Deliverer } from './delivery';
+import { ConnectionEventPublisher } from './devices/connection-events';
+import { sameAccountPolicy, type D2dPolicy } from './devices/d2d-policy';
+import { D2dRouter } from './devices/d2d-router';
+import { DeviceListClient } from './devices/device-list-client';
+import { DeviceRequests, type DeviceRequestFrame } from './devices/device-requests';
 import { buildDevicePort, type DevicePortHost } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
@@ -24,6 +31,10 @@ export interface EdgeDeps {
   registry: RegistryClient;
   logger: Logger;
   metricsRegistry?: Registry;
+  /** Where connects and disconnects are published for the device list (DESIGN.md §5); none when absent. */
+  eventBus?: EventBus;
+  /** Who may message whom device to device. Default: devices of the same account. */
+  d2dPolicy?: D2dPolicy;
   /** Clock and randomness, injectable for tests. */
   now?: () => number;
   random?: () => number;
@@ -53,12 +64,17 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
   private readonly pipeline: RegistrationPipeline;
   private readonly lease: LeaseKeeper;
   private readonly sweeper: Sweeper;
+  private readonly devices: DeviceRequests;
+  private readonly deviceList: DeviceListClient | undefined;
+  private readonly edgeTransport: EdgeTransport;
+  private readonly connectionEvents: ConnectionEventPublisher | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly listenSockets: us_listen_socket[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private sseCount = 0;
   private draining = false;
+  private lastEventAt = 0;
 
   constructor(private readonly deps: EdgeDeps) {
     const c = deps.config;
@@ -97,6 +113,35 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       slowConsumerMs: c.slowConsumerSeconds * 1000,
       heartbeatMs: c.heartbeatSeconds * 1000,
     }, (conn, code, reason) => this.close(conn, code, reason));
+    this.connectionEvents = deps.eventBus && new ConnectionEventPublisher(deps.eventBus, deps.logger, {
+      onDropped: (n) => this.metrics.eventsDropped.inc(n),
+      onError: () => this.metrics.eventErrors.inc(),
+    });
+    this.edgeTransport = new EdgeTransport({ serviceToken: c.serviceToken, timeoutMs: 2000 });
+    this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
+    this.devices = new DeviceRequests({
+      deviceList: this.deviceList,
+      d2d: new D2dRouter({
+        edgeId: this.edgeId,
+        localConnection: (deviceId) => this.table.get(deviceId),
+        deliverLocal: (d) => this.deliverer.deliver(d),
+        registry: deps.registry,
+        transport: this.edgeTransport,
+        routes: new RouteCache(c.d2dRouteCacheSeconds * 1000, 100_000, this.now),
+        policy: deps.d2dPolicy ?? sameAccountPolicy,
+        now: this.now,
+      }),
+      d2dPerSecond: c.d2dPerSecond,
+      send: (conn, frame) => this.frames.send(conn, frame),
+      sendError: (conn, code, message, reqId) => this.frames.sendError(conn, code, message, reqId),
+      connectionsOf: (accountId) => this.table.ofAccount(accountId),
+      onD2d: (status, seconds) => {
+        this.metrics.d2d.labels(status).inc();
+        this.metrics.d2dLatency.observe(seconds);
+      },
+      logger: deps.logger,
+      now: this.now,
+    });
   }
 
   /** Open device connections (authenticated). */
@@ -158,6 +203,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     if (this.table.remove(c)) {
       if (c.transport === Transport.Sse) this.sseCount--;
       this.pipeline.deregister(c.deviceId, c.connectionId);
+      this.announce('disconnected', c);
     }
   }
 
@@ -199,15 +245,17 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     if (c.transport === Transport.Sse) this.detached(c, code);
   }
 
-  deviceRequest(c: Connection, frame: Extract<ClientFrame, { type: 'd2d.send' | 'devices.list' | 'devices.subscribe' }>): void {
-    if (frame.type === 'd2d.send') {
-      this.frames.send(c, { type: 'd2d.result', reqId: frame.reqId, status: 'unavailable' });
-      return;
-    }
-    this.frames.sendError(c, 'invalid_frame', `${frame.type} needs the device-list service, which this edge is not connected to`, frame.reqId);
+  deviceRequest(c: Connection, frame: DeviceRequestFrame): void {
+    this.devices.handle(c, frame);
   }
 
   // ---- InternalPortHost -----------------------------------------------------------------------
+
+  notify(notice: AccountNotice): number {
+    const notified = this.devices.notify(notice);
+    this.metrics.notices.inc(notified);
+    return notified;
+  }
 
   ready(): boolean {
     return !this.draining && this.listenSockets.length === 2;
@@ -237,8 +285,9 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     for (const c of [...this.authenticating]) this.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
-    await this.pipeline.close();
+    await Promise.all([this.pipeline.close(), this.connectionEvents?.close()]);
     await this.lease.stop(true);
+    await Promise.all([this.edgeTransport.close(), this.deviceList?.close()]);
   }
 
   private identify(c: Connection, id: DeviceIdentity): void {
@@ -265,6 +314,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     }
     this.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
     this.pipeline.register(this.registrationOf(c));
+    this.announce('connected', c);
     this.frames.send(c, {
       type: 'welcome',
       protocol: 1,
@@ -291,8 +341,40 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     };
   }
 
+  /**
+   * The lease lapsed (the registry stopped resolving our devices, and the device list marked them
+   * offline): register every live connection again and announce it again, with a later event time
+   * so the announcement wins over the synthetic disconnect.
+   */
   private reRegisterAll(): void {
-    for (const c of this.table.values()) if (c.phase !== Phase.Closed) this.pipeline.register(this.registrationOf(c));
+    for (const c of this.table.values()) {
+      if (c.phase === Phase.Closed) continue;
+      this.pipeline.register(this.registrationOf(c));
+      this.announce('connected', c);
+    }
+  }
+
+  private announce(kind: DeviceConnectionEvent['kind'], c: Connection): void {
+    this.connectionEvents?.publish({
+      v: 1,
+      kind,
+      accountId: c.accountId,
+      deviceId: c.deviceId,
+      deviceType: c.deviceType,
+      ...(c.deviceName ? { deviceName: c.deviceName } : {}),
+      connectionId: c.connectionId,
+      connectedAt: c.connectedAt,
+      edgeId: this.edgeId,
+      edgeUrl: this.internalUrl,
+      at: this.nextEventAt(),
+    });
+  }
+
+  /** Strictly increasing event times, so a disconnect in the same millisecond as its connect still orders after it. */
+  private nextEventAt(): number {
+    const now = this.now();
+    this.lastEventAt = now > this.lastEventAt ? now : this.lastEventAt + 1;
+    return this.lastEventAt;
   }
 }
 

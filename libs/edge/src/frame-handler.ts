@@ -3,8 +3,10 @@ import {
   type ClientFrame, type ErrorCode, type ServerFrame,
 } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
+import type { DeviceRequestFrame } from './devices/device-requests';
 import { Phase, type Connection } from './connection';
 import type { EdgeMetrics } from './edge-metrics';
+import { refill } from './token-bucket';
 import { sendFrame } from './transport';
 
 export interface FrameHandlerOptions {
@@ -22,7 +24,7 @@ export interface FrameHandlerHost {
    * Device requests that need other services (device list, device to device). Answers are sent by
    * the host; the default host answers that the feature is not enabled on this edge.
    */
-  deviceRequest(c: Connection, frame: Extract<ClientFrame, { type: 'd2d.send' | 'devices.list' | 'devices.subscribe' }>): void;
+  deviceRequest(c: Connection, frame: DeviceRequestFrame): void;
 }
 
 /**
@@ -109,12 +111,7 @@ export class FrameHandler {
 
   private takeToken(c: Connection): boolean {
     const now = this.now();
-    const burst = this.opts.framesPerSecond * 2;
-    if (c.tokensAt === 0) {
-      c.tokens = burst;
-    } else {
-      c.tokens = Math.min(burst, c.tokens + ((now - c.tokensAt) / 1000) * this.opts.framesPerSecond);
-    }
+    c.tokens = refill(c.tokens, c.tokensAt, now, this.opts.framesPerSecond, this.opts.framesPerSecond * 2);
     c.tokensAt = now;
     if (c.tokens < 1) return false;
     c.tokens -= 1;

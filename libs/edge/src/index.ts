@@ -3,3 +3,5 @@ export { EdgeServer, type EdgeDeps } from './edge-server';
 export { edgeConfigSpec, loadEdgeConfig, type EdgeConfig } from './edge-config';
 export { authenticatorFromConfig } from './start-edge';
 export { EDGE_NODE_FLAGS } from './node-flags';
+export { ConnectionEventPublisher, type ConnectionEventSink } from './devices/connection-events';
+export { sameAccountPolicy, type D2dParty, type D2dPolicy } from './devices/d2d-policy';

@@ -1,7 +1,7 @@
 import uWS, { type TemplatedApp } from 'uWebSockets.js';
 import {
   MAX_DELIVERY_BATCH, ProtocolValidationError, Validators, DeliveryStatuses, parseJson,
-  type DeliveryResult, type Delivery,
+  type AccountNotice, type DeliveryResult, type Delivery,
 } from '@pushwire/protocol';
 import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
@@ -13,12 +13,15 @@ export interface InternalPortHost {
   readonly deliverer: Deliverer;
   readonly metrics: EdgeMetrics;
   readonly metricsRegistry: Registry;
+  /** Writes a device-list notice to the account's subscribed connections; returns how many. */
+  notify(notice: AccountNotice): number;
   /** Ready to take deliveries: listening and not draining. */
   ready(): boolean;
 }
 
 /** Largest deliver body: a full batch of maximal messages would be far larger; 16 MiB bounds memory. */
 const MAX_DELIVER_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 
 /**
  * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
@@ -70,6 +73,33 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
     );
   });
 
+  // The device list's device.online / device.offline for one account's subscribed devices here.
+  app.post('/v1/notify', (res, req) => {
+    const state: ResponseState = { aborted: false };
+    res.onAborted(() => (state.aborted = true));
+    if (!serviceTokenMatches(req.getHeader('authorization'), host.serviceToken)) {
+      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
+      return;
+    }
+    readBody(res, MAX_NOTICE_BODY_BYTES).then(
+      (bytes) => {
+        let notice: AccountNotice;
+        try {
+          notice = Validators.accountNotice.decode(parseJson(bytes.toString('utf8'), 'body'));
+        } catch (e) {
+          const err = e as ProtocolValidationError;
+          respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
+          return;
+        }
+        respondJson(res, state, 200, { notified: host.notify(notice) });
+      },
+      (err) => {
+        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`);
+        else respondError(res, state, 'internal', 'reading the request failed');
+      },
+    );
+  });
+
   app.get('/healthz', (res) => {
     res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));
   });
@@ -92,7 +122,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
     });
   });
 
-  app.any('/*', notFound('internal endpoints: POST /v1/deliver, GET /healthz, /readyz, /metrics'));
+  app.any('/*', notFound('internal endpoints: POST /v1/deliver, POST /v1/notify, GET /healthz, /readyz, /metrics'));
 
   return app;
 }

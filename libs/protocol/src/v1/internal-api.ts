@@ -26,9 +26,13 @@ export type PushMessage = Static<typeof PushMessage>;
 
 // ---- edge internal port: POST /v1/deliver -----------------------------------------------------
 
-/** Deliver one message to one device. `connectionId`, when given, fences stale routes (→ `gone`). */
+/**
+ * Deliver one message to one device. `connectionId`, when given, fences stale routes (→ `gone`).
+ * `from`, set by an edge relaying a device-to-device message, makes it a `d2d.message` frame from
+ * that device instead of a `push`.
+ */
 export const Delivery = Type.Object(
-  { deviceId: DeviceId, connectionId: Type.Optional(ConnectionId), message: PushMessage },
+  { deviceId: DeviceId, connectionId: Type.Optional(ConnectionId), message: PushMessage, from: Type.Optional(DeviceId) },
   strict,
 );
 export type Delivery = Static<typeof Delivery>;

@@ -14,6 +14,8 @@ export const Topics = {
   pushOutcomes: 'pushwire.push-outcomes',
   pushDlq: 'pushwire.push-dlq',
   deviceConnections: 'pushwire.device-connections',
+  /** Connection events the device list could not read, kept verbatim with the reason (DeadLetterRecord). */
+  deviceConnectionsDlq: 'pushwire.device-connections-dlq',
 } as const;
 
 /** Who an enqueued message is for: one device (the record key is its id). */

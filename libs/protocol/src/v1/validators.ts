@@ -1,4 +1,5 @@
 import { Validator } from '../validation';
+import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
 import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
   DeliverRequest, Delivery, DeliveryBatch, DeregisterRequest, LeaseRequest, LookupRequest, PushMessage, RegisterRequest, DeliveryBatchResult,
@@ -32,4 +33,8 @@ export const Validators = {
   pushRequestRecord: new Validator(PushRequestRecord, 'push request record'),
   pushOutcomeRecord: new Validator(PushOutcomeRecord, 'push outcome record'),
   deadLetterRecord: new Validator(DeadLetterRecord, 'dead-letter record'),
+  deviceConnectionEvent: new Validator(DeviceConnectionEvent, 'device connection event'),
+  deviceListResponse: new Validator(DeviceListResponse, 'device list response'),
+  accountNotice: new Validator(AccountNotice, 'account notice'),
+  accountNoticeResult: new Validator(AccountNoticeResult, 'account notice result'),
 } as const;

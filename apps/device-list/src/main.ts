@@ -1,0 +1,51 @@
+/**
+ * device-list as a standalone service: consumes the edges' connection events from Kafka into
+ * per-account device lists (DynamoDB or memory), notifies subscribed devices, marks crashed edges'
+ * devices offline. Configuration: libs/device-list/src/device-list-config.ts (every key).
+ */
+import {
+  DeviceListService, DynamoDeviceListStore, ensureDeviceListTable, loadDeviceListConfig, MemoryDeviceListStore,
+  type DeviceListConfig, type DeviceListStore,
+} from '@pushwire/device-list';
+import { KafkaEventBus } from '@pushwire/event-bus';
+import { createRegistryDynamoClient } from '@pushwire/registry';
+import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
+
+async function openStore(config: DeviceListConfig, logger: Logger): Promise<{ store: DeviceListStore; close(): Promise<void> }> {
+  if (config.store === 'memory') {
+    logger.warn('memory store: the device list lives and dies with this process (use PUSHWIRE_DEVICE_LIST_STORE=dynamodb in production)');
+    const store = new MemoryDeviceListStore();
+    return { store, close: () => store.close() };
+  }
+  // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
+  const client = createRegistryDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
+  try {
+    if (config.createTables) await ensureDeviceListTable(client, config.table);
+  } catch (e) {
+    client.destroy();
+    throw e;
+  }
+  const store = new DynamoDeviceListStore({ client, tableName: config.table });
+  return { store, close: async () => { await store.close(); client.destroy(); } };
+}
+
+async function main(): Promise<void> {
+  const config = loadDeviceListConfig();
+  if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster the edges publish to');
+  const logger = createLogger('device-list');
+  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-device-list' });
+  const opened = await openStore(config, logger);
+  const service = new DeviceListService({ config, bus, store: opened.store, logger });
+  onShutdownSignal(logger, async () => {
+    await service.stop();
+    await bus.close();
+    await opened.close();
+  });
+  const port = await service.start();
+  logger.info({ port, store: config.store, brokers: config.kafkaBrokers, registry: config.registryUrl }, 'device-list ready');
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `device-list: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AccountId, DeviceListResponse, ErrorBody } from '@pushwire/protocol';
+import { buildServiceApp, errorBody, requireServiceToken, type Logger, type Registry } from '@pushwire/service-kit';
+import type { DeviceListStore } from '../device-list-store';
+import { deviceInfoOf } from '../device-record';
+import { StoreUnavailableError } from '../errors';
+
+export interface DeviceListAppOptions {
+  readonly store: DeviceListStore;
+  readonly serviceToken: string;
+  readonly logger: Logger;
+  readonly metricsRegistry: Registry;
+}
+
+/**
+ * The device list's HTTP API (service token required): `GET /v1/accounts/:accountId/devices`, the
+ * account's online devices — what edges answer `devices.list` with and what `pushctl devices` shows.
+ * A store failure is 503 `store_unavailable`, never an empty list.
+ */
+export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance {
+  const app = buildServiceApp({
+    title: 'Pushwire device list',
+    description: "Which devices of an account are online, fed by the edges' connection events.",
+    logger: opts.logger,
+    metricsRegistry: opts.metricsRegistry,
+    mapError: (err, request, reply) => {
+      if (!(err instanceof StoreUnavailableError)) return undefined;
+      request.log.warn({ err }, 'device list store unavailable');
+      return reply.code(503).header('retry-after', '1').send(errorBody('store_unavailable', `device list store unavailable: ${err.message}`));
+    },
+  });
+  app.register(async (plugin) => {
+    const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    requireServiceToken(v1, opts.serviceToken);
+    v1.get('/v1/accounts/:accountId/devices', {
+      schema: {
+        summary: "The account's online devices, oldest connection first",
+        security: [{ serviceToken: [] }],
+        params: Type.Object({ accountId: AccountId }),
+        response: { 200: DeviceListResponse, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+      },
+    }, async (request) => {
+      const { accountId } = request.params;
+      const online = await opts.store.listOnline(accountId);
+      return { accountId, devices: online.map(deviceInfoOf) };
+    });
+  });
+  return app as unknown as FastifyInstance;
+}

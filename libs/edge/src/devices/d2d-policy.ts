@@ -1,0 +1,20 @@
+/** One side of a device-to-device message. */
+export interface D2dParty {
+  readonly deviceId: string;
+  readonly accountId: string;
+  readonly deviceType: string;
+}
+
+/**
+ * Who may message whom (DESIGN.md §5 "Device to device"). Called on every `d2d.send` with the
+ * target's identity as the edge knows it (local connection or registry record), so it must be cheap
+ * and synchronous: a policy that needs outside data keeps its own cache.
+ */
+export interface D2dPolicy {
+  allows(from: D2dParty, to: D2dParty): boolean;
+}
+
+/** The default: devices of one account reach each other, nobody else. */
+export const sameAccountPolicy: D2dPolicy = {
+  allows: (from, to) => from.accountId === to.accountId,
+};
