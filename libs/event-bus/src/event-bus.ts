@@ -38,7 +38,10 @@ export interface TopicSpec {
 /** Given to a batch handler: keep the group membership alive during long work, and see a stop coming. */
 export interface BatchContext {
   heartbeat(): Promise<void>;
-  /** False once the subscription is stopping: finish the record at hand and return. */
+  /**
+   * False once the subscription is stopping: finish the record at hand and reject, so the rest of
+   * the batch stays uncommitted and comes again (resolving would commit the whole batch).
+   */
   isRunning(): boolean;
 }
 

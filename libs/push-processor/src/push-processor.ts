@@ -100,13 +100,16 @@ export class PushProcessor {
     const plan = planBatch(records);
     const limiter = this.limiters[priority];
     const handled: Handled[] = [];
-    await Promise.all(
+    // allSettled, not all: a rejection must wait for the other targets' deliveries, or the batch
+    // would come again while they still run (two deliveries to one target at once, out of order).
+    const settled = await Promise.allSettled(
       [...plan.byTarget.values()].map((requests) =>
         limiter.run(async () => {
           for (const planned of requests) handled.push(await this.handleRequest(planned, priority));
         }),
       ),
     );
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
     const deadLetters = [...plan.invalid.map((i) => this.invalidLetter(i)), ...handled.flatMap((h) => (h.deadLetter ? [h.deadLetter] : []))];
     // Outcomes and dead letters are written before the batch resolves: a failed write rejects,
     // nothing is committed, and the batch comes again.

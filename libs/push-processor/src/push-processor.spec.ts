@@ -1,0 +1,517 @@
+import { DeviceClient } from '@pushwire/device-client';
+import { startTestEdge, TEST_SERVICE_TOKEN } from '@pushwire/edge/testing';
+import { MemoryEventBus, type BusMessage, type HandlerRejection } from '@pushwire/event-bus';
+import { Deferred, Inbox } from '@pushwire/event-bus/testing';
+import {
+  Topics, Validators, type DeadLetterRecord, type Priority, type PushMessage, type PushOutcomeRecord, type PushRequestRecord,
+} from '@pushwire/protocol';
+import { PushClient } from '@pushwire/push-client';
+import { silentLogger } from '@pushwire/service-kit';
+import { pushClientDelivery, type DeliveryAttempt, type DeliveryPort } from './delivery-port';
+import { PushProcessor, type PushProcessorOptions } from './push-processor';
+
+// The real PushProcessor on the real in-memory bus. Delivery is either a scripted DeliveryPort
+// (the processor's own port, its answers set per message) or, in the last test, the production
+// adapter: push client → registry → a real edge → a connected device.
+
+/** The processor's clock in most tests: outcomes and expiry are computed against it. */
+const NOW = 1_750_000_000_000;
+/** Default age of a request at NOW, hence the latency of its outcome. */
+const AGE = 250;
+const GROUP = 'pushwire-message-processor';
+
+// Each test takes well under a second; the margin is for a loaded machine (waits give up after 5 s).
+jest.setTimeout(15_000);
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `check` holds, polling every 10 ms; rejects after `timeoutMs` naming `what`. */
+async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await pause(10);
+  }
+}
+
+/** What a scripted delivery answers: a delivery attempt, or a thrown error (a bug in a port). */
+type Answer = DeliveryAttempt | 'throw';
+
+/**
+ * A DeliveryPort whose answers a test sets per message id (the last answer repeats; default
+ * `delivered` by edge-1). It records every call and how many deliveries ran at once, overall and
+ * per device, and can hold a message's deliveries until the test opens a gate.
+ */
+class ScriptedDelivery implements DeliveryPort {
+  readonly calls: Array<{ deviceId: string; message: PushMessage }> = [];
+  /** Answers actually given, in the order the deliveries finished. */
+  readonly answered: Array<{ deviceId: string; messageId: string; status: string }> = [];
+  mostAtOnce = 0;
+  mostAtOncePerDevice = 0;
+  /** Delay of every delivery, per message (default none). */
+  delayMs: (message: PushMessage) => number = () => 0;
+  private readonly scripts = new Map<string, Answer[]>();
+  private readonly gates = new Map<string, Promise<void>>();
+  private readonly started = new Map<string, Deferred>();
+  private readonly running = new Map<string, number>();
+  private runningTotal = 0;
+
+  script(messageId: string, ...answers: Answer[]): this {
+    this.scripts.set(messageId, answers);
+    return this;
+  }
+
+  /** Deliveries of `messageId` wait until the returned gate is resolved. */
+  hold(messageId: string): Deferred {
+    const gate = new Deferred();
+    this.gates.set(messageId, gate.promise);
+    return gate;
+  }
+
+  /** Resolves once a delivery of `messageId` has started. */
+  startedOf(messageId: string): Promise<void> {
+    return this.startedGate(messageId).promise;
+  }
+
+  attemptsOf(messageId: string): number {
+    return this.calls.filter((c) => c.message.id === messageId).length;
+  }
+
+  /** Message ids `deviceId` got `delivered`, in order. */
+  deliveredTo(deviceId: string): string[] {
+    return this.answered.filter((a) => a.deviceId === deviceId && a.status === 'delivered').map((a) => a.messageId);
+  }
+
+  async deliver(deviceId: string, message: PushMessage): Promise<DeliveryAttempt> {
+    this.calls.push({ deviceId, message });
+    const attempt = this.attemptsOf(message.id);
+    const running = (this.running.get(deviceId) ?? 0) + 1;
+    this.running.set(deviceId, running);
+    this.mostAtOncePerDevice = Math.max(this.mostAtOncePerDevice, running);
+    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.runningTotal);
+    this.startedGate(message.id).resolve();
+    try {
+      await this.gates.get(message.id);
+      const delay = this.delayMs(message);
+      if (delay > 0) await pause(delay);
+      const script = this.scripts.get(message.id) ?? [];
+      const answer: Answer = script[Math.min(attempt, script.length) - 1] ?? { status: 'delivered', edgeId: 'edge-1' };
+      if (answer === 'throw') throw new Error(`scripted failure delivering ${message.id}`);
+      this.answered.push({ deviceId, messageId: message.id, status: answer.status });
+      return answer;
+    } finally {
+      this.running.set(deviceId, this.running.get(deviceId)! - 1);
+      this.runningTotal--;
+    }
+  }
+
+  private startedGate(messageId: string): Deferred {
+    let gate = this.started.get(messageId);
+    if (!gate) this.started.set(messageId, (gate = new Deferred()));
+    return gate;
+  }
+}
+
+/** A transient or final status as a scripted edge would answer it. */
+const answer = (status: DeliveryAttempt['status'], extra: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({ status, edgeId: 'edge-1', detail: `scripted ${status}`, ...extra });
+
+/**
+ * The real memory bus, remembering what was published to each topic at the moment publish resolved.
+ * `publishDelayMs` makes publishing take time, as a Kafka producer's acks do.
+ */
+class RecordingBus extends MemoryEventBus {
+  readonly published = new Map<string, BusMessage[]>();
+  publishDelayMs = 0;
+
+  override async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    if (this.publishDelayMs > 0) await pause(this.publishDelayMs);
+    await super.publish(topic, messages);
+    const list = this.published.get(topic) ?? [];
+    this.published.set(topic, [...list, ...messages]);
+  }
+
+  outcomes(): PushOutcomeRecord[] {
+    return (this.published.get(Topics.pushOutcomes) ?? []).map((m) => {
+      const outcome = Validators.pushOutcomeRecord.decode(JSON.parse(m.value));
+      expect(m.key).toBe(outcome.target.deviceId);
+      return outcome;
+    });
+  }
+
+  deadLetters(): DeadLetterRecord[] {
+    return (this.published.get(Topics.pushDlq) ?? []).map((m) => Validators.deadLetterRecord.decode(JSON.parse(m.value)));
+  }
+}
+
+/** A push request to `deviceId`, enqueued AGE ms before NOW unless `over` says otherwise. */
+function request(deviceId: string, id: string, over: { ttlSeconds?: number; enqueuedAt?: number; collapseKey?: string } = {}): PushRequestRecord {
+  const enqueuedAt = over.enqueuedAt ?? NOW - AGE;
+  return {
+    v: 1,
+    target: { deviceId },
+    message: { id, payload: { id }, createdAt: enqueuedAt, ...(over.ttlSeconds !== undefined ? { ttlSeconds: over.ttlSeconds } : {}) },
+    enqueuedAt,
+    ...(over.collapseKey !== undefined ? { collapseKey: over.collapseKey } : {}),
+  };
+}
+
+const asMessage = (r: PushRequestRecord): BusMessage => ({ key: r.target.deviceId, value: JSON.stringify(r) });
+
+const byId = (outcomes: readonly PushOutcomeRecord[]) => new Map(outcomes.map((o) => [o.messageId, o]));
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A bus with the processor's topics, a processor on it (not started), and helpers; torn down after the test. */
+async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: ConstructorParameters<typeof MemoryEventBus>[0] = {}) {
+  const bus = new RecordingBus({ redeliveryBackoff: { initialMs: 5, maxMs: 10 }, ...busOptions });
+  cleanups.push(() => bus.close());
+  const delivery = new ScriptedDelivery();
+  const processor = newProcessor(bus, { delivery, ...over });
+  await bus.ensureTopics(processor.topics());
+  return {
+    bus,
+    delivery,
+    processor,
+    async start(p: PushProcessor = processor): Promise<void> {
+      await p.start();
+      cleanups.push(() => p.stop());
+    },
+    publish: (priority: Priority, ...requests: PushRequestRecord[]) => bus.publish(Topics.pushRequests[priority], requests.map(asMessage)),
+    /** Resolves once `p` has committed every request record: its outcomes and dead letters are published by then. */
+    async settled(p: PushProcessor = processor): Promise<{ outcomes: PushOutcomeRecord[]; deadLetters: DeadLetterRecord[] }> {
+      await eventually('every request record committed', async () => {
+        const lag = await p.lag();
+        return lag.length > 0 && lag.every((l) => l.lag === 0);
+      });
+      return { outcomes: bus.outcomes(), deadLetters: bus.deadLetters() };
+    },
+  };
+}
+
+function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> & { delivery: DeliveryPort }): PushProcessor {
+  return new PushProcessor({
+    bus,
+    groupId: GROUP,
+    concurrency: { high: 4, normal: 4, low: 2 },
+    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+    defaultTtlSeconds: 3600,
+    partitions: { high: 2, normal: 2, low: 1, outcomes: 2, dlq: 1 },
+    partitionsConcurrently: 5,
+    logger: silentLogger(),
+    now: () => NOW,
+    ...over,
+  });
+}
+
+describe('PushProcessor on the in-memory event bus', () => {
+  it('delivers the records of all three priority topics and writes exactly one outcome each: id, target, priority, status, attempts, latency', async () => {
+    const bed = await setup();
+    await bed.publish('high', request('tv-1', 'h-1'), request('tv-2', 'h-2'));
+    await bed.publish('normal', request('tv-1', 'n-1'), request('tv-3', 'n-2'), request('tv-4', 'n-3', { ttlSeconds: 60, enqueuedAt: NOW - 20_000 }));
+    await bed.publish('low', request('tv-2', 'l-1'));
+    // A consumer of the outcome topic, as `pushctl outcomes` is one.
+    const tail = new Inbox();
+    await bed.bus.subscribe({ groupId: 'outcome-tail', topics: [Topics.pushOutcomes], handler: tail.handler });
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    const delivered = (messageId: string, deviceId: string, priority: Priority, latencyMs = AGE): PushOutcomeRecord => ({
+      v: 1, messageId, target: { deviceId }, priority, status: 'delivered', attempts: 1, latencyMs,
+      enqueuedAt: NOW - latencyMs, completedAt: NOW, edgeId: 'edge-1',
+    });
+    expect([...outcomes].sort((a, b) => a.messageId.localeCompare(b.messageId))).toEqual([
+      delivered('h-1', 'tv-1', 'high'),
+      delivered('h-2', 'tv-2', 'high'),
+      delivered('l-1', 'tv-2', 'low'),
+      delivered('n-1', 'tv-1', 'normal'),
+      delivered('n-2', 'tv-3', 'normal'),
+      delivered('n-3', 'tv-4', 'normal', 20_000),
+    ]);
+    expect(deadLetters).toEqual([]);
+
+    // Each message reached its device once, with its topic's priority and the TTL it has left.
+    const sent = Object.fromEntries(bed.delivery.calls.map((c) => [c.message.id, [c.deviceId, c.message.priority, c.message.ttlSeconds]]));
+    expect(sent).toEqual({
+      'h-1': ['tv-1', 'high', 3600], 'h-2': ['tv-2', 'high', 3600], 'l-1': ['tv-2', 'low', 3600],
+      'n-1': ['tv-1', 'normal', 3600], 'n-2': ['tv-3', 'normal', 3600], 'n-3': ['tv-4', 'normal', 40],
+    });
+    expect(bed.delivery.calls).toHaveLength(6);
+
+    // The outcome records are on the topic for its consumers, keyed by target device.
+    const consumed = await tail.until(6);
+    expect(consumed.map((r) => [r.key, (JSON.parse(r.value) as PushOutcomeRecord).messageId]).sort()).toEqual([
+      ['tv-1', 'h-1'], ['tv-1', 'n-1'], ['tv-2', 'h-2'], ['tv-2', 'l-1'], ['tv-3', 'n-2'], ['tv-4', 'n-3'],
+    ]);
+  });
+
+  it("keeps each target's order within its partition, across batches and retries, while different targets are delivered concurrently", async () => {
+    const bed = await setup();
+    const devices = ['tv-a', 'tv-b', 'tv-c', 'tv-d', 'tv-e', 'tv-f']; // six targets on two partitions: several share one
+    const ids = (device: string) => Array.from({ length: 8 }, (_, i) => `${device}-${i}`);
+    for (const device of devices) {
+      // Message 3 first meets a stale route, message 5 a full buffer: the retry must not let 4 or 6 overtake.
+      bed.delivery.script(`${device}-3`, answer('gone'), answer('delivered'));
+      bed.delivery.script(`${device}-5`, answer('backpressure'), answer('delivered'));
+    }
+    bed.delivery.delayMs = (m) => Number(m.id.slice(-1)) % 3;
+    await bed.start();
+    // Four publishes of two messages per device, devices interleaved, while the processor runs: several batches per partition.
+    for (let round = 0; round < 4; round++) {
+      await bed.publish('normal', ...devices.flatMap((d) => ids(d).slice(round * 2, round * 2 + 2).map((id) => request(d, id))));
+      await pause(3);
+    }
+
+    const { outcomes } = await bed.settled();
+    for (const device of devices) {
+      expect(bed.delivery.deliveredTo(device)).toEqual(ids(device));
+      // Every attempt, retries included, in order: no message is tried while an earlier one is unfinished.
+      expect(bed.delivery.calls.filter((c) => c.deviceId === device).map((c) => c.message.id)).toEqual(
+        ids(device).flatMap((id) => (id.endsWith('-3') || id.endsWith('-5') ? [id, id] : [id])),
+      );
+      const mine = outcomes.filter((o) => o.target.deviceId === device);
+      expect(mine.map((o) => [o.messageId, o.status, o.attempts])).toEqual(ids(device).map((id) => [id, 'delivered', id.endsWith('-3') || id.endsWith('-5') ? 2 : 1]));
+    }
+    expect(outcomes).toHaveLength(48);
+    expect(bed.delivery.mostAtOncePerDevice).toBe(1);
+    expect(bed.delivery.mostAtOnce).toBeGreaterThan(1);
+  });
+
+  it('delivers only the newest of queued messages with one collapse key to one target; the older ones end as collapsed', async () => {
+    const bed = await setup();
+    await bed.publish(
+      'normal',
+      request('tv-1', 'score-1', { collapseKey: 'score' }),
+      request('tv-1', 'chat-1'),
+      request('tv-1', 'score-2', { collapseKey: 'score' }),
+      request('tv-1', 'profile-1', { collapseKey: 'profile' }),
+      request('tv-1', 'score-3', { collapseKey: 'score' }),
+      request('tv-2', 'score-x', { collapseKey: 'score' }), // same key, other target: not collapsed
+    );
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    expect(bed.delivery.deliveredTo('tv-1')).toEqual(['chat-1', 'profile-1', 'score-3']);
+    expect(bed.delivery.deliveredTo('tv-2')).toEqual(['score-x']);
+    expect(bed.delivery.attemptsOf('score-1') + bed.delivery.attemptsOf('score-2')).toBe(0);
+    const o = byId(outcomes);
+    for (const id of ['score-1', 'score-2']) {
+      expect(o.get(id)).toEqual({
+        v: 1, messageId: id, target: { deviceId: 'tv-1' }, priority: 'normal', status: 'collapsed', attempts: 0, latencyMs: AGE,
+        enqueuedAt: NOW - AGE, completedAt: NOW, detail: 'replaced by message score-3 with the same collapse key',
+      });
+    }
+    expect(['chat-1', 'profile-1', 'score-3', 'score-x'].map((id) => o.get(id)?.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(outcomes).toHaveLength(6);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('ends a message whose TTL has passed as expired without delivering it, also when the wait for a retry would outlast it', async () => {
+    const bed = await setup();
+    bed.delivery.script('late', answer('backpressure', { retryAfterMs: 1_000 }));
+    await bed.publish(
+      'normal',
+      request('tv-1', 'stale', { ttlSeconds: 60, enqueuedAt: NOW - 61_000 }),
+      request('tv-2', 'stale-default-ttl', { enqueuedAt: NOW - 3_600_001 }), // no TTL: the default 3600 s, just past
+      request('tv-3', 'fresh', { ttlSeconds: 60, enqueuedAt: NOW - 59_000 }),
+      request('tv-4', 'late', { ttlSeconds: 2, enqueuedAt: NOW - 1_500 }), // 500 ms left, the edge asks for 1 s
+    );
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    const o = byId(outcomes);
+    expect(o.get('stale')).toEqual({
+      v: 1, messageId: 'stale', target: { deviceId: 'tv-1' }, priority: 'normal', status: 'expired', attempts: 0, latencyMs: 61_000,
+      enqueuedAt: NOW - 61_000, completedAt: NOW,
+    });
+    expect(o.get('stale-default-ttl')).toMatchObject({ status: 'expired', attempts: 0, latencyMs: 3_600_001 });
+    expect(o.get('fresh')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(o.get('late')).toMatchObject({ status: 'expired', attempts: 1, edgeId: 'edge-1', detail: 'scripted backpressure' });
+    expect(bed.delivery.calls.map((c) => [c.message.id, c.message.ttlSeconds])).toEqual(expect.arrayContaining([['fresh', 1], ['late', 1]]));
+    expect(bed.delivery.calls).toHaveLength(2);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('retries gone, unavailable and backpressure until delivered, and ends on a final status (not_connected, rejected) at once', async () => {
+    const bed = await setup();
+    bed.delivery
+      .script('after-gone', answer('gone'), answer('delivered'))
+      .script('after-two', answer('unavailable', { edgeId: undefined }), answer('backpressure', { retryAfterMs: 15 }), answer('delivered'))
+      .script('offline', answer('not_connected', { edgeId: undefined, detail: undefined }))
+      .script('bad', answer('rejected'));
+    await bed.publish('high', request('tv-1', 'after-gone'), request('tv-2', 'after-two'), request('tv-3', 'offline'), request('tv-4', 'bad'));
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    const o = byId(outcomes);
+    expect(o.get('after-gone')).toMatchObject({ status: 'delivered', attempts: 2, edgeId: 'edge-1' });
+    expect(o.get('after-two')).toMatchObject({ status: 'delivered', attempts: 3, edgeId: 'edge-1' });
+    expect(o.get('offline')).toEqual({
+      v: 1, messageId: 'offline', target: { deviceId: 'tv-3' }, priority: 'high', status: 'not_connected', attempts: 1, latencyMs: AGE,
+      enqueuedAt: NOW - AGE, completedAt: NOW,
+    });
+    expect(o.get('bad')).toMatchObject({ status: 'rejected', attempts: 1, detail: 'scripted rejected' });
+    expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 1, 1]);
+    expect(outcomes).toHaveLength(4);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a message whose retries ran out (retries_exhausted, the original record kept) and ends it as dead_lettered', async () => {
+    const bed = await setup({ retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    bed.delivery.script('doomed', answer('unavailable', { edgeId: undefined, detail: 'UNAVAILABLE: edge down' }));
+    const doomed = request('tv-9', 'doomed');
+    await bed.publish('low', request('tv-1', 'fine'), doomed);
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    const detail = '3 attempts; last status unavailable (UNAVAILABLE: edge down)';
+    expect(bed.delivery.attemptsOf('doomed')).toBe(3);
+    expect(byId(outcomes).get('doomed')).toEqual({
+      v: 1, messageId: 'doomed', target: { deviceId: 'tv-9' }, priority: 'low', status: 'dead_lettered', attempts: 3, latencyMs: AGE,
+      enqueuedAt: NOW - AGE, completedAt: NOW, detail,
+    });
+    expect(byId(outcomes).get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(deadLetters).toEqual([{
+      v: 1, reason: 'retries_exhausted', detail, source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
+      key: 'tv-9', value: JSON.stringify(doomed), failedAt: NOW, messageId: 'doomed', attempts: 3,
+    }]);
+  });
+
+  it('dead-letters malformed records as invalid_record and goes on with the rest of the partition', async () => {
+    const bed = await setup();
+    const values = [
+      JSON.stringify(request('tv-1', 'ok-1')),
+      '{"v":1,"target":', // not JSON
+      JSON.stringify({ v: 1, target: { deviceId: 'tv-1' }, message: { payload: 1 }, enqueuedAt: NOW }), // no message id
+      JSON.stringify(request('tv-1', 'ok-2')),
+      JSON.stringify(request('tv-7', 'wrong-key')), // keyed tv-1, for tv-7: it would break tv-7's order
+    ];
+    await bed.bus.publish(Topics.pushRequests.normal, values.map((value) => ({ key: 'tv-1', value })));
+    await bed.start();
+
+    const first = await bed.settled();
+    expect(first.deadLetters.map((d) => [d.reason, d.source.offset, d.key, d.value])).toEqual([
+      ['invalid_record', '1', 'tv-1', values[1]],
+      ['invalid_record', '2', 'tv-1', values[2]],
+      ['invalid_record', '4', 'tv-1', values[4]],
+    ]);
+    expect(first.deadLetters.map((d) => d.detail)).toEqual([
+      expect.stringContaining('not JSON'),
+      expect.stringContaining('message'),
+      expect.stringContaining('is not the target device id'),
+    ]);
+    expect(first.deadLetters.every((d) => d.source.topic === Topics.pushRequests.normal && d.failedAt === NOW && d.messageId === undefined)).toBe(true);
+    expect(first.outcomes.map((o) => [o.messageId, o.status])).toEqual([['ok-1', 'delivered'], ['ok-2', 'delivered']]);
+
+    // The partition is not stuck: the next record is handled too.
+    await bed.publish('normal', request('tv-1', 'ok-3'));
+    const second = await bed.settled();
+    expect(bed.delivery.deliveredTo('tv-1')).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    expect(second.outcomes.map((o) => o.messageId)).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    expect(second.deadLetters).toHaveLength(3);
+    expect(bed.delivery.calls.map((c) => c.message.id)).not.toContain('wrong-key');
+  });
+
+  it('on stop, finishes the batches in flight and writes their outcomes before stop resolves; the next processor gets only what was left', async () => {
+    const bed = await setup();
+    const gate = bed.delivery.hold('slow');
+    await bed.publish('normal', request('tv-1', 'slow'), request('tv-1', 'behind-slow'), request('tv-2', 'quick'));
+    await bed.start();
+    cleanups.push(async () => gate.resolve()); // a failed expectation must not leave stop() waiting on the gate
+    await bed.delivery.startedOf('slow');
+
+    bed.bus.publishDelayMs = 30; // outcomes take a while to be stored: stop must wait for that too
+    let stopped = false;
+    const stopping = bed.processor.stop().then(() => (stopped = true));
+    await bed.publish('high', request('tv-3', 'after-stop'));
+    await pause(50);
+    expect(stopped).toBe(false); // still delivering `slow`
+    gate.resolve();
+    await stopping;
+
+    // At the moment stop resolved, the in-flight work and what queued behind it in its batch had outcomes.
+    expect(bed.bus.outcomes().map((o) => [o.messageId, o.status]).sort()).toEqual([['behind-slow', 'delivered'], ['quick', 'delivered'], ['slow', 'delivered']]);
+    expect(bed.delivery.deliveredTo('tv-1')).toEqual(['slow', 'behind-slow']);
+    expect(bed.delivery.attemptsOf('after-stop')).toBe(0);
+
+    // They were committed, too: the group's next processor handles only the record published during the stop.
+    const next = new ScriptedDelivery();
+    const successor = newProcessor(bed.bus, { delivery: next });
+    await bed.start(successor);
+    const { outcomes } = await bed.settled(successor);
+    expect(next.calls.map((c) => c.message.id)).toEqual(['after-stop']);
+    expect(outcomes.map((o) => o.messageId).sort()).toEqual(['after-stop', 'behind-slow', 'quick', 'slow']);
+  });
+
+  it('when a delivery throws, rejects the batch only once its other deliveries are done, so the batch never runs twice at once', async () => {
+    const rejections: HandlerRejection[] = [];
+    const bed = await setup({}, { onHandlerRejected: (r) => rejections.push(r) });
+    bed.delivery.script('boom', 'throw', answer('delivered'));
+    const gate = bed.delivery.hold('slow');
+    await bed.publish('low', request('tv-1', 'slow'), request('tv-2', 'boom')); // one partition: one batch
+    await bed.start();
+    cleanups.push(async () => gate.resolve());
+    await bed.delivery.startedOf('boom');
+    await pause(50); // several redelivery backoffs (5–10 ms)
+
+    expect(bed.delivery.attemptsOf('slow')).toBe(1);
+    gate.resolve();
+    const { outcomes } = await bed.settled();
+    expect(rejections.map((r) => [r.topic, r.attempt, (r.error as Error).message])).toEqual([[Topics.pushRequests.low, 1, 'scripted failure delivering boom']]);
+    expect(bed.delivery.mostAtOncePerDevice).toBe(1);
+    // At least once: the rejected batch came again whole; its outcomes were written once, by the attempt that went through.
+    expect(bed.delivery.calls.map((c) => c.message.id).sort()).toEqual(['boom', 'boom', 'slow', 'slow']);
+    expect(outcomes.map((o) => [o.messageId, o.status]).sort()).toEqual([['boom', 'delivered'], ['slow', 'delivered']]);
+  });
+});
+
+describe('PushProcessor through the push client to a real edge', () => {
+  it('delivers enqueued messages to a connected device (delivered / acknowledged) and ends those to an offline device as not_connected', async () => {
+    const edge = await startTestEdge();
+    cleanups.push(() => edge.stop());
+    const bus = new RecordingBus();
+    cleanups.push(() => bus.close());
+    const client = new PushClient({ registry: edge.registry, serviceToken: TEST_SERVICE_TOKEN, bus });
+    cleanups.push(() => client.close());
+    const processor = newProcessor(bus, { delivery: pushClientDelivery(client), now: Date.now });
+
+    const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('acct-1', 'tv-live'), reconnect: { enabled: false } });
+    cleanups.push(() => device.close());
+    const pushes: Array<{ id: string; payload: unknown }> = [];
+    device.on('push', (p) => {
+      pushes.push({ id: p.id, payload: p.payload });
+    });
+    await device.connect();
+    // The edge registers a new connection asynchronously; wait until the registry routes to it.
+    await eventually('tv-live registered', async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1);
+
+    await processor.start();
+    cleanups.push(() => processor.stop());
+    const enqueuedAt = Date.now();
+    await client.enqueue({ deviceId: 'tv-live' }, { n: 1 }, { id: 'live-high', priority: 'high' });
+    await client.enqueue({ deviceId: 'tv-live' }, { n: 2 }, { id: 'live-ack', ack: true });
+    await client.enqueue({ deviceId: 'tv-live' }, { n: 3 }, { id: 'live-low', priority: 'low' });
+    await client.enqueue({ deviceId: 'tv-offline' }, { n: 4 }, { id: 'offline' });
+
+    await eventually('4 outcomes', () => bus.outcomes().length >= 4);
+    await eventually('3 pushes on the device', () => pushes.length >= 3);
+    const o = byId(bus.outcomes());
+    expect(bus.outcomes()).toHaveLength(4);
+    expect(o.get('live-high')).toMatchObject({ target: { deviceId: 'tv-live' }, priority: 'high', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
+    expect(o.get('live-ack')).toMatchObject({ priority: 'normal', status: 'acknowledged', attempts: 1, edgeId: edge.edge.edgeId });
+    expect(o.get('live-low')).toMatchObject({ priority: 'low', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
+    expect(o.get('offline')).toMatchObject({ target: { deviceId: 'tv-offline' }, status: 'not_connected', attempts: 1 });
+    expect(o.get('offline')!.edgeId).toBeUndefined();
+    for (const outcome of o.values()) {
+      expect(outcome.enqueuedAt).toBeGreaterThanOrEqual(enqueuedAt);
+      expect(outcome.latencyMs).toBe(outcome.completedAt - outcome.enqueuedAt);
+      expect(outcome.latencyMs).toBeLessThan(5_000);
+    }
+    expect(pushes.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+      { id: 'live-ack', payload: { n: 2 } }, { id: 'live-high', payload: { n: 1 } }, { id: 'live-low', payload: { n: 3 } },
+    ]);
+    expect(bus.deadLetters()).toEqual([]);
+  });
+});
