@@ -27,6 +27,9 @@ export interface FrameHandlerHost {
   deviceRequest(c: Connection, frame: DeviceRequestFrame): void;
 }
 
+const REQ_ID = /"reqId"\s*:\s*"([A-Za-z0-9._:@-]{1,64})"/;
+const D2D_SEND = /"type"\s*:\s*"d2d\.send"/;
+
 /**
  * Handles every frame a device sends: validates it against the protocol, rate-limits, and counts
  * bad frames toward the close limit. Nothing a device sends can throw out of here.
@@ -45,7 +48,7 @@ export class FrameHandler {
     if (c.phase === Phase.Closed) return;
     if (!this.takeToken(c)) {
       this.metrics.badFrames.inc();
-      this.sendError(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`);
+      this.rateLimited(c, text);
       return;
     }
     let frame: ClientFrame;
@@ -98,6 +101,21 @@ export class FrameHandler {
 
   sendError(c: Connection, code: ErrorCode, message: string, reqId?: string): void {
     this.send(c, { type: 'error', code, message, ...(reqId ? { reqId } : {}) });
+  }
+
+  /**
+   * Answers a frame over the rate limit without parsing it (parsing is the work the limit saves):
+   * the request id, found by a bounded pattern, lets the device match the answer to its request, and
+   * a `d2d.send` gets its `d2d.result` like any other refused send.
+   */
+  private rateLimited(c: Connection, text: string): void {
+    const reqId = REQ_ID.exec(text.length > 4096 ? text.slice(0, 4096) : text)?.[1];
+    if (reqId && D2D_SEND.test(text.slice(0, 4096))) {
+      this.metrics.d2d.labels('rate_limited').inc();
+      this.send(c, { type: 'd2d.result', reqId, status: 'rate_limited' });
+      return;
+    }
+    this.sendError(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`, reqId);
   }
 
   private badFrame(c: Connection, code: ErrorCode, message: string): void {

@@ -11,7 +11,7 @@ const HELP = `Usage: npm run start:cluster
 
 Runs Pushwire as a cluster on this machine: the registry on DynamoDB (port ${DEFAULT_CLUSTER_PORTS.registry}), two
 push edges (edge-1 on ${DEFAULT_CLUSTER_PORTS.edges[0]!.device}/${DEFAULT_CLUSTER_PORTS.edges[0]!.internal}, edge-2 on ${DEFAULT_CLUSTER_PORTS.edges[1]!.device}/${DEFAULT_CLUSTER_PORTS.edges[1]!.internal}) and the message processor on Kafka
-(port ${DEFAULT_CLUSTER_PORTS.processor}), each as its own process.
+(port ${DEFAULT_CLUSTER_PORTS.processor}) and the device list on DynamoDB and Kafka (port ${DEFAULT_CLUSTER_PORTS.deviceList}), each as its own process.
 
 Kafka and DynamoDB: KAFKA_BROKERS / DYNAMODB_ENDPOINT if set (e.g. your Docker stack), else the
 ones \`npm run infra:up\` started, else they are started for this run (needs Java 17+, and Maven

@@ -13,6 +13,7 @@ export interface EdgePorts {
 export interface ClusterPorts {
   readonly registry: number;
   readonly processor: number;
+  readonly deviceList: number;
   readonly edges: readonly EdgePorts[];
 }
 
@@ -20,6 +21,7 @@ export interface ClusterPorts {
 export const DEFAULT_CLUSTER_PORTS: ClusterPorts = {
   registry: 8082,
   processor: 8083,
+  deviceList: 8084,
   edges: [
     { device: 8080, internal: 8081 },
     { device: 9080, internal: 9081 },
@@ -34,6 +36,8 @@ export interface ClusterOptions {
   readonly ports?: ClusterPorts;
   /** The registry's table. Default pushwire-registry. */
   readonly table?: string;
+  /** The device list's table. Default pushwire-device-list. */
+  readonly deviceListTable?: string;
   /** Shared secrets. Default: the development ones, so `pushctl` works unchanged. */
   readonly serviceToken?: string;
   readonly jwtSecret?: string;
@@ -41,6 +45,7 @@ export interface ClusterOptions {
   readonly edgeEnv?: Record<string, string>;
   readonly registryEnv?: Record<string, string>;
   readonly processorEnv?: Record<string, string>;
+  readonly deviceListEnv?: Record<string, string>;
   /** Where service output goes. Default: dropped. */
   readonly output?: OutputSink;
 }
@@ -55,9 +60,12 @@ export interface ClusterEdge {
   readonly process: ServiceProcess;
 }
 
-/** A running cluster: registry on DynamoDB, N edges and the message processor, each its own process. */
+/** A running cluster: registry and device list on DynamoDB, N edges, the message processor, each its own process. */
 export interface Cluster {
   readonly registryUrl: string;
+  /** The device list's HTTP API (GET /v1/accounts/:id/devices, /metrics). */
+  readonly deviceListUrl: string;
+  readonly deviceList: ServiceProcess;
   /** The message processor's HTTP API (POST /v1/push-requests, GET /v1/outcomes, /metrics). */
   readonly processorUrl: string;
   readonly kafkaBrokers: string;
@@ -66,15 +74,16 @@ export interface Cluster {
   readonly jwtSecret: string;
   readonly registry: ServiceProcess;
   readonly edges: readonly ClusterEdge[];
-  /** Stops the processor (it finishes in-flight messages), the edges (they deregister and release their leases), then the registry. */
+  /** Stops the processor (it finishes in-flight messages), the edges (they deregister and release their leases), the device list, then the registry. */
   stop(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
 
 /**
- * Starts the registry (DynamoDB store), then every edge and the message processor (Kafka), as
- * separate processes, and resolves once each answers its readiness probe.
+ * Starts the registry (DynamoDB store), the device list (DynamoDB, Kafka; it creates the
+ * connection-events topic), then every edge and the message processor (Kafka), as separate
+ * processes, and resolves once each answers its readiness probe.
  * On a failed start, whatever already runs is stopped before the error is thrown.
  */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
@@ -82,7 +91,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const serviceToken = opts.serviceToken ?? DEV_DEFAULTS.serviceToken;
   const jwtSecret = opts.jwtSecret ?? DEV_DEFAULTS.jwtSecret;
   const registryUrl = `http://${HOST}:${ports.registry}`;
+  const deviceListUrl = `http://${HOST}:${ports.deviceList}`;
   const env = process.env;
+  const awsEnv = {
+    AWS_REGION: env.AWS_REGION ?? LOCAL_AWS_ENV.AWS_REGION,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+    // The SDK warns on every start that its 2027 releases will need Node 22; we pin the SDK.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
+  };
   const registry = new ServiceProcess(
     {
       name: 'registry',
@@ -95,12 +112,28 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         PUSHWIRE_REGISTRY_STORE: 'dynamodb',
         DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
         PUSHWIRE_REGISTRY_TABLE: opts.table ?? 'pushwire-registry',
-        AWS_REGION: env.AWS_REGION ?? LOCAL_AWS_ENV.AWS_REGION,
-        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID ?? LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY ?? LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY,
-        // The SDK warns on every start that its 2027 releases will need Node 22; we pin the SDK.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
+        ...awsEnv,
         ...opts.registryEnv,
+      },
+    },
+    opts.output,
+  );
+  const deviceList = new ServiceProcess(
+    {
+      name: 'device-list',
+      main: 'apps/device-list/src/main.ts',
+      readyUrl: `${deviceListUrl}/readyz`,
+      env: {
+        PUSHWIRE_DEVICE_LIST_HOST: HOST,
+        PUSHWIRE_DEVICE_LIST_PORT: String(ports.deviceList),
+        PUSHWIRE_SERVICE_TOKEN: serviceToken,
+        PUSHWIRE_REGISTRY_URL: registryUrl,
+        KAFKA_BROKERS: opts.kafkaBrokers,
+        PUSHWIRE_DEVICE_LIST_STORE: 'dynamodb',
+        DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
+        PUSHWIRE_DEVICE_LIST_TABLE: opts.deviceListTable ?? 'pushwire-device-list',
+        ...awsEnv,
+        ...opts.deviceListEnv,
       },
     },
     opts.output,
@@ -123,6 +156,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           PUSHWIRE_REGISTRY_URL: registryUrl,
           PUSHWIRE_SERVICE_TOKEN: serviceToken,
           PUSHWIRE_JWT_SECRET: jwtSecret,
+          PUSHWIRE_DEVICE_LIST_URL: deviceListUrl,
+          KAFKA_BROKERS: opts.kafkaBrokers,
           ...opts.edgeEnv,
         },
       },
@@ -149,18 +184,20 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     opts.output,
   );
 
-  const all = [registry, ...edges.map((e) => e.process), processor];
+  const all = [registry, deviceList, ...edges.map((e) => e.process), processor];
   const stop = async () => {
     await processor.stop('SIGTERM');
     await Promise.all(edges.map((e) => e.process.stop('SIGTERM')));
+    await deviceList.stop('SIGTERM');
     await registry.stop('SIGTERM');
   };
   try {
     await registry.start();
+    await deviceList.start();
     await Promise.all([...edges.map((e) => e.process.start()), processor.start()]);
   } catch (error) {
     await Promise.all(all.map((p) => p.stop('SIGKILL')));
     throw error;
   }
-  return { registryUrl, processorUrl, kafkaBrokers: opts.kafkaBrokers, serviceToken, jwtSecret, registry, processor, edges, stop };
+  return { registryUrl, deviceListUrl, deviceList, processorUrl, kafkaBrokers: opts.kafkaBrokers, serviceToken, jwtSecret, registry, processor, edges, stop };
 }

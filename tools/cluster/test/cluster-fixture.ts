@@ -11,8 +11,8 @@ export const TEST_LEASE_TTL_SECONDS = 3;
 
 /** Fresh loopback ports for a registry and `edges` edges. */
 export async function clusterPorts(edges = 2): Promise<ClusterPorts> {
-  const [registry, processor, ...rest] = await freePorts(2 + 2 * edges);
-  return { registry: registry!, processor: processor!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
+  const [registry, processor, deviceList, ...rest] = await freePorts(3 + 2 * edges);
+  return { registry: registry!, processor: processor!, deviceList: deviceList!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
 }
 
 /** A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures. */
@@ -23,6 +23,9 @@ export async function startTestCluster(dynamodbEndpoint: string, ports?: Cluster
     kafkaBrokers: kafkaBrokersFromEnv().join(','),
     ports: ports ?? (await clusterPorts()),
     table: `pushwire-test-${run}`,
+    deviceListTable: `pushwire-test-devices-${run}`,
+    // A group of its own per cluster too, starting at the newest events: the topic is shared.
+    deviceListEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`, PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250' },
     edgeEnv: { PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS), PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
     registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
     // A group of its own per cluster: the topics are shared by every test run on this broker.
@@ -34,8 +37,8 @@ export async function startTestCluster(dynamodbEndpoint: string, ports?: Cluster
 }
 
 /** A device SDK client of `account` connected to `edgeUrl` (no auto-reconnect: tests move devices). */
-export async function connectDevice(cluster: Cluster, edgeUrl: string, account: string, deviceId: string): Promise<{ client: DeviceClient; connectionId: string }> {
-  const token = await mintDeviceToken({ secret: cluster.jwtSecret, accountId: account, deviceId, deviceType: 'tv' });
+export async function connectDevice(cluster: Cluster, edgeUrl: string, account: string, deviceId: string, deviceType = 'tv'): Promise<{ client: DeviceClient; connectionId: string }> {
+  const token = await mintDeviceToken({ secret: cluster.jwtSecret, accountId: account, deviceId, deviceType });
   const client = new DeviceClient({ url: edgeUrl, token, reconnect: { enabled: false } });
   const welcome = await client.connect();
   return { client, connectionId: welcome.connectionId };
