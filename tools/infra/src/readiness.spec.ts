@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from './processes';
@@ -18,8 +18,12 @@ describe('waitUntilReady', () => {
 
   it('gives up at the deadline with the last probe error and the log tail', async () => {
     const marker = `-Dpushwire.run=${dir}`;
-    const proc = spawnDetached(process.execPath, ['-e', "console.log('still starting'); setInterval(() => {}, 1000)", '--', marker], { cwd: dir, logFile: path.join(dir, 'out.log'), marker });
+    const logFile = path.join(dir, 'out.log');
+    const proc = spawnDetached(process.execPath, ['-e', "console.log('still starting'); setInterval(() => {}, 1000)", '--', marker], { cwd: dir, logFile, marker });
     try {
+      // The child's first line must be in the log before the short deadline starts (a loaded machine
+      // can take longer than the deadline just to start node).
+      for (let i = 0; i < 200 && !readFileSync(logFile, 'utf8').includes('still starting'); i++) await new Promise((r) => setTimeout(r, 50));
       await expect(waitUntilReady({ name: 'broker', process: proc, probe: () => Promise.reject(new Error('ECONNREFUSED')), timeoutMs: 300, intervalMs: 20 })).rejects.toThrow(
         /was not ready after \d+ s; last probe: ECONNREFUSED[\s\S]*still starting/,
       );
