@@ -1,4 +1,4 @@
-import type { BatchContext, BusMessage, ConsumedRecord, EventBus, PartitionLag, Subscription, TopicSpec } from '@pushwire/event-bus';
+import { deadLetterOf, type BatchContext, type BusMessage, type ConsumedRecord, type EventBus, type PartitionLag, type Subscription, type TopicSpec } from '@pushwire/event-bus';
 import { Topics, type DeadLetterRecord, type OutcomeStatus, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord, type PlannedRequest } from './batch-plan';
@@ -175,18 +175,10 @@ export class PushProcessor {
     return this.letter(record, 'invalid_record', detail);
   }
 
-  private letter(record: ConsumedRecord, reason: DeadLetterRecord['reason'], detail: string, extra: Partial<DeadLetterRecord> = {}): DeadLetterRecord {
-    return {
-      v: 1,
-      reason,
-      detail: detail.slice(0, 4000),
-      source: { topic: record.topic, partition: record.partition, offset: record.offset },
-      key: record.key,
-      value: record.value,
-      failedAt: this.now(),
-      ...extra,
-    };
+  private letter(record: ConsumedRecord, reason: DeadLetterRecord['reason'], detail: string, extra: Partial<Pick<DeadLetterRecord, 'messageId' | 'attempts'>> = {}): DeadLetterRecord {
+    return deadLetterOf(record, reason, detail, this.now(), extra);
   }
+
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });
