@@ -1,9 +1,11 @@
 /**
  * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices
- * directly or through the queue, follow outcomes.
- * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push not delivered (status printed) ·
- * 3 replaced by another connection · 64 usage.
+ * directly or through the queue, follow outcomes, list an account's devices, send device to device.
+ * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push or d2d message not delivered (status
+ * printed) · 3 replaced by another connection · 64 usage.
  */
+import { d2dCommand } from './d2d-command';
+import { devicesCommand } from './devices-command';
 import { listenCommand } from './listen-command';
 import { sendCommand } from './send-command';
 import { enqueueCommand } from './enqueue-command';
@@ -12,7 +14,7 @@ import { tokenCommand } from './token-command';
 import { parseCommand, UsageError, type Command } from './cli';
 import { ENV_HELP } from './endpoints';
 
-const commands: Command[] = [tokenCommand, listenCommand, sendCommand, enqueueCommand, outcomesCommand];
+const commands: Command[] = [tokenCommand, listenCommand, sendCommand, enqueueCommand, outcomesCommand, devicesCommand, d2dCommand];
 
 function help(): string {
   return [
@@ -27,7 +29,8 @@ function help(): string {
   ].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one pushctl command line; resolves with the exit code (output goes to stdout / stderr). */
+export async function runPushctl(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help()}\n`);
@@ -54,5 +57,3 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-main(process.argv.slice(2)).then((code) => process.exit(code));

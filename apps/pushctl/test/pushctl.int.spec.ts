@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -37,15 +38,26 @@ function listen(args: string[], env: NodeJS.ProcessEnv): Promise<{ done: Promise
 
 const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
+/** A port that is free now (the all-in-one's edge needs the device list's port before it listens). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 describe('pushctl against npm start', () => {
   let platform: ChildProcess;
   let env: NodeJS.ProcessEnv;
   let output = '';
 
   beforeAll(async () => {
+    const deviceListPort = String(await freePort());
     platform = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, 'apps/all-in-one/src/main.ts')], {
       cwd: root,
-      env: { ...process.env, PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_REGISTRY_PORT: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
+      env: { ...process.env, PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_REGISTRY_PORT: '0', PUSHWIRE_DEVICE_LIST_PORT: deviceListPort, PUSHWIRE_LOG_LEVEL: 'warn' },
     });
     await new Promise<void>((resolve, reject) => {
       platform.stdout!.on('data', (d: Buffer) => {
@@ -56,8 +68,14 @@ describe('pushctl against npm start', () => {
     });
     const edge = /devices\s+ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
     const registry = /registry\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
+    const deviceList = /devices\s+http:\/\/127\.0\.0\.1:(\d+)\/v1\/accounts/.exec(output)![1];
     // No secrets: pushctl and the all-in-one share the development defaults, as in the README.
-    env = { ...process.env, PUSHWIRE_EDGE_URL: `http://127.0.0.1:${edge}`, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registry}` };
+    env = {
+      ...process.env,
+      PUSHWIRE_EDGE_URL: `http://127.0.0.1:${edge}`,
+      PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registry}`,
+      PUSHWIRE_DEVICE_LIST_URL: `http://127.0.0.1:${deviceList}`,
+    };
   });
 
   afterAll(async () => {
@@ -92,6 +110,30 @@ describe('pushctl against npm start', () => {
     const sent = await run(['send', '--device', 'nobody-here', '--data', '1'], env);
     expect(sent.code).toBe(2);
     expect(lines(sent.stdout)[0]).toMatchObject({ deviceId: 'nobody-here', status: 'not_connected' });
+  });
+
+  it('devices shows a listening device, and d2d reaches it (exit 0) or says why not (exit 2)', async () => {
+    const listener = await listen(['--account', 'a1', '--device', 'tv-d2d', '--count', '1'], env);
+    // The device list learns of connections through the event bus: give it a moment.
+    let listed: Run | undefined;
+    for (let i = 0; i < 50; i++) {
+      listed = await run(['devices', '--account', 'a1'], env);
+      if (listed.code !== 0 || listed.stdout.includes('tv-d2d')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(listed!.code).toBe(0);
+    expect(lines(listed!.stdout)).toContainEqual({ deviceId: 'tv-d2d', deviceType: 'tv', connectedAt: expect.any(Number) });
+
+    const sent = await run(['d2d', '--account', 'a1', '--from', 'phone-d2d', '--to', 'tv-d2d', '--data', '{"play":1}'], env);
+    expect(sent).toMatchObject({ code: 0, stdout: '{"status":"delivered"}\n' });
+    const absent = await run(['d2d', '--account', 'a1', '--from', 'phone-d2d', '--to', 'nobody-here', '--data', '1'], env);
+    expect(absent).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
+    const foreign = await run(['d2d', '--account', 'a2', '--from', 'phone-a2', '--to', 'tv-d2d', '--data', '1'], env);
+    expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"forbidden"}\n' });
+
+    await run(['send', '--device', 'tv-d2d', '--data', '"bye"'], env);
+    const heard = await listener.done;
+    expect(lines(heard.stdout)).toContainEqual({ type: 'd2d.message', id: expect.any(String), from: 'phone-d2d', payload: { play: 1 } });
   });
 
   it('bad input gets a usage error naming the problem (exit 64), and every command has --help', async () => {

@@ -218,55 +218,6 @@ describe('DeviceClient over WebSocket: reconnects', () => {
   });
 });
 
-describe('DeviceClient over WebSocket: requests', () => {
-  it('lists and subscribes to the devices of the account and sends device to device', async () => {
-    const tv = t.client({ token: 'tv' });
-    const phone = t.client({ token: 'phone' });
-    await tv.connect();
-    await phone.connect();
-    expect((await phone.listDevices()).map((d) => d.deviceId).sort()).toEqual(['phone1', 'tv1']);
-    expect(await tv.subscribeDevices()).toHaveLength(2);
-    const message = waitForEvent(tv, 'd2d.message');
-    expect(await phone.sendToDevice('tv1', { cmd: 'pause' })).toBe('delivered');
-    expect(await message).toMatchObject({ from: 'phone1', payload: { cmd: 'pause' } });
-    expect(await phone.sendToDevice('fridge', {})).toBe('not_connected');
-  });
-
-  it('forwards device.online / device.offline and renews the subscription after a reconnect', async () => {
-    const client = t.client();
-    await client.connect();
-    await client.subscribeDevices();
-    const online = waitForEvent(client, 'device.online');
-    const offline = waitForEvent(client, 'device.offline');
-    t.edge.connections[0]!.send({ type: 'device.online', device: { deviceId: 'phone1', deviceType: 'phone', connectedAt: 1 } });
-    t.edge.connections[0]!.send({ type: 'device.offline', deviceId: 'phone1' });
-    expect(await online).toMatchObject({ device: { deviceId: 'phone1' } });
-    expect(await offline).toMatchObject({ deviceId: 'phone1' });
-    const renewed = nextFrame(t.edge, (f, conn) => f.type === 'devices.subscribe' && conn !== t.edge.connections[0]);
-    t.edge.connections[0]!.close(1001, 'bye');
-    await renewed;
-  });
-
-  it('rejects requests with not_connected before connecting and with timeout when no reply comes', async () => {
-    const client = t.client({ requestTimeoutMs: 100 });
-    await expect(client.listDevices()).rejects.toMatchObject({ code: 'not_connected' });
-    await client.connect();
-    t.edge.connections[0]!.silence();
-    await expect(client.sendToDevice('tv1', 1)).rejects.toMatchObject({ code: 'timeout' });
-  });
-
-  it('rejects a request with the error frame that answers it', async () => {
-    const client = t.client();
-    await client.connect();
-    const conn = t.edge.connections[0]!;
-    conn.silence();
-    const listing = client.listDevices();
-    const { frame } = await nextFrame(t.edge, (f) => f.type === 'devices.list');
-    conn.send({ type: 'error', code: 'rate_limited', message: 'slow down', reqId: (frame as { reqId: string }).reqId });
-    await expect(listing).rejects.toMatchObject({ code: 'rate_limited', retriable: true });
-  });
-});
-
 describe('DeviceClient options', () => {
   it('uses an injected WebSocket constructor', async () => {
     const { WebSocket } = await import('ws');

@@ -1,10 +1,13 @@
-import { decodeServerFrame, ProtocolValidationError, type ClientFrame, type DeliveryStatus, type DeviceInfo, type ServerFrame } from '@pushwire/protocol';
+import {
+  decodeClientFrame, decodeServerFrame, encodeFrame, ProtocolValidationError,
+  type ClientFrame, type DeliveryStatus, type DeviceInfo, type ServerFrame, type ServerFrameOf,
+} from '@pushwire/protocol';
 import { decideAfterClose } from './close-policy';
 import { deferred, type Deferred } from './deferred';
 import { TypedEmitter } from './emitter';
 import { DeviceClientError, toClientError } from './errors';
-import type { ClientState, DeviceClientEvents, PushMessage, Welcome } from './events';
-import { resolveOptions, type DeviceClientOptions, type ResolvedOptions } from './options';
+import type { ClientState, D2dMessage, DeviceClientEvents, PushMessage, Welcome } from './events';
+import { resolveOptions, type DeviceClientOptions, type ResolvedOptions, type SendToDeviceOptions } from './options';
 import { PendingRequests, type ReplyOf } from './pending-requests';
 import { RecentIds } from './recent-ids';
 import { unrefTimeout } from './timers';
@@ -31,8 +34,12 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private reconnectHintMs?: number;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private connecting?: Deferred<Welcome>;
+  /** subscribeDevices() succeeded: renew the subscription on every new connection until close(). */
   private subscribed = false;
   private readonly recent: RecentIds;
+  private readonly recentD2d: RecentIds;
+  /** `device.online` / `device.offline` that came while a subscribe was in flight: emitted after its list. */
+  private held: DeviceNotice[] = [];
   private readonly requests: PendingRequests;
   private readonly watchdog: HeartbeatWatchdog;
 
@@ -40,7 +47,8 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     super((error, event) => this.reportHandlerError(error, String(event)));
     this.opts = resolveOptions(options);
     this.recent = new RecentIds(this.opts.dedupeWindow);
-    this.requests = new PendingRequests(this.opts.requestTimeoutMs, this.opts.random);
+    this.recentD2d = new RecentIds(this.opts.dedupeWindow);
+    this.requests = new PendingRequests(this.opts.requestTimeoutMs, this.opts.random, () => this.releaseHeldNotices());
     this.watchdog = new HeartbeatWatchdog({
       probe: () => this.send({ type: 'ping', t: Date.now() }).catch((e: unknown) => this.emitError(toClientError(e, 'connection_lost', 'heartbeat ping failed'))),
       dead: () => this.dropConnection('heartbeat timeout'),
@@ -87,21 +95,44 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     return this.send({ type: 'ack', id: messageId }).catch((e: unknown) => this.emitError(toClientError(e, 'not_connected', `ack ${messageId} failed`)));
   }
 
-  /** The devices of this account that are online now. */
+  /**
+   * The devices of this account that are online now (`devices.list`). Rejects with a
+   * DeviceClientError: 'not_connected' when the client is not open, the server's code when an
+   * `error` frame answers the request, 'timeout' after `requestTimeoutMs`, 'connection_lost' when
+   * the connection drops first, 'closed' on close().
+   */
   async listDevices(): Promise<DeviceInfo[]> {
     return (await this.request('devices.list', (reqId) => ({ type: 'devices.list', reqId }))).devices;
   }
 
-  /** Like listDevices, and from now on emit 'device.online' / 'device.offline' (renewed after reconnects). */
+  /**
+   * Subscribes to the account's device list (`devices.subscribe`) and resolves with the devices
+   * online now; from then on the client emits 'device.online' / 'device.offline'. The edge forgets
+   * a subscription with its connection, so after every reconnect the client subscribes again on its
+   * own and emits the fresh list as 'devices'. The first list is emitted as 'devices' too, and
+   * changes that arrive while a subscribe is in flight are emitted after its list, so an app that
+   * keeps its list from 'devices' and the two change events never applies a change out of order
+   * (code after `await subscribeDevices()` may run after later changes were emitted). A renewal
+   * that fails is emitted as 'error'; the next reconnect tries again. Rejects like listDevices; the
+   * subscription lasts until close() or until the client gives up.
+   */
   async subscribeDevices(): Promise<DeviceInfo[]> {
-    const reply = await this.request('devices.subscribe', (reqId) => ({ type: 'devices.subscribe', reqId }));
-    this.subscribed = true;
-    return reply.devices;
+    return (await this.request('devices.subscribe', (reqId) => ({ type: 'devices.subscribe', reqId }))).devices;
   }
 
-  /** Sends a message to another device of the account; resolves with the edge's delivery status. */
-  async sendToDevice(deviceId: string, payload: unknown): Promise<DeliveryStatus> {
-    return (await this.request('d2d.send', (reqId) => ({ type: 'd2d.send', reqId, to: deviceId, payload }))).status;
+  /**
+   * Sends `payload` (any JSON value) to another device of the account (`d2d.send`) and resolves with
+   * the status of `d2d.result`, whatever it is: 'delivered', or one that says why not, e.g.
+   * 'not_connected', 'forbidden', 'rate_limited', 'backpressure', 'unavailable'. Rejects like
+   * listDevices ('timeout' after `timeoutMs`, default `requestTimeoutMs`), and with 'invalid_frame'
+   * without sending when the frame would be invalid (a bad device id, a payload that is not JSON).
+   */
+  async sendToDevice(deviceId: string, payload: unknown, options: SendToDeviceOptions = {}): Promise<DeliveryStatus> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && Number.isFinite(timeoutMs))) {
+      throw new DeviceClientError('invalid_options', `timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    }
+    return (await this.request('d2d.send', (reqId) => ({ type: 'd2d.send', reqId, to: deviceId, payload }), timeoutMs)).status;
   }
 
   /** Closes the connection cleanly (1000), stops reconnecting and clears every timer. */
@@ -111,6 +142,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.clearReconnectTimer();
     this.watchdog.stop();
     this.subscribed = false;
+    this.held = [];
     const closed = new DeviceClientError('closed', 'the client was closed');
     this.requests.rejectAll(closed);
     this.settleConnect(closed);
@@ -227,10 +259,15 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
         return void this.emit('reconnect', frame);
       case 'd2d.result':
       case 'devices.list.result':
-      case 'devices.subscribe.result':
-        // A subscribe renewed after a reconnect has no caller waiting; 'frame' already showed it.
         this.requests.resolve(frame);
         return;
+      case 'devices.subscribe.result':
+        return this.onSubscribed(frame);
+      case 'd2d.message':
+        return this.onD2dMessage(frame);
+      case 'device.online':
+      case 'device.offline':
+        return this.onDeviceNotice(frame);
       case 'error': {
         const error = new DeviceClientError(frame.code, frame.message);
         if (frame.reqId === undefined || !this.requests.reject(frame.reqId, error)) this.emitError(frame);
@@ -238,8 +275,10 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       }
       case 'pong':
         return;
-      default:
-        return void this.emit(frame.type, frame as never);
+      default: {
+        const unhandled: never = frame;
+        return void unhandled;
+      }
     }
   }
 
@@ -254,11 +293,54 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.connecting = undefined;
     connecting?.resolve(frame);
     void this.emit('welcome', frame);
-    if (this.subscribed) {
-      this.send({ type: 'devices.subscribe', reqId: this.requests.nextId() }).catch((e: unknown) =>
-        this.emitError(toClientError(e, 'not_connected', 'renewing the device subscription failed')),
-      );
+    if (this.subscribed) this.renewSubscription();
+  }
+
+  /** The edge forgot the subscription with the old connection: subscribe again; the reply is emitted as 'devices'. */
+  private renewSubscription(): void {
+    this.request('devices.subscribe', (reqId) => ({ type: 'devices.subscribe', reqId })).catch((e: unknown) => {
+      const error = toClientError(e, 'not_connected', 'renewing the device subscription failed');
+      // A drop or close() ends this connection; the next welcome renews again (or close() ended it all).
+      if (error.code === 'connection_lost' || error.code === 'closed') return;
+      this.emitError(new DeviceClientError(error.code, `renewing the device subscription failed: ${error.message}`, error.retriable, { cause: error }));
+    });
+  }
+
+  /**
+   * The answer to subscribeDevices() or to a renewal. 'devices' is emitted here, synchronously, so it
+   * comes before any 'device.online' / 'device.offline' that the edge sent after it, and before the
+   * ones held while the subscribe was in flight (settling the request releases them).
+   */
+  private onSubscribed(frame: ServerFrameOf<'devices.subscribe.result'>): void {
+    if (this.requests.expects(frame.reqId) === frame.type) {
+      this.subscribed = true;
+      void this.emit('devices', frame.devices);
     }
+    this.requests.resolve(frame);
+  }
+
+  private onDeviceNotice(frame: DeviceNotice): void {
+    // The edge subscribes before it reads the list, so a change may arrive ahead of the list that
+    // it must be applied after; hold it until the subscribe is answered (or fails).
+    if (this.requests.awaits('devices.subscribe.result')) this.held.push(frame);
+    else this.emitDeviceNotice(frame);
+  }
+
+  private releaseHeldNotices(): void {
+    if (this.held.length === 0 || this.requests.awaits('devices.subscribe.result')) return;
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.emitDeviceNotice(frame);
+  }
+
+  private emitDeviceNotice(frame: DeviceNotice): void {
+    if (frame.type === 'device.online') void this.emit('device.online', frame.device);
+    else void this.emit('device.offline', { deviceId: frame.deviceId });
+  }
+
+  private onD2dMessage(frame: D2dMessage): void {
+    // Like pushes: a message seen before (a sender's retry, a relay after a reconnect) is not emitted again.
+    if (this.recentD2d.add(frame.id)) void this.emit('d2d.message', frame);
   }
 
   private onPush(frame: PushMessage): void {
@@ -277,13 +359,14 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     return this.transport.send(frame);
   }
 
-  private async request<K extends keyof ReplyOf>(kind: K, build: (reqId: string) => ClientFrame): Promise<ReplyOf[K]> {
+  private async request<K extends keyof ReplyOf>(kind: K, build: (reqId: string) => ClientFrame, timeoutMs?: number): Promise<ReplyOf[K]> {
     const reqId = this.requests.nextId();
     const frame = build(reqId);
+    checkOutgoing(frame);
     if (!this.transport || this._state !== 'open') {
       throw new DeviceClientError('not_connected', `cannot send ${kind}: the client is ${this._state}`);
     }
-    const reply = this.requests.track(kind, reqId);
+    const reply = this.requests.track(kind, reqId, timeoutMs);
     this.send(frame).catch((e: unknown) => this.requests.reject(reqId, toClientError(e, 'not_connected', `sending ${kind} failed`)));
     return reply;
   }
@@ -316,5 +399,20 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       return;
     }
     this.emitError(toClientError(error, 'handler_error', `a '${event}' listener failed`));
+  }
+}
+
+type DeviceNotice = ServerFrameOf<'device.online'> | ServerFrameOf<'device.offline'>;
+
+/**
+ * Validates a request frame as the edge will (after JSON encoding, which drops `undefined`), so an
+ * invalid one is refused at once: the edge's `error` frame for it could not name the request.
+ */
+function checkOutgoing(frame: ClientFrame): void {
+  try {
+    decodeClientFrame(encodeFrame(frame));
+  } catch (e) {
+    const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
+    throw new DeviceClientError(code, `not sending an invalid ${frame.type}: ${(e as Error).message}`, false, { cause: e });
   }
 }

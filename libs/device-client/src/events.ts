@@ -1,12 +1,16 @@
-import type { ServerFrame, ServerFrameOf } from '@pushwire/protocol';
+import type { DeviceInfo, ServerFrame, ServerFrameOf } from '@pushwire/protocol';
 import type { DeviceClientError } from './errors';
 
 /** The `welcome` frame: connection id, device and account, heartbeat interval, server time. */
 export type Welcome = ServerFrameOf<'welcome'>;
 /** A push message as the edge delivered it. */
 export type PushMessage = ServerFrameOf<'push'>;
-/** A message another device of the account sent to this one. */
+/** A message another device of the account sent to this one: `{id, from, payload}`. */
 export type D2dMessage = ServerFrameOf<'d2d.message'>;
+/** A device of the account that went offline. */
+export interface DeviceOffline {
+  deviceId: string;
+}
 
 /** Lifecycle state of a DeviceClient. */
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -26,9 +30,18 @@ export interface DeviceClientEvents {
   welcome: Welcome;
   /** A push, once per message id within the dedupe window. */
   push: PushMessage;
+  /** A message from another device of the account, once per message id within the dedupe window. */
   'd2d.message': D2dMessage;
-  'device.online': ServerFrameOf<'device.online'>;
-  'device.offline': ServerFrameOf<'device.offline'>;
+  /**
+   * The account's online devices each time a device subscription starts: the answer to
+   * subscribeDevices() and, after every reconnect, to the subscription the client renews on its
+   * own. Replace your list with it; 'device.online' / 'device.offline' that follow apply on top.
+   */
+  devices: DeviceInfo[];
+  /** With a device subscription: a device of the account came online. */
+  'device.online': DeviceInfo;
+  /** With a device subscription: a device of the account went offline. */
+  'device.offline': DeviceOffline;
   /** The edge asked for a reconnect (lifetime end, drain); the client follows on the close. */
   reconnect: ServerFrameOf<'reconnect'>;
   /** An `error` frame not tied to a request, or a DeviceClientError (bad frame, handler failure, …). */

@@ -4,8 +4,8 @@
  * talk to other devices of the account and follow its device list.
  */
 export { DeviceClient } from './device-client';
-export type { DeviceClientOptions, ReconnectOptions } from './options';
-export type { ClientState, CloseInfo, DeviceClientEvents, PushMessage, D2dMessage, Welcome } from './events';
+export type { DeviceClientOptions, ReconnectOptions, SendToDeviceOptions } from './options';
+export type { ClientState, CloseInfo, DeviceClientEvents, PushMessage, D2dMessage, DeviceOffline, Welcome } from './events';
 export type { Listener } from './emitter';
 export { DeviceClientError, ClientErrorCodes, type ClientErrorCode, type DeviceClientErrorCode } from './errors';
 export { backoffDelay } from './backoff';

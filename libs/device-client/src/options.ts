@@ -41,6 +41,12 @@ export interface DeviceClientOptions {
   random?: () => number;
 }
 
+/** Options of one sendToDevice call. */
+export interface SendToDeviceOptions {
+  /** How long to wait for `d2d.result`. Default: the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
+}
+
 /** Options with every default applied. */
 export interface ResolvedOptions {
   url: string;

@@ -32,7 +32,8 @@ export class PendingRequests {
   private seq = 0;
   private readonly prefix: string;
 
-  constructor(private readonly timeoutMs: number, random: () => number) {
+  /** `onSettled` runs synchronously each time a request leaves the table (answered, rejected, timed out). */
+  constructor(private readonly timeoutMs: number, random: () => number, private readonly onSettled: () => void = () => undefined) {
     // A per-client prefix keeps ids distinct across clients sharing one edge log.
     this.prefix = Math.floor(random() * 36 ** 6).toString(36);
   }
@@ -41,31 +42,48 @@ export class PendingRequests {
     return `${this.prefix}-${++this.seq}`;
   }
 
-  /** Waits for the reply to `reqId` of a `kind` request, or rejects with `timeout`. */
-  track<K extends keyof ReplyOf>(kind: K, reqId: string): Promise<ReplyOf[K]> {
+  /** Waits for the reply to `reqId` of a `kind` request, or rejects with `timeout` after `timeoutMs`. */
+  track<K extends keyof ReplyOf>(kind: K, reqId: string, timeoutMs = this.timeoutMs): Promise<ReplyOf[K]> {
     return new Promise<ReplyOf[K]>((resolve, reject) => {
       const timer = unrefTimeout(() => {
-        this.pending.delete(reqId);
-        reject(new DeviceClientError('timeout', `no reply to ${kind} ${reqId} within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        this.reject(reqId, new DeviceClientError('timeout', `no reply to ${kind} ${reqId} within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(reqId, { expects: replyType[kind], resolve: resolve as (f: ReplyFrame) => void, reject, timer });
     });
   }
 
-  /** Settles the request a reply frame answers; returns false if no request was waiting for it. */
+  /**
+   * Settles the request a reply frame answers. Returns true only if a request was waiting for
+   * exactly this reply; a reply of the wrong type rejects the request with `invalid_frame`.
+   */
   resolve(frame: ReplyFrame): boolean {
     const entry = this.take(frame.reqId);
     if (!entry) return false;
-    if (frame.type === entry.expects) entry.resolve(frame);
+    const matches = frame.type === entry.expects;
+    if (matches) entry.resolve(frame);
     else entry.reject(new DeviceClientError('invalid_frame', `expected ${entry.expects} for ${frame.reqId}, got ${frame.type}`));
+    this.onSettled();
+    return matches;
+  }
+
+  /** Rejects one request (an `error` frame carrying its reqId, a failed send, its timeout). */
+  reject(reqId: string, error: DeviceClientError): boolean {
+    const entry = this.take(reqId);
+    if (!entry) return false;
+    entry.reject(error);
+    this.onSettled();
     return true;
   }
 
-  /** Rejects one request (an `error` frame carrying its reqId, or a failed send). */
-  reject(reqId: string, error: DeviceClientError): boolean {
-    const entry = this.take(reqId);
-    entry?.reject(error);
-    return entry !== undefined;
+  /** The reply type the request `reqId` waits for, if it is pending. */
+  expects(reqId: string): ReplyFrame['type'] | undefined {
+    return this.pending.get(reqId)?.expects;
+  }
+
+  /** Whether any pending request waits for a reply of this type. */
+  awaits(type: ReplyFrame['type']): boolean {
+    for (const entry of this.pending.values()) if (entry.expects === type) return true;
+    return false;
   }
 
   rejectAll(error: DeviceClientError): void {

@@ -31,6 +31,17 @@ describe('DeviceClient over SSE', () => {
     expect(await client.sendToDevice('phone1', {})).toBe('not_connected');
   });
 
+  it('subscribes to the device list again on a new stream and emits the fresh list', async () => {
+    const client = t.client({ transport: 'sse', random: () => 0 });
+    await client.connect();
+    await client.subscribeDevices();
+    const fresh = waitForEvent(client, 'devices');
+    const renewed = nextFrame(t.edge, (f, conn) => f.type === 'devices.subscribe' && conn !== t.edge.connections[0]);
+    t.edge.abortStreams();
+    await renewed;
+    expect(await fresh).toEqual([expect.objectContaining({ deviceId: 'tv1' })]);
+  });
+
   it('rejects connect with unauthorized on 401', async () => {
     await expect(t.client({ transport: 'sse', token: 'stolen' }).connect()).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
   });

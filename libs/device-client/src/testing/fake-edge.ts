@@ -19,11 +19,16 @@ export interface FakeIdentity {
 export interface FakeEdgeOptions {
   /** Valid tokens and whom they authenticate. Default: none (add with `addToken`). */
   tokens?: Record<string, FakeIdentity>;
+  /** Whom a token not in `tokens` authenticates, if anyone (e.g. decode a JWT). Default: nobody. */
+  identify?: (token: string) => FakeIdentity | undefined;
   /** `heartbeatSeconds` announced in `welcome`. Default 30. */
   heartbeatSeconds?: number;
   /** Interval of WebSocket pings and SSE `: hb` comments; 0 sends none. Default 0. */
   heartbeatIntervalMs?: number;
-  /** Status answered to `d2d.send` when the target is connected. Default 'delivered'. */
+  /**
+   * Status answered to `d2d.send` when the target is connected in the sender's account. Default
+   * 'delivered'. A target that is not connected gets 'not_connected', one of another account 'forbidden'.
+   */
   d2dStatus?: DeliveryStatus;
 }
 
@@ -35,6 +40,8 @@ export interface FakeConnection {
   readonly authVia: 'header' | 'query' | 'first-frame';
   /** Every valid frame the device sent on this connection. */
   readonly frames: ClientFrame[];
+  /** Sent `devices.subscribe`: gets `device.online` / `device.offline` of the other devices of its account. */
+  readonly subscribed: boolean;
   readonly closed: boolean;
   readonly connectedAt: number;
   /** The close code the device sent (WebSocket), once closed. */
@@ -58,8 +65,10 @@ interface Rejection {
 /**
  * A small edge that speaks the device contract (DESIGN §4–6) on a real port: WebSocket upgrade with
  * header, query and first-frame auth, 401/503 refusals, welcome, pings, SSE with `POST /v1/frames`,
- * replacement of an older connection of the same device (4001). Events: 'connection' (conn, after
- * welcome), 'frame' (conn, frame), 'rejected' ({status}), 'disconnect' (conn).
+ * replacement of an older connection of the same device (4001), device list and subscriptions
+ * (`device.online` / `device.offline` to the account's subscribed connections, forgotten with the
+ * connection), device to device. Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
+ * 'rejected' ({status}), 'disconnect' (conn).
  */
 export class FakeEdge extends EventEmitter {
   private readonly live: LiveConnection[] = [];
@@ -140,8 +149,12 @@ export class FakeEdge extends EventEmitter {
 
   private authenticate(req: IncomingMessage, url: URL): { identity?: FakeIdentity; via: 'header' | 'query' } {
     const header = req.headers.authorization;
-    if (header?.startsWith('Bearer ')) return { identity: this.tokens.get(header.slice(7)), via: 'header' };
-    return { identity: this.tokens.get(url.searchParams.get('token') ?? ''), via: 'query' };
+    if (header?.startsWith('Bearer ')) return { identity: this.identify(header.slice(7)), via: 'header' };
+    return { identity: this.identify(url.searchParams.get('token') ?? ''), via: 'query' };
+  }
+
+  private identify(token: string): FakeIdentity | undefined {
+    return this.tokens.get(token) ?? (token ? this.opts.identify?.(token) : undefined);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -168,7 +181,7 @@ export class FakeEdge extends EventEmitter {
       let identity: FakeIdentity | undefined;
       try {
         const frame = decodeClientFrame(String(data));
-        if (frame.type === 'auth') identity = this.tokens.get(frame.token);
+        if (frame.type === 'auth') identity = this.identify(frame.token);
       } catch {
         identity = undefined; // any malformed first frame is an authentication failure (4003)
       }
@@ -249,6 +262,7 @@ export class FakeEdge extends EventEmitter {
       transport,
       authVia,
       frames: [],
+      subscribed: false,
       closed: false,
       silent: false,
       connectedAt: Date.now(),
@@ -260,6 +274,7 @@ export class FakeEdge extends EventEmitter {
         conn.closed = true;
         clearInterval(timer);
         io.end(code, reason);
+        if (!this.liveConnection(identity.deviceId)) this.notify(conn, { type: 'device.offline', deviceId: identity.deviceId });
         this.emit('disconnect', conn);
       },
       silence: () => {
@@ -274,6 +289,7 @@ export class FakeEdge extends EventEmitter {
       type: 'welcome', protocol: 1, connectionId: conn.connectionId, deviceId: identity.deviceId, accountId: identity.accountId,
       heartbeatSeconds: this.opts.heartbeatSeconds ?? 30, maxLifetimeSeconds: 1800, serverTime: Date.now(),
     });
+    this.notify(conn, { type: 'device.online', device: deviceInfo(conn) });
     this.emit('connection', conn);
     return conn;
   }
@@ -300,15 +316,21 @@ export class FakeEdge extends EventEmitter {
         conn.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: Date.now() });
         break;
       case 'devices.list':
+        conn.send({ type: 'devices.list.result', reqId: frame.reqId, devices: this.devicesOf(conn.identity.accountId) });
+        break;
       case 'devices.subscribe':
-        conn.send({ type: `${frame.type}.result`, reqId: frame.reqId, devices: this.devicesOf(conn.identity.accountId) });
+        conn.subscribed = true;
+        conn.send({ type: 'devices.subscribe.result', reqId: frame.reqId, devices: this.devicesOf(conn.identity.accountId) });
         break;
       case 'd2d.send': {
         const target = this.liveConnection(frame.to);
-        if (target && target.identity.accountId === conn.identity.accountId) {
+        const status: DeliveryStatus = !target
+          ? 'not_connected'
+          : target.identity.accountId !== conn.identity.accountId ? 'forbidden' : this.opts.d2dStatus ?? 'delivered';
+        if (target && (status === 'delivered' || status === 'acknowledged')) {
           target.send({ type: 'd2d.message', id: `${frame.reqId}-${conn.identity.deviceId}`, from: conn.identity.deviceId, payload: frame.payload });
         }
-        conn.send({ type: 'd2d.result', reqId: frame.reqId, status: target ? this.opts.d2dStatus ?? 'delivered' : 'not_connected' });
+        conn.send({ type: 'd2d.result', reqId: frame.reqId, status });
         break;
       }
       default:
@@ -318,8 +340,17 @@ export class FakeEdge extends EventEmitter {
   }
 
   private devicesOf(accountId: string): DeviceInfo[] {
-    return this.live
-      .filter((c) => !c.closed && c.identity.accountId === accountId)
-      .map((c) => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt }));
+    return this.live.filter((c) => !c.closed && c.identity.accountId === accountId).map(deviceInfo);
+  }
+
+  /** Tells the other subscribed connections of `about`'s account that it came or went. */
+  private notify(about: LiveConnection, frame: ServerFrame): void {
+    for (const c of this.live) {
+      if (c !== about && c.subscribed && !c.closed && !c.silent && c.identity.accountId === about.identity.accountId && c.identity.deviceId !== about.identity.deviceId) {
+        c.send(frame);
+      }
+    }
   }
 }
+
+const deviceInfo = (c: FakeConnection): DeviceInfo => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt });

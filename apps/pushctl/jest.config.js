@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset.js'), displayName: 'pushctl', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] };

@@ -1,0 +1,232 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeviceClient } from '@pushwire/device-client';
+import { FakeEdge, waitForEvent, type FakeIdentity } from '@pushwire/device-client/testing';
+import { DEV_DEFAULTS } from '@pushwire/service-kit';
+import { runPushctl } from './pushctl';
+
+/**
+ * pushctl in process: the command line in, the exit code and what it wrote out. The services it
+ * talks to are scripted here on real ports: an HTTP server for the device-list API, the device SDK's
+ * FakeEdge (accepting pushctl's dev JWTs) for the edge.
+ */
+interface Run { code: number; stdout: string; stderr: string }
+
+async function pushctl(...argv: string[]): Promise<Run> {
+  let stdout = '', stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    return { code: await runPushctl(argv), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+
+const ENV = ['PUSHWIRE_DEVICE_LIST_URL', 'PUSHWIRE_EDGE_URL', 'PUSHWIRE_SERVICE_TOKEN', 'PUSHWIRE_JWT_SECRET'] as const;
+const savedEnv = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
+afterEach(() => {
+  for (const name of ENV) {
+    if (savedEnv[name] === undefined) delete process.env[name];
+    else process.env[name] = savedEnv[name];
+  }
+});
+
+/** A free port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('pushctl devices', () => {
+  let server: Server;
+  let url: string;
+  let answer: (req: IncomingMessage, res: ServerResponse) => void;
+  const requests: { method?: string; url?: string; authorization?: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+      answer(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    requests.length = 0;
+    process.env.PUSHWIRE_DEVICE_LIST_URL = url;
+  });
+
+  const json = (status: number, body: unknown) => (_req: IncomingMessage, res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+  const devices = [
+    { deviceId: 'tv1', deviceType: 'tv', deviceName: 'Living room', connectedAt: 1_700_000_000_000 },
+    { deviceId: 'phone1', deviceType: 'phone', connectedAt: 1_700_000_000_500 },
+  ];
+
+  it('GETs the account from PUSHWIRE_DEVICE_LIST_URL with the service token and prints a JSON line a device', async () => {
+    answer = json(200, { accountId: 'a1', devices });
+    const run = await pushctl('devices', '--account', 'a1');
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toEqual(devices);
+    expect(run.stderr).toContain('2 device(s) online in account a1');
+    expect(requests).toEqual([{ method: 'GET', url: '/v1/accounts/a1/devices', authorization: `Bearer ${DEV_DEFAULTS.serviceToken}` }]);
+  });
+
+  it('takes --device-list over the environment, and PUSHWIRE_SERVICE_TOKEN', async () => {
+    answer = json(200, { accountId: 'a:1@x', devices: [] });
+    process.env.PUSHWIRE_DEVICE_LIST_URL = `http://127.0.0.1:${await closedPort()}`;
+    process.env.PUSHWIRE_SERVICE_TOKEN = 'svc';
+    const run = await pushctl('devices', '--account', 'a:1@x', '--device-list', `${url}/`);
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(requests).toEqual([{ method: 'GET', url: '/v1/accounts/a%3A1%40x/devices', authorization: 'Bearer svc' }]);
+  });
+
+  it.each([
+    [401, { error: { code: 'unauthorized', message: 'bad service token', retriable: false } }, /refused \(401 unauthorized\): bad service token \(check PUSHWIRE_SERVICE_TOKEN\)/],
+    [503, { error: { code: 'store_unavailable', message: 'store down', retriable: true } }, /refused \(503 store_unavailable\): store down/],
+    [404, { something: 'else' }, /refused \(404\): HTTP 404/],
+  ])('exits 1 and says why on HTTP %i', async (status, body, message) => {
+    answer = json(status, body);
+    const run = await pushctl('devices', '--account', 'a1');
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(message);
+  });
+
+  it('exits 1 on an answer that is not JSON or not a device list', async () => {
+    answer = (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    const proxy = await pushctl('devices', '--account', 'a1');
+    expect(proxy).toMatchObject({ code: 1, stdout: '' });
+    expect(proxy.stderr).toMatch(/device list answered badly: .*502 is not JSON/);
+    answer = json(200, { accountId: 'a1', devices: [{ deviceId: 'tv1' }] });
+    const wrong = await pushctl('devices', '--account', 'a1');
+    expect(wrong).toMatchObject({ code: 1, stdout: '' });
+    expect(wrong.stderr).toMatch(/unexpected answer: invalid device list response/);
+  });
+
+  it('exits 1 when nothing answers, naming the URL and its variable', async () => {
+    const port = await closedPort();
+    process.env.PUSHWIRE_DEVICE_LIST_URL = `http://127.0.0.1:${port}`;
+    const run = await pushctl('devices', '--account', 'a1');
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toContain(`cannot reach the device list at http://127.0.0.1:${port} (PUSHWIRE_DEVICE_LIST_URL)`);
+  });
+
+  it('is a usage error (64) without --account', async () => {
+    const run = await pushctl('devices');
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/--account is required\nUsage: pushctl devices --account A/);
+    expect(requests).toEqual([]);
+  });
+});
+
+describe('pushctl d2d', () => {
+  /** pushctl's dev tokens are JWTs: the fake edge takes their claims on trust. */
+  const claimsOf = (token: string): FakeIdentity | undefined => {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as Record<string, string>;
+    return claims.device_id ? { deviceId: claims.device_id, accountId: claims.sub!, deviceType: claims.device_type! } : undefined;
+  };
+  let edge: FakeEdge;
+  let tv: DeviceClient;
+
+  beforeEach(async () => {
+    edge = await FakeEdge.start({ tokens: { tv: { deviceId: 'tv1', accountId: 'a1', deviceType: 'tv' } }, identify: claimsOf });
+    process.env.PUSHWIRE_EDGE_URL = edge.url;
+    tv = new DeviceClient({ url: edge.url, token: 'tv' });
+    await tv.connect();
+  });
+  afterEach(async () => {
+    await tv.close();
+    await edge.stop();
+  });
+
+  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: connects as --from and prints {"status":"delivered"}; the target gets the message', async (_name, extra) => {
+    const message = waitForEvent(tv, 'd2d.message');
+    const run = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '{"cmd":"pause"}', ...extra);
+    expect(run).toMatchObject({ code: 0, stdout: '{"status":"delivered"}\n' });
+    expect(await message).toMatchObject({ from: 'phone1', payload: { cmd: 'pause' } });
+    const sender = edge.connections.find((c) => c.identity.deviceId === 'phone1')!;
+    expect(sender.identity).toEqual({ deviceId: 'phone1', accountId: 'a1', deviceType: 'phone' });
+    if (!sender.closed) await edge.next('disconnect', (c) => c === sender);
+  });
+
+  it('exits 2 with the status when the message was not delivered', async () => {
+    edge.addToken('fridge', { deviceId: 'fridge9', accountId: 'a2' });
+    const other = new DeviceClient({ url: edge.url, token: 'fridge' });
+    await other.connect();
+    try {
+      const absent = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'nobody', '--data', '1');
+      expect(absent).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
+      const foreign = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'fridge9', '--data', '1', '--type', 'tablet');
+      expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"forbidden"}\n' });
+      edge.opts.d2dStatus = 'rate_limited';
+      const limited = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
+      expect(limited).toMatchObject({ code: 2, stdout: '{"status":"rate_limited"}\n' });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('exits 1 when an error frame answers the send', async () => {
+    edge.on('connection', (conn) => {
+      if (conn.identity.deviceId === 'phone1') conn.silence();
+    });
+    edge.on('frame', (conn, frame) => {
+      if (frame.type === 'd2d.send') conn.send({ type: 'error', code: 'forbidden', message: 'd2d is off for this account', reqId: frame.reqId });
+    });
+    const run = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toContain('d2d to tv1 failed (forbidden): d2d is off for this account');
+  });
+
+  it('exits 1 when the edge refuses the token or does not answer, without retrying', async () => {
+    const refusing = await FakeEdge.start({});
+    try {
+      const refused = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1', '--edge', refusing.url);
+      expect(refused).toMatchObject({ code: 1, stdout: '' });
+      expect(refused.stderr).toContain(`cannot connect to ${refusing.url} as phone1: edge answered HTTP 401`);
+    } finally {
+      await refusing.stop();
+    }
+    process.env.PUSHWIRE_EDGE_URL = `http://127.0.0.1:${await closedPort()}`;
+    const unreachable = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
+    expect(unreachable).toMatchObject({ code: 1, stdout: '' });
+    expect(unreachable.stderr).toContain(`cannot connect to ${process.env.PUSHWIRE_EDGE_URL} as phone1`);
+  });
+
+  it.each([
+    [['--account', 'a1', '--from', 'phone1', '--data', '1'], /--to is required/],
+    [['--account', 'a1', '--to', 'tv1', '--data', '1'], /--from is required/],
+    [['--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '{nope'], /--data must be JSON/],
+    [['--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1', 'extra'], /unexpected argument "extra"/],
+  ])('is a usage error (64) with %j, before connecting', async (args, message) => {
+    const run = await pushctl('d2d', ...args);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain("Usage: pushctl d2d --account A --from D1 --to D2 --data '<json>'");
+    expect(edge.connections).toHaveLength(1);
+  });
+});
+
+describe('pushctl help', () => {
+  it('lists devices and d2d and PUSHWIRE_DEVICE_LIST_URL; each has --help', async () => {
+    const help = await pushctl('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}devices +list the online devices of an account/m);
+    expect(help.stdout).toMatch(/^ {2}d2d +connect as one device and send a message/m);
+    expect(help.stdout).toContain(`PUSHWIRE_DEVICE_LIST_URL device-list API             (${DEV_DEFAULTS.deviceListUrl})`);
+    for (const cmd of ['devices', 'd2d']) {
+      const own = await pushctl(cmd, '--help');
+      expect(own.code).toBe(0);
+      expect(own.stdout).toContain(`Usage: pushctl ${cmd} --account A`);
+    }
+  });
+});
