@@ -28,7 +28,6 @@ async function main(): Promise<void> {
     serviceToken: env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
     ...(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL ? {} : { jwtSecret: DEV_DEFAULTS.jwtSecret }),
     drainSeconds: Number(env.PUSHWIRE_EDGE_DRAIN_SECONDS ?? 0),
-    deviceListUrl: env.PUSHWIRE_DEVICE_LIST_URL || `http://${own.host === '0.0.0.0' ? '127.0.0.1' : own.host}:${own.deviceListPort}`,
   });
 
   const store = new MemoryRegistryStore();
@@ -47,7 +46,9 @@ async function main(): Promise<void> {
   const deviceList = new DeviceListService({ config: deviceListConfig, bus, store: deviceListStore, registry, logger: logger.child({ service: 'device-list' }) });
   const deviceListPort = await deviceList.start();
 
-  const edge = new EdgeServer({ config: edgeConfig, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }), eventBus: bus });
+  // The device list's real port (PUSHWIRE_DEVICE_LIST_PORT=0 picks a free one).
+  const deviceListUrl = env.PUSHWIRE_DEVICE_LIST_URL || `http://${own.host === '0.0.0.0' ? '127.0.0.1' : own.host}:${deviceListPort}`;
+  const edge = new EdgeServer({ config: { ...edgeConfig, deviceListUrl }, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }), eventBus: bus });
   await edge.listen();
 
   const processorConfig = loadProcessorConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` });
