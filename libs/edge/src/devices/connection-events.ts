@@ -71,7 +71,10 @@ export class ConnectionEventPublisher implements ConnectionEventSink {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    // One last attempt per batch (a flush sends at most maxBatch): on until all is out or one fails.
+    do {
+      await this.flush();
+    } while (this.buffer.length > 0 && this.failures === 0);
     if (this.buffer.length) this.logger.warn({ lost: this.buffer.length }, 'connection events not published at shutdown');
   }
 

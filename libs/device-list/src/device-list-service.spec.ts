@@ -1,0 +1,327 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryEventBus } from '@pushwire/event-bus';
+import { Inbox } from '@pushwire/event-bus/testing';
+import { Topics, Validators, type AccountNotice, type DeviceConnectionEvent } from '@pushwire/protocol';
+import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
+import { ManualClock } from '@pushwire/registry/testing';
+import { silentLogger } from '@pushwire/service-kit';
+import { loadDeviceListConfig } from './device-list-config';
+import { DeviceListService } from './device-list-service';
+import { MemoryDeviceListStore } from './memory-device-list-store';
+
+// The whole device-list service (consumer → tracker → store → notifier, lease sweep, HTTP API) on the
+// in-memory bus, the memory store and an in-process registry whose lease clock the test moves. Edges
+// are tiny HTTP servers that record the notices POSTed to their /v1/notify.
+
+const TOKEN = 'device-list-spec-service-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+/** Lease TTL of the edges in the sweep tests. */
+const LEASE_TTL_S = 10;
+
+jest.setTimeout(15_000);
+
+/** Resolves once `check` holds (polling every 10 ms); rejects after 5 s naming `what`. */
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 5 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** An edge's internal port as far as the device list sees it: POST /v1/notify, recorded. */
+interface NoticeEdge {
+  edgeId: string;
+  edgeUrl: string;
+  notices: AccountNotice[];
+  /** Authorization headers the notices came with. */
+  authorizations: Set<string>;
+  close(): Promise<void>;
+}
+
+async function startNoticeEdge(edgeId: string): Promise<NoticeEdge> {
+  const notices: AccountNotice[] = [];
+  const authorizations = new Set<string>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/notify') return void res.writeHead(404).end();
+      authorizations.add(req.headers.authorization ?? '');
+      notices.push(Validators.accountNotice.decode(JSON.parse(body)));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"notified":1}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const edgeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    edgeId, edgeUrl, notices, authorizations,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** What an edge was told, one line a notice: `acct-1: online tv`. */
+const told = (edge: NoticeEdge): string[] =>
+  edge.notices.map((n) => `${n.accountId}: ${n.frame.type === 'device.online' ? `online ${n.frame.device.deviceId}` : `offline ${n.frame.deviceId}`}`);
+
+/** One connection of a device, as the events about it name it. */
+interface Conn {
+  accountId: string;
+  deviceId: string;
+  deviceName?: string;
+  edge: NoticeEdge;
+  connectionId: string;
+  connectedAt: number;
+}
+
+describe('DeviceListService', () => {
+  let clock: ManualClock;
+  let bus: MemoryEventBus;
+  let store: MemoryDeviceListStore;
+  let registryStore: MemoryRegistryStore;
+  let registry: StoreRegistryClient;
+  let service: DeviceListService;
+  let edgeA: NoticeEdge;
+  let edgeB: NoticeEdge;
+  let edgeC: NoticeEdge;
+  let seq: number;
+
+  /** A new connection of a device, newer than every one made before it in the test. */
+  const conn = (accountId: string, deviceId: string, edge: NoticeEdge, over: Partial<Conn> = {}): Conn => {
+    seq++;
+    return { accountId, deviceId, edge, connectionId: `conn-${seq}`, connectedAt: clock.now() + seq * 1_000, ...over };
+  };
+  const connected = (c: Conn, at = c.connectedAt): DeviceConnectionEvent => ({
+    v: 1, kind: 'connected', accountId: c.accountId, deviceId: c.deviceId, deviceType: 'tv',
+    ...(c.deviceName !== undefined ? { deviceName: c.deviceName } : {}),
+    connectionId: c.connectionId, connectedAt: c.connectedAt, edgeId: c.edge.edgeId, edgeUrl: c.edge.edgeUrl, at,
+  });
+  const disconnected = (c: Conn, at = c.connectedAt + 500): DeviceConnectionEvent => ({ ...connected(c, at), kind: 'disconnected' });
+
+  /** Publishes as an edge does: keyed by account, in order. */
+  const publish = (...events: DeviceConnectionEvent[]) =>
+    bus.publish(Topics.deviceConnections, events.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })));
+
+  const getDevices = (accountId: string, headers: Record<string, string> = auth) =>
+    service.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/devices`, headers });
+  /** Device ids the API lists as online, in its order. */
+  const listed = async (accountId: string): Promise<string[]> => {
+    const res = await getDevices(accountId);
+    expect(res.statusCode).toBe(200);
+    return (res.json() as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId);
+  };
+  const knownEdges = async () => (await store.knownEdges()).sort((a, b) => a.edgeId.localeCompare(b.edgeId));
+
+  beforeEach(async () => {
+    seq = 0;
+    clock = new ManualClock();
+    bus = new MemoryEventBus();
+    store = new MemoryDeviceListStore();
+    registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
+    registry = new StoreRegistryClient(registryStore);
+    [edgeA, edgeB, edgeC] = await Promise.all([startNoticeEdge('edge-a'), startNoticeEdge('edge-b'), startNoticeEdge('edge-c')]);
+    // The longest sweep interval: the timer never fires in a test, which sweeps by hand.
+    const config = loadDeviceListConfig({}, { serviceToken: TOKEN, host: '127.0.0.1', port: 0, sweepIntervalMs: 600_000 });
+    service = new DeviceListService({ config, bus, store, registry, logger: silentLogger() });
+    await service.start();
+  });
+
+  afterEach(async () => {
+    await service.stop();
+    await bus.close();
+    await store.close();
+    await registryStore.close();
+    await Promise.all([edgeA, edgeB, edgeC].map((e) => e.close()));
+  });
+
+  describe('the device list API', () => {
+    it('lists exactly the online devices of an account, oldest connection first', async () => {
+      const phone = conn('acct-1', 'phone', edgeB);
+      const tv = conn('acct-1', 'tv', edgeA, { deviceName: 'Living room', connectedAt: phone.connectedAt - 5_000 });
+      const laptop = conn('acct-1', 'laptop', edgeA);
+      const other = conn('acct-2', 'other-tv', edgeC);
+      await publish(connected(phone), connected(tv), connected(laptop), connected(other), disconnected(laptop));
+
+      await until('laptop connected and gone', async () => told(edgeA).includes('acct-1: offline laptop'));
+      const res = await getDevices('acct-1');
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        accountId: 'acct-1',
+        devices: [
+          { deviceId: 'tv', deviceType: 'tv', deviceName: 'Living room', connectedAt: tv.connectedAt },
+          { deviceId: 'phone', deviceType: 'tv', connectedAt: phone.connectedAt },
+        ],
+      });
+      await until('acct-2 listed', async () => (await listed('acct-2')).length === 1);
+      expect(await listed('acct-2')).toEqual(['other-tv']);
+      expect(await listed('acct-unknown')).toEqual([]);
+    });
+
+    it('answers 401 without the service token or with a wrong one', async () => {
+      for (const headers of [{}, { authorization: 'Bearer not-the-service-token' }, { authorization: TOKEN }] as Record<string, string>[]) {
+        const res = await getDevices('acct-1', headers);
+        expect(res.statusCode).toBe(401);
+        expect(res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+      }
+    });
+
+    it('answers 400 invalid_request for a malformed account id', async () => {
+      for (const accountId of ['bad%20id', 'acct%21', 'acct%2Fsub']) {
+        const res = await getDevices(accountId);
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+      }
+    });
+
+    it('answers 503 store_unavailable when the store fails, never an empty list', async () => {
+      await publish(connected(conn('acct-1', 'tv', edgeA)));
+      await until('tv listed', async () => (await listed('acct-1')).length === 1);
+      await store.close();
+
+      const res = await getDevices('acct-1');
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.json()).toMatchObject({ error: { code: 'store_unavailable' } });
+    });
+  });
+
+  describe('notices to edges', () => {
+    it("tells the account's edges device.online and device.offline, and no other account's edge", async () => {
+      const tv = conn('acct-1', 'tv', edgeA, { deviceName: 'Living room' });
+      const phone = conn('acct-1', 'phone', edgeB);
+      const other = conn('acct-2', 'other-tv', edgeC);
+      await publish(connected(tv));
+      await until('tv online told', () => edgeA.notices.length === 1);
+      await publish(connected(phone), connected(other));
+      await until('phone online told', () => edgeB.notices.length === 1 && edgeC.notices.length === 1);
+      await publish(disconnected(tv));
+      await until('tv offline told', () => edgeB.notices.length === 2);
+
+      // A notice goes to every edge holding an online device of the account (the device's own
+      // edge included: the edge skips the device itself), so the offline tv's edge hears nothing.
+      expect(told(edgeA)).toEqual(['acct-1: online tv', 'acct-1: online phone']);
+      expect(told(edgeB)).toEqual(['acct-1: online phone', 'acct-1: offline tv']);
+      expect(told(edgeC)).toEqual(['acct-2: online other-tv']);
+      expect(edgeA.notices[0]).toEqual({
+        accountId: 'acct-1',
+        frame: { type: 'device.online', device: { deviceId: 'tv', deviceType: 'tv', deviceName: 'Living room', connectedAt: tv.connectedAt } },
+      });
+      expect(edgeB.notices[1]).toEqual({ accountId: 'acct-1', frame: { type: 'device.offline', deviceId: 'tv' } });
+      for (const edge of [edgeA, edgeB, edgeC]) expect([...edge.authorizations]).toEqual([`Bearer ${TOKEN}`]);
+      expect(await listed('acct-1')).toEqual(['phone']);
+    });
+
+    it('ignores a late disconnect of a replaced connection and a replayed connect, saying nothing', async () => {
+      const phone = conn('acct-1', 'phone', edgeB);
+      const tvOld = conn('acct-1', 'tv', edgeA);
+      const tvNew = conn('acct-1', 'tv', edgeA);
+      const laptop = conn('acct-1', 'laptop', edgeB);
+      await publish(connected(phone), connected(tvOld), connected(tvNew), connected(laptop), disconnected(laptop));
+      await until('laptop offline told', () => edgeB.notices.length === 5);
+
+      // The old tv connection's disconnect arrives late (seen after the new connection started), the
+      // laptop's connect is replayed after its disconnect; a new device's connect marks the end.
+      const watch = conn('acct-1', 'watch', edgeB);
+      await publish(disconnected(tvOld, tvNew.connectedAt + 1), connected(laptop), connected(watch));
+      await until('the marker told', () => edgeB.notices.length === 6);
+
+      expect(told(edgeB)).toEqual([
+        'acct-1: online phone', 'acct-1: online tv', 'acct-1: online tv', 'acct-1: online laptop', 'acct-1: offline laptop', 'acct-1: online watch',
+      ]);
+      const res = await getDevices('acct-1');
+      expect((res.json() as { devices: unknown[] }).devices).toEqual([
+        { deviceId: 'phone', deviceType: 'tv', connectedAt: phone.connectedAt },
+        { deviceId: 'tv', deviceType: 'tv', connectedAt: tvNew.connectedAt },
+        { deviceId: 'watch', deviceType: 'tv', connectedAt: watch.connectedAt },
+      ]);
+    });
+  });
+
+  it('dead-letters an unreadable record with reason invalid_record and still applies the records after it', async () => {
+    const dlq = new Inbox();
+    await bus.subscribe({ groupId: 'dlq-reader', topics: [Topics.deviceConnectionsDlq], handler: dlq.handler });
+    const tv = conn('acct-1', 'tv', edgeA);
+    const phone = conn('acct-1', 'phone', edgeA);
+    const noSuchKind = JSON.stringify({ ...connected(phone), kind: 'exploded' });
+    await bus.publish(Topics.deviceConnections, [
+      { key: 'acct-1', value: JSON.stringify(connected(tv)) },
+      { key: 'acct-1', value: 'not json {' },
+      { key: 'acct-1', value: noSuchKind },
+      { key: 'acct-1', value: JSON.stringify(connected(phone)) },
+    ]);
+
+    const letters = (await dlq.until(2)).map((r) => Validators.deadLetterRecord.decode(JSON.parse(r.value)));
+    expect(letters.map((l) => [l.reason, l.key, l.value, l.source.topic])).toEqual([
+      ['invalid_record', 'acct-1', 'not json {', Topics.deviceConnections],
+      ['invalid_record', 'acct-1', noSuchKind, Topics.deviceConnections],
+    ]);
+    for (const l of letters) expect(l.detail).not.toBe('');
+    await until('both devices listed', async () => (await listed('acct-1')).length === 2);
+    expect(await listed('acct-1')).toEqual(['tv', 'phone']);
+
+    // The consumer goes on: a record published later is applied too.
+    await publish(disconnected(tv));
+    await until('tv offline', async () => (await listed('acct-1')).length === 1);
+    expect(await listed('acct-1')).toEqual(['phone']);
+    expect(dlq.records).toHaveLength(2);
+  });
+
+  describe('lease sweep', () => {
+    let tv: Conn;
+    let phone: Conn;
+
+    /** acct-1's tv on edge A and phone on edge B, both edges holding a lease; then edge A crashes and a sweep runs. */
+    async function crashEdgeAAndSweep(): Promise<number> {
+      await registry.renewLease(edgeA.edgeId, edgeA.edgeUrl, LEASE_TTL_S);
+      await registry.renewLease(edgeB.edgeId, edgeB.edgeUrl, LEASE_TTL_S);
+      tv = conn('acct-1', 'tv', edgeA);
+      phone = conn('acct-1', 'phone', edgeB);
+      await publish(connected(tv), connected(phone));
+      await until('both online told', () => edgeA.notices.length === 2 && edgeB.notices.length === 1);
+      expect(await listed('acct-1')).toEqual(['tv', 'phone']);
+      expect(await service.sweeper.sweep()).toBe(0); // every lease live: nothing to do
+      expect(await knownEdges()).toEqual([{ edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl }, { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl }]);
+
+      // Edge A stops renewing (it crashed); edge B renews as it should.
+      clock.advance(LEASE_TTL_S * 1_000 + 1_000);
+      await registry.renewLease(edgeB.edgeId, edgeB.edgeUrl, LEASE_TTL_S);
+      edgeA.notices.length = 0;
+      edgeB.notices.length = 0;
+      return service.sweeper.sweep();
+    }
+
+    it("marks the devices of an edge whose lease lapsed offline, tells the account's other edges, and forgets the edge", async () => {
+      expect(await crashEdgeAAndSweep()).toBe(1);
+
+      expect(await listed('acct-1')).toEqual(['phone']);
+      expect(told(edgeB)).toEqual(['acct-1: offline tv']);
+      expect(told(edgeA)).toEqual([]);
+      expect(await knownEdges()).toEqual([{ edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl }]);
+      // Nothing left to do on the next sweep.
+      expect(await service.sweeper.sweep()).toBe(0);
+      expect(told(edgeB)).toEqual(['acct-1: offline tv']);
+    });
+
+    it('brings the devices back online when the edge takes its lease again and re-announces them', async () => {
+      expect(await crashEdgeAAndSweep()).toBe(1);
+
+      clock.advance(1_000);
+      expect((await registry.renewLease(edgeA.edgeId, edgeA.edgeUrl, LEASE_TTL_S)).renewed).toBe(false);
+      // The same connection, announced again with a later event time.
+      await publish(connected(tv, clock.now()));
+      await until('tv back online told', () => edgeA.notices.length === 1 && edgeB.notices.length === 2);
+
+      expect(await listed('acct-1')).toEqual(['tv', 'phone']);
+      expect(told(edgeA)).toEqual(['acct-1: online tv']);
+      expect(told(edgeB)).toEqual(['acct-1: offline tv', 'acct-1: online tv']);
+      // Remembered again, so a second crash would be swept too; with the lease live, nothing is.
+      expect(await knownEdges()).toEqual([{ edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl }, { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl }]);
+      expect(await service.sweeper.sweep()).toBe(0);
+      expect(await listed('acct-1')).toEqual(['tv', 'phone']);
+    });
+  });
+});

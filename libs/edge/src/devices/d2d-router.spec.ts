@@ -1,0 +1,229 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Validators, type Delivery, type DeliveryResult, type DeliveryStatus } from '@pushwire/protocol';
+import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
+import { ManualClock } from '@pushwire/registry/testing';
+import { Connection, Phase, Transport } from '../connection';
+import { sameAccountPolicy } from './d2d-policy';
+import { D2dRouter } from './d2d-router';
+
+// D2dRouter with its real collaborators: a registry client over the memory store, the route cache,
+// and the EdgeTransport posting to a tiny HTTP server that plays the remote edge's /v1/deliver
+// (fenced by connection id like a real edge: a connection it does not hold is `gone`).
+
+const TOKEN = 'd2d-router-spec-service-token';
+const HERE = 'edge-here';
+const THERE = 'edge-there';
+
+/** A device connection on this edge. */
+function connection(accountId: string, deviceId: string, phase: Phase = Phase.Open): Connection {
+  const c = new Connection(Transport.WebSocket, `conn-${deviceId}`, phase);
+  c.accountId = accountId;
+  c.deviceId = deviceId;
+  c.deviceType = 'tv';
+  return c;
+}
+
+/** The remote edge: answers single deliveries for the connections it holds, `gone` for others. */
+interface RemoteEdge {
+  url: string;
+  /** deviceId → the connection the edge holds for it. */
+  holds: Map<string, string>;
+  received: Delivery[];
+  authorizations: Set<string>;
+  server: Server;
+}
+
+async function startRemoteEdge(): Promise<RemoteEdge> {
+  const holds = new Map<string, string>();
+  const received: Delivery[] = [];
+  const authorizations = new Set<string>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      authorizations.add(req.headers.authorization ?? '');
+      const d = Validators.delivery.decode(JSON.parse(body));
+      received.push(d);
+      const status: DeliveryStatus = holds.get(d.deviceId) === d.connectionId ? 'delivered' : 'gone';
+      const result: DeliveryResult = { deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
+      res.writeHead(status === 'delivered' ? 200 : 410, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, holds, received, authorizations, server };
+}
+
+describe('D2dRouter', () => {
+  let clock: ManualClock;
+  let registryStore: MemoryRegistryStore;
+  let registry: StoreRegistryClient;
+  let lookups: jest.SpyInstance;
+  let transport: EdgeTransport;
+  let remote: RemoteEdge;
+  let local: Map<string, Connection>;
+  let deliveredHere: Delivery[];
+  let router: D2dRouter;
+  let seq: number;
+
+  const phone = () => connection('acct-1', 'phone');
+  const send = (from: Connection, to: string, payload: unknown = { hello: to }) =>
+    Promise.resolve(router.send(from, { type: 'd2d.send', reqId: `r${++seq}`, to, payload }));
+  /** The device connects to the remote edge: registered there, held there. Returns its connection id. */
+  const connectRemote = async (accountId: string, deviceId: string, edgeUrl = remote.url, edgeId = THERE): Promise<string> => {
+    const connectionId = `rc-${deviceId}-${++seq}`;
+    await registry.register([{
+      deviceId, accountId, deviceType: 'tv', edgeId, edgeUrl, connectionId, connectedAt: clock.now() + seq, expiresAt: Math.floor(clock.now() / 1000) + 3600,
+    }]);
+    remote.holds.set(deviceId, connectionId);
+    return connectionId;
+  };
+
+  beforeEach(async () => {
+    seq = 0;
+    clock = new ManualClock();
+    registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
+    registry = new StoreRegistryClient(registryStore);
+    lookups = jest.spyOn(registry, 'lookup');
+    transport = new EdgeTransport({ serviceToken: TOKEN, timeoutMs: 2_000 });
+    remote = await startRemoteEdge();
+    await registry.renewLease(THERE, remote.url, 60);
+    await registry.renewLease(HERE, 'http://127.0.0.1:1', 60);
+    local = new Map();
+    deliveredHere = [];
+    router = new D2dRouter({
+      edgeId: HERE,
+      localConnection: (deviceId) => local.get(deviceId),
+      deliverLocal: (d) => {
+        deliveredHere.push(d);
+        return { deviceId: d.deviceId, messageId: d.message.id, status: 'delivered', edgeId: HERE };
+      },
+      registry,
+      transport,
+      routes: new RouteCache(30_000, 1_000, clock.now),
+      policy: sameAccountPolicy,
+      now: clock.now,
+    });
+  });
+
+  afterEach(async () => {
+    await transport.close();
+    await registryStore.close();
+    remote.server.closeAllConnections();
+    await new Promise((resolve) => remote.server.close(resolve));
+  });
+
+  describe('to a device on this edge', () => {
+    it('delivers a d2d message from the sender, without asking the registry', async () => {
+      local.set('tv', connection('acct-1', 'tv'));
+      expect(await send(phone(), 'tv', { volume: 7 })).toBe('delivered');
+      expect(deliveredHere).toEqual([
+        { deviceId: 'tv', connectionId: 'conn-tv', from: 'phone', message: { id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), payload: { volume: 7 }, createdAt: clock.now() } },
+      ]);
+      expect(lookups).not.toHaveBeenCalled();
+    });
+
+    it("forbids another account's device, delivering nothing", async () => {
+      local.set('their-tv', connection('acct-2', 'their-tv'));
+      expect(await send(phone(), 'their-tv')).toBe('forbidden');
+      expect(deliveredHere).toEqual([]);
+      expect(remote.received).toEqual([]);
+    });
+
+    it('answers not_connected when the registry places the device here but it is not connected (any more)', async () => {
+      await connectRemote('acct-1', 'tv', 'http://127.0.0.1:1', HERE);
+      local.set('tv', connection('acct-1', 'tv', Phase.Closed));
+      expect(await send(phone(), 'tv')).toBe('not_connected');
+      expect(deliveredHere).toEqual([]);
+      expect(remote.received).toEqual([]);
+    });
+  });
+
+  describe('to a device on another edge', () => {
+    it("delivers through that edge's /v1/deliver, fenced by connection id, then reuses the route", async () => {
+      const tvConnection = await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv', { n: 1 })).toBe('delivered');
+      expect(await send(phone(), 'tv', { n: 2 })).toBe('delivered');
+
+      expect(remote.received.map((d) => [d.deviceId, d.connectionId, d.from, d.message.payload])).toEqual([
+        ['tv', tvConnection, 'phone', { n: 1 }],
+        ['tv', tvConnection, 'phone', { n: 2 }],
+      ]);
+      expect([...remote.authorizations]).toEqual([`Bearer ${TOKEN}`]);
+      expect(lookups).toHaveBeenCalledTimes(1);
+    });
+
+    it("forbids another account's device without calling its edge, cached route or not", async () => {
+      await connectRemote('acct-2', 'their-tv');
+      expect(await send(phone(), 'their-tv')).toBe('forbidden');
+      expect(await send(phone(), 'their-tv')).toBe('forbidden');
+      expect(remote.received).toEqual([]);
+      expect(lookups).toHaveBeenCalledTimes(1);
+    });
+
+    it('drops a cached route answered gone and looks the device up once more', async () => {
+      const first = await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv')).toBe('delivered'); // route cached
+      const second = await connectRemote('acct-1', 'tv'); // the tv reconnected: the cached route is stale
+
+      expect(await send(phone(), 'tv')).toBe('delivered');
+      expect(await send(phone(), 'tv')).toBe('delivered'); // the new route is cached
+      expect(remote.received.map((d) => d.connectionId)).toEqual([first, first, second, second]);
+      expect(lookups).toHaveBeenCalledTimes(2);
+    });
+
+    it('answers gone when the fresh lookup names the same stale connection, without looking up again', async () => {
+      await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv')).toBe('delivered');
+      remote.holds.delete('tv'); // the edge lost the tv; the registry has not caught up yet
+
+      expect(await send(phone(), 'tv')).toBe('gone');
+      expect(remote.received).toHaveLength(3);
+      expect(lookups).toHaveBeenCalledTimes(2);
+    });
+
+    it('forgets a route answered gone when the device has left the registry too', async () => {
+      const tvConnection = await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv')).toBe('delivered');
+      await registry.deregister([{ deviceId: 'tv', connectionId: tvConnection }]);
+      remote.holds.delete('tv');
+
+      expect(await send(phone(), 'tv')).toBe('not_connected');
+      expect(await send(phone(), 'tv')).toBe('not_connected'); // no second try of the dead route
+      expect(remote.received).toHaveLength(2);
+      expect(lookups).toHaveBeenCalledTimes(3);
+    });
+
+    it('answers not_connected for a device the registry does not know', async () => {
+      expect(await send(phone(), 'nobody')).toBe('not_connected');
+      expect(remote.received).toEqual([]);
+    });
+
+    it('answers unavailable when the device\'s edge cannot be reached', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+      await new Promise((resolve) => closed.close(resolve));
+      await registry.renewLease('edge-dead', deadUrl, 60);
+      await connectRemote('acct-1', 'tv', deadUrl, 'edge-dead');
+
+      expect(await send(phone(), 'tv')).toBe('unavailable');
+    });
+  });
+
+  describe('when the registry fails', () => {
+    it('answers unavailable for a device it must look up, and still reaches local devices and cached routes', async () => {
+      await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv')).toBe('delivered'); // route cached
+      local.set('laptop', connection('acct-1', 'laptop'));
+      await registryStore.close();
+
+      expect(await send(phone(), 'watch')).toBe('unavailable');
+      expect(await send(phone(), 'laptop')).toBe('delivered');
+      expect(await send(phone(), 'tv')).toBe('delivered');
+      expect(remote.received.map((d) => d.deviceId)).toEqual(['tv', 'tv']);
+      expect(deliveredHere.map((d) => d.deviceId)).toEqual(['laptop']);
+    });
+  });
+});
