@@ -177,6 +177,15 @@ describe('DeviceListService', () => {
       }
     });
 
+    it('lists a device of an account id at the protocol limit of 128 characters, and refuses 129 with a JSON 400', async () => {
+      const longest = 'a'.repeat(128);
+      await publish(connected(conn(longest, 'tv', edgeA)));
+      await until('tv of the long account listed', async () => (await listed(longest)).length === 1);
+      const tooLong = await getDevices('a'.repeat(129));
+      expect(tooLong.statusCode).toBe(400);
+      expect(tooLong.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    });
+
     it('answers 503 store_unavailable when the store fails, never an empty list', async () => {
       await publish(connected(conn('acct-1', 'tv', edgeA)));
       await until('tv listed', async () => (await listed('acct-1')).length === 1);

@@ -28,6 +28,9 @@ const createFastify = (logger: Logger) =>
     loggerInstance: logger,
     // Internal APIs are hot paths: one log line per request would cost more than the work.
     logController: new LogController({ disableRequestLogging: true }),
+    // Ids in paths (account, device) may be 128 characters (the protocol's limit); fastify's default
+    // of 100 would answer a valid long id 414 in its own format instead of our JSON errors.
+    routerOptions: { maxParamLength: 256 },
     // Reject what the schemas do not allow instead of silently dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
