@@ -15,13 +15,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Pool } from 'undici';
 import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
 import { MAX_REGISTRY_BATCH, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
+import { BenchFailure, BenchRun, intOption, isLoopback, parseBenchArgs } from './bench-run';
 import { startRegistry, type StartedService } from './service-process';
+import { percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:registry -- [options]
 
@@ -51,10 +52,7 @@ const WARMUP_MS = 1500;
 const REQUEST_TIMEOUT_MS = 10_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** Wrong options: the message and the usage text, exit code 2. */
-class UsageError extends Error {}
-/** A failure the message explains in full (no stack trace), exit code 1. */
-class BenchFailure extends Error {}
+const bench = new BenchRun('bench:registry', USAGE);
 
 interface Options {
   seconds: number;
@@ -65,34 +63,13 @@ interface Options {
 
 /** The options, or undefined when `--help` asked for the usage text. */
 function parseOptions(args: string[]): Options | undefined {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        seconds: { type: 'string', default: '8' },
-        devices: { type: 'string', default: '10000' },
-        concurrency: { type: 'string', default: '32' },
-        batch: { type: 'string', default: '50' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) return undefined;
-  const int = (name: string, raw: string, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const batch = int('batch', values.batch, 1, MAX_REGISTRY_BATCH);
+  const values = parseBenchArgs(args, { seconds: '8', devices: '10000', concurrency: '32', batch: '50' });
+  if (!values) return undefined;
+  const batch = intOption('batch', values.batch, 1, MAX_REGISTRY_BATCH);
   return {
-    seconds: int('seconds', values.seconds, 1, 120),
-    devices: int('devices', values.devices, batch, 100_000),
-    concurrency: int('concurrency', values.concurrency, 1, 256),
+    seconds: intOption('seconds', values.seconds, 1, 120),
+    devices: intOption('devices', values.devices, batch, 100_000),
+    concurrency: intOption('concurrency', values.concurrency, 1, 256),
     batch,
   };
 }
@@ -125,12 +102,6 @@ function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of proc(5), utime and stime; `fields` starts at field 3.
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-}
-
-/** Exact nearest-rank percentile of ascending samples. */
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
 /** `count` distinct random elements of `ids`. */
@@ -193,7 +164,7 @@ async function drive(target: Target, kase: Case, ids: readonly string[], opts: O
   const t0 = performance.now();
   const end = t0 + ms;
   const worker = async () => {
-    while (!interrupted && performance.now() < end) {
+    while (!bench.interrupted && performance.now() < end) {
       const req = nextRequest(kase, ids, opts.batch);
       const started = performance.now();
       let problem: string | undefined;
@@ -270,35 +241,6 @@ async function seed(target: Target, devices: number): Promise<string[]> {
   }
 }
 
-
-/** Whether a URL's host is a loopback address. */
-function isLoopback(endpoint: string): boolean {
-  let host: string;
-  try {
-    host = new URL(endpoint).hostname;
-  } catch {
-    return false;
-  }
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-// What to undo at the end, last first; run once, at the end or on SIGINT/SIGTERM, whichever comes first.
-const cleanups: (() => Promise<void>)[] = [];
-let cleaning: Promise<void> | undefined;
-/** Set by SIGINT/SIGTERM: the load stops, the signal handler cleans up and exits. */
-let interrupted: NodeJS.Signals | undefined;
-function cleanUp(): Promise<void> {
-  return (cleaning ??= (async () => {
-    for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
-      try {
-        await undo();
-      } catch (e) {
-        console.error(`bench:registry: cleaning up failed: ${(e as Error).message}`);
-      }
-    }
-  })());
-}
-
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (!opts) {
@@ -320,7 +262,7 @@ async function main(): Promise<void> {
       endpoint, region: aws.AWS_REGION, maxAttempts: 2,
       credentials: { accessKeyId: aws.AWS_ACCESS_KEY_ID!, secretAccessKey: aws.AWS_SECRET_ACCESS_KEY! },
     });
-    cleanups.push(async () => {
+    bench.onCleanup(async () => {
       try {
         await client.send(new DeleteTableCommand({ TableName: table }));
       } catch (e) {
@@ -333,7 +275,7 @@ async function main(): Promise<void> {
   } else {
     log('starting DynamoDB Local (@pushwire/infra)…');
     const infra = await startInfra({ kafka: false, dynamodb: true, log });
-    cleanups.push(() => infra.stop());
+    bench.onCleanup(() => infra.stop());
     endpoint = infra.dynamodbEndpoint!;
     dynamodbPid = infra.state.dynamodb?.pid;
   }
@@ -346,9 +288,9 @@ async function main(): Promise<void> {
   ] as const) {
     const service = await startRegistry(SERVICE_TOKEN, env);
     // SIGTERM, then SIGKILL when it has not exited within 5 s.
-    cleanups.push(async () => void (await service.process.stop('SIGTERM', 5000)));
+    bench.onCleanup(async () => void (await service.process.stop('SIGTERM', 5000)));
     const pool = new Pool(`http://127.0.0.1:${service.port}`, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
-    cleanups.push(() => pool.close());
+    bench.onCleanup(() => pool.close());
     targets.push({ store, service, pool });
     log(`registry (${store}) listening on 127.0.0.1:${service.port}`);
   }
@@ -363,7 +305,7 @@ async function main(): Promise<void> {
       await drive(target, kase, ids.get(target)!, opts, WARMUP_MS, pid);
       results.push(await drive(target, kase, ids.get(target)!, opts, opts.seconds * 1000, pid));
       // No table from a cut-short run: the signal handler cleans up and exits.
-      if (interrupted) return;
+      if (bench.interrupted) return;
     }
   }
 
@@ -393,26 +335,4 @@ async function main(): Promise<void> {
   }
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-  process.once(signal, () => {
-    interrupted = signal;
-    console.error(`bench:registry: ${signal}, stopping what it started…`);
-    void cleanUp().finally(() => process.exit(code));
-  });
-}
-
-main()
-  .then(async () => {
-    await cleanUp();
-    if (!interrupted) process.exit(0);
-  }, async (e: unknown) => {
-    await cleanUp();
-    // The signal handler exits once the same clean-up is done; what failed after the signal is its consequence.
-    if (interrupted) return;
-    if (e instanceof UsageError) {
-      console.error(`bench:registry: ${e.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(e instanceof BenchFailure ? `bench:registry failed: ${e.message}` : `bench:registry failed: ${e instanceof Error ? e.stack : String(e)}`);
-    process.exit(1);
-  });
+bench.run(main);

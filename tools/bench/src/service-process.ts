@@ -19,7 +19,7 @@ export interface StartServiceOptions {
 }
 
 /** Service output goes to our stderr (the bench's tables go to stdout), tagged with the service name. */
-const toStderr = (service: string, line: string) => process.stderr.write(`[${service}] ${line}\n`);
+export const toStderr = (service: string, line: string) => process.stderr.write(`[${service}] ${line}\n`);
 
 /**
  * Runs `main` (relative to the repository root) on a free port: `env(port)` gives its environment,
