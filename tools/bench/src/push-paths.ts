@@ -15,8 +15,8 @@
  * odd rounds, indirect in even ones; the table gives the median of each figure over the rounds.
  *
  * Kafka and DynamoDB Local: the ones `npm run infra:up` runs when `infra status` says they are up
- * (the bench then uses its own table, deleted at the end, and a consumer group of its own that
- * starts at the end of the request topics), else started for this run and stopped at the end.
+ * (the bench then uses tables of its own, deleted at the end, and consumer groups of its own that
+ * start at the end of the topics they read), else started for this run and stopped at the end.
  * Bounded (phases have deadlines; counts are capped), loopback only; exits non-zero on failure or
  * when messages were lost.
  */
@@ -242,17 +242,17 @@ async function runningInfraEnv(): Promise<Record<string, string> | undefined> {
 }
 
 /**
- * Commits offsets at the end of the request topics for a group that has never consumed, so that
- * a processor in that group starts with new records only, not the shared broker's history.
- * Returns how many records it skipped.
+ * Commits offsets at the end of `topics` for a group that has never consumed, so that a service in
+ * that group starts with new records only, not the shared broker's history (a new group otherwise
+ * reads from the beginning). Returns how many records it skipped.
  */
-async function skipHistory(brokers: string, groupId: string): Promise<number> {
+async function skipHistory(brokers: string, groupId: string, topics: readonly string[]): Promise<number> {
   const admin = new Kafka({ clientId: groupId, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     let skipped = 0;
-    for (const topic of Object.values(Topics.pushRequests)) {
+    for (const topic of topics) {
       if (!existing.has(topic)) continue;
       const offsets = await admin.fetchTopicOffsets(topic);
       const records = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
@@ -366,22 +366,31 @@ async function main(): Promise<void> {
     if (!isLoopback(endpoint)) throw new BenchFailure(`${endpoint} is not a loopback address: this bench only talks to 127.0.0.1`);
   }
 
+  // Tables and consumer groups of this run only: a shared infra:up serves other runs meanwhile.
   const table = `pushwire-bench-push-${run}`;
+  const deviceListTable = `pushwire-bench-push-devices-${run}`;
   const groupId = `pushwire-bench-push-${run}`;
+  const deviceListGroupId = `pushwire-bench-push-devices-${run}`;
   if (reused.dynamodb) {
     bench.onCleanup(async () => {
       const ddb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } });
       try {
-        await ddb.send(new DeleteTableCommand({ TableName: table }));
-      } catch (e) {
-        if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+        for (const name of [table, deviceListTable]) {
+          try {
+            await ddb.send(new DeleteTableCommand({ TableName: name }));
+          } catch (e) {
+            if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+          }
+        }
       } finally {
         ddb.destroy();
       }
     });
   }
-  const skipped = await skipHistory(kafkaBrokers, groupId);
-  if (skipped) log(`the processor's group ${groupId} starts after the ${skipped} records already on the request topics`);
+  for (const [group, topics] of [[groupId, Object.values(Topics.pushRequests)], [deviceListGroupId, [Topics.deviceConnections]]] as const) {
+    const skipped = await skipHistory(kafkaBrokers, group, topics);
+    if (skipped) log(`group ${group} starts after the ${skipped} records already on ${topics.join(', ')}`);
+  }
 
   log('starting the cluster (registry on DynamoDB, two edges, message processor on Kafka)…');
   const quiet = { PUSHWIRE_LOG_LEVEL: 'warn' };
@@ -390,11 +399,13 @@ async function main(): Promise<void> {
     kafkaBrokers,
     ports: await freeClusterPorts(),
     table,
+    deviceListTable,
     serviceToken: SERVICE_TOKEN,
     jwtSecret: JWT_SECRET,
     edgeEnv: { ...quiet, PUSHWIRE_EDGE_DRAIN_SECONDS: '0' },
     registryEnv: quiet,
     processorEnv: { ...quiet, PUSHWIRE_PROCESSOR_GROUP_ID: groupId },
+    deviceListEnv: { ...quiet, PUSHWIRE_DEVICE_LIST_GROUP_ID: deviceListGroupId },
     output: toStderr,
   });
   bench.onCleanup(() => cluster.stop());
