@@ -76,7 +76,7 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
         entry.received.push(p.id);
       });
       devices.push(entry);
-      if (i === DEVICES - 1) await waitFor(async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId, 10_000, 'the last device to be registered');
+      if (i === DEVICES - 1) await waitFor(async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId, 30_000, 'the last device to be registered');
     }
   }, 120_000);
 
