@@ -25,12 +25,14 @@ function connection(accountId: string, deviceId: string, phase: Phase = Phase.Op
   return c;
 }
 
-/** The remote edge: answers single deliveries for the connections it holds, `gone` for others. */
+/** The remote edge: answers deliveries (single or batched) for the connections it holds, `gone` for others. */
 interface RemoteEdge {
   url: string;
   /** deviceId → the connection the edge holds for it. */
   holds: Map<string, string>;
   received: Delivery[];
+  /** Deliveries per request, in arrival order. */
+  requests: number[];
   authorizations: Set<string>;
   server: Server;
 }
@@ -38,21 +40,32 @@ interface RemoteEdge {
 async function startRemoteEdge(): Promise<RemoteEdge> {
   const holds = new Map<string, string>();
   const received: Delivery[] = [];
+  const requests: number[] = [];
   const authorizations = new Set<string>();
+  const deliver = (d: Delivery): DeliveryResult => {
+    received.push(d);
+    const status: DeliveryStatus = holds.get(d.deviceId) === d.connectionId ? 'delivered' : 'gone';
+    return { deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
+  };
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       authorizations.add(req.headers.authorization ?? '');
-      const d = Validators.delivery.decode(JSON.parse(body));
-      received.push(d);
-      const status: DeliveryStatus = holds.get(d.deviceId) === d.connectionId ? 'delivered' : 'gone';
-      const result: DeliveryResult = { deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
-      res.writeHead(status === 'delivered' ? 200 : 410, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+      const parsed: unknown = JSON.parse(body);
+      if (typeof parsed === 'object' && parsed !== null && 'deliveries' in parsed) {
+        const { deliveries } = Validators.deliveryBatch.decode(parsed);
+        requests.push(deliveries.length);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: deliveries.map(deliver) }));
+        return;
+      }
+      requests.push(1);
+      const result = deliver(Validators.delivery.decode(parsed));
+      res.writeHead(result.status === 'delivered' ? 200 : 410, { 'content-type': 'application/json' }).end(JSON.stringify(result));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, holds, received, authorizations, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, holds, received, requests, authorizations, server };
 }
 
 describe('D2dRouter', () => {
@@ -152,6 +165,31 @@ describe('D2dRouter', () => {
       ]);
       expect([...remote.authorizations]).toEqual([`Bearer ${TOKEN}`]);
       expect(lookups).toHaveBeenCalledTimes(1);
+    });
+
+    it('looks a device up once for a burst of sends that all miss the route cache', async () => {
+      await connectRemote('acct-1', 'tv');
+      const statuses = await Promise.all(Array.from({ length: 20 }, (_, n) => send(phone(), 'tv', { n })));
+      expect(statuses).toEqual(Array(20).fill('delivered'));
+      expect(remote.received.map((d) => d.message.payload)).toEqual(expect.arrayContaining(Array.from({ length: 20 }, (_, n) => ({ n }))));
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(remote.requests).toEqual([20]); // relayed together: they were sent in one turn of the event loop
+      // Settled lookups are not kept: once the route expires, the next send asks the registry again.
+      clock.advance(30_001);
+      expect(await send(phone(), 'tv')).toBe('delivered');
+      expect(lookups).toHaveBeenCalledTimes(2);
+    });
+
+    it('relays the sends of one event-loop turn to an edge in one request, answering each with its own status', async () => {
+      await connectRemote('acct-1', 'tv-a');
+      await connectRemote('acct-1', 'tv-b');
+      expect(await Promise.all([send(phone(), 'tv-a'), send(phone(), 'tv-b')])).toEqual(['delivered', 'delivered']);
+      expect(remote.requests).toEqual([2]);
+      remote.holds.delete('tv-b'); // the edge lost tv-b; the registry has not caught up yet
+
+      expect(await Promise.all([send(phone(), 'tv-a', { n: 1 }), send(phone(), 'tv-b', { n: 2 }), send(phone(), 'tv-a', { n: 3 })])).toEqual(['delivered', 'gone', 'delivered']);
+      expect(remote.requests).toEqual([2, 3, 1]); // then tv-b's fresh lookup, and its one more try
+      expect(remote.received.slice(2).map((d) => [d.deviceId, d.message.payload])).toEqual([['tv-a', { n: 1 }], ['tv-b', { n: 2 }], ['tv-a', { n: 3 }], ['tv-b', { n: 2 }]]);
     });
 
     it("forbids another account's device without calling its edge, cached route or not", async () => {
