@@ -10,6 +10,7 @@ export const deviceListConfigSpec = {
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL (edge leases, for the crash sweep).' }),
   kafkaBrokers: str({ env: 'KAFKA_BROKERS', default: '', description: 'Kafka brokers host:port[,…]; required by the standalone service.' }),
   groupId: str({ env: 'PUSHWIRE_DEVICE_LIST_GROUP_ID', default: 'pushwire-device-list', pattern: /^[A-Za-z0-9._-]{1,128}$/, description: 'Consumer group of the device-list replicas.' }),
+  fromBeginning: bool({ env: 'PUSHWIRE_DEVICE_LIST_FROM_BEGINNING', default: true, description: 'A new consumer group reads pushwire.device-connections from its oldest record (true: builds the full list) or only new events (false: for throwaway test groups on a shared topic).' }),
   partitions: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_DEVICE_CONNECTIONS', default: 6, min: 1, max: 10_000, description: 'Partitions pushwire.device-connections is created with.' }),
   sweepIntervalMs: int({ env: 'PUSHWIRE_DEVICE_LIST_SWEEP_MS', default: 1000, min: 50, max: 600_000, description: "How often edges' leases are checked (a crashed edge's devices go offline within lease TTL + this)." }),
   store: str({ env: 'PUSHWIRE_DEVICE_LIST_STORE', default: 'memory', oneOf: DEVICE_LIST_STORES, description: `Store: ${DEVICE_LIST_STORES.join(' | ')}.` }),

@@ -12,6 +12,8 @@ export interface DeviceEventConsumerOptions {
   groupId: string;
   /** Partitions of pushwire.device-connections when this service creates it. */
   partitions: number;
+  /** Where a group without committed offsets starts. Default true (the oldest record). */
+  fromBeginning?: boolean;
   now?: () => number;
 }
 
@@ -40,6 +42,7 @@ export class DeviceEventConsumer {
       groupId: this.opts.groupId,
       topics: [Topics.deviceConnections],
       partitionsConcurrently: partitions,
+      fromBeginning: this.opts.fromBeginning ?? true,
       handler: (records) => this.handle(records),
     });
   }

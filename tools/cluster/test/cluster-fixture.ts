@@ -25,7 +25,7 @@ export async function startTestCluster(dynamodbEndpoint: string, ports?: Cluster
     table: `pushwire-test-${run}`,
     deviceListTable: `pushwire-test-devices-${run}`,
     // A group of its own per cluster too, starting at the newest events: the topic is shared.
-    deviceListEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`, PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250' },
+    deviceListEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`, PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250', PUSHWIRE_DEVICE_LIST_FROM_BEGINNING: 'false' },
     edgeEnv: { PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS), PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
     registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
     // A group of its own per cluster: the topics are shared by every test run on this broker.
