@@ -20,24 +20,21 @@
  * Bounded (phases have deadlines; counts are capped), loopback only; exits non-zero on failure or
  * when messages were lost.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
 import { mintDeviceToken } from '@pushwire/auth';
-import { DEFAULT_CLUSTER_PORTS, startCluster, type Cluster, type ClusterPorts } from '@pushwire/cluster';
+import { startCluster, type Cluster } from '@pushwire/cluster';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { freePorts, LOCAL_AWS_ENV, readInfraEnv, startInfra } from '@pushwire/infra';
+import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
 import { Topics } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { HttpRegistryClient } from '@pushwire/registry-client';
+import { freeClusterPorts, gitCommit, runningInfraEnv, skipHistory } from './cluster-bench';
 import { BenchFailure, BenchRun, intOption, isLoopback, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
 import { openRawWebSocket } from './raw-ws-client';
@@ -76,7 +73,6 @@ const WARMUP_BURST = 2000;
 const FIXED_DRAIN_MS = 30_000;
 const BURST_DRAIN_MS = 90_000;
 const PAUSE_MS = 1_000;
-const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 const bench = new BenchRun('bench:push', USAGE);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -221,50 +217,8 @@ async function waitForRegistrations(registryUrl: string, deviceIds: string[]): P
   }
 }
 
-/** Every port of the cluster's default layout (each of its services, two edges) replaced by a free one. */
-async function freeClusterPorts(): Promise<ClusterPorts> {
-  const { edges, ...services } = DEFAULT_CLUSTER_PORTS;
-  const free = await freePorts(Object.keys(services).length + 2 * edges.length);
-  const next = () => free.pop()!;
-  const freeServices = Object.fromEntries(Object.keys(services).map((name) => [name, next()])) as typeof services;
-  return { ...freeServices, edges: edges.map(() => ({ device: next(), internal: next() })) };
-}
 
-/** `infra status` says an `infra:up` runs: its endpoints from .pushwire/infra.env, else none. */
-async function runningInfraEnv(): Promise<Record<string, string> | undefined> {
-  const cli = path.join(REPO_ROOT, 'tools/infra/src/cli.ts');
-  try {
-    await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), cli, 'status'], { cwd: REPO_ROOT, timeout: 30_000 });
-  } catch {
-    return undefined; // exit 1: nothing up, or something of it died
-  }
-  return readInfraEnv(REPO_ROOT);
-}
 
-/**
- * Commits offsets at the end of `topics` for a group that has never consumed, so that a service in
- * that group starts with new records only, not the shared broker's history (a new group otherwise
- * reads from the beginning). Returns how many records it skipped.
- */
-async function skipHistory(brokers: string, groupId: string, topics: readonly string[]): Promise<number> {
-  const admin = new Kafka({ clientId: groupId, brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    let skipped = 0;
-    for (const topic of topics) {
-      if (!existing.has(topic)) continue;
-      const offsets = await admin.fetchTopicOffsets(topic);
-      const records = offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
-      if (records === 0) continue;
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-      skipped += records;
-    }
-    return skipped;
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /**
  * Runs one phase: fixed rate (open loop, `rate` msg/s) or burst (chunks, a few in flight), then
@@ -330,12 +284,6 @@ async function runPhase(send: Sender, kind: PhaseKind, total: number, opts: Opti
   };
 }
 
-/** The commit the code under test is at, and whether the tree has uncommitted changes. */
-async function gitCommit(): Promise<{ commit: string; dirty: boolean }> {
-  const git = (...args: string[]) => promisify(execFile)('git', args, { cwd: REPO_ROOT }).then((r) => r.stdout.trim(), () => '');
-  const [commit, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain')]);
-  return { commit: commit || 'unknown', dirty: status !== '' };
-}
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
