@@ -1,17 +1,15 @@
 import type { Registration } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
+import { FlushLoop, type FlushLoopOptions } from './flush-loop';
 
 type Op = { kind: 'register'; registration: Registration } | { kind: 'deregister'; connectionId: string };
 
-export interface RegistrationPipelineOptions {
+export interface RegistrationPipelineOptions extends FlushLoopOptions {
   /** Coalescing window: registrations made within it go out in one request. Default 5 ms. */
   flushDelayMs?: number;
   /** Largest request. Default 500 (the registry's batch limit). */
   maxBatch?: number;
-  /** Backoff after a failed flush: doubles from this up to maxRetryDelayMs. Defaults 200 / 5000 ms. */
-  retryDelayMs?: number;
-  maxRetryDelayMs?: number;
   onError?: (operation: 'register' | 'deregister', err: unknown) => void;
 }
 
@@ -22,10 +20,7 @@ export interface RegistrationPipelineOptions {
  */
 export class RegistrationPipeline {
   private readonly pending = new Map<string, Op>();
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
-  private failures = 0;
-  private closed = false;
+  private readonly loop: FlushLoop;
   private readonly flushDelayMs: number;
   private readonly maxBatch: number;
 
@@ -36,6 +31,7 @@ export class RegistrationPipeline {
   ) {
     this.flushDelayMs = opts.flushDelayMs ?? 5;
     this.maxBatch = opts.maxBatch ?? 500;
+    this.loop = new FlushLoop(() => this.sendBatch(), () => this.pending.size, opts);
   }
 
   /** Changes not yet confirmed by the registry. */
@@ -45,7 +41,7 @@ export class RegistrationPipeline {
 
   register(registration: Registration): void {
     this.pending.set(registration.deviceId, { kind: 'register', registration });
-    this.schedule(this.flushDelayMs);
+    this.loop.schedule(this.flushDelayMs);
   }
 
   deregister(deviceId: string, connectionId: string): void {
@@ -54,35 +50,20 @@ export class RegistrationPipeline {
       return; // a newer connection's registration is queued; it supersedes this one.
     }
     this.pending.set(deviceId, { kind: 'deregister', connectionId });
-    this.schedule(this.flushDelayMs);
+    this.loop.schedule(this.flushDelayMs);
   }
 
-  /** Sends everything queued now; resolves when the registry accepted it or the attempt failed. */
-  async flush(): Promise<void> {
-    if (this.flushing) await this.flushing;
-    if (this.pending.size === 0) return;
-    this.flushing = this.flushOnce().finally(() => (this.flushing = undefined));
-    return this.flushing;
+  /** Sends everything queued now (one batch); resolves when the registry accepted it or the attempt failed. */
+  flush(): Promise<void> {
+    return this.loop.flush();
   }
 
-  /** Stops the timer after a last flush attempt. */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flush();
+  /** Stops the timer after a last attempt for every batch still queued. */
+  close(): Promise<void> {
+    return this.loop.close();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async flushOnce(): Promise<void> {
+  private async sendBatch(): Promise<boolean> {
     const registers: Registration[] = [];
     const deregisters: { deviceId: string; connectionId: string }[] = [];
     const taken = new Map<string, Op>();
@@ -108,15 +89,7 @@ export class RegistrationPipeline {
         this.logger.warn({ err: (err as Error).message, count: deregisters.length }, 'registry deregister failed; will retry');
       }),
     ]);
-    if (ok) {
-      this.failures = 0;
-      if (this.pending.size) this.schedule(0);
-    } else {
-      this.failures++;
-      const base = this.opts.retryDelayMs ?? 200;
-      const delay = Math.min(this.opts.maxRetryDelayMs ?? 5000, base * 2 ** (this.failures - 1));
-      this.schedule(delay * (0.5 + Math.random() / 2));
-    }
+    return ok;
   }
 
   /** Puts failed ops back unless a newer change for the same device arrived meanwhile. */

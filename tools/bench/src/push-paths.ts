@@ -26,16 +26,14 @@ import type net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mintDeviceToken } from '@pushwire/auth';
 import { startCluster, type Cluster } from '@pushwire/cluster';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
 import { Topics } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { HttpRegistryClient } from '@pushwire/registry-client';
-import { freeClusterPorts, gitCommit, runningInfraEnv, skipHistory } from './cluster-bench';
-import { BenchFailure, BenchRun, intOption, isLoopback, parseBenchArgs } from './bench-run';
+import { benchInfra, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
+import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
 import { openRawWebSocket } from './raw-ws-client';
 import { toStderr } from './service-process';
@@ -217,9 +215,6 @@ async function waitForRegistrations(registryUrl: string, deviceIds: string[]): P
   }
 }
 
-
-
-
 /**
  * Runs one phase: fixed rate (open loop, `rate` msg/s) or burst (chunks, a few in flight), then
  * waits until every accepted message arrived or the drain deadline passed.
@@ -298,43 +293,14 @@ async function main(): Promise<void> {
   const run = randomUUID().slice(0, 8);
 
   // Kafka and DynamoDB Local: those of a running `infra:up`, else our own.
-  const up = await runningInfraEnv();
-  let kafkaBrokers = up?.KAFKA_BROKERS;
-  let dynamodbEndpoint = up?.DYNAMODB_ENDPOINT;
-  const reused = { kafka: !!kafkaBrokers, dynamodb: !!dynamodbEndpoint };
-  if (!kafkaBrokers || !dynamodbEndpoint) {
-    log(`starting ${[!kafkaBrokers && 'Kafka', !dynamodbEndpoint && 'DynamoDB Local'].filter(Boolean).join(' and ')} (@pushwire/infra)…`);
-    const infra = await startInfra({ kafka: !kafkaBrokers, dynamodb: !dynamodbEndpoint, log });
-    bench.onCleanup(() => infra.stop());
-    kafkaBrokers ??= infra.kafkaBrokers!;
-    dynamodbEndpoint ??= infra.dynamodbEndpoint!;
-  }
-  log(`Kafka ${kafkaBrokers} (${reused.kafka ? 'infra:up' : 'started for this run'}), DynamoDB Local ${dynamodbEndpoint} (${reused.dynamodb ? 'infra:up' : 'started for this run'})`);
-  for (const endpoint of [...kafkaBrokers.split(','), dynamodbEndpoint]) {
-    if (!isLoopback(endpoint)) throw new BenchFailure(`${endpoint} is not a loopback address: this bench only talks to 127.0.0.1`);
-  }
+  const { kafkaBrokers, dynamodbEndpoint, reused } = await benchInfra(bench, log);
 
   // Tables and consumer groups of this run only: a shared infra:up serves other runs meanwhile.
   const table = `pushwire-bench-push-${run}`;
   const deviceListTable = `pushwire-bench-push-devices-${run}`;
   const groupId = `pushwire-bench-push-${run}`;
   const deviceListGroupId = `pushwire-bench-push-devices-${run}`;
-  if (reused.dynamodb) {
-    bench.onCleanup(async () => {
-      const ddb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } });
-      try {
-        for (const name of [table, deviceListTable]) {
-          try {
-            await ddb.send(new DeleteTableCommand({ TableName: name }));
-          } catch (e) {
-            if ((e as Error).name !== 'ResourceNotFoundException') throw e;
-          }
-        }
-      } finally {
-        ddb.destroy();
-      }
-    });
-  }
+  if (reused.dynamodb) dropTablesAtCleanup(bench, dynamodbEndpoint, [table, deviceListTable]);
   for (const [group, topics] of [[groupId, Object.values(Topics.pushRequests)], [deviceListGroupId, [Topics.deviceConnections]]] as const) {
     const skipped = await skipHistory(kafkaBrokers, group, topics);
     if (skipped) log(`group ${group} starts after the ${skipped} records already on ${topics.join(', ')}`);

@@ -1,6 +1,7 @@
 import { Topics, type DeviceConnectionEvent } from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus';
 import type { Logger } from '@pushwire/service-kit';
+import { FlushLoop } from '../flush-loop';
 
 /** Where the edge reports connects and disconnects (DESIGN.md §5 "Device list"). */
 export interface ConnectionEventSink {
@@ -28,10 +29,7 @@ export interface ConnectionEventPublisherOptions {
  */
 export class ConnectionEventPublisher implements ConnectionEventSink {
   private buffer: DeviceConnectionEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> | undefined;
-  private failures = 0;
-  private closed = false;
+  private readonly loop = new FlushLoop(() => this.publishBatch(), () => this.buffer.length);
   private readonly flushDelayMs: number;
   private readonly maxBuffered: number;
   private readonly maxBatch: number;
@@ -57,49 +55,28 @@ export class ConnectionEventPublisher implements ConnectionEventSink {
       this.buffer.splice(0, dropped);
       this.opts.onDropped?.(dropped);
     }
-    this.schedule(this.flushDelayMs);
+    this.loop.schedule(this.flushDelayMs);
   }
 
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    this.flushing = this.flushOnce().finally(() => (this.flushing = undefined));
-    return this.flushing;
+  flush(): Promise<void> {
+    return this.loop.flush();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    // One last attempt per batch (a flush sends at most maxBatch): on until all is out or one fails.
-    do {
-      await this.flush();
-    } while (this.buffer.length > 0 && this.failures === 0);
+    await this.loop.close();
     if (this.buffer.length) this.logger.warn({ lost: this.buffer.length }, 'connection events not published at shutdown');
   }
 
-  private schedule(delayMs: number): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async flushOnce(): Promise<void> {
+  private async publishBatch(): Promise<boolean> {
     const batch = this.buffer.splice(0, this.maxBatch);
     try {
       await this.bus.publish(Topics.deviceConnections, batch.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })));
-      this.failures = 0;
-      if (this.buffer.length) this.schedule(0);
+      return true;
     } catch (err) {
       this.buffer.unshift(...batch);
-      this.failures++;
       this.opts.onError?.(err);
       this.logger.warn({ err: (err as Error).message, backlog: this.buffer.length }, 'publishing connection events failed; will retry');
-      const delay = Math.min(5000, 200 * 2 ** (this.failures - 1));
-      this.schedule(delay * (0.5 + Math.random() / 2));
+      return false;
     }
   }
 }
