@@ -78,9 +78,20 @@ describe('cluster: DynamoDB outage', () => {
     await waitFor(registeredAgain(`during-${run}`, during.connectionId), 20_000, 'the device that connected during the outage to be registered');
     process.stdout.write(`DynamoDB back: every device of the edge resolvable again after ${Date.now() - backAt} ms\n`);
 
+    // The store was just restarted (a cold JVM under a loaded CI machine): a lease renewal can still
+    // time out once and lapse the 3 s test lease, so the edge takes it again and re-registers. Sends
+    // may say not_connected for that moment; what must hold is that they get through without any
+    // device reconnecting, to the same connections.
     const sender = new PushClient({ registryUrl: c.registryUrl, serviceToken: c.serviceToken });
     try {
-      for (const deviceId of [`before-${run}`, `during-${run}`]) expect(await sender.send(deviceId, 'store is back')).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
+      for (const deviceId of [`before-${run}`, `during-${run}`]) {
+        let last: unknown;
+        await waitFor(async () => {
+          last = await sender.send(deviceId, 'store is back');
+          return (last as { status: string }).status === 'delivered';
+        }, 10_000, `a push to ${deviceId} to be delivered`).catch(() => undefined);
+        expect(last).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
+      }
     } finally {
       await sender.close();
     }
