@@ -40,14 +40,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mintDeviceToken } from '@pushwire/auth';
 import { startCluster, type Cluster } from '@pushwire/cluster';
+import { maskedTextFrame, openRawWebSocket } from '@pushwire/loadgen';
 import { Topics } from '@pushwire/protocol';
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { benchInfra, cpuSeconds, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
 import { paceAtRate } from './rate-pacer';
-import { openRawWebSocket } from './raw-ws-client';
 import { toStderr } from './service-process';
 import { median, percentile } from './stats';
-import { maskedTextFrame } from './ws-client-frame';
 
 const USAGE = `Usage: npm run bench:d2d -- [options]
 

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
-import { openRawWebSocket } from './raw-ws-client';
+import { openRawWebSocket } from '@pushwire/loadgen';
 import { startRegistry, startService, type StartedService } from './service-process';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
@@ -104,6 +104,7 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
   const edge = await start('push-edge', 'apps/push-edge/src/main.ts', (internalPort) => ({
     PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
     PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
+    PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', // this bench measures memory; the accept limit would only slow the ramp
   }), '/readyz', nodeFlags);
   const internalUrl = `http://127.0.0.1:${edge.port}`;
   const heapUsed = async () => Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);

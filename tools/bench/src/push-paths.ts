@@ -35,7 +35,7 @@ import { HttpRegistryClient } from '@pushwire/registry-client';
 import { benchInfra, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
-import { openRawWebSocket } from './raw-ws-client';
+import { openRawWebSocket } from '@pushwire/loadgen';
 import { toStderr } from './service-process';
 import { median, percentile } from './stats';
 
