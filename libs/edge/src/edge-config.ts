@@ -31,6 +31,8 @@ export const edgeConfigSpec = {
   maxBadFrames: int({ env: 'PUSHWIRE_MAX_BAD_FRAMES', default: 10, min: 1, description: 'Malformed or unknown frames tolerated per connection before close 1008.' }),
   deviceFramesPerSecond: int({ env: 'PUSHWIRE_DEVICE_FRAMES_PER_SECOND', default: 50, min: 1, description: 'Sustained frames per second a device may send (token bucket, burst = 2×).' }),
   leaseTtlSeconds: int({ env: 'PUSHWIRE_EDGE_LEASE_TTL_SECONDS', default: 10, min: 2, max: 3600, description: "Edge liveness lease; a crashed edge's devices stop resolving within this." }),
+  acceptsPerSecond: int({ env: 'PUSHWIRE_EDGE_ACCEPTS_PER_SECOND', default: 5000, min: 0, max: 1_000_000, description: 'New device connections admitted per second (token bucket); beyond, 503 + Retry-After before any upgrade work. 0: no limit.' }),
+  acceptBurst: int({ env: 'PUSHWIRE_EDGE_ACCEPT_BURST', default: 0, min: 0, max: 1_000_000, description: 'New connections admitted at once after a quiet spell (0: one second\'s worth, PUSHWIRE_EDGE_ACCEPTS_PER_SECOND).' }),
   drainSeconds: int({ env: 'PUSHWIRE_EDGE_DRAIN_SECONDS', default: 20, min: 0, max: 3600, description: 'On SIGTERM, devices are asked to reconnect spread over this window before the edge exits.' }),
   deviceListUrl: str({ env: 'PUSHWIRE_DEVICE_LIST_URL', default: '', description: 'Device-list service URL for devices.list / devices.subscribe (empty: those frames answer an error).' }),
   kafkaBrokers: str({ env: 'KAFKA_BROKERS', default: '', description: 'Kafka brokers (host:port,…) for connection events to pushwire.device-connections (empty: none are published).' }),

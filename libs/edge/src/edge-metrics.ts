@@ -6,6 +6,7 @@ export class EdgeMetrics {
   readonly accepts: Counter<'transport'>;
   readonly rejects: Counter<'reason'>;
   readonly closes: Counter<'code'>;
+  readonly reconnectsAsked: Counter<'reason'>;
   readonly framesIn: Counter<'type'>;
   readonly badFrames: Counter;
   readonly registryErrors: Counter<'operation'>;
@@ -18,7 +19,7 @@ export class EdgeMetrics {
   private readonly deliveries: Counter<'status'>;
   private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
 
-  constructor(registry: Registry, connections: () => { websocket: number; sse: number; authenticating: number }) {
+  constructor(registry: Registry, connections: () => { websocket: number; sse: number; authenticating: number }, draining: () => boolean = () => false) {
     const reg = [registry];
     new Gauge({
       name: 'pushwire_edge_connections', help: 'Open device connections.', labelNames: ['transport'], registers: reg,
@@ -30,7 +31,14 @@ export class EdgeMetrics {
       },
     });
     this.accepts = new Counter({ name: 'pushwire_edge_accepts_total', help: 'Authenticated connections accepted.', labelNames: ['transport'], registers: reg });
-    this.rejects = new Counter({ name: 'pushwire_edge_rejects_total', help: 'Connection attempts refused, by reason.', labelNames: ['reason'], registers: reg });
+    this.rejects = new Counter({ name: 'pushwire_edge_rejects_total', help: 'Connection attempts refused, by reason (overloaded: over the accept-rate limit; draining; auth reasons).', labelNames: ['reason'], registers: reg });
+    new Gauge({
+      name: 'pushwire_edge_draining', help: '1 while the edge drains (refuses new connections, moves its devices away).', registers: reg,
+      collect() {
+        this.set(draining() ? 1 : 0);
+      },
+    });
+    this.reconnectsAsked = new Counter({ name: 'pushwire_edge_reconnects_asked_total', help: 'reconnect frames sent, by reason (drain, lifetime).', labelNames: ['reason'], registers: reg });
     this.closes = new Counter({ name: 'pushwire_edge_closes_total', help: 'Connections closed, by close code.', labelNames: ['code'], registers: reg });
     this.framesIn = new Counter({ name: 'pushwire_edge_frames_in_total', help: 'Valid frames received from devices, by type.', labelNames: ['type'], registers: reg });
     this.badFrames = new Counter({ name: 'pushwire_edge_bad_frames_total', help: 'Malformed, unknown, binary or rate-limited frames.', registers: reg });

@@ -20,6 +20,7 @@ import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler, type FrameHandlerHost } from './frame-handler';
 import { buildInternalPort, type InternalPortHost } from './internal-port';
+import { AcceptLimiter } from './accept-limiter';
 import { LeaseKeeper } from './lease-keeper';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
@@ -64,6 +65,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
   private readonly pipeline: RegistrationPipeline;
   private readonly lease: LeaseKeeper;
   private readonly sweeper: Sweeper;
+  private readonly acceptLimiter: AcceptLimiter;
   private readonly devices: DeviceRequests;
   private readonly deviceList: DeviceListClient | undefined;
   private readonly edgeTransport: EdgeTransport;
@@ -89,7 +91,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       websocket: this.table.size - this.sseCount,
       sse: this.sseCount,
       authenticating: this.authenticating.size,
-    }));
+    }), () => this.draining);
     this.acks = new AckWaiter(c.ackTimeoutMs, this.now);
     this.frames = new FrameHandler({ maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond }, this.acks, this, this.metrics, this.now);
     this.deliverer = new Deliverer(
@@ -112,7 +114,9 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       sendBufferBytes: c.sendBufferBytes,
       slowConsumerMs: c.slowConsumerSeconds * 1000,
       heartbeatMs: c.heartbeatSeconds * 1000,
+      onReconnectAsked: (reason) => this.metrics.reconnectsAsked.labels(reason).inc(),
     }, (conn, code, reason) => this.close(conn, code, reason));
+    this.acceptLimiter = new AcceptLimiter({ perSecond: c.acceptsPerSecond, burst: c.acceptBurst || undefined, maxRetryAfterSeconds: 30, now: this.now });
     this.connectionEvents = deps.eventBus && new ConnectionEventPublisher(deps.eventBus, deps.logger, {
       onDropped: (n) => this.metrics.eventsDropped.inc(n),
       onError: () => this.metrics.eventErrors.inc(),
@@ -175,7 +179,9 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       this.metrics.rejects.labels('draining').inc();
       return { code: 'draining', retryAfterSeconds: 1 };
     }
-    return undefined;
+    const refusal = this.acceptLimiter.admit();
+    if (refusal) this.metrics.rejects.labels(refusal.code).inc();
+    return refusal;
   }
 
   newConnection(transport: Transport, identity: DeviceIdentity | undefined): Connection {

@@ -10,6 +10,8 @@ export interface SweeperOptions {
   sendBufferBytes: number;
   slowConsumerMs: number;
   heartbeatMs: number;
+  /** Counts the reconnect frames sent, by reason (metrics). */
+  onReconnectAsked?: (reason: 'lifetime' | 'drain') => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class Sweeper {
           c.phase = Phase.Closing;
           c.deadline = now + this.opts.closeGraceMs;
           sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason: this.reconnectReason }));
+          this.opts.onReconnectAsked?.(this.reconnectReason);
           continue;
         }
         if (c.phase === Phase.Closing) {
