@@ -133,7 +133,7 @@ describe('edge: herd control', () => {
       expect(before).toBeGreaterThan(5); // the balancer spread them over both edges
       const asked: number[] = [];
       const drainStarted = Date.now();
-      for (const c of devices) c.on('reconnect', () => asked.push(Date.now() - drainStarted));
+      for (const c of devices) c.on('reconnect', () => void asked.push(Date.now() - drainStarted));
 
       await draining.edge.drain(2000);
 
