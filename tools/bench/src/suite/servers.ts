@@ -1,0 +1,153 @@
+/**
+ * The servers `npm run bench` measures side by side: Pushwire's edge (with its registry) and the
+ * peers a user would pick instead — bare uWebSockets.js (the floor: the library the edge is built
+ * on, doing nothing else), `ws` and Socket.IO. Each runs in its own process, so RSS and CPU time
+ * read from /proc are that server's alone, and each is driven the same way: devices connect, a
+ * sender hands the server batches of {deviceId, payload} and the devices time the arrival.
+ */
+import { join } from 'node:path';
+import { EDGE_NODE_FLAGS } from '@pushwire/edge';
+import { freePorts } from '@pushwire/infra';
+import type { WireProtocol } from '@pushwire/loadgen';
+import { EdgeTransport } from '@pushwire/push-client';
+import { startRegistry, startService, type StartedService } from '../service-process';
+
+export const BENCH_SERVICE_TOKEN = 'bench-service-token-0123456789';
+export const BENCH_JWT_SECRET = 'bench-jwt-secret-0123456789';
+
+/** A server under test, started; `pid` is the process whose memory and CPU are reported. */
+export interface RunningServer {
+  readonly name: string;
+  readonly protocol: WireProtocol;
+  readonly devicePort: number;
+  readonly pid: number;
+  /** Pushwire: the registry its push client looks devices up in (peers have none). */
+  readonly registryUrl?: string;
+  /** Hands the server one batch to write to local devices (fire and forget); resolves with how many it wrote. */
+  push(items: readonly { deviceId: string; payload: string }[]): Promise<number>;
+  /** Resolves once the server's state for `count` devices is complete (Pushwire: all registered). */
+  settled(count: number, lastDeviceId: string): Promise<void>;
+  /** A full GC in the server (it runs with --expose-gc and servers/gc-on-signal.cjs). */
+  collectGarbage(): Promise<void>;
+  /** SIGTERM (Pushwire: the edge drains), resolving once the process has exited. */
+  terminate(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ServerKind {
+  readonly name: string;
+  readonly short: string;
+  start(): Promise<RunningServer>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const GC_FLAGS = ['--expose-gc', '--require', join(__dirname, '../servers/gc-on-signal.cjs')];
+
+async function gc(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(1500);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A peer server script of servers/ (control API in servers/control.ts). */
+function peer(name: string, short: string, protocol: WireProtocol, script: string): ServerKind {
+  return {
+    name,
+    short,
+    async start() {
+      const s = await startService(short, `tools/bench/src/servers/${script}`, (port) => ({ BENCH_PORT: String(port) }), '/readyz', { nodeFlags: GC_FLAGS });
+      const base = `http://127.0.0.1:${s.port}`;
+      return {
+        name, protocol, devicePort: s.port, pid: s.pid,
+        async push(items) {
+          const res = await fetch(`${base}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+          if (!res.ok) throw new Error(`${short} /push answered ${res.status}: ${await res.text()}`);
+          return ((await res.json()) as { delivered: number }).delivered;
+        },
+        async settled(count) {
+          await until(async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count, 30_000, `${short} to hold ${count} connections`);
+        },
+        collectGarbage: () => gc(s.pid),
+        terminate: () => s.process.stop('SIGTERM', 120_000).then(() => undefined),
+        stop: () => s.process.stop('SIGKILL').then(() => undefined),
+      };
+    },
+  };
+}
+
+export interface EdgeOptions {
+  /** Extra edge environment (accept limit, drain window…). */
+  env?: Record<string, string>;
+}
+
+/** Pushwire's edge as shipped (EDGE_NODE_FLAGS), on a registry service of its own (memory store). */
+export async function startPushwireEdges(count: number, opts: EdgeOptions = {}): Promise<{ edges: RunningServer[]; registryUrl: string; registryPid: number; stop(): Promise<void> }> {
+  const registry = await startRegistry(BENCH_SERVICE_TOKEN);
+  const registryUrl = `http://127.0.0.1:${registry.port}`;
+  const transport = new EdgeTransport({ serviceToken: BENCH_SERVICE_TOKEN, timeoutMs: 30_000 });
+  const started: StartedService[] = [];
+  const edges: RunningServer[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const [devicePort] = await freePorts(1);
+      const edge = await startService(`edge-${i + 1}`, 'apps/push-edge/src/main.ts', (internalPort) => ({
+        PUSHWIRE_EDGE_ID: `bench-edge-${i + 1}`, PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1',
+        PUSHWIRE_SERVICE_TOKEN: BENCH_SERVICE_TOKEN, PUSHWIRE_JWT_SECRET: BENCH_JWT_SECRET, PUSHWIRE_REGISTRY_URL: registryUrl,
+        PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', ...opts.env,
+      }), '/readyz', { nodeFlags: [...EDGE_NODE_FLAGS, ...GC_FLAGS] });
+      started.push(edge);
+      const internalUrl = `http://127.0.0.1:${edge.port}`;
+      edges.push({
+        name: 'Pushwire edge', protocol: 'pushwire', devicePort: devicePort!, pid: edge.pid,
+        async push(items) {
+          const answer = await transport.deliver(internalUrl, items.map((it, n) => ({ deviceId: it.deviceId, message: { id: `b${Date.now().toString(36)}${n}`, payload: it.payload } })));
+          if (answer.kind === 'failure') throw answer.error;
+          return answer.outcomes.filter((o) => o.status === 'delivered').length;
+        },
+        async settled(_count, lastDeviceId) {
+          await until(async () => (await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, { headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` } })).status === 200, 60_000, `${lastDeviceId} to be registered`);
+        },
+        collectGarbage: () => gc(edge.pid),
+        terminate: () => edge.process.stop('SIGTERM', 120_000).then(() => undefined),
+        stop: () => edge.process.stop('SIGKILL').then(() => undefined),
+      });
+    }
+  } catch (e) {
+    for (const s of started) await s.process.stop('SIGKILL');
+    await registry.process.stop('SIGKILL');
+    await transport.close();
+    throw e;
+  }
+  return {
+    edges, registryUrl, registryPid: registry.pid,
+    async stop() {
+      for (const s of started) await s.process.stop('SIGKILL');
+      await registry.process.stop('SIGKILL');
+      await transport.close();
+    },
+  };
+}
+
+export const PUSHWIRE: ServerKind = {
+  name: 'Pushwire edge',
+  short: 'pushwire',
+  async start() {
+    const cluster = await startPushwireEdges(1);
+    const edge = cluster.edges[0]!;
+    return { ...edge, registryUrl: cluster.registryUrl, stop: () => cluster.stop() };
+  },
+};
+
+export const BARE_UWS = peer('bare uWebSockets.js', 'uws', 'ws', 'bare-uws.ts');
+export const WS = peer('ws', 'ws', 'ws', 'ws-server.ts');
+export const SOCKET_IO = peer('Socket.IO', 'socketio', 'socketio', 'socketio-server.ts');
+
+/** In table order: Pushwire first, then the peers with the floor (bare uWS) last. */
+export const ALL_SERVERS: readonly ServerKind[] = [PUSHWIRE, WS, SOCKET_IO, BARE_UWS];
