@@ -69,7 +69,7 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('connects 200 bare WebSocket clients over several source addresses, counts timestamped messages and measures their latency', async () => {
+  it('connects 200 bare WebSocket clients over several source addresses, answers pings, counts timestamped messages and measures their latency', async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((r) => wss.once('listening', r));
     cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
@@ -89,6 +89,12 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     expect(devices.size).toBe(200);
     expect(devices.has('dev-0') && devices.has('dev-199')).toBe(true);
 
+    let pongs = 0;
+    for (const ws of wss.clients) {
+      ws.on('pong', (data) => void (data.toString() === 'hi' && pongs++));
+      ws.ping('hi');
+    }
+    await eventually(() => pongs === 200, 'a pong for every ping, with its payload');
     const before = (await fleet.stats()).messages; // counted since the fleet started
     for (const ws of wss.clients) {
       ws.send(timestampedPayload('x'.repeat(100)));
