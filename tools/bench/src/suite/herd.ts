@@ -25,11 +25,13 @@ export interface StormFigures {
 }
 
 /**
- * N devices on edge 1 of three; edge 1 gets SIGTERM and drains over `drainSeconds`; the devices leave
- * when the edge closes them (after its `reconnect` frame and close grace), wait random(0, afterMs)
- * and reconnect to edges 2 and 3 in turn, backing off on 503 like the SDK.
+ * N devices on edge 1 of three, which then goes away: `drain` — SIGTERM, and the edge asks its
+ * devices to reconnect spread over `drainSeconds` (they leave when it closes them after the
+ * `reconnect` frame and close grace, and wait random(0, afterMs)); `kill` — SIGKILL, every device
+ * drops at once and backs off from zero. Either way they reconnect to edges 2 and 3 in turn, backing
+ * off on 503 like the SDK, against those edges' accept limit.
  */
-export async function reconnectStorm(n: number, drainSeconds: number, bench: BenchRun, log: (msg: string) => void): Promise<StormFigures> {
+export async function reconnectStorm(mode: 'drain' | 'kill', n: number, drainSeconds: number, bench: BenchRun, log: (msg: string) => void): Promise<StormFigures> {
   const cluster = await startPushwireEdges(3, { env: { PUSHWIRE_EDGE_DRAIN_SECONDS: String(drainSeconds), PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: String(ACCEPTS_PER_SECOND), PUSHWIRE_CLIENT_CLOSE_GRACE_SECONDS: '1' } });
   const fleet = await ClientFleet.start({ processes: Math.ceil(n / SOCKETS_PER_CLIENT_PROCESS), threadsPerProcess: 1 });
   let done = false;
@@ -49,9 +51,9 @@ export async function reconnectStorm(n: number, drainSeconds: number, bench: Ben
     }));
     if (initial.connected < n) throw new Error(`storm: only ${initial.connected} of ${n} devices connected to the edge to drain (${JSON.stringify(initial.failures)})`);
     await draining.settled(n, `bench-dev-${n - 1}`);
-    log(`storm: ${n} devices on edge 1; SIGTERM (drain window ${drainSeconds} s)`);
+    log(`storm: ${n} devices on edge 1; ${mode === 'drain' ? `SIGTERM (drain window ${drainSeconds} s)` : 'SIGKILL'}`);
     const t0 = Date.now();
-    const terminated = draining.terminate();
+    const terminated = mode === 'drain' ? draining.terminate() : draining.stop();
     const deadline = t0 + (drainSeconds + 120) * 1000;
     let report = await fleet.reconnectReport();
     while (report.reconnects + report.gaveUp < n && Date.now() < deadline && !bench.interrupted) {

@@ -118,13 +118,15 @@ async function main(): Promise<void> {
 
   if (opts.storm > 0 && !bench.interrupted) {
     for (let round = 0; round < opts.rounds && !bench.interrupted; round++) {
-      log(`reconnect storm ${round + 1}/${opts.rounds}: ${opts.storm} devices on a draining edge`);
-      const storm = await reconnectStorm(opts.storm, opts.full ? 10 : 3, bench, log);
-      const scenario = `reconnect storm (${opts.storm} devices, edge drained)`;
-      book.record(scenario, 'all reconnected after', 's', PUSHWIRE.name, storm.seconds);
-      book.record(scenario, 'peak accepts', 'conn/s', PUSHWIRE.name, storm.peakAcceptsPerSecond);
-      book.record(scenario, 'refused (503) on the way', 'count', PUSHWIRE.name, storm.refused);
-      book.record(scenario, 'failed final attempts', 'count', PUSHWIRE.name, storm.gaveUp, { op: '<=', value: 0 });
+      for (const mode of ['drain', 'kill'] as const) {
+        log(`reconnect storm ${round + 1}/${opts.rounds}: ${opts.storm} devices on an edge that ${mode === 'drain' ? 'drains' : 'is killed'}`);
+        const storm = await reconnectStorm(mode, opts.storm, opts.full ? 10 : 3, bench, log);
+        const scenario = `reconnect storm (${opts.storm} devices, edge ${mode === 'drain' ? `drained over ${opts.full ? 10 : 3} s` : 'SIGKILLed'})`;
+        book.record(scenario, 'all reconnected after', 's', PUSHWIRE.name, storm.seconds);
+        book.record(scenario, 'peak accepts', 'conn/s', PUSHWIRE.name, storm.peakAcceptsPerSecond);
+        book.record(scenario, 'refused (503) on the way', 'count', PUSHWIRE.name, storm.refused);
+        book.record(scenario, 'failed final attempts', 'count', PUSHWIRE.name, storm.gaveUp, { op: '<=', value: 0 });
+      }
     }
   }
   if (opts.hold > 0 && !bench.interrupted) {
