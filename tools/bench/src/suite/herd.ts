@@ -9,6 +9,19 @@ import { connectPlan, rssBytes } from './scenarios';
 import { startPushwireEdges } from './servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stops the fleet, then the edges, once — at the end of the scenario or when the bench cleans up. */
+function stopOnce(bench: BenchRun, fleet: ClientFleet, cluster: { stop(): Promise<void> }): () => Promise<void> {
+  let done = false;
+  const cleanUp = async () => {
+    if (done) return;
+    done = true;
+    await fleet.stop();
+    await cluster.stop();
+  };
+  bench.onCleanup(cleanUp);
+  return cleanUp;
+}
 const SOCKETS_PER_CLIENT_PROCESS = 19_000;
 /** The accept limit the surviving edges run with: the shipped default. */
 const ACCEPTS_PER_SECOND = 5000;
@@ -34,14 +47,7 @@ export interface StormFigures {
 export async function reconnectStorm(mode: 'drain' | 'kill', n: number, drainSeconds: number, bench: BenchRun, log: (msg: string) => void): Promise<StormFigures> {
   const cluster = await startPushwireEdges(3, { env: { PUSHWIRE_EDGE_DRAIN_SECONDS: String(drainSeconds), PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: String(ACCEPTS_PER_SECOND), PUSHWIRE_CLIENT_CLOSE_GRACE_SECONDS: '1' } });
   const fleet = await ClientFleet.start({ processes: Math.ceil(n / SOCKETS_PER_CLIENT_PROCESS), threadsPerProcess: 1 });
-  let done = false;
-  const cleanUp = async () => {
-    if (done) return;
-    done = true;
-    await fleet.stop();
-    await cluster.stop();
-  };
-  bench.onCleanup(cleanUp);
+  const cleanUp = stopOnce(bench, fleet, cluster);
   try {
     const [draining, ...others] = cluster.edges as [typeof cluster.edges[0], ...typeof cluster.edges];
     // Under the drained edge's own accept limit, so the storm starts from N connected devices.
@@ -92,14 +98,7 @@ export async function holdMany(total: number, edgeCount: number, bench: BenchRun
   if (perEdge > SOCKETS_PER_CLIENT_PROCESS) throw new Error(`hold: ${perEdge} connections per edge is over one process's file limit`);
   const cluster = await startPushwireEdges(edgeCount, { env: { PUSHWIRE_HEARTBEAT_SECONDS: '10' } });
   const fleet = await ClientFleet.start({ processes: Math.ceil(total / SOCKETS_PER_CLIENT_PROCESS), threadsPerProcess: 1 });
-  let done = false;
-  const cleanUp = async () => {
-    if (done) return;
-    done = true;
-    await fleet.stop();
-    await cluster.stop();
-  };
-  bench.onCleanup(cleanUp);
+  const cleanUp = stopOnce(bench, fleet, cluster);
   try {
     const base = cluster.edges.map((e) => rssBytes(e.pid));
     const t0 = Date.now();
