@@ -45,7 +45,7 @@ import { Topics } from '@pushwire/protocol';
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { benchInfra, cpuSeconds, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
 import { paceAtRate } from './rate-pacer';
-import { toStderr } from './service-process';
+import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
 import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:d2d -- [options]
@@ -70,8 +70,6 @@ Options:
 Kafka and DynamoDB Local: those of \`npm run infra:up\` when \`infra:status\` says they run, else
 started for this run (Java 17+) and stopped at the end.`;
 
-const SERVICE_TOKEN = 'bench-service-token-0123456789';
-const JWT_SECRET = 'bench-jwt-secret-0123456789';
 /** Per-connection frames/s and d2d.send/s the edges allow in this bench (defaults 50 and 20). */
 const BENCH_RATE_LIMIT = 1_000_000;
 const WARMUP_SECONDS = 3;

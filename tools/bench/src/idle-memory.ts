@@ -9,30 +9,25 @@
  * Servers run in their own processes; this process is the client (raw sockets, several loopback
  * source addresses). Bounded: at most 19,500 connections (one process's file limit), loopback only.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import { openRawWebSocket } from '@pushwire/loadgen';
-import { startRegistry, startService, type StartedService } from './service-process';
+import { BENCH_JWT_SECRET as SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, collectGarbage, GC_ON_SIGNAL_FLAGS, rssBytes, startRegistry, startService, type StartedService } from './service-process';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
 const N = Math.min(19_500, Number(values.connections));
 const ROUNDS = Number(values.rounds);
 const SETTLE_MS = Number(values.settle) * 1000;
-const SECRET = 'bench-jwt-secret-0123456789';
-const SERVICE_TOKEN = 'bench-service-token-0123456789';
 
-const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server with a full GC on SIGUSR2 (see servers/gc-on-signal.cjs), after `nodeFlags`. */
 function start(name: string, main: string, env: (port: number) => Record<string, string>, readyPath: string, nodeFlags: readonly string[] = []): Promise<StartedService> {
-  return startService(name, main, env, readyPath, { nodeFlags: [...nodeFlags, '--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs')] });
+  return startService(name, main, env, readyPath, { nodeFlags: [...nodeFlags, ...GC_ON_SIGNAL_FLAGS] });
 }
 
 async function openMany(port: number, pathFor: (i: number) => string): Promise<net.Socket[]> {
@@ -58,12 +53,6 @@ interface Sample {
   heapPerConnection?: number;
   heapPerConnectionAfterGc?: number;
   connectSeconds: number;
-}
-
-/** Asks the server (started with gc-on-signal.cjs) for a full GC and gives it time to finish. */
-async function collectGarbage(pid: number): Promise<void> {
-  process.kill(pid, 'SIGUSR2');
-  await sleep(1500);
 }
 
 async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>, heapUsed?: () => Promise<number>): Promise<Sample> {

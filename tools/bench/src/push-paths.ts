@@ -36,7 +36,7 @@ import { benchInfra, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHisto
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
 import { openRawWebSocket } from '@pushwire/loadgen';
-import { toStderr } from './service-process';
+import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
 import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:push -- [options]
@@ -60,8 +60,6 @@ Options:
 Kafka and DynamoDB Local: those of \`npm run infra:up\` when \`infra:status\` says they run, else
 started for this run (Java 17+) and stopped at the end.`;
 
-const SERVICE_TOKEN = 'bench-service-token-0123456789';
-const JWT_SECRET = 'bench-jwt-secret-0123456789';
 /** Short, so that consumers reading the shared request topics later drop the bench's messages as expired. */
 const TTL_SECONDS = 120;
 const BURST_CHUNK = 500;

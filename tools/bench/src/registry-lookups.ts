@@ -21,7 +21,7 @@ import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
 import { MAX_REGISTRY_BATCH, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { BenchFailure, BenchRun, intOption, isLoopback, parseBenchArgs } from './bench-run';
-import { startRegistry, type StartedService } from './service-process';
+import { BENCH_SERVICE_TOKEN as SERVICE_TOKEN, startRegistry, type StartedService } from './service-process';
 import { percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:registry -- [options]
@@ -43,7 +43,6 @@ Environment:
                      table in it. AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY default
                      to DynamoDB Local's test values.`;
 
-const SERVICE_TOKEN = 'bench-service-token-0123456789';
 const EDGE_ID = 'bench-edge-1';
 // Never called: lookups only return it.
 const EDGE_URL = 'http://127.0.0.1:1';

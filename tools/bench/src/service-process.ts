@@ -2,6 +2,8 @@
  * Benchmarked services run in their own processes, started with the cluster's ServiceProcess (the
  * one launcher of the workspace) on free loopback ports, ready once their readiness URL answers.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ServiceProcess } from '@pushwire/cluster';
 import { freePorts } from '@pushwire/infra';
 
@@ -38,3 +40,19 @@ export function startRegistry(serviceToken: string, env: Record<string, string> 
     PUSHWIRE_REGISTRY_PORT: String(port), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: serviceToken, ...env,
   }), '/readyz', opts);
 }
+
+/** The secrets every bench gives the services it starts (loopback-only throwaway values). */
+export const BENCH_SERVICE_TOKEN = 'bench-service-token-0123456789';
+export const BENCH_JWT_SECRET = 'bench-jwt-secret-0123456789';
+
+/** Node flags that let a bench ask a server for a full GC with SIGUSR2 (servers/gc-on-signal.cjs). */
+export const GC_ON_SIGNAL_FLAGS: readonly string[] = ['--expose-gc', '--require', join(__dirname, 'servers/gc-on-signal.cjs')];
+
+/** Asks a server started with GC_ON_SIGNAL_FLAGS for a full GC and gives it time to finish. */
+export async function collectGarbage(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR2');
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
+/** A process's resident set size in bytes, from /proc. */
+export const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;

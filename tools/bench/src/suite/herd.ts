@@ -5,7 +5,8 @@
  */
 import { ClientFleet, peakPerWindow } from '@pushwire/loadgen';
 import type { BenchRun } from '../bench-run';
-import { connectPlan, rssBytes } from './scenarios';
+import { rssBytes } from '../service-process';
+import { connectPlan } from './scenarios';
 import { startPushwireEdges } from './servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,17 +4,16 @@
  * (Pushwire only) the reconnect storm and the many-edge hold. Each returns plain figures; the suite
  * runs them per round and server and takes medians.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { timestampedPayload, type ClientFleet, type ConnectPlan, type WireProtocol } from '@pushwire/loadgen';
 import { PushClient } from '@pushwire/push-client';
 import { cpuSeconds } from '../cluster-bench';
 import { paceAtRate } from '../rate-pacer';
 import { percentile } from '../stats';
-import { BENCH_JWT_SECRET, BENCH_SERVICE_TOKEN, type RunningServer } from './servers';
+import { BENCH_JWT_SECRET, BENCH_SERVICE_TOKEN, rssBytes } from '../service-process';
+import type { RunningServer } from './servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const rssBytes = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 export const deviceId = (i: number) => `bench-dev-${i}`;
 const DEVICES_PER_ACCOUNT = 4;
 
@@ -70,6 +69,22 @@ async function arrivals(fleet: ClientFleet): Promise<{ until(total: number, time
   };
 }
 
+/**
+ * Messages 0 … total − 1 (message k to device k mod n, timestamped) handed to `send` in chunks of
+ * `chunk`, `inFlight` chunks outstanding; resolves when every chunk was taken.
+ */
+async function sendInChunks(total: number, n: number, chunk: number, inFlight: number, send: (items: { deviceId: string; payload: string }[]) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const from = next;
+      next = Math.min(total, next + chunk);
+      await send(Array.from({ length: next - from }, (_, k) => ({ deviceId: deviceId((from + k) % n), payload: timestampedPayload() })));
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
 export interface ThroughputFigures {
   sent: number;
   delivered: number;
@@ -88,17 +103,7 @@ export async function fanOut(server: RunningServer, fleet: ClientFleet, n: numbe
   const total = n * repeat;
   const cpu0 = cpuSeconds(server.pid);
   const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const from = next;
-      next = Math.min(total, next + batch);
-      const items = [];
-      for (let k = from; k < next; k++) items.push({ deviceId: deviceId(k % n), payload: timestampedPayload() });
-      await server.push(items);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await sendInChunks(total, n, batch, inFlight, async (items) => void (await server.push(items)));
   const delivered = await arrived.until(total, 60_000);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(server.pid) - cpu0;
@@ -161,15 +166,7 @@ export async function directAtRate(sender: Sender, fleet: ClientFleet, n: number
 export async function directMax(sender: Sender, fleet: ClientFleet, n: number, total: number, chunk = 500, inFlight = 8): Promise<{ delivered: number; msgsPerSecond: number }> {
   const arrived = await arrivals(fleet);
   const t0 = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const from = next;
-      next = Math.min(total, next + chunk);
-      await sender.send(Array.from({ length: next - from }, (_, k) => ({ deviceId: deviceId((from + k) % n), payload: timestampedPayload() })));
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await sendInChunks(total, n, chunk, inFlight, (items) => sender.send(items));
   const delivered = await arrived.until(total, 60_000);
   return { delivered, msgsPerSecond: Math.round(delivered / ((performance.now() - t0) / 1000)) };
 }

@@ -5,15 +5,12 @@
  * read from /proc are that server's alone, and each is driven the same way: devices connect, a
  * sender hands the server batches of {deviceId, payload} and the devices time the arrival.
  */
-import { join } from 'node:path';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import type { WireProtocol } from '@pushwire/loadgen';
 import { EdgeTransport } from '@pushwire/push-client';
-import { startRegistry, startService, type StartedService } from '../service-process';
+import { BENCH_JWT_SECRET, BENCH_SERVICE_TOKEN, collectGarbage, GC_ON_SIGNAL_FLAGS, startRegistry, startService, type StartedService } from '../service-process';
 
-export const BENCH_SERVICE_TOKEN = 'bench-service-token-0123456789';
-export const BENCH_JWT_SECRET = 'bench-jwt-secret-0123456789';
 
 /** A server under test, started; `pid` is the process whose memory and CPU are reported. */
 export interface RunningServer {
@@ -41,12 +38,6 @@ export interface ServerKind {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const GC_FLAGS = ['--expose-gc', '--require', join(__dirname, '../servers/gc-on-signal.cjs')];
-
-async function gc(pid: number): Promise<void> {
-  process.kill(pid, 'SIGUSR2');
-  await sleep(1500);
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -62,7 +53,7 @@ function peer(name: string, short: string, protocol: WireProtocol, script: strin
     name,
     short,
     async start() {
-      const s = await startService(short, `tools/bench/src/servers/${script}`, (port) => ({ BENCH_PORT: String(port) }), '/readyz', { nodeFlags: GC_FLAGS });
+      const s = await startService(short, `tools/bench/src/servers/${script}`, (port) => ({ BENCH_PORT: String(port) }), '/readyz', { nodeFlags: GC_ON_SIGNAL_FLAGS });
       const base = `http://127.0.0.1:${s.port}`;
       return {
         name, protocol, devicePort: s.port, pid: s.pid,
@@ -74,7 +65,7 @@ function peer(name: string, short: string, protocol: WireProtocol, script: strin
         async settled(count) {
           await until(async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count, 30_000, `${short} to hold ${count} connections`);
         },
-        collectGarbage: () => gc(s.pid),
+        collectGarbage: () => collectGarbage(s.pid),
         terminate: () => s.process.stop('SIGTERM', 120_000).then(() => undefined),
         stop: () => s.process.stop('SIGKILL').then(() => undefined),
       };
@@ -101,7 +92,7 @@ export async function startPushwireEdges(count: number, opts: EdgeOptions = {}):
         PUSHWIRE_EDGE_ID: `bench-edge-${i + 1}`, PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1',
         PUSHWIRE_SERVICE_TOKEN: BENCH_SERVICE_TOKEN, PUSHWIRE_JWT_SECRET: BENCH_JWT_SECRET, PUSHWIRE_REGISTRY_URL: registryUrl,
         PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', ...opts.env,
-      }), '/readyz', { nodeFlags: [...EDGE_NODE_FLAGS, ...GC_FLAGS] });
+      }), '/readyz', { nodeFlags: [...EDGE_NODE_FLAGS, ...GC_ON_SIGNAL_FLAGS] });
       started.push(edge);
       const internalUrl = `http://127.0.0.1:${edge.port}`;
       edges.push({
@@ -114,7 +105,7 @@ export async function startPushwireEdges(count: number, opts: EdgeOptions = {}):
         async settled(_count, lastDeviceId) {
           await until(async () => (await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, { headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` } })).status === 200, 60_000, `${lastDeviceId} to be registered`);
         },
-        collectGarbage: () => gc(edge.pid),
+        collectGarbage: () => collectGarbage(edge.pid),
         terminate: () => edge.process.stop('SIGTERM', 120_000).then(() => undefined),
         stop: () => edge.process.stop('SIGKILL').then(() => undefined),
       });
