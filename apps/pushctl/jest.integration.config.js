@@ -1,1 +1,7 @@
-module.exports = { ...require('../../jest.preset.js'), displayName: 'pushctl:integration', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.int.spec.ts'], testTimeout: 60000 };
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'pushctl:integration',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/test/**/*.int.spec.ts'],
+  testTimeout: 60000,
+};

@@ -17,8 +17,11 @@ const unit = nx(['run-many', '-t', 'test', '--parallel=2']);
 // One Kafka broker and one DynamoDB Local for every integration suite (each suite's jest global
 // setup reuses a running `infra up`), unless the environment already points at some, or an
 // `infra up` of the developer's already runs (then it is left running, as found).
-const infraCli = (command) => spawnSync('npx', ['tsx', 'tools/infra/src/cli.ts', command], { stdio: ['ignore', 'inherit', 'inherit'] }).status;
-const ownInfra = !(process.env.KAFKA_BROKERS && process.env.DYNAMODB_ENDPOINT) && spawnSync('npx', ['tsx', 'tools/infra/src/cli.ts', 'status'], { stdio: 'ignore' }).status !== 0;
+const infraCli = (command) =>
+  spawnSync('npx', ['tsx', 'tools/infra/src/cli.ts', command], { stdio: ['ignore', 'inherit', 'inherit'] }).status;
+const ownInfra =
+  !(process.env.KAFKA_BROKERS && process.env.DYNAMODB_ENDPOINT) &&
+  spawnSync('npx', ['tsx', 'tools/infra/src/cli.ts', 'status'], { stdio: 'ignore' }).status !== 0;
 if (ownInfra && infraCli('up') !== 0) console.error('infra up failed; each integration suite will try to start its own');
 let integration;
 try {
@@ -27,11 +30,15 @@ try {
   if (ownInfra) infraCli('down');
 }
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync(tally)) {
   for (const line of readFileSync(tally, 'utf8').split('\n').filter(Boolean)) {
     const r = JSON.parse(line);
-    passed += r.passed; failed += r.failed; skipped += r.skipped;
+    passed += r.passed;
+    failed += r.failed;
+    skipped += r.skipped;
   }
 }
 const ok = unit === 0 && integration === 0 && failed === 0 && passed > 0;

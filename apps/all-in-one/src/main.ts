@@ -13,7 +13,13 @@ import { ConfigError, createLogger, DEV_DEFAULTS, int, loadConfig, onShutdownSig
 const spec = {
   host: str({ env: 'PUSHWIRE_HOST', default: '127.0.0.1', description: 'Address every port binds to (all-in-one).' }),
   registryPort: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Registry HTTP API port.' }),
-  processorPort: int({ env: 'PUSHWIRE_PROCESSOR_PORT', default: 8083, min: 0, max: 65535, description: 'Message processor HTTP API port.' }),
+  processorPort: int({
+    env: 'PUSHWIRE_PROCESSOR_PORT',
+    default: 8083,
+    min: 0,
+    max: 65535,
+    description: 'Message processor HTTP API port.',
+  }),
   deviceListPort: int({ env: 'PUSHWIRE_DEVICE_LIST_PORT', default: 8084, min: 0, max: 65535, description: 'Device-list HTTP API port.' }),
 };
 
@@ -21,7 +27,8 @@ async function main(): Promise<void> {
   const logger = createLogger('pushwire');
   const own = loadConfig(spec);
   const env = process.env;
-  const usingDevSecrets = !env.PUSHWIRE_SERVICE_TOKEN || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
+  const usingDevSecrets =
+    !env.PUSHWIRE_SERVICE_TOKEN || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
   const edgeConfig = loadEdgeConfig(env, {
     host: env.PUSHWIRE_EDGE_HOST ?? own.host,
     edgeId: env.PUSHWIRE_EDGE_ID ?? 'edge-1',
@@ -42,17 +49,40 @@ async function main(): Promise<void> {
 
   // The device list first: it creates the connection-events topic the edge publishes to.
   const deviceListStore = new MemoryDeviceListStore();
-  const deviceListConfig = loadDeviceListConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.deviceListPort });
-  const deviceList = new DeviceListService({ config: deviceListConfig, bus, store: deviceListStore, registry, logger: logger.child({ service: 'device-list' }) });
+  const deviceListConfig = loadDeviceListConfig(
+    { ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken },
+    { host: own.host, port: own.deviceListPort },
+  );
+  const deviceList = new DeviceListService({
+    config: deviceListConfig,
+    bus,
+    store: deviceListStore,
+    registry,
+    logger: logger.child({ service: 'device-list' }),
+  });
   const deviceListPort = await deviceList.start();
 
   // The device list's real port (PUSHWIRE_DEVICE_LIST_PORT=0 picks a free one).
   const deviceListUrl = env.PUSHWIRE_DEVICE_LIST_URL || `http://${own.host === '0.0.0.0' ? '127.0.0.1' : own.host}:${deviceListPort}`;
-  const edge = new EdgeServer({ config: { ...edgeConfig, deviceListUrl }, authenticator: authenticatorFromConfig(edgeConfig), registry, logger: logger.child({ service: 'push-edge' }), eventBus: bus });
+  const edge = new EdgeServer({
+    config: { ...edgeConfig, deviceListUrl },
+    authenticator: authenticatorFromConfig(edgeConfig),
+    registry,
+    logger: logger.child({ service: 'push-edge' }),
+    eventBus: bus,
+  });
   await edge.listen();
 
-  const processorConfig = loadProcessorConfig({ ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken }, { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` });
-  const processor = new ProcessorService({ config: processorConfig, bus, logger: logger.child({ service: 'message-processor' }), registry });
+  const processorConfig = loadProcessorConfig(
+    { ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken },
+    { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` },
+  );
+  const processor = new ProcessorService({
+    config: processorConfig,
+    bus,
+    logger: logger.child({ service: 'message-processor' }),
+    registry,
+  });
   const processorPort = await processor.start();
 
   const host = own.host === '0.0.0.0' ? '127.0.0.1' : own.host;

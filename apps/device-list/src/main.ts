@@ -4,8 +4,13 @@
  * devices offline. Configuration: libs/device-list/src/device-list-config.ts (every key).
  */
 import {
-  DeviceListService, DynamoDeviceListStore, ensureDeviceListTable, loadDeviceListConfig, MemoryDeviceListStore,
-  type DeviceListConfig, type DeviceListStore,
+  DeviceListService,
+  DynamoDeviceListStore,
+  ensureDeviceListTable,
+  loadDeviceListConfig,
+  MemoryDeviceListStore,
+  type DeviceListConfig,
+  type DeviceListStore,
 } from '@pushwire/device-list';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { createRegistryDynamoClient } from '@pushwire/registry';
@@ -26,12 +31,19 @@ async function openStore(config: DeviceListConfig, logger: Logger): Promise<{ st
     throw e;
   }
   const store = new DynamoDeviceListStore({ client, tableName: config.table });
-  return { store, close: async () => { await store.close(); client.destroy(); } };
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      client.destroy();
+    },
+  };
 }
 
 async function main(): Promise<void> {
   const config = loadDeviceListConfig();
-  if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster the edges publish to');
+  if (!config.kafkaBrokers)
+    throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster the edges publish to');
   const logger = createLogger('device-list');
   const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-device-list' });
   const opened = await openStore(config, logger);

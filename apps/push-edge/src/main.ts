@@ -13,20 +13,33 @@ async function main(): Promise<void> {
   const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceToken });
   // Connection events for the device list go to Kafka when brokers are configured (the device-list
   // service creates the topic with its partition count).
-  const eventBus = config.kafkaBrokers ? new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: `pushwire-edge-${config.edgeId}` }) : undefined;
+  const eventBus = config.kafkaBrokers
+    ? new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: `pushwire-edge-${config.edgeId}` })
+    : undefined;
   const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger, eventBus });
   await edge.listen();
-  logger.info({
-    edgeId: edge.edgeId, devicePort: edge.devicePort, internalUrl: edge.internalUrl, registry: config.registryUrl,
-    deviceList: config.deviceListUrl || '(none: devices.list/subscribe disabled)', kafka: config.kafkaBrokers || '(none: no connection events)',
-  }, 'push-edge ready');
-  onShutdownSignal(logger, async () => {
-    logger.info({ connections: edge.connections, drainSeconds: config.drainSeconds }, 'draining');
-    await edge.drain(config.drainSeconds * 1000);
-    await edge.stop();
-    await registry.close();
-    await eventBus?.close();
-  }, (config.drainSeconds + 15) * 1000);
+  logger.info(
+    {
+      edgeId: edge.edgeId,
+      devicePort: edge.devicePort,
+      internalUrl: edge.internalUrl,
+      registry: config.registryUrl,
+      deviceList: config.deviceListUrl || '(none: devices.list/subscribe disabled)',
+      kafka: config.kafkaBrokers || '(none: no connection events)',
+    },
+    'push-edge ready',
+  );
+  onShutdownSignal(
+    logger,
+    async () => {
+      logger.info({ connections: edge.connections, drainSeconds: config.drainSeconds }, 'draining');
+      await edge.drain(config.drainSeconds * 1000);
+      await edge.stop();
+      await registry.close();
+      await eventBus?.close();
+    },
+    (config.drainSeconds + 15) * 1000,
+  );
 }
 
 main().catch((err) => {

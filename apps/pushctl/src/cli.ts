@@ -16,7 +16,12 @@ export interface Command {
 /** Parses a command's flags strictly: unknown flags and stray arguments are usage errors. */
 export function parseCommand(cmd: Command, argv: string[]): Record<string, string | boolean | undefined> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     return values as Record<string, string | boolean | undefined>;
   } catch (e) {

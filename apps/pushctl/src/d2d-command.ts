@@ -23,7 +23,12 @@ export const d2dCommand: Command = {
     const to = required(v, 'to');
     const payload = jsonData(v);
     const url = (v.edge as string | undefined) ?? endpoints.edgeUrl();
-    const token = await mintDeviceToken({ secret: endpoints.jwtSecret(), accountId, deviceId: from, deviceType: (v.type as string | undefined) ?? 'phone' });
+    const token = await mintDeviceToken({
+      secret: endpoints.jwtSecret(),
+      accountId,
+      deviceId: from,
+      deviceType: (v.type as string | undefined) ?? 'phone',
+    });
     // One message, then exit: a refused or dropped connection is an answer, not something to retry.
     const client = new DeviceClient({ url, token, transport: v.sse === true ? 'sse' : 'websocket', reconnect: { enabled: false } });
     try {

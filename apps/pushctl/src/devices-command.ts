@@ -23,7 +23,9 @@ export const devicesCommand: Command = {
       if (res.status !== 200) {
         const error = Validators.errorBody.is(res.body) ? res.body.error : { code: undefined, message: `HTTP ${res.status}` };
         const hint = res.status === 401 ? ' (check PUSHWIRE_SERVICE_TOKEN)' : '';
-        process.stderr.write(`pushctl: the device list refused (${res.status}${error.code ? ` ${error.code}` : ''}): ${error.message}${hint}\n`);
+        process.stderr.write(
+          `pushctl: the device list refused (${res.status}${error.code ? ` ${error.code}` : ''}): ${error.message}${hint}\n`,
+        );
         return 1;
       }
       for (const device of res.body.devices) printJson(device);
@@ -32,7 +34,8 @@ export const devicesCommand: Command = {
     } catch (e) {
       if (!(e instanceof ServiceCallError)) throw e;
       // No status: nothing answered (refused, timed out). With one: the answer was not what the API promises.
-      const what = e.status === undefined ? `cannot reach the device list at ${base} (PUSHWIRE_DEVICE_LIST_URL)` : 'the device list answered badly';
+      const what =
+        e.status === undefined ? `cannot reach the device list at ${base} (PUSHWIRE_DEVICE_LIST_URL)` : 'the device list answered badly';
       process.stderr.write(`pushctl: ${what}: ${e.message}\n`);
       return 1;
     } finally {

@@ -8,7 +8,8 @@ import { jsonData, priorityArg } from './json-arg';
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes`',
-  usage: "pushctl enqueue --device D --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
+  usage:
+    "pushctl enqueue --device D --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
   options: {
     device: { type: 'string' },
     data: { type: 'string' },

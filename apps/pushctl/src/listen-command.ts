@@ -25,7 +25,14 @@ export const listenCommand: Command = {
     const client = new DeviceClient({
       url: (v.edge as string | undefined) ?? endpoints.edgeUrl(),
       // A fresh token per (re)connect, like a real device refreshing its credential.
-      token: () => mintDeviceToken({ secret: endpoints.jwtSecret(), accountId, deviceId, deviceType: (v.type as string | undefined) ?? 'tv', deviceName: v.name as string | undefined }),
+      token: () =>
+        mintDeviceToken({
+          secret: endpoints.jwtSecret(),
+          accountId,
+          deviceId,
+          deviceType: (v.type as string | undefined) ?? 'tv',
+          deviceName: v.name as string | undefined,
+        }),
       transport: sse ? 'sse' : 'websocket',
       ...(v['first-frame-auth'] ? { auth: 'first-frame' as const } : {}),
       autoAck: false,
@@ -33,7 +40,10 @@ export const listenCommand: Command = {
     let received = 0;
     return new Promise<number>((resolve) => {
       const finish = (code: number) => {
-        client.close().then(() => resolve(code), () => resolve(code));
+        client.close().then(
+          () => resolve(code),
+          () => resolve(code),
+        );
       };
       client.on('frame', (frame) => printJson(frame));
       client.on('push', async (push) => {
@@ -49,7 +59,10 @@ export const listenCommand: Command = {
       client.on('replaced', () => finish(3));
       process.once('SIGINT', () => finish(130));
       client.connect().then(
-        (welcome) => process.stderr.write(`pushctl: connected to ${welcome.deviceId} as connection ${welcome.connectionId}; waiting for pushes${count ? ` (${count})` : ''}\n`),
+        (welcome) =>
+          process.stderr.write(
+            `pushctl: connected to ${welcome.deviceId} as connection ${welcome.connectionId}; waiting for pushes${count ? ` (${count})` : ''}\n`,
+          ),
         (err: Error) => {
           process.stderr.write(`pushctl: cannot connect: ${err.message}\n`);
           finish(1);

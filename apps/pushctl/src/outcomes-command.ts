@@ -18,7 +18,10 @@ export const outcomesCommand: Command = {
     const url = `${(v.processor as string | undefined) ?? endpoints.processorUrl()}/v1/outcomes`;
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
-    const res = await fetch(url, { headers: { authorization: bearer(endpoints.serviceToken()), accept: 'text/event-stream' }, signal: abort.signal });
+    const res = await fetch(url, {
+      headers: { authorization: bearer(endpoints.serviceToken()), accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
     if (!res.ok || !res.body) {
       process.stderr.write(`pushctl: ${url} answered ${res.status}: ${await res.text()}\n`);
       return 1;

@@ -10,10 +10,15 @@ import { runPushctl } from './pushctl';
  * talks to are scripted here on real ports: an HTTP server for the device-list API, the device SDK's
  * FakeEdge (accepting pushctl's dev JWTs) for the edge.
  */
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function pushctl(...argv: string[]): Promise<Run> {
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
   const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
   try {
@@ -24,7 +29,12 @@ async function pushctl(...argv: string[]): Promise<Run> {
   }
 }
 
-const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const lines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 
 const ENV = ['PUSHWIRE_DEVICE_LIST_URL', 'PUSHWIRE_EDGE_URL', 'PUSHWIRE_SERVICE_TOKEN', 'PUSHWIRE_JWT_SECRET'] as const;
 const savedEnv = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
@@ -91,8 +101,16 @@ describe('pushctl devices', () => {
   });
 
   it.each([
-    [401, { error: { code: 'unauthorized', message: 'bad service token', retriable: false } }, /refused \(401 unauthorized\): bad service token \(check PUSHWIRE_SERVICE_TOKEN\)/],
-    [503, { error: { code: 'store_unavailable', message: 'store down', retriable: true } }, /refused \(503 store_unavailable\): store down/],
+    [
+      401,
+      { error: { code: 'unauthorized', message: 'bad service token', retriable: false } },
+      /refused \(401 unauthorized\): bad service token \(check PUSHWIRE_SERVICE_TOKEN\)/,
+    ],
+    [
+      503,
+      { error: { code: 'store_unavailable', message: 'store down', retriable: true } },
+      /refused \(503 store_unavailable\): store down/,
+    ],
     [404, { something: 'else' }, /refused \(404\): HTTP 404/],
   ])('exits 1 and says why on HTTP %i', async (status, body, message) => {
     answer = json(status, body);
@@ -148,7 +166,10 @@ describe('pushctl d2d', () => {
     await edge.stop();
   });
 
-  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: connects as --from and prints {"status":"delivered"}; the target gets the message', async (_name, extra) => {
+  it.each([
+    ['WebSocket', []],
+    ['SSE', ['--sse']],
+  ])('%s: connects as --from and prints {"status":"delivered"}; the target gets the message', async (_name, extra) => {
     const message = waitForEvent(tv, 'd2d.message');
     const run = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '{"cmd":"pause"}', ...extra);
     expect(run).toMatchObject({ code: 0, stdout: '{"status":"delivered"}\n' });
@@ -180,7 +201,8 @@ describe('pushctl d2d', () => {
       if (conn.identity.deviceId === 'phone1') conn.silence();
     });
     edge.on('frame', (conn, frame) => {
-      if (frame.type === 'd2d.send') conn.send({ type: 'error', code: 'forbidden', message: 'd2d is off for this account', reqId: frame.reqId });
+      if (frame.type === 'd2d.send')
+        conn.send({ type: 'error', code: 'forbidden', message: 'd2d is off for this account', reqId: frame.reqId });
     });
     const run = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
     expect(run).toMatchObject({ code: 1, stdout: '' });

@@ -22,7 +22,10 @@ export const sendCommand: Command = {
     if ((account === undefined) === (v.device === undefined)) throw new UsageError('give exactly one of --device and --account');
     const payload = jsonData(v);
     const priority = priorityArg(v);
-    const client = new PushClient({ registryUrl: (v.registry as string | undefined) ?? endpoints.registryUrl(), serviceToken: endpoints.serviceToken() });
+    const client = new PushClient({
+      registryUrl: (v.registry as string | undefined) ?? endpoints.registryUrl(),
+      serviceToken: endpoints.serviceToken(),
+    });
     try {
       const options = { ack: v.ack === true, ttlSeconds: positiveInt(v, 'ttl'), priority, id: v.id as string | undefined };
       const delivered = (status: string) => status === 'delivered' || status === 'acknowledged';

@@ -9,12 +9,17 @@ import { join } from 'node:path';
 const root = join(__dirname, '../../..');
 const pushctlBin = join(root, 'apps/pushctl/bin/pushctl.js');
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [pushctlBin, ...args], { env, cwd: root });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
@@ -25,7 +30,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 function listen(args: string[], env: NodeJS.ProcessEnv): Promise<{ done: Promise<Run> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [pushctlBin, 'listen', ...args], { env, cwd: root });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     const done = new Promise<Run>((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => {
@@ -36,7 +42,12 @@ function listen(args: string[], env: NodeJS.ProcessEnv): Promise<{ done: Promise
   });
 }
 
-const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 /** A port that is free now (the all-in-one's edge needs the device list's port before it listens). */
 function freePort(): Promise<number> {
@@ -57,7 +68,14 @@ describe('pushctl against npm start', () => {
     const deviceListPort = String(await freePort());
     platform = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, 'apps/all-in-one/src/main.ts')], {
       cwd: root,
-      env: { ...process.env, PUSHWIRE_EDGE_PORT: '0', PUSHWIRE_EDGE_INTERNAL_PORT: '0', PUSHWIRE_REGISTRY_PORT: '0', PUSHWIRE_DEVICE_LIST_PORT: deviceListPort, PUSHWIRE_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PUSHWIRE_EDGE_PORT: '0',
+        PUSHWIRE_EDGE_INTERNAL_PORT: '0',
+        PUSHWIRE_REGISTRY_PORT: '0',
+        PUSHWIRE_DEVICE_LIST_PORT: deviceListPort,
+        PUSHWIRE_LOG_LEVEL: 'warn',
+      },
     });
     await new Promise<void>((resolve, reject) => {
       platform.stdout!.on('data', (d: Buffer) => {
@@ -85,7 +103,10 @@ describe('pushctl against npm start', () => {
     expect(output).toContain('Pushwire stopped.');
   });
 
-  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: the listener prints the push and the sender prints delivered', async (_name, extra) => {
+  it.each([
+    ['WebSocket', []],
+    ['SSE', ['--sse']],
+  ])('%s: the listener prints the push and the sender prints delivered', async (_name, extra) => {
     const device = `tv-${extra.length ? 'sse' : 'ws'}`;
     const listener = await listen(['--account', 'a1', '--device', device, '--count', '1', ...extra], env);
     const sent = await run(['send', '--device', device, '--data', '{"hello":"world"}'], env);
@@ -98,7 +119,10 @@ describe('pushctl against npm start', () => {
     expect(frames[1]).toMatchObject({ type: 'push', payload: { hello: 'world' }, id: lines(sent.stdout)[0].messageId });
   });
 
-  it.each([['WebSocket', []], ['SSE', ['--sse']]])('%s: --ack prints acknowledged', async (_name, extra) => {
+  it.each([
+    ['WebSocket', []],
+    ['SSE', ['--sse']],
+  ])('%s: --ack prints acknowledged', async (_name, extra) => {
     const device = `tv-ack-${extra.length ? 'sse' : 'ws'}`;
     const listener = await listen(['--account', 'a1', '--device', device, '--count', '1', ...extra], env);
     const sent = await run(['send', '--device', device, '--data', '{"n":2}', '--ack'], env);

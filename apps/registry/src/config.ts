@@ -13,19 +13,46 @@ export const registryConfigSpec = {
   /** Interface to listen on. Default 0.0.0.0. */
   host: str({ env: 'PUSHWIRE_REGISTRY_HOST', default: '0.0.0.0', description: 'Interface the registry HTTP API listens on.' }),
   /** Port of the registry HTTP API. Default 8082. */
-  port: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Port of the registry HTTP API (0 picks a free port).' }),
+  port: int({
+    env: 'PUSHWIRE_REGISTRY_PORT',
+    default: 8082,
+    min: 0,
+    max: 65535,
+    description: 'Port of the registry HTTP API (0 picks a free port).',
+  }),
   /** Shared service token. Required: production has no default. */
-  serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared service token that edges and senders present as Bearer token (at least 16 characters).' }),
+  serviceToken: secret({
+    env: 'PUSHWIRE_SERVICE_TOKEN',
+    description: 'Shared service token that edges and senders present as Bearer token (at least 16 characters).',
+  }),
   /** Backing store. Default memory. */
-  store: str({ env: 'PUSHWIRE_REGISTRY_STORE', default: 'memory', oneOf: REGISTRY_STORES, description: `Registry store: ${REGISTRY_STORES.join(' | ')}.` }),
+  store: str({
+    env: 'PUSHWIRE_REGISTRY_STORE',
+    default: 'memory',
+    oneOf: REGISTRY_STORES,
+    description: `Registry store: ${REGISTRY_STORES.join(' | ')}.`,
+  }),
   /** dynamodb: endpoint URL. Default empty: AWS's regional endpoint. */
-  dynamodbEndpoint: url({ env: 'DYNAMODB_ENDPOINT', default: '', description: 'DynamoDB endpoint URL, e.g. DynamoDB Local; unset for AWS.' }),
+  dynamodbEndpoint: url({
+    env: 'DYNAMODB_ENDPOINT',
+    default: '',
+    description: 'DynamoDB endpoint URL, e.g. DynamoDB Local; unset for AWS.',
+  }),
   /** dynamodb: AWS region. No default: required when the store is dynamodb (see loadRegistryConfig). */
   awsRegion: str({ env: 'AWS_REGION', default: '', pattern: AWS_REGION_PATTERN, description: AWS_REGION_DESCRIPTION }),
   /** dynamodb: table of registrations and edge leases. Default pushwire-registry. */
-  table: str({ env: 'PUSHWIRE_REGISTRY_TABLE', default: DEFAULT_REGISTRY_TABLE, pattern: /^[A-Za-z0-9_.-]{3,255}$/, description: 'DynamoDB table of registrations and edge leases.' }),
+  table: str({
+    env: 'PUSHWIRE_REGISTRY_TABLE',
+    default: DEFAULT_REGISTRY_TABLE,
+    pattern: /^[A-Za-z0-9_.-]{3,255}$/,
+    description: 'DynamoDB table of registrations and edge leases.',
+  }),
   /** dynamodb: create the table (and turn on its TTL) at start when missing. Default true. */
-  createTables: bool({ env: 'PUSHWIRE_REGISTRY_CREATE_TABLES', default: true, description: 'Create the DynamoDB table and enable its TTL at start when missing.' }),
+  createTables: bool({
+    env: 'PUSHWIRE_REGISTRY_CREATE_TABLES',
+    default: true,
+    description: 'Create the DynamoDB table and enable its TTL at start when missing.',
+  }),
 };
 
 export type RegistryConfig = ConfigOf<typeof registryConfigSpec>;

@@ -1,5 +1,10 @@
 import {
-  buildRegistryApp, createRegistryDynamoClient, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore,
+  buildRegistryApp,
+  createRegistryDynamoClient,
+  DynamoRegistryStore,
+  ensureRegistryTables,
+  MemoryRegistryStore,
+  type RegistryStore,
 } from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
@@ -26,9 +31,18 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenSt
         client.destroy();
         throw e;
       }
-      logger.info({ table: config.table, region: config.awsRegion, endpoint: config.dynamodbEndpoint || 'aws' }, 'dynamodb registry store ready');
+      logger.info(
+        { table: config.table, region: config.awsRegion, endpoint: config.dynamodbEndpoint || 'aws' },
+        'dynamodb registry store ready',
+      );
       const store = new DynamoRegistryStore({ client, table: config.table });
-      return { store, close: async () => { await store.close(); client.destroy(); } };
+      return {
+        store,
+        close: async () => {
+          await store.close();
+          client.destroy();
+        },
+      };
     }
   }
 }
@@ -52,7 +66,10 @@ async function main(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as { port: number };
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  logger.info({ api: `${base}/v1`, openapi: `${base}/openapi.json`, metrics: `${base}/metrics`, store: config.store }, 'registry listening');
+  logger.info(
+    { api: `${base}/v1`, openapi: `${base}/openapi.json`, metrics: `${base}/metrics`, store: config.store },
+    'registry listening',
+  );
 }
 
 main().catch((err: unknown) => {

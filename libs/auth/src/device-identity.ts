@@ -13,7 +13,10 @@ export type AuthFailure = 'missing_token' | 'invalid_token' | 'expired_token' | 
 
 export class AuthError extends Error {
   override readonly name = 'AuthError';
-  constructor(readonly reason: AuthFailure, message: string) {
+  constructor(
+    readonly reason: AuthFailure,
+    message: string,
+  ) {
     super(message);
   }
 }

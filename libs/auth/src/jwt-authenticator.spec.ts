@@ -20,7 +20,12 @@ describe('JwtAuthenticator', () => {
 
   it('returns the identity carried by a valid token', async () => {
     const token = await mintDeviceToken({ secret, accountId: 'a1', deviceId: 'tv1', deviceType: 'tv', deviceName: 'Living room' });
-    await expect(auth.authenticate(token)).resolves.toMatchObject({ accountId: 'a1', deviceId: 'tv1', deviceType: 'tv', deviceName: 'Living room' });
+    await expect(auth.authenticate(token)).resolves.toMatchObject({
+      accountId: 'a1',
+      deviceId: 'tv1',
+      deviceType: 'tv',
+      deviceName: 'Living room',
+    });
   });
 
   it('rejects an expired token as expired', async () => {
@@ -36,12 +41,19 @@ describe('JwtAuthenticator', () => {
   });
 
   it('rejects a token without the device claims', async () => {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a1').setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a1')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
     expect(await reason(auth.authenticate(token))).toBe('invalid_claims');
   });
 
   it('rejects a token without exp, so no credential lives forever', async () => {
-    const token = await new SignJWT({ device_id: 'tv1', device_type: 'tv' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a1').sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({ device_id: 'tv1', device_type: 'tv' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a1')
+      .sign(new TextEncoder().encode(secret));
     expect(await reason(auth.authenticate(token))).toBe('invalid_token');
   });
 
@@ -49,7 +61,11 @@ describe('JwtAuthenticator', () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256');
     const pem = await exportSPKI(publicKey);
     const es = new JwtAuthenticator({ key: { publicKeyPem: pem, algorithm: 'ES256' } });
-    const good = await new SignJWT({ device_id: 'p1', device_type: 'phone' }).setProtectedHeader({ alg: 'ES256' }).setSubject('a2').setExpirationTime('1h').sign(privateKey);
+    const good = await new SignJWT({ device_id: 'p1', device_type: 'phone' })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('a2')
+      .setExpirationTime('1h')
+      .sign(privateKey);
     await expect(es.authenticate(good)).resolves.toMatchObject({ accountId: 'a2', deviceId: 'p1' });
     const hs = await mintDeviceToken({ secret: pem, accountId: 'a2', deviceId: 'p1' });
     expect(await reason(es.authenticate(hs))).toBe('invalid_token');

@@ -9,10 +9,7 @@ const DeviceClaims = new Validator(
   'device token claims',
 );
 
-export type JwtKeyOptions =
-  | { secret: string }
-  | { publicKeyPem: string; algorithm: 'RS256' | 'ES256' | 'EdDSA' }
-  | { jwksUrl: string };
+export type JwtKeyOptions = { secret: string } | { publicKeyPem: string; algorithm: 'RS256' | 'ES256' | 'EdDSA' } | { jwksUrl: string };
 
 export interface JwtAuthenticatorOptions {
   key: JwtKeyOptions;
@@ -57,9 +54,10 @@ export class JwtAuthenticator implements DeviceAuthenticator {
         requiredClaims: ['exp'],
       };
       // jose's overloads differ for a key and a key-set function; both verify the same way.
-      payload = typeof key === 'function'
-        ? (await jwtVerify(token, key, options)).payload
-        : (await jwtVerify(token, key as Uint8Array, options)).payload;
+      payload =
+        typeof key === 'function'
+          ? (await jwtVerify(token, key, options)).payload
+          : (await jwtVerify(token, key as Uint8Array, options)).payload;
     } catch (e) {
       if (e instanceof joseErrors.JWTExpired) throw new AuthError('expired_token', 'the device token has expired');
       throw new AuthError('invalid_token', `the device token is invalid (${(e as Error).message})`);

@@ -27,9 +27,14 @@ describe('backoffDelay (full jitter)', () => {
 
   it('is capped at maxMs however many attempts failed', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 60_000 }), (attempt, base, max) => {
-        expect(backoffDelay(attempt, base, max, () => 0.999999)).toBeLessThanOrEqual(max);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        (attempt, base, max) => {
+          expect(backoffDelay(attempt, base, max, () => 0.999999)).toBeLessThanOrEqual(max);
+        },
+      ),
     );
     expect(backoffDelay(10_000, 500, 30_000, () => 0.5)).toBe(15_000);
   });

@@ -13,17 +13,27 @@ const ctx = (over: Partial<CloseContext> = {}): CloseContext => ({
 
 describe('decideAfterClose', () => {
   it('reconnects with backoff after going away (1001) or too slow (4002)', () => {
-    expect(decideAfterClose(ctx({ close: { code: 1001, reason: 'bye' }, attempt: 2 }))).toEqual({ action: 'reconnect', delayMs: 1000, authRetry: false });
+    expect(decideAfterClose(ctx({ close: { code: 1001, reason: 'bye' }, attempt: 2 }))).toEqual({
+      action: 'reconnect',
+      delayMs: 1000,
+      authRetry: false,
+    });
     expect(decideAfterClose(ctx({ close: { code: 4002, reason: '' } }))).toMatchObject({ action: 'reconnect', delayMs: 250 });
   });
 
   it('follows the reconnect frame: random(0, afterMs)', () => {
-    expect(decideAfterClose(ctx({ close: { code: 4000, reason: '' }, reconnectHintMs: 2000, random: () => 0.25 }))).toMatchObject({ action: 'reconnect', delayMs: 500 });
+    expect(decideAfterClose(ctx({ close: { code: 4000, reason: '' }, reconnectHintMs: 2000, random: () => 0.25 }))).toMatchObject({
+      action: 'reconnect',
+      delayMs: 500,
+    });
   });
 
   it('waits at least Retry-After after a 503', () => {
     const error = httpError(503, '2', '{"error":{"code":"overloaded","message":"busy","retriable":true}}');
-    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error }, random: () => 0 }))).toMatchObject({ action: 'reconnect', delayMs: 2000 });
+    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error }, random: () => 0 }))).toMatchObject({
+      action: 'reconnect',
+      delayMs: 2000,
+    });
   });
 
   it('stops and reports replaced on 4001', () => {
@@ -34,16 +44,28 @@ describe('decideAfterClose', () => {
 
   it('stops on 401 and 4003 unless a fresh token can be fetched once', () => {
     const unauthorized = httpError(401, null, '');
-    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error: unauthorized } }))).toMatchObject({ action: 'stop', error: { code: 'unauthorized' } });
+    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error: unauthorized } }))).toMatchObject({
+      action: 'stop',
+      error: { code: 'unauthorized' },
+    });
     expect(decideAfterClose(ctx({ close: { code: 4003, reason: '' } }))).toMatchObject({ action: 'stop', error: { code: 'unauthorized' } });
-    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error: unauthorized }, canRefreshToken: true }))).toEqual({ action: 'reconnect', delayMs: 0, authRetry: true });
-    expect(decideAfterClose(ctx({ close: { code: 4003, reason: '' }, canRefreshToken: true, authRetried: true }))).toMatchObject({ action: 'stop' });
+    expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error: unauthorized }, canRefreshToken: true }))).toEqual({
+      action: 'reconnect',
+      delayMs: 0,
+      authRetry: true,
+    });
+    expect(decideAfterClose(ctx({ close: { code: 4003, reason: '' }, canRefreshToken: true, authRetried: true }))).toMatchObject({
+      action: 'stop',
+    });
   });
 
   it('stops on non-retriable errors, when disabled, and after maxAttempts failures', () => {
     const bad = new DeviceClientError('invalid_options', 'nope');
     expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error: bad } }))).toMatchObject({ action: 'stop', error: bad });
-    expect(decideAfterClose(ctx({ reconnect: { ...ctx().reconnect, enabled: false } }))).toMatchObject({ action: 'stop', error: { code: 'connection_lost' } });
+    expect(decideAfterClose(ctx({ reconnect: { ...ctx().reconnect, enabled: false } }))).toMatchObject({
+      action: 'stop',
+      error: { code: 'connection_lost' },
+    });
     expect(decideAfterClose(ctx({ attempt: 3, reconnect: { ...ctx().reconnect, maxAttempts: 3 } }))).toMatchObject({ action: 'stop' });
     expect(decideAfterClose(ctx({ attempt: 2, reconnect: { ...ctx().reconnect, maxAttempts: 3 } }))).toMatchObject({ action: 'reconnect' });
   });

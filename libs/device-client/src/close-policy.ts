@@ -20,8 +20,7 @@ export interface CloseContext {
 
 /** What to do after a connection ended. */
 export type CloseDecision =
-  | { action: 'reconnect'; delayMs: number; authRetry: boolean }
-  | { action: 'stop'; error: DeviceClientError; replaced: boolean };
+  { action: 'reconnect'; delayMs: number; authRetry: boolean } | { action: 'stop'; error: DeviceClientError; replaced: boolean };
 
 /**
  * Maps how a connection ended to reconnect-or-stop (DESIGN §6 close codes):
@@ -39,7 +38,11 @@ export function decideAfterClose(ctx: CloseContext): CloseDecision {
     close.error?.code === 'unauthorized'
       ? close.error
       : close.code === CloseCode.AUTH_FAILED
-        ? new DeviceClientError('unauthorized', `first-frame authentication failed (close 4003${close.reason ? `: ${close.reason}` : ''})`, false)
+        ? new DeviceClientError(
+            'unauthorized',
+            `first-frame authentication failed (close 4003${close.reason ? `: ${close.reason}` : ''})`,
+            false,
+          )
         : undefined;
   if (authError) {
     if (ctx.canRefreshToken && !ctx.authRetried && ctx.reconnect.enabled) return { action: 'reconnect', delayMs: 0, authRetry: true };

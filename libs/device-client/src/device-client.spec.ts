@@ -5,7 +5,14 @@ import { waitForEvent } from './testing';
 const unhandled = trackUnhandledRejections();
 const t = setup();
 
-const push = (id: string, extra: Partial<PushMessage> = {}): PushMessage => ({ type: 'push', id, payload: { n: id }, priority: 'normal', sentAt: Date.now(), ...extra });
+const push = (id: string, extra: Partial<PushMessage> = {}): PushMessage => ({
+  type: 'push',
+  id,
+  payload: { n: id },
+  priority: 'normal',
+  sentAt: Date.now(),
+  ...extra,
+});
 
 afterAll(() => expect(unhandled).toEqual([]));
 

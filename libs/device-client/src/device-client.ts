@@ -1,6 +1,13 @@
 import {
-  decodeClientFrame, decodeServerFrame, encodeFrame, ProtocolValidationError,
-  type ClientFrame, type DeliveryStatus, type DeviceInfo, type ServerFrame, type ServerFrameOf,
+  decodeClientFrame,
+  decodeServerFrame,
+  encodeFrame,
+  ProtocolValidationError,
+  type ClientFrame,
+  type DeliveryStatus,
+  type DeviceInfo,
+  type ServerFrame,
+  type ServerFrameOf,
 } from '@pushwire/protocol';
 import { decideAfterClose } from './close-policy';
 import { deferred, type Deferred } from './deferred';
@@ -50,7 +57,10 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.recentD2d = new RecentIds(this.opts.dedupeWindow);
     this.requests = new PendingRequests(this.opts.requestTimeoutMs, this.opts.random, () => this.releaseHeldNotices());
     this.watchdog = new HeartbeatWatchdog({
-      probe: () => this.send({ type: 'ping', t: Date.now() }).catch((e: unknown) => this.emitError(toClientError(e, 'connection_lost', 'heartbeat ping failed'))),
+      probe: () =>
+        this.send({ type: 'ping', t: Date.now() }).catch((e: unknown) =>
+          this.emitError(toClientError(e, 'connection_lost', 'heartbeat ping failed')),
+        ),
       dead: () => this.dropConnection('heartbeat timeout'),
     });
   }
@@ -92,7 +102,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
    * are emitted as 'error'.
    */
   ack(messageId: string): Promise<void> {
-    return this.send({ type: 'ack', id: messageId }).catch((e: unknown) => this.emitError(toClientError(e, 'not_connected', `ack ${messageId} failed`)));
+    return this.send({ type: 'ack', id: messageId }).catch((e: unknown) =>
+      this.emitError(toClientError(e, 'not_connected', `ack ${messageId} failed`)),
+    );
   }
 
   /**
@@ -158,7 +170,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
 
   private startAttempt(): void {
     const gen = ++this.generation;
-    this.openTransport(gen).catch((e: unknown) => this.onTransportClosed(gen, { code: 1006, reason: '', error: toClientError(e, 'connect_failed', 'connect failed') }));
+    this.openTransport(gen).catch((e: unknown) =>
+      this.onTransportClosed(gen, { code: 1006, reason: '', error: toClientError(e, 'connect_failed', 'connect failed') }),
+    );
   }
 
   private async openTransport(gen: number): Promise<void> {
@@ -233,7 +247,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     const transport = this.transport;
     const gen = this.generation;
     if (!transport) return;
-    transport.close(4000, reason).catch((e: unknown) => this.emitError(toClientError(e, 'connection_lost', 'closing a dead connection failed')));
+    transport
+      .close(4000, reason)
+      .catch((e: unknown) => this.emitError(toClientError(e, 'connection_lost', 'closing a dead connection failed')));
     this.onTransportClosed(gen, { code: 1006, reason });
   }
 
@@ -302,7 +318,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       const error = toClientError(e, 'not_connected', 'renewing the device subscription failed');
       // A drop or close() ends this connection; the next welcome renews again (or close() ended it all).
       if (error.code === 'connection_lost' || error.code === 'closed') return;
-      this.emitError(new DeviceClientError(error.code, `renewing the device subscription failed: ${error.message}`, error.retriable, { cause: error }));
+      this.emitError(
+        new DeviceClientError(error.code, `renewing the device subscription failed: ${error.message}`, error.retriable, { cause: error }),
+      );
     });
   }
 

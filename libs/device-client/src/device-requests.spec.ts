@@ -51,7 +51,7 @@ describe('DeviceClient: device list', () => {
     expect(await offline).toEqual({ deviceId: 'phone1' });
   });
 
-  it("emits devices before the device.online that the edge sent right after the list", async () => {
+  it('emits devices before the device.online that the edge sent right after the list', async () => {
     const client = t.client();
     const conn = await scripted(client);
     const seen = recordEvents(client, ['devices', 'device.online']);
@@ -76,9 +76,17 @@ describe('DeviceClient: device list', () => {
     // The edge subscribes the connection before it reads the list: changes can overtake the list.
     conn.send({ type: 'device.online', device: { deviceId: 'phone1', deviceType: 'phone', connectedAt: 1 } });
     conn.send({ type: 'device.offline', deviceId: 'phone1' });
-    conn.send({ type: 'devices.subscribe.result', reqId: reqIdOf(frame), devices: [{ deviceId: 'phone1', deviceType: 'phone', connectedAt: 1 }] });
+    conn.send({
+      type: 'devices.subscribe.result',
+      reqId: reqIdOf(frame),
+      devices: [{ deviceId: 'phone1', deviceType: 'phone', connectedAt: 1 }],
+    });
     expect(ids(await subscribing)).toEqual(['phone1']);
-    expect(seen).toEqual([['devices', ['phone1']], ['online', 'phone1'], ['offline', 'phone1']]);
+    expect(seen).toEqual([
+      ['devices', ['phone1']],
+      ['online', 'phone1'],
+      ['offline', 'phone1'],
+    ]);
 
     // A subscribe that fails releases what it held too.
     const again = client.subscribeDevices();
@@ -180,7 +188,8 @@ describe('DeviceClient: device to device', () => {
     const frames = conn.frames.filter((f): f is Extract<ClientFrame, { type: 'd2d.send' }> => f.type === 'd2d.send');
     expect(new Set(frames.map(reqIdOf)).size).toBe(3);
     const statuses = { a: 'delivered', b: 'not_connected', c: 'backpressure' } as const;
-    for (const f of [...frames].reverse()) conn.send({ type: 'd2d.result', reqId: f.reqId, status: statuses[f.to as keyof typeof statuses] });
+    for (const f of [...frames].reverse())
+      conn.send({ type: 'd2d.result', reqId: f.reqId, status: statuses[f.to as keyof typeof statuses] });
     expect(await Promise.all(sends)).toEqual(['delivered', 'not_connected', 'backpressure']);
   });
 

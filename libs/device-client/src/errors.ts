@@ -79,8 +79,8 @@ export function httpError(status: number, retryAfter: string | null | undefined,
   const body = parseErrorBody(bodyText);
   const retryAfterMs = parseRetryAfter(retryAfter);
   const code: DeviceClientErrorCode =
-    status === 401 ? 'unauthorized' : body?.code ?? (status === 503 ? 'overloaded' : status === 429 ? 'rate_limited' : 'http_error');
-  const retriable = status === 401 ? false : body?.retriable ?? (status === 503 || status === 429 || status >= 500);
+    status === 401 ? 'unauthorized' : (body?.code ?? (status === 503 ? 'overloaded' : status === 429 ? 'rate_limited' : 'http_error'));
+  const retriable = status === 401 ? false : (body?.retriable ?? (status === 503 || status === 429 || status >= 500));
   const message = `edge answered HTTP ${status}${body?.message ? `: ${body.message}` : ''}`;
   return new DeviceClientError(code, message, retriable, { status, retryAfterMs });
 }

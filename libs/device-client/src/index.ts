@@ -7,7 +7,14 @@ export { DeviceClient } from './device-client';
 export type { DeviceClientOptions, ReconnectOptions, SendToDeviceOptions } from './options';
 export type { ClientState, CloseInfo, DeviceClientEvents, PushMessage, D2dMessage, DeviceOffline, Welcome } from './events';
 export type { Listener } from './emitter';
-export { DeviceClientError, ClientErrorCodes, httpError, parseRetryAfter, type ClientErrorCode, type DeviceClientErrorCode } from './errors';
+export {
+  DeviceClientError,
+  ClientErrorCodes,
+  httpError,
+  parseRetryAfter,
+  type ClientErrorCode,
+  type DeviceClientErrorCode,
+} from './errors';
 export { decideAfterClose, type CloseContext, type CloseDecision } from './close-policy';
 export { backoffDelay } from './backoff';
 export type { AuthMode } from './transports/transport';

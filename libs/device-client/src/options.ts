@@ -83,19 +83,22 @@ export function resolveOptions(opts: DeviceClientOptions): ResolvedOptions {
     throw new DeviceClientError('invalid_options', 'token must be a non-empty string or a function returning one');
   }
   const transport = opts.transport ?? 'websocket';
-  if (transport !== 'websocket' && transport !== 'sse') throw new DeviceClientError('invalid_options', `unknown transport "${String(transport)}"`);
+  if (transport !== 'websocket' && transport !== 'sse')
+    throw new DeviceClientError('invalid_options', `unknown transport "${String(transport)}"`);
   const auth = opts.auth ?? defaultAuth(transport, opts.WebSocket);
   if (transport === 'sse' && auth === 'first-frame') {
     throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
   }
   const fetchFn = opts.fetch ?? (typeof fetch === 'function' ? fetch : undefined);
-  if (transport === 'sse' && !fetchFn) throw new DeviceClientError('invalid_options', 'the sse transport needs fetch; pass the fetch option');
+  if (transport === 'sse' && !fetchFn)
+    throw new DeviceClientError('invalid_options', 'the sse transport needs fetch; pass the fetch option');
   const r = opts.reconnect ?? {};
   return {
     url: opts.url,
     getToken: async () => {
       const value = typeof token === 'function' ? await token() : token;
-      if (typeof value !== 'string' || value === '') throw new DeviceClientError('token_unavailable', 'the token function returned no token');
+      if (typeof value !== 'string' || value === '')
+        throw new DeviceClientError('token_unavailable', 'the token function returned no token');
       return value;
     },
     canRefreshToken: typeof token === 'function',

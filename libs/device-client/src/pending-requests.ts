@@ -33,7 +33,11 @@ export class PendingRequests {
   private readonly prefix: string;
 
   /** `onSettled` runs synchronously each time a request leaves the table (answered, rejected, timed out). */
-  constructor(private readonly timeoutMs: number, random: () => number, private readonly onSettled: () => void = () => undefined) {
+  constructor(
+    private readonly timeoutMs: number,
+    random: () => number,
+    private readonly onSettled: () => void = () => undefined,
+  ) {
     // A per-client prefix keeps ids distinct across clients sharing one edge log.
     this.prefix = Math.floor(random() * 36 ** 6).toString(36);
   }

@@ -84,7 +84,10 @@ describe('DeviceClient over SSE', () => {
     const conn = nextConnection(t.edge);
     await client.connect();
     // The edge sends `: hb` every 50 ms and nothing else; a probe would be due after 2 s of silence.
-    const probed = nextFrame(t.edge, (f) => f.type === 'ping').then(() => 'probed', () => 'not probed');
+    const probed = nextFrame(t.edge, (f) => f.type === 'ping').then(
+      () => 'probed',
+      () => 'not probed',
+    );
     expect(await Promise.race([probed, waitFor(2500)])).toBe('quiet');
     expect((await conn).frames).toEqual([]);
     expect(client.state).toBe('open');

@@ -19,7 +19,10 @@ export class HeartbeatWatchdog {
   private lastActivityAt = 0;
   private probedAt?: number;
 
-  constructor(private readonly actions: WatchdogActions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly actions: WatchdogActions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Starts watching with the heartbeat interval the server announced in `welcome`. */
   start(heartbeatSeconds: number): void {

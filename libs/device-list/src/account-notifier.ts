@@ -18,7 +18,9 @@ export class AccountNotifier {
   /** Sends the notice to the edges of `online` (the account's online devices); resolves with how many edges failed. */
   async notify(notice: AccountNotice, online: readonly DeviceRecord[]): Promise<number> {
     const edges = new Set(online.map((r) => r.edgeUrl));
-    const answers = await Promise.allSettled([...edges].map((edgeUrl) => this.http.call('POST', `${edgeUrl.replace(/\/+$/, '')}/v1/notify`, notice)));
+    const answers = await Promise.allSettled(
+      [...edges].map((edgeUrl) => this.http.call('POST', `${edgeUrl.replace(/\/+$/, '')}/v1/notify`, notice)),
+    );
     return answers.filter((a) => a.status === 'rejected' || a.value.status !== 200).length;
   }
 

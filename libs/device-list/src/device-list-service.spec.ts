@@ -56,17 +56,23 @@ async function startNoticeEdge(edgeId: string): Promise<NoticeEdge> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const edgeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    edgeId, edgeUrl, notices, authorizations,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    edgeId,
+    edgeUrl,
+    notices,
+    authorizations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** What an edge was told, one line a notice: `acct-1: online tv`. */
 const told = (edge: NoticeEdge): string[] =>
-  edge.notices.map((n) => `${n.accountId}: ${n.frame.type === 'device.online' ? `online ${n.frame.device.deviceId}` : `offline ${n.frame.deviceId}`}`);
+  edge.notices.map(
+    (n) => `${n.accountId}: ${n.frame.type === 'device.online' ? `online ${n.frame.device.deviceId}` : `offline ${n.frame.deviceId}`}`,
+  );
 
 /** One connection of a device, as the events about it name it. */
 interface Conn {
@@ -96,15 +102,26 @@ describe('DeviceListService', () => {
     return { accountId, deviceId, edge, connectionId: `conn-${seq}`, connectedAt: clock.now() + seq * 1_000, ...over };
   };
   const connected = (c: Conn, at = c.connectedAt): DeviceConnectionEvent => ({
-    v: 1, kind: 'connected', accountId: c.accountId, deviceId: c.deviceId, deviceType: 'tv',
+    v: 1,
+    kind: 'connected',
+    accountId: c.accountId,
+    deviceId: c.deviceId,
+    deviceType: 'tv',
     ...(c.deviceName !== undefined ? { deviceName: c.deviceName } : {}),
-    connectionId: c.connectionId, connectedAt: c.connectedAt, edgeId: c.edge.edgeId, edgeUrl: c.edge.edgeUrl, at,
+    connectionId: c.connectionId,
+    connectedAt: c.connectedAt,
+    edgeId: c.edge.edgeId,
+    edgeUrl: c.edge.edgeUrl,
+    at,
   });
   const disconnected = (c: Conn, at = c.connectedAt + 500): DeviceConnectionEvent => ({ ...connected(c, at), kind: 'disconnected' });
 
   /** Publishes as an edge does: keyed by account, in order. */
   const publish = (...events: DeviceConnectionEvent[]) =>
-    bus.publish(Topics.deviceConnections, events.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })));
+    bus.publish(
+      Topics.deviceConnections,
+      events.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })),
+    );
 
   const getDevices = (accountId: string, headers: Record<string, string> = auth) =>
     service.app.inject({ method: 'GET', url: `/v1/accounts/${accountId}/devices`, headers });
@@ -217,7 +234,10 @@ describe('DeviceListService', () => {
       expect(told(edgeC)).toEqual(['acct-2: online other-tv']);
       expect(edgeA.notices[0]).toEqual({
         accountId: 'acct-1',
-        frame: { type: 'device.online', device: { deviceId: 'tv', deviceType: 'tv', deviceName: 'Living room', connectedAt: tv.connectedAt } },
+        frame: {
+          type: 'device.online',
+          device: { deviceId: 'tv', deviceType: 'tv', deviceName: 'Living room', connectedAt: tv.connectedAt },
+        },
       });
       expect(edgeB.notices[1]).toEqual({ accountId: 'acct-1', frame: { type: 'device.offline', deviceId: 'tv' } });
       for (const edge of [edgeA, edgeB, edgeC]) expect([...edge.authorizations]).toEqual([`Bearer ${TOKEN}`]);
@@ -239,7 +259,12 @@ describe('DeviceListService', () => {
       await until('the marker told', () => edgeB.notices.length === 6);
 
       expect(told(edgeB)).toEqual([
-        'acct-1: online phone', 'acct-1: online tv', 'acct-1: online tv', 'acct-1: online laptop', 'acct-1: offline laptop', 'acct-1: online watch',
+        'acct-1: online phone',
+        'acct-1: online tv',
+        'acct-1: online tv',
+        'acct-1: online laptop',
+        'acct-1: offline laptop',
+        'acct-1: online watch',
       ]);
       const res = await getDevices('acct-1');
       expect((res.json() as { devices: unknown[] }).devices).toEqual([
@@ -293,7 +318,10 @@ describe('DeviceListService', () => {
       await until('both online told', () => edgeA.notices.length === 2 && edgeB.notices.length === 1);
       expect(await listed('acct-1')).toEqual(['tv', 'phone']);
       expect(await service.sweeper.sweep()).toBe(0); // every lease live: nothing to do
-      expect(await knownEdges()).toEqual([{ edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl }, { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl }]);
+      expect(await knownEdges()).toEqual([
+        { edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl },
+        { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl },
+      ]);
 
       // Edge A stops renewing (it crashed); edge B renews as it should.
       clock.advance(LEASE_TTL_S * 1_000 + 1_000);
@@ -328,7 +356,10 @@ describe('DeviceListService', () => {
       expect(told(edgeA)).toEqual(['acct-1: online tv']);
       expect(told(edgeB)).toEqual(['acct-1: offline tv', 'acct-1: online tv']);
       // Remembered again, so a second crash would be swept too; with the lease live, nothing is.
-      expect(await knownEdges()).toEqual([{ edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl }, { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl }]);
+      expect(await knownEdges()).toEqual([
+        { edgeId: 'edge-a', edgeUrl: edgeA.edgeUrl },
+        { edgeId: 'edge-b', edgeUrl: edgeB.edgeUrl },
+      ]);
       expect(await service.sweeper.sweep()).toBe(0);
       expect(await listed('acct-1')).toEqual(['tv', 'phone']);
     });

@@ -39,7 +39,15 @@ export class DeviceListService {
     const metrics = new DeviceListMetrics(metricsRegistry, () => this.consumer.lag());
     this.notifier = new AccountNotifier({ serviceToken: config.serviceToken });
     this.tracker = new DeviceTracker(store, this.notifier, metrics, logger);
-    this.consumer = new DeviceEventConsumer({ bus, tracker: this.tracker, metrics, logger, groupId: config.groupId, partitions: config.partitions, fromBeginning: config.fromBeginning });
+    this.consumer = new DeviceEventConsumer({
+      bus,
+      tracker: this.tracker,
+      metrics,
+      logger,
+      groupId: config.groupId,
+      partitions: config.partitions,
+      fromBeginning: config.fromBeginning,
+    });
     this.sweeper = new LeaseSweeper(store, this.registry, this.tracker, metrics, logger, config.sweepIntervalMs);
     this.app = buildDeviceListApp({ store, serviceToken: config.serviceToken, logger, metricsRegistry });
   }

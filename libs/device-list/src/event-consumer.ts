@@ -73,12 +73,17 @@ export class DeviceEventConsumer {
       }
     }
     if (invalid.length) {
-      await this.opts.bus.publish(Topics.deviceConnectionsDlq, invalid.map((d) => ({ key: d.key ?? '', value: JSON.stringify(d) })));
+      await this.opts.bus.publish(
+        Topics.deviceConnectionsDlq,
+        invalid.map((d) => ({ key: d.key ?? '', value: JSON.stringify(d) })),
+      );
       this.opts.metrics.invalidEvents.inc(invalid.length);
       this.opts.logger.warn({ count: invalid.length, first: invalid[0]?.detail }, 'unreadable connection events dead-lettered');
     }
-    await Promise.all([...byAccount.values()].map(async (events) => {
-      for (const event of events) await this.opts.tracker.apply(event);
-    }));
+    await Promise.all(
+      [...byAccount.values()].map(async (events) => {
+        for (const event of events) await this.opts.tracker.apply(event);
+      }),
+    );
   }
 }

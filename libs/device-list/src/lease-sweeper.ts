@@ -51,7 +51,13 @@ export class LeaseSweeper {
         const at = this.now();
         for (const r of await this.store.onlineOnEdge(edge.edgeId)) {
           const { deviceName, online: _online, eventAt: _eventAt, ...identity } = r;
-          const result = await this.tracker.apply({ v: 1, kind: 'disconnected', ...identity, ...(deviceName !== undefined ? { deviceName } : {}), at: Math.max(at, r.eventAt + 1) });
+          const result = await this.tracker.apply({
+            v: 1,
+            kind: 'disconnected',
+            ...identity,
+            ...(deviceName !== undefined ? { deviceName } : {}),
+            at: Math.max(at, r.eventAt + 1),
+          });
           if (result.applied) marked++;
         }
         if ((await this.store.onlineOnEdge(edge.edgeId)).length === 0) {

@@ -27,7 +27,10 @@ export class MemoryDeviceListStore implements DeviceListStore {
     this.checkOpen();
     const devices = this.accounts.get(accountId);
     if (!devices) return [];
-    return [...devices.values()].filter((r) => r.online).sort((a, b) => a.connectedAt - b.connectedAt).map((r) => ({ ...r }));
+    return [...devices.values()]
+      .filter((r) => r.online)
+      .sort((a, b) => a.connectedAt - b.connectedAt)
+      .map((r) => ({ ...r }));
   }
 
   async onlineOnEdge(edgeId: string): Promise<DeviceRecord[]> {

@@ -5,7 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, GetItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DeviceConnectionEvent } from '@pushwire/protocol';
 import { freePorts } from '@pushwire/infra';
@@ -36,12 +41,25 @@ let seq = 0;
 function connected(n: number | string, over: Partial<DeviceConnectionEvent> = {}): DeviceConnectionEvent {
   const connectedAt = 1_760_000_000_000 + ++seq * 1_000;
   return {
-    v: 1, kind: 'connected', accountId: `acct-${run}`, deviceId: `dev-${run}-${n}`, deviceType: 'phone', connectionId: `conn-${run}-${seq}`,
-    connectedAt, edgeId: `edge-${run}`, edgeUrl: 'http://edge.test:8081', at: connectedAt, ...over,
+    v: 1,
+    kind: 'connected',
+    accountId: `acct-${run}`,
+    deviceId: `dev-${run}-${n}`,
+    deviceType: 'phone',
+    connectionId: `conn-${run}-${seq}`,
+    connectedAt,
+    edgeId: `edge-${run}`,
+    edgeUrl: 'http://edge.test:8081',
+    at: connectedAt,
+    ...over,
   };
 }
 const rawItem = async (e: DeviceConnectionEvent) =>
-  (await client.send(new GetItemCommand({ TableName: table, Key: { accountId: { S: e.accountId }, deviceId: { S: e.deviceId } }, ConsistentRead: true }))).Item;
+  (
+    await client.send(
+      new GetItemCommand({ TableName: table, Key: { accountId: { S: e.accountId }, deviceId: { S: e.deviceId } }, ConsistentRead: true }),
+    )
+  ).Item;
 
 function shuffled<T>(items: readonly T[]): T[] {
   const out = [...items];
@@ -62,9 +80,19 @@ describe('ensureDeviceListTable', () => {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: fresh }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(Table?.KeySchema).toEqual([{ AttributeName: 'accountId', KeyType: 'HASH' }, { AttributeName: 'deviceId', KeyType: 'RANGE' }]);
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'accountId', KeyType: 'HASH' },
+      { AttributeName: 'deviceId', KeyType: 'RANGE' },
+    ]);
     expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema, i.Projection?.ProjectionType])).toEqual([
-      ['edge-index', [{ AttributeName: 'onlineEdgeId', KeyType: 'HASH' }, { AttributeName: 'deviceId', KeyType: 'RANGE' }], 'ALL'],
+      [
+        'edge-index',
+        [
+          { AttributeName: 'onlineEdgeId', KeyType: 'HASH' },
+          { AttributeName: 'deviceId', KeyType: 'RANGE' },
+        ],
+        'ALL',
+      ],
     ]);
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: fresh }));
     expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
@@ -73,10 +101,14 @@ describe('ensureDeviceListTable', () => {
   it('refuses a table of that name made for something else, naming it', async () => {
     const foreign = `pushwire-device-list-foreign-${run}`;
     tablesMade.push(foreign);
-    await client.send(new CreateTableCommand({
-      TableName: foreign, BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: foreign,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      }),
+    );
     await expect(ensureDeviceListTable(client, foreign)).rejects.toThrow(`DynamoDB table ${foreign} cannot hold the device list`);
   });
 });
@@ -132,15 +164,16 @@ describe('DynamoDeviceListStore on DynamoDB Local', () => {
     // No change applies twice (the same event fails `eventAt < :at`), however many replicas send it.
     expect(results.flat().filter((x) => x.applied).length).toBeLessThanOrEqual(changes.length);
     const winners = changes.filter((_, i) => i % 4 === 3).map(recordOf);
-    expect(await replicas[0]!.listOnline(`acct-${run}`).then((list) => list.filter((r) => r.deviceId.includes('race-'))))
-      .toEqual(winners);
+    expect(await replicas[0]!.listOnline(`acct-${run}`).then((list) => list.filter((r) => r.deviceId.includes('race-')))).toEqual(winners);
   });
 
   it('rejects every operation with StoreUnavailableError, naming it, when DynamoDB is unreachable', async () => {
     // A port that was free a moment ago: nothing listens there.
     const [port] = await freePorts(1);
     const unreachable = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', maxAttempts: 1,
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      maxAttempts: 1,
       credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
     });
     const store = open({ client: unreachable });
@@ -155,7 +188,10 @@ describe('DynamoDeviceListStore on DynamoDB Local', () => {
         ['DeleteItem', () => store.forgetEdge(c.edgeId)],
       ];
       for (const [operation, call] of calls) {
-        const error = await call().then(() => undefined, (e: unknown) => e);
+        const error = await call().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect((error as Error).message).toContain(`dynamodb ${operation} on table ${table} failed`);
       }

@@ -8,7 +8,8 @@ describe('AckWaiter', () => {
 
   it('resolves acknowledged on the ack of the same connection only', async () => {
     const w = new AckWaiter(1000, () => Date.now());
-    const a = conn('a'), b = conn('b');
+    const a = conn('a'),
+      b = conn('b');
     const waiting = w.wait(a, 'm1');
     expect(w.ack(b, 'm1')).toBe(false);
     expect(w.ack(a, 'm1')).toBe(true);

@@ -11,7 +11,9 @@ const conn = (deviceId: string, accountId: string, id = deviceId) => {
 describe('ConnectionTable', () => {
   it('finds connections by device and by account', () => {
     const t = new ConnectionTable();
-    const tv = conn('tv', 'a'), phone = conn('phone', 'a'), other = conn('x', 'b');
+    const tv = conn('tv', 'a'),
+      phone = conn('phone', 'a'),
+      other = conn('x', 'b');
     [tv, phone, other].forEach((c) => t.add(c));
     expect(t.get('tv')).toBe(tv);
     expect(t.ofAccount('a')).toEqual([tv, phone]);
@@ -21,7 +23,8 @@ describe('ConnectionTable', () => {
 
   it('returns the replaced connection and keeps only the newer one in the account', () => {
     const t = new ConnectionTable();
-    const old = conn('tv', 'a', 'c1'), newer = conn('tv', 'a', 'c2');
+    const old = conn('tv', 'a', 'c1'),
+      newer = conn('tv', 'a', 'c2');
     t.add(old);
     expect(t.add(newer)).toBe(old);
     expect(t.ofAccount('a')).toEqual([newer]);

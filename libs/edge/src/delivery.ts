@@ -50,18 +50,24 @@ export class Deliverer {
       return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
     }
     // A relayed device-to-device message (`from` set) reaches the device as `d2d.message`.
-    const frame: ServerFrameOf<'push'> | ServerFrameOf<'d2d.message'> = d.from !== undefined ? { type: 'd2d.message', id: m.id, from: d.from, payload: m.payload } : {
-      type: 'push',
-      id: m.id,
-      payload: m.payload,
-      priority: m.priority ?? 'normal',
-      sentAt: m.createdAt ?? now,
-      ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
-      ...(m.ackRequired ? { ackRequired: true } : {}),
-    };
+    const frame: ServerFrameOf<'push'> | ServerFrameOf<'d2d.message'> =
+      d.from !== undefined
+        ? { type: 'd2d.message', id: m.id, from: d.from, payload: m.payload }
+        : {
+            type: 'push',
+            id: m.id,
+            payload: m.payload,
+            priority: m.priority ?? 'normal',
+            sentAt: m.createdAt ?? now,
+            ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
+            ...(m.ackRequired ? { ackRequired: true } : {}),
+          };
     const text = encodeFrame(frame);
     // Characters ≤ bytes ≤ 3 × characters for UTF-16 → UTF-8: measure bytes only when it matters.
-    if (text.length > this.limits.maxMessageBytes || (text.length * 3 > this.limits.maxMessageBytes && Buffer.byteLength(text) > this.limits.maxMessageBytes)) {
+    if (
+      text.length > this.limits.maxMessageBytes ||
+      (text.length * 3 > this.limits.maxMessageBytes && Buffer.byteLength(text) > this.limits.maxMessageBytes)
+    ) {
       return this.result(d, 'rejected');
     }
     const ackWait = m.ackRequired ? this.acks.wait(c, m.id) : undefined;

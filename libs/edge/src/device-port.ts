@@ -64,9 +64,15 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
 
       const refusal = host.admission();
       if (refusal) {
-        respondError(res, state, refusal.code, refusal.code === 'draining' ? 'this edge is draining; connect to another' : 'too many new connections; retry later', {
-          'retry-after': String(refusal.retryAfterSeconds),
-        });
+        respondError(
+          res,
+          state,
+          refusal.code,
+          refusal.code === 'draining' ? 'this edge is draining; connect to another' : 'too many new connections; retry later',
+          {
+            'retry-after': String(refusal.retryAfterSeconds),
+          },
+        );
         return;
       }
       const upgrade = (c: Connection) => {
@@ -79,7 +85,12 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
         return;
       }
       if (!token) {
-        respondError(res, state, 'unauthorized', 'a device token is required: Authorization: Bearer <token>, ?token=<token>, or ?auth=frame and an auth frame');
+        respondError(
+          res,
+          state,
+          'unauthorized',
+          'a device token is required: Authorization: Bearer <token>, ?token=<token>, or ?auth=frame and an auth frame',
+        );
         return;
       }
       host.authenticate(token).then(
@@ -94,7 +105,8 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
     },
     message: (ws, message, isBinary) => {
       const c = ws.getUserData().connection;
-      if (message.byteLength > host.maxMessageBytes) host.close(c, CloseCode.MESSAGE_TOO_BIG, `frames may have at most ${host.maxMessageBytes} bytes`);
+      if (message.byteLength > host.maxMessageBytes)
+        host.close(c, CloseCode.MESSAGE_TOO_BIG, `frames may have at most ${host.maxMessageBytes} bytes`);
       else if (isBinary) host.frames.onBinary(c);
       else host.frames.onText(c, Buffer.from(message).toString('utf8'));
     },
@@ -178,7 +190,8 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
         respondJson(res, state, 202, { accepted: true }, CORS);
       },
       (err) => {
-        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', `a frame may have at most ${host.maxMessageBytes} bytes`, CORS);
+        if (err instanceof BodyTooLargeError)
+          respondError(res, state, 'payload_too_large', `a frame may have at most ${host.maxMessageBytes} bytes`, CORS);
         else authFailure(res, state, err);
       },
     );

@@ -19,10 +19,17 @@ export class EdgeMetrics {
   private readonly deliveries: Counter<'status'>;
   private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
 
-  constructor(registry: Registry, connections: () => { websocket: number; sse: number; authenticating: number }, draining: () => boolean = () => false) {
+  constructor(
+    registry: Registry,
+    connections: () => { websocket: number; sse: number; authenticating: number },
+    draining: () => boolean = () => false,
+  ) {
     const reg = [registry];
     new Gauge({
-      name: 'pushwire_edge_connections', help: 'Open device connections.', labelNames: ['transport'], registers: reg,
+      name: 'pushwire_edge_connections',
+      help: 'Open device connections.',
+      labelNames: ['transport'],
+      registers: reg,
       collect() {
         const c = connections();
         this.set({ transport: 'websocket' }, c.websocket);
@@ -30,27 +37,98 @@ export class EdgeMetrics {
         this.set({ transport: 'authenticating' }, c.authenticating);
       },
     });
-    this.accepts = new Counter({ name: 'pushwire_edge_accepts_total', help: 'Authenticated connections accepted.', labelNames: ['transport'], registers: reg });
-    this.rejects = new Counter({ name: 'pushwire_edge_rejects_total', help: 'Connection attempts refused, by reason (overloaded: over the accept-rate limit; draining; auth reasons).', labelNames: ['reason'], registers: reg });
+    this.accepts = new Counter({
+      name: 'pushwire_edge_accepts_total',
+      help: 'Authenticated connections accepted.',
+      labelNames: ['transport'],
+      registers: reg,
+    });
+    this.rejects = new Counter({
+      name: 'pushwire_edge_rejects_total',
+      help: 'Connection attempts refused, by reason (overloaded: over the accept-rate limit; draining; auth reasons).',
+      labelNames: ['reason'],
+      registers: reg,
+    });
     new Gauge({
-      name: 'pushwire_edge_draining', help: '1 while the edge drains (refuses new connections, moves its devices away).', registers: reg,
+      name: 'pushwire_edge_draining',
+      help: '1 while the edge drains (refuses new connections, moves its devices away).',
+      registers: reg,
       collect() {
         this.set(draining() ? 1 : 0);
       },
     });
-    this.reconnectsAsked = new Counter({ name: 'pushwire_edge_reconnects_asked_total', help: 'reconnect frames sent, by reason (drain, lifetime).', labelNames: ['reason'], registers: reg });
-    this.closes = new Counter({ name: 'pushwire_edge_closes_total', help: 'Connections closed, by close code.', labelNames: ['code'], registers: reg });
-    this.framesIn = new Counter({ name: 'pushwire_edge_frames_in_total', help: 'Valid frames received from devices, by type.', labelNames: ['type'], registers: reg });
-    this.badFrames = new Counter({ name: 'pushwire_edge_bad_frames_total', help: 'Malformed, unknown, binary or rate-limited frames.', registers: reg });
-    this.registryErrors = new Counter({ name: 'pushwire_edge_registry_errors_total', help: 'Failed registry calls (retried).', labelNames: ['operation'], registers: reg });
-    this.deliverLatency = new Histogram({ name: 'pushwire_edge_deliver_request_seconds', help: 'Time to answer POST /v1/deliver.', buckets: LATENCY_BUCKETS_SECONDS, registers: reg });
-    this.d2d = new Counter({ name: 'pushwire_edge_d2d_total', help: 'Device-to-device sends answered, by status.', labelNames: ['status'], registers: reg });
-    this.d2dLatency = new Histogram({ name: 'pushwire_edge_d2d_seconds', help: 'Time from d2d.send in to d2d.result out.', buckets: LATENCY_BUCKETS_SECONDS, registers: reg });
-    this.notices = new Counter({ name: 'pushwire_edge_device_notices_total', help: 'device.online / device.offline frames written to subscribed devices.', registers: reg });
-    this.eventsDropped = new Counter({ name: 'pushwire_edge_connection_events_dropped_total', help: 'Connection events dropped because the bus stayed unreachable and the buffer filled.', registers: reg });
-    this.eventErrors = new Counter({ name: 'pushwire_edge_connection_event_errors_total', help: 'Failed publishes of connection events (retried).', registers: reg });
-    this.deliveries = new Counter({ name: 'pushwire_edge_deliveries_total', help: 'Delivery attempts, by status.', labelNames: ['status'], registers: reg });
-    this.byStatus = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, this.deliveries.labels(s)])) as Record<DeliveryStatus, { inc(): void }>;
+    this.reconnectsAsked = new Counter({
+      name: 'pushwire_edge_reconnects_asked_total',
+      help: 'reconnect frames sent, by reason (drain, lifetime).',
+      labelNames: ['reason'],
+      registers: reg,
+    });
+    this.closes = new Counter({
+      name: 'pushwire_edge_closes_total',
+      help: 'Connections closed, by close code.',
+      labelNames: ['code'],
+      registers: reg,
+    });
+    this.framesIn = new Counter({
+      name: 'pushwire_edge_frames_in_total',
+      help: 'Valid frames received from devices, by type.',
+      labelNames: ['type'],
+      registers: reg,
+    });
+    this.badFrames = new Counter({
+      name: 'pushwire_edge_bad_frames_total',
+      help: 'Malformed, unknown, binary or rate-limited frames.',
+      registers: reg,
+    });
+    this.registryErrors = new Counter({
+      name: 'pushwire_edge_registry_errors_total',
+      help: 'Failed registry calls (retried).',
+      labelNames: ['operation'],
+      registers: reg,
+    });
+    this.deliverLatency = new Histogram({
+      name: 'pushwire_edge_deliver_request_seconds',
+      help: 'Time to answer POST /v1/deliver.',
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: reg,
+    });
+    this.d2d = new Counter({
+      name: 'pushwire_edge_d2d_total',
+      help: 'Device-to-device sends answered, by status.',
+      labelNames: ['status'],
+      registers: reg,
+    });
+    this.d2dLatency = new Histogram({
+      name: 'pushwire_edge_d2d_seconds',
+      help: 'Time from d2d.send in to d2d.result out.',
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: reg,
+    });
+    this.notices = new Counter({
+      name: 'pushwire_edge_device_notices_total',
+      help: 'device.online / device.offline frames written to subscribed devices.',
+      registers: reg,
+    });
+    this.eventsDropped = new Counter({
+      name: 'pushwire_edge_connection_events_dropped_total',
+      help: 'Connection events dropped because the bus stayed unreachable and the buffer filled.',
+      registers: reg,
+    });
+    this.eventErrors = new Counter({
+      name: 'pushwire_edge_connection_event_errors_total',
+      help: 'Failed publishes of connection events (retried).',
+      registers: reg,
+    });
+    this.deliveries = new Counter({
+      name: 'pushwire_edge_deliveries_total',
+      help: 'Delivery attempts, by status.',
+      labelNames: ['status'],
+      registers: reg,
+    });
+    this.byStatus = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, this.deliveries.labels(s)])) as Record<
+      DeliveryStatus,
+      { inc(): void }
+    >;
   }
 
   delivery(status: DeliveryStatus): void {

@@ -87,17 +87,31 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     this.maxMessageBytes = c.maxMessageBytes;
     this.heartbeatSeconds = c.heartbeatSeconds;
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
-    this.metrics = new EdgeMetrics(this.metricsRegistry, () => ({
-      websocket: this.table.size - this.sseCount,
-      sse: this.sseCount,
-      authenticating: this.authenticating.size,
-    }), () => this.draining);
+    this.metrics = new EdgeMetrics(
+      this.metricsRegistry,
+      () => ({
+        websocket: this.table.size - this.sseCount,
+        sse: this.sseCount,
+        authenticating: this.authenticating.size,
+      }),
+      () => this.draining,
+    );
     this.acks = new AckWaiter(c.ackTimeoutMs, this.now);
-    this.frames = new FrameHandler({ maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond }, this.acks, this, this.metrics, this.now);
+    this.frames = new FrameHandler(
+      { maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond },
+      this.acks,
+      this,
+      this.metrics,
+      this.now,
+    );
     this.deliverer = new Deliverer(
-      this.edgeId, this.table, this.acks,
+      this.edgeId,
+      this.table,
+      this.acks,
       { sendBufferBytes: c.sendBufferBytes, maxMessageBytes: c.maxMessageBytes },
-      this.metrics, (conn) => this.close(conn, CloseCode.TOO_SLOW, 'too slow'), this.now,
+      this.metrics,
+      (conn) => this.close(conn, CloseCode.TOO_SLOW, 'too slow'),
+      this.now,
     );
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
@@ -108,19 +122,31 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       onLeaseLost: () => this.reRegisterAll(),
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
     });
-    this.sweeper = new Sweeper(this.table, this.authenticating, {
-      closeGraceMs: c.closeGraceSeconds * 1000,
-      reconnectSpreadMs: 1000,
-      sendBufferBytes: c.sendBufferBytes,
-      slowConsumerMs: c.slowConsumerSeconds * 1000,
-      heartbeatMs: c.heartbeatSeconds * 1000,
-      onReconnectAsked: (reason) => this.metrics.reconnectsAsked.labels(reason).inc(),
-    }, (conn, code, reason) => this.close(conn, code, reason));
-    this.acceptLimiter = new AcceptLimiter({ perSecond: c.acceptsPerSecond, burst: c.acceptBurst || undefined, maxRetryAfterSeconds: 30, now: this.now });
-    this.connectionEvents = deps.eventBus && new ConnectionEventPublisher(deps.eventBus, deps.logger, {
-      onDropped: (n) => this.metrics.eventsDropped.inc(n),
-      onError: () => this.metrics.eventErrors.inc(),
+    this.sweeper = new Sweeper(
+      this.table,
+      this.authenticating,
+      {
+        closeGraceMs: c.closeGraceSeconds * 1000,
+        reconnectSpreadMs: 1000,
+        sendBufferBytes: c.sendBufferBytes,
+        slowConsumerMs: c.slowConsumerSeconds * 1000,
+        heartbeatMs: c.heartbeatSeconds * 1000,
+        onReconnectAsked: (reason) => this.metrics.reconnectsAsked.labels(reason).inc(),
+      },
+      (conn, code, reason) => this.close(conn, code, reason),
+    );
+    this.acceptLimiter = new AcceptLimiter({
+      perSecond: c.acceptsPerSecond,
+      burst: c.acceptBurst || undefined,
+      maxRetryAfterSeconds: 30,
+      now: this.now,
     });
+    this.connectionEvents =
+      deps.eventBus &&
+      new ConnectionEventPublisher(deps.eventBus, deps.logger, {
+        onDropped: (n) => this.metrics.eventsDropped.inc(n),
+        onError: () => this.metrics.eventErrors.inc(),
+      });
     this.edgeTransport = new EdgeTransport({ serviceToken: c.serviceToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
     this.devices = new DeviceRequests({
@@ -277,7 +303,8 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     this.draining = true;
     this.sweeper.spreadDeadlines(this.now(), windowMs, this.random);
     const limit = this.now() + windowMs + this.deps.config.closeGraceSeconds * 1000 + 2 * this.deps.config.sweepIntervalMs;
-    while (this.table.size > 0 && this.now() < limit) await new Promise((r) => setTimeout(r, Math.min(100, this.deps.config.sweepIntervalMs)));
+    while (this.table.size > 0 && this.now() < limit)
+      await new Promise((r) => setTimeout(r, Math.min(100, this.deps.config.sweepIntervalMs)));
   }
 
   /**
@@ -396,4 +423,3 @@ function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_lis
     });
   });
 }
-

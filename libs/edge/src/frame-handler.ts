@@ -1,6 +1,11 @@
 import {
-  CloseCode, decodeClientFrame, encodeFrame, ProtocolValidationError,
-  type ClientFrame, type ErrorCode, type ServerFrame,
+  CloseCode,
+  decodeClientFrame,
+  encodeFrame,
+  ProtocolValidationError,
+  type ClientFrame,
+  type ErrorCode,
+  type ServerFrame,
 } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
 import type { DeviceRequestFrame } from './devices/device-requests';

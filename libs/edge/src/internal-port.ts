@@ -1,7 +1,13 @@
 import uWS, { type TemplatedApp } from 'uWebSockets.js';
 import {
-  MAX_DELIVERY_BATCH, ProtocolValidationError, Validators, DeliveryStatuses, parseJson,
-  type AccountNotice, type DeliveryResult, type Delivery,
+  MAX_DELIVERY_BATCH,
+  ProtocolValidationError,
+  Validators,
+  DeliveryStatuses,
+  parseJson,
+  type AccountNotice,
+  type DeliveryResult,
+  type Delivery,
 } from '@pushwire/protocol';
 import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
@@ -44,9 +50,10 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
         try {
           // Validate against the one form the body claims to be, so errors name the real field.
           const body = parseJson(bytes.toString('utf8'), 'body');
-          request = typeof body === 'object' && body !== null && 'deliveries' in body
-            ? Validators.deliveryBatch.decode(body)
-            : Validators.delivery.decode(body);
+          request =
+            typeof body === 'object' && body !== null && 'deliveries' in body
+              ? Validators.deliveryBatch.decode(body)
+              : Validators.delivery.decode(body);
         } catch (e) {
           const err = e as ProtocolValidationError;
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
@@ -67,7 +74,13 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
         });
       },
       (err) => {
-        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`);
+        if (err instanceof BodyTooLargeError)
+          respondError(
+            res,
+            state,
+            'payload_too_large',
+            `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`,
+          );
         else respondError(res, state, 'internal', 'reading the request failed');
       },
     );
@@ -94,7 +107,8 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
         respondJson(res, state, 200, { notified: host.notify(notice) });
       },
       (err) => {
-        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`);
+        if (err instanceof BodyTooLargeError)
+          respondError(res, state, 'payload_too_large', `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`);
         else respondError(res, state, 'internal', 'reading the request failed');
       },
     );

@@ -21,7 +21,11 @@ export class LeaseKeeper {
   private renewing: Promise<void> | undefined;
   private edgeUrl = '';
 
-  constructor(private readonly registry: RegistryClient, private readonly logger: Logger, private readonly opts: LeaseKeeperOptions) {}
+  constructor(
+    private readonly registry: RegistryClient,
+    private readonly logger: Logger,
+    private readonly opts: LeaseKeeperOptions,
+  ) {}
 
   /** Renews once now (errors are logged, not thrown: the edge serves devices without the registry) and keeps renewing. */
   async start(edgeUrl: string): Promise<void> {
@@ -43,10 +47,13 @@ export class LeaseKeeper {
 
   private scheduleNext(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(async () => {
-      await this.renew();
-      this.scheduleNext();
-    }, (this.opts.ttlSeconds * 1000) / 3);
+    this.timer = setTimeout(
+      async () => {
+        await this.renew();
+        this.scheduleNext();
+      },
+      (this.opts.ttlSeconds * 1000) / 3,
+    );
     this.timer.unref();
   }
 
@@ -60,7 +67,8 @@ export class LeaseKeeper {
         }
         this.failedSinceLastSuccess = false;
       } catch (err) {
-        if (!this.failedSinceLastSuccess) this.logger.warn({ err: (err as Error).message }, 'edge lease renewal failed; serving on, will retry');
+        if (!this.failedSinceLastSuccess)
+          this.logger.warn({ err: (err as Error).message }, 'edge lease renewal failed; serving on, will retry');
         this.failedSinceLastSuccess = true;
         this.opts.onError?.(err);
       }

@@ -4,7 +4,14 @@ import { silentLogger } from '@pushwire/service-kit';
 import { RegistrationPipeline } from './registration-pipeline';
 
 const reg = (deviceId: string, connectionId: string): Registration => ({
-  deviceId, accountId: 'a', deviceType: 'tv', edgeId: 'e', edgeUrl: 'http://e', connectionId, connectedAt: 1, expiresAt: 2,
+  deviceId,
+  accountId: 'a',
+  deviceType: 'tv',
+  edgeId: 'e',
+  edgeUrl: 'http://e',
+  connectionId,
+  connectedAt: 1,
+  expiresAt: 2,
 });
 
 /** A registry client that records calls and can be made to fail. */

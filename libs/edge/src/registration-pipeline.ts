@@ -31,7 +31,11 @@ export class RegistrationPipeline {
   ) {
     this.flushDelayMs = opts.flushDelayMs ?? 5;
     this.maxBatch = opts.maxBatch ?? 500;
-    this.loop = new FlushLoop(() => this.sendBatch(), () => this.pending.size, opts);
+    this.loop = new FlushLoop(
+      () => this.sendBatch(),
+      () => this.pending.size,
+      opts,
+    );
   }
 
   /** Changes not yet confirmed by the registry. */
@@ -76,18 +80,20 @@ export class RegistrationPipeline {
     for (const deviceId of taken.keys()) this.pending.delete(deviceId);
     let ok = true;
     await Promise.all([
-      registers.length && this.registry.register(registers).catch((err) => {
-        ok = false;
-        this.opts.onError?.('register', err);
-        this.requeue(taken, 'register');
-        this.logger.warn({ err: (err as Error).message, count: registers.length }, 'registry register failed; will retry');
-      }),
-      deregisters.length && this.registry.deregister(deregisters).catch((err) => {
-        ok = false;
-        this.opts.onError?.('deregister', err);
-        this.requeue(taken, 'deregister');
-        this.logger.warn({ err: (err as Error).message, count: deregisters.length }, 'registry deregister failed; will retry');
-      }),
+      registers.length &&
+        this.registry.register(registers).catch((err) => {
+          ok = false;
+          this.opts.onError?.('register', err);
+          this.requeue(taken, 'register');
+          this.logger.warn({ err: (err as Error).message, count: registers.length }, 'registry register failed; will retry');
+        }),
+      deregisters.length &&
+        this.registry.deregister(deregisters).catch((err) => {
+          ok = false;
+          this.opts.onError?.('deregister', err);
+          this.requeue(taken, 'deregister');
+          this.logger.warn({ err: (err as Error).message, count: deregisters.length }, 'registry deregister failed; will retry');
+        }),
     ]);
     return ok;
   }

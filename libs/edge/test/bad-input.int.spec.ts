@@ -66,7 +66,12 @@ describe('edge: bad input from devices', () => {
   it('survives random garbage from many devices at once', async () => {
     const devices = await Promise.all(Array.from({ length: 10 }, (_, i) => connect(`garbage-${i}`)));
     for (const d of devices) {
-      for (let j = 0; j < 3; j++) d.send(Math.random() < 0.5 ? String.fromCharCode(...Array.from({ length: 50 }, () => Math.floor(Math.random() * 65535))) : JSON.stringify({ type: 'd2d.send', reqId: 5 }));
+      for (let j = 0; j < 3; j++)
+        d.send(
+          Math.random() < 0.5
+            ? String.fromCharCode(...Array.from({ length: 50 }, () => Math.floor(Math.random() * 65535)))
+            : JSON.stringify({ type: 'd2d.send', reqId: 5 }),
+        );
     }
     const closes = await Promise.all(devices.map((d) => d.closed));
     expect(closes.every((c) => c.code === CloseCode.POLICY_VIOLATION)).toBe(true);

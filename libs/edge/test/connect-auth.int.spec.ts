@@ -10,12 +10,21 @@ describe('edge: connecting and authenticating', () => {
   afterAll(() => t.stop());
 
   it('accepts a Bearer token, sends welcome and registers the device', async () => {
-    const d = await RawDevice.connect(`${t.wsUrl}/v1/connect`, { authorization: `Bearer ${await t.token('a1', 'tv-header', { deviceType: 'tv' })}` });
+    const d = await RawDevice.connect(`${t.wsUrl}/v1/connect`, {
+      authorization: `Bearer ${await t.token('a1', 'tv-header', { deviceType: 'tv' })}`,
+    });
     const welcome = await d.next('welcome');
     expect(welcome).toMatchObject({ protocol: 1, deviceId: 'tv-header', accountId: 'a1', heartbeatSeconds: 30 });
     await eventually(async () => (await t.registry.lookup(['tv-header'])).registrations.length === 1, 3000, 'registration');
     const [reg] = (await t.registry.lookup(['tv-header'])).registrations;
-    expect(reg).toMatchObject({ deviceId: 'tv-header', accountId: 'a1', deviceType: 'tv', edgeId: t.edge.edgeId, edgeUrl: t.internalUrl, connectionId: welcome.connectionId });
+    expect(reg).toMatchObject({
+      deviceId: 'tv-header',
+      accountId: 'a1',
+      deviceType: 'tv',
+      edgeId: t.edge.edgeId,
+      edgeUrl: t.internalUrl,
+      connectionId: welcome.connectionId,
+    });
     d.close();
     await d.closed;
     await eventually(async () => (await t.registry.lookup(['tv-header'])).missing.length === 1, 3000, 'deregistration');
@@ -84,7 +93,11 @@ describe('edge: connecting and authenticating', () => {
     const second = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${token}`);
     const welcome = await second.next('welcome');
     expect(await first.closed).toEqual({ code: CloseCode.REPLACED, reason: 'replaced by a newer connection' });
-    await eventually(async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId, 3000, 'newer registration');
+    await eventually(
+      async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId,
+      3000,
+      'newer registration',
+    );
     expect(t.edge.connections).toBe(1);
     second.close();
     await second.closed;

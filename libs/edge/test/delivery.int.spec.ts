@@ -16,7 +16,10 @@ describe('edge: POST /v1/deliver', () => {
 
   it('delivers a push and answers 200 delivered', async () => {
     const { d } = await device('tv-d1');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-d1', message: { id: 'm1', payload: { hello: 'world' }, priority: 'high', ttlSeconds: 60, createdAt: Date.now() } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-d1',
+      message: { id: 'm1', payload: { hello: 'world' }, priority: 'high', ttlSeconds: 60, createdAt: Date.now() },
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ deviceId: 'tv-d1', messageId: 'm1', status: 'delivered', edgeId: t.edge.edgeId });
     expect(await d.next('push')).toMatchObject({ id: 'm1', payload: { hello: 'world' }, priority: 'high', ttlSeconds: 60 });
@@ -25,7 +28,10 @@ describe('edge: POST /v1/deliver', () => {
 
   it('waits for the ack when asked and answers acknowledged', async () => {
     const { d } = await device('tv-ack');
-    const pending = deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-ack', message: { id: 'm-ack', payload: 1, ackRequired: true } });
+    const pending = deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-ack',
+      message: { id: 'm-ack', payload: 1, ackRequired: true },
+    });
     const push = await d.next('push');
     expect(push.ackRequired).toBe(true);
     d.send({ type: 'ack', id: 'm-ack' });
@@ -37,7 +43,10 @@ describe('edge: POST /v1/deliver', () => {
 
   it('answers ack_timeout (202) when the device does not ack in time', async () => {
     const { d } = await device('tv-noack');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-noack', message: { id: 'm-na', payload: 1, ackRequired: true } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-noack',
+      message: { id: 'm-na', payload: 1, ackRequired: true },
+    });
     expect(r.status).toBe(202);
     expect(r.body.status).toBe('ack_timeout');
     await d.next('push');
@@ -49,22 +58,37 @@ describe('edge: POST /v1/deliver', () => {
     const unknown = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'nobody', message: { id: 'm2', payload: 1 } });
     expect(unknown.status).toBe(404);
     expect(unknown.body.status).toBe('not_connected');
-    const stale = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-fence', connectionId: 'older-connection', message: { id: 'm3', payload: 1 } });
+    const stale = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-fence',
+      connectionId: 'older-connection',
+      message: { id: 'm3', payload: 1 },
+    });
     expect(stale.status).toBe(410);
     expect(stale.body.status).toBe('gone');
-    const current = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-fence', connectionId, message: { id: 'm4', payload: 1 } });
+    const current = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-fence',
+      connectionId,
+      message: { id: 'm4', payload: 1 },
+    });
     expect(current.body.status).toBe('delivered');
     expect((await d.next('push')).id).toBe('m4');
     expect(d.frames.filter((f) => f.type === 'push')).toHaveLength(0);
     d.close();
     await d.closed;
-    const afterClose = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-fence', connectionId, message: { id: 'm5', payload: 1 } });
+    const afterClose = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-fence',
+      connectionId,
+      message: { id: 'm5', payload: 1 },
+    });
     expect(afterClose.body.status).toBe('gone');
   });
 
   it('answers expired (422) for a message whose TTL passed, without writing it', async () => {
     const { d } = await device('tv-exp');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-exp', message: { id: 'old', payload: 1, ttlSeconds: 5, createdAt: Date.now() - 6000 } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'tv-exp',
+      message: { id: 'old', payload: 1, ttlSeconds: 5, createdAt: Date.now() - 6000 },
+    });
     expect(r.status).toBe(422);
     expect(r.body.status).toBe('expired');
     d.send({ type: 'ping' });
@@ -110,7 +134,11 @@ describe('edge: POST /v1/deliver', () => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('invalid_request');
     expect(JSON.stringify(invalid.body.error)).toMatch(/deviceId/);
-    const notJson = await fetch(`${t.internalUrl}/v1/deliver`, { method: 'POST', headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` }, body: '{oops' });
+    const notJson = await fetch(`${t.internalUrl}/v1/deliver`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },
+      body: '{oops',
+    });
     expect(notJson.status).toBe(400);
     expect((await notJson.json()).error.message).toMatch(/not valid JSON/);
   });

@@ -8,7 +8,12 @@ import { deliver, eventually } from './raw-device';
 describe('device SDK ↔ edge', () => {
   const clients: DeviceClient[] = [];
   const client = (t: TestEdge, deviceId: string, opts: Partial<ConstructorParameters<typeof DeviceClient>[0]> = {}) => {
-    const c = new DeviceClient({ url: t.deviceUrl, token: () => t.token('sdk', deviceId), reconnect: { baseDelayMs: 50, maxDelayMs: 200 }, ...opts });
+    const c = new DeviceClient({
+      url: t.deviceUrl,
+      token: () => t.token('sdk', deviceId),
+      reconnect: { baseDelayMs: 50, maxDelayMs: 200 },
+      ...opts,
+    });
     clients.push(c);
     return c;
   };
@@ -22,7 +27,10 @@ describe('device SDK ↔ edge', () => {
     const welcome = await c.connect();
     expect(welcome.deviceId).toBe('sdk-tv');
     const pushed = waitForEvent(c, 'push', 3000);
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'sdk-tv', message: { id: 'ack-me', payload: { x: 1 }, ackRequired: true } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'sdk-tv',
+      message: { id: 'ack-me', payload: { x: 1 }, ackRequired: true },
+    });
     expect(r.body.status).toBe('acknowledged');
     expect((await pushed).payload).toEqual({ x: 1 });
     await c.close();
@@ -34,7 +42,10 @@ describe('device SDK ↔ edge', () => {
     const c = client(t, 'sdk-sse', { transport: 'sse' });
     await c.connect();
     const pushed = waitForEvent(c, 'push', 3000);
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'sdk-sse', message: { id: 'sse-ack', payload: 'hi', ackRequired: true } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'sdk-sse',
+      message: { id: 'sse-ack', payload: 'hi', ackRequired: true },
+    });
     expect(r.body.status).toBe('acknowledged');
     expect((await pushed).payload).toBe('hi');
     await c.close();
@@ -63,7 +74,11 @@ describe('device SDK ↔ edge', () => {
     const again = await welcomeAgain;
     expect(again.connectionId).not.toBe(firstWelcome.connectionId);
     await eventually(async () => (await store.lookup(['sdk-restart']))[0]?.connectionId === again.connectionId, 3000, 're-registered');
-    const r = await deliver(second.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'sdk-restart', connectionId: again.connectionId, message: { id: 'after-restart', payload: 1 } });
+    const r = await deliver(second.internalUrl, TEST_SERVICE_TOKEN, {
+      deviceId: 'sdk-restart',
+      connectionId: again.connectionId,
+      message: { id: 'after-restart', payload: 1 },
+    });
     expect(r.body.status).toBe('delivered');
     await c.close();
     await second.stop();
@@ -100,7 +115,11 @@ describe('device SDK ↔ edge', () => {
 
   it('rejects connect() with unauthorized for an expired token', async () => {
     const t = await startTestEdge();
-    const c = new DeviceClient({ url: t.deviceUrl, token: await t.token('sdk', 'sdk-expired', { ttlSeconds: -10 }), reconnect: { enabled: false } });
+    const c = new DeviceClient({
+      url: t.deviceUrl,
+      token: await t.token('sdk', 'sdk-expired', { ttlSeconds: -10 }),
+      reconnect: { enabled: false },
+    });
     clients.push(c);
     await expect(c.connect()).rejects.toMatchObject({ code: 'unauthorized' });
     await t.stop();

@@ -42,10 +42,14 @@ function roundRobinBalancer(edges: TestEdge[]): Promise<{ url: string; close(): 
           for (const s of sockets) s.destroy();
           server.close();
         },
-      })));
+      }),
+    ),
+  );
 }
 
-type Attempt = { accepted: true } | { accepted: false; refusal: { status: number; headers: Record<string, unknown>; body: { error: { code: string } } } };
+type Attempt =
+  | { accepted: true }
+  | { accepted: false; refusal: { status: number; headers: Record<string, unknown>; body: { error: { code: string } } } };
 
 /** One upgrade request: accepted (and closed at once), or the HTTP refusal with its JSON body. */
 function upgradeAttempt(url: string): Promise<Attempt> {
@@ -59,7 +63,9 @@ function upgradeAttempt(url: string): Promise<Attempt> {
     ws.once('unexpected-response', (_req, res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ accepted: false, refusal: { status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) } }));
+      res.on('end', () =>
+        resolve({ accepted: false, refusal: { status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) } }),
+      );
     });
   });
 }
@@ -82,8 +88,11 @@ describe('edge: herd control', () => {
     const token = await t.token('herd', 'herd-0');
     // 60 at once: the bucket (one second's worth) admits 20. A bad token is refused for the rate, not
     // for the token: the limit comes before any authentication work.
-    const outcomes = await Promise.all(Array.from({ length: 60 }, (_, i) =>
-      upgradeAttempt(`${t.wsUrl}/v1/connect?token=${i < 50 ? token.replace(/herd-0/, `herd-${i}`) : 'not-a-jwt'}`)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        upgradeAttempt(`${t.wsUrl}/v1/connect?token=${i < 50 ? token.replace(/herd-0/, `herd-${i}`) : 'not-a-jwt'}`),
+      ),
+    );
     const accepted = outcomes.filter((o) => o.accepted).length;
     expect(accepted).toBeGreaterThanOrEqual(20);
     expect(accepted).toBeLessThanOrEqual(22); // plus what the bucket refilled while the test ran
@@ -102,7 +111,11 @@ describe('edge: herd control', () => {
   it('lets a herd of SDK devices in at the limit: every device connects, none gives up', async () => {
     const t = await start({ acceptsPerSecond: 25 });
     const herd = Array.from({ length: 60 }, (_, i) => {
-      const c = new DeviceClient({ url: t.deviceUrl, token: () => t.token('herd', `sdk-herd-${i}`), reconnect: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 20 } });
+      const c = new DeviceClient({
+        url: t.deviceUrl,
+        token: () => t.token('herd', `sdk-herd-${i}`),
+        reconnect: { baseDelayMs: 200, maxDelayMs: 2000, maxAttempts: 20 },
+      });
       clients.push(c);
       return c;
     });
@@ -124,7 +137,11 @@ describe('edge: herd control', () => {
     const lb = await roundRobinBalancer([draining, other]);
     try {
       const devices = Array.from({ length: 40 }, (_, i) => {
-        const c = new DeviceClient({ url: lb.url, token: () => draining.token('drain', `drain-${i}`), reconnect: { baseDelayMs: 100, maxDelayMs: 1000 } });
+        const c = new DeviceClient({
+          url: lb.url,
+          token: () => draining.token('drain', `drain-${i}`),
+          reconnect: { baseDelayMs: 100, maxDelayMs: 1000 },
+        });
         clients.push(c);
         return c;
       });

@@ -32,13 +32,15 @@ describe('edge: connection lifetime', () => {
   });
 
   it('spreads lifetimes: 20 devices connected together do not all get reconnect at once', async () => {
-    const delays = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', `tv-spread-${i}`)}`);
-      await d.next('welcome');
-      const connectedAt = Date.now();
-      await d.next('reconnect', 5000);
-      return Date.now() - connectedAt;
-    }));
+    const delays = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', `tv-spread-${i}`)}`);
+        await d.next('welcome');
+        const connectedAt = Date.now();
+        await d.next('reconnect', 5000);
+        return Date.now() - connectedAt;
+      }),
+    );
     const spread = Math.max(...delays) - Math.min(...delays);
     expect(spread).toBeGreaterThan(300); // dither 1 s: uniformly spread, not a herd
   });
@@ -47,7 +49,13 @@ describe('edge: connection lifetime', () => {
 describe('edge: slow consumers and backpressure', () => {
   let t: TestEdge;
   beforeAll(async () => {
-    t = await startTestEdge({ sendBufferBytes: 64 * 1024, maxSendBufferBytes: 256 * 1024, slowConsumerSeconds: 1, sweepIntervalMs: 50, maxMessageBytes: 65536 });
+    t = await startTestEdge({
+      sendBufferBytes: 64 * 1024,
+      maxSendBufferBytes: 256 * 1024,
+      slowConsumerSeconds: 1,
+      sweepIntervalMs: 50,
+      maxMessageBytes: 65536,
+    });
   });
   afterAll(() => t.stop());
 
@@ -56,7 +64,9 @@ describe('edge: slow consumers and backpressure', () => {
     const token = await t.token('slow', deviceId);
     const socket = net.connect(t.edge.devicePort, '127.0.0.1');
     await new Promise<void>((r) => socket.once('connect', () => r()));
-    socket.write(`GET /v1/connect?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.write(
+      `GET /v1/connect?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
     await new Promise<void>((r) => socket.once('data', () => r()));
     socket.pause();
     socket.on('error', () => undefined);
@@ -99,7 +109,8 @@ describe('edge: registry outages and shutdown', () => {
     // Wrap the store's methods so the registry can be "down" for a while.
     for (const m of ['register', 'deregister', 'lookup', 'renewLease'] as const) {
       const original = (store[m] as (...a: unknown[]) => Promise<unknown>).bind(store);
-      (store as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => (failing.down ? Promise.reject(new Error('store down')) : original(...args));
+      (store as unknown as Record<string, unknown>)[m] = (...args: unknown[]) =>
+        failing.down ? Promise.reject(new Error('store down')) : original(...args);
     }
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-outage')}`);
     await d.next('welcome');
@@ -109,11 +120,17 @@ describe('edge: registry outages and shutdown', () => {
     const late = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${lateToken}`);
     await late.next('welcome');
     // Still deliverable directly while the registry is down.
-    expect((await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status).toBe('delivered');
+    expect(
+      (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status,
+    ).toBe('delivered');
     // Long enough for the lease to lapse in the store.
     await new Promise((r) => setTimeout(r, 2500));
     failing.down = false;
-    await eventually(async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2, 8000, 'both registered after the outage');
+    await eventually(
+      async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2,
+      8000,
+      'both registered after the outage',
+    );
     d.close();
     late.close();
     await t.stop();

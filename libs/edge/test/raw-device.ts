@@ -34,7 +34,10 @@ export class RawDevice {
   }
 
   /** Attempts an upgrade that must be refused; returns the HTTP status, headers and JSON body. */
-  static refusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: { error: { code: string; message: string } } }> {
+  static refusal(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: { error: { code: string; message: string } } }> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers });
       ws.once('open', () => reject(new Error('the upgrade was accepted')));
@@ -52,8 +55,17 @@ export class RawDevice {
     const i = this.frames.findIndex((f) => f.type === type);
     if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0] as Extract<ServerFrame, { type: T }>);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)), timeoutMs);
-      this.waiters.push({ type, resolve: (f) => { clearTimeout(timer); resolve(f as Extract<ServerFrame, { type: T }>); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        type,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f as Extract<ServerFrame, { type: T }>);
+        },
+      });
     });
   }
 
@@ -67,7 +79,11 @@ export class RawDevice {
 }
 
 /** POST /v1/deliver on an edge's internal port. */
-export async function deliver(internalUrl: string, serviceToken: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+export async function deliver(
+  internalUrl: string,
+  serviceToken: string,
+  body: unknown,
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(`${internalUrl}/v1/deliver`, {
     method: 'POST',
     headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },

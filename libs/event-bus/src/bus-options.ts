@@ -31,7 +31,8 @@ export function resolveSubscribeOptions(opts: SubscribeOptions): ResolvedSubscri
   if (resolved.topics.length === 0) throw new EventBusError(`subscribe (group ${resolved.groupId}): topics must name at least one topic`);
   if (typeof resolved.handler !== 'function') throw new EventBusError(`subscribe (group ${resolved.groupId}): handler must be a function`);
   for (const name of ['partitionsConcurrently', 'maxBatchSize'] as const) {
-    if (!isPositiveInt(resolved[name])) throw new EventBusError(`subscribe (group ${resolved.groupId}): ${name} must be an integer ≥ 1, got ${resolved[name]}`);
+    if (!isPositiveInt(resolved[name]))
+      throw new EventBusError(`subscribe (group ${resolved.groupId}): ${name} must be an integer ≥ 1, got ${resolved[name]}`);
   }
   return resolved;
 }
@@ -41,7 +42,8 @@ export function checkTopicSpecs(specs: readonly TopicSpec[]): void {
   const seen = new Set<string>();
   for (const spec of specs) {
     if (typeof spec.name !== 'string' || !spec.name) throw new EventBusError('ensureTopics: every topic needs a non-empty name');
-    if (!isPositiveInt(spec.partitions)) throw new EventBusError(`ensureTopics: topic ${spec.name} needs partitions ≥ 1, got ${spec.partitions}`);
+    if (!isPositiveInt(spec.partitions))
+      throw new EventBusError(`ensureTopics: topic ${spec.name} needs partitions ≥ 1, got ${spec.partitions}`);
     if (spec.replicationFactor !== undefined && !isPositiveInt(spec.replicationFactor)) {
       throw new EventBusError(`ensureTopics: topic ${spec.name} needs replicationFactor ≥ 1, got ${spec.replicationFactor}`);
     }
@@ -68,7 +70,8 @@ export function tooFewPartitions(name: string, existing: number, wanted: number)
  */
 export function checkMessages(topic: string, messages: readonly BusMessage[]): void {
   messages.forEach((m, i) => {
-    if (typeof m?.key !== 'string') throw new EventBusError(`publish to ${topic}: message ${i} has no string key (the key picks the partition)`);
+    if (typeof m?.key !== 'string')
+      throw new EventBusError(`publish to ${topic}: message ${i} has no string key (the key picks the partition)`);
     if (typeof m.value !== 'string') throw new EventBusError(`publish to ${topic}: message ${i} has no string value`);
   });
 }

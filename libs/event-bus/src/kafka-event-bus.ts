@@ -1,6 +1,14 @@
 import { Kafka, logLevel as LogLevel, Partitioners, type Admin, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import { checkMessages, checkTopicSpecs, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
-import { EventBusError, type BusMessage, type EventBus, type PartitionLag, type SubscribeOptions, type Subscription, type TopicSpec } from './event-bus';
+import {
+  EventBusError,
+  type BusMessage,
+  type EventBus,
+  type PartitionLag,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from './event-bus';
 import { kafkaError } from './kafka-errors';
 import { consoleLogCreator, demoteRoutineErrors } from './kafka-logging';
 import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
@@ -85,9 +93,13 @@ export class KafkaEventBus implements EventBus {
     if (!opts.brokers.length) throw new EventBusError('KafkaEventBus: brokers must list at least one host:port');
     this.brokers = opts.brokers.join(',');
     this.kafka = new Kafka({
-      brokers: [...opts.brokers], clientId: opts.clientId, retry: RETRY,
-      logLevel: opts.logLevel ?? LogLevel.ERROR, logCreator: demoteRoutineErrors(opts.logCreator ?? consoleLogCreator),
-      connectionTimeout: opts.connectionTimeoutMs ?? 1_000, requestTimeout: opts.requestTimeoutMs ?? 30_000,
+      brokers: [...opts.brokers],
+      clientId: opts.clientId,
+      retry: RETRY,
+      logLevel: opts.logLevel ?? LogLevel.ERROR,
+      logCreator: demoteRoutineErrors(opts.logCreator ?? consoleLogCreator),
+      connectionTimeout: opts.connectionTimeoutMs ?? 1_000,
+      requestTimeout: opts.requestTimeoutMs ?? 30_000,
     });
   }
 
@@ -133,7 +145,11 @@ export class KafkaEventBus implements EventBus {
     const action = `publish ${messages.length} record(s) to ${topic}`;
     const producer = await this.attempt(action, () => this.connectedProducer());
     try {
-      await producer.send({ topic, acks: -1, messages: messages.map(({ key, value, headers }) => ({ key, value, headers: { ...headers } })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.map(({ key, value, headers }) => ({ key, value, headers: { ...headers } })),
+      });
     } catch (err) {
       this.discardProducer(producer);
       throw kafkaError(err, action, this.brokers);
@@ -148,7 +164,12 @@ export class KafkaEventBus implements EventBus {
     const deps: KafkaSubscriptionDeps = {
       kafka: this.kafka,
       brokers: this.brokers,
-      consumer: { maxWaitTimeInMs: fetchMaxWaitMs, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs, rebalanceTimeout: rebalanceTimeoutMs },
+      consumer: {
+        maxWaitTimeInMs: fetchMaxWaitMs,
+        sessionTimeout: sessionTimeoutMs,
+        heartbeatInterval: heartbeatIntervalMs,
+        rebalanceTimeout: rebalanceTimeoutMs,
+      },
       retry: RETRY,
       lag: (groupId, topics) => this.lag(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
@@ -204,7 +225,10 @@ export class KafkaEventBus implements EventBus {
     if (unknown.length === 0) return;
     const existing = new Set(await this.attempt(`${action} ${unknown.join(', ')}`, async () => (await this.connectedAdmin()).listTopics()));
     const missing = unknown.filter((n) => !existing.has(n));
-    if (missing.length) throw new EventBusError(`${action} topic ${missing.join(', ')}: no such topic on Kafka (brokers ${this.brokers}); create it with ensureTopics`);
+    if (missing.length)
+      throw new EventBusError(
+        `${action} topic ${missing.join(', ')}: no such topic on Kafka (brokers ${this.brokers}); create it with ensureTopics`,
+      );
     for (const name of unknown) this.knownTopics.add(name);
   }
 
@@ -230,7 +254,11 @@ export class KafkaEventBus implements EventBus {
    */
   private connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const client = this.kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      const client = this.kafka.producer({
+        idempotent: true,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
       const entry = { client, ready: client.connect().then(() => client) };
       this.producer = entry;
       entry.ready.catch(() => {
@@ -249,7 +277,9 @@ export class KafkaEventBus implements EventBus {
   private discardProducer(client: Producer): void {
     if (this.producer?.client !== client) return;
     this.producer = undefined;
-    client.disconnect().catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', { error: String(err) }));
+    client
+      .disconnect()
+      .catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', { error: String(err) }));
   }
 
   /** Runs a kafkajs call, translating its failure into an EventBusError about `action`. */

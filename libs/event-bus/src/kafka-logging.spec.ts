@@ -4,7 +4,10 @@ import { demoteRoutineErrors } from './kafka-logging';
 // kafkajs' logLevel is a plain object at runtime (no reverse mapping), hence the labels here.
 const LABELS: Partial<Record<logLevel, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN' };
 const entry = (level: logLevel, error?: string): LogEntry => ({
-  namespace: 'Connection', level, label: LABELS[level] ?? 'INFO', log: { timestamp: 't', message: 'Response Heartbeat(key: 12, version: 3)', ...(error ? { error } : {}) },
+  namespace: 'Connection',
+  level,
+  label: LABELS[level] ?? 'INFO',
+  log: { timestamp: 't', message: 'Response Heartbeat(key: 12, version: 3)', ...(error ? { error } : {}) },
 });
 
 describe('demoteRoutineErrors', () => {
@@ -16,12 +19,27 @@ describe('demoteRoutineErrors', () => {
   };
 
   it("logs a broker's rebalance answers at INFO instead of ERROR", () => {
-    expect(written(logLevel.INFO, [entry(logLevel.ERROR, 'The group is rebalancing, so a rejoin is needed'), entry(logLevel.ERROR, 'Specified group generation id is not valid')]))
-      .toEqual([['INFO', 'The group is rebalancing, so a rejoin is needed'], ['INFO', 'Specified group generation id is not valid']]);
+    expect(
+      written(logLevel.INFO, [
+        entry(logLevel.ERROR, 'The group is rebalancing, so a rejoin is needed'),
+        entry(logLevel.ERROR, 'Specified group generation id is not valid'),
+      ]),
+    ).toEqual([
+      ['INFO', 'The group is rebalancing, so a rejoin is needed'],
+      ['INFO', 'Specified group generation id is not valid'],
+    ]);
   });
 
   it('drops them below INFO and passes every other entry unchanged', () => {
-    expect(written(logLevel.ERROR, [entry(logLevel.ERROR, 'The group is rebalancing, so a rejoin is needed'), entry(logLevel.ERROR, 'Connection refused'), entry(logLevel.WARN)]))
-      .toEqual([['ERROR', 'Connection refused'], ['WARN', undefined]]);
+    expect(
+      written(logLevel.ERROR, [
+        entry(logLevel.ERROR, 'The group is rebalancing, so a rejoin is needed'),
+        entry(logLevel.ERROR, 'Connection refused'),
+        entry(logLevel.WARN),
+      ]),
+    ).toEqual([
+      ['ERROR', 'Connection refused'],
+      ['WARN', undefined],
+    ]);
   });
 });

@@ -13,12 +13,14 @@ const isRoutine = (entry: LogEntry) =>
   entry.level === LogLevel.ERROR && ROUTINE_ANSWERS.some((re) => re.test(String(entry.log.error ?? '')));
 
 /** kafkajs' own console output (one JSON line per entry), which kafkajs does not export. */
-export const consoleLogCreator: logCreator = () => ({ namespace, level, label, log }) => {
-  const line = JSON.stringify({ level: label, ...log, message: `${namespace ? `[${namespace}] ` : ''}${log.message}` });
-  if (level === LogLevel.ERROR) console.error(line);
-  else if (level === LogLevel.WARN) console.warn(line);
-  else console.info(line);
-};
+export const consoleLogCreator: logCreator =
+  () =>
+  ({ namespace, level, label, log }) => {
+    const line = JSON.stringify({ level: label, ...log, message: `${namespace ? `[${namespace}] ` : ''}${log.message}` });
+    if (level === LogLevel.ERROR) console.error(line);
+    else if (level === LogLevel.WARN) console.warn(line);
+    else console.info(line);
+  };
 
 /**
  * Wraps a log creator so routine broker answers come out at INFO instead of ERROR (and not at all

@@ -68,7 +68,11 @@ export class KafkaSubscription implements Subscription {
       return sub;
     } catch (err) {
       sub.running = false;
-      await sub.consumer.disconnect().catch((cleanup: unknown) => deps.kafka.logger().warn('event-bus: disconnecting a consumer that failed to start', { error: String(cleanup) }));
+      await sub.consumer
+        .disconnect()
+        .catch((cleanup: unknown) =>
+          deps.kafka.logger().warn('event-bus: disconnecting a consumer that failed to start', { error: String(cleanup) }),
+        );
       deps.onStopped(sub);
       throw kafkaError(err, `subscribe (group ${opts.groupId}) to ${opts.topics.join(', ')}`, deps.brokers);
     }
@@ -102,10 +106,12 @@ export class KafkaSubscription implements Subscription {
     // otherwise be a rejection nobody awaits yet (an unhandled rejection).
     const firstFetch = new Promise<void>((resolve) => {
       removers.push(this.consumer.on(FETCH, () => resolve()));
-      removers.push(this.consumer.on(CRASH, (event) => {
-        crash = { error: event.payload.error };
-        resolve();
-      }));
+      removers.push(
+        this.consumer.on(CRASH, (event) => {
+          crash = { error: event.payload.error };
+          resolve();
+        }),
+      );
     });
     try {
       // run() resolves once the group is joined, but reports a failed join only through CRASH.
@@ -124,7 +130,15 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, pause, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    pause,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
     const records = batch.messages.map((m) => toConsumedRecord(topic, partition, m));

@@ -12,7 +12,10 @@ function topicWith(partitions: number, perPartition: number): MemoryTopic {
   for (let p = 0; p < partitions; p++) {
     let n = 0;
     while (partitionOfKey(`k${n}`, partitions) !== p) n++;
-    topic.append(Array.from({ length: perPartition }, (_, i) => ({ key: `k${n}`, value: `p${p}-${i}` })), 0);
+    topic.append(
+      Array.from({ length: perPartition }, (_, i) => ({ key: `k${n}`, value: `p${p}-${i}` })),
+      0,
+    );
   }
   return topic;
 }

@@ -85,8 +85,14 @@ export class MemorySubscription implements Subscription, GroupMember {
       const { attempt, delayMs } = this.backoff.failed(claim.key, () => this.group.wakeAll());
       this.group.release(claim, Date.now() + delayMs);
       this.tuning.onHandlerRejected?.({
-        groupId: this.group.id, topic: claim.topic, partition: claim.partition, firstOffset: claim.records[0].offset,
-        records: claim.records.length, attempt, delayMs, error,
+        groupId: this.group.id,
+        topic: claim.topic,
+        partition: claim.partition,
+        firstOffset: claim.records[0].offset,
+        records: claim.records.length,
+        attempt,
+        delayMs,
+        error,
       });
       return;
     }

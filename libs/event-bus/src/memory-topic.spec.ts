@@ -21,7 +21,13 @@ describe('partitionOfKey', () => {
 describe('MemoryTopic', () => {
   it('appends with consecutive offsets per partition and hands out frozen records', () => {
     const topic = new MemoryTopic('t', 1);
-    topic.append([{ key: 'k', value: 'a', headers: { h: '1' } }, { key: 'k', value: 'b' }], 1_000);
+    topic.append(
+      [
+        { key: 'k', value: 'a', headers: { h: '1' } },
+        { key: 'k', value: 'b' },
+      ],
+      1_000,
+    );
     const [a, b] = topic.read(0, 0, 10);
     expect([a.offset, b.offset, topic.endOffset(0)]).toEqual(['0', '1', 2]);
     expect(a).toEqual({ topic: 't', partition: 0, offset: '0', key: 'k', value: 'a', headers: { h: '1' }, timestamp: 1_000 });

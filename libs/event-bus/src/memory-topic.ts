@@ -46,9 +46,17 @@ export class MemoryTopic {
     for (const { key, value, headers } of messages) {
       const partition = partitionOfKey(key, this.logs.length);
       const log = this.logs[partition];
-      log.push(Object.freeze({
-        topic: this.name, partition, offset: String(log.length), key, value, headers: Object.freeze({ ...headers }), timestamp,
-      }));
+      log.push(
+        Object.freeze({
+          topic: this.name,
+          partition,
+          offset: String(log.length),
+          key,
+          value,
+          headers: Object.freeze({ ...headers }),
+          timestamp,
+        }),
+      );
     }
   }
 }

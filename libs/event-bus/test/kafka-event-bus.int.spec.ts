@@ -43,17 +43,22 @@ describe('KafkaEventBus', () => {
       ['publish', (b) => b.publish(`unreachable-${run}`, [{ key: 'k', value: 'v' }])],
       ['subscribe', (b) => b.subscribe({ groupId: `unreachable-${run}`, topics: [`unreachable-${run}`], handler: async () => undefined })],
     ];
-    await Promise.all(attempts.map(async ([action, attempt]) => {
-      const b = unreachable();
-      const started = Date.now();
-      const error = await attempt(b).then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(EventBusError);
-      expect((error as Error).message).toContain(address);
-      expect((error as Error).message).toMatch(/ECONNREFUSED|[Cc]onnect/);
-      expect(Date.now() - started).toBeLessThan(10_000);
-      await b.close();
-      return action;
-    }));
+    await Promise.all(
+      attempts.map(async ([action, attempt]) => {
+        const b = unreachable();
+        const started = Date.now();
+        const error = await attempt(b).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(EventBusError);
+        expect((error as Error).message).toContain(address);
+        expect((error as Error).message).toMatch(/ECONNREFUSED|[Cc]onnect/);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        await b.close();
+        return action;
+      }),
+    );
   });
 
   it('loses no record and keeps per-key order when a second member joins the group mid-stream', async () => {
@@ -68,7 +73,11 @@ describe('KafkaEventBus', () => {
       for (const r of records) handledBy.set(r.value, name);
       handled.add(records);
     };
-    const publishRound = (round: number) => bus.publish(topic, keys.map((key) => ({ key, value: `${key}:${round}` })));
+    const publishRound = (round: number) =>
+      bus.publish(
+        topic,
+        keys.map((key) => ({ key, value: `${key}:${round}` })),
+      );
 
     const subs: Subscription[] = [await bus.subscribe({ groupId, topics: [topic], handler: member('first'), maxBatchSize: 3 })];
     for (let round = 0; round < 10; round++) await publishRound(round);
@@ -97,18 +106,30 @@ describe('KafkaEventBus', () => {
     const groupId = `persistent-${run}`;
     const rejections: HandlerRejection[] = [];
     // Short backoffs, so ten failures take a fraction of a second.
-    const fast = new KafkaEventBus({ brokers, clientId: 'event-bus-test', redeliveryBackoff: { initialMs: 10, maxMs: 40 }, onHandlerRejected: (r) => rejections.push(r) });
+    const fast = new KafkaEventBus({
+      brokers,
+      clientId: 'event-bus-test',
+      redeliveryBackoff: { initialMs: 10, maxMs: 40 },
+      onHandlerRejected: (r) => rejections.push(r),
+    });
     const admin = kafkaFromEnv('event-bus-observer').admin();
     await admin.connect();
     try {
       await fast.ensureTopics([{ name: topic, partitions: 1 }]);
-      await fast.publish(topic, [{ key: 'k', value: 'a' }, { key: 'k', value: 'b' }]);
+      await fast.publish(topic, [
+        { key: 'k', value: 'a' },
+        { key: 'k', value: 'b' },
+      ]);
       const inbox = new Inbox();
       let failuresLeft = 10;
-      await fast.subscribe({ groupId, topics: [topic], handler: async (records) => {
-        if (failuresLeft-- > 0) throw new Error('downstream down');
-        inbox.add(records);
-      } });
+      await fast.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (records) => {
+          if (failuresLeft-- > 0) throw new Error('downstream down');
+          inbox.add(records);
+        },
+      });
       const members = async () => (await admin.describeGroups([groupId])).groups[0].members.map((m) => m.memberId);
       const before = await members();
 

@@ -28,7 +28,10 @@ const MAX_ISSUES = 5;
 /** A compiled validator for one schema: `check` is a fast boolean test, `decode` throws a typed error. */
 export class Validator<S extends TSchema> {
   private readonly check: TypeCheck<S>;
-  constructor(readonly schema: S, private readonly what: string) {
+  constructor(
+    readonly schema: S,
+    private readonly what: string,
+  ) {
     this.check = TypeCompiler.Compile(schema);
   }
 
@@ -45,11 +48,7 @@ export class Validator<S extends TSchema> {
       if (issues.length >= MAX_ISSUES) break;
     }
     const first = issues[0];
-    throw new ProtocolValidationError(
-      'invalid_frame',
-      `invalid ${this.what}${first ? `: ${first.path} ${first.message}` : ''}`,
-      issues,
-    );
+    throw new ProtocolValidationError('invalid_frame', `invalid ${this.what}${first ? `: ${first.path} ${first.message}` : ''}`, issues);
   }
 }
 

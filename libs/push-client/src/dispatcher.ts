@@ -151,8 +151,16 @@ export class Dispatcher {
     for (const job of jobs) {
       const route = routes.get(job.deviceId);
       if (route) onRoute(job, route);
-      else if (absent.has(job.deviceId)) settle(job, { result: { deviceId: job.deviceId, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
-      else settle(job, { error: new PushClientError('registry_unavailable', `registry lookup answered neither a route nor "missing" for ${job.deviceId}`, false) });
+      else if (absent.has(job.deviceId))
+        settle(job, { result: { deviceId: job.deviceId, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
+      else
+        settle(job, {
+          error: new PushClientError(
+            'registry_unavailable',
+            `registry lookup answered neither a route nor "missing" for ${job.deviceId}`,
+            false,
+          ),
+        });
     }
   }
 

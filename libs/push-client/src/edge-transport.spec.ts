@@ -6,7 +6,9 @@ import { FakeEdge } from './testing';
 
 const TOKEN = 'edge-test-token';
 const delivery = (deviceId: string, connectionId = 'c-' + deviceId, ack = false): Delivery => ({
-  deviceId, connectionId, message: { id: `m-${deviceId}`, payload: { hello: deviceId }, ...(ack ? { ackRequired: true } : {}) },
+  deviceId,
+  connectionId,
+  message: { id: `m-${deviceId}`, payload: { hello: deviceId }, ...(ack ? { ackRequired: true } : {}) },
 });
 
 let edge: FakeEdge;
@@ -32,33 +34,50 @@ describe('EdgeTransport', () => {
   it('maps non-2xx single answers (410 gone, 404 not_connected) to statuses, not failures', async () => {
     edge.connections.set('d1', 'newer');
     expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({ kind: 'results', outcomes: [{ status: 'gone' }] });
-    expect(await transport.deliver(edge.url, [{ deviceId: 'd2', message: { id: 'm', payload: 1 } }])).toMatchObject({ kind: 'results', outcomes: [{ status: 'not_connected' }] });
+    expect(await transport.deliver(edge.url, [{ deviceId: 'd2', message: { id: 'm', payload: 1 } }])).toMatchObject({
+      kind: 'results',
+      outcomes: [{ status: 'not_connected' }],
+    });
   });
 
   it('sends several deliveries in the batch form and keeps their order', async () => {
     edge.connections.set('d1', 'c-d1');
     edge.connections.set('d3', 'c-d3');
     const answer = await transport.deliver(edge.url, [delivery('d1'), delivery('d2'), delivery('d3')]);
-    expect(answer.kind === 'results' && answer.outcomes.map((o) => `${o.deviceId}:${o.status}`)).toEqual(['d1:delivered', 'd2:gone', 'd3:delivered']);
+    expect(answer.kind === 'results' && answer.outcomes.map((o) => `${o.deviceId}:${o.status}`)).toEqual([
+      'd1:delivered',
+      'd2:gone',
+      'd3:delivered',
+    ]);
     expect(edge.requests).toHaveLength(1);
     expect(edge.requests[0].body).toEqual({ deliveries: [delivery('d1'), delivery('d2'), delivery('d3')] });
   });
 
   it('returns 429 backpressure as a status with its retryAfterMs', async () => {
     edge.answer = () => ({ status: 'backpressure', retryAfterMs: 3000 });
-    expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({ kind: 'results', outcomes: [{ status: 'backpressure', retryAfterMs: 3000 }] });
+    expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({
+      kind: 'results',
+      outcomes: [{ status: 'backpressure', retryAfterMs: 3000 }],
+    });
   });
 
   it('takes retryAfterMs from the Retry-After header when the body has none', async () => {
     const body = { deviceId: 'd1', messageId: 'm-d1', status: 'backpressure' };
     await withServer(429, body, { 'retry-after': '3' }, async (url) => {
-      expect(await transport.deliver(url, [delivery('d1')])).toMatchObject({ kind: 'results', outcomes: [{ status: 'backpressure', retryAfterMs: 3000 }] });
+      expect(await transport.deliver(url, [delivery('d1')])).toMatchObject({
+        kind: 'results',
+        outcomes: [{ status: 'backpressure', retryAfterMs: 3000 }],
+      });
     });
   });
 
   it('turns a 5xx into a retriable failure', async () => {
     edge.fail = { status: 503, code: 'draining' };
-    expect(await transport.deliver(edge.url, [delivery('d1'), delivery('d2')])).toMatchObject({ kind: 'failure', retriable: true, error: { status: 503 } });
+    expect(await transport.deliver(edge.url, [delivery('d1'), delivery('d2')])).toMatchObject({
+      kind: 'failure',
+      retriable: true,
+      error: { status: 503 },
+    });
   });
 
   it('turns an unreachable edge into a retriable failure', async () => {
@@ -83,13 +102,22 @@ describe('EdgeTransport', () => {
   it('answers every delivery `rejected` when the edge refuses the body as too large', async () => {
     edge.fail = { status: 413, code: 'payload_too_large' };
     const answer = await transport.deliver(edge.url, [delivery('d1'), delivery('d2')]);
-    expect(answer).toMatchObject({ kind: 'results', outcomes: [{ deviceId: 'd1', status: 'rejected' }, { deviceId: 'd2', status: 'rejected' }] });
+    expect(answer).toMatchObject({
+      kind: 'results',
+      outcomes: [
+        { deviceId: 'd1', status: 'rejected' },
+        { deviceId: 'd2', status: 'rejected' },
+      ],
+    });
     expect(answer.kind === 'results' && answer.outcomes[0].error).toContain('payload_too_large');
   });
 
   it('answers every delivery `rate_limited`, with the hinted delay, when the edge rate-limits the sender', async () => {
     edge.fail = { status: 429, code: 'rate_limited', retryAfterSeconds: 2 };
-    expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({ kind: 'results', outcomes: [{ status: 'rate_limited', retryAfterMs: 2000 }] });
+    expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({
+      kind: 'results',
+      outcomes: [{ status: 'rate_limited', retryAfterMs: 2000 }],
+    });
   });
 
   it('treats a batch answer that does not match the deliveries as a contract failure', async () => {
@@ -100,8 +128,15 @@ describe('EdgeTransport', () => {
 });
 
 /** A server answering every request with one fixed response. */
-async function withServer(status: number, body: unknown, headers: Record<string, string>, fn: (url: string) => Promise<void>): Promise<void> {
-  const server = createServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body)));
+async function withServer(
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+  fn: (url: string) => Promise<void>,
+): Promise<void> {
+  const server = createServer((_req, res) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body)),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -1,6 +1,4 @@
-import {
-  ErrorCodes, Validators, type Delivery, type DeliveryResult, type DeliveryStatus, type ErrorCode,
-} from '@pushwire/protocol';
+import { ErrorCodes, Validators, type Delivery, type DeliveryResult, type DeliveryStatus, type ErrorCode } from '@pushwire/protocol';
 import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
 
 /** One delivery's answer, plus the reason when the edge refused the whole request. */
@@ -37,7 +35,10 @@ export class EdgeTransport {
     try {
       res = await this.http.call('POST', url, single ? deliveries[0] : { deliveries });
     } catch (e) {
-      const error = e instanceof ServiceCallError ? e : new ServiceCallError(`POST ${url} failed: ${String(e)}`, true, undefined, undefined, { cause: e });
+      const error =
+        e instanceof ServiceCallError
+          ? e
+          : new ServiceCallError(`POST ${url} failed: ${String(e)}`, true, undefined, undefined, { cause: e });
       return { kind: 'failure', retriable: error.retriable, error };
     }
     const outcomes = single ? singleOutcome(res, deliveries[0]) : batchOutcomes(res, deliveries);
@@ -90,7 +91,10 @@ function allAs(deliveries: Delivery[], status: DeliveryStatus, error: string, re
   return {
     kind: 'results',
     outcomes: deliveries.map((d) => ({
-      deviceId: d.deviceId, messageId: d.message.id, status, error,
+      deviceId: d.deviceId,
+      messageId: d.message.id,
+      status,
+      error,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     })),
   };

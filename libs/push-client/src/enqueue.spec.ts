@@ -29,7 +29,12 @@ const clients: PushClient[] = [];
 function client(opts: Partial<PushClientOptions> = {}): PushClient {
   let n = 0;
   const c = new PushClient({
-    registryUrl: 'http://127.0.0.1:9', serviceToken: SERVICE_TOKEN, bus, now: () => T0, newId: () => `gen-${++n}`, ...opts,
+    registryUrl: 'http://127.0.0.1:9',
+    serviceToken: SERVICE_TOKEN,
+    bus,
+    now: () => T0,
+    newId: () => `gen-${++n}`,
+    ...opts,
   });
   clients.push(c);
   return c;
@@ -79,7 +84,10 @@ describe('PushClient.enqueue', () => {
     const [record] = await inbox.until(1);
     expect(record.topic).toBe('pushwire.push-requests.normal');
     expect(decoded(record.value)).toEqual({
-      v: 1, target: { deviceId: 'tv-1' }, message: { id: 'gen-1', payload: 'hi', createdAt: T0, priority: 'normal' }, enqueuedAt: T0,
+      v: 1,
+      target: { deviceId: 'tv-1' },
+      message: { id: 'gen-1', payload: 'hi', createdAt: T0, priority: 'normal' },
+      enqueuedAt: T0,
     });
   });
 
@@ -116,7 +124,9 @@ describe('PushClient.enqueue', () => {
   });
 
   it('without a bus rejects with not_configured, saying indirect push needs `bus`', async () => {
-    const error = await client({ bus: undefined }).enqueue({ deviceId: 'tv-1' }, 'x').catch((e: unknown) => e);
+    const error = await client({ bus: undefined })
+      .enqueue({ deviceId: 'tv-1' }, 'x')
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PushClientError);
     expect(error).toMatchObject({ code: 'not_configured', retriable: false, message: expect.stringContaining('`bus`') });
@@ -127,7 +137,9 @@ describe('PushClient.enqueue', () => {
     await bus.close();
     await startBus([Topics.pushRequests.normal]); // no high topic, as a Kafka without auto-create
 
-    const error = await client().enqueue({ deviceId: 'tv-1' }, 'x', { priority: 'high' }).catch((e: unknown) => e);
+    const error = await client()
+      .enqueue({ deviceId: 'tv-1' }, 'x', { priority: 'high' })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PushClientError);
     expect(error).toMatchObject({ code: 'unavailable', retriable: true, message: expect.stringContaining('pushwire.push-requests.high') });
@@ -163,9 +175,16 @@ describe('PushClient.enqueueMany', () => {
       { messageId: 'mine', topic: high },
       { messageId: 'gen-4', topic: normal },
     ]);
-    expect(bus.publishes.sort()).toEqual([[high, 2], [normal, 3]]);
+    expect(bus.publishes.sort()).toEqual([
+      [high, 2],
+      [normal, 3],
+    ]);
     const records = await inbox.until(5);
-    expect(records.filter((r) => r.topic === normal).map((r) => [r.key, decoded(r.value).message.payload])).toEqual([['a', 1], ['c', 3], ['e', 5]]);
+    expect(records.filter((r) => r.topic === normal).map((r) => [r.key, decoded(r.value).message.payload])).toEqual([
+      ['a', 1],
+      ['c', 3],
+      ['e', 5],
+    ]);
     expect(records.filter((r) => r.topic === high).map((r) => decoded(r.value))).toEqual([
       expect.objectContaining({ target: { deviceId: 'b' }, collapseKey: 'k' }),
       expect.objectContaining({ target: { deviceId: 'd' }, message: expect.objectContaining({ id: 'mine' }) }),
@@ -185,11 +204,17 @@ describe('PushClient.enqueueMany', () => {
 
     expect(results).toEqual([
       { messageId: 'gen-1', topic: 'pushwire.push-requests.normal' },
-      { messageId: 'bad-ttl', error: expect.objectContaining({ code: 'invalid_message', message: expect.stringContaining('/ttlSeconds') }) },
+      {
+        messageId: 'bad-ttl',
+        error: expect.objectContaining({ code: 'invalid_message', message: expect.stringContaining('/ttlSeconds') }),
+      },
       { messageId: 'gen-2', topic: 'pushwire.push-requests.low', error: expect.objectContaining({ code: 'unavailable', retriable: true }) },
     ]);
     expect((await inbox.until(1)).map((r) => r.key)).toEqual(['a']);
-    expect(bus.publishes.sort()).toEqual([['pushwire.push-requests.low', 1], ['pushwire.push-requests.normal', 1]]);
+    expect(bus.publishes.sort()).toEqual([
+      ['pushwire.push-requests.low', 1],
+      ['pushwire.push-requests.normal', 1],
+    ]);
   });
 
   it('publishes nothing for an empty list', async () => {

@@ -90,18 +90,24 @@ export class Enqueuer {
         results[index] = { error: e, ...(options?.id !== undefined ? { messageId: options.id } : {}) };
       }
     });
-    await Promise.all([...byTopic].map(async ([topic, group]) => {
-      let error: PushClientError | undefined;
-      try {
-        await publish(bus, topic, group.map((g) => g.record));
-      } catch (e) {
-        if (!(e instanceof PushClientError)) throw e;
-        error = e;
-      }
-      for (const { index, record } of group) {
-        results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
-      }
-    }));
+    await Promise.all(
+      [...byTopic].map(async ([topic, group]) => {
+        let error: PushClientError | undefined;
+        try {
+          await publish(
+            bus,
+            topic,
+            group.map((g) => g.record),
+          );
+        } catch (e) {
+          if (!(e instanceof PushClientError)) throw e;
+          error = e;
+        }
+        for (const { index, record } of group) {
+          results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
+        }
+      }),
+    );
     return results;
   }
 
@@ -122,6 +128,8 @@ async function publish(bus: EventBus, topic: string, records: PushRequestRecord[
     await bus.publish(topic, messages);
   } catch (e) {
     if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
-    throw new PushClientError('unavailable', `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`, true, { cause: e });
+    throw new PushClientError('unavailable', `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`, true, {
+      cause: e,
+    });
   }
 }

@@ -15,7 +15,11 @@ function invalid(fn: () => unknown): PushClientError {
 
 describe('buildMessage', () => {
   it('uses a generated id and the clock, and carries only the options given', () => {
-    expect(buildMessage({ title: 'hi' }, undefined, clock)).toEqual({ id: 'generated-1', payload: { title: 'hi' }, createdAt: 1_700_000_000_000 });
+    expect(buildMessage({ title: 'hi' }, undefined, clock)).toEqual({
+      id: 'generated-1',
+      payload: { title: 'hi' },
+      createdAt: 1_700_000_000_000,
+    });
   });
 
   it('maps ack, ttl and priority onto the message', () => {
@@ -36,7 +40,10 @@ describe('buildMessage', () => {
 
   it('rejects a bad device id or account id as invalid_message', () => {
     expect(invalid(() => assertDeviceId(''))).toMatchObject({ code: 'invalid_message', message: expect.stringContaining('device id') });
-    expect(invalid(() => assertAccountId('has spaces'))).toMatchObject({ code: 'invalid_message', message: expect.stringContaining('account id') });
+    expect(invalid(() => assertAccountId('has spaces'))).toMatchObject({
+      code: 'invalid_message',
+      message: expect.stringContaining('account id'),
+    });
   });
 
   it('rejects payloads that are not JSON values', () => {

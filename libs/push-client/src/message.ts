@@ -58,7 +58,12 @@ function assertJson(payload: unknown): void {
   try {
     text = JSON.stringify(payload);
   } catch (e) {
-    throw new PushClientError('invalid_message', `invalid push message: /payload is not JSON-serializable: ${(e as Error).message}`, false, { cause: e });
+    throw new PushClientError(
+      'invalid_message',
+      `invalid push message: /payload is not JSON-serializable: ${(e as Error).message}`,
+      false,
+      { cause: e },
+    );
   }
   if (text === undefined) {
     throw new PushClientError('invalid_message', `invalid push message: /payload must be a JSON value, got ${typeof payload}`, false);

@@ -36,7 +36,7 @@ describe('PushClient.sendToAccount', () => {
     expect(bed.edgeB.deliveries).toEqual([{ deviceId: 'tv', connectionId: tv.connectionId, message }]);
   });
 
-  it('costs one listing and no lookup: the listing\'s routes are used, and reused by later sends', async () => {
+  it("costs one listing and no lookup: the listing's routes are used, and reused by later sends", async () => {
     await bed.h.place('phone', bed.edgeA, 'alice');
     await bed.h.place('tv', bed.edgeB, 'alice');
     const c = bed.client();
@@ -83,7 +83,7 @@ describe('PushClient.sendToAccount', () => {
     expect([...bed.edgeA.deliveries, ...bed.edgeB.deliveries].every((d) => d.message.ackRequired === true)).toBe(true);
   });
 
-  it('reports an unreachable edge as that device\'s `unavailable` and still delivers to the others', async () => {
+  it("reports an unreachable edge as that device's `unavailable` and still delivers to the others", async () => {
     await bed.h.place('phone', bed.edgeA, 'alice');
     const url = await deadUrl();
     await bed.h.admin.renewLease('edge-dead', url, 600);
@@ -93,15 +93,26 @@ describe('PushClient.sendToAccount', () => {
 
     expect(byDevice(results)).toEqual([
       expect.objectContaining({ deviceId: 'phone', messageId: 'm-1', status: 'delivered' }),
-      expect.objectContaining({ deviceId: 'tv', messageId: 'm-1', status: 'unavailable', error: expect.stringContaining('edge_unavailable') }),
+      expect.objectContaining({
+        deviceId: 'tv',
+        messageId: 'm-1',
+        status: 'unavailable',
+        error: expect.stringContaining('edge_unavailable'),
+      }),
     ]);
   });
 
   it('rejects an invalid message or account id with invalid_message before asking the registry', async () => {
     const c = bed.client();
 
-    await expect(c.sendToAccount('alice', 'x', { ttlSeconds: -1 })).rejects.toMatchObject({ code: 'invalid_message', message: expect.stringContaining('/ttlSeconds') });
-    await expect(c.sendToAccount('not an id', 'x')).rejects.toMatchObject({ code: 'invalid_message', message: expect.stringContaining('account id') });
+    await expect(c.sendToAccount('alice', 'x', { ttlSeconds: -1 })).rejects.toMatchObject({
+      code: 'invalid_message',
+      message: expect.stringContaining('/ttlSeconds'),
+    });
+    await expect(c.sendToAccount('not an id', 'x')).rejects.toMatchObject({
+      code: 'invalid_message',
+      message: expect.stringContaining('account id'),
+    });
     expect(bed.h.registry.lists).toEqual([]);
   });
 

@@ -36,7 +36,10 @@ describe('PushClient failures', () => {
 
   it('on an unreachable edge looks up once more, then rejects with edge_unavailable', async () => {
     await placeOnDeadEdge('tv-1');
-    const error = await bed.client().send('tv-1', 'x').catch((e: unknown) => e);
+    const error = await bed
+      .client()
+      .send('tv-1', 'x')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PushClientError);
     expect(error).toMatchObject({ code: 'edge_unavailable', retriable: true, message: expect.stringContaining('edge-dead') });
     expect(bed.h.registry.lookups).toHaveLength(2);
@@ -96,7 +99,10 @@ describe('PushClient.sendMany', () => {
   it('with the registry down answers every item `unavailable` instead of rejecting', async () => {
     const c = new PushClient({ registryUrl: await deadUrl(), serviceToken: SERVICE_TOKEN });
     bed.own(c);
-    const results = await c.sendMany([{ deviceId: 'a', payload: 1 }, { deviceId: 'b', payload: 2 }]);
+    const results = await c.sendMany([
+      { deviceId: 'a', payload: 1 },
+      { deviceId: 'b', payload: 2 },
+    ]);
     expect(results).toEqual([
       expect.objectContaining({ deviceId: 'a', status: 'unavailable', error: expect.stringContaining('registry_unavailable') }),
       expect.objectContaining({ deviceId: 'b', status: 'unavailable', error: expect.stringContaining('registry_unavailable') }),

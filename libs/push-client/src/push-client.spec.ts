@@ -18,11 +18,13 @@ describe('PushClient.send', () => {
     const result = await c.send('tv-1', { title: 'hello' }, { priority: 'high', ttlSeconds: 30 });
 
     expect(result).toEqual({ deviceId: 'tv-1', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 });
-    expect(bed.edgeA.requests.map((r) => r.body)).toEqual([{
-      deviceId: 'tv-1',
-      connectionId: reg.connectionId,
-      message: { id: 'msg-1', payload: { title: 'hello' }, createdAt: t, priority: 'high', ttlSeconds: 30 },
-    }]);
+    expect(bed.edgeA.requests.map((r) => r.body)).toEqual([
+      {
+        deviceId: 'tv-1',
+        connectionId: reg.connectionId,
+        message: { id: 'msg-1', payload: { title: 'hello' }, createdAt: t, priority: 'high', ttlSeconds: 30 },
+      },
+    ]);
     expect(bed.edgeB.requests).toHaveLength(0);
   });
 
@@ -101,7 +103,7 @@ describe('PushClient.send', () => {
     expect(bed.edgeA.requests[0].deliveries).toHaveLength(25);
   });
 
-  it('splits one edge\'s deliveries into chunks of batchMaxSize', async () => {
+  it("splits one edge's deliveries into chunks of batchMaxSize", async () => {
     const ids = Array.from({ length: 25 }, (_, i) => `dev-${i}`);
     for (const id of ids) await bed.h.place(id, bed.edgeA);
     const c = bed.client({ batchMaxSize: 10 });

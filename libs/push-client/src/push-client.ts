@@ -7,7 +7,12 @@ import { Enqueuer, type EnqueueItem, type EnqueueManyResult, type EnqueueOptions
 import { PushClientError, registryUnavailable } from './errors';
 import { assertAccountId, assertDeviceId, buildMessage } from './message';
 import {
-  resolveOptions, type AccountSendResult, type PushClientOptions, type ResolvedOptions, type SendOptions, type SendResult,
+  resolveOptions,
+  type AccountSendResult,
+  type PushClientOptions,
+  type ResolvedOptions,
+  type SendOptions,
+  type SendResult,
 } from './options';
 import { RouteCache } from './route-cache';
 
@@ -51,8 +56,9 @@ export class PushClient {
     this.ownsRegistry = !opts.registry;
     // Lookups never wait for a device, so they keep a short deadline even when edge calls must
     // outlast the ack timeout.
-    this.registry = opts.registry
-      ?? new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
+    this.registry =
+      opts.registry ??
+      new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
     this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
     this.dispatcher = new Dispatcher(this.registry, this.transport, this.cache, this.options.batchMaxSize);

@@ -4,7 +4,14 @@ import { RouteCache } from './route-cache';
 let now = 1_000_000;
 const clock = () => now;
 const reg = (deviceId: string, connectionId = 'c1', expiresAtSeconds = 10_000): Registration => ({
-  deviceId, accountId: 'a1', deviceType: 'tv', edgeId: 'e1', edgeUrl: 'http://edge', connectionId, connectedAt: 1, expiresAt: expiresAtSeconds,
+  deviceId,
+  accountId: 'a1',
+  deviceType: 'tv',
+  edgeId: 'e1',
+  edgeUrl: 'http://edge',
+  connectionId,
+  connectedAt: 1,
+  expiresAt: expiresAtSeconds,
 });
 
 beforeEach(() => {

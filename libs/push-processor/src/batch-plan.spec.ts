@@ -29,7 +29,12 @@ describe('planBatch', () => {
   });
 
   it('sets aside invalid records with a reason: not JSON, wrong shape, key not the target', () => {
-    const plan = planBatch([record('tv1', '{oops'), record('tv1', { v: 1, target: { deviceId: 'tv1' } }), record('tv9', request('tv1', 'x')), record(null, request('tv1', 'y'))]);
+    const plan = planBatch([
+      record('tv1', '{oops'),
+      record('tv1', { v: 1, target: { deviceId: 'tv1' } }),
+      record('tv9', request('tv1', 'x')),
+      record(null, request('tv1', 'y')),
+    ]);
     expect(plan.byTarget.size).toBe(0);
     expect(plan.invalid.map((i) => i.detail)).toEqual([
       expect.stringContaining('not JSON'),

@@ -32,7 +32,10 @@ export function decodePushRequest(record: ConsumedRecord): PushRequestRecord | I
   try {
     const request = Validators.pushRequestRecord.decode(json);
     if (record.key !== request.target.deviceId) {
-      return { record, detail: `record key ${JSON.stringify(record.key)} is not the target device id ${JSON.stringify(request.target.deviceId)}` };
+      return {
+        record,
+        detail: `record key ${JSON.stringify(record.key)} is not the target device id ${JSON.stringify(request.target.deviceId)}`,
+      };
     }
     return request;
   } catch (e) {

@@ -24,7 +24,12 @@ export function pushClientDelivery(client: PushClient): DeliveryPort {
   return {
     async deliver(deviceId, message) {
       try {
-        const r = await client.send(deviceId, message.payload, { id: message.id, ttlSeconds: message.ttlSeconds, priority: message.priority, ack: message.ackRequired });
+        const r = await client.send(deviceId, message.payload, {
+          id: message.id,
+          ttlSeconds: message.ttlSeconds,
+          priority: message.priority,
+          ack: message.ackRequired,
+        });
         return { status: r.status, edgeId: r.edgeId, retryAfterMs: r.retryAfterMs, detail: r.error };
       } catch (e) {
         if (!(e instanceof PushClientError)) throw e;

@@ -30,7 +30,11 @@ describe('Limiter', () => {
 
   it('frees the slot of a task that throws', async () => {
     const limiter = new Limiter(1);
-    await expect(limiter.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      limiter.run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(limiter.run(async () => 'next')).resolves.toBe('next');
   });
 });

@@ -4,23 +4,104 @@ import type { PushProcessorOptions } from './push-processor';
 /** Every message-processor setting, its env key and default. */
 export const processorConfigSpec = {
   host: str({ env: 'PUSHWIRE_PROCESSOR_HOST', default: '0.0.0.0', description: 'Address the processor HTTP API binds to.' }),
-  port: int({ env: 'PUSHWIRE_PROCESSOR_PORT', default: 8083, min: 0, max: 65535, description: 'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, /healthz, /readyz, /metrics.' }),
+  port: int({
+    env: 'PUSHWIRE_PROCESSOR_PORT',
+    default: 8083,
+    min: 0,
+    max: 65535,
+    description: 'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, /healthz, /readyz, /metrics.',
+  }),
   serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared secret for internal APIs (≥ 16 chars).' }),
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
-  kafkaBrokers: str({ env: 'KAFKA_BROKERS', default: '', pattern: /^$|^[^\s,]+(,[^\s,]+)*$/, description: 'Kafka bootstrap brokers, host:port[,host:port…]; required by the standalone processor.' }),
-  groupId: str({ env: 'PUSHWIRE_PROCESSOR_GROUP_ID', default: 'pushwire-message-processor', description: 'Consumer group over the three push-request topics.' }),
-  concurrencyHigh: int({ env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_HIGH', default: 64, min: 1, max: 10_000, description: 'High-priority messages delivered at once.' }),
-  concurrencyNormal: int({ env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_NORMAL', default: 16, min: 1, max: 10_000, description: 'Normal-priority messages delivered at once.' }),
-  concurrencyLow: int({ env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_LOW', default: 4, min: 1, max: 10_000, description: 'Low-priority messages delivered at once.' }),
-  maxAttempts: int({ env: 'PUSHWIRE_PROCESSOR_MAX_ATTEMPTS', default: 6, min: 1, max: 100, description: 'Delivery attempts per message before it is dead-lettered.' }),
-  retryBaseMs: int({ env: 'PUSHWIRE_PROCESSOR_RETRY_BASE_MS', default: 200, min: 1, max: 60_000, description: 'First retry backoff ceiling; doubles per retry (full jitter).' }),
+  kafkaBrokers: str({
+    env: 'KAFKA_BROKERS',
+    default: '',
+    pattern: /^$|^[^\s,]+(,[^\s,]+)*$/,
+    description: 'Kafka bootstrap brokers, host:port[,host:port…]; required by the standalone processor.',
+  }),
+  groupId: str({
+    env: 'PUSHWIRE_PROCESSOR_GROUP_ID',
+    default: 'pushwire-message-processor',
+    description: 'Consumer group over the three push-request topics.',
+  }),
+  concurrencyHigh: int({
+    env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_HIGH',
+    default: 64,
+    min: 1,
+    max: 10_000,
+    description: 'High-priority messages delivered at once.',
+  }),
+  concurrencyNormal: int({
+    env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_NORMAL',
+    default: 16,
+    min: 1,
+    max: 10_000,
+    description: 'Normal-priority messages delivered at once.',
+  }),
+  concurrencyLow: int({
+    env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_LOW',
+    default: 4,
+    min: 1,
+    max: 10_000,
+    description: 'Low-priority messages delivered at once.',
+  }),
+  maxAttempts: int({
+    env: 'PUSHWIRE_PROCESSOR_MAX_ATTEMPTS',
+    default: 6,
+    min: 1,
+    max: 100,
+    description: 'Delivery attempts per message before it is dead-lettered.',
+  }),
+  retryBaseMs: int({
+    env: 'PUSHWIRE_PROCESSOR_RETRY_BASE_MS',
+    default: 200,
+    min: 1,
+    max: 60_000,
+    description: 'First retry backoff ceiling; doubles per retry (full jitter).',
+  }),
   retryMaxMs: int({ env: 'PUSHWIRE_PROCESSOR_RETRY_MAX_MS', default: 5_000, min: 1, max: 600_000, description: 'Largest retry backoff.' }),
-  defaultTtlSeconds: int({ env: 'PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS', default: 3600, min: 1, max: 28 * 24 * 3600, description: 'TTL of enqueued messages that carry none.' }),
-  partitionsHigh: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_HIGH', default: 6, min: 1, max: 10_000, description: 'Partitions pushwire.push-requests.high is created with.' }),
-  partitionsNormal: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_NORMAL', default: 6, min: 1, max: 10_000, description: 'Partitions pushwire.push-requests.normal is created with.' }),
-  partitionsLow: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_LOW', default: 3, min: 1, max: 10_000, description: 'Partitions pushwire.push-requests.low is created with.' }),
-  partitionsOutcomes: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_OUTCOMES', default: 6, min: 1, max: 10_000, description: 'Partitions pushwire.push-outcomes is created with.' }),
-  partitionsDlq: int({ env: 'PUSHWIRE_TOPIC_PARTITIONS_DLQ', default: 1, min: 1, max: 10_000, description: 'Partitions pushwire.push-dlq is created with.' }),
+  defaultTtlSeconds: int({
+    env: 'PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS',
+    default: 3600,
+    min: 1,
+    max: 28 * 24 * 3600,
+    description: 'TTL of enqueued messages that carry none.',
+  }),
+  partitionsHigh: int({
+    env: 'PUSHWIRE_TOPIC_PARTITIONS_HIGH',
+    default: 6,
+    min: 1,
+    max: 10_000,
+    description: 'Partitions pushwire.push-requests.high is created with.',
+  }),
+  partitionsNormal: int({
+    env: 'PUSHWIRE_TOPIC_PARTITIONS_NORMAL',
+    default: 6,
+    min: 1,
+    max: 10_000,
+    description: 'Partitions pushwire.push-requests.normal is created with.',
+  }),
+  partitionsLow: int({
+    env: 'PUSHWIRE_TOPIC_PARTITIONS_LOW',
+    default: 3,
+    min: 1,
+    max: 10_000,
+    description: 'Partitions pushwire.push-requests.low is created with.',
+  }),
+  partitionsOutcomes: int({
+    env: 'PUSHWIRE_TOPIC_PARTITIONS_OUTCOMES',
+    default: 6,
+    min: 1,
+    max: 10_000,
+    description: 'Partitions pushwire.push-outcomes is created with.',
+  }),
+  partitionsDlq: int({
+    env: 'PUSHWIRE_TOPIC_PARTITIONS_DLQ',
+    default: 1,
+    min: 1,
+    max: 10_000,
+    description: 'Partitions pushwire.push-dlq is created with.',
+  }),
 };
 
 export type ProcessorConfig = ConfigOf<typeof processorConfigSpec>;
@@ -31,8 +112,16 @@ export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env, overri
 }
 
 /** The processor options a configuration implies (everything but the bus, delivery and logger). */
-export function processorSettings(c: ProcessorConfig): Pick<PushProcessorOptions, 'groupId' | 'concurrency' | 'retry' | 'defaultTtlSeconds' | 'partitions' | 'partitionsConcurrently'> {
-  const partitions = { high: c.partitionsHigh, normal: c.partitionsNormal, low: c.partitionsLow, outcomes: c.partitionsOutcomes, dlq: c.partitionsDlq };
+export function processorSettings(
+  c: ProcessorConfig,
+): Pick<PushProcessorOptions, 'groupId' | 'concurrency' | 'retry' | 'defaultTtlSeconds' | 'partitions' | 'partitionsConcurrently'> {
+  const partitions = {
+    high: c.partitionsHigh,
+    normal: c.partitionsNormal,
+    low: c.partitionsLow,
+    outcomes: c.partitionsOutcomes,
+    dlq: c.partitionsDlq,
+  };
   return {
     groupId: c.groupId,
     concurrency: { high: c.concurrencyHigh, normal: c.concurrencyNormal, low: c.concurrencyLow },

@@ -12,8 +12,18 @@ export class ProcessorMetrics {
   /** `lag` is read on every scrape: the consumer group's lag per partition. */
   constructor(registry: Registry, lag: () => Promise<PartitionLag[]>) {
     const registers = [registry];
-    this.outcomes = new Counter({ name: 'pushwire_processor_outcomes_total', help: 'Indirect pushes finished, by priority and outcome status.', labelNames: ['priority', 'status'], registers });
-    this.attempts = new Counter({ name: 'pushwire_processor_delivery_attempts_total', help: 'Delivery attempts, by priority and the status they got.', labelNames: ['priority', 'status'], registers });
+    this.outcomes = new Counter({
+      name: 'pushwire_processor_outcomes_total',
+      help: 'Indirect pushes finished, by priority and outcome status.',
+      labelNames: ['priority', 'status'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'pushwire_processor_delivery_attempts_total',
+      help: 'Delivery attempts, by priority and the status they got.',
+      labelNames: ['priority', 'status'],
+      registers,
+    });
     this.endToEnd = new Histogram({
       name: 'pushwire_processor_end_to_end_seconds',
       help: 'Enqueued → outcome, by priority.',
@@ -21,8 +31,18 @@ export class ProcessorMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
-    this.deadLetters = new Counter({ name: 'pushwire_processor_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason.', labelNames: ['reason'], registers });
-    this.inFlight = new Gauge({ name: 'pushwire_processor_in_flight', help: 'Messages being delivered now, by priority.', labelNames: ['priority'], registers });
+    this.deadLetters = new Counter({
+      name: 'pushwire_processor_dead_letters_total',
+      help: 'Records sent to the dead-letter topic, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.inFlight = new Gauge({
+      name: 'pushwire_processor_in_flight',
+      help: 'Messages being delivered now, by priority.',
+      labelNames: ['priority'],
+      registers,
+    });
     new Gauge({
       name: 'pushwire_processor_consumer_lag',
       help: 'Records of the push-request topics not yet consumed by the processor group, per partition.',

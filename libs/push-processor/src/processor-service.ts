@@ -29,7 +29,11 @@ export class ProcessorService {
   constructor(private readonly deps: ProcessorServiceDeps) {
     const { config, bus, logger } = deps;
     const metricsRegistry = createMetricsRegistry('message-processor');
-    this.pushClient = new PushClient({ serviceToken: config.serviceToken, bus, ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }) });
+    this.pushClient = new PushClient({
+      serviceToken: config.serviceToken,
+      bus,
+      ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
+    });
     this.processor = new PushProcessor({
       ...processorSettings(config),
       bus,

@@ -3,7 +3,13 @@ import { startTestEdge, TEST_SERVICE_TOKEN } from '@pushwire/edge/testing';
 import { MemoryEventBus, type BusMessage, type HandlerRejection } from '@pushwire/event-bus';
 import { Deferred, Inbox } from '@pushwire/event-bus/testing';
 import {
-  Topics, Validators, type DeadLetterRecord, type Priority, type PushMessage, type PushOutcomeRecord, type PushRequestRecord,
+  Topics,
+  Validators,
+  type DeadLetterRecord,
+  type Priority,
+  type PushMessage,
+  type PushOutcomeRecord,
+  type PushRequestRecord,
 } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { silentLogger } from '@pushwire/service-kit';
@@ -113,7 +119,12 @@ class ScriptedDelivery implements DeliveryPort {
 }
 
 /** A transient or final status as a scripted edge would answer it. */
-const answer = (status: DeliveryAttempt['status'], extra: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({ status, edgeId: 'edge-1', detail: `scripted ${status}`, ...extra });
+const answer = (status: DeliveryAttempt['status'], extra: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({
+  status,
+  edgeId: 'edge-1',
+  detail: `scripted ${status}`,
+  ...extra,
+});
 
 /**
  * The real memory bus, remembering what was published to each topic at the moment publish resolved.
@@ -144,7 +155,11 @@ class RecordingBus extends MemoryEventBus {
 }
 
 /** A push request to `deviceId`, enqueued AGE ms before NOW unless `over` says otherwise. */
-function request(deviceId: string, id: string, over: { ttlSeconds?: number; enqueuedAt?: number; collapseKey?: string } = {}): PushRequestRecord {
+function request(
+  deviceId: string,
+  id: string,
+  over: { ttlSeconds?: number; enqueuedAt?: number; collapseKey?: string } = {},
+): PushRequestRecord {
   const enqueuedAt = over.enqueuedAt ?? NOW - AGE;
   return {
     v: 1,
@@ -210,7 +225,12 @@ describe('PushProcessor on the in-memory event bus', () => {
   it('delivers the records of all three priority topics and writes exactly one outcome each: id, target, priority, status, attempts, latency', async () => {
     const bed = await setup();
     await bed.publish('high', request('tv-1', 'h-1'), request('tv-2', 'h-2'));
-    await bed.publish('normal', request('tv-1', 'n-1'), request('tv-3', 'n-2'), request('tv-4', 'n-3', { ttlSeconds: 60, enqueuedAt: NOW - 20_000 }));
+    await bed.publish(
+      'normal',
+      request('tv-1', 'n-1'),
+      request('tv-3', 'n-2'),
+      request('tv-4', 'n-3', { ttlSeconds: 60, enqueuedAt: NOW - 20_000 }),
+    );
     await bed.publish('low', request('tv-2', 'l-1'));
     // A consumer of the outcome topic, as `pushctl outcomes` is one.
     const tail = new Inbox();
@@ -219,8 +239,16 @@ describe('PushProcessor on the in-memory event bus', () => {
 
     const { outcomes, deadLetters } = await bed.settled();
     const delivered = (messageId: string, deviceId: string, priority: Priority, latencyMs = AGE): PushOutcomeRecord => ({
-      v: 1, messageId, target: { deviceId }, priority, status: 'delivered', attempts: 1, latencyMs,
-      enqueuedAt: NOW - latencyMs, completedAt: NOW, edgeId: 'edge-1',
+      v: 1,
+      messageId,
+      target: { deviceId },
+      priority,
+      status: 'delivered',
+      attempts: 1,
+      latencyMs,
+      enqueuedAt: NOW - latencyMs,
+      completedAt: NOW,
+      edgeId: 'edge-1',
     });
     expect([...outcomes].sort((a, b) => a.messageId.localeCompare(b.messageId))).toEqual([
       delivered('h-1', 'tv-1', 'high'),
@@ -235,15 +263,24 @@ describe('PushProcessor on the in-memory event bus', () => {
     // Each message reached its device once, with its topic's priority and the TTL it has left.
     const sent = Object.fromEntries(bed.delivery.calls.map((c) => [c.message.id, [c.deviceId, c.message.priority, c.message.ttlSeconds]]));
     expect(sent).toEqual({
-      'h-1': ['tv-1', 'high', 3600], 'h-2': ['tv-2', 'high', 3600], 'l-1': ['tv-2', 'low', 3600],
-      'n-1': ['tv-1', 'normal', 3600], 'n-2': ['tv-3', 'normal', 3600], 'n-3': ['tv-4', 'normal', 40],
+      'h-1': ['tv-1', 'high', 3600],
+      'h-2': ['tv-2', 'high', 3600],
+      'l-1': ['tv-2', 'low', 3600],
+      'n-1': ['tv-1', 'normal', 3600],
+      'n-2': ['tv-3', 'normal', 3600],
+      'n-3': ['tv-4', 'normal', 40],
     });
     expect(bed.delivery.calls).toHaveLength(6);
 
     // The outcome records are on the topic for its consumers, keyed by target device.
     const consumed = await tail.until(6);
     expect(consumed.map((r) => [r.key, (JSON.parse(r.value) as PushOutcomeRecord).messageId]).sort()).toEqual([
-      ['tv-1', 'h-1'], ['tv-1', 'n-1'], ['tv-2', 'h-2'], ['tv-2', 'l-1'], ['tv-3', 'n-2'], ['tv-4', 'n-3'],
+      ['tv-1', 'h-1'],
+      ['tv-1', 'n-1'],
+      ['tv-2', 'h-2'],
+      ['tv-2', 'l-1'],
+      ['tv-3', 'n-2'],
+      ['tv-4', 'n-3'],
     ]);
   });
 
@@ -260,7 +297,14 @@ describe('PushProcessor on the in-memory event bus', () => {
     await bed.start();
     // Four publishes of two messages per device, devices interleaved, while the processor runs: several batches per partition.
     for (let round = 0; round < 4; round++) {
-      await bed.publish('normal', ...devices.flatMap((d) => ids(d).slice(round * 2, round * 2 + 2).map((id) => request(d, id))));
+      await bed.publish(
+        'normal',
+        ...devices.flatMap((d) =>
+          ids(d)
+            .slice(round * 2, round * 2 + 2)
+            .map((id) => request(d, id)),
+        ),
+      );
       await pause(3);
     }
 
@@ -272,7 +316,9 @@ describe('PushProcessor on the in-memory event bus', () => {
         ids(device).flatMap((id) => (id.endsWith('-3') || id.endsWith('-5') ? [id, id] : [id])),
       );
       const mine = outcomes.filter((o) => o.target.deviceId === device);
-      expect(mine.map((o) => [o.messageId, o.status, o.attempts])).toEqual(ids(device).map((id) => [id, 'delivered', id.endsWith('-3') || id.endsWith('-5') ? 2 : 1]));
+      expect(mine.map((o) => [o.messageId, o.status, o.attempts])).toEqual(
+        ids(device).map((id) => [id, 'delivered', id.endsWith('-3') || id.endsWith('-5') ? 2 : 1]),
+      );
     }
     expect(outcomes).toHaveLength(48);
     expect(bed.delivery.mostAtOncePerDevice).toBe(1);
@@ -299,11 +345,24 @@ describe('PushProcessor on the in-memory event bus', () => {
     const o = byId(outcomes);
     for (const id of ['score-1', 'score-2']) {
       expect(o.get(id)).toEqual({
-        v: 1, messageId: id, target: { deviceId: 'tv-1' }, priority: 'normal', status: 'collapsed', attempts: 0, latencyMs: AGE,
-        enqueuedAt: NOW - AGE, completedAt: NOW, detail: 'replaced by message score-3 with the same collapse key',
+        v: 1,
+        messageId: id,
+        target: { deviceId: 'tv-1' },
+        priority: 'normal',
+        status: 'collapsed',
+        attempts: 0,
+        latencyMs: AGE,
+        enqueuedAt: NOW - AGE,
+        completedAt: NOW,
+        detail: 'replaced by message score-3 with the same collapse key',
       });
     }
-    expect(['chat-1', 'profile-1', 'score-3', 'score-x'].map((id) => o.get(id)?.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(['chat-1', 'profile-1', 'score-3', 'score-x'].map((id) => o.get(id)?.status)).toEqual([
+      'delivered',
+      'delivered',
+      'delivered',
+      'delivered',
+    ]);
     expect(outcomes).toHaveLength(6);
     expect(deadLetters).toEqual([]);
   });
@@ -323,13 +382,25 @@ describe('PushProcessor on the in-memory event bus', () => {
     const { outcomes, deadLetters } = await bed.settled();
     const o = byId(outcomes);
     expect(o.get('stale')).toEqual({
-      v: 1, messageId: 'stale', target: { deviceId: 'tv-1' }, priority: 'normal', status: 'expired', attempts: 0, latencyMs: 61_000,
-      enqueuedAt: NOW - 61_000, completedAt: NOW,
+      v: 1,
+      messageId: 'stale',
+      target: { deviceId: 'tv-1' },
+      priority: 'normal',
+      status: 'expired',
+      attempts: 0,
+      latencyMs: 61_000,
+      enqueuedAt: NOW - 61_000,
+      completedAt: NOW,
     });
     expect(o.get('stale-default-ttl')).toMatchObject({ status: 'expired', attempts: 0, latencyMs: 3_600_001 });
     expect(o.get('fresh')).toMatchObject({ status: 'delivered', attempts: 1 });
     expect(o.get('late')).toMatchObject({ status: 'expired', attempts: 1, edgeId: 'edge-1', detail: 'scripted backpressure' });
-    expect(bed.delivery.calls.map((c) => [c.message.id, c.message.ttlSeconds])).toEqual(expect.arrayContaining([['fresh', 1], ['late', 1]]));
+    expect(bed.delivery.calls.map((c) => [c.message.id, c.message.ttlSeconds])).toEqual(
+      expect.arrayContaining([
+        ['fresh', 1],
+        ['late', 1],
+      ]),
+    );
     expect(bed.delivery.calls).toHaveLength(2);
     expect(deadLetters).toEqual([]);
   });
@@ -341,7 +412,13 @@ describe('PushProcessor on the in-memory event bus', () => {
       .script('after-two', answer('unavailable', { edgeId: undefined }), answer('backpressure', { retryAfterMs: 15 }), answer('delivered'))
       .script('offline', answer('not_connected', { edgeId: undefined, detail: undefined }))
       .script('bad', answer('rejected'));
-    await bed.publish('high', request('tv-1', 'after-gone'), request('tv-2', 'after-two'), request('tv-3', 'offline'), request('tv-4', 'bad'));
+    await bed.publish(
+      'high',
+      request('tv-1', 'after-gone'),
+      request('tv-2', 'after-two'),
+      request('tv-3', 'offline'),
+      request('tv-4', 'bad'),
+    );
     await bed.start();
 
     const { outcomes, deadLetters } = await bed.settled();
@@ -349,8 +426,15 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(o.get('after-gone')).toMatchObject({ status: 'delivered', attempts: 2, edgeId: 'edge-1' });
     expect(o.get('after-two')).toMatchObject({ status: 'delivered', attempts: 3, edgeId: 'edge-1' });
     expect(o.get('offline')).toEqual({
-      v: 1, messageId: 'offline', target: { deviceId: 'tv-3' }, priority: 'high', status: 'not_connected', attempts: 1, latencyMs: AGE,
-      enqueuedAt: NOW - AGE, completedAt: NOW,
+      v: 1,
+      messageId: 'offline',
+      target: { deviceId: 'tv-3' },
+      priority: 'high',
+      status: 'not_connected',
+      attempts: 1,
+      latencyMs: AGE,
+      enqueuedAt: NOW - AGE,
+      completedAt: NOW,
     });
     expect(o.get('bad')).toMatchObject({ status: 'rejected', attempts: 1, detail: 'scripted rejected' });
     expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 1, 1]);
@@ -369,14 +453,31 @@ describe('PushProcessor on the in-memory event bus', () => {
     const detail = '3 attempts; last status unavailable (UNAVAILABLE: edge down)';
     expect(bed.delivery.attemptsOf('doomed')).toBe(3);
     expect(byId(outcomes).get('doomed')).toEqual({
-      v: 1, messageId: 'doomed', target: { deviceId: 'tv-9' }, priority: 'low', status: 'dead_lettered', attempts: 3, latencyMs: AGE,
-      enqueuedAt: NOW - AGE, completedAt: NOW, detail,
+      v: 1,
+      messageId: 'doomed',
+      target: { deviceId: 'tv-9' },
+      priority: 'low',
+      status: 'dead_lettered',
+      attempts: 3,
+      latencyMs: AGE,
+      enqueuedAt: NOW - AGE,
+      completedAt: NOW,
+      detail,
     });
     expect(byId(outcomes).get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
-    expect(deadLetters).toEqual([{
-      v: 1, reason: 'retries_exhausted', detail, source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
-      key: 'tv-9', value: JSON.stringify(doomed), failedAt: NOW, messageId: 'doomed', attempts: 3,
-    }]);
+    expect(deadLetters).toEqual([
+      {
+        v: 1,
+        reason: 'retries_exhausted',
+        detail,
+        source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
+        key: 'tv-9',
+        value: JSON.stringify(doomed),
+        failedAt: NOW,
+        messageId: 'doomed',
+        attempts: 3,
+      },
+    ]);
   });
 
   it('dead-letters malformed records as invalid_record and goes on with the rest of the partition', async () => {
@@ -388,7 +489,10 @@ describe('PushProcessor on the in-memory event bus', () => {
       JSON.stringify(request('tv-1', 'ok-2')),
       JSON.stringify(request('tv-7', 'wrong-key')), // keyed tv-1, for tv-7: it would break tv-7's order
     ];
-    await bed.bus.publish(Topics.pushRequests.normal, values.map((value) => ({ key: 'tv-1', value })));
+    await bed.bus.publish(
+      Topics.pushRequests.normal,
+      values.map((value) => ({ key: 'tv-1', value })),
+    );
     await bed.start();
 
     const first = await bed.settled();
@@ -402,8 +506,13 @@ describe('PushProcessor on the in-memory event bus', () => {
       expect.stringContaining('message'),
       expect.stringContaining('is not the target device id'),
     ]);
-    expect(first.deadLetters.every((d) => d.source.topic === Topics.pushRequests.normal && d.failedAt === NOW && d.messageId === undefined)).toBe(true);
-    expect(first.outcomes.map((o) => [o.messageId, o.status])).toEqual([['ok-1', 'delivered'], ['ok-2', 'delivered']]);
+    expect(
+      first.deadLetters.every((d) => d.source.topic === Topics.pushRequests.normal && d.failedAt === NOW && d.messageId === undefined),
+    ).toBe(true);
+    expect(first.outcomes.map((o) => [o.messageId, o.status])).toEqual([
+      ['ok-1', 'delivered'],
+      ['ok-2', 'delivered'],
+    ]);
 
     // The partition is not stuck: the next record is handled too.
     await bed.publish('normal', request('tv-1', 'ok-3'));
@@ -432,7 +541,16 @@ describe('PushProcessor on the in-memory event bus', () => {
     await stopping;
 
     // At the moment stop resolved, the in-flight work and what queued behind it in its batch had outcomes.
-    expect(bed.bus.outcomes().map((o) => [o.messageId, o.status]).sort()).toEqual([['behind-slow', 'delivered'], ['quick', 'delivered'], ['slow', 'delivered']]);
+    expect(
+      bed.bus
+        .outcomes()
+        .map((o) => [o.messageId, o.status])
+        .sort(),
+    ).toEqual([
+      ['behind-slow', 'delivered'],
+      ['quick', 'delivered'],
+      ['slow', 'delivered'],
+    ]);
     expect(bed.delivery.deliveredTo('tv-1')).toEqual(['slow', 'behind-slow']);
     expect(bed.delivery.attemptsOf('after-stop')).toBe(0);
 
@@ -459,11 +577,16 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(bed.delivery.attemptsOf('slow')).toBe(1);
     gate.resolve();
     const { outcomes } = await bed.settled();
-    expect(rejections.map((r) => [r.topic, r.attempt, (r.error as Error).message])).toEqual([[Topics.pushRequests.low, 1, 'scripted failure delivering boom']]);
+    expect(rejections.map((r) => [r.topic, r.attempt, (r.error as Error).message])).toEqual([
+      [Topics.pushRequests.low, 1, 'scripted failure delivering boom'],
+    ]);
     expect(bed.delivery.mostAtOncePerDevice).toBe(1);
     // At least once: the rejected batch came again whole; its outcomes were written once, by the attempt that went through.
     expect(bed.delivery.calls.map((c) => c.message.id).sort()).toEqual(['boom', 'boom', 'slow', 'slow']);
-    expect(outcomes.map((o) => [o.messageId, o.status]).sort()).toEqual([['boom', 'delivered'], ['slow', 'delivered']]);
+    expect(outcomes.map((o) => [o.messageId, o.status]).sort()).toEqual([
+      ['boom', 'delivered'],
+      ['slow', 'delivered'],
+    ]);
   });
 });
 
@@ -499,7 +622,13 @@ describe('PushProcessor through the push client to a real edge', () => {
     await eventually('3 pushes on the device', () => pushes.length >= 3);
     const o = byId(bus.outcomes());
     expect(bus.outcomes()).toHaveLength(4);
-    expect(o.get('live-high')).toMatchObject({ target: { deviceId: 'tv-live' }, priority: 'high', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
+    expect(o.get('live-high')).toMatchObject({
+      target: { deviceId: 'tv-live' },
+      priority: 'high',
+      status: 'delivered',
+      attempts: 1,
+      edgeId: edge.edge.edgeId,
+    });
     expect(o.get('live-ack')).toMatchObject({ priority: 'normal', status: 'acknowledged', attempts: 1, edgeId: edge.edge.edgeId });
     expect(o.get('live-low')).toMatchObject({ priority: 'low', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
     expect(o.get('offline')).toMatchObject({ target: { deviceId: 'tv-offline' }, status: 'not_connected', attempts: 1 });
@@ -510,7 +639,9 @@ describe('PushProcessor through the push client to a real edge', () => {
       expect(outcome.latencyMs).toBeLessThan(5_000);
     }
     expect(pushes.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
-      { id: 'live-ack', payload: { n: 2 } }, { id: 'live-high', payload: { n: 1 } }, { id: 'live-low', payload: { n: 3 } },
+      { id: 'live-ack', payload: { n: 2 } },
+      { id: 'live-high', payload: { n: 1 } },
+      { id: 'live-low', payload: { n: 3 } },
     ]);
     expect(bus.deadLetters()).toEqual([]);
   });

@@ -1,4 +1,13 @@
-import { deadLetterOf, type BatchContext, type BusMessage, type ConsumedRecord, type EventBus, type PartitionLag, type Subscription, type TopicSpec } from '@pushwire/event-bus';
+import {
+  deadLetterOf,
+  type BatchContext,
+  type BusMessage,
+  type ConsumedRecord,
+  type EventBus,
+  type PartitionLag,
+  type Subscription,
+  type TopicSpec,
+} from '@pushwire/event-bus';
 import { Topics, type DeadLetterRecord, type OutcomeStatus, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord, type PlannedRequest } from './batch-plan';
@@ -55,7 +64,11 @@ export class PushProcessor {
   private subscription?: Subscription;
 
   constructor(private readonly opts: PushProcessorOptions) {
-    this.limiters = { high: new Limiter(opts.concurrency.high), normal: new Limiter(opts.concurrency.normal), low: new Limiter(opts.concurrency.low) };
+    this.limiters = {
+      high: new Limiter(opts.concurrency.high),
+      normal: new Limiter(opts.concurrency.normal),
+      low: new Limiter(opts.concurrency.low),
+    };
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.metrics = opts.metrics?.(() => this.lag());
@@ -110,19 +123,36 @@ export class PushProcessor {
       ),
     );
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    const deadLetters = [...plan.invalid.map((i) => this.invalidLetter(i)), ...handled.flatMap((h) => (h.deadLetter ? [h.deadLetter] : []))];
+    const deadLetters = [
+      ...plan.invalid.map((i) => this.invalidLetter(i)),
+      ...handled.flatMap((h) => (h.deadLetter ? [h.deadLetter] : [])),
+    ];
     // Outcomes and dead letters are written before the batch resolves: a failed write rejects,
     // nothing is committed, and the batch comes again.
     await Promise.all([
-      handled.length ? this.opts.bus.publish(Topics.pushOutcomes, handled.map((h) => json(h.outcome.target.deviceId, h.outcome))) : undefined,
-      deadLetters.length ? this.opts.bus.publish(Topics.pushDlq, deadLetters.map((d) => json(d.key ?? '', d))) : undefined,
+      handled.length
+        ? this.opts.bus.publish(
+            Topics.pushOutcomes,
+            handled.map((h) => json(h.outcome.target.deviceId, h.outcome)),
+          )
+        : undefined,
+      deadLetters.length
+        ? this.opts.bus.publish(
+            Topics.pushDlq,
+            deadLetters.map((d) => json(d.key ?? '', d)),
+          )
+        : undefined,
     ]);
     for (const d of deadLetters) this.metrics?.deadLetters.inc({ reason: d.reason });
     for (const { outcome } of handled) {
       this.metrics?.outcomes.inc({ priority, status: outcome.status });
       this.metrics?.endToEnd.observe({ priority }, outcome.latencyMs / 1000);
     }
-    if (plan.invalid.length) this.opts.logger.warn({ count: plan.invalid.length, topic: records[0]!.topic, partition: records[0]!.partition }, 'invalid push requests dead-lettered');
+    if (plan.invalid.length)
+      this.opts.logger.warn(
+        { count: plan.invalid.length, topic: records[0]!.topic, partition: records[0]!.partition },
+        'invalid push requests dead-lettered',
+      );
   }
 
   private async handleRequest(planned: PlannedRequest, priority: Priority): Promise<Handled> {
@@ -143,7 +173,8 @@ export class PushProcessor {
         ...extra,
       };
     };
-    if (planned.collapsedBy) return { outcome: finish('collapsed', 0, { detail: `replaced by message ${planned.collapsedBy} with the same collapse key` }) };
+    if (planned.collapsedBy)
+      return { outcome: finish('collapsed', 0, { detail: `replaced by message ${planned.collapsedBy} with the same collapse key` }) };
 
     this.metrics?.inFlight.inc({ priority });
     try {
@@ -153,7 +184,10 @@ export class PushProcessor {
         const ttlSeconds = Math.max(1, Math.ceil((deadline - now) / 1000));
         const result = await this.opts.delivery.deliver(request.target.deviceId, { ...request.message, priority, ttlSeconds });
         this.metrics?.attempts.inc({ priority, status: result.status });
-        const extra = { ...(result.edgeId ? { edgeId: result.edgeId } : {}), ...(result.detail ? { detail: result.detail.slice(0, 1000) } : {}) };
+        const extra = {
+          ...(result.edgeId ? { edgeId: result.edgeId } : {}),
+          ...(result.detail ? { detail: result.detail.slice(0, 1000) } : {}),
+        };
         if (!isTransient(result.status)) return { outcome: finish(result.status, attempts, extra) };
         if (attempts >= this.opts.retry.maxAttempts) {
           const detail = `${attempts} attempts; last status ${result.status}${result.detail ? ` (${result.detail})` : ''}`.slice(0, 1000);
@@ -175,10 +209,14 @@ export class PushProcessor {
     return this.letter(record, 'invalid_record', detail);
   }
 
-  private letter(record: ConsumedRecord, reason: DeadLetterRecord['reason'], detail: string, extra: Partial<Pick<DeadLetterRecord, 'messageId' | 'attempts'>> = {}): DeadLetterRecord {
+  private letter(
+    record: ConsumedRecord,
+    reason: DeadLetterRecord['reason'],
+    detail: string,
+    extra: Partial<Pick<DeadLetterRecord, 'messageId' | 'attempts'>> = {},
+  ): DeadLetterRecord {
     return deadLetterOf(record, reason, detail, this.now(), extra);
   }
-
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });

@@ -3,7 +3,9 @@ import { backoffMs, isTransient } from './retry-policy';
 describe('retry policy', () => {
   it('retries stale routes, full buffers and unreachable services, but not an offline device or a final status', () => {
     expect(['gone', 'backpressure', 'unavailable'].every((s) => isTransient(s as never))).toBe(true);
-    expect(['not_connected', 'delivered', 'acknowledged', 'expired', 'rejected', 'forbidden'].some((s) => isTransient(s as never))).toBe(false);
+    expect(['not_connected', 'delivered', 'acknowledged', 'expired', 'rejected', 'forbidden'].some((s) => isTransient(s as never))).toBe(
+      false,
+    );
   });
 
   it('backs off exponentially with full jitter up to the cap, and never below a Retry-After hint', () => {

@@ -5,7 +5,12 @@ import { ServiceCallError } from '@pushwire/service-kit';
 import { HttpRegistryClient } from './http-registry-client';
 
 // A stub registry on a real socket: each test decides the answers; every request is recorded.
-interface Seen { method: string; url: string; authorization?: string; body: unknown }
+interface Seen {
+  method: string;
+  url: string;
+  authorization?: string;
+  body: unknown;
+}
 type Handler = (req: Seen) => { status: number; body?: unknown };
 
 const TOKEN = 'test-service-token-0123456789';
@@ -20,7 +25,12 @@ beforeAll(async () => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
     req.on('end', () => {
-      const s: Seen = { method: req.method!, url: req.url!, authorization: req.headers.authorization, body: text ? JSON.parse(text) : undefined };
+      const s: Seen = {
+        method: req.method!,
+        url: req.url!,
+        authorization: req.headers.authorization,
+        body: text ? JSON.parse(text) : undefined,
+      };
       seen.push(s);
       const { status, body } = handler(s);
       res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
@@ -42,13 +52,22 @@ afterEach(async () => {
 });
 
 const reg = (deviceId: string): Registration => ({
-  deviceId, accountId: 'acct-1', deviceType: 'phone', edgeId: 'edge-1', edgeUrl: 'http://edge-1:8081',
-  connectionId: `c-${deviceId}`, connectedAt: 1_700_000_000_000, expiresAt: 1_700_001_800,
+  deviceId,
+  accountId: 'acct-1',
+  deviceType: 'phone',
+  edgeId: 'edge-1',
+  edgeUrl: 'http://edge-1:8081',
+  connectionId: `c-${deviceId}`,
+  connectedAt: 1_700_000_000_000,
+  expiresAt: 1_700_001_800,
 });
 
 /** Rejection of `p`, which must be a ServiceCallError. */
 async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ServiceCallError);
   return e as ServiceCallError;
 }
@@ -73,7 +92,7 @@ describe('HttpRegistryClient', () => {
 
   it('splits register and deregister batches and returns every outcome', async () => {
     handler = (req) => {
-      const items = (req.body as { registrations?: Registration[]; deregistrations?: { deviceId: string }[] });
+      const items = req.body as { registrations?: Registration[]; deregistrations?: { deviceId: string }[] };
       const list = items.registrations ?? items.deregistrations ?? [];
       const outcome = req.url === '/v1/registrations' ? 'registered' : 'deregistered';
       return { status: 200, body: { results: list.map((r) => ({ deviceId: r.deviceId, outcome })) } };
@@ -82,7 +101,10 @@ describe('HttpRegistryClient', () => {
     expect(await client.register(regs)).toHaveLength(501);
     expect(await client.deregister(regs.map((r) => ({ deviceId: r.deviceId, connectionId: r.connectionId })))).toHaveLength(501);
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST /v1/registrations', 'POST /v1/registrations', 'POST /v1/registrations/remove', 'POST /v1/registrations/remove',
+      'POST /v1/registrations',
+      'POST /v1/registrations',
+      'POST /v1/registrations/remove',
+      'POST /v1/registrations/remove',
     ]);
   });
 
@@ -113,11 +135,20 @@ describe('HttpRegistryClient', () => {
   it('reads lease status on POST /v1/leases/status in batches of 500 distinct edge ids and merges the answers', async () => {
     handler = (req) => {
       const ids = (req.body as { edgeIds: string[] }).edgeIds;
-      return { status: 200, body: { leases: ids.filter((id) => id.endsWith('0')).map((edgeId) => ({ edgeId, edgeUrl: `http://${edgeId}`, expiresAt: 1_700_000_030, epoch: `ep-${edgeId}` })) } };
+      return {
+        status: 200,
+        body: {
+          leases: ids
+            .filter((id) => id.endsWith('0'))
+            .map((edgeId) => ({ edgeId, edgeUrl: `http://${edgeId}`, expiresAt: 1_700_000_030, epoch: `ep-${edgeId}` })),
+        },
+      };
     };
     const ids = Array.from({ length: 1200 }, (_, i) => `e${i}`);
     const leases = await client.leaseStatus([...ids, 'e0', 'e10']);
-    expect(new Set(seen.map((s) => `${s.method} ${s.url} ${s.authorization}`))).toEqual(new Set([`POST /v1/leases/status Bearer ${TOKEN}`]));
+    expect(new Set(seen.map((s) => `${s.method} ${s.url} ${s.authorization}`))).toEqual(
+      new Set([`POST /v1/leases/status Bearer ${TOKEN}`]),
+    );
     expect(seen.map((s) => (s.body as { edgeIds: string[] }).edgeIds.length).sort()).toEqual([200, 500, 500]);
     expect(leases).toHaveLength(120);
     expect(leases[0]).toEqual({ edgeId: 'e0', edgeUrl: 'http://e0', expiresAt: 1_700_000_030, epoch: 'ep-e0' });
@@ -131,7 +162,10 @@ describe('HttpRegistryClient', () => {
     expect([unavailable.status, unavailable.retriable]).toEqual([503, true]);
     expect(unavailable.message).toContain('registry POST /v1/leases/status answered 503: store_unavailable: dynamodb timed out');
 
-    handler = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'body/edgeIds/0 must match pattern', retriable: false } } });
+    handler = () => ({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'body/edgeIds/0 must match pattern', retriable: false } },
+    });
     expect((await failure(client.leaseStatus(['bad id']))).retriable).toBe(false);
 
     handler = () => ({ status: 200, body: { leases: [{ edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: 1 }] } });
@@ -150,15 +184,19 @@ describe('HttpRegistryClient', () => {
 
   it('rejects the whole lookup when one of its batches fails', async () => {
     let n = 0;
-    handler = (req) => (n++ === 1
-      ? { status: 500, body: { error: { code: 'internal', message: 'boom', retriable: true } } }
-      : { status: 200, body: { registrations: [], missing: (req.body as { deviceIds: string[] }).deviceIds } });
+    handler = (req) =>
+      n++ === 1
+        ? { status: 500, body: { error: { code: 'internal', message: 'boom', retriable: true } } }
+        : { status: 200, body: { registrations: [], missing: (req.body as { deviceIds: string[] }).deviceIds } };
     const e = await failure(client.lookup(Array.from({ length: 1000 }, (_, i) => `d${i}`)));
     expect(e.retriable).toBe(true);
   });
 
   it('rejects with a non-retriable error on 4xx', async () => {
-    handler = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'body/registrations/0/deviceId must match pattern', retriable: false } } });
+    handler = () => ({
+      status: 400,
+      body: { error: { code: 'invalid_request', message: 'body/registrations/0/deviceId must match pattern', retriable: false } },
+    });
     const e = await failure(client.register([reg('d1')]));
     expect(e.retriable).toBe(false);
     expect(e.status).toBe(400);

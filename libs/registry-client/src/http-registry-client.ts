@@ -1,6 +1,13 @@
 import {
-  MAX_REGISTRY_BATCH, Validators, type DeregisterItem, type DeregisterResponse, type LeaseResponse, type LeaseStatus, type LookupResponse,
-  type RegisterResponse, type Registration,
+  MAX_REGISTRY_BATCH,
+  Validators,
+  type DeregisterItem,
+  type DeregisterResponse,
+  type LeaseResponse,
+  type LeaseStatus,
+  type LookupResponse,
+  type RegisterResponse,
+  type Registration,
 } from '@pushwire/protocol';
 import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
 import type { RegistryClient } from './registry-client';
@@ -40,26 +47,37 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async register(registrations: Registration[]): Promise<RegisterResponse['results']> {
-    const answers = await Promise.all(chunks(registrations).map(async (batch) => {
-      const res = await this.http.call('POST', this.url('/v1/registrations'), { registrations: batch }, Validators.registerResponse);
-      return this.expect(res, 200, 'POST /v1/registrations').results;
-    }));
+    const answers = await Promise.all(
+      chunks(registrations).map(async (batch) => {
+        const res = await this.http.call('POST', this.url('/v1/registrations'), { registrations: batch }, Validators.registerResponse);
+        return this.expect(res, 200, 'POST /v1/registrations').results;
+      }),
+    );
     return answers.flat();
   }
 
   async deregister(items: DeregisterItem[]): Promise<DeregisterResponse['results']> {
-    const answers = await Promise.all(chunks(items).map(async (batch) => {
-      const res = await this.http.call('POST', this.url('/v1/registrations/remove'), { deregistrations: batch }, Validators.deregisterResponse);
-      return this.expect(res, 200, 'POST /v1/registrations/remove').results;
-    }));
+    const answers = await Promise.all(
+      chunks(items).map(async (batch) => {
+        const res = await this.http.call(
+          'POST',
+          this.url('/v1/registrations/remove'),
+          { deregistrations: batch },
+          Validators.deregisterResponse,
+        );
+        return this.expect(res, 200, 'POST /v1/registrations/remove').results;
+      }),
+    );
     return answers.flat();
   }
 
   async lookup(deviceIds: string[]): Promise<LookupResponse> {
-    const answers = await Promise.all(chunks(deviceIds).map(async (batch) => {
-      const res = await this.http.call('POST', this.url('/v1/lookup'), { deviceIds: batch }, Validators.lookupResponse);
-      return this.expect(res, 200, 'POST /v1/lookup');
-    }));
+    const answers = await Promise.all(
+      chunks(deviceIds).map(async (batch) => {
+        const res = await this.http.call('POST', this.url('/v1/lookup'), { deviceIds: batch }, Validators.lookupResponse);
+        return this.expect(res, 200, 'POST /v1/lookup');
+      }),
+    );
     return {
       registrations: answers.flatMap((a) => a.registrations),
       missing: answers.flatMap((a) => a.missing),
@@ -85,10 +103,12 @@ export class HttpRegistryClient implements RegistryClient {
   }
 
   async leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]> {
-    const answers = await Promise.all(chunks([...new Set(edgeIds)]).map(async (batch) => {
-      const res = await this.http.call('POST', this.url('/v1/leases/status'), { edgeIds: batch }, Validators.leaseStatusResponse);
-      return this.expect(res, 200, 'POST /v1/leases/status').leases;
-    }));
+    const answers = await Promise.all(
+      chunks([...new Set(edgeIds)]).map(async (batch) => {
+        const res = await this.http.call('POST', this.url('/v1/leases/status'), { edgeIds: batch }, Validators.leaseStatusResponse);
+        return this.expect(res, 200, 'POST /v1/leases/status').leases;
+      }),
+    );
     return answers.flat();
   }
 
@@ -103,9 +123,7 @@ export class HttpRegistryClient implements RegistryClient {
   /** Returns the body on the expected status; anything else becomes a ServiceCallError with the server's message. */
   private expect<T>(res: JsonResponse<T>, status: number, what: string): T {
     if (res.status === status) return res.body;
-    const serverMessage = Validators.errorBody.is(res.body)
-      ? `${res.body.error.code}: ${res.body.error.message}`
-      : `unexpected answer`;
+    const serverMessage = Validators.errorBody.is(res.body) ? `${res.body.error.code}: ${res.body.error.message}` : `unexpected answer`;
     // 5xx and 429 may succeed later; other 4xx mean the request itself is wrong.
     const retriable = res.status >= 500 || res.status === 429;
     throw new ServiceCallError(`registry ${what} answered ${res.status}: ${serverMessage}`, retriable, res.status, res.body);

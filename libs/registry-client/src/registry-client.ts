@@ -1,5 +1,11 @@
 import type {
-  DeregisterItem, DeregisterResponse, LeaseResponse, LeaseStatus, LookupResponse, RegisterResponse, Registration,
+  DeregisterItem,
+  DeregisterResponse,
+  LeaseResponse,
+  LeaseStatus,
+  LookupResponse,
+  RegisterResponse,
+  Registration,
 } from '@pushwire/protocol';
 
 /**

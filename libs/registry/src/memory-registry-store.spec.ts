@@ -6,8 +6,14 @@ describeRegistryStoreContract('MemoryRegistryStore', async (clock) => new Memory
 
 describe('MemoryRegistryStore', () => {
   const reg = (n: number, clock: ManualClock, ttlSeconds = 60) => ({
-    deviceId: `d${n}`, accountId: 'a1', deviceType: 'phone', edgeId: 'e1', edgeUrl: 'http://e1',
-    connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + ttlSeconds,
+    deviceId: `d${n}`,
+    accountId: 'a1',
+    deviceType: 'phone',
+    edgeId: 'e1',
+    edgeUrl: 'http://e1',
+    connectionId: `c${n}`,
+    connectedAt: clock.now(),
+    expiresAt: Math.floor(clock.now() / 1000) + ttlSeconds,
   });
 
   afterEach(() => {

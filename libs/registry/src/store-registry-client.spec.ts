@@ -7,12 +7,21 @@ import { StoreRegistryClient } from './store-registry-client';
 import { ManualClock } from './testing';
 
 const reg = (n: number, clock: ManualClock): Registration => ({
-  deviceId: `d${n}`, accountId: 'a1', deviceType: 'phone', edgeId: 'e1', edgeUrl: 'http://e1',
-  connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 60,
+  deviceId: `d${n}`,
+  accountId: 'a1',
+  deviceType: 'phone',
+  edgeId: 'e1',
+  edgeUrl: 'http://e1',
+  connectionId: `c${n}`,
+  connectedAt: clock.now(),
+  expiresAt: Math.floor(clock.now() / 1000) + 60,
 });
 
 async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ServiceCallError);
   return e as ServiceCallError;
 }
@@ -33,7 +42,8 @@ describe('StoreRegistryClient', () => {
   it('registers, looks up with missing ids, lists and deregisters through the store', async () => {
     expect(await client.renewLease('e1', 'http://e1', 30)).toMatchObject({ renewed: false });
     expect(await client.register([reg(1, clock), reg(2, clock)])).toEqual([
-      { deviceId: 'd1', outcome: 'registered' }, { deviceId: 'd2', outcome: 'registered' },
+      { deviceId: 'd1', outcome: 'registered' },
+      { deviceId: 'd2', outcome: 'registered' },
     ]);
     expect(await client.lookup(['d1', 'd3', 'd3'])).toEqual({ registrations: [reg(1, clock)], missing: ['d3'] });
     expect(await client.listByAccount('a1')).toHaveLength(2);

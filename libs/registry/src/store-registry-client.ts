@@ -1,6 +1,17 @@
 import {
-  AccountId, DeregisterItem, DeviceId, EdgeId, ProtocolValidationError, Validator, Validators, type DeregisterResponse, type LeaseResponse, type LeaseStatus,
-  type LookupResponse, type RegisterResponse, type Registration,
+  AccountId,
+  DeregisterItem,
+  DeviceId,
+  EdgeId,
+  ProtocolValidationError,
+  Validator,
+  Validators,
+  type DeregisterResponse,
+  type LeaseResponse,
+  type LeaseStatus,
+  type LookupResponse,
+  type RegisterResponse,
+  type Registration,
 } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-kit';
@@ -26,7 +37,10 @@ export interface StoreRegistryClientOptions {
  * handle one error type whichever client they were given.
  */
 export class StoreRegistryClient implements RegistryClient {
-  constructor(private readonly store: RegistryStore, private readonly opts: StoreRegistryClientOptions = {}) {}
+  constructor(
+    private readonly store: RegistryStore,
+    private readonly opts: StoreRegistryClientOptions = {},
+  ) {}
 
   register(registrations: Registration[]): Promise<RegisterResponse['results']> {
     return this.call('register', () => {

@@ -7,7 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import {
-  CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, GetItemCommand, ListTablesCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  GetItemCommand,
+  ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ErrorBody, Registration } from '@pushwire/protocol';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
@@ -28,15 +33,25 @@ afterAll(async () => {
   client.destroy();
 });
 
-describeRegistryStoreContract('DynamoRegistryStore on DynamoDB Local', async (clock) => new DynamoRegistryStore({ client, table, now: clock.now }));
+describeRegistryStoreContract(
+  'DynamoRegistryStore on DynamoDB Local',
+  async (clock) => new DynamoRegistryStore({ client, table, now: clock.now }),
+);
 
 const nowSeconds = (clock: ManualClock) => Math.floor(clock.now() / 1000);
 let seq = 0;
 /** A registration of device `n` on edge `edge-<run>`, account `acct-<run>`, connected now. */
 function reg(clock: ManualClock, n: number | string, over: Partial<Registration> = {}): Registration {
   return {
-    deviceId: `dev-${run}-${n}`, accountId: `acct-${run}`, deviceType: 'phone', edgeId: `edge-${run}`, edgeUrl: 'http://edge.test:8081',
-    connectionId: `conn-${run}-${++seq}`, connectedAt: clock.now(), expiresAt: nowSeconds(clock) + 1800, ...over,
+    deviceId: `dev-${run}-${n}`,
+    accountId: `acct-${run}`,
+    deviceType: 'phone',
+    edgeId: `edge-${run}`,
+    edgeUrl: 'http://edge.test:8081',
+    connectionId: `conn-${run}-${++seq}`,
+    connectedAt: clock.now(),
+    expiresAt: nowSeconds(clock) + 1800,
+    ...over,
   };
 }
 const byDevice = (regs: Registration[]) => [...regs].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
@@ -55,7 +70,9 @@ async function unreachableStore(): Promise<DynamoRegistryStore> {
   return new DynamoRegistryStore({
     table,
     clientConfig: {
-      endpoint: await closedPortEndpoint(), region: 'us-east-1', maxAttempts: 2,
+      endpoint: await closedPortEndpoint(),
+      region: 'us-east-1',
+      maxAttempts: 2,
       credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
     },
   });
@@ -71,7 +88,9 @@ describe('ensureRegistryTables', () => {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: fresh }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.[0]?.AttributeName])).toEqual([['accountId-index', 'accountId']]);
+    expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.[0]?.AttributeName])).toEqual([
+      ['accountId-index', 'accountId'],
+    ]);
     const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: fresh }));
     expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
@@ -79,11 +98,17 @@ describe('ensureRegistryTables', () => {
   it('refuses a table of that name made for something else, naming it', async () => {
     const foreign = `pushwire-registry-foreign-${run}`;
     tablesMade.push(foreign);
-    await client.send(new CreateTableCommand({
-      TableName: foreign, BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    }));
-    await expect(ensureRegistryTables(client, { table: foreign })).rejects.toThrow(`DynamoDB table ${foreign} exists but cannot hold the registry`);
+    await client.send(
+      new CreateTableCommand({
+        TableName: foreign,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      }),
+    );
+    await expect(ensureRegistryTables(client, { table: foreign })).rejects.toThrow(
+      `DynamoDB table ${foreign} exists but cannot hold the registry`,
+    );
   });
 });
 
@@ -124,7 +149,9 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     clock.advance(31_000);
 
     // DynamoDB's own clock has not reached expiresAt, so its TTL sweep has not deleted the item.
-    const raw = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.deviceId}` } }, ConsistentRead: true }));
+    const raw = await client.send(
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.deviceId}` } }, ConsistentRead: true }),
+    );
     expect(raw.Item?.connectionId?.S).toBe(r.connectionId);
     expect(await store.lookup([r.deviceId])).toEqual([]);
     expect(await store.listByAccount(r.accountId)).toEqual([]);
@@ -158,7 +185,10 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
       ['BatchGetItem', () => store.readLeases([r.edgeId])],
     ];
     for (const [operation, call] of calls) {
-      const error = await call().then(() => undefined, (e: unknown) => e);
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as Error).message).toContain(`dynamodb ${operation} on table ${table} failed`);
     }
@@ -189,7 +219,12 @@ describe('registry HTTP app over DynamoDB', () => {
     const app = build(store);
     try {
       const r = reg(clock, 'http', { edgeId: `edge-${run}-http` });
-      const lease = await app.inject({ method: 'PUT', url: `/v1/edges/${r.edgeId}/lease`, headers: auth, payload: { edgeUrl: r.edgeUrl, ttlSeconds: 30 } });
+      const lease = await app.inject({
+        method: 'PUT',
+        url: `/v1/edges/${r.edgeId}/lease`,
+        headers: auth,
+        payload: { edgeUrl: r.edgeUrl, ttlSeconds: 30 },
+      });
       expect(lease.json()).toMatchObject({ renewed: false });
       const registered = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [r] } });
       expect(registered.json()).toEqual({ results: [{ deviceId: r.deviceId, outcome: 'registered' }] });

@@ -14,13 +14,32 @@ interface FieldBase<T> {
   /** Used when the variable is unset or empty. No default means required. */
   default?: T;
 }
-export interface IntField extends FieldBase<number> { kind: 'int'; min?: number; max?: number }
-export interface NumberField extends FieldBase<number> { kind: 'number'; min?: number; max?: number }
-export interface StringField extends FieldBase<string> { kind: 'string'; pattern?: RegExp; oneOf?: readonly string[] }
-export interface BoolField extends FieldBase<boolean> { kind: 'bool' }
-export interface UrlField extends FieldBase<string> { kind: 'url' }
+export interface IntField extends FieldBase<number> {
+  kind: 'int';
+  min?: number;
+  max?: number;
+}
+export interface NumberField extends FieldBase<number> {
+  kind: 'number';
+  min?: number;
+  max?: number;
+}
+export interface StringField extends FieldBase<string> {
+  kind: 'string';
+  pattern?: RegExp;
+  oneOf?: readonly string[];
+}
+export interface BoolField extends FieldBase<boolean> {
+  kind: 'bool';
+}
+export interface UrlField extends FieldBase<string> {
+  kind: 'url';
+}
 /** A secret: never has a default in production; dev defaults are passed explicitly by the all-in-one. */
-export interface SecretField extends FieldBase<string> { kind: 'secret'; minLength?: number }
+export interface SecretField extends FieldBase<string> {
+  kind: 'secret';
+  minLength?: number;
+}
 export type Field = IntField | NumberField | StringField | BoolField | UrlField | SecretField;
 
 type ValueOf<F> = F extends IntField | NumberField ? number : F extends BoolField ? boolean : string;
@@ -34,12 +53,14 @@ export const url = (f: Omit<UrlField, 'kind'>): UrlField => ({ kind: 'url', ...f
 export const secret = (f: Omit<SecretField, 'kind'>): SecretField => ({ kind: 'secret', ...f });
 
 function parseField(f: Field, raw: string): number | string | boolean {
-  const bad = (why: string) => new ConfigError(`${f.env}=${JSON.stringify(f.kind === 'secret' ? '***' : raw)} is invalid: ${why} (${f.description})`);
+  const bad = (why: string) =>
+    new ConfigError(`${f.env}=${JSON.stringify(f.kind === 'secret' ? '***' : raw)} is invalid: ${why} (${f.description})`);
   switch (f.kind) {
     case 'int':
     case 'number': {
       const n = Number(raw);
-      if (!Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n))) throw bad(`expected ${f.kind === 'int' ? 'an integer' : 'a number'}`);
+      if (!Number.isFinite(n) || (f.kind === 'int' && !Number.isInteger(n)))
+        throw bad(`expected ${f.kind === 'int' ? 'an integer' : 'a number'}`);
       if (f.min !== undefined && n < f.min) throw bad(`must be ≥ ${f.min}`);
       if (f.max !== undefined && n > f.max) throw bad(`must be ≤ ${f.max}`);
       return n;
@@ -100,4 +121,3 @@ export function loadConfig<S extends Record<string, Field>>(
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return out as ConfigOf<S>;
 }
-

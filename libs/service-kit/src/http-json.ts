@@ -60,9 +60,10 @@ export class JsonHttpClient {
       res = await request(url, {
         method,
         dispatcher: this.agent,
-        headers: body === undefined
-          ? { authorization: this.authorization }
-          : { authorization: this.authorization, 'content-type': 'application/json' },
+        headers:
+          body === undefined
+            ? { authorization: this.authorization }
+            : { authorization: this.authorization, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -74,14 +75,21 @@ export class JsonHttpClient {
     try {
       text = await res.body.text();
     } catch (e) {
-      throw new ServiceCallError(`${method} ${url}: reading the answer failed: ${(e as Error).message}`, true, res.statusCode, undefined, { cause: e });
+      throw new ServiceCallError(`${method} ${url}: reading the answer failed: ${(e as Error).message}`, true, res.statusCode, undefined, {
+        cause: e,
+      });
     }
     let parsed: unknown = undefined;
     if (text.length) {
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new ServiceCallError(`${method} ${url}: answer ${res.statusCode} is not JSON: ${text.slice(0, 200)}`, res.statusCode >= 500, res.statusCode, text);
+        throw new ServiceCallError(
+          `${method} ${url}: answer ${res.statusCode} is not JSON: ${text.slice(0, 200)}`,
+          res.statusCode >= 500,
+          res.statusCode,
+          text,
+        );
       }
     }
     if (validator && res.statusCode >= 200 && res.statusCode < 300) {

@@ -59,20 +59,27 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
     if (err.validation) {
       const details = validationIssues(err);
       const first = details[0];
-      return reply.code(400).send(errorBody('invalid_request', `invalid request${first ? `: ${first.path} ${first.message}` : ''}`, details));
+      return reply
+        .code(400)
+        .send(errorBody('invalid_request', `invalid request${first ? `: ${first.path} ${first.message}` : ''}`, details));
     }
     const mapped = opts.mapError?.(err, request, reply);
     if (mapped) return mapped;
     if (err.statusCode === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
     if (err.statusCode === 400 && err.code?.startsWith('FST_ERR_CTP')) return reply.code(400).send(errorBody('invalid_json', err.message));
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send(errorBody('invalid_request', err.message));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(err.statusCode).send(errorBody('invalid_request', err.message));
     request.log.error({ err, route: request.routeOptions.url }, 'request failed');
     return reply.code(500).send(errorBody('internal', 'internal error'));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
   if (opts.onResponse) {
     const observe = opts.onResponse;
-    app.addHook('onResponse', async (request, reply) => observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000));
+    app.addHook('onResponse', async (request, reply) =>
+      observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000),
+    );
   }
   app.addHook('preClose', async () => {
     closing = true;
@@ -85,8 +92,12 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
   });
   app.register(async (ops) => {
     ops.get('/healthz', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));
-    ops.get('/readyz', { schema: { tags: ['ops'] } }, async (_request, reply) => (closing ? reply.code(503).send(errorBody('draining', 'shutting down')) : { status: 'ready' }));
-    ops.get('/metrics', { schema: { tags: ['ops'] } }, async (_request, reply) => reply.type(opts.metricsRegistry.contentType).send(await opts.metricsRegistry.metrics()));
+    ops.get('/readyz', { schema: { tags: ['ops'] } }, async (_request, reply) =>
+      closing ? reply.code(503).send(errorBody('draining', 'shutting down')) : { status: 'ready' },
+    );
+    ops.get('/metrics', { schema: { tags: ['ops'] } }, async (_request, reply) =>
+      reply.type(opts.metricsRegistry.contentType).send(await opts.metricsRegistry.metrics()),
+    );
     ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   return app;

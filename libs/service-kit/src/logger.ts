@@ -10,7 +10,20 @@ export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_L
   return pino({
     name: service,
     level,
-    redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'serviceToken', '*.serviceToken', 'jwtSecret', '*.jwtSecret'], censor: '[redacted]' },
+    redact: {
+      paths: [
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'serviceToken',
+        '*.serviceToken',
+        'jwtSecret',
+        '*.jwtSecret',
+      ],
+      censor: '[redacted]',
+    },
   });
 }
 

@@ -33,7 +33,10 @@ export class BenchRun {
 
   /** Runs `main`, cleans up and exits the process: 0, 1 (failure), 2 (usage), 130/143 (signal). */
   run(main: () => Promise<void>): void {
-    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
       process.once(signal, () => {
         this.signal = signal;
         console.error(`${this.name}: ${signal}, stopping what it started…`);
@@ -53,7 +56,11 @@ export class BenchRun {
           console.error(`${this.name}: ${e.message}\n\n${this.usage}`);
           process.exit(2);
         }
-        console.error(e instanceof BenchFailure ? `${this.name} failed: ${e.message}` : `${this.name} failed: ${e instanceof Error ? e.stack : String(e)}`);
+        console.error(
+          e instanceof BenchFailure
+            ? `${this.name} failed: ${e.message}`
+            : `${this.name} failed: ${e instanceof Error ? e.stack : String(e)}`,
+        );
         process.exit(1);
       },
     );
@@ -76,13 +83,24 @@ export class BenchRun {
  * Parses `--name value` options, `defaults` naming each (undefined: no default) and `-h`/`--help`.
  * Undefined when help was asked for; a UsageError for an unknown option or a missing value.
  */
-export function parseBenchArgs<K extends string>(args: string[], defaults: Record<K, string | undefined>): Record<K, string | undefined> | undefined {
+export function parseBenchArgs<K extends string>(
+  args: string[],
+  defaults: Record<K, string | undefined>,
+): Record<K, string | undefined> | undefined {
   const options = Object.fromEntries(
-    Object.entries<string | undefined>(defaults).map(([name, value]) => [name, value === undefined ? { type: 'string' as const } : { type: 'string' as const, default: value }]),
+    Object.entries<string | undefined>(defaults).map(([name, value]) => [
+      name,
+      value === undefined ? { type: 'string' as const } : { type: 'string' as const, default: value },
+    ]),
   );
   let values;
   try {
-    ({ values } = parseArgs({ args, strict: true, allowPositionals: false, options: { ...options, help: { type: 'boolean', short: 'h', default: false } } }));
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { ...options, help: { type: 'boolean', short: 'h', default: false } },
+    }));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -92,7 +110,8 @@ export function parseBenchArgs<K extends string>(args: string[], defaults: Recor
 /** `raw` as an integer from `min` to `max`, else a UsageError naming `--name`. */
 export function intOption(name: string, raw: string | undefined, min: number, max: number): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`);
   return n;
 }
 

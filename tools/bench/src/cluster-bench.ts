@@ -28,7 +28,10 @@ export interface BenchInfra {
 export async function runningInfraEnv(): Promise<Record<string, string> | undefined> {
   const cli = path.join(REPO_ROOT, 'tools/infra/src/cli.ts');
   try {
-    await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), cli, 'status'], { cwd: REPO_ROOT, timeout: 30_000 });
+    await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), cli, 'status'], {
+      cwd: REPO_ROOT,
+      timeout: 30_000,
+    });
   } catch {
     return undefined; // exit 1: nothing up, or something of it died
   }
@@ -51,7 +54,9 @@ export async function benchInfra(bench: BenchRun, log: (msg: string) => void): P
     kafkaBrokers ??= infra.kafkaBrokers!;
     dynamodbEndpoint ??= infra.dynamodbEndpoint!;
   }
-  log(`Kafka ${kafkaBrokers} (${reused.kafka ? 'infra:up' : 'started for this run'}), DynamoDB Local ${dynamodbEndpoint} (${reused.dynamodb ? 'infra:up' : 'started for this run'})`);
+  log(
+    `Kafka ${kafkaBrokers} (${reused.kafka ? 'infra:up' : 'started for this run'}), DynamoDB Local ${dynamodbEndpoint} (${reused.dynamodb ? 'infra:up' : 'started for this run'})`,
+  );
   for (const endpoint of [...kafkaBrokers.split(','), dynamodbEndpoint]) {
     if (!isLoopback(endpoint)) throw new BenchFailure(`${endpoint} is not a loopback address: this bench only talks to 127.0.0.1`);
   }
@@ -61,7 +66,11 @@ export async function benchInfra(bench: BenchRun, log: (msg: string) => void): P
 /** Deletes `tables` from DynamoDB at clean-up (a shared DynamoDB Local keeps them otherwise). */
 export function dropTablesAtCleanup(bench: BenchRun, dynamodbEndpoint: string, tables: readonly string[]): void {
   bench.onCleanup(async () => {
-    const ddb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: LOCAL_AWS_ENV.AWS_REGION, credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY } });
+    const ddb = new DynamoDBClient({
+      endpoint: dynamodbEndpoint,
+      region: LOCAL_AWS_ENV.AWS_REGION,
+      credentials: { accessKeyId: LOCAL_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: LOCAL_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+    });
     try {
       for (const table of tables) {
         try {
@@ -125,7 +134,11 @@ export function cpuSeconds(pid: number): number {
 
 /** The commit the code under test is at, and whether the tree has uncommitted changes. */
 export async function gitCommit(): Promise<{ commit: string; dirty: boolean }> {
-  const git = (...args: string[]) => promisify(execFile)('git', args, { cwd: REPO_ROOT }).then((r) => r.stdout.trim(), () => '');
+  const git = (...args: string[]) =>
+    promisify(execFile)('git', args, { cwd: REPO_ROOT }).then(
+      (r) => r.stdout.trim(),
+      () => '',
+    );
   const [commit, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain')]);
   return { commit: commit || 'unknown', dirty: status !== '' };
 }

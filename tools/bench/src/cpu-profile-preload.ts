@@ -21,7 +21,10 @@ if (dir) {
     session.post('Profiler.stop', (err, result) => {
       if (err) return;
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, `${process.env.PUSHWIRE_BENCH_PROFILE_NAME ?? 'service'}-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+      writeFileSync(
+        path.join(dir, `${process.env.PUSHWIRE_BENCH_PROFILE_NAME ?? 'service'}-${process.pid}.cpuprofile`),
+        JSON.stringify(result.profile),
+      );
     });
   });
 }

@@ -106,7 +106,15 @@ interface Options {
 /** The options, or undefined when `--help` asked for the usage text. */
 function parseOptions(args: string[]): Options | undefined {
   const values = parseBenchArgs(args, {
-    pairs: '50', rate: '1000', seconds: '10', rounds: '3', 'step-seconds': '3', 'search-seconds': '150', 'p99-bound-ms': '10', json: undefined, profile: undefined,
+    pairs: '50',
+    rate: '1000',
+    seconds: '10',
+    rounds: '3',
+    'step-seconds': '3',
+    'search-seconds': '150',
+    'p99-bound-ms': '10',
+    json: undefined,
+    profile: undefined,
   });
   if (!values) return undefined;
   return {
@@ -230,7 +238,15 @@ let closedDuringRun = 0;
 const errorFrames: Record<string, number> = {};
 
 /** A phone (edge 1) or TV (edge 2) of pair `index`: raw WebSocket, frames routed to their phase. */
-async function connect(kind: 'phone' | 'tv', index: number, pairs: number, deviceId: string, accountId: string, port: number, onWelcome: (connectionId: string) => void): Promise<net.Socket> {
+async function connect(
+  kind: 'phone' | 'tv',
+  index: number,
+  pairs: number,
+  deviceId: string,
+  accountId: string,
+  port: number,
+  onWelcome: (connectionId: string) => void,
+): Promise<net.Socket> {
   const token = await mintDeviceToken({ secret: JWT_SECRET, accountId, deviceId, deviceType: kind, ttlSeconds: 6 * 3600 });
   const socket = await openRawWebSocket({
     port,
@@ -238,7 +254,14 @@ async function connect(kind: 'phone' | 'tv', index: number, pairs: number, devic
     localAddress: '127.0.0.1',
     onText: (text) => {
       const at = nowNs();
-      let frame: { type?: string; reqId?: string; status?: string; code?: string; connectionId?: string; payload?: { p?: number; n?: number } };
+      let frame: {
+        type?: string;
+        reqId?: string;
+        status?: string;
+        code?: string;
+        connectionId?: string;
+        payload?: { p?: number; n?: number };
+      };
       try {
         frame = JSON.parse(text);
       } catch {
@@ -272,14 +295,20 @@ async function waitForRegistrations(cluster: Cluster, pairs: Pair[]): Promise<vo
   const deadline = performance.now() + 30_000;
   let pending = pairs;
   for (;;) {
-    const checks = await Promise.all(pending.map(async (p) => {
-      const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(p.tvId)}`, { headers: { authorization: `Bearer ${cluster.serviceToken}` }, signal: AbortSignal.timeout(10_000) });
-      const body = (await res.json()) as { connectionId?: string };
-      return res.status === 200 && p.tvConnectionId() !== undefined && body.connectionId === p.tvConnectionId();
-    }));
+    const checks = await Promise.all(
+      pending.map(async (p) => {
+        const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(p.tvId)}`, {
+          headers: { authorization: `Bearer ${cluster.serviceToken}` },
+          signal: AbortSignal.timeout(10_000),
+        });
+        const body = (await res.json()) as { connectionId?: string };
+        return res.status === 200 && p.tvConnectionId() !== undefined && body.connectionId === p.tvConnectionId();
+      }),
+    );
     pending = pending.filter((_, i) => !checks[i]);
     if (pending.length === 0) return;
-    if (performance.now() > deadline || bench.interrupted) throw new BenchFailure(`${pending.length} of ${pairs.length} TVs were still not registered after 30 s, e.g. ${pending[0]!.tvId}`);
+    if (performance.now() > deadline || bench.interrupted)
+      throw new BenchFailure(`${pending.length} of ${pairs.length} TVs were still not registered after 30 s, e.g. ${pending[0]!.tvId}`);
     await sleep(200);
   }
 }
@@ -324,7 +353,13 @@ function latencies(phase: Phase, to: Float64Array, first: number): Percentiles {
     if (!Number.isNaN(d)) values.push(d / 1e6);
   }
   const sorted = Float64Array.from(values).sort();
-  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), p999: percentile(sorted, 0.999), max: sorted.length ? sorted[sorted.length - 1]! : NaN, n: sorted.length };
+  return {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    p999: percentile(sorted, 0.999),
+    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    n: sorted.length,
+  };
 }
 
 /** The slow messages of a phase (from `first` on) and the episodes they come in: a few long stalls or a steady trickle. */
@@ -359,7 +394,9 @@ async function runPhase(cluster: Cluster, pairs: Pair[], rate: number, seconds: 
   phases.set(phase.id, phase);
   const send = (n: number) => {
     const pair = pairs[n % pairs.length]!;
-    const frame = maskedTextFrame(`{"type":"d2d.send","reqId":"${phase.id}.${n}","to":"${pair.tvId}","payload":{"p":${phase.id},"n":${n}}}`);
+    const frame = maskedTextFrame(
+      `{"type":"d2d.send","reqId":"${phase.id}.${n}","to":"${pair.tvId}","payload":{"p":${phase.id},"n":${n}}}`,
+    );
     phase.sentAt[n] = nowNs();
     pair.phone.write(frame);
     phase.sent++;
@@ -374,7 +411,12 @@ async function runPhase(cluster: Cluster, pairs: Pair[], rate: number, seconds: 
     stop: () => bench.interrupted !== undefined,
   });
   const deadline = performance.now() + DRAIN_MS;
-  while ((phase.answered < phase.sent || phase.arrived < (phase.statuses.delivered ?? 0)) && performance.now() < deadline && !bench.interrupted) await sleep(5);
+  while (
+    (phase.answered < phase.sent || phase.arrived < (phase.statuses.delivered ?? 0)) &&
+    performance.now() < deadline &&
+    !bench.interrupted
+  )
+    await sleep(5);
   const after = await serviceCounters(cluster);
   phase.closed = true;
   const wallSeconds = (after.at - before.at) / 1000;
@@ -405,7 +447,10 @@ async function runPhase(cluster: Cluster, pairs: Pair[], rate: number, seconds: 
 }
 
 const notDelivered = (r: PhaseResult) => Object.entries(r.statuses).filter(([s]) => s !== 'delivered');
-const statusText = (r: PhaseResult) => notDelivered(r).map(([s, c]) => `${s} ${n(c)}`).join(', ') || 'none';
+const statusText = (r: PhaseResult) =>
+  notDelivered(r)
+    .map(([s, c]) => `${s} ${n(c)}`)
+    .join(', ') || 'none';
 const summary = (r: PhaseResult) =>
   `${n(r.delivered)} of ${n(r.sent)} at the TVs (offered ${n(r.offeredPerSecond)}/s), one way p50 ${ms(r.oneWayMs.p50)} p99 ${ms(r.oneWayMs.p99)} p99.9 ${ms(r.oneWayMs.p999)} max ${ms(r.oneWayMs.max)} ms, ` +
   `round trip p50 ${ms(r.roundTripMs.p50)} p99 ${ms(r.roundTripMs.p99)} ms; not delivered: ${statusText(r)}; CPU bench ${pct(r.cpu.bench)} edge-1 ${pct(r.cpu.edge1)} edge-2 ${pct(r.cpu.edge2)}; registry lookups ${r.registryLookups}`;
@@ -416,7 +461,9 @@ function judge(r: PhaseResult, opts: Options): { passed: boolean; why: string } 
     r.delivered < DELIVERED_FRACTION * r.sent && `${((r.delivered / r.sent) * 100).toFixed(1)}% delivered`,
     !(r.oneWayMs.p99 <= opts.p99BoundMs) && `p99 ${ms(r.oneWayMs.p99)} ms > ${opts.p99BoundMs} ms`,
     r.offeredPerSecond < OFFERED_FRACTION * r.rate && `the bench offered only ${n(r.offeredPerSecond)}/s`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   return { passed: why === '', why: why || 'ok' };
 }
 
@@ -424,7 +471,11 @@ function judge(r: PhaseResult, opts: Options): { passed: boolean; why: string } 
  * The highest rate that passes: doubling from SEARCH_START_RATE until a step fails, then halving the
  * gap between the last pass and the first failure (down to 10% of the rate), while the time lasts.
  */
-async function searchMaxRate(cluster: Cluster, pairs: Pair[], opts: Options): Promise<{ steps: SearchStep[]; maxRate?: number; firstFailure?: number; stoppedBy: string }> {
+async function searchMaxRate(
+  cluster: Cluster,
+  pairs: Pair[],
+  opts: Options,
+): Promise<{ steps: SearchStep[]; maxRate?: number; firstFailure?: number; stoppedBy: string }> {
   const steps: SearchStep[] = [];
   const end = performance.now() + opts.searchSeconds * 1000;
   let pass: number | undefined;
@@ -432,7 +483,8 @@ async function searchMaxRate(cluster: Cluster, pairs: Pair[], opts: Options): Pr
   let rate = SEARCH_START_RATE;
   for (;;) {
     if (bench.interrupted) return { steps, maxRate: pass, firstFailure: fail, stoppedBy: bench.interrupted };
-    if (performance.now() + opts.stepSeconds * 1000 + 2 * PAUSE_MS > end) return { steps, maxRate: pass, firstFailure: fail, stoppedBy: 'time budget' };
+    if (performance.now() + opts.stepSeconds * 1000 + 2 * PAUSE_MS > end)
+      return { steps, maxRate: pass, firstFailure: fail, stoppedBy: 'time budget' };
     log(`search: ${n(rate)} msg/s for ${opts.stepSeconds} s…`);
     let r = await runPhase(cluster, pairs, rate, opts.stepSeconds, STEP_SETTLE_MS);
     let step = { ...r, ...judge(r, opts) };
@@ -440,7 +492,12 @@ async function searchMaxRate(cluster: Cluster, pairs: Pair[], opts: Options): Pr
     log(`  ${step.passed ? 'passed' : `failed (${step.why})`}: ${summary(r)}`);
     // On a shared machine one stall can push a short step's p99 over the bound: a step that failed on
     // its p99 alone is tried once more, and the second try decides.
-    if (!step.passed && r.delivered >= DELIVERED_FRACTION * r.sent && r.offeredPerSecond >= OFFERED_FRACTION * r.rate && performance.now() + opts.stepSeconds * 1000 + 2 * PAUSE_MS <= end) {
+    if (
+      !step.passed &&
+      r.delivered >= DELIVERED_FRACTION * r.sent &&
+      r.offeredPerSecond >= OFFERED_FRACTION * r.rate &&
+      performance.now() + opts.stepSeconds * 1000 + 2 * PAUSE_MS <= end
+    ) {
       await quiet();
       log(`search: ${n(rate)} msg/s once more (only the p99 failed)…`);
       r = await runPhase(cluster, pairs, rate, opts.stepSeconds, STEP_SETTLE_MS);
@@ -494,12 +551,17 @@ async function main(): Promise<void> {
   if (infra.reused.dynamodb) dropTablesAtCleanup(bench, infra.dynamodbEndpoint, Object.values(tables));
   // Groups of their own that start after what is on the shared topics: no replay during the measurements.
   const groups = { processor: `pushwire-bench-d2d-${run}`, deviceList: `pushwire-bench-d2d-devices-${run}` };
-  const skipped = (await skipHistory(infra.kafkaBrokers, groups.processor, Object.values(Topics.pushRequests)))
-    + (await skipHistory(infra.kafkaBrokers, groups.deviceList, [Topics.deviceConnections]));
+  const skipped =
+    (await skipHistory(infra.kafkaBrokers, groups.processor, Object.values(Topics.pushRequests))) +
+    (await skipHistory(infra.kafkaBrokers, groups.deviceList, [Topics.deviceConnections]));
   if (skipped) log(`the run's consumer groups start after the ${n(skipped)} records already on the shared topics`);
 
   const limits = { PUSHWIRE_DEVICE_FRAMES_PER_SECOND: String(BENCH_RATE_LIMIT), PUSHWIRE_D2D_PER_SECOND: String(BENCH_RATE_LIMIT) };
-  log(`starting the cluster (registry and device list on DynamoDB, two edges with ${Object.entries(limits).map(([k, v]) => `${k}=${v}`).join(' ')} and no connection events, message processor on Kafka)…`);
+  log(
+    `starting the cluster (registry and device list on DynamoDB, two edges with ${Object.entries(limits)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} and no connection events, message processor on Kafka)…`,
+  );
   const quietLogs = { PUSHWIRE_LOG_LEVEL: 'warn' };
   const cluster = await startCluster({
     dynamodbEndpoint: infra.dynamodbEndpoint,
@@ -516,11 +578,14 @@ async function main(): Promise<void> {
       // No connection events: the device list is not on this path, and on a shared broker every run
       // would leave 4 events per pair on the topic that each new device-list consumer group replays.
       KAFKA_BROKERS: '',
-      ...(opts.profile ? {
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${require.resolve('tsx/cjs')} --require ${path.join(__dirname, 'cpu-profile-preload.ts')}`.trim(),
-        PUSHWIRE_BENCH_PROFILE_DIR: opts.profile,
-        PUSHWIRE_BENCH_PROFILE_NAME: 'edge',
-      } : {}),
+      ...(opts.profile
+        ? {
+            NODE_OPTIONS:
+              `${process.env.NODE_OPTIONS ?? ''} --require ${require.resolve('tsx/cjs')} --require ${path.join(__dirname, 'cpu-profile-preload.ts')}`.trim(),
+            PUSHWIRE_BENCH_PROFILE_DIR: opts.profile,
+            PUSHWIRE_BENCH_PROFILE_NAME: 'edge',
+          }
+        : {}),
     },
     registryEnv: quietLogs,
     deviceListEnv: { ...quietLogs, PUSHWIRE_DEVICE_LIST_GROUP_ID: groups.deviceList },
@@ -531,7 +596,10 @@ async function main(): Promise<void> {
   // Not on the device-to-device path, and its consumer would deliver what other runs enqueue on the
   // shared request topics (through this cluster's registry) while we measure: stopped.
   await cluster.processor.stop('SIGTERM');
-  if (opts.profile) log(`edge CPU profiles go to ${opts.profile} when the edges stop: ${cluster.edges.map((e) => `${e.id} edge-${e.process.pid}.cpuprofile`).join(', ')}`);
+  if (opts.profile)
+    log(
+      `edge CPU profiles go to ${opts.profile} when the edges stop: ${cluster.edges.map((e) => `${e.id} edge-${e.process.pid}.cpuprofile`).join(', ')}`,
+    );
   if (bench.interrupted) return;
 
   log(`connecting ${opts.pairs} pairs: phones on edge-1, TVs on edge-2, one account per pair…`);
@@ -540,16 +608,18 @@ async function main(): Promise<void> {
   const sockets: net.Socket[] = [];
   bench.onCleanup(async () => sockets.forEach((s) => s.destroy()));
   for (let i = 0; i < opts.pairs; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, opts.pairs - i) }, async (_, j) => {
-      const index = i + j;
-      const account = `bench-d2d-${run}-${index}`;
-      const ids = { phone: `bench-phone-${run}-${index}`, tv: `bench-tv-${run}-${index}` };
-      const welcomed: { tv?: string } = {};
-      const tv = await connect('tv', index, opts.pairs, ids.tv, account, tvPort!, (connectionId) => (welcomed.tv = connectionId));
-      const phone = await connect('phone', index, opts.pairs, ids.phone, account, phonePort!, () => undefined);
-      sockets.push(tv, phone);
-      pairs[index] = { phone, phoneId: ids.phone, tvId: ids.tv, tvConnectionId: () => welcomed.tv };
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(50, opts.pairs - i) }, async (_, j) => {
+        const index = i + j;
+        const account = `bench-d2d-${run}-${index}`;
+        const ids = { phone: `bench-phone-${run}-${index}`, tv: `bench-tv-${run}-${index}` };
+        const welcomed: { tv?: string } = {};
+        const tv = await connect('tv', index, opts.pairs, ids.tv, account, tvPort!, (connectionId) => (welcomed.tv = connectionId));
+        const phone = await connect('phone', index, opts.pairs, ids.phone, account, phonePort!, () => undefined);
+        sockets.push(tv, phone);
+        pairs[index] = { phone, phoneId: ids.phone, tvId: ids.tv, tvConnectionId: () => welcomed.tv };
+      }),
+    );
   }
   await waitForRegistrations(cluster, pairs);
   const closedBefore = closedDuringRun;
@@ -573,11 +643,19 @@ async function main(): Promise<void> {
   for (const phase of phases.values()) phase.closed = true;
 
   const runtimeSeconds = (performance.now() - t0) / 1000;
-  report(opts, rounds, search, { loadBefore, runtimeSeconds, reused: infra.reused, git: await gitCommit(), closed: closedDuringRun - closedBefore });
+  report(opts, rounds, search, {
+    loadBefore,
+    runtimeSeconds,
+    reused: infra.reused,
+    git: await gitCommit(),
+    closed: closedDuringRun - closedBefore,
+  });
 
   const short = rounds.filter((r) => r.lost > 0 || r.misrouted > 0 || (r.statuses.delivered ?? 0) > r.delivered);
   if (short.length || closedDuringRun > closedBefore) {
-    throw new BenchFailure(`${short.map((r, i) => `round ${i + 1}: ${r.lost} lost, ${(r.statuses.delivered ?? 0) - r.delivered} answered delivered but not at the TV, ${r.misrouted} at the wrong TV`).join('; ')}${closedDuringRun > closedBefore ? `; ${closedDuringRun - closedBefore} device connections closed during the run` : ''}`);
+    throw new BenchFailure(
+      `${short.map((r, i) => `round ${i + 1}: ${r.lost} lost, ${(r.statuses.delivered ?? 0) - r.delivered} answered delivered but not at the TV, ${r.misrouted} at the wrong TV`).join('; ')}${closedDuringRun > closedBefore ? `; ${closedDuringRun - closedBefore} device connections closed during the run` : ''}`,
+    );
   }
 }
 
@@ -603,15 +681,27 @@ function report(opts: Options, rounds: PhaseResult[], search: Awaited<ReturnType
   const refused: Record<string, number> = {};
   for (const r of rounds) for (const [s, c] of notDelivered(r)) refused[s] = (refused[s] ?? 0) + c;
 
-  console.log(`\nDevice to device across two edges: phone (edge-1) → edge-1 → POST /v1/deliver → edge-2 → TV; ${n(opts.pairs)} pairs, one account each, messages round-robin over the pairs, open loop; medians of ${rounds.length} round(s) of ${fixed} after a ${WARMUP_SECONDS} s warm-up (discarded)`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(os.totalmem())} GiB; load average ${info.loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after; commit ${info.git.commit.slice(0, 12)}${info.git.dirty ? ' + uncommitted changes in the tree' : ''}; ${info.runtimeSeconds.toFixed(0)} s in all`);
-  console.log(`cluster: registry and device list on DynamoDB Local, two edges, Kafka and DynamoDB Local ${infra}; off this path, so quiet: the edges publish no connection events, and the message processor is stopped once started (it would consume other runs' pushes); the edges run with PUSHWIRE_DEVICE_FRAMES_PER_SECOND and PUSHWIRE_D2D_PER_SECOND raised to ${n(BENCH_RATE_LIMIT)} per connection for the bench (defaults 50 and 20)`);
-  console.log('one way = t0 just before the phone\'s frame is written to its socket → t1 the TV has read the d2d.message (process.hrtime, one process and clock; the client-side socket and frame costs are included); round trip = t0 → the phone has read its d2d.result');
+  console.log(
+    `\nDevice to device across two edges: phone (edge-1) → edge-1 → POST /v1/deliver → edge-2 → TV; ${n(opts.pairs)} pairs, one account each, messages round-robin over the pairs, open loop; medians of ${rounds.length} round(s) of ${fixed} after a ${WARMUP_SECONDS} s warm-up (discarded)`,
+  );
+  console.log(
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(os.totalmem())} GiB; load average ${info.loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after; commit ${info.git.commit.slice(0, 12)}${info.git.dirty ? ' + uncommitted changes in the tree' : ''}; ${info.runtimeSeconds.toFixed(0)} s in all`,
+  );
+  console.log(
+    `cluster: registry and device list on DynamoDB Local, two edges, Kafka and DynamoDB Local ${infra}; off this path, so quiet: the edges publish no connection events, and the message processor is stopped once started (it would consume other runs' pushes); the edges run with PUSHWIRE_DEVICE_FRAMES_PER_SECOND and PUSHWIRE_D2D_PER_SECOND raised to ${n(BENCH_RATE_LIMIT)} per connection for the bench (defaults 50 and 20)`,
+  );
+  console.log(
+    "one way = t0 just before the phone's frame is written to its socket → t1 the TV has read the d2d.message (process.hrtime, one process and clock; the client-side socket and frame costs are included); round trip = t0 → the phone has read its d2d.result",
+  );
   console.log('');
   console.log(`| ${fixed}, median of ${rounds.length} | p50 | p99 | p99.9 | max |`);
   console.log('|---|---|---|---|---|');
-  console.log(`| one way, phone frame in → TV frame out (ms) | ${ms(p50)} | ${ms(p99)} | ${ms(med((r) => r.oneWayMs.p999))} | ${ms(med((r) => r.oneWayMs.max))} |`);
-  console.log(`| round trip to d2d.result (ms) | ${ms(med((r) => r.roundTripMs.p50))} | ${ms(med((r) => r.roundTripMs.p99))} | ${ms(med((r) => r.roundTripMs.p999))} | ${ms(med((r) => r.roundTripMs.max))} |`);
+  console.log(
+    `| one way, phone frame in → TV frame out (ms) | ${ms(p50)} | ${ms(p99)} | ${ms(med((r) => r.oneWayMs.p999))} | ${ms(med((r) => r.oneWayMs.max))} |`,
+  );
+  console.log(
+    `| round trip to d2d.result (ms) | ${ms(med((r) => r.roundTripMs.p50))} | ${ms(med((r) => r.roundTripMs.p99))} | ${ms(med((r) => r.roundTripMs.p999))} | ${ms(med((r) => r.roundTripMs.max))} |`,
+  );
   console.log('');
   console.log('| target | measured | met |');
   console.log('|---|---|---|');
@@ -625,28 +715,57 @@ function report(opts: Options, rounds: PhaseResult[], search: Awaited<ReturnType
     : search.maxRate !== undefined
       ? `${n(search.maxRate)} msg/s${search.firstFailure !== undefined ? ` (${n(search.firstFailure)} msg/s failed)` : ''}; search ${search.stoppedBy}`
       : `none passed (${search.stoppedBy})`;
-  console.log(`counts over the rounds: ${n(sent)} sent, ${n(delivered)} at the TVs, not delivered: ${Object.entries(refused).map(([s, c]) => `${s} ${n(c)}`).join(', ') || 'none'}; lost ${n(rounds.reduce((s, r) => s + r.lost, 0))}, duplicates ${n(rounds.reduce((s, r) => s + r.duplicates, 0))}, at the wrong TV ${n(rounds.reduce((s, r) => s + r.misrouted, 0))}; frames outside their phase ${strays}, after their phase was evaluated ${[...phases.values()].reduce((sum, p) => sum + p.late, 0)}; error frames ${JSON.stringify(errorFrames)}; device connections closed ${info.closed}`);
-  console.log(`max sustainable rate (≥ ${DELIVERED_FRACTION * 100}% at the TVs, one-way p99 ≤ ${opts.p99BoundMs} ms, ${opts.stepSeconds} s steps, first ${STEP_SETTLE_MS} ms of a step not counted in latency, a step failing on p99 alone tried twice): ${searchText}`);
+  console.log(
+    `counts over the rounds: ${n(sent)} sent, ${n(delivered)} at the TVs, not delivered: ${
+      Object.entries(refused)
+        .map(([s, c]) => `${s} ${n(c)}`)
+        .join(', ') || 'none'
+    }; lost ${n(rounds.reduce((s, r) => s + r.lost, 0))}, duplicates ${n(rounds.reduce((s, r) => s + r.duplicates, 0))}, at the wrong TV ${n(rounds.reduce((s, r) => s + r.misrouted, 0))}; frames outside their phase ${strays}, after their phase was evaluated ${[...phases.values()].reduce((sum, p) => sum + p.late, 0)}; error frames ${JSON.stringify(errorFrames)}; device connections closed ${info.closed}`,
+  );
+  console.log(
+    `max sustainable rate (≥ ${DELIVERED_FRACTION * 100}% at the TVs, one-way p99 ≤ ${opts.p99BoundMs} ms, ${opts.stepSeconds} s steps, first ${STEP_SETTLE_MS} ms of a step not counted in latency, a step failing on p99 alone tried twice): ${searchText}`,
+  );
 
   console.log('\nPer round and search step:');
-  console.log(`| phase | rate msg/s | offered/s | at TVs | not delivered | one way p50 / p99 / p99.9 / max ms | round trip p50 / p99 ms | one way > ${SLOW_MS} ms: messages in episodes, longest ms | edge-1 d2d mean / edge-2 deliver mean ms | CPU % bench / edge-1 / edge-2 / registry | registry lookups | verdict |`);
+  console.log(
+    `| phase | rate msg/s | offered/s | at TVs | not delivered | one way p50 / p99 / p99.9 / max ms | round trip p50 / p99 ms | one way > ${SLOW_MS} ms: messages in episodes, longest ms | edge-1 d2d mean / edge-2 deliver mean ms | CPU % bench / edge-1 / edge-2 / registry | registry lookups | verdict |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const row = (label: string, r: PhaseResult, verdict: string) =>
-    console.log(`| ${label} | ${n(r.rate)} | ${n(r.offeredPerSecond)} | ${n(r.delivered)} of ${n(r.sent)} | ${statusText(r)} | ${ms(r.oneWayMs.p50)} / ${ms(r.oneWayMs.p99)} / ${ms(r.oneWayMs.p999)} / ${ms(r.oneWayMs.max)} | ${ms(r.roundTripMs.p50)} / ${ms(r.roundTripMs.p99)} | ${n(r.slow.messages)} in ${r.slow.episodes}, ${ms(r.slow.longestEpisodeMs)} | ${ms(r.edgeMeanMs.d2dAtEdge1)} / ${ms(r.edgeMeanMs.deliverAtEdge2)} | ${pct(r.cpu.bench)} / ${pct(r.cpu.edge1)} / ${pct(r.cpu.edge2)} / ${pct(r.cpu.registry)} | ${r.registryLookups} | ${verdict} |`);
+    console.log(
+      `| ${label} | ${n(r.rate)} | ${n(r.offeredPerSecond)} | ${n(r.delivered)} of ${n(r.sent)} | ${statusText(r)} | ${ms(r.oneWayMs.p50)} / ${ms(r.oneWayMs.p99)} / ${ms(r.oneWayMs.p999)} / ${ms(r.oneWayMs.max)} | ${ms(r.roundTripMs.p50)} / ${ms(r.roundTripMs.p99)} | ${n(r.slow.messages)} in ${r.slow.episodes}, ${ms(r.slow.longestEpisodeMs)} | ${ms(r.edgeMeanMs.d2dAtEdge1)} / ${ms(r.edgeMeanMs.deliverAtEdge2)} | ${pct(r.cpu.bench)} / ${pct(r.cpu.edge1)} / ${pct(r.cpu.edge2)} / ${pct(r.cpu.registry)} | ${r.registryLookups} | ${verdict} |`,
+    );
   rounds.forEach((r, i) => row(`round ${i + 1}`, r, '–'));
   search?.steps.forEach((s, i) => row(`search ${i + 1}`, s, s.passed ? 'pass' : `fail: ${s.why}`));
 
   if (opts.json) {
     const json = {
       bench: 'd2d-latency',
-      options: { ...opts, warmupSeconds: WARMUP_SECONDS, drainMs: DRAIN_MS, stepSettleMs: STEP_SETTLE_MS, edgeRateLimits: BENCH_RATE_LIMIT },
-      machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryBytes: os.totalmem(), loadBefore: info.loadBefore, loadAfter: os.loadavg()[0] },
+      options: {
+        ...opts,
+        warmupSeconds: WARMUP_SECONDS,
+        drainMs: DRAIN_MS,
+        stepSettleMs: STEP_SETTLE_MS,
+        edgeRateLimits: BENCH_RATE_LIMIT,
+      },
+      machine: {
+        cores: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim(),
+        memoryBytes: os.totalmem(),
+        loadBefore: info.loadBefore,
+        loadAfter: os.loadavg()[0],
+      },
       git: info.git,
       infra: info.reused,
       runtimeSeconds: info.runtimeSeconds,
       medians: {
         oneWayMs: { p50, p99, p999: med((r) => r.oneWayMs.p999), max: med((r) => r.oneWayMs.max) },
-        roundTripMs: { p50: med((r) => r.roundTripMs.p50), p99: med((r) => r.roundTripMs.p99), p999: med((r) => r.roundTripMs.p999), max: med((r) => r.roundTripMs.max) },
+        roundTripMs: {
+          p50: med((r) => r.roundTripMs.p50),
+          p99: med((r) => r.roundTripMs.p99),
+          p999: med((r) => r.roundTripMs.p999),
+          max: med((r) => r.roundTripMs.max),
+        },
       },
       targets: {
         ours: { ...TARGETS.ours, met: { p50: p50 < TARGETS.ours.p50, p99: p99 < TARGETS.ours.p99 } },

@@ -16,9 +16,24 @@ import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import { openRawWebSocket } from '@pushwire/loadgen';
-import { BENCH_JWT_SECRET as SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, collectGarbage, GC_ON_SIGNAL_FLAGS, rssBytes, startRegistry, startService, type StartedService } from './service-process';
+import {
+  BENCH_JWT_SECRET as SECRET,
+  BENCH_SERVICE_TOKEN as SERVICE_TOKEN,
+  collectGarbage,
+  GC_ON_SIGNAL_FLAGS,
+  rssBytes,
+  startRegistry,
+  startService,
+  type StartedService,
+} from './service-process';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '19000' }, rounds: { type: 'string', default: '1' }, settle: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '19000' },
+    rounds: { type: 'string', default: '1' },
+    settle: { type: 'string', default: '15' },
+  },
+});
 const N = Math.min(19_500, Number(values.connections));
 const ROUNDS = Number(values.rounds);
 const SETTLE_MS = Number(values.settle) * 1000;
@@ -26,7 +41,13 @@ const SETTLE_MS = Number(values.settle) * 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server with a full GC on SIGUSR2 (see servers/gc-on-signal.cjs), after `nodeFlags`. */
-function start(name: string, main: string, env: (port: number) => Record<string, string>, readyPath: string, nodeFlags: readonly string[] = []): Promise<StartedService> {
+function start(
+  name: string,
+  main: string,
+  env: (port: number) => Record<string, string>,
+  readyPath: string,
+  nodeFlags: readonly string[] = [],
+): Promise<StartedService> {
   return startService(name, main, env, readyPath, { nodeFlags: [...nodeFlags, ...GC_ON_SIGNAL_FLAGS] });
 }
 
@@ -34,8 +55,11 @@ async function openMany(port: number, pathFor: (i: number) => string): Promise<n
   const sockets: net.Socket[] = [];
   const batch = 500;
   for (let i = 0; i < N; i += batch) {
-    const opened = await Promise.all(Array.from({ length: Math.min(batch, N - i) }, (_, j) =>
-      openRawWebSocket({ port, path: pathFor(i + j), localAddress: `127.0.0.${2 + ((i + j) % 50)}` })));
+    const opened = await Promise.all(
+      Array.from({ length: Math.min(batch, N - i) }, (_, j) =>
+        openRawWebSocket({ port, path: pathFor(i + j), localAddress: `127.0.0.${2 + ((i + j) % 50)}` }),
+      ),
+    );
     sockets.push(...opened);
   }
   return sockets;
@@ -55,7 +79,14 @@ interface Sample {
   connectSeconds: number;
 }
 
-async function measure(server: string, pid: number, port: number, pathFor: (i: number) => string, settled: () => Promise<void>, heapUsed?: () => Promise<number>): Promise<Sample> {
+async function measure(
+  server: string,
+  pid: number,
+  port: number,
+  pathFor: (i: number) => string,
+  settled: () => Promise<void>,
+  heapUsed?: () => Promise<number>,
+): Promise<Sample> {
   await sleep(1000);
   await collectGarbage(pid);
   const baseRss = rssBytes(pid);
@@ -73,13 +104,29 @@ async function measure(server: string, pid: number, port: number, pathFor: (i: n
   const perConnectionAfterGc = Math.round((rssBytes(pid) - baseRss) / N);
   const heapPerConnectionAfterGc = await perHeap();
   for (const s of sockets) s.destroy();
-  return { server, connections: N, baseRss, loadedRss, perConnection: Math.round((loadedRss - baseRss) / N), perConnectionAfterGc, heapPerConnection, heapPerConnectionAfterGc, connectSeconds };
+  return {
+    server,
+    connections: N,
+    baseRss,
+    loadedRss,
+    perConnection: Math.round((loadedRss - baseRss) / N),
+    perConnectionAfterGc,
+    heapPerConnection,
+    heapPerConnectionAfterGc,
+    connectSeconds,
+  };
 }
 
 async function bareUws(): Promise<Sample> {
   const bare = await start('bare-uws', 'tools/bench/src/servers/bare-uws.ts', (port) => ({ BENCH_PORT: String(port) }), '/readyz');
   try {
-    return await measure('bare uWebSockets.js', bare.pid, bare.port, () => '/', async () => undefined);
+    return await measure(
+      'bare uWebSockets.js',
+      bare.pid,
+      bare.port,
+      () => '/',
+      async () => undefined,
+    );
   } finally {
     await bare.process.stop('SIGKILL');
   }
@@ -90,24 +137,45 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
   const registryPort = registry.port;
   const [devicePort] = await freePorts(1);
   // The internal port is the one the start picks; readiness is asked there (/readyz).
-  const edge = await start('push-edge', 'apps/push-edge/src/main.ts', (internalPort) => ({
-    PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
-    PUSHWIRE_JWT_SECRET: SECRET, PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`, PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
-    PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', // this bench measures memory; the accept limit would only slow the ramp
-  }), '/readyz', nodeFlags);
+  const edge = await start(
+    'push-edge',
+    'apps/push-edge/src/main.ts',
+    (internalPort) => ({
+      PUSHWIRE_EDGE_PORT: String(devicePort),
+      PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort),
+      PUSHWIRE_EDGE_HOST: '127.0.0.1',
+      PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
+      PUSHWIRE_JWT_SECRET: SECRET,
+      PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+      PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
+      PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', // this bench measures memory; the accept limit would only slow the ramp
+    }),
+    '/readyz',
+    nodeFlags,
+  );
   const internalUrl = `http://127.0.0.1:${edge.port}`;
-  const heapUsed = async () => Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);
+  const heapUsed = async () =>
+    Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(await (await fetch(`${internalUrl}/metrics`)).text())![1]);
   try {
-    return await measure(label, edge.pid, devicePort!, (i) => `/v1/connect?token=${tokens[i]}`, async () => {
-      // Wait until the last device is registered: the edge's state is complete.
-      const last = `bench-dev-${N - 1}`;
-      for (let i = 0; i < 100; i++) {
-        const r = await fetch(`http://127.0.0.1:${registryPort}/v1/registrations/${last}`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
-        if (r.status === 200) return;
-        await sleep(200);
-      }
-      throw new Error('devices were not all registered');
-    }, heapUsed);
+    return await measure(
+      label,
+      edge.pid,
+      devicePort!,
+      (i) => `/v1/connect?token=${tokens[i]}`,
+      async () => {
+        // Wait until the last device is registered: the edge's state is complete.
+        const last = `bench-dev-${N - 1}`;
+        for (let i = 0; i < 100; i++) {
+          const r = await fetch(`http://127.0.0.1:${registryPort}/v1/registrations/${last}`, {
+            headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
+          });
+          if (r.status === 200) return;
+          await sleep(200);
+        }
+        throw new Error('devices were not all registered');
+      },
+      heapUsed,
+    );
   } finally {
     await edge.process.stop('SIGKILL');
     await registry.process.stop('SIGKILL');
@@ -116,7 +184,11 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
 
 async function main(): Promise<void> {
   process.stderr.write(`minting ${N} device tokens…\n`);
-  const tokens = await Promise.all(Array.from({ length: N }, (_, i) => mintDeviceToken({ secret: SECRET, accountId: `bench-acc-${i >> 1}`, deviceId: `bench-dev-${i}`, deviceType: i % 2 ? 'tv' : 'phone' })));
+  const tokens = await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      mintDeviceToken({ secret: SECRET, accountId: `bench-acc-${i >> 1}`, deviceId: `bench-dev-${i}`, deviceType: i % 2 ? 'tv' : 'phone' }),
+    ),
+  );
   const samples: Sample[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     samples.push(await bareUws());
@@ -128,13 +200,33 @@ async function main(): Promise<void> {
   }
   const mb = (b: number) => (b / 1048576).toFixed(1);
   console.log(`\nIdle connections: ${N} per server, ${ROUNDS} round(s); machine: ${os.cpus().length} cores, ${mb(os.totalmem())} MiB`);
-  console.log('| server | connections | RSS before (MiB) | RSS with connections (MiB) | RSS B/conn | RSS B/conn after GC | JS heap B/conn | JS heap B/conn after GC | connect time (s) |');
+  console.log(
+    '| server | connections | RSS before (MiB) | RSS with connections (MiB) | RSS B/conn | RSS B/conn after GC | JS heap B/conn | JS heap B/conn after GC | connect time (s) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const s of samples) console.log(`| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.perConnectionAfterGc} | ${s.heapPerConnection ?? '–'} | ${s.heapPerConnectionAfterGc ?? '–'} | ${s.connectSeconds.toFixed(1)} |`);
-  const med = (name: string) => { const v = samples.filter((s) => s.server.startsWith(name)).map((s) => s.perConnection).sort((a, b) => a - b); return v[v.length >> 1]!; };
-  const edge = med('Pushwire edge (--'), bare = med('bare');
-  console.log(`\nPushwire edge as shipped / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`);
+  for (const s of samples)
+    console.log(
+      `| ${s.server} | ${s.connections} | ${mb(s.baseRss)} | ${mb(s.loadedRss)} | ${s.perConnection} | ${s.perConnectionAfterGc} | ${s.heapPerConnection ?? '–'} | ${s.heapPerConnectionAfterGc ?? '–'} | ${s.connectSeconds.toFixed(1)} |`,
+    );
+  const med = (name: string) => {
+    const v = samples
+      .filter((s) => s.server.startsWith(name))
+      .map((s) => s.perConnection)
+      .sort((a, b) => a - b);
+    return v[v.length >> 1]!;
+  };
+  const edge = med('Pushwire edge (--'),
+    bare = med('bare');
+  console.log(
+    `\nPushwire edge as shipped / bare uWS bytes per idle connection: ${(edge / bare).toFixed(2)}×; budget 1,500 B → ${edge <= 1500 ? 'within' : `over by ${edge - 1500} B`}`,
+  );
   console.log(`Projection for 1,000,000 idle connections on one edge: ~${((edge * 1e6) / 1073741824).toFixed(2)} GiB of connection state`);
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -85,7 +85,15 @@ interface Options {
 
 /** The options, or undefined when `--help` asked for the usage text. */
 function parseOptions(args: string[]): Options | undefined {
-  const values = parseBenchArgs(args, { devices: '200', rate: '500', seconds: '10', 'tick-ms': '10', burst: '10000', rounds: '3', json: undefined });
+  const values = parseBenchArgs(args, {
+    devices: '200',
+    rate: '500',
+    seconds: '10',
+    'tick-ms': '10',
+    burst: '10000',
+    rounds: '3',
+    json: undefined,
+  });
   if (!values) return undefined;
   return {
     devices: intOption('devices', values.devices, 2, 5000),
@@ -205,7 +213,8 @@ async function waitForRegistrations(registryUrl: string, deviceIds: string[]): P
     for (;;) {
       const { missing } = await registry.lookup(deviceIds);
       if (missing.length === 0) return;
-      if (performance.now() > deadline) throw new BenchFailure(`${missing.length} of ${deviceIds.length} devices were still not registered after 30 s, e.g. ${missing[0]}`);
+      if (performance.now() > deadline)
+        throw new BenchFailure(`${missing.length} of ${deviceIds.length} devices were still not registered after 30 s, e.g. ${missing[0]}`);
       await sleep(200);
     }
   } finally {
@@ -241,7 +250,15 @@ async function runPhase(send: Sender, kind: PhaseKind, total: number, opts: Opti
   const started = performance.now();
   let senderMaxLagMs: number | undefined;
   if (kind === 'fixed') {
-    senderMaxLagMs = (await paceAtRate({ rate: opts.rate, total, tickMs: opts.tickMs, emit: (first, count) => void call(first, count), stop: () => bench.interrupted !== undefined })).maxLagMs;
+    senderMaxLagMs = (
+      await paceAtRate({
+        rate: opts.rate,
+        total,
+        tickMs: opts.tickMs,
+        emit: (first, count) => void call(first, count),
+        stop: () => bench.interrupted !== undefined,
+      })
+    ).maxLagMs;
   } else {
     let next = 0;
     const worker = async () => {
@@ -277,7 +294,6 @@ async function runPhase(send: Sender, kind: PhaseKind, total: number, opts: Opti
   };
 }
 
-
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (!opts) {
@@ -299,7 +315,10 @@ async function main(): Promise<void> {
   const groupId = `pushwire-bench-push-${run}`;
   const deviceListGroupId = `pushwire-bench-push-devices-${run}`;
   if (reused.dynamodb) dropTablesAtCleanup(bench, dynamodbEndpoint, [table, deviceListTable]);
-  for (const [group, topics] of [[groupId, Object.values(Topics.pushRequests)], [deviceListGroupId, [Topics.deviceConnections]]] as const) {
+  for (const [group, topics] of [
+    [groupId, Object.values(Topics.pushRequests)],
+    [deviceListGroupId, [Topics.deviceConnections]],
+  ] as const) {
     const skipped = await skipHistory(kafkaBrokers, group, topics);
     if (skipped) log(`group ${group} starts after the ${skipped} records already on ${topics.join(', ')}`);
   }
@@ -335,31 +354,51 @@ async function main(): Promise<void> {
   let closedDuringRun = 0;
   const edgeDevicePorts = cluster.edges.map((e) => Number(new URL(e.deviceUrl).port));
   for (let i = 0; i < opts.devices; i += 50) {
-    sockets.push(...(await Promise.all(deviceIds.slice(i, i + 50).map((id, j) =>
-      connectDevice(i + j, id, `bench-acc-${run}-${(i + j) >> 1}`, edgeDevicePorts[(i + j) % 2]!, () => void closedDuringRun++)))));
+    sockets.push(
+      ...(await Promise.all(
+        deviceIds
+          .slice(i, i + 50)
+          .map((id, j) =>
+            connectDevice(i + j, id, `bench-acc-${run}-${(i + j) >> 1}`, edgeDevicePorts[(i + j) % 2]!, () => void closedDuringRun++),
+          ),
+      )),
+    );
   }
   await waitForRegistrations(cluster.registryUrl, deviceIds);
 
-  const message = (n: number, phase: Phase) => ({ deviceId: deviceIds[n % opts.devices]!, payload: { p: phase.id, n, t: Math.round(performance.now() * 1000) / 1000 } });
+  const message = (n: number, phase: Phase) => ({
+    deviceId: deviceIds[n % opts.devices]!,
+    payload: { p: phase.id, n, t: Math.round(performance.now() * 1000) / 1000 },
+  });
   const failure = (e: unknown) => ({ accepted: 0, error: e instanceof Error ? e.message : String(e) });
   const senders: Record<PathName, Sender> = {
     direct: async (first, count, phase) => {
       try {
-        const results = await client.sendMany(Array.from({ length: count }, (_, i) => ({ ...message(first + i, phase), options: { ttlSeconds: TTL_SECONDS } })));
+        const results = await client.sendMany(
+          Array.from({ length: count }, (_, i) => ({ ...message(first + i, phase), options: { ttlSeconds: TTL_SECONDS } })),
+        );
         const refused = results.find((r) => r.status !== 'delivered');
-        return { accepted: results.filter((r) => r.status === 'delivered').length, ...(refused ? { error: `${refused.status}${refused.error ? `: ${refused.error}` : ''}` } : {}) };
+        return {
+          accepted: results.filter((r) => r.status === 'delivered').length,
+          ...(refused ? { error: `${refused.status}${refused.error ? `: ${refused.error}` : ''}` } : {}),
+        };
       } catch (e) {
         return failure(e);
       }
     },
     indirect: async (first, count, phase) => {
       try {
-        const results = await client.enqueueMany(Array.from({ length: count }, (_, i) => {
-          const { deviceId, payload } = message(first + i, phase);
-          return { target: { deviceId }, payload, options: { ttlSeconds: TTL_SECONDS } };
-        }));
+        const results = await client.enqueueMany(
+          Array.from({ length: count }, (_, i) => {
+            const { deviceId, payload } = message(first + i, phase);
+            return { target: { deviceId }, payload, options: { ttlSeconds: TTL_SECONDS } };
+          }),
+        );
         const refused = results.find((r) => 'error' in r && r.error);
-        return { accepted: results.filter((r) => !('error' in r && r.error)).length, ...(refused && 'error' in refused ? { error: refused.error.message } : {}) };
+        return {
+          accepted: results.filter((r) => !('error' in r && r.error)).length,
+          ...(refused && 'error' in refused ? { error: refused.error.message } : {}),
+        };
       } catch (e) {
         return failure(e);
       }
@@ -368,7 +407,10 @@ async function main(): Promise<void> {
 
   // Warm-up, not measured: connections, the Kafka producer, the processor's first fetches, JIT in every process.
   for (const which of ['direct', 'indirect'] as const) {
-    for (const [kind, total] of [['fixed', Math.max(1, Math.round(opts.rate * WARMUP_SECONDS))], ['burst', Math.min(opts.burst, WARMUP_BURST)]] as const) {
+    for (const [kind, total] of [
+      ['fixed', Math.max(1, Math.round(opts.rate * WARMUP_SECONDS))],
+      ['burst', Math.min(opts.burst, WARMUP_BURST)],
+    ] as const) {
       const warm = await runPhase(senders[which], kind, total, opts);
       log(`warm-up ${which} ${kind}: ${warm.delivered} of ${warm.sent} delivered, p50 ${warm.latencyMs.p50.toFixed(1)} ms`);
       if (bench.interrupted) return;
@@ -381,11 +423,15 @@ async function main(): Promise<void> {
     const order: PathName[] = round % 2 ? ['direct', 'indirect'] : ['indirect', 'direct'];
     for (const kind of ['fixed', 'burst'] as const) {
       for (const which of order) {
-        log(`round ${round}/${opts.rounds}, ${which}, ${kind === 'fixed' ? `${opts.rate} msg/s for ${opts.seconds} s` : `burst of ${opts.burst}`}…`);
+        log(
+          `round ${round}/${opts.rounds}, ${which}, ${kind === 'fixed' ? `${opts.rate} msg/s for ${opts.seconds} s` : `burst of ${opts.burst}`}…`,
+        );
         const total = kind === 'fixed' ? opts.rate * opts.seconds : opts.burst;
         const r: PhaseResult = { round, path: which, ...(await runPhase(senders[which], kind, total, opts)) };
         results.push(r);
-        log(`  ${r.delivered} of ${r.sent} delivered in ${r.seconds.toFixed(1)} s: ${Math.round(r.deliveredPerSecond)} msgs/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, answer p50 ${r.answerMs.p50.toFixed(1)} ms${r.firstError ? `; first refusal: ${r.firstError}` : ''}`);
+        log(
+          `  ${r.delivered} of ${r.sent} delivered in ${r.seconds.toFixed(1)} s: ${Math.round(r.deliveredPerSecond)} msgs/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, answer p50 ${r.answerMs.p50.toFixed(1)} ms${r.firstError ? `; first refusal: ${r.firstError}` : ''}`,
+        );
         if (bench.interrupted) return;
         await sleep(PAUSE_MS);
       }
@@ -397,12 +443,18 @@ async function main(): Promise<void> {
 
   const short = results.filter((r) => r.delivered < r.sent || r.misrouted > 0);
   if (short.length || closedDuringRun) {
-    const why = (r: PhaseResult) => [
-      r.sent > r.accepted && `${r.sent - r.accepted} refused (first: ${r.firstError})`,
-      r.timedOut && `${r.accepted - r.delivered} accepted but not at their device ${(r.kind === 'fixed' ? FIXED_DRAIN_MS : BURST_DRAIN_MS) / 1000} s after the last send`,
-      r.misrouted && `${r.misrouted} at the wrong device`,
-    ].filter(Boolean).join(', ');
-    throw new BenchFailure(`${short.map((r) => `round ${r.round} ${r.path} ${r.kind}: ${r.delivered} of ${r.sent} delivered (${why(r)})`).join('; ')}${closedDuringRun ? `; ${closedDuringRun} device connections closed during the run` : ''}`);
+    const why = (r: PhaseResult) =>
+      [
+        r.sent > r.accepted && `${r.sent - r.accepted} refused (first: ${r.firstError})`,
+        r.timedOut &&
+          `${r.accepted - r.delivered} accepted but not at their device ${(r.kind === 'fixed' ? FIXED_DRAIN_MS : BURST_DRAIN_MS) / 1000} s after the last send`,
+        r.misrouted && `${r.misrouted} at the wrong device`,
+      ]
+        .filter(Boolean)
+        .join(', ');
+    throw new BenchFailure(
+      `${short.map((r) => `round ${r.round} ${r.path} ${r.kind}: ${r.delivered} of ${r.sent} delivered (${why(r)})`).join('; ')}${closedDuringRun ? `; ${closedDuringRun} device connections closed during the run` : ''}`,
+    );
   }
 }
 
@@ -416,7 +468,8 @@ interface RunInfo {
 
 /** Prints the tables (stdout) and writes the JSON file when asked. */
 function report(opts: Options, results: PhaseResult[], info: RunInfo): void {
-  const pick = (which: PathName, kind: PhaseKind, f: (r: PhaseResult) => number) => median(results.filter((r) => r.path === which && r.kind === kind).map(f));
+  const pick = (which: PathName, kind: PhaseKind, f: (r: PhaseResult) => number) =>
+    median(results.filter((r) => r.path === which && r.kind === kind).map(f));
   const figures: Array<[label: string, kind: PhaseKind, f: (r: PhaseResult) => number, format: (x: number) => string]> = [
     ['delivered', 'fixed', (r) => r.delivered, (x) => `${n(x)} of ${n(opts.rate * opts.seconds)}`],
     ['delivered msgs/s', 'fixed', (r) => r.deliveredPerSecond, n],
@@ -433,36 +486,66 @@ function report(opts: Options, results: PhaseResult[], info: RunInfo): void {
   const medians = figures.map(([label, kind, f, format]) => {
     const direct = pick('direct', kind, f);
     const indirect = pick('indirect', kind, f);
-    return { figure: `${kind === 'fixed' ? `${n(opts.rate)} msg/s × ${opts.seconds} s` : `burst of ${n(opts.burst)}`}: ${label}`, direct, indirect, ratio: indirect / direct, format };
+    return {
+      figure: `${kind === 'fixed' ? `${n(opts.rate)} msg/s × ${opts.seconds} s` : `burst of ${n(opts.burst)}`}: ${label}`,
+      direct,
+      indirect,
+      ratio: indirect / direct,
+      format,
+    };
   });
   const gib = (b: number) => (b / 1024 ** 3).toFixed(1);
-  const infra = info.reused.kafka && info.reused.dynamodb ? 'reused (infra:up)' : info.reused.kafka || info.reused.dynamodb ? 'partly reused (infra:up)' : 'started for this run';
-  console.log(`\nPush paths on one cluster (registry on DynamoDB Local, 2 edges, message processor on Kafka; Kafka and DynamoDB Local ${infra}): ${n(opts.devices)} devices over both edges, fixed rate in calls every ${opts.tickMs} ms, bursts in chunks of ${BURST_CHUNK} with ${BURST_IN_FLIGHT} in flight; medians of ${opts.rounds} round(s), direct and indirect alternating`);
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(os.totalmem())} GiB; load average ${info.loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after; commit ${info.git.commit.slice(0, 12)}${info.git.dirty ? ' + uncommitted changes in the tree' : ''}; ${info.runtimeSeconds.toFixed(0)} s in all`);
+  const infra =
+    info.reused.kafka && info.reused.dynamodb
+      ? 'reused (infra:up)'
+      : info.reused.kafka || info.reused.dynamodb
+        ? 'partly reused (infra:up)'
+        : 'started for this run';
+  console.log(
+    `\nPush paths on one cluster (registry on DynamoDB Local, 2 edges, message processor on Kafka; Kafka and DynamoDB Local ${infra}): ${n(opts.devices)} devices over both edges, fixed rate in calls every ${opts.tickMs} ms, bursts in chunks of ${BURST_CHUNK} with ${BURST_IN_FLIGHT} in flight; medians of ${opts.rounds} round(s), direct and indirect alternating`,
+  );
+  console.log(
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(os.totalmem())} GiB; load average ${info.loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after; commit ${info.git.commit.slice(0, 12)}${info.git.dirty ? ' + uncommitted changes in the tree' : ''}; ${info.runtimeSeconds.toFixed(0)} s in all`,
+  );
   console.log('| figure | direct | indirect | indirect/direct |');
   console.log('|---|---|---|---|');
-  for (const m of medians) console.log(`| ${m.figure} | ${m.format(m.direct)} | ${m.format(m.indirect)} | ${Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : '–'} |`);
+  for (const m of medians)
+    console.log(
+      `| ${m.figure} | ${m.format(m.direct)} | ${m.format(m.indirect)} | ${Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : '–'} |`,
+    );
 
   console.log('\nPer round:');
-  console.log('| round | path | fixed: delivered | msgs/s | p50 ms | p99 ms | max ms | answer p50 / p99 ms | pacer lag max ms | burst: delivered | msgs/s | accepted msgs/s | p50 ms | p99 ms |');
+  console.log(
+    '| round | path | fixed: delivered | msgs/s | p50 ms | p99 ms | max ms | answer p50 / p99 ms | pacer lag max ms | burst: delivered | msgs/s | accepted msgs/s | p50 ms | p99 ms |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (let round = 1; round <= opts.rounds; round++) {
     for (const which of ['direct', 'indirect'] as const) {
       const f = results.find((r) => r.round === round && r.path === which && r.kind === 'fixed');
       const b = results.find((r) => r.round === round && r.path === which && r.kind === 'burst');
       if (!f || !b) continue;
-      console.log(`| ${round} | ${which} | ${n(f.delivered)} | ${n(f.deliveredPerSecond)} | ${ms(f.latencyMs.p50)} | ${ms(f.latencyMs.p99)} | ${ms(f.latencyMs.max)} | ${ms(f.answerMs.p50)} / ${ms(f.answerMs.p99)} | ${ms(f.senderMaxLagMs ?? NaN)} | ${n(b.delivered)} | ${n(b.deliveredPerSecond)} | ${n(b.acceptedPerSecond)} | ${ms(b.latencyMs.p50)} | ${ms(b.latencyMs.p99)} |`);
+      console.log(
+        `| ${round} | ${which} | ${n(f.delivered)} | ${n(f.deliveredPerSecond)} | ${ms(f.latencyMs.p50)} | ${ms(f.latencyMs.p99)} | ${ms(f.latencyMs.max)} | ${ms(f.answerMs.p50)} / ${ms(f.answerMs.p99)} | ${ms(f.senderMaxLagMs ?? NaN)} | ${n(b.delivered)} | ${n(b.deliveredPerSecond)} | ${n(b.acceptedPerSecond)} | ${ms(b.latencyMs.p50)} | ${ms(b.latencyMs.p99)} |`,
+      );
     }
   }
   const duplicates = results.reduce((s, r) => s + r.duplicates, 0);
   const misrouted = results.reduce((s, r) => s + r.misrouted, 0);
-  console.log(`\nduplicates ${duplicates}, at the wrong device ${misrouted}, frames outside their phase ${strays}, device connections closed ${info.closedDuringRun}`);
+  console.log(
+    `\nduplicates ${duplicates}, at the wrong device ${misrouted}, frames outside their phase ${strays}, device connections closed ${info.closedDuringRun}`,
+  );
 
   if (opts.json) {
     const json = {
       bench: 'push-paths',
       options: { ...opts, ttlSeconds: TTL_SECONDS, burstChunk: BURST_CHUNK, burstInFlight: BURST_IN_FLIGHT },
-      machine: { cores: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryBytes: os.totalmem(), loadBefore: info.loadBefore, loadAfter: os.loadavg()[0] },
+      machine: {
+        cores: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim(),
+        memoryBytes: os.totalmem(),
+        loadBefore: info.loadBefore,
+        loadAfter: os.loadavg()[0],
+      },
       git: info.git,
       infra: info.reused,
       runtimeSeconds: info.runtimeSeconds,

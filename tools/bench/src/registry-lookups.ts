@@ -114,7 +114,11 @@ function randomIds(ids: readonly string[], count: number): string[] {
  * One request of a case: what to send, and how to tell the answer is right (undefined) or not (why).
  * Answers are checked in full, so a fast wrong answer never counts.
  */
-function nextRequest(kase: Case, ids: readonly string[], batch: number): { method: 'GET' | 'POST'; path: string; body?: string; check(status: number, text: string): string | undefined } {
+function nextRequest(
+  kase: Case,
+  ids: readonly string[],
+  batch: number,
+): { method: 'GET' | 'POST'; path: string; body?: string; check(status: number, text: string): string | undefined } {
   if (kase === 'single') {
     const id = ids[Math.floor(Math.random() * ids.length)]!;
     return {
@@ -145,7 +149,9 @@ function nextRequest(kase: Case, ids: readonly string[], batch: number): { metho
 function assertRunning(target: Target, kase: Case): void {
   const { process: service } = target.service;
   if (!service.running) {
-    throw new BenchFailure(`the ${target.store} registry exited (${service.lastExit?.signal ?? service.lastExit?.code ?? 'unknown'}) before or during the ${kase} case`);
+    throw new BenchFailure(
+      `the ${target.store} registry exited (${service.lastExit?.signal ?? service.lastExit?.code ?? 'unknown'}) before or during the ${kase} case`,
+    );
   }
 }
 
@@ -153,7 +159,14 @@ function assertRunning(target: Target, kase: Case): void {
  * Closed loop: `concurrency` workers, each sending its next request as soon as the previous one is
  * answered, until `ms` have passed (requests in flight then are finished and counted).
  */
-async function drive(target: Target, kase: Case, ids: readonly string[], opts: Options, ms: number, dynamodbPid?: number): Promise<CaseResult> {
+async function drive(
+  target: Target,
+  kase: Case,
+  ids: readonly string[],
+  opts: Options,
+  ms: number,
+  dynamodbPid?: number,
+): Promise<CaseResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -171,9 +184,10 @@ async function drive(target: Target, kase: Case, ids: readonly string[], opts: O
         const res = await target.pool.request({
           method: req.method,
           path: req.path,
-          headers: req.body === undefined
-            ? { authorization: `Bearer ${SERVICE_TOKEN}` }
-            : { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
+          headers:
+            req.body === undefined
+              ? { authorization: `Bearer ${SERVICE_TOKEN}` }
+              : { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/json' },
           body: req.body,
           headersTimeout: REQUEST_TIMEOUT_MS,
           bodyTimeout: REQUEST_TIMEOUT_MS,
@@ -213,25 +227,39 @@ async function drive(target: Target, kase: Case, ids: readonly string[], opts: O
 
 /** Takes one edge lease and registers `devices` devices on it through the HTTP API; returns their ids. */
 async function seed(target: Target, devices: number): Promise<string[]> {
-  const client = new HttpRegistryClient({ baseUrl: `http://127.0.0.1:${target.service.port}`, serviceToken: SERVICE_TOKEN, timeoutMs: 30_000 });
+  const client = new HttpRegistryClient({
+    baseUrl: `http://127.0.0.1:${target.service.port}`,
+    serviceToken: SERVICE_TOKEN,
+    timeoutMs: 30_000,
+  });
   try {
     const t0 = performance.now();
     await client.renewLease(EDGE_ID, EDGE_URL, LEASE_TTL_SECONDS);
     const nowMs = Date.now();
     const registrations = Array.from({ length: devices }, (_, i): Registration => ({
-      deviceId: `bench-dev-${i}`, accountId: `bench-acc-${i >> 1}`, deviceType: i % 2 ? 'tv' : 'phone', edgeId: EDGE_ID, edgeUrl: EDGE_URL,
-      connectionId: `bench-conn-${i}`, connectedAt: nowMs, expiresAt: Math.floor(nowMs / 1000) + LEASE_TTL_SECONDS,
+      deviceId: `bench-dev-${i}`,
+      accountId: `bench-acc-${i >> 1}`,
+      deviceType: i % 2 ? 'tv' : 'phone',
+      edgeId: EDGE_ID,
+      edgeUrl: EDGE_URL,
+      connectionId: `bench-conn-${i}`,
+      connectedAt: nowMs,
+      expiresAt: Math.floor(nowMs / 1000) + LEASE_TTL_SECONDS,
     }));
     // The client splits each slice into requests of MAX_REGISTRY_BATCH and sends them together: 4 in flight.
     const slice = 4 * MAX_REGISTRY_BATCH;
     for (let i = 0; i < registrations.length; i += slice) {
       const rejected = (await client.register(registrations.slice(i, i + slice))).filter((r) => r.outcome !== 'registered');
-      if (rejected.length) throw new BenchFailure(`seeding the ${target.store} registry: ${rejected.length} registrations came back ${rejected[0]!.outcome}`);
+      if (rejected.length)
+        throw new BenchFailure(`seeding the ${target.store} registry: ${rejected.length} registrations came back ${rejected[0]!.outcome}`);
     }
     const ids = registrations.map((r) => r.deviceId);
     const { missing } = await client.lookup(ids.slice(-MAX_REGISTRY_BATCH));
-    if (missing.length) throw new BenchFailure(`seeding the ${target.store} registry: ${missing.length} seeded devices do not resolve, e.g. ${missing[0]}`);
-    process.stderr.write(`seeded ${devices} devices into the ${target.store} registry in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    if (missing.length)
+      throw new BenchFailure(`seeding the ${target.store} registry: ${missing.length} seeded devices do not resolve, e.g. ${missing[0]}`);
+    process.stderr.write(
+      `seeded ${devices} devices into the ${target.store} registry in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     return ids;
   } catch (e) {
     throw e instanceof BenchFailure ? e : new BenchFailure(`seeding the ${target.store} registry: ${(e as Error).message}`);
@@ -255,10 +283,13 @@ async function main(): Promise<void> {
   let dynamodbPid: number | undefined;
   const table = `pushwire-bench-registry-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   if (endpoint) {
-    if (!isLoopback(endpoint)) throw new BenchFailure(`DYNAMODB_ENDPOINT=${endpoint} is not a loopback address: this bench only talks to 127.0.0.1/localhost`);
+    if (!isLoopback(endpoint))
+      throw new BenchFailure(`DYNAMODB_ENDPOINT=${endpoint} is not a loopback address: this bench only talks to 127.0.0.1/localhost`);
     for (const key of Object.keys(aws)) aws[key] = process.env[key] || aws[key]!;
     const client = new DynamoDBClient({
-      endpoint, region: aws.AWS_REGION, maxAttempts: 2,
+      endpoint,
+      region: aws.AWS_REGION,
+      maxAttempts: 2,
       credentials: { accessKeyId: aws.AWS_ACCESS_KEY_ID!, secretAccessKey: aws.AWS_SECRET_ACCESS_KEY! },
     });
     bench.onCleanup(async () => {
@@ -283,7 +314,16 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   for (const [store, env] of [
     ['memory', { PUSHWIRE_REGISTRY_STORE: 'memory' }],
-    ['dynamodb', { PUSHWIRE_REGISTRY_STORE: 'dynamodb', DYNAMODB_ENDPOINT: endpoint, PUSHWIRE_REGISTRY_TABLE: table, PUSHWIRE_REGISTRY_CREATE_TABLES: 'true', ...aws }],
+    [
+      'dynamodb',
+      {
+        PUSHWIRE_REGISTRY_STORE: 'dynamodb',
+        DYNAMODB_ENDPOINT: endpoint,
+        PUSHWIRE_REGISTRY_TABLE: table,
+        PUSHWIRE_REGISTRY_CREATE_TABLES: 'true',
+        ...aws,
+      },
+    ],
   ] as const) {
     const service = await startRegistry(SERVICE_TOKEN, env);
     // SIGTERM, then SIGKILL when it has not exited within 5 s.
@@ -312,11 +352,15 @@ async function main(): Promise<void> {
   const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
   const perSecond = (r: CaseResult) => r.ok / r.seconds;
   const lookups = (r: CaseResult) => perSecond(r) * (r.kase === 'batch' ? opts.batch : 1);
-  console.log(`\nRegistry lookups through HTTP: ${n(opts.devices)} devices on one edge per store, ${opts.concurrency} requests in flight, ${opts.seconds} s per case after ${WARMUP_MS / 1000} s warm-up, batches of ${opts.batch}; machine: ${os.cpus().length} cores, load average ${loadBefore.toFixed(2)} before the run`);
+  console.log(
+    `\nRegistry lookups through HTTP: ${n(opts.devices)} devices on one edge per store, ${opts.concurrency} requests in flight, ${opts.seconds} s per case after ${WARMUP_MS / 1000} s warm-up, batches of ${opts.batch}; machine: ${os.cpus().length} cores, load average ${loadBefore.toFixed(2)} before the run`,
+  );
   console.log('| store | case | requests/s | device lookups/s | p50 ms | p99 ms | errors |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.store} | ${r.kase === 'batch' ? `batch of ${opts.batch}` : 'single'} | ${n(perSecond(r))} | ${n(lookups(r))} | ${ms(percentile(r.latenciesMs, 0.5))} | ${ms(percentile(r.latenciesMs, 0.99))} | ${r.errors} |`);
+    console.log(
+      `| ${r.store} | ${r.kase === 'batch' ? `batch of ${opts.batch}` : 'single'} | ${n(perSecond(r))} | ${n(lookups(r))} | ${ms(percentile(r.latenciesMs, 0.5))} | ${ms(percentile(r.latenciesMs, 0.99))} | ${r.errors} |`,
+    );
   }
   const ratio = (kase: Case) => {
     const [m, d] = (['memory', 'dynamodb'] as const).map((store) => results.find((r) => r.store === store && r.kase === kase)!);
@@ -324,13 +368,20 @@ async function main(): Promise<void> {
   };
   console.log(`\nmemory/dynamodb: ${ratio('single')}; ${ratio('batch')}`);
   const pct = (x: number) => `${Math.round(x)}%`;
-  console.log(`CPU during each case, % of one core (client / registry${dynamodbPid ? ' / DynamoDB Local' : ''}): ${results
-    .map((r) => `${r.store} ${r.kase} ${pct(r.cpu.client)} / ${pct(r.cpu.registry)}${r.cpu.dynamodb === undefined ? '' : ` / ${pct(r.cpu.dynamodb)}`}`)
-    .join('; ')}`);
+  console.log(
+    `CPU during each case, % of one core (client / registry${dynamodbPid ? ' / DynamoDB Local' : ''}): ${results
+      .map(
+        (r) =>
+          `${r.store} ${r.kase} ${pct(r.cpu.client)} / ${pct(r.cpu.registry)}${r.cpu.dynamodb === undefined ? '' : ` / ${pct(r.cpu.dynamodb)}`}`,
+      )
+      .join('; ')}`,
+  );
 
   const failed = results.filter((r) => r.errors > 0);
   if (failed.length) {
-    throw new BenchFailure(`${failed.reduce((sum, r) => sum + r.errors, 0)} requests failed (${failed.map((r) => `${r.store} ${r.kase}: ${r.errors}`).join(', ')}); first: ${failed[0]!.firstError}`);
+    throw new BenchFailure(
+      `${failed.reduce((sum, r) => sum + r.errors, 0)} requests failed (${failed.map((r) => `${r.store} ${r.kase}: ${r.errors}`).join(', ')}); first: ${failed[0]!.firstError}`,
+    );
   }
 }
 

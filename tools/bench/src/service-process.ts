@@ -27,18 +27,46 @@ export const toStderr = (service: string, line: string) => process.stderr.write(
  * Runs `main` (relative to the repository root) on a free port: `env(port)` gives its environment,
  * `readyPath` the route that answers once it serves. Services log warnings only.
  */
-export async function startService(name: string, main: string, env: (port: number) => Record<string, string>, readyPath: string, opts: StartServiceOptions = {}): Promise<StartedService> {
+export async function startService(
+  name: string,
+  main: string,
+  env: (port: number) => Record<string, string>,
+  readyPath: string,
+  opts: StartServiceOptions = {},
+): Promise<StartedService> {
   const [port] = await freePorts(1);
-  const service = new ServiceProcess({ name, main, nodeFlags: opts.nodeFlags, env: { PUSHWIRE_LOG_LEVEL: 'warn', ...env(port!) }, readyUrl: `http://127.0.0.1:${port}${readyPath}` }, toStderr);
+  const service = new ServiceProcess(
+    {
+      name,
+      main,
+      nodeFlags: opts.nodeFlags,
+      env: { PUSHWIRE_LOG_LEVEL: 'warn', ...env(port!) },
+      readyUrl: `http://127.0.0.1:${port}${readyPath}`,
+    },
+    toStderr,
+  );
   await service.start();
   return { process: service, port: port!, pid: service.pid! };
 }
 
 /** Starts the registry service (apps/registry) on a free loopback port; `env` adds to or overrides its configuration. */
-export function startRegistry(serviceToken: string, env: Record<string, string> = {}, opts: StartServiceOptions = {}): Promise<StartedService> {
-  return startService('registry', 'apps/registry/src/main.ts', (port) => ({
-    PUSHWIRE_REGISTRY_PORT: String(port), PUSHWIRE_REGISTRY_HOST: '127.0.0.1', PUSHWIRE_SERVICE_TOKEN: serviceToken, ...env,
-  }), '/readyz', opts);
+export function startRegistry(
+  serviceToken: string,
+  env: Record<string, string> = {},
+  opts: StartServiceOptions = {},
+): Promise<StartedService> {
+  return startService(
+    'registry',
+    'apps/registry/src/main.ts',
+    (port) => ({
+      PUSHWIRE_REGISTRY_PORT: String(port),
+      PUSHWIRE_REGISTRY_HOST: '127.0.0.1',
+      PUSHWIRE_SERVICE_TOKEN: serviceToken,
+      ...env,
+    }),
+    '/readyz',
+    opts,
+  );
 }
 
 /** The secrets every bench gives the services it starts (loopback-only throwaway values). */

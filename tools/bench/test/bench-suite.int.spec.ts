@@ -16,9 +16,28 @@ describe('npm run bench (smoke)', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('measures Pushwire next to ws, Socket.IO and bare uWebSockets.js, and writes JSON, SVG and markdown', async () => {
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'tools/bench/src/suite/main.ts',
-      '--connections', '300', '--rounds', '1', '--rate', '300', '--seconds', '1', '--burst', '2000', '--storm', '300', '--out', out,
-    ], { cwd: REPO_ROOT, timeout: 220_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'tools/bench/src/suite/main.ts',
+        '--connections',
+        '300',
+        '--rounds',
+        '1',
+        '--rate',
+        '300',
+        '--seconds',
+        '1',
+        '--burst',
+        '2000',
+        '--storm',
+        '300',
+        '--out',
+        out,
+      ],
+      { cwd: REPO_ROOT, timeout: 220_000, maxBuffer: 16 * 1024 * 1024 },
+    );
     for (const server of ['Pushwire edge', 'ws', 'Socket.IO', 'bare uWebSockets.js']) expect(stdout).toContain(server);
 
     const report = JSON.parse(readFileSync(path.join(out, 'quick.json'), 'utf8')) as BenchReport;

@@ -199,5 +199,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await Promise.all(all.map((p) => p.stop('SIGKILL')));
     throw error;
   }
-  return { registryUrl, deviceListUrl, deviceList, processorUrl, kafkaBrokers: opts.kafkaBrokers, serviceToken, jwtSecret, registry, processor, edges, stop };
+  return {
+    registryUrl,
+    deviceListUrl,
+    deviceList,
+    processorUrl,
+    kafkaBrokers: opts.kafkaBrokers,
+    serviceToken,
+    jwtSecret,
+    registry,
+    processor,
+    edges,
+    stop,
+  };
 }

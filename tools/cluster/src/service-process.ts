@@ -80,7 +80,12 @@ export class ServiceProcess {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.lastLines.length = 0;
     const args = [...(this.spec.nodeFlags ?? []), '--require', require.resolve('tsx/cjs'), path.join(REPO_ROOT, this.spec.main)];
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.child = child;
     alive.add(child);
     this.exit = once(child, 'exit').then(([code, signal]) => {
@@ -116,7 +121,10 @@ export class ServiceProcess {
     let exit: Exit | undefined;
     void this.exit!.then((e) => (exit = e));
     while (Date.now() < deadline) {
-      if (exit) throw new Error(`${this.name} exited (${exit.signal ?? `code ${exit.code}`}) before it was ready. Its last output:\n${this.lastLines.join('\n')}`);
+      if (exit)
+        throw new Error(
+          `${this.name} exited (${exit.signal ?? `code ${exit.code}`}) before it was ready. Its last output:\n${this.lastLines.join('\n')}`,
+        );
       try {
         const res = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(1_000) });
         if (res.ok) return;
@@ -126,6 +134,8 @@ export class ServiceProcess {
       await delay(100);
     }
     await this.stop('SIGKILL');
-    throw new Error(`${this.name} was not ready at ${this.spec.readyUrl} within ${this.spec.readyTimeoutMs ?? 60_000} ms. Its last output:\n${this.lastLines.join('\n')}`);
+    throw new Error(
+      `${this.name} was not ready at ${this.spec.readyUrl} within ${this.spec.readyTimeoutMs ?? 60_000} ms. Its last output:\n${this.lastLines.join('\n')}`,
+    );
   }
 }

@@ -10,7 +10,9 @@ export function summary(cluster: Cluster, dynamodbEndpoint: string, devSecrets: 
     `  stores    DynamoDB ${dynamodbEndpoint}   Kafka ${cluster.kafkaBrokers}`,
     `  processor ${cluster.processorUrl}/v1/push-requests   outcomes ${cluster.processorUrl}/v1/outcomes   metrics ${cluster.processorUrl}/metrics`,
     `  devices   ${cluster.deviceListUrl}/v1/accounts/<account>/devices   metrics ${cluster.deviceListUrl}/metrics`,
-    ...cluster.edges.map((e) => `  ${e.id}    devices ${ws(e.deviceUrl)}/v1/connect  ${e.deviceUrl}/v1/events   deliver ${e.internalUrl}/v1/deliver`),
+    ...cluster.edges.map(
+      (e) => `  ${e.id}    devices ${ws(e.deviceUrl)}/v1/connect  ${e.deviceUrl}/v1/events   deliver ${e.internalUrl}/v1/deliver`,
+    ),
     devSecrets ? '  secrets   DEVELOPMENT defaults (pushctl uses the same)' : '  secrets   from the environment',
     `  try       npx pushctl listen --account a1 --device tv1 --edge ${cluster.edges[1]?.deviceUrl ?? edge1.deviceUrl}`,
     `            npx pushctl send --device tv1 --data '{"hello":"cluster"}'`,

@@ -12,11 +12,20 @@ export const TEST_LEASE_TTL_SECONDS = 3;
 /** Fresh loopback ports for a registry and `edges` edges. */
 export async function clusterPorts(edges = 2): Promise<ClusterPorts> {
   const [registry, processor, deviceList, ...rest] = await freePorts(3 + 2 * edges);
-  return { registry: registry!, processor: processor!, deviceList: deviceList!, edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })) };
+  return {
+    registry: registry!,
+    processor: processor!,
+    deviceList: deviceList!,
+    edges: Array.from({ length: edges }, (_, i) => ({ device: rest[2 * i]!, internal: rest[2 * i + 1]! })),
+  };
 }
 
 /** A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures. */
-export async function startTestCluster(dynamodbEndpoint: string, ports?: ClusterPorts, processorEnv: Record<string, string> = {}): Promise<Cluster> {
+export async function startTestCluster(
+  dynamodbEndpoint: string,
+  ports?: ClusterPorts,
+  processorEnv: Record<string, string> = {},
+): Promise<Cluster> {
   const run = randomUUID().slice(0, 8);
   return startCluster({
     dynamodbEndpoint,
@@ -25,8 +34,17 @@ export async function startTestCluster(dynamodbEndpoint: string, ports?: Cluster
     table: `pushwire-test-${run}`,
     deviceListTable: `pushwire-test-devices-${run}`,
     // A group of its own per cluster too, starting at the newest events: the topic is shared.
-    deviceListEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`, PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250', PUSHWIRE_DEVICE_LIST_FROM_BEGINNING: 'false' },
-    edgeEnv: { PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS), PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_LOG_LEVEL: 'warn' },
+    deviceListEnv: {
+      PUSHWIRE_LOG_LEVEL: 'warn',
+      PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`,
+      PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250',
+      PUSHWIRE_DEVICE_LIST_FROM_BEGINNING: 'false',
+    },
+    edgeEnv: {
+      PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS),
+      PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
+      PUSHWIRE_LOG_LEVEL: 'warn',
+    },
     registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
     // A group of its own per cluster: the topics are shared by every test run on this broker.
     processorEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_PROCESSOR_GROUP_ID: `pushwire-test-${run}`, ...processorEnv },
@@ -37,7 +55,13 @@ export async function startTestCluster(dynamodbEndpoint: string, ports?: Cluster
 }
 
 /** A device SDK client of `account` connected to `edgeUrl` (no auto-reconnect: tests move devices). */
-export async function connectDevice(cluster: Cluster, edgeUrl: string, account: string, deviceId: string, deviceType = 'tv'): Promise<{ client: DeviceClient; connectionId: string }> {
+export async function connectDevice(
+  cluster: Cluster,
+  edgeUrl: string,
+  account: string,
+  deviceId: string,
+  deviceType = 'tv',
+): Promise<{ client: DeviceClient; connectionId: string }> {
   const token = await mintDeviceToken({ secret: cluster.jwtSecret, accountId: account, deviceId, deviceType });
   const client = new DeviceClient({ url: edgeUrl, token, reconnect: { enabled: false } });
   const welcome = await client.connect();
@@ -46,7 +70,10 @@ export async function connectDevice(cluster: Cluster, edgeUrl: string, account: 
 
 /** GET /v1/registrations/:id on the registry: the status and JSON body. */
 export async function registryGet(cluster: Cluster, deviceId: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(deviceId)}`, { headers: { authorization: `Bearer ${cluster.serviceToken}` }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(deviceId)}`, {
+    headers: { authorization: `Bearer ${cluster.serviceToken}` },
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -68,6 +95,13 @@ export async function metricValue(url: string, name: string, label: string): Pro
   const text = await (await fetch(`${url}/metrics`)).text();
   return text
     .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) && l.slice(0, l.indexOf('}')).split(',').some((pair) => pair.replace(/^.*\{/, '') === label))
+    .filter(
+      (l) =>
+        l.startsWith(`${name}{`) &&
+        l
+          .slice(0, l.indexOf('}'))
+          .split(',')
+          .some((pair) => pair.replace(/^.*\{/, '') === label),
+    )
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }

@@ -28,7 +28,9 @@ describe('cluster: device list and device to device across two edges', () => {
   };
   /** The account's online device ids, from the device-list HTTP API. */
   const listed = async (acct = account): Promise<string[]> => {
-    const res = await fetch(`${cluster.deviceListUrl}/v1/accounts/${acct}/devices`, { headers: { authorization: `Bearer ${cluster.serviceToken}` } });
+    const res = await fetch(`${cluster.deviceListUrl}/v1/accounts/${acct}/devices`, {
+      headers: { authorization: `Bearer ${cluster.serviceToken}` },
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId).sort();
   };
@@ -36,7 +38,11 @@ describe('cluster: device list and device to device across two edges', () => {
   const registered = (deviceId: string, connectionId: string) =>
     waitFor(async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId, 10_000, `${deviceId} registered`);
   const listedAs = (expected: string[], acct = account) =>
-    waitFor(async () => JSON.stringify(await listed(acct)) === JSON.stringify([...expected].sort()), 15_000, `device list of ${acct} = ${expected.join(',')}`);
+    waitFor(
+      async () => JSON.stringify(await listed(acct)) === JSON.stringify([...expected].sort()),
+      15_000,
+      `device list of ${acct} = ${expected.join(',')}`,
+    );
 
   beforeAll(async () => {
     cluster = await startTestCluster(dynamodbEndpointFromEnv());
@@ -115,12 +121,29 @@ describe('cluster: device list and device to device across two edges', () => {
     const tv = await connect(2, id('tv-e'), 'tv');
     await listedAs([id('tv-e')], account);
     const base: DeviceConnectionEvent = {
-      v: 1, kind: 'connected', accountId: account, deviceId: id('tv-e'), deviceType: 'tv',
-      connectionId: 'old-connection', connectedAt: Date.now() - 60_000, edgeId: edge(1).id, edgeUrl: edge(1).internalUrl, at: Date.now() - 60_000,
+      v: 1,
+      kind: 'connected',
+      accountId: account,
+      deviceId: id('tv-e'),
+      deviceType: 'tv',
+      connectionId: 'old-connection',
+      connectedAt: Date.now() - 60_000,
+      edgeId: edge(1).id,
+      edgeUrl: edge(1).internalUrl,
+      at: Date.now() - 60_000,
     };
-    const sentinel: DeviceConnectionEvent = { ...base, deviceId: id('sentinel'), connectionId: 'sentinel', connectedAt: Date.now(), at: Date.now() };
+    const sentinel: DeviceConnectionEvent = {
+      ...base,
+      deviceId: id('sentinel'),
+      connectionId: 'sentinel',
+      connectedAt: Date.now(),
+      at: Date.now(),
+    };
     const publish = (events: DeviceConnectionEvent[]) =>
-      bus.publish(Topics.deviceConnections, events.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })));
+      bus.publish(
+        Topics.deviceConnections,
+        events.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })),
+      );
     // A disconnect of an older connection, that connection's connect replayed, a disconnect of the
     // live connection from before it connected; then a sentinel (same key, so same partition, later):
     // once the sentinel is listed, the stale events before it were consumed.
@@ -131,15 +154,21 @@ describe('cluster: device list and device to device across two edges', () => {
       sentinel,
     ]);
     await listedAs([id('tv-e'), id('sentinel')]);
-    const res = await fetch(`${cluster.deviceListUrl}/v1/accounts/${account}/devices`, { headers: { authorization: `Bearer ${cluster.serviceToken}` } });
-    const tvInfo = ((await res.json()) as { devices: { deviceId: string; connectedAt: number }[] }).devices.find((d) => d.deviceId === id('tv-e'));
+    const res = await fetch(`${cluster.deviceListUrl}/v1/accounts/${account}/devices`, {
+      headers: { authorization: `Bearer ${cluster.serviceToken}` },
+    });
+    const tvInfo = ((await res.json()) as { devices: { deviceId: string; connectedAt: number }[] }).devices.find(
+      (d) => d.deviceId === id('tv-e'),
+    );
     expect(tvInfo?.connectedAt).toBeGreaterThan(base.connectedAt);
     // An unreadable record is dead-lettered and does not stall the partition.
     const invalidBefore = await metricValue(cluster.deviceListUrl, 'pushwire_device_list_invalid_events_total', 'service="device-list"');
     await bus.publish(Topics.deviceConnections, [{ key: account, value: '{"v":1,"kind":"connected"' }]);
     await publish([{ ...sentinel, kind: 'disconnected', at: Date.now() + 1 }]);
     await listedAs([id('tv-e')]);
-    expect(await metricValue(cluster.deviceListUrl, 'pushwire_device_list_invalid_events_total', 'service="device-list"')).toBe(invalidBefore + 1);
+    expect(await metricValue(cluster.deviceListUrl, 'pushwire_device_list_invalid_events_total', 'service="device-list"')).toBe(
+      invalidBefore + 1,
+    );
   });
 
   it(`marks the devices of an edge killed with SIGKILL offline within the lease TTL (${TEST_LEASE_TTL_SECONDS} s)`, async () => {
@@ -153,7 +182,9 @@ describe('cluster: device list and device to device across two edges', () => {
     await edge(2).process.stop('SIGKILL');
     await offline;
     const offlineMs = Date.now() - killedAt;
-    process.stdout.write(`edge-2 SIGKILLed: its TV went offline at the phone after ${offlineMs} ms (lease TTL ${TEST_LEASE_TTL_SECONDS} s)\n`);
+    process.stdout.write(
+      `edge-2 SIGKILLed: its TV went offline at the phone after ${offlineMs} ms (lease TTL ${TEST_LEASE_TTL_SECONDS} s)\n`,
+    );
     expect(offlineMs).toBeLessThan(TEST_LEASE_TTL_SECONDS * 1000 + 1500);
     expect(await listed()).not.toContain(id('tv-f'));
   });

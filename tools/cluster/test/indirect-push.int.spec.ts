@@ -76,7 +76,12 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
         entry.received.push(p.id);
       });
       devices.push(entry);
-      if (i === DEVICES - 1) await waitFor(async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId, 30_000, 'the last device to be registered');
+      if (i === DEVICES - 1)
+        await waitFor(
+          async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId,
+          30_000,
+          'the last device to be registered',
+        );
     }
   }, 120_000);
 
@@ -96,7 +101,12 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     const started = Date.now();
     const items = Array.from({ length: 10_000 }, (_, n) => ({ to: n % DEVICES, priority: 'normal' as const, tag: 'bulk' }));
     await enqueueAll(items);
-    await waitFor(async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 10_000, 90_000, 'all 10,000 messages at the devices', 250);
+    await waitFor(
+      async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 10_000,
+      90_000,
+      'all 10,000 messages at the devices',
+      250,
+    );
     const seconds = (Date.now() - started) / 1000;
     for (const d of devices) {
       expect(d.received.length).toBe(50);
@@ -106,7 +116,9 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     const bulk = [...ourIds].filter((id) => id.startsWith('bulk-'));
     expect(bulk.every((id) => outcomes.get(id)!.some((o) => o.status === 'delivered'))).toBe(true);
     const latencies = bulk.map((id) => outcomes.get(id)![0]!.latencyMs);
-    process.stdout.write(`10,000 indirect pushes to 200 devices on 2 edges: ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} msg/s), enqueue→outcome p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms\n`);
+    process.stdout.write(
+      `10,000 indirect pushes to 200 devices on 2 edges: ${seconds.toFixed(1)} s (${Math.round(10_000 / seconds)} msg/s), enqueue→outcome p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms\n`,
+    );
   }, 150_000);
 
   it('lets high-priority messages overtake a backlog of low-priority ones', async () => {
@@ -114,11 +126,21 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     await enqueueAll(Array.from({ length: 4_000 }, (_, n) => ({ to: n % DEVICES, priority: 'low' as const, tag: 'backlog' })));
     await enqueueAll(Array.from({ length: 200 }, (_, n) => ({ to: n % DEVICES, priority: 'high' as const, tag: 'urgent' })));
     const ids = (tag: string) => [...ourIds].filter((id) => id.startsWith(`${tag}-`));
-    await waitFor(async () => ids('backlog').concat(ids('urgent')).every((id) => outcomes.has(id)), 90_000, 'outcomes of the backlog and the urgent messages', 250);
+    await waitFor(
+      async () =>
+        ids('backlog')
+          .concat(ids('urgent'))
+          .every((id) => outcomes.has(id)),
+      90_000,
+      'outcomes of the backlog and the urgent messages',
+      250,
+    );
     const done = (tag: string) => ids(tag).map((id) => outcomes.get(id)![0]!.completedAt);
     const latency = (tag: string) => ids(tag).map((id) => outcomes.get(id)![0]!.latencyMs);
     const [highP50, lowP50] = [percentile(latency('urgent'), 50), percentile(latency('backlog'), 50)];
-    process.stdout.write(`priority split: high p50 ${highP50} ms / p99 ${percentile(latency('urgent'), 99)} ms; low (backlog of 4,000 enqueued first) p50 ${lowP50} ms / p99 ${percentile(latency('backlog'), 99)} ms\n`);
+    process.stdout.write(
+      `priority split: high p50 ${highP50} ms / p99 ${percentile(latency('urgent'), 99)} ms; low (backlog of 4,000 enqueued first) p50 ${lowP50} ms / p99 ${percentile(latency('backlog'), 99)} ms\n`,
+    );
     // Enqueued after the whole backlog, the urgent messages are all done before the backlog is, and
     // most of them overtake the backlog's last tenth. (Their p50 latency is no fair comparison: the
     // latency of an urgent message includes its wait behind the backlog's publishes in the
@@ -126,7 +148,9 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     const urgentDone = done('urgent');
     const backlogDone = done('backlog');
     expect(Math.max(...urgentDone)).toBeLessThan(Math.max(...backlogDone));
-    process.stdout.write(`urgent p50 done ${percentile(urgentDone, 50) - Math.min(...backlogDone)} ms after the backlog's first, its p90 ${percentile(backlogDone, 90) - Math.min(...backlogDone)} ms\n`);
+    process.stdout.write(
+      `urgent p50 done ${percentile(urgentDone, 50) - Math.min(...backlogDone)} ms after the backlog's first, its p90 ${percentile(backlogDone, 90) - Math.min(...backlogDone)} ms\n`,
+    );
     expect(percentile(urgentDone, 50)).toBeLessThan(percentile(backlogDone, 90));
   }, 150_000);
 
@@ -138,7 +162,12 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     await cluster.processor.stop('SIGKILL');
     const atKill = devices.reduce((sum, d) => sum + d.received.length, 0);
     await cluster.processor.start();
-    await waitFor(async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 4_000, 90_000, 'all 4,000 messages at the devices after the restart', 250);
+    await waitFor(
+      async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 4_000,
+      90_000,
+      'all 4,000 messages at the devices after the restart',
+      250,
+    );
     process.stdout.write(`processor SIGKILLed after ${atKill} of 4,000 messages had arrived; after the restart all 4,000 arrived\n`);
     for (const d of devices) {
       expect(d.received.length).toBe(20);
@@ -150,10 +179,19 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     clearReceived();
     const target = deviceId(7);
     await bus.publish(Topics.pushRequests.normal, [{ key: target, value: `{"not a push request": "${run}"` }]);
-    const valid: PushRequestRecord = { v: 1, target: { deviceId: target }, message: { id: `after-garbage-${run}`, payload: 'still flowing' }, enqueuedAt: Date.now() };
+    const valid: PushRequestRecord = {
+      v: 1,
+      target: { deviceId: target },
+      message: { id: `after-garbage-${run}`, payload: 'still flowing' },
+      enqueuedAt: Date.now(),
+    };
     await bus.publish(Topics.pushRequests.normal, [{ key: target, value: JSON.stringify(valid) }]);
     await waitFor(async () => devices[7]!.received.includes(`after-garbage-${run}`), 30_000, 'the valid record behind the malformed one');
-    await waitFor(async () => deadLetters.some((d) => d.value.includes(`"not a push request": "${run}"`)), 30_000, 'the malformed record in the DLQ');
+    await waitFor(
+      async () => deadLetters.some((d) => d.value.includes(`"not a push request": "${run}"`)),
+      30_000,
+      'the malformed record in the DLQ',
+    );
     const letter = deadLetters.find((d) => d.value.includes(`"not a push request": "${run}"`))!;
     expect(letter).toMatchObject({ reason: 'invalid_record', key: target, source: { topic: Topics.pushRequests.normal } });
     expect(letter.detail).toMatch(/not JSON/);
@@ -164,7 +202,12 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     const target = deviceId(9);
     const id = `expired-${run}`;
     ourIds.add(id);
-    const stale: PushRequestRecord = { v: 1, target: { deviceId: target }, message: { id, payload: 'too late', ttlSeconds: 5 }, enqueuedAt: Date.now() - 10_000 };
+    const stale: PushRequestRecord = {
+      v: 1,
+      target: { deviceId: target },
+      message: { id, payload: 'too late', ttlSeconds: 5 },
+      enqueuedAt: Date.now() - 10_000,
+    };
     await bus.publish(Topics.pushRequests.high, [{ key: target, value: JSON.stringify(stale) }]);
     await waitFor(async () => outcomes.has(id), 30_000, 'the outcome of the expired message');
     expect(outcomes.get(id)![0]).toMatchObject({ status: 'expired', attempts: 0, priority: 'high' });

@@ -26,7 +26,11 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     return d;
   };
   const registeredOn = (deviceId: string, connectionId: string) =>
-    waitFor(async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId, 10_000, `${deviceId} registered as ${connectionId}`);
+    waitFor(
+      async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId,
+      10_000,
+      `${deviceId} registered as ${connectionId}`,
+    );
 
   beforeAll(async () => {
     cluster = await startTestCluster(dynamodbEndpointFromEnv());
@@ -75,7 +79,12 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     // which the registry must answer `not_current` and ignore.
     const ignoredBefore = await metricValue(cluster.registryUrl, 'pushwire_registry_deregister_outcomes_total', 'outcome="not_current"');
     await older.client.close();
-    await waitFor(async () => (await metricValue(cluster.registryUrl, 'pushwire_registry_deregister_outcomes_total', 'outcome="not_current"')) > ignoredBefore, 10_000, "the registry to refuse edge 1's late deregister");
+    await waitFor(
+      async () =>
+        (await metricValue(cluster.registryUrl, 'pushwire_registry_deregister_outcomes_total', 'outcome="not_current"')) > ignoredBefore,
+      10_000,
+      "the registry to refuse edge 1's late deregister",
+    );
     expect((await registryGet(cluster, id('twice'))).body).toMatchObject({ connectionId: newer.connectionId, edgeId: 'edge-2' });
     const fresh = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken });
     try {
@@ -89,14 +98,31 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     const auth = { authorization: `Bearer ${cluster.serviceToken}`, 'content-type': 'application/json' };
     const deviceId = id('short-lived');
     const expiresAt = Math.floor(Date.now() / 1000) + 2;
-    const registration = { deviceId, accountId: account, deviceType: 'tv', edgeId: 'edge-1', edgeUrl: edge(1).internalUrl, connectionId: `conn-${run}`, connectedAt: Date.now(), expiresAt };
-    const res = await fetch(`${cluster.registryUrl}/v1/registrations`, { method: 'POST', headers: auth, body: JSON.stringify({ registrations: [registration] }) });
+    const registration = {
+      deviceId,
+      accountId: account,
+      deviceType: 'tv',
+      edgeId: 'edge-1',
+      edgeUrl: edge(1).internalUrl,
+      connectionId: `conn-${run}`,
+      connectedAt: Date.now(),
+      expiresAt,
+    };
+    const res = await fetch(`${cluster.registryUrl}/v1/registrations`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ registrations: [registration] }),
+    });
     expect(res.status).toBe(200);
     expect((await registryGet(cluster, deviceId)).status).toBe(200);
 
     await waitFor(async () => Date.now() / 1000 > expiresAt + 0.5, 5_000, 'the record to expire');
     expect((await registryGet(cluster, deviceId)).status).toBe(404);
-    const lookup = await fetch(`${cluster.registryUrl}/v1/lookup`, { method: 'POST', headers: auth, body: JSON.stringify({ deviceIds: [deviceId] }) });
+    const lookup = await fetch(`${cluster.registryUrl}/v1/lookup`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ deviceIds: [deviceId] }),
+    });
     expect((await lookup.json()).registrations).toEqual([]);
     // DynamoDB's TTL deletes lazily: the item is typically still there, and must not matter.
     const ddb = dynamoClientFromEnv();
@@ -119,9 +145,16 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     const killedAt = Date.now();
     const fresh = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken, routeCacheTtlMs: 0 });
     try {
-      await waitFor(async () => (await fresh.send(id('victim1'), 'anyone?')).status === 'not_connected', (TEST_LEASE_TTL_SECONDS + 2) * 1000, 'victim1 to resolve as not_connected', 50);
+      await waitFor(
+        async () => (await fresh.send(id('victim1'), 'anyone?')).status === 'not_connected',
+        (TEST_LEASE_TTL_SECONDS + 2) * 1000,
+        'victim1 to resolve as not_connected',
+        50,
+      );
       const resolvedMs = Date.now() - killedAt;
-      process.stdout.write(`edge-2 SIGKILLed: its devices resolved as not_connected after ${resolvedMs} ms (lease TTL ${TEST_LEASE_TTL_SECONDS} s)\n`);
+      process.stdout.write(
+        `edge-2 SIGKILLed: its devices resolved as not_connected after ${resolvedMs} ms (lease TTL ${TEST_LEASE_TTL_SECONDS} s)\n`,
+      );
       expect(resolvedMs).toBeLessThanOrEqual(TEST_LEASE_TTL_SECONDS * 1000 + 500);
       for (const n of [2, 3]) expect((await fresh.send(id(`victim${n}`), 'anyone?')).status).toBe('not_connected');
       expect(await fresh.send(id('survivor'), 'still here')).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });

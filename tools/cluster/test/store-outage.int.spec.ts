@@ -58,7 +58,11 @@ describe('cluster: DynamoDB outage', () => {
     const direct = await fetch(`${edge1.internalUrl}/v1/deliver`, {
       method: 'POST',
       headers: { authorization: `Bearer ${c.serviceToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ deviceId: `before-${run}`, connectionId: before.connectionId, message: { id: `m-${run}`, payload: 'store is down' } }),
+      body: JSON.stringify({
+        deviceId: `before-${run}`,
+        connectionId: before.connectionId,
+        message: { id: `m-${run}`, payload: 'store is down' },
+      }),
     });
     expect((await direct.json()).status).toBe('delivered');
     expect((await pushed).payload).toBe('store is down');
@@ -75,7 +79,11 @@ describe('cluster: DynamoDB outage', () => {
       return r.status === 200 && r.body.connectionId === connectionId;
     };
     await waitFor(registeredAgain(`before-${run}`, before.connectionId), 20_000, 'the first device to be registered again');
-    await waitFor(registeredAgain(`during-${run}`, during.connectionId), 20_000, 'the device that connected during the outage to be registered');
+    await waitFor(
+      registeredAgain(`during-${run}`, during.connectionId),
+      20_000,
+      'the device that connected during the outage to be registered',
+    );
     process.stdout.write(`DynamoDB back: every device of the edge resolvable again after ${Date.now() - backAt} ms\n`);
 
     // The store was just restarted (a cold JVM under a loaded CI machine): a lease renewal can still
@@ -86,10 +94,14 @@ describe('cluster: DynamoDB outage', () => {
     try {
       for (const deviceId of [`before-${run}`, `during-${run}`]) {
         let last: unknown;
-        await waitFor(async () => {
-          last = await sender.send(deviceId, 'store is back');
-          return (last as { status: string }).status === 'delivered';
-        }, 10_000, `a push to ${deviceId} to be delivered`).catch(() => undefined);
+        await waitFor(
+          async () => {
+            last = await sender.send(deviceId, 'store is back');
+            return (last as { status: string }).status === 'delivered';
+          },
+          10_000,
+          `a push to ${deviceId} to be delivered`,
+        ).catch(() => undefined);
         expect(last).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
       }
     } finally {

@@ -9,13 +9,24 @@ import { dynamoClientFromEnv } from '../src/testing';
 async function main(rounds: number): Promise<void> {
   const client = dynamoClientFromEnv();
   const table = `ttl-measure-${Date.now()}`;
-  await client.send(new CreateTableCommand({ TableName: table, KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' }));
-  await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }),
+  );
   const delays: number[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       const key = { pk: { S: `item-${i}` } };
-      await client.send(new PutItemCommand({ TableName: table, Item: { ...key, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } } }));
+      await client.send(
+        new PutItemCommand({ TableName: table, Item: { ...key, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } } }),
+      );
       const written = Date.now();
       for (;;) {
         const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));

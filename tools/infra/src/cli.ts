@@ -72,7 +72,9 @@ function describe(state: RunState): string {
     if (!proc) continue;
     const up = isOurs(proc);
     const rss = up ? rssKiB(proc.pid) : undefined;
-    lines.push(`${name.padEnd(15)}${(address ?? '').padEnd(26)}pid ${String(proc.pid).padEnd(8)}${up ? 'running' : 'NOT RUNNING'}${rss ? `  rss ${Math.round(rss / 1024)} MiB` : ''}`);
+    lines.push(
+      `${name.padEnd(15)}${(address ?? '').padEnd(26)}pid ${String(proc.pid).padEnd(8)}${up ? 'running' : 'NOT RUNNING'}${rss ? `  rss ${Math.round(rss / 1024)} MiB` : ''}`,
+    );
     lines.push(`${''.padEnd(15)}log ${log}`);
   }
   return lines.join('\n');

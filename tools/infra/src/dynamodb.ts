@@ -18,7 +18,18 @@ export const DYNAMODB_LOCAL_MAIN = 'software.amazon.dynamodb.services.local.main
  */
 export function dynamodbLocalArgs(jarsDir: string, port: number, runDir: string, dbPath?: string): string[] {
   const storage = dbPath ? ['-dbPath', dbPath] : ['-inMemory'];
-  return ['-Xmx256m', runMarkerArg(runDir), '-cp', classpathOf(jarsDir), DYNAMODB_LOCAL_MAIN, ...storage, '-sharedDb', '-port', String(port), '-disableTelemetry'];
+  return [
+    '-Xmx256m',
+    runMarkerArg(runDir),
+    '-cp',
+    classpathOf(jarsDir),
+    DYNAMODB_LOCAL_MAIN,
+    ...storage,
+    '-sharedDb',
+    '-port',
+    String(port),
+    '-disableTelemetry',
+  ];
 }
 
 /** A running DynamoDB Local: its process and endpoint URL. */
@@ -29,7 +40,15 @@ export interface StartedDynamo {
 }
 
 /** Starts DynamoDB Local detached; resolves once ListTables answers. */
-export async function startDynamoLocal(opts: { java: string; jarsDir: string; runDir: string; port: number; dbPath?: string; timeoutMs?: number; onSpawn?: (proc: StartedProcess) => void }): Promise<StartedDynamo> {
+export async function startDynamoLocal(opts: {
+  java: string;
+  jarsDir: string;
+  runDir: string;
+  port: number;
+  dbPath?: string;
+  timeoutMs?: number;
+  onSpawn?: (proc: StartedProcess) => void;
+}): Promise<StartedDynamo> {
   const dir = path.join(opts.runDir, 'dynamodb-local');
   mkdirSync(dir, { recursive: true });
   if (opts.dbPath) mkdirSync(opts.dbPath, { recursive: true });

@@ -5,7 +5,10 @@ import { formatEnvFile, parseEnvFile, readInfraEnv } from './env-file';
 
 describe('env file', () => {
   it('writes KEY=value lines with a comment header and skips unset values', () => {
-    const text = formatEnvFile({ KAFKA_BROKERS: '127.0.0.1:40751', DYNAMODB_ENDPOINT: 'http://127.0.0.1:41377', AWS_REGION: undefined }, 'written by up');
+    const text = formatEnvFile(
+      { KAFKA_BROKERS: '127.0.0.1:40751', DYNAMODB_ENDPOINT: 'http://127.0.0.1:41377', AWS_REGION: undefined },
+      'written by up',
+    );
     expect(text).toBe('# written by up\nKAFKA_BROKERS=127.0.0.1:40751\nDYNAMODB_ENDPOINT=http://127.0.0.1:41377\n');
   });
 

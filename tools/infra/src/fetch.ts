@@ -56,7 +56,15 @@ export async function ensureJars(component: Component, opts: FetchOptions): Prom
   opts.log?.(`fetching ${component.name} jars from Maven Central into ${dir} (once; later starts reuse them)`);
   const started = Date.now();
   try {
-    await runMaven(mvn, ['-B', '-q', '-f', component.pomPath, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`]);
+    await runMaven(mvn, [
+      '-B',
+      '-q',
+      '-f',
+      component.pomPath,
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${tmp}`,
+    ]);
     const jars = readdirSync(tmp).filter((f) => f.endsWith('.jar')).length;
     if (jars === 0) throw new InfraError(`Maven copied no jars for ${component.name} into ${tmp}`);
     const fetchMs = Date.now() - started;

@@ -11,7 +11,10 @@ export function writeUpFiles(rootDir: string, state: RunState): void {
   const paths = infraPaths(rootDir);
   mkdirSync(paths.base, { recursive: true });
   writeRunState(state, paths.stateFile);
-  writeFileSync(paths.envFile, formatEnvFile(upEnv(state), 'Written by `pushwire-infra up`; removed by `down`. Load with: set -a; . .pushwire/infra.env; set +a'));
+  writeFileSync(
+    paths.envFile,
+    formatEnvFile(upEnv(state), 'Written by `pushwire-infra up`; removed by `down`. Load with: set -a; . .pushwire/infra.env; set +a'),
+  );
 }
 
 /** The variables a run publishes: its endpoints, plus credentials DynamoDB Local accepts. */

@@ -20,7 +20,9 @@ export function runJava(java: string, args: string[], cwd: string): Promise<stri
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', (error) => reject(new InfraError(`could not run ${java}`, { cause: error })));
     child.on('close', (code) =>
-      code === 0 ? resolve(output) : reject(new InfraError(`\`java ${args.join(' ')}\` failed (exit ${code}):\n${output.trim().slice(-4000)}`)),
+      code === 0
+        ? resolve(output)
+        : reject(new InfraError(`\`java ${args.join(' ')}\` failed (exit ${code}):\n${output.trim().slice(-4000)}`)),
     );
   });
 }

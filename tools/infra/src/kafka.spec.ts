@@ -1,6 +1,12 @@
 import { newClusterId, renderLog4jProperties, renderServerProperties } from './kafka';
 
-const props = (text: string) => Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+const props = (text: string) =>
+  Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 
 describe('Kafka configuration', () => {
   it('renders a single-node KRaft broker on loopback with replication factor 1 everywhere', () => {

@@ -103,7 +103,11 @@ export async function startKafka(opts: {
 
   const cp = classpathOf(opts.jarsDir);
   const log4j = `-Dlog4j.configuration=file:${log4jProperties}`;
-  await runJava(opts.java, ['-cp', cp, log4j, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', serverProperties, '--ignore-formatted'], dir);
+  await runJava(
+    opts.java,
+    ['-cp', cp, log4j, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', serverProperties, '--ignore-formatted'],
+    dir,
+  );
 
   const proc = spawnDetached(
     opts.java,
@@ -112,7 +116,13 @@ export async function startKafka(opts: {
   );
   opts.onSpawn?.(proc);
   const brokers = `${LOOPBACK}:${opts.ports.broker}`;
-  await waitUntilReady({ name: 'kafka', process: proc, probe: () => probeBroker(brokers), timeoutMs: opts.timeoutMs, detailLog: serverLog });
+  await waitUntilReady({
+    name: 'kafka',
+    process: proc,
+    probe: () => probeBroker(brokers),
+    timeoutMs: opts.timeoutMs,
+    detailLog: serverLog,
+  });
   return { process: proc, brokers, serverLog, readyMs: Date.now() - began };
 }
 
@@ -124,7 +134,13 @@ export async function startKafka(opts: {
  * stays in charge of timing.
  */
 async function probeBroker(brokers: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'pushwire-infra-probe', brokers: [brokers], logLevel: logLevel.NOTHING, connectionTimeout: 1_000, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'pushwire-infra-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

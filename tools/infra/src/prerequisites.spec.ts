@@ -16,7 +16,9 @@ describe('prerequisites', () => {
   });
 
   it('rejects a Java older than 17, naming the one it found', () => {
-    expect(() => requireJava(only('java'), () => 'openjdk version "11.0.2" 2019-01-15')).toThrow(/Found Java 11 at \/usr\/bin\/java, but Java 17\+ is required/);
+    expect(() => requireJava(only('java'), () => 'openjdk version "11.0.2" 2019-01-15')).toThrow(
+      /Found Java 11 at \/usr\/bin\/java, but Java 17\+ is required/,
+    );
     expect(requireJava(only('java'), () => 'openjdk version "17.0.15" 2025-04-15')).toBe('/usr/bin/java');
   });
 

@@ -26,9 +26,14 @@ describe('processes', () => {
   it('falls back to SIGKILL when SIGTERM is ignored past the grace period', async () => {
     const proc = startIdler(dir, `-Dpushwire.run=${dir}`, true);
     // SIGTERM must arrive after the handler is installed: wait for the line printed after it.
-    await waitUntilReady({ name: 'idler', process: proc, intervalMs: 20, probe: async () => {
-      if (!tailFile(proc.logFile).includes('idler up')) throw new Error('not up yet');
-    } });
+    await waitUntilReady({
+      name: 'idler',
+      process: proc,
+      intervalMs: 20,
+      probe: async () => {
+        if (!tailFile(proc.logFile).includes('idler up')) throw new Error('not up yet');
+      },
+    });
     expect(await stopProcess(proc, 300)).toBe('killed');
     expect(isAlive(proc.pid)).toBe(false);
   });

@@ -68,7 +68,10 @@ export function isOurs(proc: Pick<StartedProcess, 'pid' | 'marker'>): boolean {
  * Stops exactly `proc`: SIGTERM (Kafka shuts down cleanly in about 2 s), then SIGKILL if it is still
  * alive after `graceMs`. Resolves once it is gone. A pid that is no longer ours is left alone.
  */
-export async function stopProcess(proc: Pick<StartedProcess, 'pid' | 'marker'>, graceMs = 15_000): Promise<'stopped' | 'killed' | 'not-running'> {
+export async function stopProcess(
+  proc: Pick<StartedProcess, 'pid' | 'marker'>,
+  graceMs = 15_000,
+): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!isOurs(proc)) return 'not-running';
   signal(proc.pid, 'SIGTERM');
   if (await waitForExit(proc.pid, graceMs)) return 'stopped';

@@ -10,23 +10,44 @@ describe('waitUntilReady', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fails fast when the process exits, quoting its log', async () => {
-    const proc = spawnDetached(process.execPath, ['-e', "console.error('Address already in use'); process.exit(1)"], { cwd: dir, logFile: path.join(dir, 'out.log'), marker: 'x' });
-    await expect(waitUntilReady({ name: 'broker', process: proc, probe: () => Promise.reject(new Error('refused')), timeoutMs: 30_000, intervalMs: 20 })).rejects.toThrow(
-      /broker \(pid \d+\) exited before it was ready[\s\S]*Address already in use/,
-    );
+    const proc = spawnDetached(process.execPath, ['-e', "console.error('Address already in use'); process.exit(1)"], {
+      cwd: dir,
+      logFile: path.join(dir, 'out.log'),
+      marker: 'x',
+    });
+    await expect(
+      waitUntilReady({
+        name: 'broker',
+        process: proc,
+        probe: () => Promise.reject(new Error('refused')),
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      }),
+    ).rejects.toThrow(/broker \(pid \d+\) exited before it was ready[\s\S]*Address already in use/);
   });
 
   it('gives up at the deadline with the last probe error and the log tail', async () => {
     const marker = `-Dpushwire.run=${dir}`;
     const logFile = path.join(dir, 'out.log');
-    const proc = spawnDetached(process.execPath, ['-e', "console.log('still starting'); setInterval(() => {}, 1000)", '--', marker], { cwd: dir, logFile, marker });
+    const proc = spawnDetached(process.execPath, ['-e', "console.log('still starting'); setInterval(() => {}, 1000)", '--', marker], {
+      cwd: dir,
+      logFile,
+      marker,
+    });
     try {
       // The child's first line must be in the log before the short deadline starts (a loaded machine
       // can take longer than the deadline just to start node).
-      for (let i = 0; i < 200 && !readFileSync(logFile, 'utf8').includes('still starting'); i++) await new Promise((r) => setTimeout(r, 50));
-      await expect(waitUntilReady({ name: 'broker', process: proc, probe: () => Promise.reject(new Error('ECONNREFUSED')), timeoutMs: 300, intervalMs: 20 })).rejects.toThrow(
-        /was not ready after \d+ s; last probe: ECONNREFUSED[\s\S]*still starting/,
-      );
+      for (let i = 0; i < 200 && !readFileSync(logFile, 'utf8').includes('still starting'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      await expect(
+        waitUntilReady({
+          name: 'broker',
+          process: proc,
+          probe: () => Promise.reject(new Error('ECONNREFUSED')),
+          timeoutMs: 300,
+          intervalMs: 20,
+        }),
+      ).rejects.toThrow(/was not ready after \d+ s; last probe: ECONNREFUSED[\s\S]*still starting/);
     } finally {
       await stopProcess(proc);
     }
@@ -34,7 +55,11 @@ describe('waitUntilReady', () => {
 
   it('resolves with the time taken once the probe succeeds', async () => {
     const marker = `-Dpushwire.run=${dir}`;
-    const proc = spawnDetached(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', marker], { cwd: dir, logFile: path.join(dir, 'out.log'), marker });
+    const proc = spawnDetached(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', marker], {
+      cwd: dir,
+      logFile: path.join(dir, 'out.log'),
+      marker,
+    });
     let calls = 0;
     try {
       const ms = await waitUntilReady({

@@ -80,10 +80,20 @@ export async function startInfra(opts: StartInfraOptions = {}): Promise<RunningI
   timings.fetchKafkaMs = kafkaJars?.fetchedMs;
   timings.fetchDynamodbMs = dynamoJars?.fetchedMs;
 
-  const runId = `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const runId = `${new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   const runDir = path.join(paths.runs, runId);
   mkdirSync(runDir, { recursive: true });
-  const state: RunState = { version: 1, runId, runDir, ownerPid: process.pid, persistent: opts.persistent ?? false, startedAt: new Date().toISOString() };
+  const state: RunState = {
+    version: 1,
+    runId,
+    runDir,
+    ownerPid: process.pid,
+    persistent: opts.persistent ?? false,
+    startedAt: new Date().toISOString(),
+  };
   writeRunState(state);
   const record = (key: 'kafka' | 'dynamodb') => (proc: StartedProcess) => {
     state[key] = { ...proc, startedAt: new Date().toISOString() };
@@ -95,17 +105,34 @@ export async function startInfra(opts: StartInfraOptions = {}): Promise<RunningI
   // Both JVMs start in parallel: each is mostly waiting on its own class loading.
   const [kafka, dynamo] = await Promise.allSettled([
     wantKafka && kafkaJars
-      ? startKafka({ java, jarsDir: kafkaJars.dir, runDir, ports: { broker: brokerPort, controller: controllerPort }, timeoutMs: opts.readyTimeoutMs, onSpawn: record('kafka') })
+      ? startKafka({
+          java,
+          jarsDir: kafkaJars.dir,
+          runDir,
+          ports: { broker: brokerPort, controller: controllerPort },
+          timeoutMs: opts.readyTimeoutMs,
+          onSpawn: record('kafka'),
+        })
       : undefined,
     wantDynamo && dynamoJars
-      ? startDynamoLocal({ java, jarsDir: dynamoJars.dir, runDir, port: dynamoPort, dbPath: opts.dynamodbDbPath, timeoutMs: opts.readyTimeoutMs, onSpawn: record('dynamodb') })
+      ? startDynamoLocal({
+          java,
+          jarsDir: dynamoJars.dir,
+          runDir,
+          port: dynamoPort,
+          dbPath: opts.dynamodbDbPath,
+          timeoutMs: opts.readyTimeoutMs,
+          onSpawn: record('dynamodb'),
+        })
       : undefined,
   ]);
   const failures = [kafka, dynamo].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   if (failures.length) {
     await stopRun(state, log).catch((error: unknown) => log?.(`cleanup after a failed start also failed: ${String(error)}`));
     rmSync(runDir, { recursive: true, force: true });
-    throw failures.length === 1 ? failures[0] : new AggregateError(failures, failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n\n'));
+    throw failures.length === 1
+      ? failures[0]
+      : new AggregateError(failures, failures.map((f) => (f instanceof Error ? f.message : String(f))).join('\n\n'));
   }
   const k = kafka.status === 'fulfilled' ? kafka.value : undefined;
   const d = dynamo.status === 'fulfilled' ? dynamo.value : undefined;
@@ -116,7 +143,10 @@ export async function startInfra(opts: StartInfraOptions = {}): Promise<RunningI
   timings.dynamodbReadyMs = d?.readyMs;
   timings.totalMs = Date.now() - started;
   log?.(
-    [k && `kafka ${k.brokers} ready in ${(k.readyMs / 1000).toFixed(1)} s`, d && `dynamodb-local ${d.endpoint} ready in ${(d.readyMs / 1000).toFixed(1)} s`]
+    [
+      k && `kafka ${k.brokers} ready in ${(k.readyMs / 1000).toFixed(1)} s`,
+      d && `dynamodb-local ${d.endpoint} ready in ${(d.readyMs / 1000).toFixed(1)} s`,
+    ]
       .filter(Boolean)
       .join('; '),
   );

@@ -15,8 +15,20 @@ function runWithIdler(runsDir: string, runId: string, owner: number, persistent 
   const runDir = path.join(runsDir, runId);
   mkdirSync(runDir, { recursive: true });
   const marker = `-Dpushwire.run=${runDir}`;
-  const proc = spawnDetached(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', marker], { cwd: runDir, logFile: path.join(runDir, 'out.log'), marker });
-  const state: RunState = { version: 1, runId, runDir, ownerPid: owner, persistent, startedAt: new Date().toISOString(), kafka: { ...proc, startedAt: new Date().toISOString() } };
+  const proc = spawnDetached(process.execPath, ['-e', 'setInterval(() => {}, 1000)', '--', marker], {
+    cwd: runDir,
+    logFile: path.join(runDir, 'out.log'),
+    marker,
+  });
+  const state: RunState = {
+    version: 1,
+    runId,
+    runDir,
+    ownerPid: owner,
+    persistent,
+    startedAt: new Date().toISOString(),
+    kafka: { ...proc, startedAt: new Date().toISOString() },
+  };
   writeRunState(state);
   return state;
 }

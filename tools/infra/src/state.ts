@@ -64,7 +64,8 @@ export async function stopRun(state: RunState, log?: (msg: string) => void): Pro
     }),
   );
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
-  if (failures.length) throw new InfraError(`could not stop every process of run ${state.runId}; ${state.runDir} is kept`, { cause: failures[0] });
+  if (failures.length)
+    throw new InfraError(`could not stop every process of run ${state.runId}; ${state.runDir} is kept`, { cause: failures[0] });
   rmSync(state.runDir, { recursive: true, force: true });
 }
 

@@ -37,7 +37,8 @@ describe('Kafka broker', () => {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const received = new Promise<{ key?: string; value?: string; partition: number }>((resolve) => {
       void consumer.run({
-        eachMessage: async ({ message, partition }) => resolve({ key: message.key?.toString(), value: message.value?.toString(), partition }),
+        eachMessage: async ({ message, partition }) =>
+          resolve({ key: message.key?.toString(), value: message.value?.toString(), partition }),
       });
     });
 
@@ -54,8 +55,11 @@ describe('Kafka broker', () => {
 async function ensureTimeToLive(client: DynamoDBClient, table: string, attribute: string): Promise<'enabled' | 'already-enabled'> {
   const described = await client.send(new DescribeTimeToLiveCommand({ TableName: table }));
   const status = described.TimeToLiveDescription?.TimeToLiveStatus;
-  if ((status === 'ENABLED' || status === 'ENABLING') && described.TimeToLiveDescription?.AttributeName === attribute) return 'already-enabled';
-  await client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }));
+  if ((status === 'ENABLED' || status === 'ENABLING') && described.TimeToLiveDescription?.AttributeName === attribute)
+    return 'already-enabled';
+  await client.send(
+    new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }),
+  );
   return 'enabled';
 }
 
@@ -90,13 +94,20 @@ describe('DynamoDB Local', () => {
     expect(await ensureTimeToLive(client, table, 'expiresAt')).toBe('already-enabled');
     // What the Describe-first check protects against: enabling twice is an error.
     await expect(
-      client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } })),
+      client.send(
+        new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }),
+      ),
     ).rejects.toThrow(/already enabled/i);
   });
 
   it('stores and reads back an item', async () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 3600;
-    await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'device-1' }, edgeId: { S: 'edge-a' }, expiresAt: { N: String(expiresAt) } } }));
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { pk: { S: 'device-1' }, edgeId: { S: 'edge-a' }, expiresAt: { N: String(expiresAt) } },
+      }),
+    );
     const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'device-1' } }, ConsistentRead: true }));
     expect(Item).toEqual({ pk: { S: 'device-1' }, edgeId: { S: 'edge-a' }, expiresAt: { N: String(expiresAt) } });
   });
@@ -104,7 +115,9 @@ describe('DynamoDB Local', () => {
   it('deletes an item whose TTL has already passed, at its next 10 s sweep', async () => {
     await ensureTimeToLive(client, table, 'expiresAt');
     const key = { pk: { S: 'expired-device' } };
-    await client.send(new PutItemCommand({ TableName: table, Item: { ...key, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } } }));
+    await client.send(
+      new PutItemCommand({ TableName: table, Item: { ...key, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 60) } } }),
+    );
     const written = Date.now();
 
     // DynamoDB Local sweeps expired items every 10 s (measured: deletions land 10 s apart), so this

@@ -24,7 +24,8 @@ export function countsPerBucket(sortedTimes: ArrayLike<number>, bucketMs: number
   for (let i = 0; i < sortedTimes.length; i++) {
     const b = Math.floor((sortedTimes[i]! - from) / bucketMs);
     if (b < 0) continue;
-    if (b >= MAX_BUCKETS) throw new RangeError(`more than ${MAX_BUCKETS} buckets of ${bucketMs} ms; pick a later \`from\` or larger buckets`);
+    if (b >= MAX_BUCKETS)
+      throw new RangeError(`more than ${MAX_BUCKETS} buckets of ${bucketMs} ms; pick a later \`from\` or larger buckets`);
     while (counts.length <= b) counts.push(0);
     counts[b]!++;
   }

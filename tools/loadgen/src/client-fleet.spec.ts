@@ -22,7 +22,11 @@ const close = (server: net.Server) => new Promise<void>((resolve) => server.clos
 /** POSTs one push per device to the edge's internal port, the payload carrying its send time. */
 async function pushToAll(t: TestEdge, deviceIds: string[]): Promise<void> {
   const deliveries = deviceIds.map((deviceId, i) => ({ deviceId, message: { id: `m-${i}`, payload: timestampedPayload('hello') } }));
-  const res = await fetch(`${t.internalUrl}/v1/deliver`, { method: 'POST', headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ deliveries }) });
+  const res = await fetch(`${t.internalUrl}/v1/deliver`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deliveries }),
+  });
   const body = (await res.json()) as { results: { status: string }[] };
   expect(body.results.filter((r) => r.status === 'delivered')).toHaveLength(deviceIds.length);
 }
@@ -31,7 +35,11 @@ async function pushToAll(t: TestEdge, deviceIds: string[]): Promise<void> {
  * Answers the first `refusals` upgrade requests with 503 + Retry-After, then relays connections to
  * `targetPort` — an edge behind a load balancer that sheds load for a moment.
  */
-async function refusingProxy(targetPort: number, refusals: number, retryAfterSeconds: number): Promise<{ server: net.Server; refused: () => number; destroy(): void }> {
+async function refusingProxy(
+  targetPort: number,
+  refusals: number,
+  retryAfterSeconds: number,
+): Promise<{ server: net.Server; refused: () => number; destroy(): void }> {
   let refused = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -39,7 +47,11 @@ async function refusingProxy(targetPort: number, refusals: number, retryAfterSec
     client.on('error', () => undefined);
     if (refused < refusals) {
       refused++;
-      client.once('data', () => client.end(`HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfterSeconds}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`));
+      client.once('data', () =>
+        client.end(
+          `HTTP/1.1 503 Service Unavailable\r\nRetry-After: ${retryAfterSeconds}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      );
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -80,7 +92,13 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
       devices.add(new URL(req.url!, 'http://x').searchParams.get('device')!);
     });
 
-    const result = await fleet.connect({ protocol: 'ws', port: (wss.address() as net.AddressInfo).port, first: 0, count: 200, sourceAddresses: 8 });
+    const result = await fleet.connect({
+      protocol: 'ws',
+      port: (wss.address() as net.AddressInfo).port,
+      first: 0,
+      count: 200,
+      sourceAddresses: 8,
+    });
 
     expect(result).toMatchObject({ connected: 200, failed: 0, failures: {} });
     expect(result.acceptsPerSecond).toBeGreaterThan(0);
@@ -125,7 +143,15 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     const devices = new Set<string>();
     io.on('connection', (socket) => devices.add(String(socket.handshake.query.device)));
 
-    const result = await fleet.connect({ protocol: 'socketio', port: portOf(httpServer), first: 1000, count: 200, devicePrefix: 'sio-', sourceAddresses: 4, ratePerSecond: 2000 });
+    const result = await fleet.connect({
+      protocol: 'socketio',
+      port: portOf(httpServer),
+      first: 1000,
+      count: 200,
+      devicePrefix: 'sio-',
+      sourceAddresses: 4,
+      ratePerSecond: 2000,
+    });
 
     expect(result).toMatchObject({ connected: 200, failed: 0 });
     expect(io.engine.clientsCount).toBe(200);
@@ -146,14 +172,25 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     const t = await startTestEdge({ acceptsPerSecond: 0 });
     cleanups.push(() => t.stop());
 
-    const result = await fleet.connect({ protocol: 'pushwire', port: t.edge.devicePort, first: 0, count: 200, devicePrefix: 'pw-', tokens: { secret: TEST_JWT_SECRET, accountPrefix: 'acct-', devicesPerAccount: 2 }, sourceAddresses: 5 });
+    const result = await fleet.connect({
+      protocol: 'pushwire',
+      port: t.edge.devicePort,
+      first: 0,
+      count: 200,
+      devicePrefix: 'pw-',
+      tokens: { secret: TEST_JWT_SECRET, accountPrefix: 'acct-', devicesPerAccount: 2 },
+      sourceAddresses: 5,
+    });
 
     expect(result).toMatchObject({ connected: 200, failed: 0 });
     expect(t.edge.connections).toBe(200);
     const c3 = t.edge.connectionOf('pw-3');
     expect(c3?.accountId).toBe('acct-1'); // ⌊3 / 2⌋
     const before = (await fleet.stats()).messages;
-    await pushToAll(t, Array.from({ length: 200 }, (_, i) => `pw-${i}`));
+    await pushToAll(
+      t,
+      Array.from({ length: 200 }, (_, i) => `pw-${i}`),
+    );
     await eventually(async () => (await fleet.stats()).messages === before + 200, '200 pushes');
     const { samples } = await fleet.latencies();
     expect(samples).toHaveLength(200);
@@ -162,7 +199,9 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
 
   it('reports refused connects by reason: the HTTP status line of a 503, ECONNREFUSED of a closed port', async () => {
     const refusing = await listen(http.createServer());
-    refusing.on('upgrade', (_req, socket: net.Socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n'));
+    refusing.on('upgrade', (_req, socket: net.Socket) =>
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n'),
+    );
     cleanups.push(() => close(refusing));
     const closed = await listen(net.createServer());
     const closedPort = portOf(closed);
@@ -178,8 +217,18 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
   it('storm: on `reconnect` frames (a draining edge) the clients leave and reconnect to the alternative port within afterMs', async () => {
     const draining = await startTestEdge({ acceptsPerSecond: 0, sweepIntervalMs: 20 });
     const other = await startTestEdge({ acceptsPerSecond: 0 });
-    cleanups.push(() => draining.stop(), () => other.stop());
-    await fleet.connect({ protocol: 'pushwire', port: draining.edge.devicePort, first: 0, count: 100, tokens: { secret: TEST_JWT_SECRET }, reconnect: { alternativePorts: [other.edge.devicePort] } });
+    cleanups.push(
+      () => draining.stop(),
+      () => other.stop(),
+    );
+    await fleet.connect({
+      protocol: 'pushwire',
+      port: draining.edge.devicePort,
+      first: 0,
+      count: 100,
+      tokens: { secret: TEST_JWT_SECRET },
+      reconnect: { alternativePorts: [other.edge.devicePort] },
+    });
     expect(draining.edge.connections).toBe(100);
 
     const drainStarted = Date.now();
@@ -202,8 +251,21 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     const stopping = await startTestEdge({ acceptsPerSecond: 0 });
     const other = await startTestEdge({ acceptsPerSecond: 0 });
     const proxy = await refusingProxy(other.edge.devicePort, 25, 1);
-    cleanups.push(() => other.stop(), () => { proxy.destroy(); return close(proxy.server); });
-    await fleet.connect({ protocol: 'pushwire', port: stopping.edge.devicePort, first: 0, count: 60, tokens: { secret: TEST_JWT_SECRET }, reconnect: { alternativePorts: [portOf(proxy.server)], baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 20 } });
+    cleanups.push(
+      () => other.stop(),
+      () => {
+        proxy.destroy();
+        return close(proxy.server);
+      },
+    );
+    await fleet.connect({
+      protocol: 'pushwire',
+      port: stopping.edge.devicePort,
+      first: 0,
+      count: 60,
+      tokens: { secret: TEST_JWT_SECRET },
+      reconnect: { alternativePorts: [portOf(proxy.server)], baseDelayMs: 50, maxDelayMs: 200, maxAttempts: 20 },
+    });
 
     await stopping.stop(); // 1001 going away to every device
     await eventually(async () => (await fleet.reconnectReport()).reconnects === 60, '60 reconnects', 8000);
@@ -224,7 +286,14 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     const closed = await listen(net.createServer());
     const closedPort = portOf(closed);
     await close(closed);
-    await fleet.connect({ protocol: 'pushwire', port: stopping.edge.devicePort, first: 0, count: 20, tokens: { secret: TEST_JWT_SECRET }, reconnect: { alternativePorts: [closedPort], baseDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 } });
+    await fleet.connect({
+      protocol: 'pushwire',
+      port: stopping.edge.devicePort,
+      first: 0,
+      count: 20,
+      tokens: { secret: TEST_JWT_SECRET },
+      reconnect: { alternativePorts: [closedPort], baseDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 },
+    });
 
     await stopping.stop();
     await eventually(async () => (await fleet.reconnectReport()).gaveUp === 20, '20 devices giving up');
@@ -234,11 +303,15 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     expect(report.failures).toEqual({ ECONNREFUSED: 60 }); // attempts 1, 2, 3 of each
   }, 20_000);
 
-  it('refuses targets outside loopback, unknown protocols and plans over the processes\' socket budget', async () => {
-    await expect(fleet.connect({ protocol: 'ws', host: '10.1.2.3', port: 80, first: 0, count: 1 })).rejects.toThrow(/loopback addresses only.*10\.1\.2\.3/);
+  it("refuses targets outside loopback, unknown protocols and plans over the processes' socket budget", async () => {
+    await expect(fleet.connect({ protocol: 'ws', host: '10.1.2.3', port: 80, first: 0, count: 1 })).rejects.toThrow(
+      /loopback addresses only.*10\.1\.2\.3/,
+    );
     await expect(fleet.connect({ protocol: 'ws', host: 'example.com', port: 80, first: 0, count: 1 })).rejects.toThrow(/loopback/);
     await expect(fleet.connect({ protocol: 'mqtt' as never, port: 80, first: 0, count: 1 })).rejects.toThrow(/unknown wire protocol/);
-    await expect(fleet.connect({ protocol: 'ws', port: 80, first: 0, count: 19_001 })).rejects.toThrow(/fleet is too small.*at least 2 processes/);
+    await expect(fleet.connect({ protocol: 'ws', port: 80, first: 0, count: 19_001 })).rejects.toThrow(
+      /fleet is too small.*at least 2 processes/,
+    );
     await expect(fleet.connect({ protocol: 'pushwire', port: 80, first: 0, count: 1 })).rejects.toThrow(/needs `tokens`/);
   });
 });

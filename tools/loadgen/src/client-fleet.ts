@@ -40,7 +40,8 @@ const MAX_PROCESSES = 64;
 const MAX_THREADS_PER_PROCESS = 16;
 
 /** `sh` raises its soft file limit to the hard one where allowed, reports it, and becomes node. */
-const CHILD_SHELL = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; LOADGEN_FD_LIMIT="$(ulimit -n)"; export LOADGEN_FD_LIMIT; exec "$0" --require tsx/cjs "$1"';
+const CHILD_SHELL =
+  'ulimit -n "$(ulimit -Hn)" 2>/dev/null; LOADGEN_FD_LIMIT="$(ulimit -n)"; export LOADGEN_FD_LIMIT; exec "$0" --require tsx/cjs "$1"';
 
 interface Pending {
   resolve(result: unknown): void;
@@ -121,18 +122,22 @@ export class ClientFleet {
     const rate = plan.ratePerSecond ?? 0;
     const rampMs = rate > 0 ? (plan.count / rate) * 1000 : 0;
     const timeoutMs = (plan.deadlineMs ?? 2 * rampMs + (plan.connectTimeoutMs ?? 15_000) + 60_000) + 120_000; // minting and the deadline's own settling
-    const results = (await Promise.all(slices.map(({ first, count }, w) => {
-      if (count === 0) return undefined;
-      const workerPlan: ConnectPlan = {
-        ...plan,
-        first,
-        count,
-        ratePerSecond: perWorker(plan.ratePerSecond),
-        maxConcurrent: plan.maxConcurrent === undefined ? undefined : Math.max(1, Math.ceil(plan.maxConcurrent / workers)),
-      };
-      this.procs[Math.floor(w / threads)]!.allocated += count;
-      return this.request(w, { id: 0, type: 'connect', plan: workerPlan }, timeoutMs) as Promise<WorkerConnectResult>;
-    }))).filter((r): r is WorkerConnectResult => r !== undefined);
+    const results = (
+      await Promise.all(
+        slices.map(({ first, count }, w) => {
+          if (count === 0) return undefined;
+          const workerPlan: ConnectPlan = {
+            ...plan,
+            first,
+            count,
+            ratePerSecond: perWorker(plan.ratePerSecond),
+            maxConcurrent: plan.maxConcurrent === undefined ? undefined : Math.max(1, Math.ceil(plan.maxConcurrent / workers)),
+          };
+          this.procs[Math.floor(w / threads)]!.allocated += count;
+          return this.request(w, { id: 0, type: 'connect', plan: workerPlan }, timeoutMs) as Promise<WorkerConnectResult>;
+        }),
+      )
+    ).filter((r): r is WorkerConnectResult => r !== undefined);
     const failures: Record<string, number> = {};
     for (const r of results) mergeCounts(failures, r.failures);
     const connected = sum(results.map((r) => r.connected));
@@ -178,7 +183,8 @@ export class ClientFleet {
     const failures: Record<string, number> = {};
     for (const r of all) mergeCounts(failures, r.failures);
     const losses = all.map((r) => r.firstLossAt).filter((t) => !Number.isNaN(t));
-    const total = (key: 'reconnects' | 'reconnectFrames' | 'serverCloses' | 'http503' | 'gaveUp' | 'pending' | 'timesOverflow') => sum(all.map((r) => r[key]));
+    const total = (key: 'reconnects' | 'reconnectFrames' | 'serverCloses' | 'http503' | 'gaveUp' | 'pending' | 'timesOverflow') =>
+      sum(all.map((r) => r[key]));
     return {
       reconnects: total('reconnects'),
       reconnectFrames: total('reconnectFrames'),
@@ -205,15 +211,20 @@ export class ClientFleet {
     this.stopped = true;
     process.off('exit', this.killOnExit);
     this.rejectAll(new Error('the fleet was stopped'));
-    await Promise.all(this.procs.map(({ child }) => new Promise<void>((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        done();
-      });
-      child.kill('SIGTERM');
-    })));
+    await Promise.all(
+      this.procs.map(
+        ({ child }) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
   }
 
   // ---- internals ----------------------------------------------------------------------------------
@@ -222,17 +233,22 @@ export class ClientFleet {
   private split(plan: ConnectPlan): { first: number; count: number }[] {
     if (this.stopped) throw new Error('the fleet was stopped');
     if (this.failure) throw this.failure;
-    if (!WIRE_PROTOCOLS.includes(plan.protocol)) throw new Error(`unknown wire protocol "${plan.protocol}"; one of ${WIRE_PROTOCOLS.join(', ')}`);
+    if (!WIRE_PROTOCOLS.includes(plan.protocol))
+      throw new Error(`unknown wire protocol "${plan.protocol}"; one of ${WIRE_PROTOCOLS.join(', ')}`);
     assertLoopbackHost(plan.host ?? '127.0.0.1');
     assertInt('port', plan.port, 1, 65_535);
     for (const p of plan.reconnect?.alternativePorts ?? []) assertInt('reconnect.alternativePorts[]', p, 1, 65_535);
-    if (plan.reconnect && plan.reconnect.alternativePorts.length === 0) throw new Error('reconnect.alternativePorts must name at least one port');
-    if (plan.reconnect && plan.protocol !== 'pushwire') throw new Error('reconnect (the storm) is implemented for the pushwire protocol only');
-    if (plan.protocol === 'pushwire' && !plan.tokens) throw new Error('a pushwire plan needs `tokens` (the JWT secret and account mapping)');
+    if (plan.reconnect && plan.reconnect.alternativePorts.length === 0)
+      throw new Error('reconnect.alternativePorts must name at least one port');
+    if (plan.reconnect && plan.protocol !== 'pushwire')
+      throw new Error('reconnect (the storm) is implemented for the pushwire protocol only');
+    if (plan.protocol === 'pushwire' && !plan.tokens)
+      throw new Error('a pushwire plan needs `tokens` (the JWT secret and account mapping)');
     assertInt('first', plan.first, 0, Number.MAX_SAFE_INTEGER);
     assertInt('count', plan.count, 0, MAX_FLEET_CONNECTIONS);
     const held = sum(this.procs.map((p) => p.allocated));
-    if (held + plan.count > MAX_FLEET_CONNECTIONS) throw new Error(`the fleet would hold ${held + plan.count} connections; at most ${MAX_FLEET_CONNECTIONS}`);
+    if (held + plan.count > MAX_FLEET_CONNECTIONS)
+      throw new Error(`the fleet would hold ${held + plan.count} connections; at most ${MAX_FLEET_CONNECTIONS}`);
     const workers = this.workers;
     const threads = this.opts.threadsPerProcess;
     const slices = Array.from({ length: workers }, (_, w) => {
@@ -245,7 +261,9 @@ export class ClientFleet {
       const adding = sum(slices.slice(i * threads, (i + 1) * threads).map((s) => s.count));
       if (p.allocated + adding > this.opts.maxSocketsPerProcess) {
         const needed = Math.ceil((held + plan.count) / this.opts.maxSocketsPerProcess);
-        throw new Error(`the fleet is too small for this plan: process ${i} would hold ${p.allocated + adding} sockets, over its budget of ${this.opts.maxSocketsPerProcess}; start at least ${needed} processes (or closeAll first)`);
+        throw new Error(
+          `the fleet is too small for this plan: process ${i} would hold ${p.allocated + adding} sockets, over its budget of ${this.opts.maxSocketsPerProcess}; start at least ${needed} processes (or closeAll first)`,
+        );
       }
     });
     return slices;
@@ -292,7 +310,10 @@ export class ClientFleet {
   private awaitReady(): Promise<void> {
     return new Promise((resolveReady, rejectReady) => {
       let ready = 0;
-      const timer = setTimeout(() => rejectReady(new Error(`the loadgen fleet did not start within ${this.opts.startTimeoutMs} ms`)), this.opts.startTimeoutMs);
+      const timer = setTimeout(
+        () => rejectReady(new Error(`the loadgen fleet did not start within ${this.opts.startTimeoutMs} ms`)),
+        this.opts.startTimeoutMs,
+      );
       const fail = (err: Error) => {
         this.failure ??= err;
         clearTimeout(timer);
@@ -303,10 +324,17 @@ export class ClientFleet {
         child.on('message', (message: FleetChildMessage) => {
           if (message.type === 'reply') {
             const { reply } = message;
-            this.settle(reply.id, reply.ok ? reply : new Error(`loadgen worker ${i * this.opts.threadsPerProcess + message.worker}: ${reply.error}`));
+            this.settle(
+              reply.id,
+              reply.ok ? reply : new Error(`loadgen worker ${i * this.opts.threadsPerProcess + message.worker}: ${reply.error}`),
+            );
           } else if (message.type === 'ready') {
             if (message.fdLimit && message.fdLimit < this.opts.maxSocketsPerProcess + 100) {
-              fail(new Error(`loadgen process ${i} may open only ${message.fdLimit} files, too few for maxSocketsPerProcess ${this.opts.maxSocketsPerProcess}; lower it`));
+              fail(
+                new Error(
+                  `loadgen process ${i} may open only ${message.fdLimit} files, too few for maxSocketsPerProcess ${this.opts.maxSocketsPerProcess}; lower it`,
+                ),
+              );
             } else if (++ready === this.procs.length) {
               clearTimeout(timer);
               resolveReady();
@@ -329,7 +357,8 @@ export class ClientFleet {
 }
 
 function assertInt(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${value}`);
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);

@@ -6,7 +6,15 @@ import { assertLoopbackHost } from './loopback';
 import { SampleBuffer } from './sample-buffer';
 import { epochNowMs, sentAtOf } from './timestamp';
 import { WakeQueue } from './wake-queue';
-import type { ConnectPlan, LoadStats, ReconnectReport, WorkerCommand, WorkerConnectResult, WorkerReply, WorkerSettings } from './worker-messages';
+import type {
+  ConnectPlan,
+  LoadStats,
+  ReconnectReport,
+  WorkerCommand,
+  WorkerConnectResult,
+  WorkerReply,
+  WorkerSettings,
+} from './worker-messages';
 
 /** The worker's one timer: ramp pacing, due reconnects, handshake deadlines. */
 const TICK_MS = 10;
@@ -72,7 +80,15 @@ export class ClientWorker implements ConnectionOwner {
   }
 
   private static freshStorm() {
-    return { reconnects: 0, reconnectFrames: 0, serverCloses: 0, http503: 0, gaveUp: 0, failures: {} as Record<string, number>, firstLossAt: NaN };
+    return {
+      reconnects: 0,
+      reconnectFrames: 0,
+      serverCloses: 0,
+      http503: 0,
+      gaveUp: 0,
+      failures: {} as Record<string, number>,
+      firstLossAt: NaN,
+    };
   }
 
   handle(cmd: WorkerCommand): void {
@@ -259,7 +275,14 @@ export class ClientWorker implements ConnectionOwner {
     if (this.run !== run) return;
     this.run = undefined;
     const connectTimes = run.connectTimes.slice(0, run.connected).sort();
-    run.done({ connected: run.connected, failed: run.failed, failures: run.failures, connectTimes, startedAt: run.startedAt, endedAt: epochNowMs() });
+    run.done({
+      connected: run.connected,
+      failed: run.failed,
+      failures: run.failures,
+      connectTimes,
+      startedAt: run.startedAt,
+      endedAt: epochNowMs(),
+    });
   }
 
   /** The plan's first attempt of `c` ended (connected or not). */
@@ -305,7 +328,9 @@ export class ClientWorker implements ConnectionOwner {
     if (refusal?.status === 503) this.storm.http503++;
     // The SDK's reading of a refused or failed connect: HTTP answers through its httpError (503 →
     // retriable with Retry-After; 401 → not), anything else is a retriable connect failure.
-    const error = refusal ? httpError(refusal.status, refusal.retryAfter, refusal.body) : new DeviceClientError('connect_failed', reason, true);
+    const error = refusal
+      ? httpError(refusal.status, refusal.retryAfter, refusal.body)
+      : new DeviceClientError('connect_failed', reason, true);
     this.scheduleReconnect(c, { code: 1006, reason, error });
   }
 
@@ -368,7 +393,13 @@ async function mintTokens(plan: ConnectPlan): Promise<string[]> {
   for (let at = 0; at < plan.count; at += MINT_BATCH) {
     const batch = Array.from({ length: Math.min(MINT_BATCH, plan.count - at) }, (_, j) => {
       const i = plan.first + at + j;
-      return mintDeviceToken({ secret: t.secret, accountId: `${t.accountPrefix ?? 'acc-'}${Math.floor(i / perAccount)}`, deviceId: `${prefix}${i}`, deviceType: t.deviceType ?? 'tv', ttlSeconds: t.ttlSeconds ?? 86_400 });
+      return mintDeviceToken({
+        secret: t.secret,
+        accountId: `${t.accountPrefix ?? 'acc-'}${Math.floor(i / perAccount)}`,
+        deviceId: `${prefix}${i}`,
+        deviceType: t.deviceType ?? 'tv',
+        ttlSeconds: t.ttlSeconds ?? 86_400,
+      });
     });
     const minted = await Promise.all(batch);
     for (let j = 0; j < minted.length; j++) tokens[at + j] = minted[j]!;

@@ -187,7 +187,13 @@ export class LoadConnection implements FrameState, FrameSink {
 
   handleClose(): void {
     if (this.phase < Phase.Open) {
-      this.fail(this.closeCode !== 1006 ? `close ${this.closeCode} before connected` : this.phase === Phase.Connecting ? 'closed before connect' : 'closed during handshake');
+      this.fail(
+        this.closeCode !== 1006
+          ? `close ${this.closeCode} before connected`
+          : this.phase === Phase.Connecting
+            ? 'closed before connect'
+            : 'closed during handshake',
+      );
       return;
     }
     const { closeCode, closeReason } = this;

@@ -26,9 +26,13 @@ export function openRawWebSocket(opts: RawWebSocketOptions): Promise<net.Socket>
   return new Promise((resolve, reject) => {
     const socket = net.connect({ port: opts.port, host: '127.0.0.1', localAddress: opts.localAddress });
     let head = '';
-    const extra = Object.entries(opts.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    const extra = Object.entries(opts.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('');
     socket.once('connect', () => {
-      socket.write(`GET ${opts.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`);
+      socket.write(
+        `GET ${opts.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+      );
     });
     const onData = (chunk: Buffer) => {
       head += chunk.toString('latin1');
@@ -37,7 +41,13 @@ export function openRawWebSocket(opts: RawWebSocketOptions): Promise<net.Socket>
       socket.off('data', onData);
       if (opts.onText) {
         const onText = opts.onText;
-        const state: FrameState & FrameSink = { socket, buffered: undefined, fragments: undefined, onText, onCloseFrame: () => socket.end() };
+        const state: FrameState & FrameSink = {
+          socket,
+          buffered: undefined,
+          fragments: undefined,
+          onText,
+          onCloseFrame: () => socket.end(),
+        };
         socket.on('data', (data: Buffer) => readFrames(state, socket, data));
         // Frames that came in the same chunk as the response head (latin1 keeps the bytes as they were).
         if (head.length > end + 4) readFrames(state, socket, Buffer.from(head.slice(end + 4), 'latin1'));

@@ -4,8 +4,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { refuseSocket, sendJsonError } from './http-replies';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
-  decodeClientFrame, encodeFrame, ProtocolValidationError,
-  type ClientFrame, type DeliveryStatus, type DeviceInfo, type ErrorCode, type ServerFrame,
+  decodeClientFrame,
+  encodeFrame,
+  ProtocolValidationError,
+  type ClientFrame,
+  type DeliveryStatus,
+  type DeviceInfo,
+  type ErrorCode,
+  type ServerFrame,
 } from '@pushwire/protocol';
 
 /** Who a token belongs to. */
@@ -286,8 +292,14 @@ export class FakeEdge extends EventEmitter {
     const interval = this.opts.heartbeatIntervalMs ?? 0;
     if (interval > 0) timer = setInterval(() => io.heartbeat(), interval);
     conn.send({
-      type: 'welcome', protocol: 1, connectionId: conn.connectionId, deviceId: identity.deviceId, accountId: identity.accountId,
-      heartbeatSeconds: this.opts.heartbeatSeconds ?? 30, maxLifetimeSeconds: 1800, serverTime: Date.now(),
+      type: 'welcome',
+      protocol: 1,
+      connectionId: conn.connectionId,
+      deviceId: identity.deviceId,
+      accountId: identity.accountId,
+      heartbeatSeconds: this.opts.heartbeatSeconds ?? 30,
+      maxLifetimeSeconds: 1800,
+      serverTime: Date.now(),
     });
     this.notify(conn, { type: 'device.online', device: deviceInfo(conn) });
     this.emit('connection', conn);
@@ -326,9 +338,16 @@ export class FakeEdge extends EventEmitter {
         const target = this.liveConnection(frame.to);
         const status: DeliveryStatus = !target
           ? 'not_connected'
-          : target.identity.accountId !== conn.identity.accountId ? 'forbidden' : this.opts.d2dStatus ?? 'delivered';
+          : target.identity.accountId !== conn.identity.accountId
+            ? 'forbidden'
+            : (this.opts.d2dStatus ?? 'delivered');
         if (target && (status === 'delivered' || status === 'acknowledged')) {
-          target.send({ type: 'd2d.message', id: `${frame.reqId}-${conn.identity.deviceId}`, from: conn.identity.deviceId, payload: frame.payload });
+          target.send({
+            type: 'd2d.message',
+            id: `${frame.reqId}-${conn.identity.deviceId}`,
+            from: conn.identity.deviceId,
+            payload: frame.payload,
+          });
         }
         conn.send({ type: 'd2d.result', reqId: frame.reqId, status });
         break;
@@ -346,11 +365,22 @@ export class FakeEdge extends EventEmitter {
   /** Tells the other subscribed connections of `about`'s account that it came or went. */
   private notify(about: LiveConnection, frame: ServerFrame): void {
     for (const c of this.live) {
-      if (c !== about && c.subscribed && !c.closed && !c.silent && c.identity.accountId === about.identity.accountId && c.identity.deviceId !== about.identity.deviceId) {
+      if (
+        c !== about &&
+        c.subscribed &&
+        !c.closed &&
+        !c.silent &&
+        c.identity.accountId === about.identity.accountId &&
+        c.identity.deviceId !== about.identity.deviceId
+      ) {
         c.send(frame);
       }
     }
   }
 }
 
-const deviceInfo = (c: FakeConnection): DeviceInfo => ({ deviceId: c.identity.deviceId, deviceType: c.identity.deviceType ?? 'phone', connectedAt: c.connectedAt });
+const deviceInfo = (c: FakeConnection): DeviceInfo => ({
+  deviceId: c.identity.deviceId,
+  deviceType: c.identity.deviceType ?? 'phone',
+  connectedAt: c.connectedAt,
+});

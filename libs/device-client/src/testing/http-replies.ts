@@ -19,6 +19,9 @@ export function refuseSocket(socket: Socket, status: number, code: ErrorCode, me
 
 /** Answers an HTTP request with the standard JSON error body. */
 export function sendJsonError(res: ServerResponse, status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...(retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {}) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    ...(retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {}),
+  });
   res.end(errorJson(code, message));
 }

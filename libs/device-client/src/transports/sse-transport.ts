@@ -14,7 +14,8 @@ export type FetchLike = typeof fetch;
  */
 export function openSseTransport(fetchFn: FetchLike, params: TransportParams): Transport {
   const { handlers, token, auth } = params;
-  if (auth === 'first-frame') throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
+  if (auth === 'first-frame')
+    throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
   const abort = new AbortController();
   const query: Record<string, string> = auth === 'query' ? { token } : {};
   const authHeaders: Record<string, string> = auth === 'header' ? { Authorization: `Bearer ${token}` } : {};

@@ -82,7 +82,11 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
     const query: Record<string, string> = auth === 'query' ? { token } : auth === 'first-frame' ? { auth: 'frame' } : {};
     const url = endpointUrl(params.baseUrl, '/v1/connect', query, true);
     if (auth === 'header') {
-      if (!nodeWs) throw new DeviceClientError('invalid_options', "header auth needs the ws package (browsers cannot set WebSocket headers); use auth 'query' or 'first-frame'");
+      if (!nodeWs)
+        throw new DeviceClientError(
+          'invalid_options',
+          "header auth needs the ws package (browsers cannot set WebSocket headers); use auth 'query' or 'first-frame'",
+        );
       socket = new (Ctor as unknown as NodeWsConstructor)(url, [], { headers: { Authorization: `Bearer ${token}` } });
     } else {
       socket = new Ctor(url) as WebSocketLike;
@@ -110,7 +114,8 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
   });
   socket.addEventListener('close', (event: { code: number; reason: string }) => {
     const error =
-      failure ?? (opened ? undefined : new DeviceClientError('connect_failed', `could not connect to the edge${lastError ? `: ${lastError}` : ''}`));
+      failure ??
+      (opened ? undefined : new DeviceClientError('connect_failed', `could not connect to the edge${lastError ? `: ${lastError}` : ''}`));
     finish(event.code, event.reason ?? '', error);
   });
   if (nodeWs) {
@@ -130,7 +135,8 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
 
   return {
     send(frame: ClientFrame): Promise<void> {
-      if (finished || !opened) return Promise.reject(new DeviceClientError('not_connected', `cannot send ${frame.type}: the WebSocket is not open`));
+      if (finished || !opened)
+        return Promise.reject(new DeviceClientError('not_connected', `cannot send ${frame.type}: the WebSocket is not open`));
       try {
         socket.send(encodeFrame(frame));
         return Promise.resolve();

@@ -4,8 +4,17 @@ import { deviceItem, edgeItem, parseDeviceItem, parseEdgeItem } from './device-i
 describe('device list items', () => {
   const nowMs = 1_760_000_000_500;
   const connected = recordOf({
-    v: 1, kind: 'connected', accountId: 'a1', deviceId: 'd1', deviceType: 'tv', deviceName: 'TV', connectionId: 'c1',
-    connectedAt: 1_760_000_000_000, edgeId: 'e1', edgeUrl: 'http://e1:8081', at: 1_760_000_000_100,
+    v: 1,
+    kind: 'connected',
+    accountId: 'a1',
+    deviceId: 'd1',
+    deviceType: 'tv',
+    deviceName: 'TV',
+    connectionId: 'c1',
+    connectedAt: 1_760_000_000_000,
+    edgeId: 'e1',
+    edgeUrl: 'http://e1:8081',
+    at: 1_760_000_000_100,
   });
   const offline = { ...connected, online: false, eventAt: connected.eventAt + 1 };
 

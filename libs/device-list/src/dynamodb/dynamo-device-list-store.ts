@@ -1,5 +1,10 @@
 import {
-  ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { ApplyResult, DeviceListStore, KnownEdge } from '../device-list-store';
@@ -62,18 +67,22 @@ export class DynamoDeviceListStore implements DeviceListStore {
     assertAccountId(change.accountId);
     const record = recordOf(change);
     try {
-      const out = await sendOrUnavailable('PutItem', this.table, () => this.client.send(new PutItemCommand({
-        TableName: this.table,
-        Item: deviceItem(record, this.now(), this.offlineRetentionSeconds),
-        ConditionExpression: NEWER_THAN_STORED,
-        ExpressionAttributeValues: {
-          ':c': { N: String(change.connectedAt) },
-          ':cid': { S: change.connectionId },
-          ':at': { N: String(change.at) },
-        },
-        ReturnValues: 'ALL_OLD',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      })));
+      const out = await sendOrUnavailable('PutItem', this.table, () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: deviceItem(record, this.now(), this.offlineRetentionSeconds),
+            ConditionExpression: NEWER_THAN_STORED,
+            ExpressionAttributeValues: {
+              ':c': { N: String(change.connectedAt) },
+              ':cid': { S: change.connectionId },
+              ':at': { N: String(change.at) },
+            },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
       return { applied: true, record, previous: out.Attributes ? parseDeviceItem(out.Attributes) : undefined };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
@@ -109,7 +118,9 @@ export class DynamoDeviceListStore implements DeviceListStore {
 
   async rememberEdge(edge: KnownEdge): Promise<void> {
     this.assertOpen();
-    await sendOrUnavailable('PutItem', this.table, () => this.client.send(new PutItemCommand({ TableName: this.table, Item: edgeItem(edge) })));
+    await sendOrUnavailable('PutItem', this.table, () =>
+      this.client.send(new PutItemCommand({ TableName: this.table, Item: edgeItem(edge) })),
+    );
   }
 
   async knownEdges(): Promise<KnownEdge[]> {
@@ -138,7 +149,8 @@ export class DynamoDeviceListStore implements DeviceListStore {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await sendOrUnavailable('Query', this.table, () =>
-        this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start })));
+        this.client.send(new QueryCommand({ ...input, TableName: this.table, ExclusiveStartKey: start })),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);

@@ -1,6 +1,13 @@
 import {
-  CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, ResourceNotFoundException,
-  UpdateTimeToLiveCommand, waitUntilTableExists, type DynamoDBClient, type TableDescription,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type DynamoDBClient,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoUnavailable, sendOrUnavailable } from './dynamo-failures';
 import { DEFAULT_DEVICE_LIST_TABLE, deviceListTableInput, deviceListTableMismatch, EXPIRES_AT } from './table-layout';
@@ -53,7 +60,8 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<v
 /** The table's description once ACTIVE: with it, the indexes created along with it are ACTIVE too. */
 async function activeTable(client: DynamoDBClient, tableName: string, maxWaitSeconds: number): Promise<TableDescription> {
   await sendOrUnavailable('DescribeTable (waiting for ACTIVE)', tableName, () =>
-    waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName }));
+    waitUntilTableExists({ client, maxWaitTime: maxWaitSeconds, minDelay: 1, maxDelay: 5 }, { TableName: tableName }),
+  );
   const table = await findTable(client, tableName);
   if (!table) throw dynamoUnavailable('DescribeTable', tableName, new Error('the table vanished after it became ACTIVE'));
   return table;
@@ -67,9 +75,14 @@ async function activeTable(client: DynamoDBClient, tableName: string, maxWaitSec
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
   if (await ttlEnabled(client, tableName)) return;
   try {
-    await sendOrUnavailable('UpdateTimeToLive', tableName, () => client.send(new UpdateTimeToLiveCommand({
-      TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: EXPIRES_AT },
-    })));
+    await sendOrUnavailable('UpdateTimeToLive', tableName, () =>
+      client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: EXPIRES_AT },
+        }),
+      ),
+    );
   } catch (e) {
     if (!(await ttlEnabled(client, tableName))) throw e;
   }
@@ -78,7 +91,8 @@ async function enableTtl(client: DynamoDBClient, tableName: string): Promise<voi
 /** Whether TTL is (being) enabled on `expiresAt`; an error if it is on another attribute. */
 async function ttlEnabled(client: DynamoDBClient, tableName: string): Promise<boolean> {
   const { TimeToLiveDescription: ttl } = await sendOrUnavailable('DescribeTimeToLive', tableName, () =>
-    client.send(new DescribeTimeToLiveCommand({ TableName: tableName })));
+    client.send(new DescribeTimeToLiveCommand({ TableName: tableName })),
+  );
   if (ttl?.TimeToLiveStatus !== 'ENABLED' && ttl?.TimeToLiveStatus !== 'ENABLING') return false;
   if (ttl.AttributeName === EXPIRES_AT) return true;
   throw new Error(`DynamoDB table ${tableName} has TTL on "${ttl.AttributeName}"; the device list needs it on "${EXPIRES_AT}"`);

@@ -34,14 +34,16 @@ export function deviceListTableInput(table: string): CreateTableCommandInput {
       { AttributeName: SORT_KEY, KeyType: 'RANGE' },
     ],
     AttributeDefinitions: [PARTITION_KEY, SORT_KEY, EDGE_INDEX_KEY].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-    GlobalSecondaryIndexes: [{
-      IndexName: EDGE_INDEX,
-      KeySchema: [
-        { AttributeName: EDGE_INDEX_KEY, KeyType: 'HASH' },
-        { AttributeName: SORT_KEY, KeyType: 'RANGE' },
-      ],
-      Projection: { ProjectionType: 'ALL' },
-    }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: EDGE_INDEX,
+        KeySchema: [
+          { AttributeName: EDGE_INDEX_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
   };
 }
 

@@ -28,24 +28,31 @@ export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance 
     mapError: (err, request, reply) => {
       if (!(err instanceof StoreUnavailableError)) return undefined;
       request.log.warn({ err }, 'device list store unavailable');
-      return reply.code(503).header('retry-after', '1').send(errorBody('store_unavailable', `device list store unavailable: ${err.message}`));
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody('store_unavailable', `device list store unavailable: ${err.message}`));
     },
   });
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
     requireServiceToken(v1, opts.serviceToken);
-    v1.get('/v1/accounts/:accountId/devices', {
-      schema: {
-        summary: "The account's online devices, oldest connection first",
-        security: [{ serviceToken: [] }],
-        params: Type.Object({ accountId: AccountId }),
-        response: { 200: DeviceListResponse, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+    v1.get(
+      '/v1/accounts/:accountId/devices',
+      {
+        schema: {
+          summary: "The account's online devices, oldest connection first",
+          security: [{ serviceToken: [] }],
+          params: Type.Object({ accountId: AccountId }),
+          response: { 200: DeviceListResponse, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+        },
       },
-    }, async (request) => {
-      const { accountId } = request.params;
-      const online = await opts.store.listOnline(accountId);
-      return { accountId, devices: online.map(deviceInfoOf) };
-    });
+      async (request) => {
+        const { accountId } = request.params;
+        const online = await opts.store.listOnline(accountId);
+        return { accountId, devices: online.map(deviceInfoOf) };
+      },
+    );
   });
   return app as unknown as FastifyInstance;
 }

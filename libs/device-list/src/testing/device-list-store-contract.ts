@@ -47,19 +47,40 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
     const connected = (deviceNo: number, over: Partial<DeviceConnectionEvent> = {}): DeviceConnectionEvent => {
       const connectedAt = T0 + ++seq * 1_000;
       return {
-        v: 1, kind: 'connected', accountId: account(1), deviceId: device(deviceNo), deviceType: 'phone',
-        connectionId: `conn-${run}-${seq}`, connectedAt, ...edge(1), at: connectedAt, ...over,
+        v: 1,
+        kind: 'connected',
+        accountId: account(1),
+        deviceId: device(deviceNo),
+        deviceType: 'phone',
+        connectionId: `conn-${run}-${seq}`,
+        connectedAt,
+        ...edge(1),
+        at: connectedAt,
+        ...over,
       };
     };
     /** The `disconnected` of that connection, seen `afterMs` after the event it follows. */
-    const disconnected = (of: DeviceConnectionEvent, afterMs = 1_000): DeviceConnectionEvent => ({ ...of, kind: 'disconnected', at: of.at + afterMs });
+    const disconnected = (of: DeviceConnectionEvent, afterMs = 1_000): DeviceConnectionEvent => ({
+      ...of,
+      kind: 'disconnected',
+      at: of.at + afterMs,
+    });
     /**
      * The stored state of a device with at least one applied change, read through `apply`: a change
      * about a connection older than any real one never applies and answers with the current state.
      */
     const storedState = async (accountId: string, deviceId: string): Promise<DeviceRecord> => {
       const probe: DeviceConnectionEvent = {
-        v: 1, kind: 'disconnected', accountId, deviceId, deviceType: 'probe', connectionId: 'probe', connectedAt: 0, edgeId: 'probe', edgeUrl: 'http://probe', at: 0,
+        v: 1,
+        kind: 'disconnected',
+        accountId,
+        deviceId,
+        deviceType: 'probe',
+        connectionId: 'probe',
+        connectedAt: 0,
+        edgeId: 'probe',
+        edgeUrl: 'http://probe',
+        at: 0,
       };
       const result = await store.apply(probe);
       if (result.applied) throw new Error(`device ${deviceId} had no stored state (the probe applied)`);
@@ -86,7 +107,11 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
       const c = connected(1);
       const d = disconnected(c);
       await store.apply(c);
-      expect(await store.apply(d)).toEqual({ applied: true, record: { ...recordOf(c), online: false, eventAt: d.at }, previous: recordOf(c) });
+      expect(await store.apply(d)).toEqual({
+        applied: true,
+        record: { ...recordOf(c), online: false, eventAt: d.at },
+        previous: recordOf(c),
+      });
       expect(await store.listOnline(c.accountId)).toEqual([]);
       expect(await store.onlineOnEdge(c.edgeId)).toEqual([]);
     });
@@ -148,7 +173,11 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
         connected(deviceNo, { connectionId: `conn-${run}-${id}`, connectedAt, at: connectedAt + (id === 'a' ? 5 : 0), ...edge(edgeNo) });
       // Device 1 sees a then b, device 2 sees b then a: both end on connection b, although a's event is later.
       await store.apply(tie(1, 'a', 1));
-      expect(await store.apply(tie(1, 'b', 2))).toEqual({ applied: true, record: recordOf(tie(1, 'b', 2)), previous: recordOf(tie(1, 'a', 1)) });
+      expect(await store.apply(tie(1, 'b', 2))).toEqual({
+        applied: true,
+        record: recordOf(tie(1, 'b', 2)),
+        previous: recordOf(tie(1, 'a', 1)),
+      });
       await store.apply(tie(2, 'b', 2));
       expect(await store.apply(tie(2, 'a', 1))).toEqual({ applied: false, current: recordOf(tie(2, 'b', 2)) });
       // The loser's disconnect changes nothing either.
@@ -201,8 +230,12 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
       await store.apply(c);
       await store.close();
       const calls: (() => Promise<unknown>)[] = [
-        () => store.apply(connected(2)), () => store.listOnline(c.accountId), () => store.onlineOnEdge(c.edgeId),
-        () => store.rememberEdge(edge(1)), () => store.knownEdges(), () => store.forgetEdge(edge(1).edgeId),
+        () => store.apply(connected(2)),
+        () => store.listOnline(c.accountId),
+        () => store.onlineOnEdge(c.edgeId),
+        () => store.rememberEdge(edge(1)),
+        () => store.knownEdges(),
+        () => store.forgetEdge(edge(1).edgeId),
       ];
       for (const call of calls) await expect(call()).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(store.close()).resolves.toBeUndefined();
@@ -218,9 +251,14 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
         edge: fc.integer({ min: 0, max: 1 }),
         deviceName: fc.option(fc.constantFrom('Kitchen', 'Phone'), { nil: undefined }),
         // Unique `at` per connection: two events with equal keys but another kind would have no defined winner.
-        events: fc.uniqueArray(fc.record({ kind: fc.constantFrom('connected' as const, 'disconnected' as const), at: fc.integer({ min: 0, max: 5 }) }), {
-          selector: (e) => e.at, minLength: 1, maxLength: 3,
-        }),
+        events: fc.uniqueArray(
+          fc.record({ kind: fc.constantFrom('connected' as const, 'disconnected' as const), at: fc.integer({ min: 0, max: 5 }) }),
+          {
+            selector: (e) => e.at,
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
       });
       const scenarios = fc
         .record({
@@ -229,11 +267,20 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
         })
         .map(({ connections, replays }) => {
           const tag = `p${++scenario}`;
-          const events: DeviceConnectionEvent[] = connections.flatMap((c) => c.events.map((e) => ({
-            v: 1 as const, kind: e.kind, accountId: account(tag), deviceId: device(`${tag}-${c.device}`), deviceType: 'phone',
-            ...(c.deviceName !== undefined ? { deviceName: c.deviceName } : {}),
-            connectionId: `conn-${run}-${c.id}`, connectedAt: T0 + c.connectedAt, ...edge(`${tag}-${c.edge}`), at: T0 + c.connectedAt + e.at,
-          })));
+          const events: DeviceConnectionEvent[] = connections.flatMap((c) =>
+            c.events.map((e) => ({
+              v: 1 as const,
+              kind: e.kind,
+              accountId: account(tag),
+              deviceId: device(`${tag}-${c.device}`),
+              deviceType: 'phone',
+              ...(c.deviceName !== undefined ? { deviceName: c.deviceName } : {}),
+              connectionId: `conn-${run}-${c.id}`,
+              connectedAt: T0 + c.connectedAt,
+              ...edge(`${tag}-${c.edge}`),
+              at: T0 + c.connectedAt + e.at,
+            })),
+          );
           // Exact duplicates, as a redelivered or replayed topic produces them.
           return [...events, ...replays.map((i) => events[i % events.length]!)];
         })

@@ -28,8 +28,16 @@ class FlakyBus extends MemoryEventBus {
 
 /** Event n of an account: device `<account>-d<n>` connected at n ms (ids tell the order). */
 const event = (accountId: string, n: number): DeviceConnectionEvent => ({
-  v: 1, kind: 'connected', accountId, deviceId: `${accountId}-d${n}`, deviceType: 'tv', connectionId: `c${n}`, connectedAt: n,
-  edgeId: 'edge-1', edgeUrl: 'http://127.0.0.1:8081', at: n,
+  v: 1,
+  kind: 'connected',
+  accountId,
+  deviceId: `${accountId}-d${n}`,
+  deviceType: 'tv',
+  connectionId: `c${n}`,
+  connectedAt: n,
+  edgeId: 'edge-1',
+  edgeUrl: 'http://127.0.0.1:8081',
+  at: n,
 });
 
 describe('ConnectionEventPublisher', () => {
@@ -41,7 +49,9 @@ describe('ConnectionEventPublisher', () => {
 
   const start = (opts: ConnectionEventPublisherOptions = {}) => {
     publisher = new ConnectionEventPublisher(bus, silentLogger(), {
-      onError: (err) => errors.push(err), onDropped: (n) => dropped.push(n), ...opts,
+      onError: (err) => errors.push(err),
+      onDropped: (n) => dropped.push(n),
+      ...opts,
     });
   };
   /** Device ids consumed, per account key, in consumed order. */
@@ -129,7 +139,11 @@ describe('ConnectionEventPublisher', () => {
     for (let n = 1; n <= 5; n++) publisher.publish(event('acct-a', n));
     await publisher.close();
 
-    expect(bus.attempts.map((a) => [a.ok, ...a.ids])).toEqual([[true, 'acct-a-d1', 'acct-a-d2'], [true, 'acct-a-d3', 'acct-a-d4'], [true, 'acct-a-d5']]);
+    expect(bus.attempts.map((a) => [a.ok, ...a.ids])).toEqual([
+      [true, 'acct-a-d1', 'acct-a-d2'],
+      [true, 'acct-a-d3', 'acct-a-d4'],
+      [true, 'acct-a-d5'],
+    ]);
     await inbox.until(5);
     expect(consumedByAccount()['acct-a']).toEqual(['acct-a-d1', 'acct-a-d2', 'acct-a-d3', 'acct-a-d4', 'acct-a-d5']);
     expect(publisher.backlog).toBe(0);

@@ -29,7 +29,10 @@ export interface ConnectionEventPublisherOptions {
  */
 export class ConnectionEventPublisher implements ConnectionEventSink {
   private buffer: DeviceConnectionEvent[] = [];
-  private readonly loop = new FlushLoop(() => this.publishBatch(), () => this.buffer.length);
+  private readonly loop = new FlushLoop(
+    () => this.publishBatch(),
+    () => this.buffer.length,
+  );
   private readonly flushDelayMs: number;
   private readonly maxBuffered: number;
   private readonly maxBatch: number;
@@ -70,7 +73,10 @@ export class ConnectionEventPublisher implements ConnectionEventSink {
   private async publishBatch(): Promise<boolean> {
     const batch = this.buffer.splice(0, this.maxBatch);
     try {
-      await this.bus.publish(Topics.deviceConnections, batch.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })));
+      await this.bus.publish(
+        Topics.deviceConnections,
+        batch.map((e) => ({ key: e.accountId, value: JSON.stringify(e) })),
+      );
       return true;
     } catch (err) {
       this.buffer.unshift(...batch);

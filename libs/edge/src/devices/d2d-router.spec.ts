@@ -86,9 +86,18 @@ describe('D2dRouter', () => {
   /** The device connects to the remote edge: registered there, held there. Returns its connection id. */
   const connectRemote = async (accountId: string, deviceId: string, edgeUrl = remote.url, edgeId = THERE): Promise<string> => {
     const connectionId = `rc-${deviceId}-${++seq}`;
-    await registry.register([{
-      deviceId, accountId, deviceType: 'tv', edgeId, edgeUrl, connectionId, connectedAt: clock.now() + seq, expiresAt: Math.floor(clock.now() / 1000) + 3600,
-    }]);
+    await registry.register([
+      {
+        deviceId,
+        accountId,
+        deviceType: 'tv',
+        edgeId,
+        edgeUrl,
+        connectionId,
+        connectedAt: clock.now() + seq,
+        expiresAt: Math.floor(clock.now() / 1000) + 3600,
+      },
+    ]);
     remote.holds.set(deviceId, connectionId);
     return connectionId;
   };
@@ -132,7 +141,12 @@ describe('D2dRouter', () => {
       local.set('tv', connection('acct-1', 'tv'));
       expect(await send(phone(), 'tv', { volume: 7 })).toBe('delivered');
       expect(deliveredHere).toEqual([
-        { deviceId: 'tv', connectionId: 'conn-tv', from: 'phone', message: { id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), payload: { volume: 7 }, createdAt: clock.now() } },
+        {
+          deviceId: 'tv',
+          connectionId: 'conn-tv',
+          from: 'phone',
+          message: { id: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), payload: { volume: 7 }, createdAt: clock.now() },
+        },
       ]);
       expect(lookups).not.toHaveBeenCalled();
     });
@@ -187,9 +201,16 @@ describe('D2dRouter', () => {
       expect(remote.requests).toEqual([2]);
       remote.holds.delete('tv-b'); // the edge lost tv-b; the registry has not caught up yet
 
-      expect(await Promise.all([send(phone(), 'tv-a', { n: 1 }), send(phone(), 'tv-b', { n: 2 }), send(phone(), 'tv-a', { n: 3 })])).toEqual(['delivered', 'gone', 'delivered']);
+      expect(
+        await Promise.all([send(phone(), 'tv-a', { n: 1 }), send(phone(), 'tv-b', { n: 2 }), send(phone(), 'tv-a', { n: 3 })]),
+      ).toEqual(['delivered', 'gone', 'delivered']);
       expect(remote.requests).toEqual([2, 3, 1]); // then tv-b's fresh lookup, and its one more try
-      expect(remote.received.slice(2).map((d) => [d.deviceId, d.message.payload])).toEqual([['tv-a', { n: 1 }], ['tv-b', { n: 2 }], ['tv-a', { n: 3 }], ['tv-b', { n: 2 }]]);
+      expect(remote.received.slice(2).map((d) => [d.deviceId, d.message.payload])).toEqual([
+        ['tv-a', { n: 1 }],
+        ['tv-b', { n: 2 }],
+        ['tv-a', { n: 3 }],
+        ['tv-b', { n: 2 }],
+      ]);
     });
 
     it("forbids another account's device without calling its edge, cached route or not", async () => {
@@ -238,7 +259,7 @@ describe('D2dRouter', () => {
       expect(remote.received).toEqual([]);
     });
 
-    it('answers unavailable when the device\'s edge cannot be reached', async () => {
+    it("answers unavailable when the device's edge cannot be reached", async () => {
       const closed = createServer();
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;

@@ -126,7 +126,10 @@ export class D2dRouter {
 
   private post(edgeUrl: string, batch: RelayBatch): void {
     this.deps.transport.deliver(edgeUrl, batch.deliveries).then(
-      (answer) => batch.settle.forEach((settle, i) => settle(answer.kind === 'failure' ? 'unavailable' : answer.outcomes[i]?.status ?? 'unavailable')),
+      (answer) =>
+        batch.settle.forEach((settle, i) =>
+          settle(answer.kind === 'failure' ? 'unavailable' : (answer.outcomes[i]?.status ?? 'unavailable')),
+        ),
       () => batch.settle.forEach((settle) => settle('unavailable')),
     );
   }

@@ -57,29 +57,31 @@ describe('DeviceRequests', () => {
   let deviceList: DeviceListClient | undefined;
 
   const framesOf = (deviceId: string) => sent.get(deviceId) ?? [];
-  const requests = () => new DeviceRequests({
-    deviceList,
-    d2d: new D2dRouter({
-      edgeId: 'edge-here',
-      localConnection: (deviceId) => connections.find((c) => c.deviceId === deviceId && c.phase !== Phase.Closed),
-      deliverLocal: (d) => {
-        deliveredTo.push(d.deviceId);
-        return { deviceId: d.deviceId, messageId: d.message.id, status: 'delivered' };
-      },
-      registry: new StoreRegistryClient(registryStore),
-      transport,
-      routes: new RouteCache(30_000, 1_000, clock.now),
-      policy: sameAccountPolicy,
+  const requests = () =>
+    new DeviceRequests({
+      deviceList,
+      d2d: new D2dRouter({
+        edgeId: 'edge-here',
+        localConnection: (deviceId) => connections.find((c) => c.deviceId === deviceId && c.phase !== Phase.Closed),
+        deliverLocal: (d) => {
+          deliveredTo.push(d.deviceId);
+          return { deviceId: d.deviceId, messageId: d.message.id, status: 'delivered' };
+        },
+        registry: new StoreRegistryClient(registryStore),
+        transport,
+        routes: new RouteCache(30_000, 1_000, clock.now),
+        policy: sameAccountPolicy,
+        now: clock.now,
+      }),
+      d2dPerSecond: PER_SECOND,
+      send: (c, frame) => sent.set(c.deviceId, [...framesOf(c.deviceId), frame]),
+      sendError: (c, code, message, reqId) =>
+        sent.set(c.deviceId, [...framesOf(c.deviceId), { type: 'error', code, message, ...(reqId ? { reqId } : {}) }]),
+      connectionsOf: (accountId) => connections.filter((c) => c.accountId === accountId),
+      onD2d: (status) => d2dOutcomes.push(status),
+      logger: silentLogger(),
       now: clock.now,
-    }),
-    d2dPerSecond: PER_SECOND,
-    send: (c, frame) => sent.set(c.deviceId, [...framesOf(c.deviceId), frame]),
-    sendError: (c, code, message, reqId) => sent.set(c.deviceId, [...framesOf(c.deviceId), { type: 'error', code, message, ...(reqId ? { reqId } : {}) }]),
-    connectionsOf: (accountId) => connections.filter((c) => c.accountId === accountId),
-    onD2d: (status) => d2dOutcomes.push(status),
-    logger: silentLogger(),
-    now: clock.now,
-  });
+    });
 
   beforeEach(() => {
     clock = new ManualClock();
@@ -103,7 +105,9 @@ describe('DeviceRequests', () => {
     const sendMany = (r: DeviceRequests, from: Connection, n: number): (string | undefined)[] => {
       const before = framesOf(from.deviceId).length;
       for (let i = 0; i < n; i++) r.handle(from, { type: 'd2d.send', reqId: `${from.deviceId}-${clock.now()}-${i}`, to: 'tv', payload: i });
-      return framesOf(from.deviceId).slice(before).map((f) => (f.type === 'd2d.result' ? f.status : f.type));
+      return framesOf(from.deviceId)
+        .slice(before)
+        .map((f) => (f.type === 'd2d.result' ? f.status : f.type));
     };
 
     it('answers rate_limited past the burst, per connection, and lets sends through again as tokens refill', async () => {
@@ -140,8 +144,10 @@ describe('DeviceRequests', () => {
   });
 
   describe('notices', () => {
-    const online = (accountId: string, deviceId: string): AccountNotice =>
-      ({ accountId, frame: { type: 'device.online', device: { deviceId, deviceType: 'tv', connectedAt: 1 } } });
+    const online = (accountId: string, deviceId: string): AccountNotice => ({
+      accountId,
+      frame: { type: 'device.online', device: { deviceId, deviceType: 'tv', connectedAt: 1 } },
+    });
     const offline = (accountId: string, deviceId: string): AccountNotice => ({ accountId, frame: { type: 'device.offline', deviceId } });
 
     it('go only to subscribed, open connections of the account, never to the device the notice is about', () => {
@@ -168,7 +174,10 @@ describe('DeviceRequests', () => {
     });
 
     it('reach a connection once it sent devices.subscribe, which is answered with the list', async () => {
-      const devices: DeviceInfo[] = [{ deviceId: 'tv', deviceType: 'tv', connectedAt: 5 }, { deviceId: 'phone', deviceType: 'phone', deviceName: 'Pixel', connectedAt: 7 }];
+      const devices: DeviceInfo[] = [
+        { deviceId: 'tv', deviceType: 'tv', connectedAt: 5 },
+        { deviceId: 'phone', deviceType: 'phone', deviceName: 'Pixel', connectedAt: 7 },
+      ];
       const service = await startDeviceList(devices);
       try {
         deviceList = new DeviceListClient({ baseUrl: service.url, serviceToken: TOKEN });
@@ -184,11 +193,13 @@ describe('DeviceRequests', () => {
         expect(r.notify(offline('acct-1', 'phone'))).toBe(1);
         await until(() => framesOf('tv').length === 3);
 
-        expect(framesOf('tv')).toEqual(expect.arrayContaining([
-          { type: 'devices.list.result', reqId: 'l1', devices },
-          { type: 'devices.subscribe.result', reqId: 's1', devices },
-          offline('acct-1', 'phone').frame,
-        ]));
+        expect(framesOf('tv')).toEqual(
+          expect.arrayContaining([
+            { type: 'devices.list.result', reqId: 'l1', devices },
+            { type: 'devices.subscribe.result', reqId: 's1', devices },
+            offline('acct-1', 'phone').frame,
+          ]),
+        );
         expect(framesOf('tv')[0]).toEqual(offline('acct-1', 'phone').frame);
 
         service.state.down = true;
@@ -205,7 +216,9 @@ describe('DeviceRequests', () => {
       const tv = connection('acct-1', 'tv');
       connections.push(tv);
       requests().handle(tv, { type: 'devices.subscribe', reqId: 's1' });
-      expect(framesOf('tv')).toEqual([{ type: 'error', code: 'invalid_frame', message: expect.stringContaining('PUSHWIRE_DEVICE_LIST_URL'), reqId: 's1' }]);
+      expect(framesOf('tv')).toEqual([
+        { type: 'error', code: 'invalid_frame', message: expect.stringContaining('PUSHWIRE_DEVICE_LIST_URL'), reqId: 's1' },
+      ]);
       expect(tv.subscribed).toBe(false);
     });
   });

@@ -89,7 +89,12 @@ export class DeviceRequests {
   private list(c: Connection, frame: Extract<DeviceRequestFrame, { type: 'devices.list' | 'devices.subscribe' }>): void {
     const deviceList = this.deps.deviceList;
     if (!deviceList) {
-      this.deps.sendError(c, 'invalid_frame', `${frame.type} needs the device-list service, which this edge is not connected to (PUSHWIRE_DEVICE_LIST_URL)`, frame.reqId);
+      this.deps.sendError(
+        c,
+        'invalid_frame',
+        `${frame.type} needs the device-list service, which this edge is not connected to (PUSHWIRE_DEVICE_LIST_URL)`,
+        frame.reqId,
+      );
       return;
     }
     // Subscribe first, so a change that lands while the list is fetched is not missed (the device

@@ -27,18 +27,24 @@ export interface TestEdge {
  * A real edge on loopback ports chosen by the OS, with an in-memory registry (unless one is given)
  * and test secrets. Pass config overrides to shorten lifetimes, heartbeats and limits.
  */
-export async function startTestEdge(overrides: Partial<EdgeConfig> = {}, deps: { store?: RegistryStore; registry?: RegistryClient } = {}): Promise<TestEdge> {
+export async function startTestEdge(
+  overrides: Partial<EdgeConfig> = {},
+  deps: { store?: RegistryStore; registry?: RegistryClient } = {},
+): Promise<TestEdge> {
   const store = deps.store ?? new MemoryRegistryStore();
   const registry = deps.registry ?? new StoreRegistryClient(store);
-  const config = loadEdgeConfig({}, {
-    host: '127.0.0.1',
-    devicePort: 0,
-    internalPort: 0,
-    serviceToken: TEST_SERVICE_TOKEN,
-    jwtSecret: TEST_JWT_SECRET,
-    edgeId: `test-edge-${Math.random().toString(36).slice(2, 8)}`,
-    ...overrides,
-  });
+  const config = loadEdgeConfig(
+    {},
+    {
+      host: '127.0.0.1',
+      devicePort: 0,
+      internalPort: 0,
+      serviceToken: TEST_SERVICE_TOKEN,
+      jwtSecret: TEST_JWT_SECRET,
+      edgeId: `test-edge-${Math.random().toString(36).slice(2, 8)}`,
+      ...overrides,
+    },
+  );
   const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger: silentLogger() });
   await edge.listen();
   return {

@@ -54,7 +54,12 @@ export class Inbox {
     if (this.records.length < n) {
       const arrived = new Deferred();
       this.watchers.push({ n, resolve: arrived.resolve });
-      if ((await raceTimeout(arrived.promise.then(() => true), timeoutMs)) !== true) {
+      if (
+        (await raceTimeout(
+          arrived.promise.then(() => true),
+          timeoutMs,
+        )) !== true
+      ) {
         throw new Error(`expected ${n} records within ${timeoutMs} ms, got ${this.records.length}: ${JSON.stringify(this.values)}`);
       }
     }

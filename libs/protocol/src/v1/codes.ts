@@ -41,7 +41,11 @@ export const DeliveryStatuses = {
   acknowledged: { http: 200, retriable: false, description: 'The device acknowledged it (ack was requested).' },
   ack_timeout: { http: 202, retriable: false, description: 'Written, but the device did not acknowledge it within the ack timeout.' },
   not_connected: { http: 404, retriable: true, description: 'The device has no live connection.' },
-  gone: { http: 410, retriable: true, description: 'Stale route: the edge holds no (or a newer) connection for the device. Look up again.' },
+  gone: {
+    http: 410,
+    retriable: true,
+    description: 'Stale route: the edge holds no (or a newer) connection for the device. Look up again.',
+  },
   backpressure: { http: 429, retriable: true, description: "The device's send buffer is full; retry after the hinted delay." },
   expired: { http: 422, retriable: false, description: 'The message TTL passed before it could be delivered.' },
   rejected: { http: 400, retriable: false, description: 'The message is invalid or too large for the device.' },

@@ -7,7 +7,10 @@ type FrameSchemas = Record<string, TSchema>;
 /** Decodes frames of one direction: picks the schema by `type` so errors say what was wrong. */
 class FrameDecoder<F> {
   private readonly validators = new Map<string, Validator<TSchema>>();
-  constructor(schemas: FrameSchemas, private readonly direction: string) {
+  constructor(
+    schemas: FrameSchemas,
+    private readonly direction: string,
+  ) {
     for (const [type, schema] of Object.entries(schemas)) this.validators.set(type, new Validator(schema, `${type} frame`));
   }
 
@@ -44,4 +47,3 @@ export const decodeServerFrameValue = (value: unknown): ServerFrame => serverFra
 
 /** Serialises a frame. Kept as one function so every writer produces the same bytes. */
 export const encodeFrame = (frame: ServerFrame | ClientFrame): string => JSON.stringify(frame);
-

@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_STATUSES, ErrorCodes } from './codes';
-import {
-  AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EpochMillis, MessageId, Payload, Priority, RequestId,
-} from './ids';
+import { AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EpochMillis, MessageId, Payload, Priority, RequestId } from './ids';
 
 /** Device protocol version; the device port paths carry it (`/v1/connect`, `/v1/events`). */
 export const PROTOCOL_VERSION = 1;

@@ -45,10 +45,7 @@ export type DeviceListResponse = Static<typeof DeviceListResponse>;
  * A device-list change for the account's devices on one edge: the edge writes `frame` to every
  * connection of the account that sent `devices.subscribe`, except the device the frame is about.
  */
-export const AccountNotice = Type.Object(
-  { accountId: AccountId, frame: Type.Union([DeviceOnlineFrame, DeviceOfflineFrame]) },
-  strict,
-);
+export const AccountNotice = Type.Object({ accountId: AccountId, frame: Type.Union([DeviceOnlineFrame, DeviceOfflineFrame]) }, strict);
 export type AccountNotice = Static<typeof AccountNotice>;
 export const AccountNoticeResult = Type.Object({ notified: Type.Integer({ minimum: 0 }) }, strict);
 export type AccountNoticeResult = Static<typeof AccountNoticeResult>;

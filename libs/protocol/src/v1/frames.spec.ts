@@ -42,7 +42,10 @@ describe('device frames v1', () => {
   });
 
   it('never throws anything but a typed error on random text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => onlyTypedErrors(() => decodeClientFrame(s))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => onlyTypedErrors(() => decodeClientFrame(s))),
+      { numRuns: 2000 },
+    );
   });
 
   it('never throws anything but a typed error on random JSON values', () => {

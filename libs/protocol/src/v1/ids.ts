@@ -3,8 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 // Identifiers travel in URLs, log lines, Kafka keys and DynamoDB keys, so they are restricted to a
 // conservative character set and length. Tokens and payloads are never identifiers.
 const ID_PATTERN = '^[A-Za-z0-9._:@-]+$';
-const id = (description: string, maxLength = 128) =>
-  Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description });
+const id = (description: string, maxLength = 128) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description });
 
 export const DeviceId = id('A device id, unique across the platform (JWT claim device_id).');
 export const AccountId = id('An account (user) id (JWT claim sub).');

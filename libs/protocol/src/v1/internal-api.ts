@@ -1,7 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_STATUSES, ErrorCodes } from './codes';
 import {
-  AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EdgeId, EpochMillis, EpochSeconds, MessageId, Payload, Priority,
+  AccountId,
+  ConnectionId,
+  DeviceId,
+  DeviceName,
+  DeviceType,
+  EdgeId,
+  EpochMillis,
+  EpochSeconds,
+  MessageId,
+  Payload,
+  Priority,
 } from './ids';
 
 const strict = { additionalProperties: false } as const;
@@ -38,10 +48,7 @@ export const Delivery = Type.Object(
 export type Delivery = Static<typeof Delivery>;
 
 export const MAX_DELIVERY_BATCH = 1000;
-export const DeliveryBatch = Type.Object(
-  { deliveries: Type.Array(Delivery, { minItems: 1, maxItems: MAX_DELIVERY_BATCH }) },
-  strict,
-);
+export const DeliveryBatch = Type.Object({ deliveries: Type.Array(Delivery, { minItems: 1, maxItems: MAX_DELIVERY_BATCH }) }, strict);
 export type DeliveryBatch = Static<typeof DeliveryBatch>;
 export const DeliverRequest = Type.Union([Delivery, DeliveryBatch]);
 export type DeliverRequest = Static<typeof DeliverRequest>;
@@ -110,15 +117,9 @@ export const DeregisterResponse = Type.Object(
 );
 export type DeregisterResponse = Static<typeof DeregisterResponse>;
 
-export const LookupRequest = Type.Object(
-  { deviceIds: Type.Array(DeviceId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
-  strict,
-);
+export const LookupRequest = Type.Object({ deviceIds: Type.Array(DeviceId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) }, strict);
 export type LookupRequest = Static<typeof LookupRequest>;
-export const LookupResponse = Type.Object(
-  { registrations: Type.Array(Registration), missing: Type.Array(DeviceId) },
-  strict,
-);
+export const LookupResponse = Type.Object({ registrations: Type.Array(Registration), missing: Type.Array(DeviceId) }, strict);
 export type LookupResponse = Static<typeof LookupResponse>;
 export const AccountRegistrationsResponse = Type.Object({ registrations: Type.Array(Registration) }, strict);
 export type AccountRegistrationsResponse = Static<typeof AccountRegistrationsResponse>;
@@ -136,10 +137,7 @@ export const LeaseResponse = Type.Object({ lease: Lease, renewed: Type.Boolean()
 export type LeaseResponse = Static<typeof LeaseResponse>;
 
 /** Which edges' leases to read (POST /v1/leases/status). */
-export const LeaseStatusRequest = Type.Object(
-  { edgeIds: Type.Array(EdgeId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
-  strict,
-);
+export const LeaseStatusRequest = Type.Object({ edgeIds: Type.Array(EdgeId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) }, strict);
 export type LeaseStatusRequest = Static<typeof LeaseStatusRequest>;
 /**
  * A live lease with its `epoch`: an opaque string that stays the same while the lease is renewed and
@@ -147,7 +145,10 @@ export type LeaseStatusRequest = Static<typeof LeaseStatusRequest>;
  * registrations stopped resolving.
  */
 export const LeaseStatus = Type.Object(
-  { ...Lease.properties, epoch: Type.String({ minLength: 1, maxLength: 128, description: 'Changes every time the lease is taken afresh.' }) },
+  {
+    ...Lease.properties,
+    epoch: Type.String({ minLength: 1, maxLength: 128, description: 'Changes every time the lease is taken afresh.' }),
+  },
   strict,
 );
 export type LeaseStatus = Static<typeof LeaseStatus>;
@@ -158,14 +159,12 @@ export type LeaseStatusResponse = Static<typeof LeaseStatusResponse>;
 // ---- errors -----------------------------------------------------------------------------------
 
 /** Every non-2xx JSON answer of every service. */
-export const ErrorBody = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.Union((Object.keys(ErrorCodes) as (keyof typeof ErrorCodes)[]).map((c) => Type.Literal(c))),
-      message: Type.String(),
-      retriable: Type.Boolean(),
-      details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-    }),
-  },
-);
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.Union((Object.keys(ErrorCodes) as (keyof typeof ErrorCodes)[]).map((c) => Type.Literal(c))),
+    message: Type.String(),
+    retriable: Type.Boolean(),
+    details: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  }),
+});
 export type ErrorBody = Static<typeof ErrorBody>;

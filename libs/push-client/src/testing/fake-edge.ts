@@ -69,19 +69,22 @@ export class FakeEdge {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method !== 'POST' || req.url !== '/v1/deliver') return send(res, 404, errorBody('not_found', 'no such route'));
-    if (!serviceTokenMatches(req.headers.authorization, this.serviceToken)) return send(res, 401, errorBody('unauthorized', 'bad service token'));
+    if (!serviceTokenMatches(req.headers.authorization, this.serviceToken))
+      return send(res, 401, errorBody('unauthorized', 'bad service token'));
     const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     if (!Validators.deliverRequest.is(body)) return send(res, 400, errorBody('invalid_request', 'not a deliver request'));
     const deliveries = 'deliveries' in body ? body.deliveries : [body];
     this.requests.push({ body, deliveries });
     if (this.fail) {
-      const headers: Record<string, string> = this.fail.retryAfterSeconds !== undefined ? { 'retry-after': String(this.fail.retryAfterSeconds) } : {};
+      const headers: Record<string, string> =
+        this.fail.retryAfterSeconds !== undefined ? { 'retry-after': String(this.fail.retryAfterSeconds) } : {};
       return send(res, this.fail.status, errorBody(this.fail.code, 'fake failure'), headers);
     }
     const results = deliveries.map((d) => this.deliver(d));
     if ('deliveries' in body) return send(res, 200, { results });
     const [result] = results;
-    const headers: Record<string, string> = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : {};
+    const headers: Record<string, string> =
+      result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : {};
     return send(res, DeliveryStatuses[result.status].http, result, headers);
   }
 

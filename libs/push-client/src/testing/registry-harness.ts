@@ -80,8 +80,14 @@ export class Harness {
     for (const e of this.edges) e.connections.delete(deviceId);
     edge.connections?.set(deviceId, connectionId);
     const registration: Registration = {
-      deviceId, accountId, deviceType: 'tv', edgeId: edge.edgeId, edgeUrl: edge.url, connectionId,
-      connectedAt: Date.now() + this.seq, expiresAt: Math.floor(Date.now() / 1000) + 1800,
+      deviceId,
+      accountId,
+      deviceType: 'tv',
+      edgeId: edge.edgeId,
+      edgeUrl: edge.url,
+      connectionId,
+      connectedAt: Date.now() + this.seq,
+      expiresAt: Math.floor(Date.now() / 1000) + 1800,
     };
     const [result] = await this.admin.register([registration]);
     if (result.outcome !== 'registered') throw new Error(`could not register ${deviceId}: ${result.outcome}`);

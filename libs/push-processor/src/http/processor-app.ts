@@ -39,39 +39,62 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
     requireServiceToken(v1, opts.serviceToken);
     const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody };
 
-    v1.post('/v1/push-requests', { schema: { summary: 'Enqueue a message for indirect push', security: [{ serviceToken: [] }], body: EnqueueRequest, response: { 202: EnqueueResponse, ...errors } } }, async (request, reply) => {
-      const { target, message, collapseKey } = request.body;
-      try {
-        return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
-      } catch (err) {
-        request.log.warn({ err }, 'enqueue failed');
-        return reply.code(503).header('retry-after', '1').send(errorBody('queue_unavailable', `could not enqueue: ${(err as Error).message}`));
-      }
-    });
-
-    v1.get('/v1/outcomes', { schema: { summary: 'Follow push outcomes as server-sent events (one JSON outcome record per event)', security: [{ serviceToken: [] }] } }, async (request, reply) => {
-      // A group of its own, starting at the newest records: a tail, not a replay.
-      const subscription = await opts.bus.subscribe({
-        groupId: `pushwire-outcomes-tail-${randomUUID()}`,
-        topics: [Topics.pushOutcomes],
-        fromBeginning: false,
-        handler: async (records) => {
-          for (const r of records) reply.raw.write(`data: ${r.value}\n\n`);
+    v1.post(
+      '/v1/push-requests',
+      {
+        schema: {
+          summary: 'Enqueue a message for indirect push',
+          security: [{ serviceToken: [] }],
+          body: EnqueueRequest,
+          response: { 202: EnqueueResponse, ...errors },
         },
-      });
-      reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      reply.raw.write(': following pushwire.push-outcomes\n\n');
-      const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000);
-      const end = () => {
-        if (!tails.delete(end)) return;
-        clearInterval(heartbeat);
-        void subscription.stop();
-        reply.raw.end();
-      };
-      tails.add(end);
-      request.raw.on('close', end);
-    });
+      },
+      async (request, reply) => {
+        const { target, message, collapseKey } = request.body;
+        try {
+          return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
+        } catch (err) {
+          request.log.warn({ err }, 'enqueue failed');
+          return reply
+            .code(503)
+            .header('retry-after', '1')
+            .send(errorBody('queue_unavailable', `could not enqueue: ${(err as Error).message}`));
+        }
+      },
+    );
+
+    v1.get(
+      '/v1/outcomes',
+      {
+        schema: {
+          summary: 'Follow push outcomes as server-sent events (one JSON outcome record per event)',
+          security: [{ serviceToken: [] }],
+        },
+      },
+      async (request, reply) => {
+        // A group of its own, starting at the newest records: a tail, not a replay.
+        const subscription = await opts.bus.subscribe({
+          groupId: `pushwire-outcomes-tail-${randomUUID()}`,
+          topics: [Topics.pushOutcomes],
+          fromBeginning: false,
+          handler: async (records) => {
+            for (const r of records) reply.raw.write(`data: ${r.value}\n\n`);
+          },
+        });
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        reply.raw.write(': following pushwire.push-outcomes\n\n');
+        const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), 15_000);
+        const end = () => {
+          if (!tails.delete(end)) return;
+          clearInterval(heartbeat);
+          void subscription.stop();
+          reply.raw.end();
+        };
+        tails.add(end);
+        request.raw.on('close', end);
+      },
+    );
   });
   return app as unknown as FastifyInstance;
 }

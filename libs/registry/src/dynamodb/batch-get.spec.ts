@@ -24,7 +24,13 @@ function throttled(unprocessed: (requestNo: number) => number) {
 
 describe('batchGetAll', () => {
   const delays: number[] = [];
-  const retry: UnprocessedKeysRetry = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 1_000, random: () => 0.5, sleep: async (ms) => delays.push(ms) };
+  const retry: UnprocessedKeysRetry = {
+    maxAttempts: 4,
+    baseDelayMs: 50,
+    maxDelayMs: 1_000,
+    random: () => 0.5,
+    sleep: async (ms) => delays.push(ms),
+  };
   beforeEach(() => delays.splice(0));
 
   it('reads 250 keys in consistent requests of at most 100 keys', async () => {

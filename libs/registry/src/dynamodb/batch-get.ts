@@ -32,7 +32,13 @@ export type BatchGetSend = (input: BatchGetItemCommandInput) => Promise<Pick<Bat
  * read rejects with StoreUnavailableError rather than answering as if the items did not exist.
  * Items come back in no particular order; absent keys are simply missing.
  */
-export async function batchGetAll(send: BatchGetSend, table: string, keys: readonly Key[], retry: UnprocessedKeysRetry, concurrency = 4): Promise<Item[]> {
+export async function batchGetAll(
+  send: BatchGetSend,
+  table: string,
+  keys: readonly Key[],
+  retry: UnprocessedKeysRetry,
+  concurrency = 4,
+): Promise<Item[]> {
   const chunks: Key[][] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_MAX_KEYS));
   const results = await mapLimit(chunks, concurrency, (chunk) => getChunk(send, table, chunk, retry));

@@ -1,4 +1,10 @@
-import { BatchGetItemCommand, QueryCommand, type BatchGetItemCommandInput, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  QueryCommand,
+  type BatchGetItemCommandInput,
+  type DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import type { DeregisterItem, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
 import { StoreUnavailableError } from '../errors';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
@@ -73,7 +79,10 @@ export class DynamoRegistryStore implements RegistryStore {
   async register(registrations: Registration[]): Promise<RegisterResult[]> {
     this.assertOpen();
     const nowMs = this.now();
-    const leases = await readLeases(this.ctx, registrations.map((r) => r.edgeId));
+    const leases = await readLeases(
+      this.ctx,
+      registrations.map((r) => r.edgeId),
+    );
     return mapLimit(registrations, this.writeConcurrency, async (registration) => ({
       deviceId: registration.deviceId,
       outcome: await registerRecord(this.ctx, registration, leases.get(registration.edgeId), nowMs),
@@ -82,7 +91,10 @@ export class DynamoRegistryStore implements RegistryStore {
 
   async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {
     this.assertOpen();
-    return mapLimit(items, this.writeConcurrency, async (item) => ({ deviceId: item.deviceId, outcome: await deregisterRecord(this.ctx, item) }));
+    return mapLimit(items, this.writeConcurrency, async (item) => ({
+      deviceId: item.deviceId,
+      outcome: await deregisterRecord(this.ctx, item),
+    }));
   }
 
   async lookup(deviceIds: string[]): Promise<Registration[]> {
@@ -102,14 +114,18 @@ export class DynamoRegistryStore implements RegistryStore {
     const deviceIds: string[] = [];
     let startKey: Key | undefined;
     do {
-      const page = await guarded('Query', this.ctx.table, () => this.client.send(new QueryCommand({
-        TableName: this.ctx.table,
-        IndexName: ACCOUNT_INDEX,
-        KeyConditionExpression: `${ACCOUNT_ATTRIBUTE} = :accountId`,
-        ExpressionAttributeValues: { ':accountId': { S: accountId } },
-        ExclusiveStartKey: startKey,
-        Limit: this.accountQueryPageSize,
-      })));
+      const page = await guarded('Query', this.ctx.table, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.ctx.table,
+            IndexName: ACCOUNT_INDEX,
+            KeyConditionExpression: `${ACCOUNT_ATTRIBUTE} = :accountId`,
+            ExpressionAttributeValues: { ':accountId': { S: accountId } },
+            ExclusiveStartKey: startKey,
+            Limit: this.accountQueryPageSize,
+          }),
+        ),
+      );
       for (const key of page.Items ?? []) {
         const deviceId = deviceIdOfKey(key);
         if (deviceId !== undefined) deviceIds.push(deviceId);
@@ -150,7 +166,10 @@ export class DynamoRegistryStore implements RegistryStore {
     if (unique.length === 0) return [];
     const records = (await this.ctx.batchGet(unique.map(deviceKey))).map(parseRecord).filter((r) => recordUnexpired(r, nowMs));
     if (records.length === 0) return [];
-    const leases = await readLeases(this.ctx, records.map((r) => r.registration.edgeId));
+    const leases = await readLeases(
+      this.ctx,
+      records.map((r) => r.registration.edgeId),
+    );
     return records.filter((r) => recordIsLive(r, leases.get(r.registration.edgeId), nowMs)).map((r) => r.registration);
   }
 

@@ -35,27 +35,41 @@ export async function readLeases(ctx: TableContext, edgeIds: Iterable<string>): 
  * under the old epoch stay dead until the edge registers them again). Both writes are conditional,
  * so two registry replicas renewing at once cannot both "take" it.
  */
-export async function renewLease(ctx: TableContext, edgeId: string, edgeUrl: string, ttlSeconds: number, nowMs: number): Promise<LeaseResponse> {
+export async function renewLease(
+  ctx: TableContext,
+  edgeId: string,
+  edgeUrl: string,
+  ttlSeconds: number,
+  nowMs: number,
+): Promise<LeaseResponse> {
   const lease: Lease = { edgeId, edgeUrl, expiresAt: Math.floor(nowMs / 1000) + ttlSeconds };
   // Exact in seconds (a decimal number), so "live" means expiresAt · 1000 > nowMs as everywhere else.
   const now = { N: String(nowMs / 1000) };
   for (let round = 0; round < MAX_LEASE_ROUNDS; round++) {
-    const extended = await conditional('UpdateItem', ctx.table, () => ctx.client.send(new UpdateItemCommand({
-      TableName: ctx.table,
-      Key: leaseKey(edgeId),
-      UpdateExpression: `SET edgeUrl = :url, ${TTL_ATTRIBUTE} = :exp`,
-      // False for a missing item too: UpdateItem must not create a lease without an epoch.
-      ConditionExpression: `${TTL_ATTRIBUTE} > :now`,
-      ExpressionAttributeValues: { ':url': { S: edgeUrl }, ':exp': { N: String(lease.expiresAt) }, ':now': now },
-    })));
+    const extended = await conditional('UpdateItem', ctx.table, () =>
+      ctx.client.send(
+        new UpdateItemCommand({
+          TableName: ctx.table,
+          Key: leaseKey(edgeId),
+          UpdateExpression: `SET edgeUrl = :url, ${TTL_ATTRIBUTE} = :exp`,
+          // False for a missing item too: UpdateItem must not create a lease without an epoch.
+          ConditionExpression: `${TTL_ATTRIBUTE} > :now`,
+          ExpressionAttributeValues: { ':url': { S: edgeUrl }, ':exp': { N: String(lease.expiresAt) }, ':now': now },
+        }),
+      ),
+    );
     if (extended.ok) return { lease, renewed: true };
 
-    const taken = await conditional('PutItem', ctx.table, () => ctx.client.send(new PutItemCommand({
-      TableName: ctx.table,
-      Item: leaseItem(lease, randomUUID()),
-      ConditionExpression: `attribute_not_exists(${KEY_ATTRIBUTE}) OR ${TTL_ATTRIBUTE} <= :now`,
-      ExpressionAttributeValues: { ':now': now },
-    })));
+    const taken = await conditional('PutItem', ctx.table, () =>
+      ctx.client.send(
+        new PutItemCommand({
+          TableName: ctx.table,
+          Item: leaseItem(lease, randomUUID()),
+          ConditionExpression: `attribute_not_exists(${KEY_ATTRIBUTE}) OR ${TTL_ATTRIBUTE} <= :now`,
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      ),
+    );
     if (taken.ok) return { lease, renewed: false };
     // Another replica took the lease between our two writes: it is live now, so extend it.
   }

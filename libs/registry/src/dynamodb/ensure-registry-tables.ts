@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CreateTableCommand, DescribeTableCommand, DescribeTimeToLiveCommand, ResourceInUseException, ResourceNotFoundException,
-  UpdateTimeToLiveCommand, type DynamoDBClient, type TableDescription, type TimeToLiveDescription,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+  type TableDescription,
+  type TimeToLiveDescription,
 } from '@aws-sdk/client-dynamodb';
 import { guarded, storeUnavailable } from './dynamo-errors';
 import { createTableInput, registrySchemaProblem, TTL_ATTRIBUTE } from './table-schema';
@@ -27,7 +34,11 @@ export interface EnsureRegistryTablesOptions {
  * table of that name with another key schema is an error naming the table. DynamoDB failures
  * reject with StoreUnavailableError.
  */
-export async function ensureRegistryTables(client: DynamoDBClient, names: RegistryTableNames, opts: EnsureRegistryTablesOptions = {}): Promise<void> {
+export async function ensureRegistryTables(
+  client: DynamoDBClient,
+  names: RegistryTableNames,
+  opts: EnsureRegistryTablesOptions = {},
+): Promise<void> {
   const { table } = names;
   if (!(await describeTable(client, table))) {
     try {
@@ -70,7 +81,10 @@ async function ensureTimeToLive(client: DynamoDBClient, table: string): Promise<
   if (ttlProblem(await describeTimeToLive(client, table), table) === undefined) return;
   try {
     await guarded('UpdateTimeToLive', table, () =>
-      client.send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } })));
+      client.send(
+        new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } }),
+      ),
+    );
   } catch (e) {
     // A replica starting at the same time may have enabled it first ("TimeToLive is already
     // enabled"): accept what is there now if it is right, else report the original failure.

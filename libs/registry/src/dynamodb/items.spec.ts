@@ -3,8 +3,15 @@ import { leaseItem, MalformedRegistryItemError, parseLease, parseRecord, recordI
 
 describe('registry items', () => {
   const registration: Registration = {
-    deviceId: 'd1', accountId: 'a1', deviceType: 'tv', deviceName: 'Living room TV', edgeId: 'e1', edgeUrl: 'http://e1:8081',
-    connectionId: 'c1', connectedAt: 1_763_000_000_123, expiresAt: 1_763_001_800,
+    deviceId: 'd1',
+    accountId: 'a1',
+    deviceType: 'tv',
+    deviceName: 'Living room TV',
+    edgeId: 'e1',
+    edgeUrl: 'http://e1:8081',
+    connectionId: 'c1',
+    connectedAt: 1_763_000_000_123,
+    expiresAt: 1_763_001_800,
   };
 
   it('reads back the registration and lease epoch it wrote, with the TTL attribute as a number', () => {

@@ -28,6 +28,10 @@ describe('mapLimit', () => {
   });
 
   it('answers an empty batch without calling anything', async () => {
-    await expect(mapLimit([], 4, async () => { throw new Error('not called'); })).resolves.toEqual([]);
+    await expect(
+      mapLimit([], 4, async () => {
+        throw new Error('not called');
+      }),
+    ).resolves.toEqual([]);
   });
 });

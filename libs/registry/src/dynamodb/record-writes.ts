@@ -56,13 +56,25 @@ export function sameRecordCondition(record: StoredRecord): Condition {
  * a write delayed by the SDK's retries at the same moment; a transaction over the lease item would
  * close it, at four times the write cost and with conflicts between an edge's concurrent registers.
  */
-export async function registerRecord(ctx: TableContext, registration: Registration, ownLease: StoredLease | undefined, nowMs: number): Promise<RegisterOutcome> {
+export async function registerRecord(
+  ctx: TableContext,
+  registration: Registration,
+  ownLease: StoredLease | undefined,
+  nowMs: number,
+): Promise<RegisterOutcome> {
   const item = recordItem(registration, leaseIsLive(ownLease, nowMs) ? ownLease.epoch : undefined);
   let condition = overwritableCondition(registration.connectedAt, nowMs);
   for (let round = 0; round < MAX_WRITE_ROUNDS; round++) {
-    const put = await conditional('PutItem', ctx.table, () => ctx.client.send(new PutItemCommand({
-      TableName: ctx.table, Item: item, ...condition, ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    })));
+    const put = await conditional('PutItem', ctx.table, () =>
+      ctx.client.send(
+        new PutItemCommand({
+          TableName: ctx.table,
+          Item: item,
+          ...condition,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
     if (put.ok) return 'registered';
     const current = put.current && parseRecord(put.current);
     if (!current || !recordUnexpired(current, nowMs) || current.registration.connectedAt <= registration.connectedAt) {
@@ -76,16 +88,22 @@ export async function registerRecord(ctx: TableContext, registration: Registrati
     if (recordIsLive(current, lease, nowMs)) return 'stale';
     condition = sameRecordCondition(current);
   }
-  throw new StoreUnavailableError(`the record of device ${registration.deviceId} kept changing during ${MAX_WRITE_ROUNDS} attempts to register it`);
+  throw new StoreUnavailableError(
+    `the record of device ${registration.deviceId} kept changing during ${MAX_WRITE_ROUNDS} attempts to register it`,
+  );
 }
 
 /** Deletes the device's record only while it holds this connection; otherwise `not_current`. */
 export async function deregisterRecord(ctx: TableContext, { deviceId, connectionId }: DeregisterItem): Promise<DeregisterOutcome> {
-  const deleted = await conditional('DeleteItem', ctx.table, () => ctx.client.send(new DeleteItemCommand({
-    TableName: ctx.table,
-    Key: deviceKey(deviceId),
-    ConditionExpression: 'connectionId = :connectionId',
-    ExpressionAttributeValues: { ':connectionId': { S: connectionId } },
-  })));
+  const deleted = await conditional('DeleteItem', ctx.table, () =>
+    ctx.client.send(
+      new DeleteItemCommand({
+        TableName: ctx.table,
+        Key: deviceKey(deviceId),
+        ConditionExpression: 'connectionId = :connectionId',
+        ExpressionAttributeValues: { ':connectionId': { S: connectionId } },
+      }),
+    ),
+  );
   return deleted.ok ? 'deregistered' : 'not_current';
 }

@@ -18,8 +18,15 @@ describe('registry HTTP app', () => {
   const build = (s: RegistryStore) =>
     buildRegistryApp({ store: s, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
   const reg = (n: number, over: Partial<Registration> = {}): Registration => ({
-    deviceId: `d${n}`, accountId: 'a1', deviceType: 'phone', edgeId: 'e1', edgeUrl: 'http://e1:8081',
-    connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 1800, ...over,
+    deviceId: `d${n}`,
+    accountId: 'a1',
+    deviceType: 'phone',
+    edgeId: 'e1',
+    edgeUrl: 'http://e1:8081',
+    connectionId: `c${n}`,
+    connectedAt: clock.now(),
+    expiresAt: Math.floor(clock.now() / 1000) + 1800,
+    ...over,
   });
 
   beforeEach(async () => {
@@ -34,13 +41,31 @@ describe('registry HTTP app', () => {
   });
 
   it('registers, looks up, lists, deregisters and manages leases over /v1', async () => {
-    const lease = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1:8081', ttlSeconds: 30 } });
+    const lease = await app.inject({
+      method: 'PUT',
+      url: '/v1/edges/e1/lease',
+      headers: auth,
+      payload: { edgeUrl: 'http://e1:8081', ttlSeconds: 30 },
+    });
     expect(lease.statusCode).toBe(200);
-    expect(lease.json()).toEqual({ lease: { edgeId: 'e1', edgeUrl: 'http://e1:8081', expiresAt: Math.floor(clock.now() / 1000) + 30 }, renewed: false });
+    expect(lease.json()).toEqual({
+      lease: { edgeId: 'e1', edgeUrl: 'http://e1:8081', expiresAt: Math.floor(clock.now() / 1000) + 30 },
+      renewed: false,
+    });
 
-    const registered = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [reg(1), reg(2)] } });
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/v1/registrations',
+      headers: auth,
+      payload: { registrations: [reg(1), reg(2)] },
+    });
     expect(registered.statusCode).toBe(200);
-    expect(registered.json()).toEqual({ results: [{ deviceId: 'd1', outcome: 'registered' }, { deviceId: 'd2', outcome: 'registered' }] });
+    expect(registered.json()).toEqual({
+      results: [
+        { deviceId: 'd1', outcome: 'registered' },
+        { deviceId: 'd2', outcome: 'registered' },
+      ],
+    });
 
     const one = await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth });
     expect([one.statusCode, one.json()]).toEqual([200, reg(1)]);
@@ -51,8 +76,23 @@ describe('registry HTTP app', () => {
     const listed = await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations', headers: auth });
     expect(listed.json().registrations).toHaveLength(2);
 
-    const removed = await app.inject({ method: 'POST', url: '/v1/registrations/remove', headers: auth, payload: { deregistrations: [{ deviceId: 'd1', connectionId: 'old' }, { deviceId: 'd2', connectionId: 'c2' }] } });
-    expect(removed.json()).toEqual({ results: [{ deviceId: 'd1', outcome: 'not_current' }, { deviceId: 'd2', outcome: 'deregistered' }] });
+    const removed = await app.inject({
+      method: 'POST',
+      url: '/v1/registrations/remove',
+      headers: auth,
+      payload: {
+        deregistrations: [
+          { deviceId: 'd1', connectionId: 'old' },
+          { deviceId: 'd2', connectionId: 'c2' },
+        ],
+      },
+    });
+    expect(removed.json()).toEqual({
+      results: [
+        { deviceId: 'd1', outcome: 'not_current' },
+        { deviceId: 'd2', outcome: 'deregistered' },
+      ],
+    });
 
     const released = await app.inject({ method: 'DELETE', url: '/v1/edges/e1/lease', headers: auth });
     expect([released.statusCode, released.body]).toEqual([204, '']);
@@ -87,7 +127,11 @@ describe('registry HTTP app', () => {
       [{}, 'body/edgeIds'],
     ] as const) {
       const res = await app.inject({ method: 'POST', url: '/v1/leases/status', headers: auth, payload });
-      expect([res.statusCode, res.json<ErrorBody>().error.code, res.json<ErrorBody>().error.details?.[0]?.path]).toEqual([400, 'invalid_request', path]);
+      expect([res.statusCode, res.json<ErrorBody>().error.code, res.json<ErrorBody>().error.details?.[0]?.path]).toEqual([
+        400,
+        'invalid_request',
+        path,
+      ]);
     }
     const denied = await app.inject({ method: 'POST', url: '/v1/leases/status', payload: { edgeIds: ['e1'] } });
     expect(denied.statusCode).toBe(401);
@@ -102,7 +146,12 @@ describe('registry HTTP app', () => {
   });
 
   it('answers 400 invalid_request naming the offending field', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [reg(1, { deviceId: 'bad id!' })] } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/registrations',
+      headers: auth,
+      payload: { registrations: [reg(1, { deviceId: 'bad id!' })] },
+    });
     expect(bad.statusCode).toBe(400);
     const { error } = bad.json<ErrorBody>();
     expect(error.code).toBe('invalid_request');
@@ -115,10 +164,20 @@ describe('registry HTTP app', () => {
     const extra = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'], sneaky: true } });
     expect([extra.statusCode, extra.json<ErrorBody>().error.details?.[0]?.path]).toEqual([400, 'body/sneaky']);
 
-    const coerced = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1', ttlSeconds: '30' } });
+    const coerced = await app.inject({
+      method: 'PUT',
+      url: '/v1/edges/e1/lease',
+      headers: auth,
+      payload: { edgeUrl: 'http://e1', ttlSeconds: '30' },
+    });
     expect(coerced.statusCode).toBe(400);
 
-    const notJson = await app.inject({ method: 'POST', url: '/v1/lookup', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"deviceIds": [' });
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/v1/lookup',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"deviceIds": [',
+    });
     expect([notJson.statusCode, notJson.json<ErrorBody>().error.code]).toEqual([400, 'invalid_json']);
   });
 
@@ -130,7 +189,8 @@ describe('registry HTTP app', () => {
 
   it('answers 503 store_unavailable, never 404, when the store fails', async () => {
     const failing = new Proxy(store, {
-      get: (target, prop) => (prop === 'close' ? target.close.bind(target) : () => Promise.reject(new StoreUnavailableError('dynamodb timed out'))),
+      get: (target, prop) =>
+        prop === 'close' ? target.close.bind(target) : () => Promise.reject(new StoreUnavailableError('dynamodb timed out')),
     });
     const broken = build(failing);
     try {
@@ -170,11 +230,17 @@ describe('registry HTTP app', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     for (const name of [
-      'pushwire_registry_http_request_duration_seconds', 'pushwire_registry_store_operation_duration_seconds',
-      'pushwire_registry_store_errors_total', 'pushwire_registry_register_outcomes_total', 'pushwire_registry_lookup_devices_total',
-    ]) expect(metrics.body).toContain(name);
+      'pushwire_registry_http_request_duration_seconds',
+      'pushwire_registry_store_operation_duration_seconds',
+      'pushwire_registry_store_errors_total',
+      'pushwire_registry_register_outcomes_total',
+      'pushwire_registry_lookup_devices_total',
+    ])
+      expect(metrics.body).toContain(name);
     expect(metrics.body).toMatch(/pushwire_registry_lookup_devices_total\{[^}]*result="missing"[^}]*\} 1/);
-    expect(metrics.body).toMatch(/pushwire_registry_http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/lookup",status_code="200"[^}]*\} 1/);
+    expect(metrics.body).toMatch(
+      /pushwire_registry_http_request_duration_seconds_count\{[^}]*method="POST",route="\/v1\/lookup",status_code="200"[^}]*\} 1/,
+    );
 
     const openapi = await app.inject({ method: 'GET', url: '/openapi.json' });
     const doc = openapi.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();

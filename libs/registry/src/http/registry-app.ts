@@ -36,9 +36,13 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     mapError: (err, request, reply) => {
       if (!(err instanceof StoreUnavailableError)) return undefined;
       request.log.warn({ err, route: request.routeOptions.url }, 'registry store unavailable');
-      return reply.code(503).header('retry-after', '1').send(errorBody('store_unavailable', `registry store unavailable: ${err.message}`));
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send(errorBody('store_unavailable', `registry store unavailable: ${err.message}`));
     },
-    onResponse: (method, route, statusCode, seconds) => metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
+    onResponse: (method, route, statusCode, seconds) =>
+      metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
   app.register(v1Routes, { store, serviceToken: opts.serviceToken, metrics });
 

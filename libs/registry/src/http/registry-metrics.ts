@@ -86,7 +86,8 @@ export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics):
     },
     lookup: (deviceIds: string[]) => timed('lookup', () => store.lookup(deviceIds)),
     listByAccount: (accountId: string) => timed('listByAccount', () => store.listByAccount(accountId)),
-    renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number) => timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds)),
+    renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number) =>
+      timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds)),
     releaseLease: (edgeId: string) => timed('releaseLease', () => store.releaseLease(edgeId)),
     readLeases: (edgeIds: string[]) => timed('readLeases', () => store.readLeases(edgeIds)),
     close: () => store.close(),

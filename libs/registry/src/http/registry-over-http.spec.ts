@@ -13,13 +13,21 @@ import { buildRegistryApp } from './registry-app';
 const TOKEN = 'registry-socket-token-0123456789';
 
 async function listen(store: RegistryStore): Promise<{ app: FastifyInstance; baseUrl: string }> {
-  const app = buildRegistryApp({ store, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+  const app = buildRegistryApp({
+    store,
+    serviceToken: TOKEN,
+    logger: silentLogger(),
+    metricsRegistry: createMetricsRegistry('registry', false),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }
 
 async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ServiceCallError);
   return e as ServiceCallError;
 }
@@ -32,8 +40,14 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
   const toClose: { close(): Promise<unknown> }[] = [];
 
   const reg = (n: number): Registration => ({
-    deviceId: `d${n}`, accountId: `a${n % 2}`, deviceType: 'tv', edgeId: 'edge-1', edgeUrl: 'http://edge-1:8081',
-    connectionId: `c${n}`, connectedAt: clock.now(), expiresAt: Math.floor(clock.now() / 1000) + 1800,
+    deviceId: `d${n}`,
+    accountId: `a${n % 2}`,
+    deviceType: 'tv',
+    edgeId: 'edge-1',
+    edgeUrl: 'http://edge-1:8081',
+    connectionId: `c${n}`,
+    connectedAt: clock.now(),
+    expiresAt: Math.floor(clock.now() / 1000) + 1800,
   });
 
   beforeEach(async () => {
@@ -68,8 +82,14 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
 
     expect(await client.listByAccount('a1')).toHaveLength(550);
 
-    expect(await client.deregister([{ deviceId: 'd1', connectionId: 'c1' }, { deviceId: 'd2', connectionId: 'stale' }])).toEqual([
-      { deviceId: 'd1', outcome: 'deregistered' }, { deviceId: 'd2', outcome: 'not_current' },
+    expect(
+      await client.deregister([
+        { deviceId: 'd1', connectionId: 'c1' },
+        { deviceId: 'd2', connectionId: 'stale' },
+      ]),
+    ).toEqual([
+      { deviceId: 'd1', outcome: 'deregistered' },
+      { deviceId: 'd2', outcome: 'not_current' },
     ]);
     await client.releaseLease('edge-1');
     expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
@@ -77,7 +97,10 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
   });
 
   it('fails without retry on a wrong service token and on an invalid request, with the server message', async () => {
-    const intruder = new HttpRegistryClient({ baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, serviceToken: 'not-the-right-token' });
+    const intruder = new HttpRegistryClient({
+      baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+      serviceToken: 'not-the-right-token',
+    });
     toClose.push(intruder);
     const denied = await failure(intruder.lookup(['d1']));
     expect([denied.status, denied.retriable]).toEqual([401, false]);
@@ -89,7 +112,10 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
   });
 
   it('fails with a retriable error when the store is unavailable, never reporting devices missing', async () => {
-    const broken = await listen({ ...store, lookup: () => Promise.reject(new StoreUnavailableError('throttled')) } as unknown as RegistryStore);
+    const broken = await listen({
+      ...store,
+      lookup: () => Promise.reject(new StoreUnavailableError('throttled')),
+    } as unknown as RegistryStore);
     const brokenClient = new HttpRegistryClient({ baseUrl: broken.baseUrl, serviceToken: TOKEN });
     toClose.push(brokenClient, broken.app);
     const e = await failure(brokenClient.lookup(['d1']));

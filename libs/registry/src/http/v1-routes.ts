@@ -1,6 +1,20 @@
 import {
-  AccountId, AccountRegistrationsResponse, DeregisterRequest, DeregisterResponse, DeviceId, EdgeId, ErrorBody, LeaseRequest,
-  LeaseResponse, LeaseStatusRequest, LeaseStatusResponse, LookupRequest, LookupResponse, RegisterRequest, RegisterResponse, Registration,
+  AccountId,
+  AccountRegistrationsResponse,
+  DeregisterRequest,
+  DeregisterResponse,
+  DeviceId,
+  EdgeId,
+  ErrorBody,
+  LeaseRequest,
+  LeaseResponse,
+  LeaseStatusRequest,
+  LeaseStatusResponse,
+  LookupRequest,
+  LookupResponse,
+  RegisterRequest,
+  RegisterResponse,
+  Registration,
 } from '@pushwire/protocol';
 import { errorBody, requireServiceToken } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -30,67 +44,118 @@ const common = { tags: ['registry'], security: [{ serviceToken: [] }] };
 export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics }) => {
   requireServiceToken(app, serviceToken);
 
-  app.post('/v1/registrations', {
-    schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
-  }, async (request) => ({ results: await store.register(request.body.registrations) }));
-
-  app.post('/v1/registrations/remove', {
-    schema: {
-      ...common, summary: 'Deregister device connections, only where the record still holds the given connection id',
-      body: DeregisterRequest, response: { 200: DeregisterResponse, ...errors },
+  app.post(
+    '/v1/registrations',
+    {
+      schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
     },
-  }, async (request) => ({ results: await store.deregister(request.body.deregistrations) }));
+    async (request) => ({ results: await store.register(request.body.registrations) }),
+  );
 
-  app.get('/v1/registrations/:deviceId', {
-    schema: {
-      ...common, summary: "One device's live registration",
-      params: Type.Object({ deviceId: DeviceId }), response: { 200: Registration, 404: ErrorBody, ...errors },
+  app.post(
+    '/v1/registrations/remove',
+    {
+      schema: {
+        ...common,
+        summary: 'Deregister device connections, only where the record still holds the given connection id',
+        body: DeregisterRequest,
+        response: { 200: DeregisterResponse, ...errors },
+      },
     },
-  }, async (request, reply) => {
-    const [found] = await store.lookup([request.params.deviceId]);
-    if (!found) return reply.code(404).send(errorBody('not_found', `device ${request.params.deviceId} has no live registration`));
-    return found;
-  });
+    async (request) => ({ results: await store.deregister(request.body.deregistrations) }),
+  );
 
-  app.post('/v1/lookup', {
-    schema: { ...common, summary: 'Live registrations of many devices', body: LookupRequest, response: { 200: LookupResponse, ...errors } },
-  }, async (request) => {
-    const registrations = await store.lookup(request.body.deviceIds);
-    const found = new Set(registrations.map((r) => r.deviceId));
-    const missing = [...new Set(request.body.deviceIds)].filter((id) => !found.has(id));
-    metrics.lookedUpDevices.inc({ result: 'found' }, registrations.length);
-    metrics.lookedUpDevices.inc({ result: 'missing' }, missing.length);
-    return { registrations, missing };
-  });
-
-  app.get('/v1/accounts/:accountId/registrations', {
-    schema: {
-      ...common, summary: 'Live registrations of every device of an account',
-      params: Type.Object({ accountId: AccountId }), response: { 200: AccountRegistrationsResponse, ...errors },
+  app.get(
+    '/v1/registrations/:deviceId',
+    {
+      schema: {
+        ...common,
+        summary: "One device's live registration",
+        params: Type.Object({ deviceId: DeviceId }),
+        response: { 200: Registration, 404: ErrorBody, ...errors },
+      },
     },
-  }, async (request) => ({ registrations: await store.listByAccount(request.params.accountId) }));
-
-  app.put('/v1/edges/:edgeId/lease', {
-    schema: {
-      ...common, summary: "Create or extend an edge's liveness lease; renewed=false means: register your connections again",
-      params: Type.Object({ edgeId: EdgeId }), body: LeaseRequest, response: { 200: LeaseResponse, ...errors },
+    async (request, reply) => {
+      const [found] = await store.lookup([request.params.deviceId]);
+      if (!found) return reply.code(404).send(errorBody('not_found', `device ${request.params.deviceId} has no live registration`));
+      return found;
     },
-  }, async (request) => store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds));
+  );
 
-  app.delete('/v1/edges/:edgeId/lease', {
-    schema: {
-      ...common, summary: "Release an edge's lease: its registrations stop resolving at once",
-      params: Type.Object({ edgeId: EdgeId }), response: { 204: Type.Null({ description: 'Released.' }), ...errors },
+  app.post(
+    '/v1/lookup',
+    {
+      schema: {
+        ...common,
+        summary: 'Live registrations of many devices',
+        body: LookupRequest,
+        response: { 200: LookupResponse, ...errors },
+      },
     },
-  }, async (request, reply) => {
-    await store.releaseLease(request.params.edgeId);
-    return reply.code(204).send(null);
-  });
+    async (request) => {
+      const registrations = await store.lookup(request.body.deviceIds);
+      const found = new Set(registrations.map((r) => r.deviceId));
+      const missing = [...new Set(request.body.deviceIds)].filter((id) => !found.has(id));
+      metrics.lookedUpDevices.inc({ result: 'found' }, registrations.length);
+      metrics.lookedUpDevices.inc({ result: 'missing' }, missing.length);
+      return { registrations, missing };
+    },
+  );
 
-  app.post('/v1/leases/status', {
-    schema: {
-      ...common, summary: "Live leases of many edges; an edge whose lease is absent or lapsed is left out, and a changed epoch means the lease was taken afresh",
-      body: LeaseStatusRequest, response: { 200: LeaseStatusResponse, ...errors },
+  app.get(
+    '/v1/accounts/:accountId/registrations',
+    {
+      schema: {
+        ...common,
+        summary: 'Live registrations of every device of an account',
+        params: Type.Object({ accountId: AccountId }),
+        response: { 200: AccountRegistrationsResponse, ...errors },
+      },
     },
-  }, async (request) => ({ leases: await store.readLeases(request.body.edgeIds) }));
+    async (request) => ({ registrations: await store.listByAccount(request.params.accountId) }),
+  );
+
+  app.put(
+    '/v1/edges/:edgeId/lease',
+    {
+      schema: {
+        ...common,
+        summary: "Create or extend an edge's liveness lease; renewed=false means: register your connections again",
+        params: Type.Object({ edgeId: EdgeId }),
+        body: LeaseRequest,
+        response: { 200: LeaseResponse, ...errors },
+      },
+    },
+    async (request) => store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds),
+  );
+
+  app.delete(
+    '/v1/edges/:edgeId/lease',
+    {
+      schema: {
+        ...common,
+        summary: "Release an edge's lease: its registrations stop resolving at once",
+        params: Type.Object({ edgeId: EdgeId }),
+        response: { 204: Type.Null({ description: 'Released.' }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await store.releaseLease(request.params.edgeId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/leases/status',
+    {
+      schema: {
+        ...common,
+        summary:
+          'Live leases of many edges; an edge whose lease is absent or lapsed is left out, and a changed epoch means the lease was taken afresh',
+        body: LeaseStatusRequest,
+        response: { 200: LeaseStatusResponse, ...errors },
+      },
+    },
+    async (request) => ({ leases: await store.readLeases(request.body.edgeIds) }),
+  );
 };

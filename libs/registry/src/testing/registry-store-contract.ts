@@ -14,10 +14,7 @@ const byEdge = (leases: LeaseStatus[]) => [...leases].sort((a, b) => a.edgeId.lo
  *
  * @param makeStore builds a fresh store reading time from `clock.now`; the suite closes it.
  */
-export function describeRegistryStoreContract(
-  name: string,
-  makeStore: (clock: ManualClock) => Promise<RegistryStore>,
-): void {
+export function describeRegistryStoreContract(name: string, makeStore: (clock: ManualClock) => Promise<RegistryStore>): void {
   describe(`RegistryStore contract: ${name}`, () => {
     const LEASE_TTL_SECONDS = 30;
     const RECORD_TTL_SECONDS = 1800;
@@ -163,8 +160,9 @@ export function describeRegistryStoreContract(
       const newer = reg(1);
       await store.register([older]);
       await store.register([newer]);
-      expect(await store.deregister([{ deviceId: older.deviceId, connectionId: older.connectionId }]))
-        .toEqual([{ deviceId: older.deviceId, outcome: 'not_current' }]);
+      expect(await store.deregister([{ deviceId: older.deviceId, connectionId: older.connectionId }])).toEqual([
+        { deviceId: older.deviceId, outcome: 'not_current' },
+      ]);
       expect(await store.lookup([newer.deviceId])).toEqual([newer]);
     });
 
@@ -172,17 +170,20 @@ export function describeRegistryStoreContract(
       await takeLease();
       const r = reg(1);
       await store.register([r]);
-      expect(await store.deregister([
-        { deviceId: r.deviceId, connectionId: r.connectionId },
-        { deviceId: device(404), connectionId: 'conn-unknown' },
-      ])).toEqual([
+      expect(
+        await store.deregister([
+          { deviceId: r.deviceId, connectionId: r.connectionId },
+          { deviceId: device(404), connectionId: 'conn-unknown' },
+        ]),
+      ).toEqual([
         { deviceId: r.deviceId, outcome: 'deregistered' },
         { deviceId: device(404), outcome: 'not_current' },
       ]);
       expect(await store.lookup([r.deviceId])).toEqual([]);
       expect(await store.listByAccount(r.accountId)).toEqual([]);
-      expect(await store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }]))
-        .toEqual([{ deviceId: r.deviceId, outcome: 'not_current' }]);
+      expect(await store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }])).toEqual([
+        { deviceId: r.deviceId, outcome: 'not_current' },
+      ]);
     });
 
     it("lists only the account's live records", async () => {
@@ -249,8 +250,9 @@ export function describeRegistryStoreContract(
       for (const edgeUrl of ['http://edge-1-moved.test:8081', edge(1).edgeUrl]) {
         clock.advance(20_000);
         expect((await store.renewLease(edge(1).edgeId, edgeUrl, LEASE_TTL_SECONDS)).renewed).toBe(true);
-        expect(await store.readLeases([edge(1).edgeId]))
-          .toEqual([{ edgeId: edge(1).edgeId, edgeUrl, expiresAt: nowSeconds() + LEASE_TTL_SECONDS, epoch: first!.epoch }]);
+        expect(await store.readLeases([edge(1).edgeId])).toEqual([
+          { edgeId: edge(1).edgeId, edgeUrl, expiresAt: nowSeconds() + LEASE_TTL_SECONDS, epoch: first!.epoch },
+        ]);
       }
     });
 

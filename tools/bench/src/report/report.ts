@@ -124,7 +124,8 @@ function targetVerdict(f: BenchFigure, row: Row): string {
   const t = f.target!;
   const sign = t.op === '<=' ? '≤' : '≥';
   const limit = threshold(t, row);
-  const what = t.server === undefined ? `${f.server} ${sign} ${formatNumber(t.value)}` : `${f.server} ${sign} ${formatNumber(t.value)}× ${t.server}`;
+  const what =
+    t.server === undefined ? `${f.server} ${sign} ${formatNumber(t.value)}` : `${f.server} ${sign} ${formatNumber(t.value)}× ${t.server}`;
   if (limit === undefined) return `${what}: no ${t.server} figure`;
   const v = figureValue(f);
   const shown = t.server === undefined ? what : `${what} (${formatNumber(limit)})`;
@@ -146,7 +147,15 @@ export function markdownTable(report: BenchReport, baselineServer: string): stri
   const others = servers.filter((s) => s !== baselineServer);
   const rows = rowsOf(report);
   const hasTargets = report.figures.some((f) => f.target);
-  const header = ['Scenario', 'Metric', 'Unit', ...servers, ...others.map((s) => `${s} / ${baselineServer}`), 'Rounds', ...(hasTargets ? ['Target'] : [])];
+  const header = [
+    'Scenario',
+    'Metric',
+    'Unit',
+    ...servers,
+    ...others.map((s) => `${s} / ${baselineServer}`),
+    'Rounds',
+    ...(hasTargets ? ['Target'] : []),
+  ];
   const align = ['---', '---', '---', ...servers.map(() => '---:'), ...others.map(() => '---:'), '---:', ...(hasTargets ? ['---'] : [])];
   const lines = [header, align].map((r) => `| ${r.map(cell).join(' | ')} |`);
   for (const row of rows) {
@@ -163,7 +172,15 @@ export function markdownTable(report: BenchReport, baselineServer: string): stri
     });
     const rounds = Math.max(...[...row.byServer.values()].map((f) => f.rounds.length));
     const targets = [...row.byServer.values()].filter((f) => f.target).map((f) => targetVerdict(f, row));
-    const cells = [row.scenario, row.metric, row.unit, ...values, ...ratios, String(rounds), ...(hasTargets ? [targets.join('; ') || '—'] : [])];
+    const cells = [
+      row.scenario,
+      row.metric,
+      row.unit,
+      ...values,
+      ...ratios,
+      String(rounds),
+      ...(hasTargets ? [targets.join('; ') || '—'] : []),
+    ];
     lines.push(`| ${cells.map(cell).join(' | ')} |`);
   }
   return `${lines.join('\n')}\n`;
@@ -177,25 +194,33 @@ export function chartSpec(report: BenchReport): TopLevelSpec {
   const rows = rowsOf(report);
   const servers = serversOf(report);
   const panels = rows.map((r) => `${r.scenario} · ${r.metric} (${r.unit})`);
-  const data = rows.flatMap((row, i) => [...row.byServer.values()].map((f) => {
-    const v = figureValue(f);
-    const limit = f.target ? threshold(f.target, row) : undefined;
-    return {
-      panel: panels[i],
-      server: f.server,
-      value: v,
-      label: formatNumber(v),
-      // Where the value label sits: above the bar and its whisker.
-      top: f.rounds.length > 1 ? Math.max(v, ...f.rounds) : v,
-      // The spread of the rounds, drawn as a whisker over the bar.
-      lo: f.rounds.length > 1 ? Math.min(...f.rounds) : null,
-      hi: f.rounds.length > 1 ? Math.max(...f.rounds) : null,
-      target: limit ?? null,
-      targetLabel: limit === undefined ? null : `target ${f.target!.op === '<=' ? '≤' : '≥'} ${formatNumber(limit)}`,
-    };
-  }));
+  const data = rows.flatMap((row, i) =>
+    [...row.byServer.values()].map((f) => {
+      const v = figureValue(f);
+      const limit = f.target ? threshold(f.target, row) : undefined;
+      return {
+        panel: panels[i],
+        server: f.server,
+        value: v,
+        label: formatNumber(v),
+        // Where the value label sits: above the bar and its whisker.
+        top: f.rounds.length > 1 ? Math.max(v, ...f.rounds) : v,
+        // The spread of the rounds, drawn as a whisker over the bar.
+        lo: f.rounds.length > 1 ? Math.min(...f.rounds) : null,
+        hi: f.rounds.length > 1 ? Math.max(...f.rounds) : null,
+        target: limit ?? null,
+        targetLabel: limit === undefined ? null : `target ${f.target!.op === '<=' ? '≤' : '≥'} ${formatNumber(limit)}`,
+      };
+    }),
+  );
   const m = report.machine;
-  const x = { field: 'server', type: 'nominal', sort: servers, title: null, axis: { labelAngle: 0, labelLimit: 90, labelFontSize: 11 } } as const;
+  const x = {
+    field: 'server',
+    type: 'nominal',
+    sort: servers,
+    title: null,
+    axis: { labelAngle: 0, labelLimit: 90, labelFontSize: 11 },
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
@@ -211,7 +236,13 @@ export function chartSpec(report: BenchReport): TopLevelSpec {
       offset: 12,
     },
     data: { values: data },
-    facet: { field: 'panel', type: 'nominal', sort: panels, title: null, header: { labelFontSize: 12, labelFontWeight: 'bold', labelLimit: 0, labelPadding: 6 } },
+    facet: {
+      field: 'panel',
+      type: 'nominal',
+      sort: panels,
+      title: null,
+      header: { labelFontSize: 12, labelFontWeight: 'bold', labelLimit: 0, labelPadding: 6 },
+    },
     columns: Math.min(3, Math.max(1, panels.length)),
     spec: {
       width: Math.max(150, servers.length * 60),
@@ -240,7 +271,15 @@ export function chartSpec(report: BenchReport): TopLevelSpec {
           encoding: { y: { aggregate: 'max', field: 'target', type: 'quantitative' } },
         },
         {
-          transform: [{ filter: 'datum.target != null' }, { aggregate: [{ op: 'max', field: 'target', as: 'target' }, { op: 'max', field: 'targetLabel', as: 'targetLabel' }] }],
+          transform: [
+            { filter: 'datum.target != null' },
+            {
+              aggregate: [
+                { op: 'max', field: 'target', as: 'target' },
+                { op: 'max', field: 'targetLabel', as: 'targetLabel' },
+              ],
+            },
+          ],
           mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, x: { expr: 'child_width' }, color: '#c0392b', fontSize: 9 },
           encoding: { y: { field: 'target', type: 'quantitative' }, text: { field: 'targetLabel' } },
         },
@@ -264,7 +303,9 @@ export async function renderChart(report: BenchReport): Promise<string> {
 /** The report's Markdown page: title, machine and commit, the table, notes and the chart. */
 export function markdownReport(report: BenchReport, baselineServer: string): string {
   const m = report.machine;
-  const options = Object.entries(report.options).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+  const options = Object.entries(report.options)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
   return [
     `# Pushwire benchmarks: ${report.suite} suite`,
     '',
@@ -286,7 +327,11 @@ export function markdownReport(report: BenchReport, baselineServer: string): str
  * Writes `<suite>.json`, `<suite>.svg` and `<suite>.md` to `dir` (created if missing) and returns
  * their paths. Ratios are to `baselineServer`, by default the first server of the figures.
  */
-export async function writeReport(report: BenchReport, dir = 'docs/benchmarks', baselineServer = serversOf(report)[0] ?? ''): Promise<{ json: string; svg: string; md: string }> {
+export async function writeReport(
+  report: BenchReport,
+  dir = 'docs/benchmarks',
+  baselineServer = serversOf(report)[0] ?? '',
+): Promise<{ json: string; svg: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const paths = { json: join(dir, `${report.suite}.json`), svg: join(dir, `${report.suite}.svg`), md: join(dir, `${report.suite}.md`) };
   const svg = await renderChart(report);

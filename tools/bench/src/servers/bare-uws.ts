@@ -60,7 +60,8 @@ function controlPost(path: string) {
 // the baseline gets the edge's 64 MiB rather than losing messages of a fan-out burst.
 const MAX_BACKPRESSURE = 64 * 1024 * 1024;
 
-uWS.App()
+uWS
+  .App()
   .get('/readyz', (res) => {
     res.end('ok');
   })
@@ -77,7 +78,13 @@ uWS.App()
         res.writeStatus(STATUS[400]!).end('device query parameter required');
         return;
       }
-      res.upgrade({ deviceId }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      res.upgrade(
+        { deviceId },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
     },
     open: (ws) => {
       const { deviceId } = ws.getUserData();
@@ -91,7 +98,9 @@ uWS.App()
     },
   })
   .ws('/*', { idleTimeout: 60, sendPingsAutomatically: true })
-  .any('/*', (res) => respond(res, STATUS[404]!, { error: 'not found: GET /readyz, GET /stats, POST /push, POST /fanout, WS /v1/connect?device=' }))
+  .any('/*', (res) =>
+    respond(res, STATUS[404]!, { error: 'not found: GET /readyz, GET /stats, POST /push, POST /fanout, WS /v1/connect?device=' }),
+  )
   .listen('127.0.0.1', benchPort(), (socket) => {
     if (!socket) process.exit(1);
   });

@@ -27,9 +27,10 @@ interface Device {
 
 /** Connects one device; resolves once it can receive (Socket.IO: after its namespace connect `40`). */
 function connect(kind: Kind, port: number, deviceId: string): Promise<Device> {
-  const url = kind === 'socketio'
-    ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket&device=${encodeURIComponent(deviceId)}`
-    : `ws://127.0.0.1:${port}/v1/connect?device=${encodeURIComponent(deviceId)}`;
+  const url =
+    kind === 'socketio'
+      ? `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket&device=${encodeURIComponent(deviceId)}`
+      : `ws://127.0.0.1:${port}/v1/connect?device=${encodeURIComponent(deviceId)}`;
   const ws = new WebSocket(url);
   const device: Device = { received: [], ws };
   ws.on('close', (code) => (device.closeCode = code));
@@ -56,7 +57,11 @@ function connect(kind: Kind, port: number, deviceId: string): Promise<Device> {
 }
 
 async function call(port: number, method: string, path: string, body?: string): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, body, headers: body ? { 'content-type': 'application/json' } : undefined });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    body,
+    headers: body ? { 'content-type': 'application/json' } : undefined,
+  });
   const text = await res.text();
   let json: unknown = text;
   try {
@@ -75,7 +80,8 @@ async function until(check: () => boolean | Promise<boolean>, ms = 3000): Promis
 async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
   const problems: string[] = [];
   const expect = (what: string, actual: unknown, expected: unknown) => {
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(expected))
+      problems.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
   };
   const started = await startService(server.name, server.main, (port) => ({ BENCH_PORT: String(port) }), '/readyz', {
     nodeFlags: ['--expose-gc', '--require', join(__dirname, 'gc-on-signal.cjs')],
@@ -90,9 +96,20 @@ async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
 
     const items = [...DEVICES.map((deviceId, i) => ({ deviceId, payload: `push-${i} ✓` })), { deviceId: 'nobody', payload: 'lost' }];
     expect('POST /push', await call(port, 'POST', '/push', JSON.stringify({ items })), { status: 200, json: { delivered: 3, missing: 1 } });
-    expect('POST /fanout', await call(port, 'POST', '/fanout', JSON.stringify({ payload: 'all', repeat: 2 })), { status: 200, json: { delivered: 6 } });
-    expect('POST /fanout (default repeat)', await call(port, 'POST', '/fanout', JSON.stringify({ payload: 'once' })), { status: 200, json: { delivered: 3 } });
-    for (const [path, body] of [['/push', '{"items":5}'], ['/push', '{"items":[{"deviceId":"a"}]}'], ['/fanout', 'not json'], ['/fanout', '{"payload":"x","repeat":0}']] as const) {
+    expect('POST /fanout', await call(port, 'POST', '/fanout', JSON.stringify({ payload: 'all', repeat: 2 })), {
+      status: 200,
+      json: { delivered: 6 },
+    });
+    expect('POST /fanout (default repeat)', await call(port, 'POST', '/fanout', JSON.stringify({ payload: 'once' })), {
+      status: 200,
+      json: { delivered: 3 },
+    });
+    for (const [path, body] of [
+      ['/push', '{"items":5}'],
+      ['/push', '{"items":[{"deviceId":"a"}]}'],
+      ['/fanout', 'not json'],
+      ['/fanout', '{"payload":"x","repeat":0}'],
+    ] as const) {
       expect(`POST ${path} ${body}`, (await call(port, 'POST', path, body)).status, 400);
     }
 
@@ -105,7 +122,11 @@ async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
     await until(() => devices[0]!.closeCode !== undefined);
     expect('replaced connection closed', devices[0]!.closeCode !== undefined, true);
     expect('GET /stats after replace', (await call(port, 'GET', '/stats')).json, { connections: 3 });
-    expect('POST /push to replacement', (await call(port, 'POST', '/push', JSON.stringify({ items: [{ deviceId: 'dev-0', payload: 'again' }] }))).json, { delivered: 1, missing: 0 });
+    expect(
+      'POST /push to replacement',
+      (await call(port, 'POST', '/push', JSON.stringify({ items: [{ deviceId: 'dev-0', payload: 'again' }] }))).json,
+      { delivered: 1, missing: 0 },
+    );
     await until(() => newer.received.length > 0);
     expect('replacement received', newer.received, ['again']);
     devices.push(newer);
@@ -128,7 +149,9 @@ async function main() {
   for (const server of SERVERS) {
     const problems = await smoke(server);
     failed ||= problems.length > 0;
-    process.stdout.write(`${server.name.padEnd(10)} ${problems.length ? `FAIL\n  ${problems.join('\n  ')}` : 'ok (readyz, stats, push 3+1 missing, fanout 2×3 + 1×3, 4 bad bodies → 400, replace, SIGUSR2)'}\n`);
+    process.stdout.write(
+      `${server.name.padEnd(10)} ${problems.length ? `FAIL\n  ${problems.join('\n  ')}` : 'ok (readyz, stats, push 3+1 missing, fanout 2×3 + 1×3, 4 bad bodies → 400, replace, SIGUSR2)'}\n`,
+    );
   }
   process.exit(failed ? 1 : 0);
 }

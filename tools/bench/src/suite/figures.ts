@@ -9,7 +9,10 @@ export type Target = NonNullable<BenchFigure['target']>;
  * their medians, in the order they were first recorded.
  */
 export class FigureBook {
-  private readonly rows = new Map<string, { scenario: string; metric: string; unit: string; server: string; rounds: number[]; target?: Target }>();
+  private readonly rows = new Map<
+    string,
+    { scenario: string; metric: string; unit: string; server: string; rounds: number[]; target?: Target }
+  >();
 
   record(scenario: string, metric: string, unit: string, server: string, value: number, target?: Target): void {
     const key = `${scenario}\u0000${metric}\u0000${server}`;

@@ -45,18 +45,35 @@ export interface StormFigures {
  * drops at once and backs off from zero. Either way they reconnect to edges 2 and 3 in turn, backing
  * off on 503 like the SDK, against those edges' accept limit.
  */
-export async function reconnectStorm(mode: 'drain' | 'kill', n: number, drainSeconds: number, bench: BenchRun, log: (msg: string) => void): Promise<StormFigures> {
-  const cluster = await startPushwireEdges(3, { env: { PUSHWIRE_EDGE_DRAIN_SECONDS: String(drainSeconds), PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: String(ACCEPTS_PER_SECOND), PUSHWIRE_CLIENT_CLOSE_GRACE_SECONDS: '1' } });
+export async function reconnectStorm(
+  mode: 'drain' | 'kill',
+  n: number,
+  drainSeconds: number,
+  bench: BenchRun,
+  log: (msg: string) => void,
+): Promise<StormFigures> {
+  const cluster = await startPushwireEdges(3, {
+    env: {
+      PUSHWIRE_EDGE_DRAIN_SECONDS: String(drainSeconds),
+      PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: String(ACCEPTS_PER_SECOND),
+      PUSHWIRE_CLIENT_CLOSE_GRACE_SECONDS: '1',
+    },
+  });
   const fleet = await ClientFleet.start({ processes: Math.ceil(n / SOCKETS_PER_CLIENT_PROCESS), threadsPerProcess: 1 });
   const cleanUp = stopOnce(bench, fleet, cluster);
   try {
-    const [draining, ...others] = cluster.edges as [typeof cluster.edges[0], ...typeof cluster.edges];
+    const [draining, ...others] = cluster.edges as [(typeof cluster.edges)[0], ...typeof cluster.edges];
     // Under the drained edge's own accept limit, so the storm starts from N connected devices.
-    const initial = await fleet.connect(connectPlan('pushwire', draining.devicePort, n, 0, {
-      ratePerSecond: ACCEPTS_PER_SECOND * 0.8,
-      reconnect: { alternativePorts: others.map((e) => e.devicePort), waitForServerClose: true, maxAttempts: 10 },
-    }));
-    if (initial.connected < n) throw new Error(`storm: only ${initial.connected} of ${n} devices connected to the edge to drain (${JSON.stringify(initial.failures)})`);
+    const initial = await fleet.connect(
+      connectPlan('pushwire', draining.devicePort, n, 0, {
+        ratePerSecond: ACCEPTS_PER_SECOND * 0.8,
+        reconnect: { alternativePorts: others.map((e) => e.devicePort), waitForServerClose: true, maxAttempts: 10 },
+      }),
+    );
+    if (initial.connected < n)
+      throw new Error(
+        `storm: only ${initial.connected} of ${n} devices connected to the edge to drain (${JSON.stringify(initial.failures)})`,
+      );
     await draining.settled(n, `bench-dev-${n - 1}`);
     log(`storm: ${n} devices on edge 1; ${mode === 'drain' ? `SIGTERM (drain window ${drainSeconds} s)` : 'SIGKILL'}`);
     const t0 = Date.now();
@@ -77,7 +94,9 @@ export async function reconnectStorm(mode: 'drain' | 'kill', n: number, drainSec
       gaveUp: report.gaveUp + Math.max(0, n - report.reconnects - report.gaveUp),
       reconnected: report.reconnects,
     };
-    log(`storm: ${figures.reconnected}/${n} reconnected in ${figures.seconds} s, peak ${figures.peakAcceptsPerSecond}/s, ${figures.refused} × 503, ${figures.gaveUp} gave up`);
+    log(
+      `storm: ${figures.reconnected}/${n} reconnected in ${figures.seconds} s, peak ${figures.peakAcceptsPerSecond}/s, ${figures.refused} × 503, ${figures.gaveUp} gave up`,
+    );
     return figures;
   } finally {
     await cleanUp();

@@ -61,10 +61,20 @@ interface Options {
 
 function parseOptions(argv: string[]): Options | undefined {
   const full = argv.includes('--full');
-  const values = parseBenchArgs(argv.filter((a) => a !== '--full'), {
-    connections: full ? '19000' : '5000', rounds: '3', rate: full ? '5000' : '2000', seconds: full ? '10' : '4',
-    burst: full ? '200000' : '40000', storm: full ? '19000' : '3000', hold: full ? '76000' : '0', 'client-threads': '2', out: 'docs/benchmarks',
-  });
+  const values = parseBenchArgs(
+    argv.filter((a) => a !== '--full'),
+    {
+      connections: full ? '19000' : '5000',
+      rounds: '3',
+      rate: full ? '5000' : '2000',
+      seconds: full ? '10' : '4',
+      burst: full ? '200000' : '40000',
+      storm: full ? '19000' : '3000',
+      hold: full ? '76000' : '0',
+      'client-threads': '2',
+      out: 'docs/benchmarks',
+    },
+  );
   if (!values) return undefined;
   return {
     full,
@@ -119,7 +129,9 @@ async function main(): Promise<void> {
   if (opts.storm > 0 && !bench.interrupted) {
     for (let round = 0; round < opts.rounds && !bench.interrupted; round++) {
       for (const mode of ['drain', 'kill'] as const) {
-        log(`reconnect storm ${round + 1}/${opts.rounds}: ${opts.storm} devices on an edge that ${mode === 'drain' ? 'drains' : 'is killed'}`);
+        log(
+          `reconnect storm ${round + 1}/${opts.rounds}: ${opts.storm} devices on an edge that ${mode === 'drain' ? 'drains' : 'is killed'}`,
+        );
         const storm = await reconnectStorm(mode, opts.storm, opts.full ? 10 : 3, bench, log);
         const scenario = `reconnect storm (${opts.storm} devices, edge ${mode === 'drain' ? `drained over ${opts.full ? 10 : 3} s` : 'SIGKILLed'})`;
         book.record(scenario, 'all reconnected after', 's', PUSHWIRE.name, storm.seconds);
@@ -142,7 +154,8 @@ async function main(): Promise<void> {
     suite: opts.full ? 'full' : 'quick',
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    commit, dirty,
+    commit,
+    dirty,
     machine: describeMachine(),
     options: { ...opts },
     figures: book.figures(),
@@ -153,25 +166,59 @@ async function main(): Promise<void> {
     ],
   };
   console.log(`\n${markdownTable(report, 'bare uWebSockets.js')}\n`);
-  console.log(`machine: ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}; commit ${commit.slice(0, 10)}${dirty ? ' (uncommitted changes)' : ''}`);
+  console.log(
+    `machine: ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}; commit ${commit.slice(0, 10)}${dirty ? ' (uncommitted changes)' : ''}`,
+  );
   if (opts.out) {
     const written = await writeReport(report, path.resolve(opts.out), 'bare uWebSockets.js');
-    log(`wrote ${Object.values(written).map((p) => path.relative(process.cwd(), p)).join(', ')}`);
+    log(
+      `wrote ${Object.values(written)
+        .map((p) => path.relative(process.cwd(), p))
+        .join(', ')}`,
+    );
   }
 }
 
-async function measureServer(server: RunningServer, name: string, fleet: ClientFleet, n: number, opts: Options, book: FigureBook): Promise<void> {
+async function measureServer(
+  server: RunningServer,
+  name: string,
+  fleet: ClientFleet,
+  n: number,
+  opts: Options,
+  book: FigureBook,
+): Promise<void> {
   const idleScenario = `connect + idle (${n} connections)`;
   const idle = await connectAndIdle(server, fleet, n, opts.full ? 10_000 : 3_000);
-  book.record(idleScenario, 'accepts', 'conn/s', name, idle.acceptsPerSecond, name === PUSHWIRE.name ? { op: '>=', value: 10_000 } : undefined);
-  book.record(idleScenario, 'RSS per idle connection', 'B', name, idle.rssPerConnection, name === PUSHWIRE.name ? { op: '<=', value: 1_500 } : undefined);
+  book.record(
+    idleScenario,
+    'accepts',
+    'conn/s',
+    name,
+    idle.acceptsPerSecond,
+    name === PUSHWIRE.name ? { op: '>=', value: 10_000 } : undefined,
+  );
+  book.record(
+    idleScenario,
+    'RSS per idle connection',
+    'B',
+    name,
+    idle.rssPerConnection,
+    name === PUSHWIRE.name ? { op: '<=', value: 1_500 } : undefined,
+  );
   book.record(idleScenario, 'RSS per idle connection after GC', 'B', name, idle.rssPerConnectionAfterGc);
 
   const repeat = opts.full ? 5 : 4;
   const fan = await fanOut(server, fleet, n, repeat);
   const fanScenario = `fan-out (${n * repeat} messages, batches of 500)`;
   book.record(fanScenario, 'delivered', 'msg/s', name, fan.msgsPerSecond);
-  book.record(fanScenario, 'server CPU per message', 'µs', name, fan.cpuMicrosPerMessage, name === PUSHWIRE.name ? { op: '<=', value: 14 } : undefined);
+  book.record(
+    fanScenario,
+    'server CPU per message',
+    'µs',
+    name,
+    fan.cpuMicrosPerMessage,
+    name === PUSHWIRE.name ? { op: '<=', value: 14 } : undefined,
+  );
   if (fan.delivered < fan.sent) throw new UsageError(`${name}: fan-out delivered ${fan.delivered} of ${fan.sent}`);
 
   const sender = senderFor(server);
@@ -179,11 +226,25 @@ async function measureServer(server: RunningServer, name: string, fleet: ClientF
     const rated = await directAtRate(sender, fleet, n, opts.rate, opts.seconds);
     const rateScenario = `direct push at ${opts.rate} msg/s`;
     book.record(rateScenario, 'p50 latency', 'ms', name, rated.p50Ms);
-    book.record(rateScenario, 'p99 latency', 'ms', name, rated.p99Ms, name === PUSHWIRE.name && opts.rate >= 5000 ? { op: '<=', value: 5 } : undefined);
+    book.record(
+      rateScenario,
+      'p99 latency',
+      'ms',
+      name,
+      rated.p99Ms,
+      name === PUSHWIRE.name && opts.rate >= 5000 ? { op: '<=', value: 5 } : undefined,
+    );
     book.record(rateScenario, 'delivered', '%', name, Math.round((rated.delivered / rated.sent) * 1000) / 10);
     const burst = opts.burst;
     const max = await directMax(sender, fleet, n, burst);
-    book.record(`direct push at max (${burst} messages)`, 'delivered', 'msg/s', name, max.msgsPerSecond, name === PUSHWIRE.name ? { op: '>=', value: 50_000 } : undefined);
+    book.record(
+      `direct push at max (${burst} messages)`,
+      'delivered',
+      'msg/s',
+      name,
+      max.msgsPerSecond,
+      name === PUSHWIRE.name ? { op: '>=', value: 50_000 } : undefined,
+    );
   } finally {
     await sender.close();
   }

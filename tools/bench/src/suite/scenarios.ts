@@ -20,8 +20,15 @@ const DEVICES_PER_ACCOUNT = 4;
 /** How the fleet connects `count` devices (from `first`) to a server speaking `protocol` on `port`. */
 export function connectPlan(protocol: WireProtocol, port: number, count: number, first = 0, extra: Partial<ConnectPlan> = {}): ConnectPlan {
   return {
-    protocol, port, count, first, devicePrefix: 'bench-dev-',
-    tokens: protocol === 'pushwire' ? { secret: BENCH_JWT_SECRET, accountPrefix: 'bench-acc-', devicesPerAccount: DEVICES_PER_ACCOUNT } : undefined,
+    protocol,
+    port,
+    count,
+    first,
+    devicePrefix: 'bench-dev-',
+    tokens:
+      protocol === 'pushwire'
+        ? { secret: BENCH_JWT_SECRET, accountPrefix: 'bench-acc-', devicesPerAccount: DEVICES_PER_ACCOUNT }
+        : undefined,
     ...extra,
   };
 }
@@ -42,13 +49,20 @@ export async function connectAndIdle(server: RunningServer, fleet: ClientFleet, 
   // At most 500 handshakes in flight: under the listen backlog of node:http servers (511), which a
   // burst of 2,000 overflows (Socket.IO then loses connections to resets, which is no accept rate).
   const report = await fleet.connect(connectPlan(server.protocol, server.devicePort, n, 0, { maxConcurrent: 500 }));
-  if (report.connected < n) throw new Error(`${server.name}: only ${report.connected} of ${n} devices connected (${JSON.stringify(report.failures)})`);
+  if (report.connected < n)
+    throw new Error(`${server.name}: only ${report.connected} of ${n} devices connected (${JSON.stringify(report.failures)})`);
   await server.settled(n, deviceId(n - 1));
   await sleep(settleMs);
   const rssPerConnection = Math.round((rssBytes(server.pid) - baseRss) / n);
   await server.collectGarbage();
   const rssPerConnectionAfterGc = Math.round((rssBytes(server.pid) - baseRss) / n);
-  return { connected: report.connected, failed: report.failed, acceptsPerSecond: Math.round(report.acceptsPerSecond), rssPerConnection, rssPerConnectionAfterGc };
+  return {
+    connected: report.connected,
+    failed: report.failed,
+    acceptsPerSecond: Math.round(report.acceptsPerSecond),
+    rssPerConnection,
+    rssPerConnectionAfterGc,
+  };
 }
 
 /**
@@ -73,7 +87,13 @@ async function arrivals(fleet: ClientFleet): Promise<{ until(total: number, time
  * Messages 0 … total − 1 (message k to device k mod n, timestamped) handed to `send` in chunks of
  * `chunk`, `inFlight` chunks outstanding; resolves when every chunk was taken.
  */
-async function sendInChunks(total: number, n: number, chunk: number, inFlight: number, send: (items: { deviceId: string; payload: string }[]) => Promise<void>): Promise<void> {
+async function sendInChunks(
+  total: number,
+  n: number,
+  chunk: number,
+  inFlight: number,
+  send: (items: { deviceId: string; payload: string }[]) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < total) {
@@ -97,7 +117,14 @@ export interface ThroughputFigures {
  * Fan-out: every connected device gets `repeat` messages, handed to the server in batches of
  * `batch` with `inFlight` batches outstanding; msgs/s from the first hand-over to the last arrival.
  */
-export async function fanOut(server: RunningServer, fleet: ClientFleet, n: number, repeat: number, batch = 500, inFlight = 4): Promise<ThroughputFigures> {
+export async function fanOut(
+  server: RunningServer,
+  fleet: ClientFleet,
+  n: number,
+  repeat: number,
+  batch = 500,
+  inFlight = 4,
+): Promise<ThroughputFigures> {
   await fleet.resetLatencies();
   const arrived = await arrivals(fleet);
   const total = n * repeat;
@@ -107,7 +134,12 @@ export async function fanOut(server: RunningServer, fleet: ClientFleet, n: numbe
   const delivered = await arrived.until(total, 60_000);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(server.pid) - cpu0;
-  return { sent: total, delivered, msgsPerSecond: Math.round(delivered / seconds), cpuMicrosPerMessage: Math.round((cpu / Math.max(1, delivered)) * 1e6 * 10) / 10 };
+  return {
+    sent: total,
+    delivered,
+    msgsPerSecond: Math.round(delivered / seconds),
+    cpuMicrosPerMessage: Math.round((cpu / Math.max(1, delivered)) * 1e6 * 10) / 10,
+  };
 }
 
 /** How a sender hands messages to a server: Pushwire end to end through its push client, peers through /push. */
@@ -142,14 +174,23 @@ export interface LatencyFigures {
 }
 
 /** Direct push at a fixed rate (open loop, what is due every `tickMs` goes in one call), end-to-end latency at the devices. */
-export async function directAtRate(sender: Sender, fleet: ClientFleet, n: number, rate: number, seconds: number, tickMs = 5): Promise<LatencyFigures> {
+export async function directAtRate(
+  sender: Sender,
+  fleet: ClientFleet,
+  n: number,
+  rate: number,
+  seconds: number,
+  tickMs = 5,
+): Promise<LatencyFigures> {
   await fleet.resetLatencies();
   const arrived = await arrivals(fleet);
   const total = Math.round(rate * seconds);
   const inFlight: Promise<void>[] = [];
   const errors: unknown[] = [];
   await paceAtRate({
-    rate, total, tickMs,
+    rate,
+    total,
+    tickMs,
     emit: (first, count) => {
       const items = Array.from({ length: count }, (_, k) => ({ deviceId: deviceId((first + k) % n), payload: timestampedPayload() }));
       inFlight.push(sender.send(items).catch((e) => void errors.push(e)));
@@ -159,11 +200,24 @@ export async function directAtRate(sender: Sender, fleet: ClientFleet, n: number
   if (errors.length) throw errors[0];
   const delivered = await arrived.until(total, 30_000);
   const { samples: sorted } = await fleet.latencies();
-  return { sent: total, delivered, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN };
+  return {
+    sent: total,
+    delivered,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+  };
 }
 
 /** Direct push as fast as the path takes it: `total` messages in calls of `chunk`, `inFlight` outstanding. */
-export async function directMax(sender: Sender, fleet: ClientFleet, n: number, total: number, chunk = 500, inFlight = 8): Promise<{ delivered: number; msgsPerSecond: number }> {
+export async function directMax(
+  sender: Sender,
+  fleet: ClientFleet,
+  n: number,
+  total: number,
+  chunk = 500,
+  inFlight = 8,
+): Promise<{ delivered: number; msgsPerSecond: number }> {
   const arrived = await arrivals(fleet);
   const t0 = performance.now();
   await sendInChunks(total, n, chunk, inFlight, (items) => sender.send(items));

@@ -9,8 +9,15 @@ import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import type { WireProtocol } from '@pushwire/loadgen';
 import { EdgeTransport } from '@pushwire/push-client';
-import { BENCH_JWT_SECRET, BENCH_SERVICE_TOKEN, collectGarbage, GC_ON_SIGNAL_FLAGS, startRegistry, startService, type StartedService } from '../service-process';
-
+import {
+  BENCH_JWT_SECRET,
+  BENCH_SERVICE_TOKEN,
+  collectGarbage,
+  GC_ON_SIGNAL_FLAGS,
+  startRegistry,
+  startService,
+  type StartedService,
+} from '../service-process';
 
 /** A server under test, started; `pid` is the process whose memory and CPU are reported. */
 export interface RunningServer {
@@ -53,17 +60,30 @@ function peer(name: string, short: string, protocol: WireProtocol, script: strin
     name,
     short,
     async start() {
-      const s = await startService(short, `tools/bench/src/servers/${script}`, (port) => ({ BENCH_PORT: String(port) }), '/readyz', { nodeFlags: GC_ON_SIGNAL_FLAGS });
+      const s = await startService(short, `tools/bench/src/servers/${script}`, (port) => ({ BENCH_PORT: String(port) }), '/readyz', {
+        nodeFlags: GC_ON_SIGNAL_FLAGS,
+      });
       const base = `http://127.0.0.1:${s.port}`;
       return {
-        name, protocol, devicePort: s.port, pid: s.pid,
+        name,
+        protocol,
+        devicePort: s.port,
+        pid: s.pid,
         async push(items) {
-          const res = await fetch(`${base}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+          const res = await fetch(`${base}/push`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ items }),
+          });
           if (!res.ok) throw new Error(`${short} /push answered ${res.status}: ${await res.text()}`);
           return ((await res.json()) as { delivered: number }).delivered;
         },
         async settled(count) {
-          await until(async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count, 30_000, `${short} to hold ${count} connections`);
+          await until(
+            async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count,
+            30_000,
+            `${short} to hold ${count} connections`,
+          );
         },
         collectGarbage: () => collectGarbage(s.pid),
         terminate: () => s.process.stop('SIGTERM', 120_000).then(() => undefined),
@@ -79,7 +99,10 @@ export interface EdgeOptions {
 }
 
 /** Pushwire's edge as shipped (EDGE_NODE_FLAGS), on a registry service of its own (memory store). */
-export async function startPushwireEdges(count: number, opts: EdgeOptions = {}): Promise<{ edges: RunningServer[]; registryUrl: string; registryPid: number; stop(): Promise<void> }> {
+export async function startPushwireEdges(
+  count: number,
+  opts: EdgeOptions = {},
+): Promise<{ edges: RunningServer[]; registryUrl: string; registryPid: number; stop(): Promise<void> }> {
   const registry = await startRegistry(BENCH_SERVICE_TOKEN);
   const registryUrl = `http://127.0.0.1:${registry.port}`;
   const transport = new EdgeTransport({ serviceToken: BENCH_SERVICE_TOKEN, timeoutMs: 30_000 });
@@ -88,22 +111,50 @@ export async function startPushwireEdges(count: number, opts: EdgeOptions = {}):
   try {
     for (let i = 0; i < count; i++) {
       const [devicePort] = await freePorts(1);
-      const edge = await startService(`edge-${i + 1}`, 'apps/push-edge/src/main.ts', (internalPort) => ({
-        PUSHWIRE_EDGE_ID: `bench-edge-${i + 1}`, PUSHWIRE_EDGE_PORT: String(devicePort), PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort), PUSHWIRE_EDGE_HOST: '127.0.0.1',
-        PUSHWIRE_SERVICE_TOKEN: BENCH_SERVICE_TOKEN, PUSHWIRE_JWT_SECRET: BENCH_JWT_SECRET, PUSHWIRE_REGISTRY_URL: registryUrl,
-        PUSHWIRE_EDGE_DRAIN_SECONDS: '0', PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0', ...opts.env,
-      }), '/readyz', { nodeFlags: [...EDGE_NODE_FLAGS, ...GC_ON_SIGNAL_FLAGS] });
+      const edge = await startService(
+        `edge-${i + 1}`,
+        'apps/push-edge/src/main.ts',
+        (internalPort) => ({
+          PUSHWIRE_EDGE_ID: `bench-edge-${i + 1}`,
+          PUSHWIRE_EDGE_PORT: String(devicePort),
+          PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort),
+          PUSHWIRE_EDGE_HOST: '127.0.0.1',
+          PUSHWIRE_SERVICE_TOKEN: BENCH_SERVICE_TOKEN,
+          PUSHWIRE_JWT_SECRET: BENCH_JWT_SECRET,
+          PUSHWIRE_REGISTRY_URL: registryUrl,
+          PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
+          PUSHWIRE_EDGE_ACCEPTS_PER_SECOND: '0',
+          ...opts.env,
+        }),
+        '/readyz',
+        { nodeFlags: [...EDGE_NODE_FLAGS, ...GC_ON_SIGNAL_FLAGS] },
+      );
       started.push(edge);
       const internalUrl = `http://127.0.0.1:${edge.port}`;
       edges.push({
-        name: 'Pushwire edge', protocol: 'pushwire', devicePort: devicePort!, pid: edge.pid,
+        name: 'Pushwire edge',
+        protocol: 'pushwire',
+        devicePort: devicePort!,
+        pid: edge.pid,
         async push(items) {
-          const answer = await transport.deliver(internalUrl, items.map((it, n) => ({ deviceId: it.deviceId, message: { id: `b${Date.now().toString(36)}${n}`, payload: it.payload } })));
+          const answer = await transport.deliver(
+            internalUrl,
+            items.map((it, n) => ({ deviceId: it.deviceId, message: { id: `b${Date.now().toString(36)}${n}`, payload: it.payload } })),
+          );
           if (answer.kind === 'failure') throw answer.error;
           return answer.outcomes.filter((o) => o.status === 'delivered').length;
         },
         async settled(_count, lastDeviceId) {
-          await until(async () => (await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, { headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` } })).status === 200, 60_000, `${lastDeviceId} to be registered`);
+          await until(
+            async () =>
+              (
+                await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, {
+                  headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
+                })
+              ).status === 200,
+            60_000,
+            `${lastDeviceId} to be registered`,
+          );
         },
         collectGarbage: () => collectGarbage(edge.pid),
         terminate: () => edge.process.stop('SIGTERM', 120_000).then(() => undefined),
@@ -117,7 +168,9 @@ export async function startPushwireEdges(count: number, opts: EdgeOptions = {}):
     throw e;
   }
   return {
-    edges, registryUrl, registryPid: registry.pid,
+    edges,
+    registryUrl,
+    registryPid: registry.pid,
     async stop() {
       for (const s of started) await s.process.stop('SIGKILL');
       await registry.process.stop('SIGKILL');

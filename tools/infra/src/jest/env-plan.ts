@@ -16,7 +16,11 @@ export interface EnvPlan {
  * Decides, per service: a variable already set (a Docker compose stack, a CI service) wins; then a
  * running `npm run infra:up` in this checkout (its pid still carries its marker); else start one.
  */
-export function planEnv(env: NodeJS.ProcessEnv, up: RunState | undefined, alive: (p: NonNullable<RunState['kafka']>) => boolean = isOurs): EnvPlan {
+export function planEnv(
+  env: NodeJS.ProcessEnv,
+  up: RunState | undefined,
+  alive: (p: NonNullable<RunState['kafka']>) => boolean = isOurs,
+): EnvPlan {
   const fromUp: Record<string, string> = {};
   const upKafka = up?.kafka?.brokers && alive(up.kafka) ? up.kafka.brokers : undefined;
   const upDynamo = up?.dynamodb?.endpoint && alive(up.dynamodb) ? up.dynamodb.endpoint : undefined;

@@ -23,5 +23,7 @@ export default async function globalSetup(): Promise<void> {
     if (infra.kafkaBrokers) process.env[ENV.kafkaBrokers] = infra.kafkaBrokers;
     if (infra.dynamodbEndpoint) process.env[ENV.dynamodbEndpoint] = infra.dynamodbEndpoint;
   }
-  log(`kafka ${process.env[ENV.kafkaBrokers]} (${plan.sources.kafka}), dynamodb ${process.env[ENV.dynamodbEndpoint]} (${plan.sources.dynamodb})`);
+  log(
+    `kafka ${process.env[ENV.kafkaBrokers]} (${plan.sources.kafka}), dynamodb ${process.env[ENV.dynamodbEndpoint]} (${plan.sources.dynamodb})`,
+  );
 }

@@ -8,14 +8,17 @@ import { ENV, LOCAL_AWS_ENV } from '../env-file';
 
 const NOT_SET = (name: string) =>
   `${name} is not set. Run integration tests through a jest config whose globalSetup is ` +
-  "tools/infra/src/jest/global-setup.ts, or `npm run infra:up` and load .pushwire/infra.env " +
+  'tools/infra/src/jest/global-setup.ts, or `npm run infra:up` and load .pushwire/infra.env ' +
   '(set -a; . .pushwire/infra.env; set +a), or point it at your own service.';
 
 /** `KAFKA_BROKERS` as a list, or a thrown error that says how to get one. */
 export function kafkaBrokersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const value = env[ENV.kafkaBrokers];
   if (!value) throw new Error(NOT_SET(ENV.kafkaBrokers));
-  return value.split(',').map((b) => b.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 }
 
 /** `DYNAMODB_ENDPOINT`, or a thrown error that says how to get one. */
