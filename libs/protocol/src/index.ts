@@ -3,6 +3,7 @@
  * schema (TypeBox: JSON Schema that fastify validates and documents as OpenAPI) with its TypeScript
  * type derived from it, plus compiled validators and the catalogue of codes.
  */
+export * from './pushwire-error';
 export * from './validation';
 export * from './v1/ids';
 export * from './v1/codes';
