@@ -1,1 +1,2 @@
 export * from './test-edge';
+export * from './fake-sockets';
