@@ -68,6 +68,9 @@ export class Connection {
   }
 }
 
+/** Closes a connection with a close code and reason, whichever part decides it must end. */
+export type CloseConnection = (c: Connection, code: number, reason: string) => void;
+
 const deviceTypes = new Map<string, string>();
 /** Device types repeat across millions of connections ("tv", "phone"): keep one copy of each. */
 export function internDeviceType(type: string): string {

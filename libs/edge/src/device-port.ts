@@ -1,5 +1,5 @@
 import uWS, { type HttpResponse, type TemplatedApp } from 'uWebSockets.js';
-import { CloseCode, decodeClientFrame, ProtocolValidationError } from '@pushwire/protocol';
+import { CloseCode, decodeClientFrame, ProtocolValidationError, type ClientFrame } from '@pushwire/protocol';
 import { AuthError, type DeviceIdentity } from '@pushwire/auth';
 import { errorBody } from '@pushwire/service-kit';
 import { Connection, Phase, Transport, type SocketData } from './connection';
@@ -179,14 +179,16 @@ export function buildDevicePort(host: DevicePortHost): TemplatedApp {
           respondError(res, state, 'not_found', 'this device has no open connection on this edge', CORS);
           return;
         }
+        let frame: ClientFrame;
         try {
-          decodeClientFrame(bytes.toString('utf8'));
+          frame = decodeClientFrame(bytes.toString('utf8'));
         } catch (e) {
           const err = e as ProtocolValidationError;
           respondJson(res, state, 400, errorBody(err.code ?? 'invalid_frame', err.message, err.issues), CORS);
           return;
         }
-        if (!state.aborted) res.cork(() => host.frames.onText(c, bytes.toString('utf8')));
+        // Decoded once, here: the frame handler takes the frame as it is.
+        if (!state.aborted) res.cork(() => host.frames.onFrame(c, frame));
         respondJson(res, state, 202, { accepted: true }, CORS);
       },
       (err) => {

@@ -14,17 +14,17 @@ import { ConnectionEventPublisher } from './devices/connection-events';
 import { sameAccountPolicy, type D2dPolicy } from './devices/d2d-policy';
 import { D2dRouter } from './devices/d2d-router';
 import { DeviceListClient } from './devices/device-list-client';
-import { DeviceRequests, type DeviceRequestFrame } from './devices/device-requests';
+import { DeviceRequests } from './devices/device-requests';
 import { buildDevicePort, type DevicePortHost } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
-import { FrameHandler, type FrameHandlerHost } from './frame-handler';
+import { FrameHandler } from './frame-handler';
 import { buildInternalPort, type InternalPortHost } from './internal-port';
 import { AcceptLimiter } from './accept-limiter';
 import { LeaseKeeper } from './lease-keeper';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
-import { closeConnection } from './transport';
+import { closeConnection, sendErrorFrame, sendServerFrame } from './transport';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -45,7 +45,7 @@ export interface EdgeDeps {
  * One push-edge: holds device connections, keeps the registry informed, delivers pushes. Built by
  * `startEdge`; `drain()` and `close()` end it.
  */
-export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandlerHost {
+export class EdgeServer implements DevicePortHost, InternalPortHost {
   readonly edgeId: string;
   readonly serviceToken: string;
   readonly maxMessageBytes: number;
@@ -97,13 +97,6 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       () => this.draining,
     );
     this.acks = new AckWaiter(c.ackTimeoutMs, this.now);
-    this.frames = new FrameHandler(
-      { maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond },
-      this.acks,
-      this,
-      this.metrics,
-      this.now,
-    );
     this.deliverer = new Deliverer(
       this.edgeId,
       this.table,
@@ -162,8 +155,8 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
         now: this.now,
       }),
       d2dPerSecond: c.d2dPerSecond,
-      send: (conn, frame) => this.frames.send(conn, frame),
-      sendError: (conn, code, message, reqId) => this.frames.sendError(conn, code, message, reqId),
+      send: sendServerFrame,
+      sendError: sendErrorFrame,
       connectionsOf: (accountId) => this.table.ofAccount(accountId),
       onD2d: (status, seconds) => {
         this.metrics.d2d.labels(status).inc();
@@ -172,6 +165,17 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       logger: deps.logger,
       now: this.now,
     });
+    this.frames = new FrameHandler(
+      { maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond },
+      {
+        acks: this.acks,
+        requests: this.devices,
+        authenticate: (conn, token) => this.authenticateFirstFrame(conn, token),
+        close: (conn, code, reason) => this.close(conn, code, reason),
+        metrics: this.metrics,
+        now: this.now,
+      },
+    );
   }
 
   /** Open device connections (authenticated). */
@@ -243,7 +247,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     return this.table.get(deviceId);
   }
 
-  // ---- FrameHandlerHost -----------------------------------------------------------------------
+  // ---- first-frame auth and closing ----------------------------------------------------------
 
   authenticateFirstFrame(c: Connection, token: string): void {
     this.authenticating.delete(c); // only one auth frame is ever processed
@@ -257,7 +261,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
       },
       (err) => {
         if (c.phase !== Phase.Authenticating) return;
-        this.frames.sendError(c, 'unauthorized', err instanceof AuthError ? err.message : 'authentication failed');
+        sendErrorFrame(c, 'unauthorized', err instanceof AuthError ? err.message : 'authentication failed');
         this.close(c, CloseCode.AUTH_FAILED, 'authentication failed');
       },
     );
@@ -275,10 +279,6 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     closeConnection(c, code, reason);
     // SSE has no close callback for a stream the server ends; WebSockets report through `close`.
     if (c.transport === Transport.Sse) this.detached(c, code);
-  }
-
-  deviceRequest(c: Connection, frame: DeviceRequestFrame): void {
-    this.devices.handle(c, frame);
   }
 
   // ---- InternalPortHost -----------------------------------------------------------------------
@@ -348,7 +348,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
     this.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
     this.pipeline.register(this.registrationOf(c));
     this.announce('connected', c);
-    this.frames.send(c, {
+    sendServerFrame(c, {
       type: 'welcome',
       protocol: 1,
       connectionId: c.connectionId,

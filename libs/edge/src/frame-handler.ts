@@ -1,18 +1,10 @@
-import {
-  CloseCode,
-  decodeClientFrame,
-  encodeFrame,
-  ProtocolValidationError,
-  type ClientFrame,
-  type ErrorCode,
-  type ServerFrame,
-} from '@pushwire/protocol';
+import { CloseCode, decodeClientFrame, ProtocolValidationError, type ClientFrame, type ErrorCode } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
-import type { DeviceRequestFrame } from './devices/device-requests';
-import { Phase, type Connection } from './connection';
+import type { DeviceRequests } from './devices/device-requests';
+import { Phase, type CloseConnection, type Connection } from './connection';
 import type { EdgeMetrics } from './edge-metrics';
 import { refill } from './token-bucket';
-import { sendFrame } from './transport';
+import { sendErrorFrame, sendServerFrame } from './transport';
 
 export interface FrameHandlerOptions {
   maxBadFrames: number;
@@ -20,16 +12,23 @@ export interface FrameHandlerOptions {
   framesPerSecond: number;
 }
 
-/** What the frame handler needs from the edge around it. */
-export interface FrameHandlerHost {
+/** What the frame handler hands frames on to, and how it ends a connection. */
+export interface FrameHandlerDeps {
+  /** Settles the deliveries waiting for an `ack`. */
+  acks: Pick<AckWaiter, 'ack'>;
+  /** Answers `d2d.send`, `devices.list` and `devices.subscribe` (they reach beyond the edge). */
+  requests: Pick<DeviceRequests, 'handle'>;
   /** First-frame auth: verify the token and open the connection, or close it 4003. */
-  authenticateFirstFrame(c: Connection, token: string): void;
-  close(c: Connection, code: number, reason: string): void;
-  /**
-   * Device requests that need other services (device list, device to device). Answers are sent by
-   * the host; the default host answers that the feature is not enabled on this edge.
-   */
-  deviceRequest(c: Connection, frame: DeviceRequestFrame): void;
+  authenticate(c: Connection, token: string): void;
+  close: CloseConnection;
+  metrics: Pick<EdgeMetrics, 'framesIn' | 'badFrames' | 'd2d'>;
+  now?: () => number;
+}
+
+/** What a rate-limited frame's answer needs to know about the frame, without decoding it. */
+interface RefusedRequest {
+  reqId: string | undefined;
+  d2d: boolean;
 }
 
 const REQ_ID = /"reqId"\s*:\s*"([A-Za-z0-9._:@-]{1,64})"/;
@@ -40,20 +39,20 @@ const D2D_SEND = /"type"\s*:\s*"d2d\.send"/;
  * bad frames toward the close limit. Nothing a device sends can throw out of here.
  */
 export class FrameHandler {
+  private readonly now: () => number;
+
   constructor(
     private readonly opts: FrameHandlerOptions,
-    private readonly acks: AckWaiter,
-    private readonly host: FrameHandlerHost,
-    private readonly metrics: EdgeMetrics,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly deps: FrameHandlerDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
 
-  /** A text frame (already size-checked by the transport). */
+  /** A text frame off a WebSocket (already size-checked by the transport): rate-limited, then decoded. */
   onText(c: Connection, text: string): void {
     if (c.phase === Phase.Closed) return;
     if (!this.takeToken(c)) {
-      this.metrics.badFrames.inc();
-      this.rateLimited(c, text);
+      this.rateLimited(c, scanRequest(text));
       return;
     }
     let frame: ClientFrame;
@@ -64,15 +63,39 @@ export class FrameHandler {
       this.badFrame(c, err.code, err.message);
       return;
     }
-    this.metrics.framesIn.labels(frame.type).inc();
+    this.handle(c, frame);
+  }
+
+  /**
+   * A frame its transport already decoded (the SSE back-channel answers a bad frame with 400
+   * itself, so it decodes first): rate-limited, then handled like any other.
+   */
+  onFrame(c: Connection, frame: ClientFrame): void {
+    if (c.phase === Phase.Closed) return;
+    if (!this.takeToken(c)) {
+      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send' });
+      return;
+    }
+    this.handle(c, frame);
+  }
+
+  /** Binary frames are not part of the protocol: refused outright. */
+  onBinary(c: Connection): void {
+    this.deps.metrics.badFrames.inc();
+    sendErrorFrame(c, 'binary_not_supported', 'send JSON text frames');
+    this.deps.close(c, CloseCode.POLICY_VIOLATION, 'binary frames are not supported');
+  }
+
+  private handle(c: Connection, frame: ClientFrame): void {
+    this.deps.metrics.framesIn.labels(frame.type).inc();
     if (c.phase === Phase.Authenticating) {
       // First-frame auth: nothing but `auth` is processed, and only once.
       if (frame.type !== 'auth') {
-        this.sendError(c, 'not_authenticated', 'the first frame must be {"type":"auth","token":…}');
-        this.host.close(c, CloseCode.AUTH_FAILED, 'authentication required');
+        sendErrorFrame(c, 'not_authenticated', 'the first frame must be {"type":"auth","token":…}');
+        this.deps.close(c, CloseCode.AUTH_FAILED, 'authentication required');
         return;
       }
-      this.host.authenticateFirstFrame(c, frame.token);
+      this.deps.authenticate(c, frame.token);
       return;
     }
     switch (frame.type) {
@@ -80,55 +103,39 @@ export class FrameHandler {
         this.badFrame(c, 'invalid_frame', 'already authenticated');
         return;
       case 'ack':
-        this.acks.ack(c, frame.id);
+        this.deps.acks.ack(c, frame.id);
         return;
       case 'ping':
-        this.send(c, { type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.now() });
+        sendServerFrame(c, { type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: this.now() });
         return;
       case 'd2d.send':
       case 'devices.list':
       case 'devices.subscribe':
-        this.host.deviceRequest(c, frame);
+        this.deps.requests.handle(c, frame);
         return;
     }
   }
 
-  /** Binary frames are not part of the protocol: refused outright. */
-  onBinary(c: Connection): void {
-    this.metrics.badFrames.inc();
-    this.sendError(c, 'binary_not_supported', 'send JSON text frames');
-    this.host.close(c, CloseCode.POLICY_VIOLATION, 'binary frames are not supported');
-  }
-
-  send(c: Connection, frame: ServerFrame): void {
-    sendFrame(c, encodeFrame(frame));
-  }
-
-  sendError(c: Connection, code: ErrorCode, message: string, reqId?: string): void {
-    this.send(c, { type: 'error', code, message, ...(reqId ? { reqId } : {}) });
-  }
-
   /**
-   * Answers a frame over the rate limit without parsing it (parsing is the work the limit saves):
-   * the request id, found by a bounded pattern, lets the device match the answer to its request, and
-   * a `d2d.send` gets its `d2d.result` like any other refused send.
+   * Answers a frame over the rate limit: with its request id, so the device can match the answer to
+   * its request, and a `d2d.send` with its `d2d.result` like any other refused send.
    */
-  private rateLimited(c: Connection, text: string): void {
-    const reqId = REQ_ID.exec(text.length > 4096 ? text.slice(0, 4096) : text)?.[1];
-    if (reqId && D2D_SEND.test(text.slice(0, 4096))) {
-      this.metrics.d2d.labels('rate_limited').inc();
-      this.send(c, { type: 'd2d.result', reqId, status: 'rate_limited' });
+  private rateLimited(c: Connection, refused: RefusedRequest): void {
+    this.deps.metrics.badFrames.inc();
+    if (refused.reqId && refused.d2d) {
+      this.deps.metrics.d2d.labels('rate_limited').inc();
+      sendServerFrame(c, { type: 'd2d.result', reqId: refused.reqId, status: 'rate_limited' });
       return;
     }
-    this.sendError(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`, reqId);
+    sendErrorFrame(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`, refused.reqId);
   }
 
   private badFrame(c: Connection, code: ErrorCode, message: string): void {
-    this.metrics.badFrames.inc();
+    this.deps.metrics.badFrames.inc();
     c.badFrames++;
-    this.sendError(c, code, message);
+    sendErrorFrame(c, code, message);
     if (c.badFrames >= this.opts.maxBadFrames) {
-      this.host.close(c, CloseCode.POLICY_VIOLATION, `too many bad frames (${c.badFrames})`);
+      this.deps.close(c, CloseCode.POLICY_VIOLATION, `too many bad frames (${c.badFrames})`);
     }
   }
 
@@ -140,4 +147,14 @@ export class FrameHandler {
     c.tokens -= 1;
     return true;
   }
+}
+
+/**
+ * The request id and kind of a text frame over the rate limit, found by bounded patterns instead of
+ * parsing (parsing is the work the limit saves).
+ */
+function scanRequest(text: string): RefusedRequest {
+  const head = text.length > 4096 ? text.slice(0, 4096) : text;
+  const reqId = REQ_ID.exec(head)?.[1];
+  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head) };
 }

@@ -1,4 +1,5 @@
 import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+import { encodeFrame, type ErrorCode, type ServerFrame } from '@pushwire/protocol';
 import { Connection, Phase, Transport, type SocketData } from './connection';
 
 /** What happened to one frame written to a device. */
@@ -30,6 +31,16 @@ export function sendFrame(c: Connection, text: string): SendOutcome {
   });
   if (!ok) c.sseBlocked = true;
   return ok ? SendOutcome.Written : SendOutcome.Buffered;
+}
+
+/** Encodes one server frame and writes it (see sendFrame). */
+export function sendServerFrame(c: Connection, frame: ServerFrame): SendOutcome {
+  return sendFrame(c, encodeFrame(frame));
+}
+
+/** Writes an `error` frame; `reqId`, when given, names the request it answers. */
+export function sendErrorFrame(c: Connection, code: ErrorCode, message: string, reqId?: string): void {
+  sendServerFrame(c, { type: 'error', code, message, ...(reqId ? { reqId } : {}) });
 }
 
 /** Bytes waiting in the connection's send buffer (SSE: unknown, so blocked counts as over any limit). */

@@ -1,0 +1,213 @@
+import { CloseCode, decodeClientFrame, type ClientFrame } from '@pushwire/protocol';
+import { createMetricsRegistry, type Registry } from '@pushwire/service-kit';
+import { AckWaiter } from './acks';
+import { Phase, type Connection } from './connection';
+import type { DeviceRequestFrame } from './devices/device-requests';
+import { EdgeMetrics } from './edge-metrics';
+import { FrameHandler } from './frame-handler';
+import { fakeWebSocketConnection } from './testing/fake-sockets';
+
+// The FrameHandler on a fake socket (its answers are recorded), a real AckWaiter, a hand-moved
+// clock for the rate limit, and recorders where it hands frames on: first-frame auth, closing and
+// the device requests.
+
+const T0 = 1_700_000_000_000;
+const MAX_BAD_FRAMES = 3;
+/** Sustained frames per second in these tests: bursts of 2 × 5. */
+const PER_SECOND = 5;
+
+describe('FrameHandler', () => {
+  let time: number;
+  let registry: Registry;
+  let acks: AckWaiter;
+  let closed: { c: Connection; code: number; reason: string }[];
+  let authenticated: { c: Connection; token: string }[];
+  let requests: { c: Connection; frame: DeviceRequestFrame }[];
+  let handler: FrameHandler;
+
+  beforeEach(() => {
+    time = T0;
+    registry = createMetricsRegistry('edge-frame-handler-spec', false);
+    acks = new AckWaiter(60_000, () => time);
+    closed = [];
+    authenticated = [];
+    requests = [];
+    handler = new FrameHandler(
+      { maxBadFrames: MAX_BAD_FRAMES, framesPerSecond: PER_SECOND },
+      {
+        acks,
+        requests: { handle: (c, frame) => requests.push({ c, frame }) },
+        authenticate: (c, token) => authenticated.push({ c, token }),
+        close: (c, code, reason) => closed.push({ c, code, reason }),
+        metrics: new EdgeMetrics(registry, () => ({ websocket: 0, sse: 0, authenticating: 0 })),
+        now: () => time,
+      },
+    );
+  });
+  afterEach(() => acks.close());
+
+  const device = (phase: Phase = Phase.Open) => fakeWebSocketConnection('tv1', { phase });
+  const text = (frame: unknown) => JSON.stringify(frame);
+  const badFramesCounted = async () => (await registry.getSingleMetric('pushwire_edge_bad_frames_total')!.get()).values[0]?.value ?? 0;
+
+  it('settles the delivery waiting for an ack', async () => {
+    const { c } = device();
+    const waiting = acks.wait(c, 'm1');
+    handler.onText(c, text({ type: 'ack', id: 'm1' }));
+    await expect(waiting).resolves.toBe('acknowledged');
+  });
+
+  it('answers ping with pong, echoing t and telling the server time', () => {
+    const { c, socket } = device();
+    handler.onText(c, text({ type: 'ping', t: 42 }));
+    time += 5;
+    handler.onText(c, text({ type: 'ping' }));
+    expect(socket.frames()).toEqual([
+      { type: 'pong', t: 42, serverTime: T0 },
+      { type: 'pong', serverTime: T0 + 5 },
+    ]);
+  });
+
+  it('answers bad JSON, unknown types and invalid frames with error frames, and closes 1008 at the bad-frame limit', async () => {
+    const { c, socket } = device();
+    handler.onText(c, '{not json');
+    handler.onText(c, text({ type: 'teleport' }));
+    expect(closed).toEqual([]);
+    handler.onText(c, text({ type: 'ack' }));
+    const errors = socket.frames();
+    expect(errors.map((f) => f.type === 'error' && f.code)).toEqual(['invalid_json', 'unknown_type', 'invalid_frame']);
+    expect(errors[2]).toMatchObject({ message: expect.stringMatching(/\/id/) });
+    expect(c.badFrames).toBe(MAX_BAD_FRAMES);
+    expect(closed).toEqual([{ c, code: CloseCode.POLICY_VIOLATION, reason: `too many bad frames (${MAX_BAD_FRAMES})` }]);
+    expect(await badFramesCounted()).toBe(MAX_BAD_FRAMES);
+  });
+
+  it('counts a second auth frame as a bad frame', () => {
+    const { c, socket } = device();
+    handler.onText(c, text({ type: 'auth', token: 'again' }));
+    expect(socket.frames()).toEqual([{ type: 'error', code: 'invalid_frame', message: 'already authenticated' }]);
+    expect(c.badFrames).toBe(1);
+    expect(authenticated).toEqual([]);
+  });
+
+  it('refuses a binary frame with an error and close 1008', () => {
+    const { c, socket } = device();
+    handler.onBinary(c);
+    expect(socket.frames()).toEqual([{ type: 'error', code: 'binary_not_supported', message: 'send JSON text frames' }]);
+    expect(closed).toEqual([{ c, code: CloseCode.POLICY_VIOLATION, reason: 'binary frames are not supported' }]);
+  });
+
+  it('dispatches d2d.send, devices.list and devices.subscribe to the device requests, decoded', () => {
+    const { c, socket } = device();
+    const sent = [
+      { type: 'd2d.send', reqId: 'r1', to: 'phone1', payload: { cmd: 'pause' } },
+      { type: 'devices.list', reqId: 'r2' },
+      { type: 'devices.subscribe', reqId: 'r3' },
+    ];
+    for (const frame of sent) handler.onText(c, text(frame));
+    expect(requests).toEqual(sent.map((frame) => ({ c, frame })));
+    expect(socket.sent).toEqual([]); // the answers are the device requests' to send
+  });
+
+  describe('rate limit', () => {
+    it('answers frames past the burst with rate_limited, without counting them toward the close', async () => {
+      const { c, socket } = device();
+      for (let i = 0; i < 2 * PER_SECOND; i++) handler.onText(c, text({ type: 'ping', t: i }));
+      handler.onText(c, text({ type: 'ping', t: 99 }));
+      handler.onText(c, '{not even json');
+      const frames = socket.frames();
+      expect(frames.filter((f) => f.type === 'pong')).toHaveLength(2 * PER_SECOND);
+      expect(frames.slice(2 * PER_SECOND)).toEqual([
+        { type: 'error', code: 'rate_limited', message: `more than ${PER_SECOND} frames per second` },
+        { type: 'error', code: 'rate_limited', message: `more than ${PER_SECOND} frames per second` },
+      ]);
+      expect(c.badFrames).toBe(0);
+      expect(closed).toEqual([]);
+      expect(await badFramesCounted()).toBe(2);
+    });
+
+    it('refills with time: one frame per 1/framesPerSecond seconds', () => {
+      const { c, socket } = device();
+      for (let i = 0; i < 2 * PER_SECOND; i++) handler.onText(c, text({ type: 'ping' }));
+      time += 1000 / PER_SECOND - 1;
+      handler.onText(c, text({ type: 'ping', t: 1 }));
+      time += 1;
+      handler.onText(c, text({ type: 'ping', t: 2 }));
+      expect(socket.frames().slice(2 * PER_SECOND)).toEqual([
+        expect.objectContaining({ type: 'error', code: 'rate_limited' }),
+        { type: 'pong', t: 2, serverTime: time },
+      ]);
+    });
+
+    it('answers a limited request with its reqId, and a limited d2d.send with its d2d.result', () => {
+      const { c, socket } = device();
+      for (let i = 0; i < 2 * PER_SECOND; i++) handler.onText(c, text({ type: 'ping' }));
+      handler.onText(c, text({ type: 'devices.list', reqId: 'list-1' }));
+      handler.onText(c, text({ type: 'd2d.send', reqId: 'send-1', to: 'phone1', payload: 1 }));
+      expect(socket.frames().slice(2 * PER_SECOND)).toEqual([
+        { type: 'error', code: 'rate_limited', message: `more than ${PER_SECOND} frames per second`, reqId: 'list-1' },
+        { type: 'd2d.result', reqId: 'send-1', status: 'rate_limited' },
+      ]);
+      expect(requests).toEqual([]);
+    });
+  });
+
+  describe('first-frame auth', () => {
+    it('hands the first auth frame to the authenticator', () => {
+      const { c, socket } = device(Phase.Authenticating);
+      handler.onText(c, text({ type: 'auth', token: 'jwt' }));
+      expect(authenticated).toEqual([{ c, token: 'jwt' }]);
+      expect(socket.sent).toEqual([]);
+    });
+
+    it('closes 4003 when the first frame is anything but auth, processing nothing', () => {
+      const { c, socket } = device(Phase.Authenticating);
+      handler.onText(c, text({ type: 'devices.list', reqId: 'r1' }));
+      expect(socket.frames()).toEqual([
+        { type: 'error', code: 'not_authenticated', message: 'the first frame must be {"type":"auth","token":…}' },
+      ]);
+      expect(closed).toEqual([{ c, code: CloseCode.AUTH_FAILED, reason: 'authentication required' }]);
+      expect(requests).toEqual([]);
+      expect(authenticated).toEqual([]);
+    });
+
+    it('counts an unreadable first frame as a bad frame', () => {
+      const { c, socket } = device(Phase.Authenticating);
+      handler.onText(c, 'garbage');
+      expect(socket.frames()).toEqual([expect.objectContaining({ type: 'error', code: 'invalid_json' })]);
+      expect(c.badFrames).toBe(1);
+      expect(authenticated).toEqual([]);
+    });
+  });
+
+  it('ignores frames of a closed connection', () => {
+    const { c, socket } = device(Phase.Closed);
+    handler.onText(c, text({ type: 'ping' }));
+    handler.onFrame(c, { type: 'ping' });
+    expect(socket.sent).toEqual([]);
+    expect(c.tokensAt).toBe(0);
+  });
+
+  describe('decoded frames (the SSE back-channel)', () => {
+    it('handles a frame decoded by its transport like the same frame as text', () => {
+      const { c, socket } = device();
+      const frame: ClientFrame = decodeClientFrame(text({ type: 'devices.subscribe', reqId: 'r1' }));
+      handler.onFrame(c, frame);
+      handler.onFrame(c, { type: 'ping', t: 7 });
+      expect(requests).toEqual([{ c, frame }]);
+      expect(socket.frames()).toEqual([{ type: 'pong', t: 7, serverTime: T0 }]);
+    });
+
+    it('shares the rate limit with text frames and answers a limited one from its fields', () => {
+      const { c, socket } = device();
+      for (let i = 0; i < 2 * PER_SECOND; i++) handler.onText(c, text({ type: 'ping' }));
+      handler.onFrame(c, { type: 'd2d.send', reqId: 'send-1', to: 'phone1', payload: 1 });
+      handler.onFrame(c, { type: 'ack', id: 'm1' });
+      expect(socket.frames().slice(2 * PER_SECOND)).toEqual([
+        { type: 'd2d.result', reqId: 'send-1', status: 'rate_limited' },
+        { type: 'error', code: 'rate_limited', message: `more than ${PER_SECOND} frames per second` },
+      ]);
+      expect(requests).toEqual([]);
+    });
+  });
+});
