@@ -1,13 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import uWS, { type TemplatedApp, type us_listen_socket, type WebSocket } from 'uWebSockets.js';
-import { CloseCode, type AccountNotice, type DeviceConnectionEvent, type Registration } from '@pushwire/protocol';
-import { AuthError, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
+import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { CloseCode } from '@pushwire/protocol';
+import type { DeviceAuthenticator } from '@pushwire/auth';
 import { EdgeTransport, RouteCache } from '@pushwire/push-client';
 import type { EventBus } from '@pushwire/event-bus';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
+import { AcceptLimiter } from './accept-limiter';
 import { AckWaiter } from './acks';
-import { Connection, internDeviceType, Phase, Transport, type SocketData } from './connection';
+import { Admission } from './admission';
+import type { CloseConnection, Connection } from './connection';
+import { ConnectionLifecycle } from './connection-lifecycle';
 import { ConnectionTable } from './connection-table';
 import { Deliverer } from './delivery';
 import { ConnectionEventPublisher } from './devices/connection-events';
@@ -15,16 +17,16 @@ import { sameAccountPolicy, type D2dPolicy } from './devices/d2d-policy';
 import { D2dRouter } from './devices/d2d-router';
 import { DeviceListClient } from './devices/device-list-client';
 import { DeviceRequests } from './devices/device-requests';
-import { buildDevicePort, type DevicePortHost } from './device-port';
+import { buildDevicePort } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
-import { buildInternalPort, type InternalPortHost } from './internal-port';
-import { AcceptLimiter } from './accept-limiter';
+import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
+import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
-import { closeConnection, sendErrorFrame, sendServerFrame } from './transport';
+import { sendErrorFrame, sendServerFrame } from './transport';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -42,31 +44,29 @@ export interface EdgeDeps {
 }
 
 /**
- * One push-edge: holds device connections, keeps the registry informed, delivers pushes. Built by
- * `startEdge`; `drain()` and `close()` end it.
+ * One push-edge: builds its parts and wires them, each with only what it needs; binds the device
+ * and internal ports; `drain()` and `stop()` end it. What happens to a connection is the
+ * ConnectionLifecycle's, what a frame does the FrameHandler's, what a push does the Deliverer's.
  */
-export class EdgeServer implements DevicePortHost, InternalPortHost {
+export class EdgeServer {
   readonly edgeId: string;
-  readonly serviceToken: string;
-  readonly maxMessageBytes: number;
-  readonly heartbeatSeconds: number;
   readonly metricsRegistry: Registry;
-  readonly metrics: EdgeMetrics;
-  readonly frames: FrameHandler;
-  readonly deliverer: Deliverer;
   devicePort = 0;
   internalPort = 0;
   /** Where senders reach this edge's internal port; known once listening. */
   internalUrl = '';
 
   private readonly table = new ConnectionTable();
-  private readonly authenticating = new Set<Connection>();
   private readonly acks: AckWaiter;
+  private readonly admission: Admission;
+  private readonly lifecycle: ConnectionLifecycle;
   private readonly pipeline: RegistrationPipeline;
   private readonly lease: LeaseKeeper;
   private readonly sweeper: Sweeper;
-  private readonly acceptLimiter: AcceptLimiter;
+  private readonly deliverer: Deliverer;
   private readonly devices: DeviceRequests;
+  private readonly frames: FrameHandler;
+  private readonly metrics: EdgeMetrics;
   private readonly deviceList: DeviceListClient | undefined;
   private readonly edgeTransport: EdgeTransport;
   private readonly connectionEvents: ConnectionEventPublisher | undefined;
@@ -74,50 +74,65 @@ export class EdgeServer implements DevicePortHost, InternalPortHost {
   private readonly random: () => number;
   private readonly listenSockets: us_listen_socket[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
-  private sseCount = 0;
-  private draining = false;
-  private lastEventAt = 0;
 
   constructor(private readonly deps: EdgeDeps) {
     const c = deps.config;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.edgeId = c.edgeId;
-    this.serviceToken = c.serviceToken;
-    this.maxMessageBytes = c.maxMessageBytes;
-    this.heartbeatSeconds = c.heartbeatSeconds;
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
     this.metrics = new EdgeMetrics(
       this.metricsRegistry,
-      () => ({
-        websocket: this.table.size - this.sseCount,
-        sse: this.sseCount,
-        authenticating: this.authenticating.size,
-      }),
-      () => this.draining,
+      () => this.lifecycle.counts(),
+      () => this.admission.draining,
     );
     this.acks = new AckWaiter(c.ackTimeoutMs, this.now);
-    this.deliverer = new Deliverer(
-      this.edgeId,
-      this.table,
-      this.acks,
-      { sendBufferBytes: c.sendBufferBytes, maxMessageBytes: c.maxMessageBytes },
-      this.metrics,
-      (conn) => this.close(conn, CloseCode.TOO_SLOW, 'too slow'),
-      this.now,
-    );
+    this.admission = new Admission({
+      authenticator: deps.authenticator,
+      limiter: new AcceptLimiter({
+        perSecond: c.acceptsPerSecond,
+        burst: c.acceptBurst || undefined,
+        maxRetryAfterSeconds: 30,
+        now: this.now,
+      }),
+      metrics: this.metrics,
+    });
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
+    });
+    this.connectionEvents =
+      deps.eventBus &&
+      new ConnectionEventPublisher(deps.eventBus, deps.logger, {
+        onDropped: (n) => this.metrics.eventsDropped.inc(n),
+        onError: () => this.metrics.eventErrors.inc(),
+      });
+    const presence = new Presence({
+      edgeId: this.edgeId,
+      edgeUrl: () => this.internalUrl,
+      registryTtlSeconds: c.registryTtlSeconds,
+      registrations: this.pipeline,
+      events: this.connectionEvents,
+      now: this.now,
     });
     this.lease = new LeaseKeeper(deps.registry, deps.logger, {
       edgeId: this.edgeId,
       ttlSeconds: c.leaseTtlSeconds,
-      onLeaseLost: () => this.reRegisterAll(),
+      onLeaseLost: () => presence.reRegisterAll(this.table.values()),
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
     });
+    this.lifecycle = new ConnectionLifecycle(c, {
+      table: this.table,
+      acks: this.acks,
+      admission: this.admission,
+      presence,
+      metrics: this.metrics,
+      now: this.now,
+      random: this.random,
+    });
+    const close: CloseConnection = (conn, code, reason) => this.lifecycle.close(conn, code, reason);
     this.sweeper = new Sweeper(
       this.table,
-      this.authenticating,
+      this.lifecycle.authenticating,
       {
         closeGraceMs: c.closeGraceSeconds * 1000,
         reconnectSpreadMs: 1000,
@@ -126,20 +141,17 @@ export class EdgeServer implements DevicePortHost, InternalPortHost {
         heartbeatMs: c.heartbeatSeconds * 1000,
         onReconnectAsked: (reason) => this.metrics.reconnectsAsked.labels(reason).inc(),
       },
-      (conn, code, reason) => this.close(conn, code, reason),
+      close,
     );
-    this.acceptLimiter = new AcceptLimiter({
-      perSecond: c.acceptsPerSecond,
-      burst: c.acceptBurst || undefined,
-      maxRetryAfterSeconds: 30,
-      now: this.now,
-    });
-    this.connectionEvents =
-      deps.eventBus &&
-      new ConnectionEventPublisher(deps.eventBus, deps.logger, {
-        onDropped: (n) => this.metrics.eventsDropped.inc(n),
-        onError: () => this.metrics.eventErrors.inc(),
-      });
+    this.deliverer = new Deliverer(
+      this.edgeId,
+      this.table,
+      this.acks,
+      { sendBufferBytes: c.sendBufferBytes, maxMessageBytes: c.maxMessageBytes },
+      this.metrics,
+      (conn) => close(conn, CloseCode.TOO_SLOW, 'too slow'),
+      this.now,
+    );
     this.edgeTransport = new EdgeTransport({ serviceToken: c.serviceToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
     this.devices = new DeviceRequests({
@@ -170,8 +182,8 @@ export class EdgeServer implements DevicePortHost, InternalPortHost {
       {
         acks: this.acks,
         requests: this.devices,
-        authenticate: (conn, token) => this.authenticateFirstFrame(conn, token),
-        close: (conn, code, reason) => this.close(conn, code, reason),
+        authenticate: (conn, token) => this.lifecycle.authenticateFirstFrame(conn, token),
+        close,
         metrics: this.metrics,
         now: this.now,
       },
@@ -183,124 +195,33 @@ export class EdgeServer implements DevicePortHost, InternalPortHost {
     return this.table.size;
   }
 
-  /** Binds both ports, takes the lease and starts the sweeper. */
-  async listen(): Promise<void> {
-    const c = this.deps.config;
-    const internal = buildInternalPort(this);
-    this.internalPort = await listenOn(internal, c.host, c.internalPort, this.listenSockets);
-    this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
-    await this.lease.start(this.internalUrl);
-    this.devicePort = await listenOn(buildDevicePort(this), c.host, c.devicePort, this.listenSockets);
-    this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
-    this.sweepTimer.unref();
-  }
-
-  // ---- DevicePortHost -------------------------------------------------------------------------
-
-  authenticate(token: string): Promise<DeviceIdentity> {
-    return this.deps.authenticator.authenticate(token).catch((err: unknown) => {
-      this.metrics.rejects.labels(err instanceof AuthError ? err.reason : 'auth_error').inc();
-      throw err;
-    });
-  }
-
-  admission(): { code: 'draining' | 'overloaded'; retryAfterSeconds: number } | undefined {
-    if (this.draining) {
-      this.metrics.rejects.labels('draining').inc();
-      return { code: 'draining', retryAfterSeconds: 1 };
-    }
-    const refusal = this.acceptLimiter.admit();
-    if (refusal) this.metrics.rejects.labels(refusal.code).inc();
-    return refusal;
-  }
-
-  newConnection(transport: Transport, identity: DeviceIdentity | undefined): Connection {
-    const c = new Connection(transport, randomBytes(9).toString('base64url'), identity ? Phase.Open : Phase.Authenticating);
-    if (identity) this.identify(c, identity);
-    return c;
-  }
-
-  attached(c: Connection): void {
-    if (c.phase === Phase.Authenticating) {
-      c.deadline = this.now() + this.deps.config.noauthTtlSeconds * 1000;
-      this.authenticating.add(c);
-      return;
-    }
-    this.open(c);
-  }
-
-  detached(c: Connection, code: number): void {
-    if (c.phase === Phase.Closed) return;
-    c.phase = Phase.Closed;
-    c.socket = undefined;
-    this.metrics.closes.labels(String(code)).inc();
-    this.authenticating.delete(c);
-    this.acks.connectionClosed(c);
-    if (this.table.remove(c)) {
-      if (c.transport === Transport.Sse) this.sseCount--;
-      this.pipeline.deregister(c.deviceId, c.connectionId);
-      this.announce('disconnected', c);
-    }
-  }
-
+  /** The current connection of a device on this edge. */
   connectionOf(deviceId: string): Connection | undefined {
     return this.table.get(deviceId);
   }
 
-  // ---- first-frame auth and closing ----------------------------------------------------------
-
-  authenticateFirstFrame(c: Connection, token: string): void {
-    this.authenticating.delete(c); // only one auth frame is ever processed
-    c.deadline = Number.MAX_SAFE_INTEGER;
-    this.authenticate(token).then(
-      (identity) => {
-        if (c.phase !== Phase.Authenticating) return; // closed meanwhile
-        this.identify(c, identity);
-        c.phase = Phase.Open;
-        this.open(c);
-      },
-      (err) => {
-        if (c.phase !== Phase.Authenticating) return;
-        sendErrorFrame(c, 'unauthorized', err instanceof AuthError ? err.message : 'authentication failed');
-        this.close(c, CloseCode.AUTH_FAILED, 'authentication failed');
-      },
-    );
-  }
-
-  close(c: Connection, code: number, reason: string): void {
-    if (code === CloseCode.TOO_SLOW && c.transport === Transport.WebSocket && c.socket) {
-      // A device too slow to read cannot receive a close frame behind its full buffer: cut it off
-      // (the device sees the connection drop), recording why before uWS reports a bare 1006.
-      const socket = c.socket as WebSocket<SocketData>;
-      this.detached(c, code);
-      socket.close();
-      return;
-    }
-    closeConnection(c, code, reason);
-    // SSE has no close callback for a stream the server ends; WebSockets report through `close`.
-    if (c.transport === Transport.Sse) this.detached(c, code);
-  }
-
-  // ---- InternalPortHost -----------------------------------------------------------------------
-
-  notify(notice: AccountNotice): number {
-    const notified = this.devices.notify(notice);
-    this.metrics.notices.inc(notified);
-    return notified;
-  }
-
+  /** Ready to take connections and deliveries: listening and not draining. */
   ready(): boolean {
-    return !this.draining && this.listenSockets.length === 2;
+    return !this.admission.draining && this.listenSockets.length === 2;
   }
 
-  // ---- lifecycle ------------------------------------------------------------------------------
+  /** Binds both ports, takes the lease and starts the sweeper. */
+  async listen(): Promise<void> {
+    const c = this.deps.config;
+    this.internalPort = await listenOn(this.internalApp(), c.host, c.internalPort, this.listenSockets);
+    this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
+    await this.lease.start(this.internalUrl);
+    this.devicePort = await listenOn(this.deviceApp(), c.host, c.devicePort, this.listenSockets);
+    this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
 
   /**
    * Stops accepting, asks every device to reconnect at a random moment within `windowMs`, and
    * resolves when all are gone (or the window plus the close grace has passed).
    */
   async drain(windowMs: number): Promise<void> {
-    this.draining = true;
+    this.admission.startDraining();
     this.sweeper.spreadDeadlines(this.now(), windowMs, this.random);
     const limit = this.now() + windowMs + this.deps.config.closeGraceSeconds * 1000 + 2 * this.deps.config.sweepIntervalMs;
     while (this.table.size > 0 && this.now() < limit)
@@ -312,102 +233,41 @@ export class EdgeServer implements DevicePortHost, InternalPortHost {
    * releases the lease so lookups stop resolving here at once, and ends the timers.
    */
   async stop(): Promise<void> {
-    this.draining = true;
+    this.admission.startDraining();
     for (const socket of this.listenSockets.splice(0)) uWS.closeSocket(socket as never);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const c of [...this.authenticating]) this.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
-    for (const c of [...this.table.values()]) this.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
+    for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
+    for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
     await Promise.all([this.pipeline.close(), this.connectionEvents?.close()]);
     await this.lease.stop(true);
     await Promise.all([this.edgeTransport.close(), this.deviceList?.close()]);
   }
 
-  private identify(c: Connection, id: DeviceIdentity): void {
-    c.deviceId = id.deviceId;
-    c.accountId = id.accountId;
-    c.deviceType = internDeviceType(id.deviceType);
-    c.deviceName = id.deviceName;
-  }
-
-  /** Authenticated and attached: replace any older connection, register, welcome. */
-  private open(c: Connection): void {
-    const cfg = this.deps.config;
-    const now = this.now();
-    c.connectedAt = now;
-    // A connection never outlives its registration: TTL − random dither − grace (DESIGN.md §5).
-    const lifetimeMs = (cfg.registryTtlSeconds - this.random() * cfg.reconnectDitherSeconds - cfg.closeGraceSeconds) * 1000;
-    c.deadline = now + Math.floor(lifetimeMs);
-    const replaced = this.table.add(c);
-    if (c.transport === Transport.Sse) this.sseCount++;
-    if (replaced) {
-      if (replaced.transport === Transport.Sse) this.sseCount--;
-      this.acks.connectionClosed(replaced);
-      this.close(replaced, CloseCode.REPLACED, 'replaced by a newer connection');
-    }
-    this.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
-    this.pipeline.register(this.registrationOf(c));
-    this.announce('connected', c);
-    sendServerFrame(c, {
-      type: 'welcome',
-      protocol: 1,
-      connectionId: c.connectionId,
-      deviceId: c.deviceId,
-      accountId: c.accountId,
-      heartbeatSeconds: cfg.heartbeatSeconds,
-      maxLifetimeSeconds: Math.max(1, Math.floor(lifetimeMs / 1000)),
-      serverTime: now,
+  private internalApp(): TemplatedApp {
+    return buildInternalPort({
+      serviceToken: this.deps.config.serviceToken,
+      deliverer: this.deliverer,
+      metrics: this.metrics,
+      metricsRegistry: this.metricsRegistry,
+      notify: (notice) => {
+        const notified = this.devices.notify(notice);
+        this.metrics.notices.inc(notified);
+        return notified;
+      },
+      ready: () => this.ready(),
     });
   }
 
-  private registrationOf(c: Connection): Registration {
-    return {
-      deviceId: c.deviceId,
-      accountId: c.accountId,
-      deviceType: c.deviceType,
-      ...(c.deviceName ? { deviceName: c.deviceName } : {}),
-      edgeId: this.edgeId,
-      edgeUrl: this.internalUrl,
-      connectionId: c.connectionId,
-      connectedAt: c.connectedAt,
-      expiresAt: Math.floor(c.connectedAt / 1000) + this.deps.config.registryTtlSeconds,
-    };
-  }
-
-  /**
-   * The lease lapsed (the registry stopped resolving our devices, and the device list marked them
-   * offline): register every live connection again and announce it again, with a later event time
-   * so the announcement wins over the synthetic disconnect.
-   */
-  private reRegisterAll(): void {
-    for (const c of this.table.values()) {
-      if (c.phase === Phase.Closed) continue;
-      this.pipeline.register(this.registrationOf(c));
-      this.announce('connected', c);
-    }
-  }
-
-  private announce(kind: DeviceConnectionEvent['kind'], c: Connection): void {
-    this.connectionEvents?.publish({
-      v: 1,
-      kind,
-      accountId: c.accountId,
-      deviceId: c.deviceId,
-      deviceType: c.deviceType,
-      ...(c.deviceName ? { deviceName: c.deviceName } : {}),
-      connectionId: c.connectionId,
-      connectedAt: c.connectedAt,
-      edgeId: this.edgeId,
-      edgeUrl: this.internalUrl,
-      at: this.nextEventAt(),
+  private deviceApp(): TemplatedApp {
+    return buildDevicePort({
+      maxMessageBytes: this.deps.config.maxMessageBytes,
+      heartbeatSeconds: this.deps.config.heartbeatSeconds,
+      admission: this.admission,
+      lifecycle: this.lifecycle,
+      frames: this.frames,
+      connectionOf: (deviceId) => this.connectionOf(deviceId),
     });
-  }
-
-  /** Strictly increasing event times, so a disconnect in the same millisecond as its connect still orders after it. */
-  private nextEventAt(): number {
-    const now = this.now();
-    this.lastEventAt = now > this.lastEventAt ? now : this.lastEventAt + 1;
-    return this.lastEventAt;
   }
 }
 

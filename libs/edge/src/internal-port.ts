@@ -14,11 +14,12 @@ import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
-export interface InternalPortHost {
-  readonly serviceToken: string;
-  readonly deliverer: Deliverer;
-  readonly metrics: EdgeMetrics;
-  readonly metricsRegistry: Registry;
+/** What the internal port needs: the service token it checks, delivery, notices, readiness and metrics. */
+export interface InternalPortDeps {
+  serviceToken: string;
+  deliverer: Pick<Deliverer, 'deliver'>;
+  metrics: Pick<EdgeMetrics, 'deliverLatency'>;
+  metricsRegistry: Registry;
   /** Writes a device-list notice to the account's subscribed connections; returns how many. */
   notify(notice: AccountNotice): number;
   /** Ready to take deliveries: listening and not draining. */
@@ -33,13 +34,13 @@ const MAX_NOTICE_BODY_BYTES = 16 * 1024;
  * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
  * required), and the open ops endpoints /healthz, /readyz, /metrics.
  */
-export function buildInternalPort(host: InternalPortHost): TemplatedApp {
+export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   const app = uWS.App();
 
   app.post('/v1/deliver', (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), host.serviceToken)) {
+    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
       respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
       return;
     }
@@ -59,15 +60,15 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
           return;
         }
-        const observe = () => host.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
         if ('deliveries' in request) {
-          deliverBatch(host.deliverer, request.deliveries).then((results) => {
+          deliverBatch(deps.deliverer, request.deliveries).then((results) => {
             observe();
             respondJson(res, state, 200, { results });
           });
           return;
         }
-        Promise.resolve(host.deliverer.deliver(request)).then((result) => {
+        Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
           respondJson(res, state, DeliveryStatuses[result.status].http, result, headers);
@@ -90,7 +91,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
   app.post('/v1/notify', (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), host.serviceToken)) {
+    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
       respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
       return;
     }
@@ -104,7 +105,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
           return;
         }
-        respondJson(res, state, 200, { notified: host.notify(notice) });
+        respondJson(res, state, 200, { notified: deps.notify(notice) });
       },
       (err) => {
         if (err instanceof BodyTooLargeError)
@@ -119,7 +120,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
   });
 
   app.get('/readyz', (res) => {
-    const ready = host.ready();
+    const ready = deps.ready();
     res.cork(() => {
       res.writeStatus(statusLine(ready ? 200 : 503));
       res.writeHeader('content-type', 'application/json');
@@ -130,9 +131,9 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
   app.get('/metrics', (res) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    host.metricsRegistry.metrics().then((text) => {
+    deps.metricsRegistry.metrics().then((text) => {
       if (state.aborted) return;
-      res.cork(() => res.writeHeader('content-type', host.metricsRegistry.contentType).end(text));
+      res.cork(() => res.writeHeader('content-type', deps.metricsRegistry.contentType).end(text));
     });
   });
 
@@ -142,7 +143,7 @@ export function buildInternalPort(host: InternalPortHost): TemplatedApp {
 }
 
 /** Delivers a batch in order; only deliveries waiting for acks become promises. */
-async function deliverBatch(deliverer: Deliverer, deliveries: Delivery[]): Promise<DeliveryResult[]> {
+async function deliverBatch(deliverer: Pick<Deliverer, 'deliver'>, deliveries: Delivery[]): Promise<DeliveryResult[]> {
   const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => deliverer.deliver(d));
   return Promise.all(results);
 }
