@@ -73,11 +73,14 @@ export class ConnectionLifecycle {
     this.open(c);
   }
 
-  /** First-frame auth: verify the token and open the connection, or close it 4003. */
-  authenticateFirstFrame(c: Connection, token: string): void {
+  /**
+   * First-frame auth: verify the token and open the connection, or close it 4003. The promise
+   * settles once that is done (never rejects); the frame handler does not wait for it.
+   */
+  authenticateFirstFrame(c: Connection, token: string): Promise<void> {
     this.authenticating.delete(c); // only one auth frame is ever processed
     c.deadline = Number.MAX_SAFE_INTEGER;
-    this.deps.admission.authenticate(token).then(
+    return this.deps.admission.authenticate(token).then(
       (identity) => {
         if (c.phase !== Phase.Authenticating) return; // closed meanwhile
         identify(c, identity);

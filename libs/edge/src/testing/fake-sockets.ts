@@ -81,19 +81,29 @@ function connection(transport: Transport, deviceId: string, opts: FakeConnection
   return c;
 }
 
-/** A WebSocket connection of `deviceId` on a FakeWebSocket. */
-export function fakeWebSocketConnection(deviceId: string, opts: FakeConnectionOptions = {}): { c: Connection; socket: FakeWebSocket } {
-  const c = connection(Transport.WebSocket, deviceId, opts);
+/** Puts `c` on a FakeWebSocket, as uWS's `open` does with the real one. */
+export function attachFakeWebSocket(c: Connection): FakeWebSocket {
   const socket = new FakeWebSocket();
   // The fake covers exactly the calls transport.ts makes; the cast is the price of not faking the rest.
   c.socket = socket as unknown as WebSocket<SocketData>;
-  return { c, socket };
+  return socket;
+}
+
+/** Puts `c` on a FakeSseResponse, as the SSE endpoint does with the real response. */
+export function attachFakeSse(c: Connection): FakeSseResponse {
+  const stream = new FakeSseResponse();
+  c.socket = stream as unknown as HttpResponse;
+  return stream;
+}
+
+/** A WebSocket connection of `deviceId` on a FakeWebSocket. */
+export function fakeWebSocketConnection(deviceId: string, opts: FakeConnectionOptions = {}): { c: Connection; socket: FakeWebSocket } {
+  const c = connection(Transport.WebSocket, deviceId, opts);
+  return { c, socket: attachFakeWebSocket(c) };
 }
 
 /** An SSE connection of `deviceId` on a FakeSseResponse. */
 export function fakeSseConnection(deviceId: string, opts: FakeConnectionOptions = {}): { c: Connection; stream: FakeSseResponse } {
   const c = connection(Transport.Sse, deviceId, opts);
-  const stream = new FakeSseResponse();
-  c.socket = stream as unknown as HttpResponse;
-  return { c, stream };
+  return { c, stream: attachFakeSse(c) };
 }
