@@ -1,5 +1,5 @@
 import { DeviceListResponse, Validators, Validator } from '@pushwire/protocol';
-import { JsonHttpClient, ServiceCallError } from '@pushwire/service-kit';
+import { joinUrl, JsonHttpClient, ServiceCallError } from '@pushwire/service-http';
 import { printJson, required, type Command } from './cli';
 import { endpoints } from './endpoints';
 
@@ -16,10 +16,10 @@ export const devicesCommand: Command = {
   async run(v) {
     const accountId = required(v, 'account');
     const base = (v['device-list'] as string | undefined) ?? endpoints.deviceListUrl();
-    const url = `${base.replace(/\/+$/, '')}/v1/accounts/${encodeURIComponent(accountId)}/devices`;
+    const url = joinUrl(base, 'v1', 'accounts', accountId, 'devices');
     const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
     try {
-      const res = await http.call('GET', url, undefined, deviceListResponse);
+      const res = await http.call('GET', url, { validator: deviceListResponse });
       if (res.status !== 200) {
         const error = Validators.errorBody.is(res.body) ? res.body.error : { code: undefined, message: `HTTP ${res.status}` };
         const hint = res.status === 401 ? ' (check PUSHWIRE_SERVICE_TOKEN)' : '';

@@ -1,5 +1,5 @@
 import type { AccountNotice } from '@pushwire/protocol';
-import { JsonHttpClient } from '@pushwire/service-kit';
+import { joinUrl, JsonHttpClient } from '@pushwire/service-http';
 import type { DeviceRecord } from './device-record';
 
 /**
@@ -19,7 +19,7 @@ export class AccountNotifier {
   async notify(notice: AccountNotice, online: readonly DeviceRecord[]): Promise<number> {
     const edges = new Set(online.map((r) => r.edgeUrl));
     const answers = await Promise.allSettled(
-      [...edges].map((edgeUrl) => this.http.call('POST', `${edgeUrl.replace(/\/+$/, '')}/v1/notify`, notice)),
+      [...edges].map((edgeUrl) => this.http.call('POST', joinUrl(edgeUrl, 'v1', 'notify'), { body: notice })),
     );
     return answers.filter((a) => a.status === 'rejected' || a.value.status !== 200).length;
   }

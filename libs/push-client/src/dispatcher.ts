@@ -1,6 +1,6 @@
 import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
-import type { ServiceCallError } from '@pushwire/service-kit';
+import type { ServiceCallError } from '@pushwire/service-http';
 import type { EdgeOutcome, EdgeTransport } from './edge-transport';
 import { PushClientError, registryUnavailable } from './errors';
 import type { RouteCache } from './route-cache';

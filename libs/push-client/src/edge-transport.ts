@@ -1,5 +1,5 @@
 import { ErrorCodes, Validators, type Delivery, type DeliveryResult, type DeliveryStatus, type ErrorCode } from '@pushwire/protocol';
-import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
+import { joinUrl, JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-http';
 
 /** One delivery's answer, plus the reason when the edge refused the whole request. */
 export type EdgeOutcome = DeliveryResult & { error?: string };
@@ -29,16 +29,16 @@ export class EdgeTransport {
   }
 
   async deliver(edgeUrl: string, deliveries: Delivery[]): Promise<EdgeAnswer> {
-    const url = `${edgeUrl.replace(/\/+$/, '')}/v1/deliver`;
+    const url = joinUrl(edgeUrl, 'v1', 'deliver');
     const single = deliveries.length === 1;
     let res: JsonResponse;
     try {
-      res = await this.http.call('POST', url, single ? deliveries[0] : { deliveries });
+      res = await this.http.call('POST', url, { body: single ? deliveries[0] : { deliveries } });
     } catch (e) {
       const error =
         e instanceof ServiceCallError
           ? e
-          : new ServiceCallError(`POST ${url} failed: ${String(e)}`, true, undefined, undefined, { cause: e });
+          : new ServiceCallError('unreachable', `POST ${url} failed: ${String(e)}`, { retriable: true, cause: e });
       return { kind: 'failure', retriable: error.retriable, error };
     }
     const outcomes = single ? singleOutcome(res, deliveries[0]) : batchOutcomes(res, deliveries);
@@ -84,7 +84,11 @@ function refusal(url: string, res: JsonResponse, deliveries: Delivery[]): EdgeAn
   // 5xx (overloaded, draining, internal …) may pass once the device has moved to another edge.
   const retriable = res.status >= 500 || (code !== undefined && ErrorCodes[code].retriable);
   const what = res.status >= 200 && res.status < 300 ? 'does not match the delivery contract' : 'refused the request';
-  return { kind: 'failure', retriable, error: new ServiceCallError(`${text}: ${what}`, retriable, res.status, body) };
+  return {
+    kind: 'failure',
+    retriable,
+    error: new ServiceCallError(code ?? 'invalid_response', `${text}: ${what}`, { retriable, status: res.status, body }),
+  };
 }
 
 function allAs(deliveries: Delivery[], status: DeliveryStatus, error: string, retryAfterMs?: number): EdgeAnswer {
