@@ -1,9 +1,8 @@
 import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
-import type { RegistryClient } from '@pushwire/registry-client';
+import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
 import type { EdgeOutcome, EdgeTransport } from './edge-transport';
 import { PushClientError, registryUnavailable } from './errors';
-import type { RouteCache } from './route-cache';
 import type { SendResult } from './options';
 
 /** What one send comes to: a delivery status, or an error the caller's promise rejects with. */

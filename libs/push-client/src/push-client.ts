@@ -1,5 +1,5 @@
 import { MAX_REGISTRY_BATCH, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
-import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
+import { HttpRegistryClient, RouteCache, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import { EdgeTransport } from './edge-transport';
@@ -14,7 +14,6 @@ import {
   type SendOptions,
   type SendResult,
 } from './options';
-import { RouteCache } from './route-cache';
 
 /** Deadline of registry lookups when the client builds its own registry client. */
 const REGISTRY_TIMEOUT_MS = 5000;

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { ClientFrameOf, Delivery, DeliveryResult, DeliveryStatus, Registration } from '@pushwire/protocol';
-import type { EdgeTransport, RouteCache } from '@pushwire/push-client';
-import type { RegistryClient } from '@pushwire/registry-client';
+import type { EdgeTransport } from '@pushwire/push-client';
+import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import { Phase, type Connection } from '../connection';
 import type { D2dParty, D2dPolicy } from './d2d-policy';
 

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
-import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import { EdgeTransport } from '@pushwire/push-client';
+import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
