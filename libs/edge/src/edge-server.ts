@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import uWS, { type TemplatedApp, type us_listen_socket, type WebSocket } from 'uWebSockets.js';
 import { CloseCode, type AccountNotice, type DeviceConnectionEvent, type Registration } from '@pushwire/protocol';
 import { AuthError, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
-import { EdgeTransport } from '@pushwire/push-client';
+import { EdgeClient } from '@pushwire/edge-client';
 import type { EventBus } from '@pushwire/event-bus';
 import { RouteCache, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
@@ -68,7 +68,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
   private readonly acceptLimiter: AcceptLimiter;
   private readonly devices: DeviceRequests;
   private readonly deviceList: DeviceListClient | undefined;
-  private readonly edgeTransport: EdgeTransport;
+  private readonly edgeTransport: EdgeClient;
   private readonly connectionEvents: ConnectionEventPublisher | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -147,7 +147,7 @@ export class EdgeServer implements DevicePortHost, InternalPortHost, FrameHandle
         onDropped: (n) => this.metrics.eventsDropped.inc(n),
         onError: () => this.metrics.eventErrors.inc(),
       });
-    this.edgeTransport = new EdgeTransport({ serviceToken: c.serviceToken, timeoutMs: 2000 });
+    this.edgeTransport = new EdgeClient({ serviceToken: c.serviceToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,

@@ -7,5 +7,3 @@ export { PushClient, type SendManyItem } from './push-client';
 export { PushClientError, type PushClientErrorCode } from './errors';
 export type { AccountSendResult, PushClientOptions, SendOptions, SendResult } from './options';
 export type { EnqueueItem, EnqueueManyResult, EnqueueOptions, EnqueueResult } from './enqueue';
-// A building block the edge reuses to relay device-to-device messages.
-export { EdgeTransport, type EdgeAnswer, type EdgeOutcome } from './edge-transport';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
-import { EdgeTransport } from '@pushwire/push-client';
+import { EdgeClient } from '@pushwire/edge-client';
 import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
@@ -49,7 +49,7 @@ async function startDeviceList(devices: DeviceInfo[]): Promise<{ url: string; se
 describe('DeviceRequests', () => {
   let clock: ManualClock;
   let registryStore: MemoryRegistryStore;
-  let transport: EdgeTransport;
+  let transport: EdgeClient;
   let connections: Connection[];
   /** Frames written, as `deviceId` → frames. */
   let sent: Map<string, ServerFrame[]>;
@@ -87,7 +87,7 @@ describe('DeviceRequests', () => {
   beforeEach(() => {
     clock = new ManualClock();
     registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
-    transport = new EdgeTransport({ serviceToken: TOKEN, timeoutMs: 2_000 });
+    transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2_000 });
     connections = [];
     sent = new Map();
     d2dOutcomes = [];
