@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
+import { DeviceListClient } from '@pushwire/device-list-client';
 import { EdgeClient } from '@pushwire/edge-client';
 import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
@@ -9,7 +10,6 @@ import { silentLogger } from '@pushwire/service-kit';
 import { Connection, Phase, Transport } from '../connection';
 import { sameAccountPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
-import { DeviceListClient } from './device-list-client';
 import { DeviceRequests } from './device-requests';
 
 // DeviceRequests with a real D2dRouter (local deliveries recorded), a hand-moved clock for the

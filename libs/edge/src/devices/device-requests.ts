@@ -3,7 +3,7 @@ import type { Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from '../connection';
 import { refill } from '../token-bucket';
 import type { D2dRouter } from './d2d-router';
-import type { DeviceListClient } from './device-list-client';
+import type { DeviceListClient } from '@pushwire/device-list-client';
 
 export type DeviceRequestFrame = Extract<ClientFrame, { type: 'd2d.send' | 'devices.list' | 'devices.subscribe' }>;
 
