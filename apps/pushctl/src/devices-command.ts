@@ -1,9 +1,8 @@
-import { DeviceListResponse, Validators, Validator } from '@pushwire/protocol';
-import { JsonHttpClient, ServiceCallError } from '@pushwire/service-kit';
+import { Validators } from '@pushwire/protocol';
+import { DeviceListClient } from '@pushwire/device-list-client';
+import { ServiceCallError } from '@pushwire/service-http';
 import { printJson, required, type Command } from './cli';
 import { endpoints } from './endpoints';
-
-const deviceListResponse = new Validator(DeviceListResponse, 'device list response');
 
 export const devicesCommand: Command = {
   name: 'devices',
@@ -16,30 +15,32 @@ export const devicesCommand: Command = {
   async run(v) {
     const accountId = required(v, 'account');
     const base = (v['device-list'] as string | undefined) ?? endpoints.deviceListUrl();
-    const url = `${base.replace(/\/+$/, '')}/v1/accounts/${encodeURIComponent(accountId)}/devices`;
-    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
+    const client = new DeviceListClient({ baseUrl: base, serviceToken: endpoints.serviceToken(), timeoutMs: 5000 });
     try {
-      const res = await http.call('GET', url, undefined, deviceListResponse);
-      if (res.status !== 200) {
-        const error = Validators.errorBody.is(res.body) ? res.body.error : { code: undefined, message: `HTTP ${res.status}` };
-        const hint = res.status === 401 ? ' (check PUSHWIRE_SERVICE_TOKEN)' : '';
-        process.stderr.write(
-          `pushctl: the device list refused (${res.status}${error.code ? ` ${error.code}` : ''}): ${error.message}${hint}\n`,
-        );
-        return 1;
-      }
-      for (const device of res.body.devices) printJson(device);
-      process.stderr.write(`pushctl: ${res.body.devices.length} device(s) online in account ${accountId}\n`);
+      const devices = await client.list(accountId);
+      for (const device of devices) printJson(device);
+      process.stderr.write(`pushctl: ${devices.length} device(s) online in account ${accountId}\n`);
       return 0;
     } catch (e) {
       if (!(e instanceof ServiceCallError)) throw e;
-      // No status: nothing answered (refused, timed out). With one: the answer was not what the API promises.
-      const what =
-        e.status === undefined ? `cannot reach the device list at ${base} (PUSHWIRE_DEVICE_LIST_URL)` : 'the device list answered badly';
-      process.stderr.write(`pushctl: ${what}: ${e.message}\n`);
+      process.stderr.write(`pushctl: ${explain(e, base)}\n`);
       return 1;
     } finally {
-      await http.close();
+      await client.close();
     }
   },
 };
+
+/** What went wrong, in the user's terms: nothing answered, the service refused, or it answered badly. */
+function explain(e: ServiceCallError, base: string): string {
+  if (e.code === 'unreachable') return `cannot reach the device list at ${base} (PUSHWIRE_DEVICE_LIST_URL): ${e.message}`;
+  const status = e.status ?? 0;
+  // A refusal is the service's own error body, or a 4xx from whatever answers at that URL; a 5xx
+  // without a body (a proxy) or a 2xx off the contract is a bad answer.
+  if (Validators.errorBody.is(e.body)) {
+    const hint = status === 401 ? ' (check PUSHWIRE_SERVICE_TOKEN)' : '';
+    return `the device list refused (${status} ${e.body.error.code}): ${e.body.error.message}${hint}`;
+  }
+  if (status >= 400 && status < 500) return `the device list refused (${status}): HTTP ${status}`;
+  return `the device list answered badly: ${e.message}`;
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Validators } from '@pushwire/protocol';
-import { JsonHttpClient } from '@pushwire/service-kit';
+import { joinUrl, JsonHttpClient } from '@pushwire/service-http';
 import { positiveInt, printJson, required, type Command } from './cli';
 import { endpoints } from './endpoints';
 import { jsonData, priorityArg } from './json-arg';
@@ -31,10 +31,10 @@ export const enqueueCommand: Command = {
       createdAt: Date.now(),
     };
     const body = { target: { deviceId }, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
-    const url = `${(v.processor as string | undefined) ?? endpoints.processorUrl()}/v1/push-requests`;
+    const url = joinUrl((v.processor as string | undefined) ?? endpoints.processorUrl(), 'v1', 'push-requests');
     const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
     try {
-      const res = await http.call('POST', url, body);
+      const res = await http.call('POST', url, { body });
       if (res.status !== 202) {
         const error = Validators.errorBody.is(res.body) ? res.body.error : { message: `HTTP ${res.status}` };
         process.stderr.write(`pushctl: enqueue refused (${res.status}): ${error.message}\n`);

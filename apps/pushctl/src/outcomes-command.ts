@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { bearer } from '@pushwire/service-kit';
+import { bearer, joinUrl } from '@pushwire/service-http';
 import { positiveInt, printJson, type Command } from './cli';
 import { endpoints } from './endpoints';
 
@@ -15,7 +15,7 @@ export const outcomesCommand: Command = {
   async run(v) {
     const device = v.device as string | undefined;
     const count = positiveInt(v, 'count');
-    const url = `${(v.processor as string | undefined) ?? endpoints.processorUrl()}/v1/outcomes`;
+    const url = joinUrl((v.processor as string | undefined) ?? endpoints.processorUrl(), 'v1', 'outcomes');
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     const res = await fetch(url, {

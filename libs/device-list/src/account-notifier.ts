@@ -1,5 +1,5 @@
 import type { AccountNotice } from '@pushwire/protocol';
-import { JsonHttpClient } from '@pushwire/service-kit';
+import { EdgeClient } from '@pushwire/edge-client';
 import type { DeviceRecord } from './device-record';
 
 /**
@@ -9,22 +9,21 @@ import type { DeviceRecord } from './device-record';
  * SDK re-subscribes, which returns the full list, after every reconnect).
  */
 export class AccountNotifier {
-  private readonly http: JsonHttpClient;
+  private readonly edges: EdgeClient;
 
   constructor(opts: { serviceToken: string; timeoutMs?: number }) {
-    this.http = new JsonHttpClient({ serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs ?? 1000 });
+    // Notices are small and never wait for a device: a few connections per edge carry them.
+    this.edges = new EdgeClient({ serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs ?? 1000, connectionsPerEdge: 16 });
   }
 
   /** Sends the notice to the edges of `online` (the account's online devices); resolves with how many edges failed. */
   async notify(notice: AccountNotice, online: readonly DeviceRecord[]): Promise<number> {
     const edges = new Set(online.map((r) => r.edgeUrl));
-    const answers = await Promise.allSettled(
-      [...edges].map((edgeUrl) => this.http.call('POST', `${edgeUrl.replace(/\/+$/, '')}/v1/notify`, notice)),
-    );
-    return answers.filter((a) => a.status === 'rejected' || a.value.status !== 200).length;
+    const answers = await Promise.allSettled([...edges].map((edgeUrl) => this.edges.notify(edgeUrl, notice)));
+    return answers.filter((a) => a.status === 'rejected').length;
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    await this.edges.close();
   }
 }

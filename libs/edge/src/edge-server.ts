@@ -1,9 +1,10 @@
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
-import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import { DeviceListClient } from '@pushwire/device-list-client';
+import { EdgeClient } from '@pushwire/edge-client';
 import type { EventBus } from '@pushwire/event-bus';
-import type { RegistryClient } from '@pushwire/registry-client';
+import { RouteCache, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AcceptLimiter } from './accept-limiter';
 import { AckWaiter } from './acks';
@@ -15,7 +16,6 @@ import { Deliverer } from './delivery';
 import { ConnectionEventPublisher } from './devices/connection-events';
 import { sameAccountPolicy, type D2dPolicy } from './devices/d2d-policy';
 import { D2dRouter } from './devices/d2d-router';
-import { DeviceListClient } from './devices/device-list-client';
 import { DeviceRequests } from './devices/device-requests';
 import { buildDevicePort } from './device-port';
 import type { EdgeConfig } from './edge-config';
@@ -68,7 +68,7 @@ export class EdgeServer {
   private readonly frames: FrameHandler;
   private readonly metrics: EdgeMetrics;
   private readonly deviceList: DeviceListClient | undefined;
-  private readonly edgeTransport: EdgeTransport;
+  private readonly edgeTransport: EdgeClient;
   private readonly connectionEvents: ConnectionEventPublisher | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -152,7 +152,7 @@ export class EdgeServer {
       (conn) => close(conn, CloseCode.TOO_SLOW, 'too slow'),
       this.now,
     );
-    this.edgeTransport = new EdgeTransport({ serviceToken: c.serviceToken, timeoutMs: 2000 });
+    this.edgeTransport = new EdgeClient({ serviceToken: c.serviceToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,

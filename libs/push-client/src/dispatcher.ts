@@ -1,9 +1,8 @@
 import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
-import type { RegistryClient } from '@pushwire/registry-client';
-import type { ServiceCallError } from '@pushwire/service-kit';
-import type { EdgeOutcome, EdgeTransport } from './edge-transport';
+import type { EdgeClient, EdgeOutcome } from '@pushwire/edge-client';
+import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
+import type { ServiceCallError } from '@pushwire/service-http';
 import { PushClientError, registryUnavailable } from './errors';
-import type { RouteCache } from './route-cache';
 import type { SendResult } from './options';
 
 /** What one send comes to: a delivery status, or an error the caller's promise rejects with. */
@@ -32,7 +31,7 @@ type Attempt =
 export class Dispatcher {
   constructor(
     private readonly registry: RegistryClient,
-    private readonly transport: EdgeTransport,
+    private readonly edges: EdgeClient,
     private readonly cache: RouteCache,
     private readonly batchMaxSize: number,
   ) {}
@@ -193,7 +192,7 @@ export class Dispatcher {
       message: job.message,
     }));
     for (const { job } of chunk) job.attempts++;
-    const answer = await this.transport.deliver(chunk[0].route.edgeUrl, deliveries);
+    const answer = await this.edges.deliver(chunk[0].route.edgeUrl, deliveries);
     if (answer.kind === 'failure') {
       return chunk.map(({ job, route }) => ({ job, route, failure: answer.error, retriable: answer.retriable }));
     }

@@ -1,4 +1,4 @@
-import { ServiceCallError } from '@pushwire/service-kit';
+import { ServiceCallError } from '@pushwire/service-http';
 
 /** Why a push could not produce a delivery status (direct) or get onto the event bus (indirect). */
 export type PushClientErrorCode =

@@ -7,6 +7,3 @@ export { PushClient, type SendManyItem } from './push-client';
 export { PushClientError, type PushClientErrorCode } from './errors';
 export type { AccountSendResult, PushClientOptions, SendOptions, SendResult } from './options';
 export type { EnqueueItem, EnqueueManyResult, EnqueueOptions, EnqueueResult } from './enqueue';
-// Building blocks other Pushwire services reuse (the edge relays device-to-device messages with them).
-export { EdgeTransport, type EdgeAnswer, type EdgeOutcome } from './edge-transport';
-export { RouteCache } from './route-cache';

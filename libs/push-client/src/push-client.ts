@@ -1,8 +1,8 @@
 import { MAX_REGISTRY_BATCH, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
-import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
+import { EdgeClient } from '@pushwire/edge-client';
+import { HttpRegistryClient, RouteCache, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
-import { EdgeTransport } from './edge-transport';
 import { Enqueuer, type EnqueueItem, type EnqueueManyResult, type EnqueueOptions, type EnqueueResult } from './enqueue';
 import { PushClientError, registryUnavailable } from './errors';
 import { assertAccountId, assertDeviceId, buildMessage } from './message';
@@ -14,7 +14,6 @@ import {
   type SendOptions,
   type SendResult,
 } from './options';
-import { RouteCache } from './route-cache';
 
 /** Deadline of registry lookups when the client builds its own registry client. */
 const REGISTRY_TIMEOUT_MS = 5000;
@@ -42,7 +41,7 @@ export class PushClient {
   private readonly options: ResolvedOptions;
   private readonly registry: RegistryClient;
   private readonly ownsRegistry: boolean;
-  private readonly transport: EdgeTransport;
+  private readonly edges: EdgeClient;
   private readonly cache: RouteCache;
   private readonly dispatcher: Dispatcher;
   private readonly enqueuer: Enqueuer;
@@ -59,9 +58,9 @@ export class PushClient {
     this.registry =
       opts.registry ??
       new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
-    this.transport = new EdgeTransport({ serviceToken, timeoutMs: requestTimeoutMs });
+    this.edges = new EdgeClient({ serviceToken, timeoutMs: requestTimeoutMs });
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
-    this.dispatcher = new Dispatcher(this.registry, this.transport, this.cache, this.options.batchMaxSize);
+    this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize);
     this.enqueuer = new Enqueuer(opts.bus, this.options);
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
@@ -132,7 +131,7 @@ export class PushClient {
     this.closed = true;
     this.coalescer.flush();
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all([this.transport.close(), this.ownsRegistry ? this.registry.close() : undefined]);
+    await Promise.all([this.edges.close(), this.ownsRegistry ? this.registry.close() : undefined]);
   }
 
   private async sendOne({ deviceId, payload, options }: SendManyItem): Promise<SendResult> {

@@ -1,50 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registration } from '@pushwire/protocol';
-import { ServiceCallError } from '@pushwire/service-kit';
+import { serviceCallFailure as failure, StubService, unusedUrl, type StubRequest } from '@pushwire/service-http/testing';
 import { HttpRegistryClient } from './http-registry-client';
 
 // A stub registry on a real socket: each test decides the answers; every request is recorded.
-interface Seen {
-  method: string;
-  url: string;
-  authorization?: string;
-  body: unknown;
-}
-type Handler = (req: Seen) => { status: number; body?: unknown };
-
 const TOKEN = 'test-service-token-0123456789';
-let server: Server;
+let stub: StubService;
 let baseUrl: string;
-let handler: Handler;
-let seen: Seen[];
+let seen: StubRequest[];
 let client: HttpRegistryClient;
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      const s: Seen = {
-        method: req.method!,
-        url: req.url!,
-        authorization: req.headers.authorization,
-        body: text ? JSON.parse(text) : undefined,
-      };
-      seen.push(s);
-      const { status, body } = handler(s);
-      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
-      res.end(body === undefined ? undefined : JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  stub = await StubService.start();
+  baseUrl = `${stub.url}/`;
 });
-afterAll(async () => {
-  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-});
+afterAll(() => stub.close());
 beforeEach(() => {
-  seen = [];
+  stub.requests.length = 0;
+  seen = stub.requests;
   client = new HttpRegistryClient({ baseUrl, serviceToken: TOKEN, timeoutMs: 2000 });
 });
 afterEach(async () => {
@@ -62,25 +34,15 @@ const reg = (deviceId: string): Registration => ({
   expiresAt: 1_700_001_800,
 });
 
-/** Rejection of `p`, which must be a ServiceCallError. */
-async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ServiceCallError);
-  return e as ServiceCallError;
-}
-
 describe('HttpRegistryClient', () => {
   it('looks devices up with the service token and returns the validated answer', async () => {
-    handler = () => ({ status: 200, body: { registrations: [reg('d1')], missing: ['d2'] } });
+    stub.answer = () => ({ status: 200, body: { registrations: [reg('d1')], missing: ['d2'] } });
     await expect(client.lookup(['d1', 'd2'])).resolves.toEqual({ registrations: [reg('d1')], missing: ['d2'] });
     expect(seen).toEqual([{ method: 'POST', url: '/v1/lookup', authorization: `Bearer ${TOKEN}`, body: { deviceIds: ['d1', 'd2'] } }]);
   });
 
   it('splits a lookup larger than one batch into several requests and merges the answers', async () => {
-    handler = (req) => {
+    stub.answer = (req) => {
       const ids = (req.body as { deviceIds: string[] }).deviceIds;
       return { status: 200, body: { registrations: [], missing: ids } };
     };
@@ -91,7 +53,7 @@ describe('HttpRegistryClient', () => {
   });
 
   it('splits register and deregister batches and returns every outcome', async () => {
-    handler = (req) => {
+    stub.answer = (req) => {
       const items = req.body as { registrations?: Registration[]; deregistrations?: { deviceId: string }[] };
       const list = items.registrations ?? items.deregistrations ?? [];
       const outcome = req.url === '/v1/registrations' ? 'registered' : 'deregistered';
@@ -109,7 +71,7 @@ describe('HttpRegistryClient', () => {
   });
 
   it('makes no request for an empty batch', async () => {
-    handler = () => ({ status: 500 });
+    stub.answer = () => ({ status: 500 });
     await expect(client.register([])).resolves.toEqual([]);
     await expect(client.lookup([])).resolves.toEqual({ registrations: [], missing: [] });
     expect(seen).toHaveLength(0);
@@ -117,7 +79,7 @@ describe('HttpRegistryClient', () => {
 
   it('lists an account, renews and releases a lease on the documented routes', async () => {
     const lease = { lease: { edgeId: 'edge-1', edgeUrl: 'http://e', expiresAt: 1 }, renewed: false };
-    handler = (req) => {
+    stub.answer = (req) => {
       if (req.method === 'GET') return { status: 200, body: { registrations: [reg('d1')] } };
       if (req.method === 'PUT') return { status: 200, body: lease };
       return { status: 204 };
@@ -133,7 +95,7 @@ describe('HttpRegistryClient', () => {
   });
 
   it('reads lease status on POST /v1/leases/status in batches of 500 distinct edge ids and merges the answers', async () => {
-    handler = (req) => {
+    stub.answer = (req) => {
       const ids = (req.body as { edgeIds: string[] }).edgeIds;
       return {
         status: 200,
@@ -157,25 +119,25 @@ describe('HttpRegistryClient', () => {
   });
 
   it('fails lease status as the other calls do: retriable on 5xx, not on 4xx or on an answer off the schema', async () => {
-    handler = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
+    stub.answer = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
     const unavailable = await failure(client.leaseStatus(['e1']));
     expect([unavailable.status, unavailable.retriable]).toEqual([503, true]);
     expect(unavailable.message).toContain('registry POST /v1/leases/status answered 503: store_unavailable: dynamodb timed out');
 
-    handler = () => ({
+    stub.answer = () => ({
       status: 400,
       body: { error: { code: 'invalid_request', message: 'body/edgeIds/0 must match pattern', retriable: false } },
     });
     expect((await failure(client.leaseStatus(['bad id']))).retriable).toBe(false);
 
-    handler = () => ({ status: 200, body: { leases: [{ edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: 1 }] } });
+    stub.answer = () => ({ status: 200, body: { leases: [{ edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: 1 }] } });
     const offSchema = await failure(client.leaseStatus(['e1']));
     expect(offSchema.retriable).toBe(false);
     expect(offSchema.message).toContain('unexpected answer');
   });
 
   it('rejects with a retriable error carrying the server message on 503, never reporting devices missing', async () => {
-    handler = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
+    stub.answer = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
     const e = await failure(client.lookup(['d1']));
     expect(e.retriable).toBe(true);
     expect(e.status).toBe(503);
@@ -184,7 +146,7 @@ describe('HttpRegistryClient', () => {
 
   it('rejects the whole lookup when one of its batches fails', async () => {
     let n = 0;
-    handler = (req) =>
+    stub.answer = (req) =>
       n++ === 1
         ? { status: 500, body: { error: { code: 'internal', message: 'boom', retriable: true } } }
         : { status: 200, body: { registrations: [], missing: (req.body as { deviceIds: string[] }).deviceIds } };
@@ -193,7 +155,7 @@ describe('HttpRegistryClient', () => {
   });
 
   it('rejects with a non-retriable error on 4xx', async () => {
-    handler = () => ({
+    stub.answer = () => ({
       status: 400,
       body: { error: { code: 'invalid_request', message: 'body/registrations/0/deviceId must match pattern', retriable: false } },
     });
@@ -202,29 +164,64 @@ describe('HttpRegistryClient', () => {
     expect(e.status).toBe(400);
     expect(e.message).toContain('invalid_request: body/registrations/0/deviceId');
 
-    handler = () => ({ status: 401, body: { error: { code: 'unauthorized', message: 'bad service token', retriable: false } } });
+    stub.answer = () => ({ status: 401, body: { error: { code: 'unauthorized', message: 'bad service token', retriable: false } } });
     expect((await failure(client.listByAccount('a'))).retriable).toBe(false);
   });
 
   it('rejects a 200 answer that does not match the schema as a non-retriable contract error', async () => {
-    handler = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
+    stub.answer = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
     const e = await failure(client.lookup(['d1']));
     expect(e.retriable).toBe(false);
     expect(e.message).toContain('unexpected answer');
   });
 
   it('rejects with a retriable error when the registry cannot be reached', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const offline = new HttpRegistryClient({ baseUrl: `http://127.0.0.1:${port}`, serviceToken: TOKEN });
+    const offline = new HttpRegistryClient({ baseUrl: await unusedUrl(), serviceToken: TOKEN });
     try {
       const e = await failure(offline.lookup(['d1']));
       expect(e.retriable).toBe(true);
       expect(e.status).toBeUndefined();
     } finally {
       await offline.close();
+    }
+  });
+});
+
+describe('HttpRegistryClient failures by code', () => {
+  it("carries the registry's error code, or unreachable / invalid_response when it gave none", async () => {
+    stub.answer = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
+    expect((await failure(client.lookup(['d1']))).code).toBe('store_unavailable');
+    stub.answer = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'bad id', retriable: false } } });
+    expect((await failure(client.register([reg('d1')]))).code).toBe('invalid_request');
+    stub.answer = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
+    expect((await failure(client.lookup(['d1']))).code).toBe('invalid_response');
+    stub.answer = () => ({ status: 502 });
+    expect(await failure(client.lookup(['d1']))).toMatchObject({ code: 'invalid_response', retriable: true, status: 502 });
+    const offline = new HttpRegistryClient({ baseUrl: await unusedUrl(), serviceToken: TOKEN });
+    try {
+      expect((await failure(offline.lookup(['d1']))).code).toBe('unreachable');
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('gives up a call when its signal aborts, as a retriable unreachable', async () => {
+    stub.answer = () => 'hang';
+    const abort = new AbortController();
+    const call = client.lookup(['d1'], { signal: abort.signal });
+    await stub.received();
+    abort.abort();
+    expect(await failure(call)).toMatchObject({ code: 'unreachable', retriable: true });
+  });
+
+  it('keeps a path prefix of the base URL', async () => {
+    const prefixed = new HttpRegistryClient({ baseUrl: `${stub.url}/registry//`, serviceToken: TOKEN });
+    stub.answer = () => ({ status: 204 });
+    try {
+      await prefixed.releaseLease('edge-1');
+      expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['DELETE /registry/v1/edges/edge-1/lease']);
+    } finally {
+      await prefixed.close();
     }
   });
 });

@@ -9,7 +9,7 @@ import {
   type RegisterResponse,
   type Registration,
 } from '@pushwire/protocol';
-import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
+import { expectStatus, joinUrl, JsonHttpClient, type ServiceCallOptions } from '@pushwire/service-http';
 import type { RegistryClient } from './registry-client';
 
 /** Options of HttpRegistryClient. */
@@ -29,11 +29,15 @@ function chunks<T>(items: readonly T[], size = MAX_REGISTRY_BATCH): T[][] {
   return out;
 }
 
+/** The path of a URL, to name a call in an error message. */
+const pathOf = (url: string): string => new URL(url).pathname;
+
 /**
  * RegistryClient over the registry's HTTP API. Answers are validated against the protocol schemas;
  * calls larger than MAX_REGISTRY_BATCH are split into several requests. Every failure rejects with a
- * ServiceCallError: retriable for transport errors, timeouts and 5xx, not retriable for 4xx (a bug
- * in the request, which sending again will not fix).
+ * ServiceCallError carrying the registry's error code (`store_unavailable`, `invalid_request` …), or
+ * `unreachable` / `invalid_response` when it gave none: retriable for transport errors, timeouts and
+ * 5xx, not retriable for 4xx (a bug in the request, which sending again will not fix).
  */
 export class HttpRegistryClient implements RegistryClient {
   private readonly http: JsonHttpClient;
@@ -42,40 +46,47 @@ export class HttpRegistryClient implements RegistryClient {
   constructor(opts: HttpRegistryClientOptions) {
     if (!opts.baseUrl) throw new TypeError('HttpRegistryClient: baseUrl is required');
     if (!opts.serviceToken) throw new TypeError('HttpRegistryClient: serviceToken is required');
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = opts.baseUrl;
     this.http = new JsonHttpClient({ serviceToken: opts.serviceToken, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
   }
 
-  async register(registrations: Registration[]): Promise<RegisterResponse['results']> {
+  async register(registrations: Registration[], opts?: ServiceCallOptions): Promise<RegisterResponse['results']> {
     const answers = await Promise.all(
       chunks(registrations).map(async (batch) => {
-        const res = await this.http.call('POST', this.url('/v1/registrations'), { registrations: batch }, Validators.registerResponse);
-        return this.expect(res, 200, 'POST /v1/registrations').results;
+        const res = await this.http.call('POST', this.url('v1', 'registrations'), {
+          ...opts,
+          body: { registrations: batch },
+          validator: Validators.registerResponse,
+        });
+        return expectStatus(res, 200, 'registry POST /v1/registrations').results;
       }),
     );
     return answers.flat();
   }
 
-  async deregister(items: DeregisterItem[]): Promise<DeregisterResponse['results']> {
+  async deregister(items: DeregisterItem[], opts?: ServiceCallOptions): Promise<DeregisterResponse['results']> {
     const answers = await Promise.all(
       chunks(items).map(async (batch) => {
-        const res = await this.http.call(
-          'POST',
-          this.url('/v1/registrations/remove'),
-          { deregistrations: batch },
-          Validators.deregisterResponse,
-        );
-        return this.expect(res, 200, 'POST /v1/registrations/remove').results;
+        const res = await this.http.call('POST', this.url('v1', 'registrations', 'remove'), {
+          ...opts,
+          body: { deregistrations: batch },
+          validator: Validators.deregisterResponse,
+        });
+        return expectStatus(res, 200, 'registry POST /v1/registrations/remove').results;
       }),
     );
     return answers.flat();
   }
 
-  async lookup(deviceIds: string[]): Promise<LookupResponse> {
+  async lookup(deviceIds: string[], opts?: ServiceCallOptions): Promise<LookupResponse> {
     const answers = await Promise.all(
       chunks(deviceIds).map(async (batch) => {
-        const res = await this.http.call('POST', this.url('/v1/lookup'), { deviceIds: batch }, Validators.lookupResponse);
-        return this.expect(res, 200, 'POST /v1/lookup');
+        const res = await this.http.call('POST', this.url('v1', 'lookup'), {
+          ...opts,
+          body: { deviceIds: batch },
+          validator: Validators.lookupResponse,
+        });
+        return expectStatus(res, 200, 'registry POST /v1/lookup');
       }),
     );
     return {
@@ -84,29 +95,33 @@ export class HttpRegistryClient implements RegistryClient {
     };
   }
 
-  async listByAccount(accountId: string): Promise<Registration[]> {
-    const path = `/v1/accounts/${encodeURIComponent(accountId)}/registrations`;
-    const res = await this.http.call('GET', this.url(path), undefined, Validators.accountRegistrationsResponse);
-    return this.expect(res, 200, `GET ${path}`).registrations;
+  async listByAccount(accountId: string, opts?: ServiceCallOptions): Promise<Registration[]> {
+    const url = this.url('v1', 'accounts', accountId, 'registrations');
+    const res = await this.http.call('GET', url, { ...opts, validator: Validators.accountRegistrationsResponse });
+    return expectStatus(res, 200, `registry GET ${pathOf(url)}`).registrations;
   }
 
-  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
-    const path = `/v1/edges/${encodeURIComponent(edgeId)}/lease`;
-    const res = await this.http.call('PUT', this.url(path), { edgeUrl, ttlSeconds }, Validators.leaseResponse);
-    return this.expect(res, 200, `PUT ${path}`);
+  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, opts?: ServiceCallOptions): Promise<LeaseResponse> {
+    const url = this.url('v1', 'edges', edgeId, 'lease');
+    const res = await this.http.call('PUT', url, { ...opts, body: { edgeUrl, ttlSeconds }, validator: Validators.leaseResponse });
+    return expectStatus(res, 200, `registry PUT ${pathOf(url)}`);
   }
 
-  async releaseLease(edgeId: string): Promise<void> {
-    const path = `/v1/edges/${encodeURIComponent(edgeId)}/lease`;
-    const res = await this.http.call('DELETE', this.url(path));
-    this.expect(res, 204, `DELETE ${path}`);
+  async releaseLease(edgeId: string, opts?: ServiceCallOptions): Promise<void> {
+    const url = this.url('v1', 'edges', edgeId, 'lease');
+    const res = await this.http.call('DELETE', url, opts);
+    expectStatus(res, 204, `registry DELETE ${pathOf(url)}`);
   }
 
-  async leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]> {
+  async leaseStatus(edgeIds: string[], opts?: ServiceCallOptions): Promise<LeaseStatus[]> {
     const answers = await Promise.all(
       chunks([...new Set(edgeIds)]).map(async (batch) => {
-        const res = await this.http.call('POST', this.url('/v1/leases/status'), { edgeIds: batch }, Validators.leaseStatusResponse);
-        return this.expect(res, 200, 'POST /v1/leases/status').leases;
+        const res = await this.http.call('POST', this.url('v1', 'leases', 'status'), {
+          ...opts,
+          body: { edgeIds: batch },
+          validator: Validators.leaseStatusResponse,
+        });
+        return expectStatus(res, 200, 'registry POST /v1/leases/status').leases;
       }),
     );
     return answers.flat();
@@ -116,16 +131,7 @@ export class HttpRegistryClient implements RegistryClient {
     await this.http.close();
   }
 
-  private url(path: string): string {
-    return `${this.baseUrl}${path}`;
-  }
-
-  /** Returns the body on the expected status; anything else becomes a ServiceCallError with the server's message. */
-  private expect<T>(res: JsonResponse<T>, status: number, what: string): T {
-    if (res.status === status) return res.body;
-    const serverMessage = Validators.errorBody.is(res.body) ? `${res.body.error.code}: ${res.body.error.message}` : `unexpected answer`;
-    // 5xx and 429 may succeed later; other 4xx mean the request itself is wrong.
-    const retriable = res.status >= 500 || res.status === 429;
-    throw new ServiceCallError(`registry ${what} answered ${res.status}: ${serverMessage}`, retriable, res.status, res.body);
+  private url(...segments: string[]): string {
+    return joinUrl(this.baseUrl, ...segments);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * @pushwire/registry-client — the registry's API as seen by edges and senders: the `RegistryClient`
- * interface and its HTTP implementation.
+ * interface, its HTTP implementation, and the route cache that senders and edges keep in front of it.
  */
 export type { RegistryClient } from './registry-client';
 export { HttpRegistryClient, type HttpRegistryClientOptions } from './http-registry-client';
+export { RouteCache } from './route-cache';

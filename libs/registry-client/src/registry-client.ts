@@ -7,37 +7,39 @@ import type {
   RegisterResponse,
   Registration,
 } from '@pushwire/protocol';
+import type { ServiceCallOptions } from '@pushwire/service-http';
 
 /**
  * Where devices are connected: the registry's API as seen by edges and senders.
  *
  * Two implementations: `HttpRegistryClient` (this package) talks to a registry service, and
  * `StoreRegistryClient` (@pushwire/registry) wraps a store in-process for the all-in-one. Failures
- * always reject (with a `ServiceCallError` for the HTTP client); a failure is never reported as a
- * device being "missing".
+ * always reject with a `ServiceCallError` carrying the registry's error code; a failure is never
+ * reported as a device being "missing". `opts` (a deadline, an AbortSignal) is per call; the
+ * in-process client has no wire to wait on and ignores it.
  */
 export interface RegistryClient {
   /** Writes these records; per device, `stale` when the registry already holds a newer connection. */
-  register(registrations: Registration[]): Promise<RegisterResponse['results']>;
+  register(registrations: Registration[], opts?: ServiceCallOptions): Promise<RegisterResponse['results']>;
   /** Removes records only where they still hold the given connection id (fencing). */
-  deregister(items: DeregisterItem[]): Promise<DeregisterResponse['results']>;
+  deregister(items: DeregisterItem[], opts?: ServiceCallOptions): Promise<DeregisterResponse['results']>;
   /** Live registrations for these ids (expired records and records of edges whose lease lapsed are never returned). */
-  lookup(deviceIds: string[]): Promise<LookupResponse>;
+  lookup(deviceIds: string[], opts?: ServiceCallOptions): Promise<LookupResponse>;
   /** Live registrations of every device of one account. */
-  listByAccount(accountId: string): Promise<Registration[]>;
+  listByAccount(accountId: string, opts?: ServiceCallOptions): Promise<Registration[]>;
   /**
    * Creates or extends the edge's liveness lease. `renewed` is false when the lease was absent or had
    * lapsed: the edge must then register all its connections again.
    */
-  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse>;
+  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, opts?: ServiceCallOptions): Promise<LeaseResponse>;
   /** Drops the edge's lease: its records stop resolving at once (used when an edge drains). */
-  releaseLease(edgeId: string): Promise<void>;
+  releaseLease(edgeId: string, opts?: ServiceCallOptions): Promise<void>;
   /**
    * Live leases of these edges, one per edge; an edge whose lease is absent or lapsed (its devices are
    * offline) is left out. `epoch` changes every time a lease is taken afresh, so a changed epoch means
    * the edge lost its earlier registrations even if it never looked absent.
    */
-  leaseStatus(edgeIds: string[]): Promise<LeaseStatus[]>;
+  leaseStatus(edgeIds: string[], opts?: ServiceCallOptions): Promise<LeaseStatus[]>;
   /** Releases connections or other resources held by the client. */
   close(): Promise<void>;
 }

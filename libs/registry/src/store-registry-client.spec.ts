@@ -1,5 +1,5 @@
 import type { Registration } from '@pushwire/protocol';
-import { ServiceCallError } from '@pushwire/service-kit';
+import { ServiceCallError } from '@pushwire/service-http';
 import { StoreUnavailableError } from './errors';
 import { MemoryRegistryStore } from './memory-registry-store';
 import type { RegistryStore } from './registry-store';

@@ -14,7 +14,7 @@ import {
   type Registration,
 } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
-import { ServiceCallError } from '@pushwire/service-kit';
+import { ServiceCallError } from '@pushwire/service-http';
 import { StoreUnavailableError } from './errors';
 import type { RegistryStore } from './registry-store';
 
@@ -105,13 +105,13 @@ export class StoreRegistryClient implements RegistryClient {
       return await fn();
     } catch (e) {
       if (e instanceof StoreUnavailableError) {
-        throw new ServiceCallError(`registry ${what}: store_unavailable: ${e.message}`, true, 503, undefined, { cause: e });
+        throw new ServiceCallError('store_unavailable', `registry ${what}: store_unavailable: ${e.message}`, { status: 503, cause: e });
       }
       if (e instanceof ProtocolValidationError) {
-        throw new ServiceCallError(`registry ${what}: invalid_request: ${e.message}`, false, 400, undefined, { cause: e });
+        throw new ServiceCallError('invalid_request', `registry ${what}: invalid_request: ${e.message}`, { status: 400, cause: e });
       }
       // As the HTTP API's 500 `internal`: retriable, like any unexpected server error.
-      throw new ServiceCallError(`registry ${what} failed: ${(e as Error).message}`, true, 500, undefined, { cause: e });
+      throw new ServiceCallError('internal', `registry ${what} failed: ${(e as Error).message}`, { status: 500, cause: e });
     }
   }
 }

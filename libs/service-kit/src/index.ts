@@ -5,6 +5,5 @@ export * from './logger';
 export * from './metrics';
 export * from './service-token';
 export * from './shutdown';
-export * from './http-json';
 export * from './dev-defaults';
 export * from './http-service-app';

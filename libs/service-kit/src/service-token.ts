@@ -10,5 +10,3 @@ export function serviceTokenMatches(authorizationHeader: string | undefined, exp
   const want = createHash('sha256').update(expected).digest();
   return timingSafeEqual(given, want);
 }
-
-export const bearer = (token: string): string => `Bearer ${token}`;

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Validators, type Delivery, type DeliveryResult, type DeliveryStatus } from '@pushwire/protocol';
-import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import { EdgeClient } from '@pushwire/edge-client';
+import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { Connection, Phase, Transport } from '../connection';
@@ -9,7 +10,7 @@ import { sameAccountPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
 
 // D2dRouter with its real collaborators: a registry client over the memory store, the route cache,
-// and the EdgeTransport posting to a tiny HTTP server that plays the remote edge's /v1/deliver
+// and the EdgeClient posting to a tiny HTTP server that plays the remote edge's /v1/deliver
 // (fenced by connection id like a real edge: a connection it does not hold is `gone`).
 
 const TOKEN = 'd2d-router-spec-service-token';
@@ -73,7 +74,7 @@ describe('D2dRouter', () => {
   let registryStore: MemoryRegistryStore;
   let registry: StoreRegistryClient;
   let lookups: jest.SpyInstance;
-  let transport: EdgeTransport;
+  let transport: EdgeClient;
   let remote: RemoteEdge;
   let local: Map<string, Connection>;
   let deliveredHere: Delivery[];
@@ -108,7 +109,7 @@ describe('D2dRouter', () => {
     registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
     registry = new StoreRegistryClient(registryStore);
     lookups = jest.spyOn(registry, 'lookup');
-    transport = new EdgeTransport({ serviceToken: TOKEN, timeoutMs: 2_000 });
+    transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2_000 });
     remote = await startRemoteEdge();
     await registry.renewLease(THERE, remote.url, 60);
     await registry.renewLease(HERE, 'http://127.0.0.1:1', 60);

@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { ClientFrameOf, Delivery, DeliveryResult, DeliveryStatus, Registration } from '@pushwire/protocol';
-import type { EdgeTransport, RouteCache } from '@pushwire/push-client';
-import type { RegistryClient } from '@pushwire/registry-client';
+import type { EdgeClient } from '@pushwire/edge-client';
+import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import { Phase, type Connection } from '../connection';
 import type { D2dParty, D2dPolicy } from './d2d-policy';
 
@@ -12,7 +12,7 @@ export interface D2dRouterDeps {
   /** Writes a delivery to a local connection (the edge's Deliverer). */
   deliverLocal(d: Delivery): DeliveryResult | Promise<DeliveryResult>;
   registry: RegistryClient;
-  transport: EdgeTransport;
+  transport: EdgeClient;
   /** Where remote devices were last seen: cached, fenced by connection id, dropped on `gone`. */
   routes: RouteCache;
   policy: D2dPolicy;

@@ -1,14 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
-import { EdgeTransport, RouteCache } from '@pushwire/push-client';
+import { DeviceListClient } from '@pushwire/device-list-client';
+import { EdgeClient } from '@pushwire/edge-client';
+import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { Connection, Phase, Transport } from '../connection';
 import { sameAccountPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
-import { DeviceListClient } from './device-list-client';
 import { DeviceRequests } from './device-requests';
 
 // DeviceRequests with a real D2dRouter (local deliveries recorded), a hand-moved clock for the
@@ -48,7 +49,7 @@ async function startDeviceList(devices: DeviceInfo[]): Promise<{ url: string; se
 describe('DeviceRequests', () => {
   let clock: ManualClock;
   let registryStore: MemoryRegistryStore;
-  let transport: EdgeTransport;
+  let transport: EdgeClient;
   let connections: Connection[];
   /** Frames written, as `deviceId` → frames. */
   let sent: Map<string, ServerFrame[]>;
@@ -86,7 +87,7 @@ describe('DeviceRequests', () => {
   beforeEach(() => {
     clock = new ManualClock();
     registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
-    transport = new EdgeTransport({ serviceToken: TOKEN, timeoutMs: 2_000 });
+    transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2_000 });
     connections = [];
     sent = new Map();
     d2dOutcomes = [];

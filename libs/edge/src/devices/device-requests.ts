@@ -1,9 +1,9 @@
 import type { AccountNotice, ClientFrame, DeliveryStatus, ErrorCode, ServerFrame } from '@pushwire/protocol';
+import type { DeviceListClient } from '@pushwire/device-list-client';
 import type { Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from '../connection';
 import { refill } from '../token-bucket';
 import type { D2dRouter } from './d2d-router';
-import type { DeviceListClient } from './device-list-client';
 
 export type DeviceRequestFrame = Extract<ClientFrame, { type: 'd2d.send' | 'devices.list' | 'devices.subscribe' }>;
 

@@ -74,5 +74,17 @@ export const ErrorCodes = {
   store_unavailable: { http: 503, retriable: true, description: 'The backing store failed; this is not a "not found".' },
   queue_unavailable: { http: 503, retriable: true, description: 'The event bus (Kafka) did not take the message; nothing was enqueued.' },
   internal: { http: 500, retriable: true, description: 'Unexpected server error.' },
+  // The two below are a caller's verdict on a call to another service that brought no error body
+  // of its own; a service may pass them on when its answer depends on that call.
+  unreachable: {
+    http: 503,
+    retriable: true,
+    description: 'The called service could not be reached: connection refused or reset, timed out, or the call was aborted.',
+  },
+  invalid_response: {
+    http: 502,
+    retriable: false,
+    description: 'The called service answered outside its API contract (a body off the schema, or a failure without an error body).',
+  },
 } as const satisfies Record<string, StatusInfo>;
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,2 +1,2 @@
 /** Test helpers for senders of direct push (import path `@pushwire/push-client/testing`). */
-export { FakeEdge, type FakeAnswer, type RecordedRequest } from './fake-edge';
+export { FakeEdge, type FakeAnswer, type RecordedRequest } from '@pushwire/edge-client/testing';

@@ -3,7 +3,7 @@ import type { Registration } from '@pushwire/protocol';
 import { buildRegistryApp, MemoryRegistryStore } from '@pushwire/registry';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
 import { silentLogger } from '@pushwire/service-kit';
-import { FakeEdge } from './fake-edge';
+import { FakeEdge } from '@pushwire/edge-client/testing';
 
 export const SERVICE_TOKEN = 'push-client-test-token';
 

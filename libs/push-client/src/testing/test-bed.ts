@@ -1,6 +1,6 @@
 import type { PushClientOptions } from '../options';
 import { PushClient } from '../push-client';
-import type { FakeEdge } from './fake-edge';
+import type { FakeEdge } from '@pushwire/edge-client/testing';
 import { Harness, SERVICE_TOKEN } from './registry-harness';
 
 /** What each test of a push-client suite works with. Fresh for every test. */

@@ -8,7 +8,7 @@
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import type { WireProtocol } from '@pushwire/loadgen';
-import { EdgeTransport } from '@pushwire/push-client';
+import { EdgeClient } from '@pushwire/edge-client';
 import {
   BENCH_JWT_SECRET,
   BENCH_SERVICE_TOKEN,
@@ -105,7 +105,7 @@ export async function startPushwireEdges(
 ): Promise<{ edges: RunningServer[]; registryUrl: string; registryPid: number; stop(): Promise<void> }> {
   const registry = await startRegistry(BENCH_SERVICE_TOKEN);
   const registryUrl = `http://127.0.0.1:${registry.port}`;
-  const transport = new EdgeTransport({ serviceToken: BENCH_SERVICE_TOKEN, timeoutMs: 30_000 });
+  const transport = new EdgeClient({ serviceToken: BENCH_SERVICE_TOKEN, timeoutMs: 30_000 });
   const started: StartedService[] = [];
   const edges: RunningServer[] = [];
   try {

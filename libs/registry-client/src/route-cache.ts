@@ -8,7 +8,7 @@ interface Entry {
 
 /**
  * deviceId → Registration, reused for a short TTL so that a burst of sends to one device costs one
- * registry lookup. Fencing keeps a stale entry harmless: the edge answers `gone` and the entry is
+ * registry lookup (the push client's direct sends, the edge's device-to-device relay). Fencing keeps a stale entry harmless: the edge answers `gone` and the entry is
  * dropped. Map insertion order makes the first key the oldest, which is what gets evicted at the cap.
  */
 export class RouteCache {

@@ -1,7 +1,6 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Delivery } from '@pushwire/protocol';
-import { EdgeTransport } from './edge-transport';
+import type { AccountNotice, Delivery } from '@pushwire/protocol';
+import { serviceCallFailure, StubService, unusedUrl } from '@pushwire/service-http/testing';
+import { EdgeClient } from './edge-client';
 import { FakeEdge } from './testing';
 
 const TOKEN = 'edge-test-token';
@@ -12,18 +11,18 @@ const delivery = (deviceId: string, connectionId = 'c-' + deviceId, ack = false)
 });
 
 let edge: FakeEdge;
-let transport: EdgeTransport;
+let transport: EdgeClient;
 
 beforeEach(async () => {
   edge = await FakeEdge.start({ edgeId: 'edge-a', serviceToken: TOKEN });
-  transport = new EdgeTransport({ serviceToken: TOKEN, timeoutMs: 2000 });
+  transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2000 });
 });
 afterEach(async () => {
   await transport.close();
   await edge.close();
 });
 
-describe('EdgeTransport', () => {
+describe('EdgeClient.deliver', () => {
   it('sends one delivery in the single form and reads its status from the answer', async () => {
     edge.connections.set('d1', 'c-d1');
     const answer = await transport.deliver(edge.url, [delivery('d1')]);
@@ -81,15 +80,11 @@ describe('EdgeTransport', () => {
   });
 
   it('turns an unreachable edge into a retriable failure', async () => {
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((r) => server.close(r));
-    expect(await transport.deliver(`http://127.0.0.1:${port}`, [delivery('d1')])).toMatchObject({ kind: 'failure', retriable: true });
+    expect(await transport.deliver(await unusedUrl(), [delivery('d1')])).toMatchObject({ kind: 'failure', retriable: true });
   });
 
   it('turns a wrong service token into a non-retriable failure', async () => {
-    const wrong = new EdgeTransport({ serviceToken: 'wrong', timeoutMs: 2000 });
+    const wrong = new EdgeClient({ serviceToken: 'wrong', timeoutMs: 2000 });
     try {
       const answer = await wrong.deliver(edge.url, [delivery('d1')]);
       expect(answer).toMatchObject({ kind: 'failure', retriable: false, error: { status: 401 } });
@@ -125,6 +120,74 @@ describe('EdgeTransport', () => {
       expect(await transport.deliver(url, [delivery('d1'), delivery('d2')])).toMatchObject({ kind: 'failure', retriable: false });
     });
   });
+
+  it("gives each failure the edge's error code, or unreachable / invalid_response when it gave none", async () => {
+    edge.fail = { status: 503, code: 'draining' };
+    expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({ kind: 'failure', error: { code: 'draining' } });
+    expect(await transport.deliver(await unusedUrl(), [delivery('d1')])).toMatchObject({ kind: 'failure', error: { code: 'unreachable' } });
+    await withServer(200, { results: [] }, {}, async (url) => {
+      expect(await transport.deliver(url, [delivery('d1'), delivery('d2')])).toMatchObject({
+        kind: 'failure',
+        error: { code: 'invalid_response', status: 200 },
+      });
+    });
+  });
+
+  it('turns an aborted delivery into a retriable unreachable failure', async () => {
+    const stub = await StubService.start();
+    stub.answer = () => 'hang';
+    try {
+      const abort = new AbortController();
+      const answer = transport.deliver(stub.url, [delivery('d1')], { signal: abort.signal });
+      await stub.received();
+      abort.abort();
+      expect(await answer).toMatchObject({ kind: 'failure', retriable: true, error: { code: 'unreachable' } });
+    } finally {
+      await stub.close();
+    }
+  });
+});
+
+describe('EdgeClient.notify', () => {
+  const notice: AccountNotice = { accountId: 'a1', frame: { type: 'device.offline', deviceId: 'tv1' } };
+  let stub: StubService;
+
+  beforeEach(async () => {
+    stub = await StubService.start();
+  });
+  afterEach(() => stub.close());
+
+  it('posts the notice to /v1/notify with the service token and resolves with how many connections got it', async () => {
+    stub.answer = () => ({ status: 200, body: { notified: 2 } });
+    await expect(transport.notify(`${stub.url}/`, notice)).resolves.toBe(2);
+    expect(stub.requests).toEqual([{ method: 'POST', url: '/v1/notify', authorization: `Bearer ${TOKEN}`, body: notice }]);
+  });
+
+  it("rejects a refusal with the edge's code: not retriable on 4xx, retriable on 5xx", async () => {
+    stub.answer = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'not a notice', retriable: false } } });
+    expect(await serviceCallFailure(transport.notify(stub.url, notice))).toMatchObject({
+      code: 'invalid_request',
+      retriable: false,
+      status: 400,
+    });
+    stub.answer = () => ({ status: 503, body: { error: { code: 'draining', message: 'shutting down', retriable: true } } });
+    expect(await serviceCallFailure(transport.notify(stub.url, notice))).toMatchObject({ code: 'draining', retriable: true, status: 503 });
+  });
+
+  it('rejects a 200 off the contract as invalid_response, and no answer as unreachable', async () => {
+    stub.answer = () => ({ status: 200, body: { notified: 'all' } });
+    expect(await serviceCallFailure(transport.notify(stub.url, notice))).toMatchObject({ code: 'invalid_response', retriable: false });
+    expect(await serviceCallFailure(transport.notify(await unusedUrl(), notice))).toMatchObject({ code: 'unreachable', retriable: true });
+  });
+
+  it('rejects as unreachable when its signal aborts', async () => {
+    stub.answer = () => 'hang';
+    const abort = new AbortController();
+    const call = transport.notify(stub.url, notice, { signal: abort.signal });
+    await stub.received();
+    abort.abort();
+    expect(await serviceCallFailure(call)).toMatchObject({ code: 'unreachable', retriable: true });
+  });
 });
 
 /** A server answering every request with one fixed response. */
@@ -134,14 +197,11 @@ async function withServer(
   headers: Record<string, string>,
   fn: (url: string) => Promise<void>,
 ): Promise<void> {
-  const server = createServer((_req, res) =>
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body)),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const stub = await StubService.start();
+  stub.answer = () => ({ status, body, headers });
   try {
-    await fn(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    await fn(stub.url);
   } finally {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await stub.close();
   }
 }

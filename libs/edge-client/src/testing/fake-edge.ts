@@ -1,7 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DeliveryStatuses, Validators, type Delivery, type DeliveryResult, type DeliveryStatus, type ErrorCode } from '@pushwire/protocol';
-import { errorBody, serviceTokenMatches } from '@pushwire/service-kit';
+import {
+  DeliveryStatuses,
+  ErrorCodes,
+  Validators,
+  type Delivery,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type ErrorBody,
+  type ErrorCode,
+} from '@pushwire/protocol';
+import { bearer } from '@pushwire/service-http';
+import { StubService, type StubAnswer, type StubRequest } from '@pushwire/service-http/testing';
 
 /** What a FakeEdge answers for one delivery instead of its default behaviour. */
 export interface FakeAnswer {
@@ -31,28 +39,21 @@ export class FakeEdge {
   /** When set, every request is refused with this HTTP status and error code (e.g. 503 internal). */
   fail: { status: number; code: ErrorCode; retryAfterSeconds?: number } | undefined;
 
-  private readonly server: Server;
-  private port = 0;
-
   private constructor(
     readonly edgeId: string,
     private readonly serviceToken: string,
+    private readonly stub: StubService,
   ) {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((e: unknown) => res.destroy(e as Error));
-    });
+    stub.answer = (req) => this.handle(req);
   }
 
   static async start(opts: { edgeId: string; serviceToken: string }): Promise<FakeEdge> {
-    const edge = new FakeEdge(opts.edgeId, opts.serviceToken);
-    await new Promise<void>((resolve) => edge.server.listen(0, '127.0.0.1', resolve));
-    edge.port = (edge.server.address() as AddressInfo).port;
-    return edge;
+    return new FakeEdge(opts.edgeId, opts.serviceToken, await StubService.start());
   }
 
   /** Base URL of this edge's internal port, as it would appear in a registration's `edgeUrl`. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.stub.url;
   }
 
   /** Deliveries received so far, across all requests. */
@@ -60,32 +61,28 @@ export class FakeEdge {
     return this.requests.flatMap((r) => r.deliveries);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
+  close(): Promise<void> {
+    return this.stub.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method !== 'POST' || req.url !== '/v1/deliver') return send(res, 404, errorBody('not_found', 'no such route'));
-    if (!serviceTokenMatches(req.headers.authorization, this.serviceToken))
-      return send(res, 401, errorBody('unauthorized', 'bad service token'));
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (!Validators.deliverRequest.is(body)) return send(res, 400, errorBody('invalid_request', 'not a deliver request'));
+  private handle(req: StubRequest): StubAnswer {
+    if (req.method !== 'POST' || req.url !== '/v1/deliver') return refusal(404, 'not_found', 'no such route');
+    // A fake compares plainly; the real edge compares in constant time.
+    if (req.authorization !== bearer(this.serviceToken)) return refusal(401, 'unauthorized', 'bad service token');
+    const body = req.body;
+    if (!Validators.deliverRequest.is(body)) return refusal(400, 'invalid_request', 'not a deliver request');
     const deliveries = 'deliveries' in body ? body.deliveries : [body];
     this.requests.push({ body, deliveries });
     if (this.fail) {
-      const headers: Record<string, string> =
-        this.fail.retryAfterSeconds !== undefined ? { 'retry-after': String(this.fail.retryAfterSeconds) } : {};
-      return send(res, this.fail.status, errorBody(this.fail.code, 'fake failure'), headers);
+      const { status, code, retryAfterSeconds } = this.fail;
+      return refusal(status, code, 'fake failure', retryAfterSeconds);
     }
     const results = deliveries.map((d) => this.deliver(d));
-    if ('deliveries' in body) return send(res, 200, { results });
+    if ('deliveries' in body) return { status: 200, body: { results } };
     const [result] = results;
     const headers: Record<string, string> =
       result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : {};
-    return send(res, DeliveryStatuses[result.status].http, result, headers);
+    return { status: DeliveryStatuses[result.status].http, body: result, headers };
   }
 
   private deliver(d: Delivery): DeliveryResult {
@@ -99,6 +96,8 @@ export class FakeEdge {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+/** A refusal with the error body every service answers with (service-kit's errorBody, a server library, builds the real ones). */
+function refusal(status: number, code: ErrorCode, message: string, retryAfterSeconds?: number): StubAnswer {
+  const body: ErrorBody = { error: { code, message, retriable: ErrorCodes[code].retriable } };
+  return { status, body, headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {} };
 }

@@ -1,5 +1,5 @@
 import { ErrorCodes, Validators, type Delivery, type DeliveryResult, type DeliveryStatus, type ErrorCode } from '@pushwire/protocol';
-import { JsonHttpClient, ServiceCallError, type JsonResponse } from '@pushwire/service-kit';
+import { ServiceCallError, type JsonResponse } from '@pushwire/service-http';
 
 /** One delivery's answer, plus the reason when the edge refused the whole request. */
 export type EdgeOutcome = DeliveryResult & { error?: string };
@@ -15,49 +15,31 @@ export type EdgeAnswer =
 const MESSAGE_FAULTS: ReadonlySet<ErrorCode> = new Set(['invalid_json', 'invalid_frame', 'invalid_request', 'payload_too_large']);
 
 /**
- * The edge delivery API (`POST {edgeUrl}/v1/deliver`) over keep-alive HTTP pools: the single form
- * for one delivery, the batch form for more. Every HTTP status is mapped to outcomes here, so the
- * push client only sees delivery statuses or a failure with a `retriable` flag.
+ * Maps every answer of `POST /v1/deliver` to outcomes: a single delivery is answered with its
+ * status's HTTP code and a DeliveryResult, a batch with 200 and one result per delivery in order;
+ * an error body for the whole request becomes the same outcome for each delivery (`rejected`,
+ * `rate_limited`) or a failure, and so does an answer outside the contract.
  */
-export class EdgeTransport {
-  private readonly http: JsonHttpClient;
-
-  constructor(opts: { serviceToken: string; timeoutMs: number }) {
-    // A send that waits for a device ack holds its connection up to the edge's ack timeout, so the
-    // pool per edge is much larger than JsonHttpClient's default of 16.
-    this.http = new JsonHttpClient({ serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs, connectionsPerOrigin: 256 });
-  }
-
-  async deliver(edgeUrl: string, deliveries: Delivery[]): Promise<EdgeAnswer> {
-    const url = `${edgeUrl.replace(/\/+$/, '')}/v1/deliver`;
-    const single = deliveries.length === 1;
-    let res: JsonResponse;
-    try {
-      res = await this.http.call('POST', url, single ? deliveries[0] : { deliveries });
-    } catch (e) {
-      const error =
-        e instanceof ServiceCallError
-          ? e
-          : new ServiceCallError(`POST ${url} failed: ${String(e)}`, true, undefined, undefined, { cause: e });
-      return { kind: 'failure', retriable: error.retriable, error };
-    }
-    const outcomes = single ? singleOutcome(res, deliveries[0]) : batchOutcomes(res, deliveries);
-    return outcomes ? { kind: 'results', outcomes } : refusal(url, res, deliveries);
-  }
-
-  async close(): Promise<void> {
-    await this.http.close();
-  }
+export function deliveryAnswer(url: string, res: JsonResponse, deliveries: Delivery[]): EdgeAnswer {
+  const outcomes = deliveries.length === 1 ? singleOutcome(res, deliveries[0]) : batchOutcomes(res, deliveries);
+  return outcomes ? { kind: 'results', outcomes } : refusal(url, res, deliveries);
 }
 
-/** A single delivery is answered with its status's HTTP code and a DeliveryResult body. */
+/** The failure answer for a call that brought no answer at all (unreachable, timed out, aborted …). */
+export function deliveryFailure(url: string, e: unknown): EdgeAnswer {
+  const error =
+    e instanceof ServiceCallError
+      ? e
+      : new ServiceCallError('unreachable', `POST ${url} failed: ${String(e)}`, { retriable: true, cause: e });
+  return { kind: 'failure', retriable: error.retriable, error };
+}
+
 function singleOutcome(res: JsonResponse, delivery: Delivery): EdgeOutcome[] | undefined {
   const body = res.body;
   if (!Validators.deliveryResult.is(body) || !matches(body, delivery)) return undefined;
   return [withRetryAfter(body, res.retryAfterMs)];
 }
 
-/** A batch is answered 200 with one result per delivery, in order. */
 function batchOutcomes(res: JsonResponse, deliveries: Delivery[]): EdgeOutcome[] | undefined {
   const body = res.body;
   if (res.status !== 200 || !Validators.deliveryBatchResult.is(body)) return undefined;
@@ -84,7 +66,11 @@ function refusal(url: string, res: JsonResponse, deliveries: Delivery[]): EdgeAn
   // 5xx (overloaded, draining, internal …) may pass once the device has moved to another edge.
   const retriable = res.status >= 500 || (code !== undefined && ErrorCodes[code].retriable);
   const what = res.status >= 200 && res.status < 300 ? 'does not match the delivery contract' : 'refused the request';
-  return { kind: 'failure', retriable, error: new ServiceCallError(`${text}: ${what}`, retriable, res.status, body) };
+  return {
+    kind: 'failure',
+    retriable,
+    error: new ServiceCallError(code ?? 'invalid_response', `${text}: ${what}`, { retriable, status: res.status, body }),
+  };
 }
 
 function allAs(deliveries: Delivery[], status: DeliveryStatus, error: string, retryAfterMs?: number): EdgeAnswer {
