@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, ServiceCallError, silentLogger } from '@pushwire/service-kit';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { MemoryRegistryStore } from '../memory-registry-store';
 import type { RegistryStore } from '../registry-store';
 import { ManualClock } from '../testing';
