@@ -1,5 +1,5 @@
 import { Kafka, logLevel as LogLevel, Partitioners, type Admin, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
-import { checkMessages, checkTopicSpecs, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
+import { checkMessages, checkTopicSpecs, invalidArgument, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
 import {
   EventBusError,
   type BusMessage,
@@ -90,7 +90,7 @@ export class KafkaEventBus implements EventBus {
       this.brokers = '(those of the given kafkajs client)';
       return;
     }
-    if (!opts.brokers.length) throw new EventBusError('KafkaEventBus: brokers must list at least one host:port');
+    if (!opts.brokers.length) throw invalidArgument('KafkaEventBus: brokers must list at least one host:port');
     this.brokers = opts.brokers.join(',');
     this.kafka = new Kafka({
       brokers: [...opts.brokers],
