@@ -10,7 +10,7 @@ import {
   type TopicSpec,
 } from './event-bus';
 import { kafkaError } from './kafka-errors';
-import { consoleLogCreator, demoteRoutineErrors } from './kafka-logging';
+import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
 import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 
@@ -277,9 +277,7 @@ export class KafkaEventBus implements EventBus {
   private discardProducer(client: Producer): void {
     if (this.producer?.client !== client) return;
     this.producer = undefined;
-    client
-      .disconnect()
-      .catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', { error: String(err) }));
+    client.disconnect().catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', errorEntry(err)));
   }
 
   /** Runs a kafkajs call, translating its failure into an EventBusError about `action`. */
