@@ -1,8 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PushwireError, type PushwireErrorOptions } from '@pushwire/protocol';
 
-/** A wrong command line: printed with the command's usage, exit code 64 (EX_USAGE). */
-export class UsageError extends Error {
+/** A wrong command line (code `invalid_request`): printed with the command's usage, exit code 64 (EX_USAGE). */
+export class UsageError extends PushwireError {
   override readonly name = 'UsageError';
+  constructor(message: string, options: PushwireErrorOptions = {}) {
+    super('invalid_request', message, options);
+  }
 }
 
 export interface Command {
@@ -26,7 +30,7 @@ export function parseCommand(cmd: Command, argv: string[]): Record<string, strin
     return values as Record<string, string | boolean | undefined>;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
 }
 

@@ -6,8 +6,8 @@ export function jsonData(v: Record<string, unknown>): unknown {
   if (typeof raw !== 'string' || raw === '') throw new UsageError('--data is required');
   try {
     return JSON.parse(raw);
-  } catch {
-    throw new UsageError(`--data must be JSON, e.g. '{"hello":"world"}' (got ${raw})`);
+  } catch (e) {
+    throw new UsageError(`--data must be JSON, e.g. '{"hello":"world"}' (got ${raw})`, { cause: e });
   }
 }
 

@@ -1,3 +1,5 @@
+import { PushwireError, type PushwireErrorOptions } from '@pushwire/protocol';
+
 /** Who a device connection belongs to, as established by a DeviceAuthenticator. */
 export interface DeviceIdentity {
   accountId: string;
@@ -11,13 +13,15 @@ export interface DeviceIdentity {
 /** Why authentication failed; goes into the 401 body (never the token itself). */
 export type AuthFailure = 'missing_token' | 'invalid_token' | 'expired_token' | 'invalid_claims';
 
-export class AuthError extends Error {
+/** A credential that does not establish a device (code `unauthorized`); `reason` says why. */
+export class AuthError extends PushwireError {
   override readonly name = 'AuthError';
   constructor(
     readonly reason: AuthFailure,
     message: string,
+    options: PushwireErrorOptions = {},
   ) {
-    super(message);
+    super('unauthorized', message, options);
   }
 }
 

@@ -1,4 +1,5 @@
-import { generateKeyPair, exportSPKI, SignJWT } from 'jose';
+import { errors as joseErrors, generateKeyPair, exportSPKI, SignJWT } from 'jose';
+import { PushwireError } from '@pushwire/protocol';
 import { AuthError } from './device-identity';
 import { JwtAuthenticator } from './jwt-authenticator';
 import { mintDeviceToken } from './mint-token';
@@ -38,6 +39,14 @@ describe('JwtAuthenticator', () => {
     expect(await reason(auth.authenticate(other))).toBe('invalid_token');
     expect(await reason(auth.authenticate('not.a.jwt'))).toBe('invalid_token');
     expect(await reason(auth.authenticate(''))).toBe('missing_token');
+  });
+
+  it("fails with a non-retriable PushwireError coded unauthorized, keeping jose's error as cause", async () => {
+    const other = await mintDeviceToken({ secret: 'another-secret-of-enough-length', accountId: 'a1', deviceId: 'tv1' });
+    const error = await auth.authenticate(other).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushwireError);
+    expect(error).toMatchObject({ name: 'AuthError', code: 'unauthorized', retriable: false, reason: 'invalid_token' });
+    expect((error as Error).cause).toBeInstanceOf(joseErrors.JWSSignatureVerificationFailed);
   });
 
   it('rejects a token without the device claims', async () => {

@@ -59,8 +59,8 @@ export class JwtAuthenticator implements DeviceAuthenticator {
           ? (await jwtVerify(token, key, options)).payload
           : (await jwtVerify(token, key as Uint8Array, options)).payload;
     } catch (e) {
-      if (e instanceof joseErrors.JWTExpired) throw new AuthError('expired_token', 'the device token has expired');
-      throw new AuthError('invalid_token', `the device token is invalid (${(e as Error).message})`);
+      if (e instanceof joseErrors.JWTExpired) throw new AuthError('expired_token', 'the device token has expired', { cause: e });
+      throw new AuthError('invalid_token', `the device token is invalid (${(e as Error).message})`, { cause: e });
     }
     if (!DeviceClaims.is(payload)) {
       throw new AuthError('invalid_claims', 'the device token needs claims sub, device_id and device_type with valid ids');

@@ -1,4 +1,23 @@
-import { httpError, parseRetryAfter } from './errors';
+import { PushwireError } from '@pushwire/protocol';
+import { DeviceClientError, httpError, parseRetryAfter, toClientError } from './errors';
+
+describe('DeviceClientError', () => {
+  it("is a PushwireError whose retriable defaults to the SDK's catalogue or the server's, keeping the cause", () => {
+    const cause = new Error('socket hang up');
+    const lost = toClientError(cause, 'connection_lost', 'the connection dropped');
+    expect(lost).toBeInstanceOf(PushwireError);
+    expect(lost).toMatchObject({
+      name: 'DeviceClientError',
+      code: 'connection_lost',
+      retriable: true,
+      message: 'the connection dropped: socket hang up',
+    });
+    expect(lost.cause).toBe(cause);
+    expect(new DeviceClientError('closed', 'closed').retriable).toBe(false);
+    expect(new DeviceClientError('draining', 'edge drains').retriable).toBe(true);
+    expect(new DeviceClientError('forbidden', 'no').retriable).toBe(false);
+  });
+});
 
 describe('httpError', () => {
   it('keeps the server code and message, and maps 401 to unauthorized', () => {

@@ -1,4 +1,4 @@
-import { ErrorCodes, type ErrorCode } from '@pushwire/protocol';
+import { catalogueRetriable, ErrorCodes, PushwireError, type ErrorCode } from '@pushwire/protocol';
 
 /**
  * Codes the SDK itself produces, next to the server's catalogue (`ErrorCode`), which it passes
@@ -37,21 +37,22 @@ export interface DeviceClientErrorDetails {
 }
 
 /**
- * The one error type the SDK rejects with and emits. `retriable` says whether the same operation
- * may succeed later; the client retries connects on its own only when it is true.
+ * The one error type the SDK rejects with and emits: a PushwireError whose codes are the SDK's own
+ * (`ClientErrorCodes`) or the server's it passes through. `retriable` says whether the same
+ * operation may succeed later; the client retries connects on its own only when it is true.
  */
-export class DeviceClientError extends Error {
+export class DeviceClientError extends PushwireError<DeviceClientErrorCode> {
   override readonly name = 'DeviceClientError';
   readonly status?: number;
   readonly retryAfterMs?: number;
 
   constructor(
-    readonly code: DeviceClientErrorCode,
+    code: DeviceClientErrorCode,
     message: string,
-    readonly retriable: boolean = retriableByDefault(code),
+    retriable: boolean = retriableByDefault(code),
     details: DeviceClientErrorDetails = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    super(code, message, { retriable, cause: details.cause });
     if (details.status !== undefined) this.status = details.status;
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
@@ -59,7 +60,7 @@ export class DeviceClientError extends Error {
 
 function retriableByDefault(code: DeviceClientErrorCode): boolean {
   if (code in ClientErrorCodes) return ClientErrorCodes[code as ClientErrorCode].retriable;
-  return ErrorCodes[code as ErrorCode]?.retriable ?? false;
+  return catalogueRetriable(code);
 }
 
 /** Parses a Retry-After header (delta-seconds or an HTTP date) into milliseconds. */

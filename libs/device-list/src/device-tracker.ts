@@ -56,7 +56,7 @@ export class DeviceTracker {
       if (failed) this.metrics.noticeFailures.inc(failed);
     } catch (err) {
       // The change itself is stored; a missed notice is healed by the devices' next list.
-      this.logger.warn({ err: (err as Error).message, accountId }, 'could not notify the account of a device change');
+      this.logger.warn({ err, accountId }, 'could not notify the account of a device change');
     }
   }
 }

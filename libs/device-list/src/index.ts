@@ -2,7 +2,7 @@
 export type { ApplyResult, DeviceListStore, KnownEdge } from './device-list-store';
 export { deviceInfoOf, recordOf, type DeviceRecord, type DeviceStateChange } from './device-record';
 export { isNewer } from './ordering';
-export { StoreUnavailableError } from './errors';
+export { StoreUnavailableError } from '@pushwire/service-kit';
 export { MemoryDeviceListStore } from './memory-device-list-store';
 export { DynamoDeviceListStore, type DynamoDeviceListStoreOptions } from './dynamodb/dynamo-device-list-store';
 export { ensureDeviceListTable, type EnsureDeviceListTableOptions } from './dynamodb/ensure-device-list-table';

@@ -71,7 +71,7 @@ export class LeaseSweeper {
       }
       return marked;
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'lease sweep failed; retrying next sweep');
+      this.logger.warn({ err }, 'lease sweep failed; retrying next sweep');
       return 0;
     }
   }

@@ -1,6 +1,6 @@
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { ApplyResult, DeviceListStore, KnownEdge } from './device-list-store';
 import { recordOf, type DeviceRecord, type DeviceStateChange } from './device-record';
-import { StoreUnavailableError } from './errors';
 import { isNewer } from './ordering';
 
 /**

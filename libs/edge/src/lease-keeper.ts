@@ -40,7 +40,7 @@ export class LeaseKeeper {
     await this.renewing;
     if (release) {
       await this.registry.releaseLease(this.opts.edgeId).catch((err) => {
-        this.logger.warn({ err: (err as Error).message }, 'releasing the edge lease failed; it will lapse by itself');
+        this.logger.warn({ err }, 'releasing the edge lease failed; it will lapse by itself');
       });
     }
   }
@@ -67,8 +67,7 @@ export class LeaseKeeper {
         }
         this.failedSinceLastSuccess = false;
       } catch (err) {
-        if (!this.failedSinceLastSuccess)
-          this.logger.warn({ err: (err as Error).message }, 'edge lease renewal failed; serving on, will retry');
+        if (!this.failedSinceLastSuccess) this.logger.warn({ err }, 'edge lease renewal failed; serving on, will retry');
         this.failedSinceLastSuccess = true;
         this.opts.onError?.(err);
       }

@@ -85,14 +85,14 @@ export class RegistrationPipeline {
           ok = false;
           this.opts.onError?.('register', err);
           this.requeue(taken, 'register');
-          this.logger.warn({ err: (err as Error).message, count: registers.length }, 'registry register failed; will retry');
+          this.logger.warn({ err, count: registers.length }, 'registry register failed; will retry');
         }),
       deregisters.length &&
         this.registry.deregister(deregisters).catch((err) => {
           ok = false;
           this.opts.onError?.('deregister', err);
           this.requeue(taken, 'deregister');
-          this.logger.warn({ err: (err as Error).message, count: deregisters.length }, 'registry deregister failed; will retry');
+          this.logger.warn({ err, count: deregisters.length }, 'registry deregister failed; will retry');
         }),
     ]);
     return ok;

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import { errorBody } from '@pushwire/service-kit';
 import type { ErrorCode } from '@pushwire/protocol';
-import { ErrorCodes } from '@pushwire/protocol';
+import { ErrorCodes, PushwireError } from '@pushwire/protocol';
 
 /** Tracks whether the client went away, as uWebSockets.js requires before any asynchronous answer. */
 export interface ResponseState {
@@ -48,8 +48,12 @@ export function respondError(
   respondJson(res, state, ErrorCodes[code].http, errorBody(code, message), headers);
 }
 
-export class BodyTooLargeError extends Error {
+/** A request body over the limit (code `payload_too_large`): the route answers 413. */
+export class BodyTooLargeError extends PushwireError {
   override readonly name = 'BodyTooLargeError';
+  constructor(message: string) {
+    super('payload_too_large', message);
+  }
 }
 
 /** Reads a request body up to `limit` bytes. Chunks are copied: uWS neuters them after the callback. */

@@ -17,6 +17,9 @@ export interface ResolvedSubscribeOptions {
 
 const isPositiveInt = (n: number) => Number.isSafeInteger(n) && n >= 1;
 
+/** The EventBusError for a call whose arguments no bus could accept: `invalid_request`, never retriable. */
+export const invalidArgument = (message: string): EventBusError => new EventBusError(message, { code: 'invalid_request' });
+
 /** Fills in the defaults; throws EventBusError naming the option that is wrong. */
 export function resolveSubscribeOptions(opts: SubscribeOptions): ResolvedSubscribeOptions {
   const resolved = {
@@ -27,12 +30,12 @@ export function resolveSubscribeOptions(opts: SubscribeOptions): ResolvedSubscri
     partitionsConcurrently: opts.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
     maxBatchSize: opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
   };
-  if (typeof resolved.groupId !== 'string' || !resolved.groupId) throw new EventBusError('subscribe: groupId must be a non-empty string');
-  if (resolved.topics.length === 0) throw new EventBusError(`subscribe (group ${resolved.groupId}): topics must name at least one topic`);
-  if (typeof resolved.handler !== 'function') throw new EventBusError(`subscribe (group ${resolved.groupId}): handler must be a function`);
+  if (typeof resolved.groupId !== 'string' || !resolved.groupId) throw invalidArgument('subscribe: groupId must be a non-empty string');
+  if (resolved.topics.length === 0) throw invalidArgument(`subscribe (group ${resolved.groupId}): topics must name at least one topic`);
+  if (typeof resolved.handler !== 'function') throw invalidArgument(`subscribe (group ${resolved.groupId}): handler must be a function`);
   for (const name of ['partitionsConcurrently', 'maxBatchSize'] as const) {
     if (!isPositiveInt(resolved[name]))
-      throw new EventBusError(`subscribe (group ${resolved.groupId}): ${name} must be an integer ≥ 1, got ${resolved[name]}`);
+      throw invalidArgument(`subscribe (group ${resolved.groupId}): ${name} must be an integer ≥ 1, got ${resolved[name]}`);
   }
   return resolved;
 }
@@ -41,13 +44,13 @@ export function resolveSubscribeOptions(opts: SubscribeOptions): ResolvedSubscri
 export function checkTopicSpecs(specs: readonly TopicSpec[]): void {
   const seen = new Set<string>();
   for (const spec of specs) {
-    if (typeof spec.name !== 'string' || !spec.name) throw new EventBusError('ensureTopics: every topic needs a non-empty name');
+    if (typeof spec.name !== 'string' || !spec.name) throw invalidArgument('ensureTopics: every topic needs a non-empty name');
     if (!isPositiveInt(spec.partitions))
-      throw new EventBusError(`ensureTopics: topic ${spec.name} needs partitions ≥ 1, got ${spec.partitions}`);
+      throw invalidArgument(`ensureTopics: topic ${spec.name} needs partitions ≥ 1, got ${spec.partitions}`);
     if (spec.replicationFactor !== undefined && !isPositiveInt(spec.replicationFactor)) {
-      throw new EventBusError(`ensureTopics: topic ${spec.name} needs replicationFactor ≥ 1, got ${spec.replicationFactor}`);
+      throw invalidArgument(`ensureTopics: topic ${spec.name} needs replicationFactor ≥ 1, got ${spec.replicationFactor}`);
     }
-    if (seen.has(spec.name)) throw new EventBusError(`ensureTopics: topic ${spec.name} is listed twice`);
+    if (seen.has(spec.name)) throw invalidArgument(`ensureTopics: topic ${spec.name} is listed twice`);
     seen.add(spec.name);
   }
 }
@@ -58,7 +61,7 @@ export function checkTopicSpecs(specs: readonly TopicSpec[]): void {
  * consumers' parallelism. More partitions than asked is fine: that is how operators scale a topic.
  */
 export function tooFewPartitions(name: string, existing: number, wanted: number): EventBusError {
-  return new EventBusError(
+  return invalidArgument(
     `ensureTopics: topic ${name} exists with ${existing} partition(s), fewer than the ${wanted} asked for; ` +
       'partitions are never added here (that would move keys to other partitions): add them deliberately or ask for fewer',
   );
@@ -71,7 +74,7 @@ export function tooFewPartitions(name: string, existing: number, wanted: number)
 export function checkMessages(topic: string, messages: readonly BusMessage[]): void {
   messages.forEach((m, i) => {
     if (typeof m?.key !== 'string')
-      throw new EventBusError(`publish to ${topic}: message ${i} has no string key (the key picks the partition)`);
-    if (typeof m.value !== 'string') throw new EventBusError(`publish to ${topic}: message ${i} has no string value`);
+      throw invalidArgument(`publish to ${topic}: message ${i} has no string key (the key picks the partition)`);
+    if (typeof m.value !== 'string') throw invalidArgument(`publish to ${topic}: message ${i} has no string value`);
   });
 }

@@ -8,6 +8,8 @@
  * the offset up to which records are done (committed).
  */
 
+import { PushwireError, type ErrorCode, type PushwireErrorOptions } from '@pushwire/protocol';
+
 /** A record to publish. `value` is the serialized document (JSON for Pushwire's own records). */
 export interface BusMessage {
   readonly key: string;
@@ -89,7 +91,17 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Thrown by an adapter when the bus cannot be reached or refuses an operation. */
-export class EventBusError extends Error {
+/** What an EventBusError means: the bus failed or refused (`queue_unavailable`), or a call's arguments are wrong (`invalid_request`). */
+export type EventBusErrorCode = Extract<ErrorCode, 'queue_unavailable' | 'invalid_request'>;
+
+/**
+ * Thrown by an adapter when the bus cannot be reached or refuses an operation (code
+ * `queue_unavailable`), or when a call's arguments are wrong (`invalid_request`, never retriable).
+ * A translated kafkajs error is the `cause`, and its `retriable` flag carries over.
+ */
+export class EventBusError extends PushwireError<EventBusErrorCode> {
   override readonly name = 'EventBusError';
+  constructor(message: string, options: PushwireErrorOptions & { code?: EventBusErrorCode } = {}) {
+    super(options.code ?? 'queue_unavailable', message, options);
+  }
 }

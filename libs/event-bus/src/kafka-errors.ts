@@ -1,3 +1,5 @@
+import { KafkaJSAggregateError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { isRetriable } from '@pushwire/protocol';
 import { EventBusError } from './event-bus';
 
 interface ErrorLike {
@@ -21,10 +23,29 @@ function describe(err: unknown): string {
   return inner === outer ? `${line(outer)}${aggregated}` : `${line(outer)}, caused by ${line(inner)}${aggregated}`;
 }
 
-/** Translates a kafkajs failure into an EventBusError naming the action and the brokers; keeps `cause`. */
+/**
+ * Translates a kafkajs failure into an EventBusError naming the action and the brokers; keeps the
+ * kafkajs error as `cause` and its verdict as `retriable`.
+ */
 export function kafkaError(err: unknown, action: string, brokers: string): EventBusError {
   if (err instanceof EventBusError) return err;
-  return new EventBusError(`${action} failed on Kafka (brokers ${brokers}): ${describe(err)}`, { cause: err });
+  return new EventBusError(`${action} failed on Kafka (brokers ${brokers}): ${describe(err)}`, {
+    cause: err,
+    retriable: kafkaRetriable(err),
+  });
+}
+
+/**
+ * Whether the call that failed with `err` may pass later, as kafkajs judges it. kafkajs gives up on
+ * a failure it was retrying with KafkaJSNumberOfRetriesExceeded, flagged non-retriable only so that
+ * no retrier around its own retries again; the failure itself (a broker down, a leader moving) was
+ * retriable, so a later call may pass. An aggregate is retriable when all its parts are; an error
+ * kafkajs did not flag (a bug, not an outage) is not.
+ */
+export function kafkaRetriable(err: unknown): boolean {
+  if (err instanceof KafkaJSNumberOfRetriesExceeded) return true;
+  if (err instanceof KafkaJSAggregateError) return err.errors.length > 0 && err.errors.every(kafkaRetriable);
+  return isRetriable(err);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Kafka, logLevel as LogLevel, Partitioners, type Admin, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
-import { checkMessages, checkTopicSpecs, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
+import { checkMessages, checkTopicSpecs, invalidArgument, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
 import {
   EventBusError,
   type BusMessage,
@@ -10,7 +10,7 @@ import {
   type TopicSpec,
 } from './event-bus';
 import { kafkaError } from './kafka-errors';
-import { consoleLogCreator, demoteRoutineErrors } from './kafka-logging';
+import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
 import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 
@@ -90,7 +90,7 @@ export class KafkaEventBus implements EventBus {
       this.brokers = '(those of the given kafkajs client)';
       return;
     }
-    if (!opts.brokers.length) throw new EventBusError('KafkaEventBus: brokers must list at least one host:port');
+    if (!opts.brokers.length) throw invalidArgument('KafkaEventBus: brokers must list at least one host:port');
     this.brokers = opts.brokers.join(',');
     this.kafka = new Kafka({
       brokers: [...opts.brokers],
@@ -277,9 +277,7 @@ export class KafkaEventBus implements EventBus {
   private discardProducer(client: Producer): void {
     if (this.producer?.client !== client) return;
     this.producer = undefined;
-    client
-      .disconnect()
-      .catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', { error: String(err) }));
+    client.disconnect().catch((err: unknown) => this.kafka.logger().warn('event-bus: disconnecting a failed producer', errorEntry(err)));
   }
 
   /** Runs a kafkajs call, translating its failure into an EventBusError about `action`. */

@@ -1,5 +1,5 @@
-import { logLevel, type LogEntry } from 'kafkajs';
-import { demoteRoutineErrors } from './kafka-logging';
+import { KafkaJSConnectionError, logLevel, type LogEntry } from 'kafkajs';
+import { demoteRoutineErrors, errorEntry } from './kafka-logging';
 
 // kafkajs' logLevel is a plain object at runtime (no reverse mapping), hence the labels here.
 const LABELS: Partial<Record<logLevel, string>> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN' };
@@ -41,5 +41,15 @@ describe('demoteRoutineErrors', () => {
       ['ERROR', 'Connection refused'],
       ['WARN', undefined],
     ]);
+  });
+});
+
+describe('errorEntry', () => {
+  it('gives an entry the error with its stack, as kafkajs logs its own (JSON would turn an Error into {})', () => {
+    const e = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    const fields = errorEntry(e);
+    expect(fields.error).toBe('KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    expect(JSON.parse(JSON.stringify(fields)).stack).toEqual(expect.stringContaining('kafka-logging.spec.ts'));
+    expect(errorEntry('closed')).toEqual({ error: 'closed' });
   });
 });

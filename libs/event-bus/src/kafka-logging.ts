@@ -12,6 +12,14 @@ const ROUTINE_ANSWERS = [
 const isRoutine = (entry: LogEntry) =>
   entry.level === LogLevel.ERROR && ROUTINE_ANSWERS.some((re) => re.test(String(entry.log.error ?? '')));
 
+/**
+ * An error for an entry of kafkajs' logger, as kafkajs' own entries carry one: the text and the
+ * stack (an entry is written as JSON, where an Error object would come out as `{}`).
+ */
+export function errorEntry(err: unknown): { error: string; stack?: string } {
+  return err instanceof Error && err.stack ? { error: String(err), stack: err.stack } : { error: String(err) };
+}
+
 /** kafkajs' own console output (one JSON line per entry), which kafkajs does not export. */
 export const consoleLogCreator: logCreator =
   () =>

@@ -2,6 +2,7 @@ import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs'
 import type { ResolvedSubscribeOptions } from './bus-options';
 import type { BatchContext, PartitionLag, Subscription } from './event-bus';
 import { isRebalancing, kafkaError } from './kafka-errors';
+import { errorEntry } from './kafka-logging';
 import { toConsumedRecord } from './kafka-records';
 import { partitionKey, RedeliveryBackoff, type HandlerRejectionListener, type RedeliveryBackoffOptions } from './redelivery-backoff';
 
@@ -71,7 +72,7 @@ export class KafkaSubscription implements Subscription {
       await sub.consumer
         .disconnect()
         .catch((cleanup: unknown) =>
-          deps.kafka.logger().warn('event-bus: disconnecting a consumer that failed to start', { error: String(cleanup) }),
+          deps.kafka.logger().warn('event-bus: disconnecting a consumer that failed to start', errorEntry(cleanup)),
         );
       deps.onStopped(sub);
       throw kafkaError(err, `subscribe (group ${opts.groupId}) to ${opts.topics.join(', ')}`, deps.brokers);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { logLevel, Partitioners } from 'kafkajs';
+import { KafkaJSError, logLevel, Partitioners } from 'kafkajs';
 import { kafkaBrokersFromEnv, kafkaFromEnv } from '@pushwire/infra/testing';
 import { EventBusError, KafkaEventBus, type ConsumedRecord, type EventBus, type HandlerRejection, type Subscription } from '../src';
 import { describeEventBusContract, Inbox, raceTimeout } from '../src/testing';
@@ -59,6 +59,18 @@ describe('KafkaEventBus', () => {
         return action;
       }),
     );
+  });
+
+  it("reports an unreachable broker as retriable, with kafkajs' error as the cause", async () => {
+    const unreachable = new KafkaEventBus({ brokers: [await closedPort()], clientId: 'event-bus-unreachable', logLevel: logLevel.NOTHING });
+    try {
+      const error = await unreachable.ensureTopics([{ name: `unreachable-retriable-${run}`, partitions: 1 }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventBusError);
+      expect(error).toMatchObject({ code: 'queue_unavailable', retriable: true });
+      expect((error as Error).cause).toBeInstanceOf(KafkaJSError);
+    } finally {
+      await unreachable.close();
+    }
   });
 
   it('loses no record and keeps per-key order when a second member joins the group mid-stream', async () => {

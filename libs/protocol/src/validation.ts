@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { PushwireError, type PushwireErrorOptions } from './pushwire-error';
 import type { ErrorCode } from './v1/codes';
 
 /** One problem found in an input, with a JSON-pointer path. */
@@ -8,18 +9,22 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** The catalogue's codes a decoder fails with. */
+export type ValidationErrorCode = Extract<ErrorCode, 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'payload_too_large'>;
+
 /**
  * The only error the decoders throw. `code` is one of the catalogue's error codes, so an edge can put
  * it straight into an `error` frame and an HTTP service into its JSON error body.
  */
-export class ProtocolValidationError extends Error {
+export class ProtocolValidationError extends PushwireError<ValidationErrorCode> {
   override readonly name = 'ProtocolValidationError';
   constructor(
-    readonly code: Extract<ErrorCode, 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'payload_too_large'>,
+    code: ValidationErrorCode,
     message: string,
     readonly issues: ValidationIssue[] = [],
+    options: PushwireErrorOptions = {},
   ) {
-    super(message);
+    super(code, message, options);
   }
 }
 
@@ -57,6 +62,6 @@ export function parseJson(text: string, what = 'JSON'): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ProtocolValidationError('invalid_json', `${what} is not valid JSON: ${(e as Error).message}`);
+    throw new ProtocolValidationError('invalid_json', `${what} is not valid JSON: ${(e as Error).message}`, [], { cause: e });
   }
 }

@@ -121,15 +121,20 @@ export class Enqueuer {
   }
 }
 
-/** One publish call; a bus failure becomes the caller's retriable `unavailable`, with the bus error as cause. */
+/** One publish call; a bus failure becomes the caller's `unavailable`, retriable as the bus error says, with it as cause. */
 async function publish(bus: EventBus, topic: string, records: PushRequestRecord[]): Promise<void> {
   const messages: BusMessage[] = records.map((r) => ({ key: r.target.deviceId, value: JSON.stringify(r) }));
   try {
     await bus.publish(topic, messages);
   } catch (e) {
     if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
-    throw new PushClientError('unavailable', `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`, true, {
-      cause: e,
-    });
+    throw new PushClientError(
+      'unavailable',
+      `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`,
+      e.retriable,
+      {
+        cause: e,
+      },
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { PushwireError } from '@pushwire/protocol';
 import { ServiceCallError } from '@pushwire/service-http';
 
 /** Why a push could not produce a delivery status (direct) or get onto the event bus (indirect). */
@@ -8,24 +9,20 @@ export type PushClientErrorCode =
   | 'registry_unavailable'
   /** The owning edge could not be reached (network error, timeout, 5xx), even after a fresh lookup. */
   | 'edge_unavailable'
-  /** Indirect push: the event bus did not take the records (broker down, topic missing …). Retriable. */
+  /** Indirect push: the event bus did not take the records (broker down, topic missing …). Retriable unless the bus says otherwise. */
   | 'unavailable'
   /** The call needs an option the client was built without (`enqueue` without `bus`). Never retriable. */
   | 'not_configured';
 
 /**
- * The one error `PushClient` rejects with. Like kafkajs errors it carries `retriable` (the same
- * call may succeed later) and the underlying `cause` (a ServiceCallError, an EventBusError …).
+ * The one error `PushClient` rejects with: a PushwireError whose codes are the client's own (its
+ * API, next to the protocol's catalogue). Like kafkajs errors it carries `retriable` (the same call
+ * may succeed later) and the underlying `cause` (a ServiceCallError, an EventBusError …).
  */
-export class PushClientError extends Error {
+export class PushClientError extends PushwireError<PushClientErrorCode> {
   override readonly name = 'PushClientError';
-  constructor(
-    readonly code: PushClientErrorCode,
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  constructor(code: PushClientErrorCode, message: string, retriable: boolean, options: { cause?: unknown } = {}) {
+    super(code, message, { retriable, cause: options.cause });
   }
 }
 

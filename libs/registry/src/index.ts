@@ -3,7 +3,7 @@
  * and DynamoDB adapters, an in-process RegistryClient over a store, and the registry's HTTP app.
  */
 export type { RegistryStore, RegisterResult, DeregisterResult, Clock } from './registry-store';
-export { StoreUnavailableError } from './errors';
+export { StoreUnavailableError } from '@pushwire/service-kit';
 export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';
 export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb/dynamo-registry-store';
 export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';

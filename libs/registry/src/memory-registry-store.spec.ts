@@ -1,5 +1,5 @@
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { describeRegistryStoreContract, ManualClock } from './testing';
-import { StoreUnavailableError } from './errors';
 import { MemoryRegistryStore } from './memory-registry-store';
 
 describeRegistryStoreContract('MemoryRegistryStore', async (clock) => new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 }));

@@ -1,5 +1,5 @@
 import type { DeregisterItem, Lease, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
-import { StoreUnavailableError } from './errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from './registry-store';
 
 /** Options of MemoryRegistryStore. */

@@ -1,6 +1,6 @@
 import type { Registration } from '@pushwire/protocol';
 import { ServiceCallError } from '@pushwire/service-http';
-import { StoreUnavailableError } from './errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { MemoryRegistryStore } from './memory-registry-store';
 import type { RegistryStore } from './registry-store';
 import { StoreRegistryClient } from './store-registry-client';

@@ -15,7 +15,7 @@ import {
 } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-http';
-import { StoreUnavailableError } from './errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { RegistryStore } from './registry-store';
 
 // The same schemas the HTTP routes validate with, so both clients reject the same inputs.

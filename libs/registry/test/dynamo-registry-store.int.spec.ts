@@ -195,6 +195,19 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it("takes DynamoDB's verdict on retrying: a missing table is a store failure no retry mends, an unreachable endpoint one a retry may", async () => {
+    const noTable = open({ table: `pushwire-registry-missing-${run}` });
+    const missing = await noTable.listByAccount('a1').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(StoreUnavailableError);
+    expect(missing).toMatchObject({ code: 'store_unavailable', retriable: false });
+    expect((missing as Error).message).toContain('ResourceNotFoundException');
+
+    const store = await unreachableStore();
+    stores.push(store);
+    const unreachable = await store.listByAccount('a1').catch((e: unknown) => e);
+    expect(unreachable).toMatchObject({ code: 'store_unavailable', retriable: true });
+  });
+
   it('rejects calls after close() and leaves a client it was given usable', async () => {
     const own = new DynamoRegistryStore({ table, clientConfig: { endpoint: dynamodbEndpointFromEnv(), region: 'us-east-1' } });
     await own.close();

@@ -3,8 +3,14 @@
  * bounds in one place; `loadConfig` fails fast with an error that names the offending key.
  */
 
-export class ConfigError extends Error {
+import { PushwireError } from '@pushwire/protocol';
+
+/** A configuration the service cannot start with (code `invalid_config`); the message names every offending key. */
+export class ConfigError extends PushwireError {
   override readonly name = 'ConfigError';
+  constructor(message: string) {
+    super('invalid_config', message);
+  }
 }
 
 interface FieldBase<T> {

@@ -1,5 +1,7 @@
 /** @pushwire/service-kit — the ops plumbing every Pushwire service shares. */
 export * from './config';
+export * from './store-unavailable';
+export { awsRetriable } from './aws-failure';
 export * from './errors';
 export * from './logger';
 export * from './metrics';

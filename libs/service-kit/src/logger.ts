@@ -1,15 +1,18 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
  * Structured JSON logs (pino). Tokens and secrets are redacted wherever they appear in a logged
- * object, because URLs and headers end up in logs.
+ * object, because URLs and headers end up in logs. An error logged under `err` keeps its type,
+ * stack, code, `retriable` and the whole chain of causes (pino's `errWithCause` serializer), so log
+ * the error object, never only its message. `destination` defaults to stdout (tests pass a stream).
  */
-export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name: service,
     level,
+    serializers: { err: pino.stdSerializers.errWithCause },
     redact: {
       paths: [
         'token',
@@ -24,7 +27,8 @@ export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_L
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that drops everything, for tests and embedded use where the caller logs. */

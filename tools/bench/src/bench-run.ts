@@ -4,11 +4,22 @@
  */
 
 import { parseArgs } from 'node:util';
+import { PushwireError } from '@pushwire/protocol';
 
-/** Wrong options: the message and the usage text, exit code 2. */
-export class UsageError extends Error {}
-/** A failure the message explains in full (no stack trace), exit code 1. */
-export class BenchFailure extends Error {}
+/** Wrong options (code `invalid_request`): the message and the usage text, exit code 2. */
+export class UsageError extends PushwireError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
+/** A failure the message explains in full (no stack trace), exit code 1. Its code is the bench's own. */
+export class BenchFailure extends PushwireError<'bench_failed'> {
+  override readonly name = 'BenchFailure';
+  constructor(message: string) {
+    super('bench_failed', message);
+  }
+}
 
 export class BenchRun {
   private readonly undo: (() => Promise<void>)[] = [];

@@ -3,6 +3,7 @@
  * pushwire-infra: `up` starts Kafka and DynamoDB Local detached and returns, `down` stops exactly
  * those processes, `status` says whether they still run. Wired as `npm run infra:up|infra:down|infra:status`.
  */
+import { PushwireError } from '@pushwire/protocol';
 import { DEFAULT_ROOT_DIR, infraPaths } from './components';
 import { readUpState, removeUpFiles, writeUpFiles } from './infra-files';
 import { isOurs, rssKiB } from './processes';
@@ -59,7 +60,13 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
-class UsageError extends Error {}
+/** A wrong command line: printed with the help text. */
+class UsageError extends PushwireError {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 const say = (msg: string) => process.stderr.write(`[infra] ${msg}\n`);
 

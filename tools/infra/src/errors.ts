@@ -1,11 +1,14 @@
+import { PushwireError } from '@pushwire/protocol';
+
 /**
  * Anything tools/infra cannot do on its own: a missing prerequisite, a failed fetch, a process that
- * did not become ready. The message says what to do next; `cause` keeps the underlying error.
+ * did not become ready. The message says what to do next; `cause` keeps the underlying error. Its
+ * code is the tool's own (no service answers with it); not retriable: a person has to act.
  */
-export class InfraError extends Error {
+export class InfraError extends PushwireError<'infra_failed'> {
   override readonly name = 'InfraError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('infra_failed', message, options);
   }
 }
 

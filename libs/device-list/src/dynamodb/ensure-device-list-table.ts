@@ -9,7 +9,8 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { dynamoUnavailable, sendOrUnavailable } from './dynamo-failures';
+import { dynamoUnavailable } from '@pushwire/service-kit';
+import { sendOrUnavailable } from './dynamo-failures';
 import { DEFAULT_DEVICE_LIST_TABLE, deviceListTableInput, deviceListTableMismatch, EXPIRES_AT } from './table-layout';
 
 /** Options of ensureDeviceListTable. */

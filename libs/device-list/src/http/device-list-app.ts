@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountId, DeviceListResponse, ErrorBody } from '@pushwire/protocol';
-import { buildServiceApp, errorBody, requireServiceToken, type Logger, type Registry } from '@pushwire/service-kit';
+import { buildServiceApp, errorBody, requireServiceToken, StoreUnavailableError, type Logger, type Registry } from '@pushwire/service-kit';
 import type { DeviceListStore } from '../device-list-store';
 import { deviceInfoOf } from '../device-record';
-import { StoreUnavailableError } from '../errors';
 
 export interface DeviceListAppOptions {
   readonly store: DeviceListStore;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { DeviceConnectionEvent } from '@pushwire/protocol';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { DeviceListStore, KnownEdge } from '../device-list-store';
 import { recordOf, type DeviceRecord, type DeviceStateChange } from '../device-record';
-import { StoreUnavailableError } from '../errors';
 import { isNewer } from '../ordering';
 
 /** A store for one test, and what releases it (closing an already closed store must be fine). */

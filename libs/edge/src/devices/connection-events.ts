@@ -81,7 +81,7 @@ export class ConnectionEventPublisher implements ConnectionEventSink {
     } catch (err) {
       this.buffer.unshift(...batch);
       this.opts.onError?.(err);
-      this.logger.warn({ err: (err as Error).message, backlog: this.buffer.length }, 'publishing connection events failed; will retry');
+      this.logger.warn({ err, backlog: this.buffer.length }, 'publishing connection events failed; will retry');
       return false;
     }
   }

@@ -107,7 +107,7 @@ export class DeviceRequests {
         this.deps.send(c, { type, reqId: frame.reqId, devices });
       },
       (err: unknown) => {
-        this.deps.logger.warn({ err: (err as Error).message }, 'device list unavailable');
+        this.deps.logger.warn({ err }, 'device list unavailable');
         if (c.phase !== Phase.Closed) this.deps.sendError(c, 'store_unavailable', 'the device list is unavailable; try again', frame.reqId);
       },
     );

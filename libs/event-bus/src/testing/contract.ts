@@ -407,6 +407,21 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     );
 
     it(
+      'tells a call no bus could accept (invalid_request, not retriable) from a refusal a later call may pass (queue_unavailable)',
+      async () => {
+        const t = await topic('codes', 1);
+        const badSpec = await bus.ensureTopics([{ name: topicName('codes'), partitions: 0 }]).catch((e: unknown) => e);
+        expect(badSpec).toMatchObject({ code: 'invalid_request', retriable: false });
+        const badMessage = await bus.publish(t, [{ key: 1 as unknown as string, value: 'v' }]).catch((e: unknown) => e);
+        expect(badMessage).toMatchObject({ code: 'invalid_request', retriable: false });
+        const missing = await bus.publish(topicName('missing'), [{ key: 'k', value: 'v' }]).catch((e: unknown) => e);
+        expect(missing).toBeInstanceOf(EventBusError);
+        expect(missing).toMatchObject({ code: 'queue_unavailable', retriable: true });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'stops every subscription on close() and refuses work afterwards',
       async () => {
         const t = await topic('close', 1);

@@ -56,12 +56,19 @@ export const DeliveryStatuses = {
 export type DeliveryStatus = keyof typeof DeliveryStatuses;
 export const DELIVERY_STATUSES = Object.keys(DeliveryStatuses) as DeliveryStatus[];
 
-/** Error codes of `error` frames and of JSON error bodies (`{"error":{"code","message"}}`). */
+/**
+ * Error codes of `error` frames, of JSON error bodies (`{"error":{"code","message"}}`) and of every
+ * PushwireError a library throws (a few, such as `invalid_config`, never leave the process).
+ */
 export const ErrorCodes = {
   invalid_json: { http: 400, retriable: false, description: 'The frame or body is not valid JSON.' },
   invalid_frame: { http: 400, retriable: false, description: 'The frame or body does not match its schema.' },
   unknown_type: { http: 400, retriable: false, description: 'The frame type is not known to this protocol version.' },
-  invalid_request: { http: 400, retriable: false, description: 'The HTTP body or parameters do not match the schema.' },
+  invalid_request: {
+    http: 400,
+    retriable: false,
+    description: "The HTTP body or parameters do not match the schema (in-process: a call's arguments or a command line are wrong).",
+  },
   binary_not_supported: { http: 400, retriable: false, description: 'Binary frames are not accepted.' },
   not_authenticated: { http: 401, retriable: false, description: 'No token, or the first frame was not `auth`.' },
   unauthorized: { http: 401, retriable: false, description: 'The token or service token is missing, invalid or expired.' },
@@ -73,6 +80,12 @@ export const ErrorCodes = {
   draining: { http: 503, retriable: true, description: 'This edge is shutting down; connect to another one.' },
   store_unavailable: { http: 503, retriable: true, description: 'The backing store failed; this is not a "not found".' },
   queue_unavailable: { http: 503, retriable: true, description: 'The event bus (Kafka) did not take the message; nothing was enqueued.' },
+  corrupt_record: {
+    http: 500,
+    retriable: false,
+    description: 'The store holds a record this service cannot read (written by something else); reading it again gives the same.',
+  },
+  invalid_config: { http: 500, retriable: false, description: 'The configuration (environment) is invalid; the service does not start.' },
   internal: { http: 500, retriable: true, description: 'Unexpected server error.' },
   // The two below are a caller's verdict on a call to another service that brought no error body
   // of its own; a service may pass them on when its answer depends on that call.

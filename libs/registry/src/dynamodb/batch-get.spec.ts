@@ -1,5 +1,5 @@
 import type { BatchGetItemCommandInput, KeysAndAttributes } from '@aws-sdk/client-dynamodb';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { batchGetAll, type BatchGetSend, type UnprocessedKeysRetry } from './batch-get';
 import type { Key } from './table-schema';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchGetItemCommandInput, BatchGetItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { backoffDelay } from '@pushwire/device-client';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Item } from './items';
 import { mapLimit } from './map-limit';
 import type { Key } from './table-schema';

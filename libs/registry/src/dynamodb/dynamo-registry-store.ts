@@ -6,7 +6,7 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { DeregisterItem, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
 import { batchGetAll, type UnprocessedKeysRetry } from './batch-get';
 import { guarded } from './dynamo-errors';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Lease, LeaseResponse } from '@pushwire/protocol';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { conditional, guarded } from './dynamo-errors';
 import { leaseItem, parseLease, type StoredLease } from './items';
 import type { TableContext } from './table-context';

@@ -10,7 +10,8 @@ import {
   type TableDescription,
   type TimeToLiveDescription,
 } from '@aws-sdk/client-dynamodb';
-import { guarded, storeUnavailable } from './dynamo-errors';
+import { dynamoUnavailable } from '@pushwire/service-kit';
+import { guarded } from './dynamo-errors';
 import { createTableInput, registrySchemaProblem, TTL_ATTRIBUTE } from './table-schema';
 
 /** The registry's table names (one table: see table-schema.ts for why leases share it). */
@@ -45,7 +46,7 @@ export async function ensureRegistryTables(
       await client.send(new CreateTableCommand(createTableInput(table)));
     } catch (e) {
       // Another replica created it between our DescribeTable and CreateTable: fine, wait for it below.
-      if (!(e instanceof ResourceInUseException)) throw storeUnavailable('CreateTable', table, e);
+      if (!(e instanceof ResourceInUseException)) throw dynamoUnavailable('CreateTable', table, e);
     }
   }
   const description = await waitUntilActive(client, table, opts.timeoutMs ?? 120_000, opts.pollMs ?? 1_000);
@@ -59,7 +60,7 @@ async function describeTable(client: DynamoDBClient, table: string): Promise<Tab
     return (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
   } catch (e) {
     if (e instanceof ResourceNotFoundException) return undefined;
-    throw storeUnavailable('DescribeTable', table, e);
+    throw dynamoUnavailable('DescribeTable', table, e);
   }
 }
 

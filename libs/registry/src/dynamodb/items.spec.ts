@@ -38,4 +38,9 @@ describe('registry items', () => {
     expect(() => parseRecord(broken)).toThrow(MalformedRegistryItemError);
     expect(() => parseRecord(broken)).toThrow('registry item device#d1 lacks the number attribute "connectedAt"');
   });
+
+  it('fails on such an item with corrupt_record, which no retry mends', () => {
+    const { edgeId: _dropped, ...broken } = recordItem(registration, 'epoch-1');
+    expect(() => parseRecord(broken)).toThrow(expect.objectContaining({ code: 'corrupt_record', retriable: false }));
+  });
 });

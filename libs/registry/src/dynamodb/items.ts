@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Lease, Registration } from '@pushwire/protocol';
+import { PushwireError, type Lease, type Registration } from '@pushwire/protocol';
 import { ACCOUNT_ATTRIBUTE, deviceKey, KEY_ATTRIBUTE, leaseKey, TTL_ATTRIBUTE } from './table-schema';
 
 // Explicit marshalling of the two fixed item shapes: no `undefined` to strip, numbers as DynamoDB
@@ -73,8 +73,11 @@ export function parseLease(item: Item): StoredLease {
 }
 
 /** A registry item that lacks an attribute it must have: written by something other than this store. */
-export class MalformedRegistryItemError extends Error {
+export class MalformedRegistryItemError extends PushwireError {
   override readonly name = 'MalformedRegistryItemError';
+  constructor(message: string) {
+    super('corrupt_record', message);
+  }
 }
 
 function str(item: Item, name: string): string {

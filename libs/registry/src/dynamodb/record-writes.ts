@@ -1,6 +1,6 @@
 import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DeregisterItem, DeregisterOutcome, RegisterOutcome, Registration } from '@pushwire/protocol';
-import { StoreUnavailableError } from '../errors';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { conditional } from './dynamo-errors';
 import { readLeases } from './edge-leases';
 import { parseRecord, recordItem, type StoredLease, type StoredRecord } from './items';

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ErrorBody, LeaseStatusResponse, Registration } from '@pushwire/protocol';
-import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
-import { StoreUnavailableError } from '../errors';
+import { createMetricsRegistry, silentLogger, StoreUnavailableError } from '@pushwire/service-kit';
 import { MemoryRegistryStore } from '../memory-registry-store';
 import type { RegistryStore } from '../registry-store';
 import { ManualClock } from '../testing';

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServiceApp, createLogger, createMetricsRegistry, errorBody, type Logger, type Registry } from '@pushwire/service-kit';
-import { StoreUnavailableError } from '../errors';
+import {
+  buildServiceApp,
+  createLogger,
+  createMetricsRegistry,
+  errorBody,
+  StoreUnavailableError,
+  type Logger,
+  type Registry,
+} from '@pushwire/service-kit';
 import type { RegistryStore } from '../registry-store';
 import { createRegistryMetrics, instrumentStore } from './registry-metrics';
 import { v1Routes } from './v1-routes';
