@@ -21,7 +21,7 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:protocol'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:protocol', 'type:util'] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client'] },
             { sourceTag: 'scope:device', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client', 'type:feature'] },
