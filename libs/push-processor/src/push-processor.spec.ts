@@ -13,6 +13,7 @@ import {
 } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { silentLogger } from '@pushwire/service-kit';
+import { waitFor } from '@pushwire/test-kit';
 import { pushClientDelivery, type DeliveryAttempt, type DeliveryPort } from './delivery-port';
 import { PushProcessor, type PushProcessorOptions } from './push-processor';
 
@@ -30,15 +31,6 @@ const GROUP = 'pushwire-message-processor';
 jest.setTimeout(15_000);
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `check` holds, polling every 10 ms; rejects after `timeoutMs` naming `what`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await pause(10);
-  }
-}
 
 /** What a scripted delivery answers: a delivery attempt, or a thrown error (a bug in a port). */
 type Answer = DeliveryAttempt | 'throw';
@@ -197,10 +189,13 @@ async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: Const
     publish: (priority: Priority, ...requests: PushRequestRecord[]) => bus.publish(Topics.pushRequests[priority], requests.map(asMessage)),
     /** Resolves once `p` has committed every request record: its outcomes and dead letters are published by then. */
     async settled(p: PushProcessor = processor): Promise<{ outcomes: PushOutcomeRecord[]; deadLetters: DeadLetterRecord[] }> {
-      await eventually('every request record committed', async () => {
-        const lag = await p.lag();
-        return lag.length > 0 && lag.every((l) => l.lag === 0);
-      });
+      await waitFor(
+        async () => {
+          const lag = await p.lag();
+          return lag.length > 0 && lag.every((l) => l.lag === 0);
+        },
+        { what: 'every request record committed' },
+      );
       return { outcomes: bus.outcomes(), deadLetters: bus.deadLetters() };
     },
   };
@@ -608,7 +603,7 @@ describe('PushProcessor through the push client to a real edge', () => {
     });
     await device.connect();
     // The edge registers a new connection asynchronously; wait until the registry routes to it.
-    await eventually('tv-live registered', async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1);
+    await waitFor(async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1, { what: 'tv-live registered' });
 
     await processor.start();
     cleanups.push(() => processor.stop());
@@ -618,8 +613,8 @@ describe('PushProcessor through the push client to a real edge', () => {
     await client.enqueue({ deviceId: 'tv-live' }, { n: 3 }, { id: 'live-low', priority: 'low' });
     await client.enqueue({ deviceId: 'tv-offline' }, { n: 4 }, { id: 'offline' });
 
-    await eventually('4 outcomes', () => bus.outcomes().length >= 4);
-    await eventually('3 pushes on the device', () => pushes.length >= 3);
+    await waitFor(() => bus.outcomes().length >= 4, { what: '4 outcomes' });
+    await waitFor(() => pushes.length >= 3, { what: '3 pushes on the device' });
     const o = byId(bus.outcomes());
     expect(bus.outcomes()).toHaveLength(4);
     expect(o.get('live-high')).toMatchObject({

@@ -7,8 +7,9 @@ import type { DeviceClient } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { startInfra, type RunningInfra } from '@pushwire/infra';
 import { PushClient } from '@pushwire/push-client';
+import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
-import { connectDevice, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS, waitFor } from './cluster-fixture';
+import { CLUSTER_POLL, connectDevice, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
 
 /**
  * DynamoDB goes away under a running cluster and comes back. This file runs its own DynamoDB Local
@@ -43,7 +44,11 @@ describe('cluster: DynamoDB outage', () => {
     };
 
     const before = await connect(`before-${run}`);
-    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, 10_000, 'the first device to be registered');
+    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, {
+      ...CLUSTER_POLL,
+      timeoutMs: 10_000,
+      what: 'the first device to be registered',
+    });
 
     await dynamo.stop();
     dynamo = undefined;
@@ -78,12 +83,16 @@ describe('cluster: DynamoDB outage', () => {
       const r = await registryGet(c, deviceId);
       return r.status === 200 && r.body.connectionId === connectionId;
     };
-    await waitFor(registeredAgain(`before-${run}`, before.connectionId), 20_000, 'the first device to be registered again');
-    await waitFor(
-      registeredAgain(`during-${run}`, during.connectionId),
-      20_000,
-      'the device that connected during the outage to be registered',
-    );
+    await waitFor(registeredAgain(`before-${run}`, before.connectionId), {
+      ...CLUSTER_POLL,
+      timeoutMs: 20_000,
+      what: 'the first device to be registered again',
+    });
+    await waitFor(registeredAgain(`during-${run}`, during.connectionId), {
+      ...CLUSTER_POLL,
+      timeoutMs: 20_000,
+      what: 'the device that connected during the outage to be registered',
+    });
     process.stdout.write(`DynamoDB back: every device of the edge resolvable again after ${Date.now() - backAt} ms\n`);
 
     // The store was just restarted (a cold JVM under a loaded CI machine): a lease renewal can still
@@ -99,8 +108,7 @@ describe('cluster: DynamoDB outage', () => {
             last = await sender.send(deviceId, 'store is back');
             return (last as { status: string }).status === 'delivered';
           },
-          10_000,
-          `a push to ${deviceId} to be delivered`,
+          { ...CLUSTER_POLL, timeoutMs: 10_000, what: `a push to ${deviceId} to be delivered` },
         ).catch(() => undefined);
         expect(last).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
       }
