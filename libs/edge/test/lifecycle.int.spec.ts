@@ -124,8 +124,9 @@ describe('edge: registry outages and shutdown', () => {
     expect(
       (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status,
     ).toBe('delivered');
-    // Long enough for the lease to lapse in the store.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Until the edge's lease (2 s, no renewals get through) has lapsed in the store: readLeases is not
+    // one of the failing methods, and it leaves out lapsed leases.
+    await waitFor(async () => (await store.readLeases([t.edge.edgeId])).length === 0, { timeoutMs: 5000, what: 'the lease to lapse' });
     failing.down = false;
     await waitFor(async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2, {
       timeoutMs: 8000,

@@ -212,6 +212,9 @@ function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> &
     partitionsConcurrently: 5,
     logger: silentLogger(),
     now: () => NOW,
+    // Waits before a retry pass at once: how long they are is backoffMs's business (retry-policy.spec);
+    // these tests are about which attempts happen and in what order.
+    sleep: () => Promise.resolve(),
     ...over,
   });
 }
@@ -300,7 +303,8 @@ describe('PushProcessor on the in-memory event bus', () => {
             .map((id) => request(d, id)),
         ),
       );
-      await pause(3);
+      // The processor has taken this round in before the next is published: several batches per partition.
+      await bed.delivery.startedOf(`${devices[0]}-${round * 2}`);
     }
 
     const { outcomes } = await bed.settled();
@@ -530,6 +534,8 @@ describe('PushProcessor on the in-memory event bus', () => {
     let stopped = false;
     const stopping = bed.processor.stop().then(() => (stopped = true));
     await bed.publish('high', request('tv-3', 'after-stop'));
+    // A bounded wait, as it proves something does NOT happen (stop resolving while `slow` is held), and
+    // no event marks "would have resolved by now"; 50 ms is ample for a stop with nothing in flight.
     await pause(50);
     expect(stopped).toBe(false); // still delivering `slow`
     gate.resolve();
@@ -567,7 +573,9 @@ describe('PushProcessor on the in-memory event bus', () => {
     await bed.start();
     cleanups.push(async () => gate.resolve());
     await bed.delivery.startedOf('boom');
-    await pause(50); // several redelivery backoffs (5–10 ms)
+    // A bounded wait, as it proves something does NOT happen (the batch coming again while `slow` is
+    // held), and there is no event for that: 50 ms is several redelivery backoffs (5–10 ms).
+    await pause(50);
 
     expect(bed.delivery.attemptsOf('slow')).toBe(1);
     gate.resolve();

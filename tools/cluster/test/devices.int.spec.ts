@@ -96,6 +96,8 @@ describe('cluster: device list and device to device across two edges', () => {
     // Same edge too: the local path applies the same policy.
     const neighbour = await connect(2, id('stranger-2'), 'phone', `other-${run}`);
     expect(await neighbour.client.sendToDevice(id('tv-b'), { hijack: true })).toBe('forbidden');
+    // A bounded wait, as it proves something does NOT happen (a refused message arriving after all),
+    // and no event marks its absence: 300 ms is many times a relay between two local edges.
     await delay(300);
     expect(received).toEqual([]);
   });

@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceClient } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { startInfra, type RunningInfra } from '@pushwire/infra';
 import { PushClient } from '@pushwire/push-client';
 import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
-import { CLUSTER_POLL, connectDevice, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
+import { CLUSTER_POLL, connectDevice, metricValue, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
 
 /**
  * DynamoDB goes away under a running cluster and comes back. This file runs its own DynamoDB Local
@@ -50,6 +49,8 @@ describe('cluster: DynamoDB outage', () => {
       what: 'the first device to be registered',
     });
 
+    const leaseErrors = () => metricValue(edge1.internalUrl, 'pushwire_edge_registry_errors_total', 'operation="lease"');
+    const leaseErrorsBefore = await leaseErrors();
     await dynamo.stop();
     dynamo = undefined;
 
@@ -74,7 +75,13 @@ describe('cluster: DynamoDB outage', () => {
     const during = await connect(`during-${run}`);
 
     // Longer than the edge lease: the store comes back with the lease lapsed, as after a real outage.
-    await delay((TEST_LEASE_TTL_SECONDS + 1) * 1000);
+    // The edge renews every TTL/3 (1 s) after the last try ended, so TTL + 1 failed renewals since the
+    // store went down span more than a TTL since the last renewal that got through.
+    await waitFor(async () => (await leaseErrors()) - leaseErrorsBefore >= TEST_LEASE_TTL_SECONDS + 1, {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: `${TEST_LEASE_TTL_SECONDS + 1} failed lease renewals (the lease lapsed)`,
+    });
     const port = Number(new URL(endpoint).port);
     dynamo = await startInfra({ kafka: false, dynamodb: true, dynamodbDbPath: dbPath, dynamodbPort: port });
     const backAt = Date.now();
@@ -109,7 +116,7 @@ describe('cluster: DynamoDB outage', () => {
             return (last as { status: string }).status === 'delivered';
           },
           { ...CLUSTER_POLL, timeoutMs: 10_000, what: `a push to ${deviceId} to be delivered` },
-        ).catch(() => undefined);
+        ).catch(() => undefined); // a timeout is reported by the expectation below, with the last answer
         expect(last).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
       }
     } finally {

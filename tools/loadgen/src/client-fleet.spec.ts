@@ -134,6 +134,11 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     cleanups.push(() => new Promise<void>((r) => void io.close(() => r())));
     const devices = new Set<string>();
     io.on('connection', (socket) => devices.add(String(socket.handshake.query.device)));
+    // Pongs each Engine.IO connection sent back (engine.io emits `heartbeat` on every pong).
+    const pongs = new Map<string, number>();
+    io.engine.on('connection', (conn: { id: string; on(event: 'heartbeat', listener: () => void): void }) =>
+      conn.on('heartbeat', () => pongs.set(conn.id, (pongs.get(conn.id) ?? 0) + 1)),
+    );
 
     const result = await fleet.connect({
       protocol: 'socketio',
@@ -152,7 +157,7 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     expect(result.seconds).toBeGreaterThan(0.08);
     expect(result.peakAcceptsPerSecond).toBeLessThanOrEqual(2000 + 2);
     // Past several ping intervals (200 ms + 300 ms timeout), every client is still there: pongs went back.
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => pongs.size === 200 && [...pongs.values()].every((n) => n >= 3), { what: 'three pongs from every client' });
     expect(io.engine.clientsCount).toBe(200);
     const before = (await fleet.stats()).messages; // counted since the fleet started
     io.emit('push', timestampedPayload());
