@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -53,10 +53,10 @@ const BY_SERVICE = ['edge', 'registry', 'processor', 'device-list'].map((service
 // What runs in browsers (scope:shared, scope:device) may not import Node's built-in modules; the
 // libs are found by their tags, so a new shared lib is covered without editing this list.
 const BROWSER_LIBS = readdirSync(new URL('libs/', import.meta.url), { withFileTypes: true })
-  .filter((dir) => dir.isDirectory())
+  .filter((dir) => dir.isDirectory() && existsSync(new URL(`libs/${dir.name}/project.json`, import.meta.url)))
   .filter((dir) => {
     const project = JSON.parse(readFileSync(new URL(`libs/${dir.name}/project.json`, import.meta.url), 'utf8'));
-    return project.tags.some((tag) => tag === 'scope:shared' || tag === 'scope:device');
+    return (project.tags ?? []).some((tag) => tag === 'scope:shared' || tag === 'scope:device');
   })
   .map((dir) => `libs/${dir.name}/src/**/*.ts`);
 // `node:…`, or a built-in's bare name with or without a subpath ('fs', 'fs/promises'), but not './events'.
