@@ -1,12 +1,67 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-// Module boundaries by tag (see docs/architecture.md, "Projects and boundaries"):
-//   type:protocol  depends on nothing;
-//   type:util      on protocol;
-//   type:client    on protocol and util (scope:device only on protocol: it must run in browsers);
-//   type:feature   on protocol, util, client and other features;
-//   type:tool      on anything but apps;  type:app is a leaf nobody imports.
+// Module boundaries by tag (see docs/CONTRIBUTING.md, "Layout and boundaries"). Every project has a
+// type; libs and service apps a scope; a service's libs and app its service. An import must satisfy
+// the rule of every tag its project carries (Nx checks each rule on the imported project only).
+//
+// By type, what a project may import:
+//   type:protocol  nothing;
+//   type:util      protocol, util (pure helpers, ops plumbing);
+//   type:testing   protocol, util, testing (test helpers: imported by specs, test helpers and tools only);
+//   type:client    protocol, util, client (one client per service API, the SDKs);
+//   type:feature   protocol, util, client, feature (a service's logic);
+//   type:app       protocol, util, client, feature: nobody imports an app, it is a leaf;
+//   type:tool      anything but apps (cluster, infra, load generator, benches); libs never import tools.
+// By scope, where it runs:
+//   scope:shared   browsers and Node alike: imports scope:shared only;
+//   scope:device   the device SDK (browsers): shared and device, never server or backend;
+//   scope:server   the services: shared and server, never the device SDK nor the backend sender;
+//   scope:backend  backend senders (push-client, the message processor): shared, server and backend.
+// By service (service:edge, service:registry, service:processor, service:device-list): a service's
+//   libs and app import their own service's libs, and otherwise only protocol, utils and clients, so
+//   one service reaches another through its client, never its lib. all-in-one and tools carry no
+//   service tag and may import any lib.
+// Specs and test helpers (last block) may import any lib but an app: they start real collaborators.
+const BY_TYPE = [
+  { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:protocol', 'type:util'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:testing'] },
+  { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client'] },
+  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client', 'type:feature'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client', 'type:feature'] },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:testing', 'type:client', 'type:feature', 'type:tool'],
+  },
+];
+const BY_SCOPE = [
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:device', onlyDependOnLibsWithTags: ['scope:shared', 'scope:device'] },
+  { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server'] },
+  { sourceTag: 'scope:backend', onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:backend'] },
+];
+// onlyDependOn, not notDependOn: Nx follows notDependOn through the whole graph, test-only imports
+// included (the edge's specs start a real registry), which would refuse apps/push-edge → libs/edge.
+const BY_SERVICE = ['edge', 'registry', 'processor', 'device-list'].map((service) => ({
+  sourceTag: `service:${service}`,
+  onlyDependOnLibsWithTags: [`service:${service}`, 'type:protocol', 'type:util', 'type:client'],
+}));
+
+// What runs in browsers (scope:shared, scope:device) may not import Node's built-in modules; the
+// libs are found by their tags, so a new shared lib is covered without editing this list.
+const BROWSER_LIBS = readdirSync(new URL('libs/', import.meta.url), { withFileTypes: true })
+  .filter((dir) => dir.isDirectory() && existsSync(new URL(`libs/${dir.name}/project.json`, import.meta.url)))
+  .filter((dir) => {
+    const project = JSON.parse(readFileSync(new URL(`libs/${dir.name}/project.json`, import.meta.url), 'utf8'));
+    return (project.tags ?? []).some((tag) => tag === 'scope:shared' || tag === 'scope:device');
+  })
+  .map((dir) => `libs/${dir.name}/src/**/*.ts`);
+// `node:…`, or a built-in's bare name with or without a subpath ('fs', 'fs/promises'), but not './events'.
+const NODE_BUILTIN = `^(node:.*|(${builtinModules.filter((name) => !name.startsWith('_')).join('|')})(/.*)?)$`;
+
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.pushwire/**', 'docs/**'] },
   ...tseslint.configs.recommended,
@@ -19,19 +74,23 @@ export default [
         {
           enforceBuildableLibDependency: false,
           allow: [],
-          depConstraints: [
-            { sourceTag: 'type:protocol', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:protocol'] },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client'] },
-            { sourceTag: 'scope:device', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:protocol', 'type:util', 'type:client', 'type:feature'] },
-            { sourceTag: 'type:tool', notDependOnLibsWithTags: ['type:app'] },
-            { sourceTag: 'type:app', notDependOnLibsWithTags: ['type:app'] },
-          ],
+          depConstraints: [...BY_TYPE, ...BY_SCOPE, ...BY_SERVICE],
         },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    files: BROWSER_LIBS,
+    ignores: ['**/*.spec.ts', '**/src/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: NODE_BUILTIN, message: 'scope:shared and scope:device libs run in browsers too: no Node built-ins.' }],
+        },
+      ],
     },
   },
   {

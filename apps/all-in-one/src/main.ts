@@ -8,24 +8,12 @@ import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/e
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
 import { buildRegistryApp, MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
-import { ConfigError, createLogger, DEV_DEFAULTS, int, loadConfig, onShutdownSignal, str } from '@pushwire/service-kit';
-
-const spec = {
-  host: str({ env: 'PUSHWIRE_HOST', default: '127.0.0.1', description: 'Address every port binds to (all-in-one).' }),
-  registryPort: int({ env: 'PUSHWIRE_REGISTRY_PORT', default: 8082, min: 0, max: 65535, description: 'Registry HTTP API port.' }),
-  processorPort: int({
-    env: 'PUSHWIRE_PROCESSOR_PORT',
-    default: 8083,
-    min: 0,
-    max: 65535,
-    description: 'Message processor HTTP API port.',
-  }),
-  deviceListPort: int({ env: 'PUSHWIRE_DEVICE_LIST_PORT', default: 8084, min: 0, max: 65535, description: 'Device-list HTTP API port.' }),
-};
+import { ConfigError, createLogger, DEV_DEFAULTS, onShutdownSignal } from '@pushwire/service-kit';
+import { loadAllInOneConfig } from './config';
 
 async function main(): Promise<void> {
   const logger = createLogger('pushwire');
-  const own = loadConfig(spec);
+  const own = loadAllInOneConfig();
   const env = process.env;
   const usingDevSecrets =
     !env.PUSHWIRE_SERVICE_TOKEN || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
@@ -34,7 +22,7 @@ async function main(): Promise<void> {
     edgeId: env.PUSHWIRE_EDGE_ID ?? 'edge-1',
     serviceToken: env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
     ...(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL ? {} : { jwtSecret: DEV_DEFAULTS.jwtSecret }),
-    drainSeconds: Number(env.PUSHWIRE_EDGE_DRAIN_SECONDS ?? 0),
+    drainSeconds: own.drainSeconds,
   });
 
   const store = new MemoryRegistryStore();

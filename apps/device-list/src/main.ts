@@ -12,8 +12,8 @@ import {
   type DeviceListConfig,
   type DeviceListStore,
 } from '@pushwire/device-list';
+import { createDynamoClient } from '@pushwire/dynamodb-kit';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { createRegistryDynamoClient } from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
 
 async function openStore(config: DeviceListConfig, logger: Logger): Promise<{ store: DeviceListStore; close(): Promise<void> }> {
@@ -23,7 +23,7 @@ async function openStore(config: DeviceListConfig, logger: Logger): Promise<{ st
     return { store, close: () => store.close() };
   }
   // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
-  const client = createRegistryDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
+  const client = createDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
   try {
     if (config.createTables) await ensureDeviceListTable(client, config.table);
   } catch (e) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { waitFor } from '@pushwire/test-kit';
 
 /**
  * The README walkthrough, as a user runs it: `npm start` (the all-in-one, on ports the OS picks),
@@ -138,15 +139,16 @@ describe('pushctl against npm start', () => {
 
   it('devices shows a listening device, and d2d reaches it (exit 0) or says why not (exit 2)', async () => {
     const listener = await listen(['--account', 'a1', '--device', 'tv-d2d', '--count', '1'], env);
-    // The device list learns of connections through the event bus: give it a moment.
-    let listed: Run | undefined;
-    for (let i = 0; i < 50; i++) {
-      listed = await run(['devices', '--account', 'a1'], env);
-      if (listed.code !== 0 || listed.stdout.includes('tv-d2d')) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(listed!.code).toBe(0);
-    expect(lines(listed!.stdout)).toContainEqual({ deviceId: 'tv-d2d', deviceType: 'tv', connectedAt: expect.any(Number) });
+    // The device list learns of connections through the event bus: ask until it lists the device (or fails).
+    const listed = await waitFor(
+      async () => {
+        const r = await run(['devices', '--account', 'a1'], env);
+        return r.code !== 0 || r.stdout.includes('tv-d2d') ? r : undefined;
+      },
+      { what: 'pushctl devices to list tv-d2d', timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(listed.code).toBe(0);
+    expect(lines(listed.stdout)).toContainEqual({ deviceId: 'tv-d2d', deviceType: 'tv', connectedAt: expect.any(Number) });
 
     const sent = await run(['d2d', '--account', 'a1', '--from', 'phone-d2d', '--to', 'tv-d2d', '--data', '{"play":1}'], env);
     expect(sent).toMatchObject({ code: 0, stdout: '{"status":"delivered"}\n' });

@@ -1,11 +1,5 @@
-import {
-  buildRegistryApp,
-  createRegistryDynamoClient,
-  DynamoRegistryStore,
-  ensureRegistryTables,
-  MemoryRegistryStore,
-  type RegistryStore,
-} from '@pushwire/registry';
+import { createDynamoClient } from '@pushwire/dynamodb-kit';
+import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
@@ -24,7 +18,7 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenSt
     }
     case 'dynamodb': {
       // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
-      const client = createRegistryDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
+      const client = createDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
       try {
         if (config.createTables) await ensureRegistryTables(client, { table: config.table });
       } catch (e) {

@@ -1,5 +1,5 @@
+import { fullJitterDelay } from '@pushwire/backoff';
 import { CloseCode } from '@pushwire/protocol';
-import { backoffDelay } from './backoff';
 import { DeviceClientError } from './errors';
 import type { TransportClose } from './transports/transport';
 
@@ -58,7 +58,7 @@ export function decideAfterClose(ctx: CloseContext): CloseDecision {
   if (ctx.reconnectHintMs !== undefined) {
     return { action: 'reconnect', delayMs: Math.floor(ctx.random() * ctx.reconnectHintMs), authRetry: false };
   }
-  const jitter = backoffDelay(ctx.attempt, baseDelayMs, maxDelayMs, ctx.random);
+  const jitter = fullJitterDelay(ctx.attempt, baseDelayMs, maxDelayMs, ctx.random);
   // After a 503 the edge said when to come back; jitter on top spreads the herd past that instant.
   const delayMs = error.retryAfterMs !== undefined ? error.retryAfterMs + jitter : jitter;
   return { action: 'reconnect', delayMs, authRetry: false };

@@ -16,7 +16,8 @@ export {
   type DeviceClientErrorCode,
 } from './errors';
 export { decideAfterClose, type CloseContext, type CloseDecision } from './close-policy';
-export { backoffDelay } from './backoff';
+// The SDK's name for the shared full-jitter formula (exported since the first release).
+export { fullJitterDelay as backoffDelay } from '@pushwire/backoff';
 export type { AuthMode } from './transports/transport';
 export type { WebSocketConstructor, WebSocketLike } from './transports/websocket-transport';
 export type { FetchLike } from './transports/sse-transport';

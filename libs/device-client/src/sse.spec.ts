@@ -88,7 +88,7 @@ describe('DeviceClient over SSE', () => {
       () => 'probed',
       () => 'not probed',
     );
-    expect(await Promise.race([probed, waitFor(2500)])).toBe('quiet');
+    expect(await Promise.race([probed, quietFor(2500)])).toBe('quiet');
     expect((await conn).frames).toEqual([]);
     expect(client.state).toBe('open');
   }, 8000);
@@ -107,4 +107,4 @@ describe('DeviceClient over SSE', () => {
 });
 
 // Only for asserting that something did NOT happen within the time it would have taken.
-const waitFor = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('quiet'), ms));
+const quietFor = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('quiet'), ms));

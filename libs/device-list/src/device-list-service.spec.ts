@@ -6,6 +6,7 @@ import { Topics, Validators, type AccountNotice, type DeviceConnectionEvent } fr
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
+import { waitFor } from '@pushwire/test-kit';
 import { loadDeviceListConfig } from './device-list-config';
 import { DeviceListService } from './device-list-service';
 import { MemoryDeviceListStore } from './memory-device-list-store';
@@ -20,15 +21,6 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const LEASE_TTL_S = 10;
 
 jest.setTimeout(15_000);
-
-/** Resolves once `check` holds (polling every 10 ms); rejects after 5 s naming `what`. */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 5 s`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** An edge's internal port as far as the device list sees it: POST /v1/notify, recorded. */
 interface NoticeEdge {
@@ -163,7 +155,7 @@ describe('DeviceListService', () => {
       const other = conn('acct-2', 'other-tv', edgeC);
       await publish(connected(phone), connected(tv), connected(laptop), connected(other), disconnected(laptop));
 
-      await until('laptop connected and gone', async () => told(edgeA).includes('acct-1: offline laptop'));
+      await waitFor(async () => told(edgeA).includes('acct-1: offline laptop'), { what: 'laptop connected and gone' });
       const res = await getDevices('acct-1');
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({
@@ -173,7 +165,7 @@ describe('DeviceListService', () => {
           { deviceId: 'phone', deviceType: 'tv', connectedAt: phone.connectedAt },
         ],
       });
-      await until('acct-2 listed', async () => (await listed('acct-2')).length === 1);
+      await waitFor(async () => (await listed('acct-2')).length === 1, { what: 'acct-2 listed' });
       expect(await listed('acct-2')).toEqual(['other-tv']);
       expect(await listed('acct-unknown')).toEqual([]);
     });
@@ -197,7 +189,7 @@ describe('DeviceListService', () => {
     it('lists a device of an account id at the protocol limit of 128 characters, and refuses 129 with a JSON 400', async () => {
       const longest = 'a'.repeat(128);
       await publish(connected(conn(longest, 'tv', edgeA)));
-      await until('tv of the long account listed', async () => (await listed(longest)).length === 1);
+      await waitFor(async () => (await listed(longest)).length === 1, { what: 'tv of the long account listed' });
       const tooLong = await getDevices('a'.repeat(129));
       expect(tooLong.statusCode).toBe(400);
       expect(tooLong.json()).toMatchObject({ error: { code: 'invalid_request' } });
@@ -205,7 +197,7 @@ describe('DeviceListService', () => {
 
     it('answers 503 store_unavailable when the store fails, never an empty list', async () => {
       await publish(connected(conn('acct-1', 'tv', edgeA)));
-      await until('tv listed', async () => (await listed('acct-1')).length === 1);
+      await waitFor(async () => (await listed('acct-1')).length === 1, { what: 'tv listed' });
       await store.close();
 
       const res = await getDevices('acct-1');
@@ -221,11 +213,11 @@ describe('DeviceListService', () => {
       const phone = conn('acct-1', 'phone', edgeB);
       const other = conn('acct-2', 'other-tv', edgeC);
       await publish(connected(tv));
-      await until('tv online told', () => edgeA.notices.length === 1);
+      await waitFor(() => edgeA.notices.length === 1, { what: 'tv online told' });
       await publish(connected(phone), connected(other));
-      await until('phone online told', () => edgeB.notices.length === 1 && edgeC.notices.length === 1);
+      await waitFor(() => edgeB.notices.length === 1 && edgeC.notices.length === 1, { what: 'phone online told' });
       await publish(disconnected(tv));
-      await until('tv offline told', () => edgeB.notices.length === 2);
+      await waitFor(() => edgeB.notices.length === 2, { what: 'tv offline told' });
 
       // A notice goes to every edge holding an online device of the account (the device's own
       // edge included: the edge skips the device itself), so the offline tv's edge hears nothing.
@@ -250,13 +242,13 @@ describe('DeviceListService', () => {
       const tvNew = conn('acct-1', 'tv', edgeA);
       const laptop = conn('acct-1', 'laptop', edgeB);
       await publish(connected(phone), connected(tvOld), connected(tvNew), connected(laptop), disconnected(laptop));
-      await until('laptop offline told', () => edgeB.notices.length === 5);
+      await waitFor(() => edgeB.notices.length === 5, { what: 'laptop offline told' });
 
       // The old tv connection's disconnect arrives late (seen after the new connection started), the
       // laptop's connect is replayed after its disconnect; a new device's connect marks the end.
       const watch = conn('acct-1', 'watch', edgeB);
       await publish(disconnected(tvOld, tvNew.connectedAt + 1), connected(laptop), connected(watch));
-      await until('the marker told', () => edgeB.notices.length === 6);
+      await waitFor(() => edgeB.notices.length === 6, { what: 'the marker told' });
 
       expect(told(edgeB)).toEqual([
         'acct-1: online phone',
@@ -294,12 +286,12 @@ describe('DeviceListService', () => {
       ['invalid_record', 'acct-1', noSuchKind, Topics.deviceConnections],
     ]);
     for (const l of letters) expect(l.detail).not.toBe('');
-    await until('both devices listed', async () => (await listed('acct-1')).length === 2);
+    await waitFor(async () => (await listed('acct-1')).length === 2, { what: 'both devices listed' });
     expect(await listed('acct-1')).toEqual(['tv', 'phone']);
 
     // The consumer goes on: a record published later is applied too.
     await publish(disconnected(tv));
-    await until('tv offline', async () => (await listed('acct-1')).length === 1);
+    await waitFor(async () => (await listed('acct-1')).length === 1, { what: 'tv offline' });
     expect(await listed('acct-1')).toEqual(['phone']);
     expect(dlq.records).toHaveLength(2);
   });
@@ -315,7 +307,7 @@ describe('DeviceListService', () => {
       tv = conn('acct-1', 'tv', edgeA);
       phone = conn('acct-1', 'phone', edgeB);
       await publish(connected(tv), connected(phone));
-      await until('both online told', () => edgeA.notices.length === 2 && edgeB.notices.length === 1);
+      await waitFor(() => edgeA.notices.length === 2 && edgeB.notices.length === 1, { what: 'both online told' });
       expect(await listed('acct-1')).toEqual(['tv', 'phone']);
       expect(await service.sweeper.sweep()).toBe(0); // every lease live: nothing to do
       expect(await knownEdges()).toEqual([
@@ -350,7 +342,7 @@ describe('DeviceListService', () => {
       expect((await registry.renewLease(edgeA.edgeId, edgeA.edgeUrl, LEASE_TTL_S)).renewed).toBe(false);
       // The same connection, announced again with a later event time.
       await publish(connected(tv, clock.now()));
-      await until('tv back online told', () => edgeA.notices.length === 1 && edgeB.notices.length === 2);
+      await waitFor(() => edgeA.notices.length === 1 && edgeB.notices.length === 2, { what: 'tv back online told' });
 
       expect(await listed('acct-1')).toEqual(['tv', 'phone']);
       expect(told(edgeA)).toEqual(['acct-1: online tv']);

@@ -1,3 +1,5 @@
+import { equalJitterDelay } from '@pushwire/backoff';
+
 export interface FlushLoopOptions {
   /** Backoff after a failed send: doubles from this up to maxRetryDelayMs, with jitter. Defaults 200 / 5000 ms. */
   retryDelayMs?: number;
@@ -59,7 +61,6 @@ export class FlushLoop {
       return;
     }
     this.failures++;
-    const delay = Math.min(this.opts.maxRetryDelayMs ?? 5000, (this.opts.retryDelayMs ?? 200) * 2 ** (this.failures - 1));
-    this.schedule(delay * (0.5 + Math.random() / 2));
+    this.schedule(equalJitterDelay(this.failures - 1, this.opts.retryDelayMs ?? 200, this.opts.maxRetryDelayMs ?? 5000));
   }
 }

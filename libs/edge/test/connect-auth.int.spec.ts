@@ -1,6 +1,7 @@
 import { CloseCode } from '@pushwire/protocol';
+import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, type TestEdge } from '../src/testing';
-import { RawDevice, eventually } from './raw-device';
+import { RawDevice } from './raw-device';
 
 describe('edge: connecting and authenticating', () => {
   let t: TestEdge;
@@ -15,7 +16,10 @@ describe('edge: connecting and authenticating', () => {
     });
     const welcome = await d.next('welcome');
     expect(welcome).toMatchObject({ protocol: 1, deviceId: 'tv-header', accountId: 'a1', heartbeatSeconds: 30 });
-    await eventually(async () => (await t.registry.lookup(['tv-header'])).registrations.length === 1, 3000, 'registration');
+    await waitFor(async () => (await t.registry.lookup(['tv-header'])).registrations.length === 1, {
+      timeoutMs: 3000,
+      what: 'registration',
+    });
     const [reg] = (await t.registry.lookup(['tv-header'])).registrations;
     expect(reg).toMatchObject({
       deviceId: 'tv-header',
@@ -27,7 +31,7 @@ describe('edge: connecting and authenticating', () => {
     });
     d.close();
     await d.closed;
-    await eventually(async () => (await t.registry.lookup(['tv-header'])).missing.length === 1, 3000, 'deregistration');
+    await waitFor(async () => (await t.registry.lookup(['tv-header'])).missing.length === 1, { timeoutMs: 3000, what: 'deregistration' });
   });
 
   it('accepts ?token= for browsers', async () => {
@@ -93,11 +97,10 @@ describe('edge: connecting and authenticating', () => {
     const second = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${token}`);
     const welcome = await second.next('welcome');
     expect(await first.closed).toEqual({ code: CloseCode.REPLACED, reason: 'replaced by a newer connection' });
-    await eventually(
-      async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId,
-      3000,
-      'newer registration',
-    );
+    await waitFor(async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId, {
+      timeoutMs: 3000,
+      what: 'newer registration',
+    });
     expect(t.edge.connections).toBe(1);
     second.close();
     await second.closed;

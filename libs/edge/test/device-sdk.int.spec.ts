@@ -1,8 +1,9 @@
 import { DeviceClient } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { MemoryRegistryStore } from '@pushwire/registry';
+import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
-import { deliver, eventually } from './raw-device';
+import { deliver } from './raw-device';
 
 /** The device SDK against a real edge: what a device team gets. */
 describe('device SDK ↔ edge', () => {
@@ -73,7 +74,10 @@ describe('device SDK ↔ edge', () => {
     const second = await startTestEdge({ devicePort: port }, { store });
     const again = await welcomeAgain;
     expect(again.connectionId).not.toBe(firstWelcome.connectionId);
-    await eventually(async () => (await store.lookup(['sdk-restart']))[0]?.connectionId === again.connectionId, 3000, 're-registered');
+    await waitFor(async () => (await store.lookup(['sdk-restart']))[0]?.connectionId === again.connectionId, {
+      timeoutMs: 3000,
+      what: 're-registered',
+    });
     const r = await deliver(second.internalUrl, TEST_SERVICE_TOKEN, {
       deviceId: 'sdk-restart',
       connectionId: again.connectionId,

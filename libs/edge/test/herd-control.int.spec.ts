@@ -2,8 +2,9 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { DeviceClient } from '@pushwire/device-client';
 import { MemoryRegistryStore } from '@pushwire/registry';
+import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, type TestEdge } from '../src/testing';
-import { RawDevice, eventually } from './raw-device';
+import { RawDevice } from './raw-device';
 
 /** One counter's value from /metrics, summed over the series whose labels include `label`. */
 async function metric(t: TestEdge, name: string, label = ''): Promise<number> {
@@ -158,7 +159,7 @@ describe('edge: herd control', () => {
       expect(asked.length).toBe(before);
       // Spread over the 2 s window, not all at once.
       expect(Math.max(...asked) - Math.min(...asked)).toBeGreaterThan(800);
-      await eventually(() => other.edge.connections === 40, 5000, 'every device on the other edge');
+      await waitFor(() => other.edge.connections === 40, { timeoutMs: 5000, what: 'every device on the other edge' });
       expect(await metric(draining, 'pushwire_edge_reconnects_asked_total', 'reason="drain"')).toBe(before);
       expect(await metric(draining, 'pushwire_edge_draining')).toBe(1);
       // New connections to the draining edge are refused with a pointer to go elsewhere.

@@ -1,8 +1,9 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CloseCode } from '@pushwire/protocol';
+import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
-import { RawDevice, deliver, eventually } from './raw-device';
+import { RawDevice, deliver } from './raw-device';
 
 describe('edge: connection lifetime', () => {
   let t: TestEdge;
@@ -77,7 +78,7 @@ describe('edge: slow consumers and backpressure', () => {
     const healthy = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('fine', 'healthy')}`);
     await healthy.next('welcome');
     const slow = await stalledDevice('stalled');
-    await eventually(() => t.edge.connections === 2, 2000, 'both connected');
+    await waitFor(() => t.edge.connections === 2, { timeoutMs: 2000, what: 'both connected' });
     const payload = 'y'.repeat(60_000);
     let status = 'delivered';
     let sent = 0;
@@ -92,7 +93,7 @@ describe('edge: slow consumers and backpressure', () => {
     const ok = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'healthy', message: { id: 'h1', payload: 'fine' } });
     expect(ok.body.status).toBe('delivered');
     // Closed as too slow after slowConsumerSeconds (the stalled socket reads nothing, so the edge tells).
-    await eventually(() => t.edge.connections === 1, 4000, 'slow device removed');
+    await waitFor(() => t.edge.connections === 1, { timeoutMs: 4000, what: 'slow device removed' });
     slow.socket.destroy();
     const metrics = await (await fetch(`${t.internalUrl}/metrics`)).text();
     expect(metrics).toMatch(/pushwire_edge_closes_total\{code="4002"/);
@@ -114,7 +115,7 @@ describe('edge: registry outages and shutdown', () => {
     }
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-outage')}`);
     await d.next('welcome');
-    await eventually(async () => (await store.lookup(['tv-outage'])).length === 1, 3000, 'registered');
+    await waitFor(async () => (await store.lookup(['tv-outage'])).length === 1, { timeoutMs: 3000, what: 'registered' });
     failing.down = true;
     const lateToken = await t.token('a', 'tv-during-outage');
     const late = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${lateToken}`);
@@ -123,14 +124,14 @@ describe('edge: registry outages and shutdown', () => {
     expect(
       (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status,
     ).toBe('delivered');
-    // Long enough for the lease to lapse in the store.
-    await new Promise((r) => setTimeout(r, 2500));
+    // Until the edge's lease (2 s, no renewals get through) has lapsed in the store: readLeases is not
+    // one of the failing methods, and it leaves out lapsed leases.
+    await waitFor(async () => (await store.readLeases([t.edge.edgeId])).length === 0, { timeoutMs: 5000, what: 'the lease to lapse' });
     failing.down = false;
-    await eventually(
-      async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2,
-      8000,
-      'both registered after the outage',
-    );
+    await waitFor(async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2, {
+      timeoutMs: 8000,
+      what: 'both registered after the outage',
+    });
     d.close();
     late.close();
     await t.stop();
@@ -140,7 +141,7 @@ describe('edge: registry outages and shutdown', () => {
     const t = await startTestEdge();
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-stop')}`);
     await d.next('welcome');
-    await eventually(async () => (await t.registry.lookup(['tv-stop'])).registrations.length === 1, 3000, 'registered');
+    await waitFor(async () => (await t.registry.lookup(['tv-stop'])).registrations.length === 1, { timeoutMs: 3000, what: 'registered' });
     const registry = t.registry;
     await t.edge.stop();
     expect((await d.closed).code).toBe(CloseCode.GOING_AWAY);

@@ -91,12 +91,3 @@ export async function deliver(
   });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
-
-/** Polls `check` until it is true; for state that has no event to wait on (registry writes). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,3 +1,5 @@
+import { equalJitterDelay } from '@pushwire/backoff';
+
 /** What an adapter reports when a batch handler rejected and the batch will come again. */
 export interface HandlerRejection {
   readonly groupId: string;
@@ -51,8 +53,7 @@ export class RedeliveryBackoff {
   failed(key: string, retry: () => void): { attempt: number; delayMs: number } {
     const attempt = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, attempt);
-    const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(attempt - 1, 30));
-    const delayMs = Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+    const delayMs = equalJitterDelay(attempt - 1, this.initialMs, this.maxMs, this.random);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       retry();

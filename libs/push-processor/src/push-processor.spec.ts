@@ -13,6 +13,7 @@ import {
 } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { silentLogger } from '@pushwire/service-kit';
+import { waitFor } from '@pushwire/test-kit';
 import { pushClientDelivery, type DeliveryAttempt, type DeliveryPort } from './delivery-port';
 import { PushProcessor, type PushProcessorOptions } from './push-processor';
 
@@ -30,15 +31,6 @@ const GROUP = 'pushwire-message-processor';
 jest.setTimeout(15_000);
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `check` holds, polling every 10 ms; rejects after `timeoutMs` naming `what`. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await pause(10);
-  }
-}
 
 /** What a scripted delivery answers: a delivery attempt, or a thrown error (a bug in a port). */
 type Answer = DeliveryAttempt | 'throw';
@@ -197,10 +189,13 @@ async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: Const
     publish: (priority: Priority, ...requests: PushRequestRecord[]) => bus.publish(Topics.pushRequests[priority], requests.map(asMessage)),
     /** Resolves once `p` has committed every request record: its outcomes and dead letters are published by then. */
     async settled(p: PushProcessor = processor): Promise<{ outcomes: PushOutcomeRecord[]; deadLetters: DeadLetterRecord[] }> {
-      await eventually('every request record committed', async () => {
-        const lag = await p.lag();
-        return lag.length > 0 && lag.every((l) => l.lag === 0);
-      });
+      await waitFor(
+        async () => {
+          const lag = await p.lag();
+          return lag.length > 0 && lag.every((l) => l.lag === 0);
+        },
+        { what: 'every request record committed' },
+      );
       return { outcomes: bus.outcomes(), deadLetters: bus.deadLetters() };
     },
   };
@@ -217,6 +212,9 @@ function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> &
     partitionsConcurrently: 5,
     logger: silentLogger(),
     now: () => NOW,
+    // Waits before a retry pass at once: how long they are is backoffMs's business (retry-policy.spec);
+    // these tests are about which attempts happen and in what order.
+    sleep: () => Promise.resolve(),
     ...over,
   });
 }
@@ -305,7 +303,8 @@ describe('PushProcessor on the in-memory event bus', () => {
             .map((id) => request(d, id)),
         ),
       );
-      await pause(3);
+      // The processor has taken this round in before the next is published: several batches per partition.
+      await bed.delivery.startedOf(`${devices[0]}-${round * 2}`);
     }
 
     const { outcomes } = await bed.settled();
@@ -535,6 +534,8 @@ describe('PushProcessor on the in-memory event bus', () => {
     let stopped = false;
     const stopping = bed.processor.stop().then(() => (stopped = true));
     await bed.publish('high', request('tv-3', 'after-stop'));
+    // A bounded wait, as it proves something does NOT happen (stop resolving while `slow` is held), and
+    // no event marks "would have resolved by now"; 50 ms is ample for a stop with nothing in flight.
     await pause(50);
     expect(stopped).toBe(false); // still delivering `slow`
     gate.resolve();
@@ -572,7 +573,9 @@ describe('PushProcessor on the in-memory event bus', () => {
     await bed.start();
     cleanups.push(async () => gate.resolve());
     await bed.delivery.startedOf('boom');
-    await pause(50); // several redelivery backoffs (5–10 ms)
+    // A bounded wait, as it proves something does NOT happen (the batch coming again while `slow` is
+    // held), and there is no event for that: 50 ms is several redelivery backoffs (5–10 ms).
+    await pause(50);
 
     expect(bed.delivery.attemptsOf('slow')).toBe(1);
     gate.resolve();
@@ -608,7 +611,7 @@ describe('PushProcessor through the push client to a real edge', () => {
     });
     await device.connect();
     // The edge registers a new connection asynchronously; wait until the registry routes to it.
-    await eventually('tv-live registered', async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1);
+    await waitFor(async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1, { what: 'tv-live registered' });
 
     await processor.start();
     cleanups.push(() => processor.stop());
@@ -618,8 +621,8 @@ describe('PushProcessor through the push client to a real edge', () => {
     await client.enqueue({ deviceId: 'tv-live' }, { n: 3 }, { id: 'live-low', priority: 'low' });
     await client.enqueue({ deviceId: 'tv-offline' }, { n: 4 }, { id: 'offline' });
 
-    await eventually('4 outcomes', () => bus.outcomes().length >= 4);
-    await eventually('3 pushes on the device', () => pushes.length >= 3);
+    await waitFor(() => bus.outcomes().length >= 4, { what: '4 outcomes' });
+    await waitFor(() => pushes.length >= 3, { what: '3 pushes on the device' });
     const o = byId(bus.outcomes());
     expect(bus.outcomes()).toHaveLength(4);
     expect(o.get('live-high')).toMatchObject({

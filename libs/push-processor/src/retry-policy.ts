@@ -1,3 +1,4 @@
+import { fullJitterDelay } from '@pushwire/backoff';
 import { DeliveryStatuses, type DeliveryStatus } from '@pushwire/protocol';
 
 /** How the processor retries transient delivery failures. */
@@ -20,6 +21,5 @@ export function isTransient(status: DeliveryStatus): boolean {
 
 /** The wait before retry `retry` (1 = the first retry), honouring an edge's Retry-After hint. */
 export function backoffMs(policy: RetryPolicy, retry: number, hintMs = 0, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.max(hintMs, Math.floor(random() * ceiling));
+  return Math.max(hintMs, fullJitterDelay(retry - 1, policy.baseDelayMs, policy.maxDelayMs, random));
 }

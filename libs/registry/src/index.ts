@@ -7,7 +7,6 @@ export { StoreUnavailableError } from '@pushwire/service-kit';
 export { MemoryRegistryStore, type MemoryRegistryStoreOptions } from './memory-registry-store';
 export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb/dynamo-registry-store';
 export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';
-export { createRegistryDynamoClient } from './dynamodb/registry-dynamo-client';
 export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
 export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';

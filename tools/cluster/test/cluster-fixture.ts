@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient } from '@pushwire/device-client';
 import { freePorts } from '@pushwire/infra';
@@ -77,15 +76,12 @@ export async function registryGet(cluster: Cluster, deviceId: string): Promise<{
   return { status: res.status, body: await res.json() };
 }
 
-/** Polls `check` every `everyMs` until it holds; returns how long that took, or throws naming `what`. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check().catch(() => false)) return Date.now() - started;
-    await delay(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+/**
+ * How the cluster specs poll with waitFor: every 100 ms (each check is an HTTP call, often a
+ * DynamoDB read), and a check that throws counts as "not yet" (a service may be restarting, killed
+ * or cut off from its store on purpose); the last error is the cause if the wait times out.
+ */
+export const CLUSTER_POLL = { intervalMs: 100, retryErrors: true } as const;
 
 /**
  * A counter's value from a service's /metrics, summed over the series whose labels include `label`

@@ -4,8 +4,9 @@ import { KafkaEventBus, type Subscription } from '@pushwire/event-bus';
 import { dynamodbEndpointFromEnv, kafkaBrokersFromEnv } from '@pushwire/infra/testing';
 import { Topics, type DeadLetterRecord, type PushOutcomeRecord, type PushRequestRecord } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
+import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
-import { connectDevice, registryGet, startTestCluster, waitFor } from './cluster-fixture';
+import { CLUSTER_POLL, connectDevice, registryGet, startTestCluster } from './cluster-fixture';
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -77,11 +78,11 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
       });
       devices.push(entry);
       if (i === DEVICES - 1)
-        await waitFor(
-          async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId,
-          30_000,
-          'the last device to be registered',
-        );
+        await waitFor(async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId, {
+          ...CLUSTER_POLL,
+          timeoutMs: 30_000,
+          what: 'the last device to be registered',
+        });
     }
   }, 120_000);
 
@@ -101,18 +102,23 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     const started = Date.now();
     const items = Array.from({ length: 10_000 }, (_, n) => ({ to: n % DEVICES, priority: 'normal' as const, tag: 'bulk' }));
     await enqueueAll(items);
-    await waitFor(
-      async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 10_000,
-      90_000,
-      'all 10,000 messages at the devices',
-      250,
-    );
+    await waitFor(async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 10_000, {
+      ...CLUSTER_POLL,
+      timeoutMs: 90_000,
+      what: 'all 10,000 messages at the devices',
+      intervalMs: 250,
+    });
     const seconds = (Date.now() - started) / 1000;
     for (const d of devices) {
       expect(d.received.length).toBe(50);
       expect(new Set(d.received).size).toBe(50);
     }
-    await waitFor(async () => outcomeCount() === ourIds.size, 30_000, 'an outcome for every message', 250);
+    await waitFor(async () => outcomeCount() === ourIds.size, {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: 'an outcome for every message',
+      intervalMs: 250,
+    });
     const bulk = [...ourIds].filter((id) => id.startsWith('bulk-'));
     expect(bulk.every((id) => outcomes.get(id)!.some((o) => o.status === 'delivered'))).toBe(true);
     const latencies = bulk.map((id) => outcomes.get(id)![0]!.latencyMs);
@@ -131,9 +137,7 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
         ids('backlog')
           .concat(ids('urgent'))
           .every((id) => outcomes.has(id)),
-      90_000,
-      'outcomes of the backlog and the urgent messages',
-      250,
+      { ...CLUSTER_POLL, timeoutMs: 90_000, what: 'outcomes of the backlog and the urgent messages', intervalMs: 250 },
     );
     const done = (tag: string) => ids(tag).map((id) => outcomes.get(id)![0]!.completedAt);
     const latency = (tag: string) => ids(tag).map((id) => outcomes.get(id)![0]!.latencyMs);
@@ -158,16 +162,21 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     clearReceived();
     const before = outcomeCount();
     await enqueueAll(Array.from({ length: 4_000 }, (_, n) => ({ to: n % DEVICES, priority: 'normal' as const, tag: 'crash' })));
-    await waitFor(async () => outcomeCount() - before >= 500, 60_000, 'the processor to be mid-stream', 20);
+    await waitFor(async () => outcomeCount() - before >= 500, {
+      ...CLUSTER_POLL,
+      timeoutMs: 60_000,
+      what: 'the processor to be mid-stream',
+      intervalMs: 20,
+    });
     await cluster.processor.stop('SIGKILL');
     const atKill = devices.reduce((sum, d) => sum + d.received.length, 0);
     await cluster.processor.start();
-    await waitFor(
-      async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 4_000,
-      90_000,
-      'all 4,000 messages at the devices after the restart',
-      250,
-    );
+    await waitFor(async () => devices.reduce((sum, d) => sum + d.received.length, 0) >= 4_000, {
+      ...CLUSTER_POLL,
+      timeoutMs: 90_000,
+      what: 'all 4,000 messages at the devices after the restart',
+      intervalMs: 250,
+    });
     process.stdout.write(`processor SIGKILLed after ${atKill} of 4,000 messages had arrived; after the restart all 4,000 arrived\n`);
     for (const d of devices) {
       expect(d.received.length).toBe(20);
@@ -186,12 +195,16 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
       enqueuedAt: Date.now(),
     };
     await bus.publish(Topics.pushRequests.normal, [{ key: target, value: JSON.stringify(valid) }]);
-    await waitFor(async () => devices[7]!.received.includes(`after-garbage-${run}`), 30_000, 'the valid record behind the malformed one');
-    await waitFor(
-      async () => deadLetters.some((d) => d.value.includes(`"not a push request": "${run}"`)),
-      30_000,
-      'the malformed record in the DLQ',
-    );
+    await waitFor(async () => devices[7]!.received.includes(`after-garbage-${run}`), {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: 'the valid record behind the malformed one',
+    });
+    await waitFor(async () => deadLetters.some((d) => d.value.includes(`"not a push request": "${run}"`)), {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: 'the malformed record in the DLQ',
+    });
     const letter = deadLetters.find((d) => d.value.includes(`"not a push request": "${run}"`))!;
     expect(letter).toMatchObject({ reason: 'invalid_record', key: target, source: { topic: Topics.pushRequests.normal } });
     expect(letter.detail).toMatch(/not JSON/);
@@ -209,7 +222,11 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
       enqueuedAt: Date.now() - 10_000,
     };
     await bus.publish(Topics.pushRequests.high, [{ key: target, value: JSON.stringify(stale) }]);
-    await waitFor(async () => outcomes.has(id), 30_000, 'the outcome of the expired message');
+    await waitFor(async () => outcomes.has(id), {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: 'the outcome of the expired message',
+    });
     expect(outcomes.get(id)![0]).toMatchObject({ status: 'expired', attempts: 0, priority: 'high' });
     expect(devices[9]!.received).not.toContain(id);
   }, 60_000);

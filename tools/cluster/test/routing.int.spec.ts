@@ -5,8 +5,9 @@ import { waitForEvent } from '@pushwire/device-client/testing';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
 import { PushClient } from '@pushwire/push-client';
 import { deviceKey } from '@pushwire/registry';
+import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
-import { connectDevice, metricValue, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS, waitFor } from './cluster-fixture';
+import { CLUSTER_POLL, connectDevice, metricValue, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
 
 /**
  * The cluster as users run it: the registry on real DynamoDB Local and two edges, each its own
@@ -26,11 +27,11 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     return d;
   };
   const registeredOn = (deviceId: string, connectionId: string) =>
-    waitFor(
-      async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId,
-      10_000,
-      `${deviceId} registered as ${connectionId}`,
-    );
+    waitFor(async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId, {
+      ...CLUSTER_POLL,
+      timeoutMs: 10_000,
+      what: `${deviceId} registered as ${connectionId}`,
+    });
 
   beforeAll(async () => {
     cluster = await startTestCluster(dynamodbEndpointFromEnv());
@@ -82,8 +83,7 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     await waitFor(
       async () =>
         (await metricValue(cluster.registryUrl, 'pushwire_registry_deregister_outcomes_total', 'outcome="not_current"')) > ignoredBefore,
-      10_000,
-      "the registry to refuse edge 1's late deregister",
+      { ...CLUSTER_POLL, timeoutMs: 10_000, what: "the registry to refuse edge 1's late deregister" },
     );
     expect((await registryGet(cluster, id('twice'))).body).toMatchObject({ connectionId: newer.connectionId, edgeId: 'edge-2' });
     const fresh = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken });
@@ -116,7 +116,11 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     expect(res.status).toBe(200);
     expect((await registryGet(cluster, deviceId)).status).toBe(200);
 
-    await waitFor(async () => Date.now() / 1000 > expiresAt + 0.5, 5_000, 'the record to expire');
+    await waitFor(async () => Date.now() / 1000 > expiresAt + 0.5, {
+      ...CLUSTER_POLL,
+      timeoutMs: 5_000,
+      what: 'the record to expire',
+    });
     expect((await registryGet(cluster, deviceId)).status).toBe(404);
     const lookup = await fetch(`${cluster.registryUrl}/v1/lookup`, {
       method: 'POST',
@@ -145,12 +149,12 @@ describe('cluster: registry on DynamoDB + two edges', () => {
     const killedAt = Date.now();
     const fresh = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken, routeCacheTtlMs: 0 });
     try {
-      await waitFor(
-        async () => (await fresh.send(id('victim1'), 'anyone?')).status === 'not_connected',
-        (TEST_LEASE_TTL_SECONDS + 2) * 1000,
-        'victim1 to resolve as not_connected',
-        50,
-      );
+      await waitFor(async () => (await fresh.send(id('victim1'), 'anyone?')).status === 'not_connected', {
+        ...CLUSTER_POLL,
+        timeoutMs: (TEST_LEASE_TTL_SECONDS + 2) * 1000,
+        what: 'victim1 to resolve as not_connected',
+        intervalMs: 50,
+      });
       const resolvedMs = Date.now() - killedAt;
       process.stdout.write(
         `edge-2 SIGKILLed: its devices resolved as not_connected after ${resolvedMs} ms (lease TTL ${TEST_LEASE_TTL_SECONDS} s)\n`,

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceClient } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { startInfra, type RunningInfra } from '@pushwire/infra';
 import { PushClient } from '@pushwire/push-client';
+import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
-import { connectDevice, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS, waitFor } from './cluster-fixture';
+import { CLUSTER_POLL, connectDevice, metricValue, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
 
 /**
  * DynamoDB goes away under a running cluster and comes back. This file runs its own DynamoDB Local
@@ -43,8 +43,14 @@ describe('cluster: DynamoDB outage', () => {
     };
 
     const before = await connect(`before-${run}`);
-    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, 10_000, 'the first device to be registered');
+    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, {
+      ...CLUSTER_POLL,
+      timeoutMs: 10_000,
+      what: 'the first device to be registered',
+    });
 
+    const leaseErrors = () => metricValue(edge1.internalUrl, 'pushwire_edge_registry_errors_total', 'operation="lease"');
+    const leaseErrorsBefore = await leaseErrors();
     await dynamo.stop();
     dynamo = undefined;
 
@@ -69,7 +75,13 @@ describe('cluster: DynamoDB outage', () => {
     const during = await connect(`during-${run}`);
 
     // Longer than the edge lease: the store comes back with the lease lapsed, as after a real outage.
-    await delay((TEST_LEASE_TTL_SECONDS + 1) * 1000);
+    // The edge renews every TTL/3 (1 s) after the last try ended, so TTL + 1 failed renewals since the
+    // store went down span more than a TTL since the last renewal that got through.
+    await waitFor(async () => (await leaseErrors()) - leaseErrorsBefore >= TEST_LEASE_TTL_SECONDS + 1, {
+      ...CLUSTER_POLL,
+      timeoutMs: 30_000,
+      what: `${TEST_LEASE_TTL_SECONDS + 1} failed lease renewals (the lease lapsed)`,
+    });
     const port = Number(new URL(endpoint).port);
     dynamo = await startInfra({ kafka: false, dynamodb: true, dynamodbDbPath: dbPath, dynamodbPort: port });
     const backAt = Date.now();
@@ -78,12 +90,16 @@ describe('cluster: DynamoDB outage', () => {
       const r = await registryGet(c, deviceId);
       return r.status === 200 && r.body.connectionId === connectionId;
     };
-    await waitFor(registeredAgain(`before-${run}`, before.connectionId), 20_000, 'the first device to be registered again');
-    await waitFor(
-      registeredAgain(`during-${run}`, during.connectionId),
-      20_000,
-      'the device that connected during the outage to be registered',
-    );
+    await waitFor(registeredAgain(`before-${run}`, before.connectionId), {
+      ...CLUSTER_POLL,
+      timeoutMs: 20_000,
+      what: 'the first device to be registered again',
+    });
+    await waitFor(registeredAgain(`during-${run}`, during.connectionId), {
+      ...CLUSTER_POLL,
+      timeoutMs: 20_000,
+      what: 'the device that connected during the outage to be registered',
+    });
     process.stdout.write(`DynamoDB back: every device of the edge resolvable again after ${Date.now() - backAt} ms\n`);
 
     // The store was just restarted (a cold JVM under a loaded CI machine): a lease renewal can still
@@ -99,9 +115,8 @@ describe('cluster: DynamoDB outage', () => {
             last = await sender.send(deviceId, 'store is back');
             return (last as { status: string }).status === 'delivered';
           },
-          10_000,
-          `a push to ${deviceId} to be delivered`,
-        ).catch(() => undefined);
+          { ...CLUSTER_POLL, timeoutMs: 10_000, what: `a push to ${deviceId} to be delivered` },
+        ).catch(() => undefined); // a timeout is reported by the expectation below, with the last answer
         expect(last).toMatchObject({ status: 'delivered', edgeId: 'edge-1' });
       }
     } finally {

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '@pushwire/test-kit';
 import { spawnDetached, stopProcess } from './processes';
 import { waitUntilReady } from './readiness';
 
@@ -37,8 +38,11 @@ describe('waitUntilReady', () => {
     try {
       // The child's first line must be in the log before the short deadline starts (a loaded machine
       // can take longer than the deadline just to start node).
-      for (let i = 0; i < 200 && !readFileSync(logFile, 'utf8').includes('still starting'); i++)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => readFileSync(logFile, 'utf8').includes('still starting'), {
+        what: "the child's first line in its log",
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
       await expect(
         waitUntilReady({
           name: 'broker',

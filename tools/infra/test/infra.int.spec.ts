@@ -13,8 +13,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Partitioners } from 'kafkajs';
+import { waitFor } from '@pushwire/test-kit';
 import { dynamoClientFromEnv, kafkaFromEnv } from '../src/testing';
 
 describe('Kafka broker', () => {
@@ -121,18 +121,14 @@ describe('DynamoDB Local', () => {
     const written = Date.now();
 
     // DynamoDB Local sweeps expired items every 10 s (measured: deletions land 10 s apart), so this
-    // takes 0-10 s. There is no event to wait for, so poll with a deadline. Real DynamoDB takes up
-    // to about two days, which is why our readers filter on expiresAt themselves.
-    let deletedAfterMs: number | undefined;
-    while (Date.now() - written < 20_000) {
-      const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
-      if (!Item) {
-        deletedAfterMs = Date.now() - written;
-        break;
-      }
-      await delay(100);
-    }
-    process.stderr.write(`[infra] DynamoDB Local deleted the expired item after ${deletedAfterMs ?? 'more than 20000'} ms\n`);
-    expect(deletedAfterMs).toBeDefined();
+    // takes 0-10 s. There is no event to wait for, so poll with a deadline (the wait fails the test if
+    // the item is still there after 20 s). Real DynamoDB takes up to about two days, which is why our
+    // readers filter on expiresAt themselves.
+    await waitFor(async () => !(await client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item, {
+      what: 'DynamoDB Local to delete the expired item',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+    process.stderr.write(`[infra] DynamoDB Local deleted the expired item after ${Date.now() - written} ms\n`);
   });
 });

@@ -3,17 +3,9 @@ import net from 'node:net';
 import { Server as SocketIoServer } from 'socket.io';
 import { WebSocketServer } from 'ws';
 import { startTestEdge, TEST_JWT_SECRET, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
+import { waitFor } from '@pushwire/test-kit';
 import { ClientFleet } from './client-fleet';
 import { timestampedPayload } from './timestamp';
-
-/** Polls `check` until it holds, failing with `what` after `timeoutMs` (no fixed sleeps). */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const portOf = (server: net.Server | http.Server) => (server.address() as net.AddressInfo).port;
 const listen = <S extends net.Server>(server: S) => new Promise<S>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -112,13 +104,13 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
       ws.on('pong', (data) => void (data.toString() === 'hi' && pongs++));
       ws.ping('hi');
     }
-    await eventually(() => pongs === 200, 'a pong for every ping, with its payload');
+    await waitFor(() => pongs === 200, { timeoutMs: 8000, what: 'a pong for every ping, with its payload', intervalMs: 20 });
     const before = (await fleet.stats()).messages; // counted since the fleet started
     for (const ws of wss.clients) {
       ws.send(timestampedPayload('x'.repeat(100)));
       ws.send('no timestamp here');
     }
-    await eventually(async () => (await fleet.stats()).messages === before + 400, '400 messages');
+    await waitFor(async () => (await fleet.stats()).messages === before + 400, { timeoutMs: 8000, what: '400 messages', intervalMs: 20 });
     const stats = await fleet.stats();
     expect(stats).toMatchObject({ open: 200, latencySamples: 200, latencyOverflow: 0 });
     const { samples, overflow } = await fleet.latencies();
@@ -132,7 +124,7 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     expect((await fleet.latencies()).samples).toHaveLength(0);
     await fleet.closeAll();
     expect((await fleet.stats()).open).toBe(0);
-    await eventually(() => wss.clients.size === 0, 'the server to see every client gone');
+    await waitFor(() => wss.clients.size === 0, { timeoutMs: 8000, what: 'the server to see every client gone', intervalMs: 20 });
   }, 20_000);
 
   it('speaks Socket.IO (Engine.IO v4 over WebSocket): connects 200 clients, answers pings, receives push events', async () => {
@@ -142,6 +134,11 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     cleanups.push(() => new Promise<void>((r) => void io.close(() => r())));
     const devices = new Set<string>();
     io.on('connection', (socket) => devices.add(String(socket.handshake.query.device)));
+    // Pongs each Engine.IO connection sent back (engine.io emits `heartbeat` on every pong).
+    const pongs = new Map<string, number>();
+    io.engine.on('connection', (conn: { id: string; on(event: 'heartbeat', listener: () => void): void }) =>
+      conn.on('heartbeat', () => pongs.set(conn.id, (pongs.get(conn.id) ?? 0) + 1)),
+    );
 
     const result = await fleet.connect({
       protocol: 'socketio',
@@ -160,11 +157,15 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     expect(result.seconds).toBeGreaterThan(0.08);
     expect(result.peakAcceptsPerSecond).toBeLessThanOrEqual(2000 + 2);
     // Past several ping intervals (200 ms + 300 ms timeout), every client is still there: pongs went back.
-    await new Promise((r) => setTimeout(r, 700));
+    await waitFor(() => pongs.size === 200 && [...pongs.values()].every((n) => n >= 3), { what: 'three pongs from every client' });
     expect(io.engine.clientsCount).toBe(200);
     const before = (await fleet.stats()).messages; // counted since the fleet started
     io.emit('push', timestampedPayload());
-    await eventually(async () => (await fleet.stats()).messages === before + 200, '200 Socket.IO events');
+    await waitFor(async () => (await fleet.stats()).messages === before + 200, {
+      timeoutMs: 8000,
+      what: '200 Socket.IO events',
+      intervalMs: 20,
+    });
     expect((await fleet.latencies()).samples).toHaveLength(200);
   }, 20_000);
 
@@ -191,7 +192,7 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
       t,
       Array.from({ length: 200 }, (_, i) => `pw-${i}`),
     );
-    await eventually(async () => (await fleet.stats()).messages === before + 200, '200 pushes');
+    await waitFor(async () => (await fleet.stats()).messages === before + 200, { timeoutMs: 8000, what: '200 pushes', intervalMs: 20 });
     const { samples } = await fleet.latencies();
     expect(samples).toHaveLength(200);
     expect(samples[199]).toBeLessThan(5000);
@@ -233,7 +234,11 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
 
     const drainStarted = Date.now();
     await draining.edge.drain(300); // every device gets `reconnect {afterMs: 1000}` within 300 ms
-    await eventually(async () => (await fleet.reconnectReport()).reconnects === 100, '100 reconnects', 5000);
+    await waitFor(async () => (await fleet.reconnectReport()).reconnects === 100, {
+      timeoutMs: 5000,
+      what: '100 reconnects',
+      intervalMs: 20,
+    });
 
     const report = await fleet.reconnectReport();
     expect(report).toMatchObject({ reconnects: 100, reconnectFrames: 100, serverCloses: 0, http503: 0, gaveUp: 0, pending: 0 });
@@ -268,7 +273,11 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     });
 
     await stopping.stop(); // 1001 going away to every device
-    await eventually(async () => (await fleet.reconnectReport()).reconnects === 60, '60 reconnects', 8000);
+    await waitFor(async () => (await fleet.reconnectReport()).reconnects === 60, {
+      timeoutMs: 8000,
+      what: '60 reconnects',
+      intervalMs: 20,
+    });
 
     const report = await fleet.reconnectReport();
     expect(report).toMatchObject({ reconnects: 60, reconnectFrames: 0, serverCloses: 60, http503: 25, gaveUp: 0, pending: 0 });
@@ -296,7 +305,11 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     });
 
     await stopping.stop();
-    await eventually(async () => (await fleet.reconnectReport()).gaveUp === 20, '20 devices giving up');
+    await waitFor(async () => (await fleet.reconnectReport()).gaveUp === 20, {
+      timeoutMs: 8000,
+      what: '20 devices giving up',
+      intervalMs: 20,
+    });
 
     const report = await fleet.reconnectReport();
     expect(report).toMatchObject({ reconnects: 0, serverCloses: 20, gaveUp: 20, pending: 0 });

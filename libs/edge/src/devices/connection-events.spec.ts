@@ -157,9 +157,15 @@ describe('ConnectionEventPublisher', () => {
 
     expect(bus.attempts.map((a) => a.ok)).toEqual([false]);
     expect(publisher.backlog).toBe(5);
-    // Closed: a later event is not published by a timer.
-    publisher.publish(event('acct-a', 6));
-    await new Promise((r) => setTimeout(r, 50));
+    // Closed: a later event is not published by a timer. Fake timers from here on, advanced past the
+    // flush delay and any retry backoff, so a timer the publish might set would have fired.
+    jest.useFakeTimers();
+    try {
+      publisher.publish(event('acct-a', 6));
+      await jest.advanceTimersByTimeAsync(120_000);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(bus.attempts).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
+import { waitFor } from '@pushwire/test-kit';
 import { Connection, Phase, Transport } from '../connection';
 import { sameAccountPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
@@ -192,7 +193,7 @@ describe('DeviceRequests', () => {
         r.handle(tv, { type: 'devices.subscribe', reqId: 's1' });
         expect(tv.subscribed).toBe(true); // at once, so no change during the fetch is missed
         expect(r.notify(offline('acct-1', 'phone'))).toBe(1);
-        await until(() => framesOf('tv').length === 3);
+        await waitFor(() => framesOf('tv').length === 3, { what: 'three frames to the tv' });
 
         expect(framesOf('tv')).toEqual(
           expect.arrayContaining([
@@ -205,7 +206,7 @@ describe('DeviceRequests', () => {
 
         service.state.down = true;
         r.handle(tv, { type: 'devices.list', reqId: 'l2' });
-        await until(() => framesOf('tv').length === 4);
+        await waitFor(() => framesOf('tv').length === 4, { what: 'the fourth frame to the tv' });
         expect(framesOf('tv')[3]).toMatchObject({ type: 'error', code: 'store_unavailable', reqId: 'l2' });
       } finally {
         service.server.closeAllConnections();
@@ -224,12 +225,3 @@ describe('DeviceRequests', () => {
     });
   });
 });
-
-/** Resolves once `check` holds (polling every 10 ms); rejects after 5 s. */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('not within 5 s');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchGetItemCommandInput, BatchGetItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { backoffDelay } from '@pushwire/device-client';
+import { fullJitterDelay } from '@pushwire/backoff';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Item } from './items';
 import { mapLimit } from './map-limit';
@@ -58,6 +58,6 @@ async function getChunk(send: BatchGetSend, table: string, chunk: Key[], retry: 
         `dynamodb BatchGetItem on table ${table} left ${pending.length} of ${chunk.length} keys unprocessed after ${attempt} attempts (throttled)`,
       );
     }
-    await (retry.sleep ?? sleep)(backoffDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, retry.random));
+    await (retry.sleep ?? sleep)(fullJitterDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, retry.random));
   }
 }

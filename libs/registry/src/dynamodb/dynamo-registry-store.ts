@@ -5,6 +5,7 @@ import {
   type DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '@pushwire/dynamodb-kit';
 import type { DeregisterItem, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
@@ -15,7 +16,6 @@ import { parseRecord } from './items';
 import { leaseIsLive, recordIsLive, recordUnexpired } from './liveness';
 import { mapLimit } from './map-limit';
 import { deregisterRecord, registerRecord } from './record-writes';
-import { createRegistryDynamoClient } from './registry-dynamo-client';
 import type { TableContext } from './table-context';
 import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceIdOfKey, deviceKey, type Key } from './table-schema';
 
@@ -23,7 +23,7 @@ import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceIdOfKey
 export interface DynamoRegistryStoreOptions {
   /**
    * The client to use; close() leaves it open (whoever made it destroys it). Default: a client the
-   * store makes with createRegistryDynamoClient(clientConfig) and destroys on close().
+   * store makes with createDynamoClient(clientConfig) (@pushwire/dynamodb-kit) and destroys on close().
    */
   client?: DynamoDBClient;
   /** Config of the client the store makes when `client` is absent (region, endpoint, maxAttempts, …). */
@@ -60,7 +60,7 @@ export class DynamoRegistryStore implements RegistryStore {
 
   constructor(opts: DynamoRegistryStoreOptions = {}) {
     this.ownsClient = opts.client === undefined;
-    this.client = opts.client ?? createRegistryDynamoClient(opts.clientConfig);
+    this.client = opts.client ?? createDynamoClient(opts.clientConfig);
     this.now = opts.now ?? Date.now;
     this.writeConcurrency = opts.writeConcurrency ?? 16;
     this.accountQueryPageSize = opts.accountQueryPageSize;

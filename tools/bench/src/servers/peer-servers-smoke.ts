@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { waitFor } from '@pushwire/test-kit';
 import { startService } from '../service-process';
 
 type Kind = 'uws' | 'ws' | 'socketio';
@@ -72,10 +73,8 @@ async function call(port: number, method: string, path: string, body?: string): 
   return { status: res.status, json };
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 3000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) if (await check()) return true;
-  return check();
-}
+/** Waits up to 3 s for `check`; a timeout ends this server's smoke with a problem naming `what`. */
+const settled = (check: () => boolean | Promise<boolean>, what: string) => waitFor(check, { what, timeoutMs: 3000, intervalMs: 25 });
 
 async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
   const problems: string[] = [];
@@ -91,7 +90,7 @@ async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
   try {
     expect('GET /readyz', await call(port, 'GET', '/readyz'), { status: 200, json: 'ok' });
     devices.push(...(await Promise.all(DEVICES.map((id) => connect(server.kind, port, id)))));
-    await until(async () => ((await call(port, 'GET', '/stats')).json as { connections: number }).connections === 3);
+    await settled(async () => ((await call(port, 'GET', '/stats')).json as { connections: number }).connections === 3, '3 connections');
     expect('GET /stats', await call(port, 'GET', '/stats'), { status: 200, json: { connections: 3 } });
 
     const items = [...DEVICES.map((deviceId, i) => ({ deviceId, payload: `push-${i} ✓` })), { deviceId: 'nobody', payload: 'lost' }];
@@ -114,12 +113,12 @@ async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
     }
 
     const want = (i: number) => [`push-${i} ✓`, 'all', 'all', 'once'];
-    await until(() => devices.every((d, i) => d.received.length >= want(i).length));
+    await settled(() => devices.every((d, i) => d.received.length >= want(i).length), 'every device to receive its messages');
     devices.forEach((d, i) => expect(`${DEVICES[i]} received`, d.received, want(i)));
 
     // A newer connection of dev-0 replaces the older: the count stays, pushes reach the new one.
     const newer = await connect(server.kind, port, 'dev-0');
-    await until(() => devices[0]!.closeCode !== undefined);
+    await settled(() => devices[0]!.closeCode !== undefined, 'the replaced connection to close');
     expect('replaced connection closed', devices[0]!.closeCode !== undefined, true);
     expect('GET /stats after replace', (await call(port, 'GET', '/stats')).json, { connections: 3 });
     expect(
@@ -127,7 +126,7 @@ async function smoke(server: (typeof SERVERS)[number]): Promise<string[]> {
       (await call(port, 'POST', '/push', JSON.stringify({ items: [{ deviceId: 'dev-0', payload: 'again' }] }))).json,
       { delivered: 1, missing: 0 },
     );
-    await until(() => newer.received.length > 0);
+    await settled(() => newer.received.length > 0, 'the replacement to receive');
     expect('replacement received', newer.received, ['again']);
     devices.push(newer);
 

@@ -9,6 +9,7 @@ import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import type { WireProtocol } from '@pushwire/loadgen';
 import { EdgeClient } from '@pushwire/edge-client';
+import { waitFor } from '@pushwire/test-kit';
 import {
   BENCH_JWT_SECRET,
   BENCH_SERVICE_TOKEN,
@@ -44,16 +45,6 @@ export interface ServerKind {
   start(): Promise<RunningServer>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 /** A peer server script of servers/ (control API in servers/control.ts). */
 function peer(name: string, short: string, protocol: WireProtocol, script: string): ServerKind {
   return {
@@ -79,11 +70,12 @@ function peer(name: string, short: string, protocol: WireProtocol, script: strin
           return ((await res.json()) as { delivered: number }).delivered;
         },
         async settled(count) {
-          await until(
-            async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count,
-            30_000,
-            `${short} to hold ${count} connections`,
-          );
+          await waitFor(async () => ((await (await fetch(`${base}/stats`)).json()) as { connections: number }).connections >= count, {
+            timeoutMs: 30_000,
+            what: `${short} to hold ${count} connections`,
+            intervalMs: 100,
+            retryErrors: true,
+          });
         },
         collectGarbage: () => collectGarbage(s.pid),
         terminate: () => s.process.stop('SIGTERM', 120_000).then(() => undefined),
@@ -145,15 +137,14 @@ export async function startPushwireEdges(
           return answer.outcomes.filter((o) => o.status === 'delivered').length;
         },
         async settled(_count, lastDeviceId) {
-          await until(
+          await waitFor(
             async () =>
               (
                 await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, {
                   headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
                 })
               ).status === 200,
-            60_000,
-            `${lastDeviceId} to be registered`,
+            { timeoutMs: 60_000, what: `${lastDeviceId} to be registered`, intervalMs: 100, retryErrors: true },
           );
         },
         collectGarbage: () => collectGarbage(edge.pid),

@@ -1,0 +1,24 @@
+import { ConfigError } from '@pushwire/service-kit';
+import { loadAllInOneConfig } from './config';
+
+describe('all-in-one config', () => {
+  it('uses the documented defaults, the drain window 0 so Ctrl-C stops at once', () => {
+    expect(loadAllInOneConfig({})).toEqual({
+      host: '127.0.0.1',
+      registryPort: 8082,
+      processorPort: 8083,
+      deviceListPort: 8084,
+      drainSeconds: 0,
+    });
+  });
+
+  it('reads PUSHWIRE_EDGE_DRAIN_SECONDS', () => {
+    expect(loadAllInOneConfig({ PUSHWIRE_EDGE_DRAIN_SECONDS: '5' }).drainSeconds).toBe(5);
+  });
+
+  it.each(['soon', '2.5', '-1', '3601'])('stops at start on PUSHWIRE_EDGE_DRAIN_SECONDS=%s, naming the key', (value) => {
+    const load = () => loadAllInOneConfig({ PUSHWIRE_EDGE_DRAIN_SECONDS: value });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(`PUSHWIRE_EDGE_DRAIN_SECONDS="${value}" is invalid`);
+  });
+});
