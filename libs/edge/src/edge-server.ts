@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { closeListenSocket, listenPort, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
@@ -234,7 +234,7 @@ export class EdgeServer {
    */
   async stop(): Promise<void> {
     this.admission.startDraining();
-    for (const socket of this.listenSockets.splice(0)) uWS.closeSocket(socket as never);
+    for (const socket of this.listenSockets.splice(0)) closeListenSocket(socket);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
@@ -279,7 +279,7 @@ function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_lis
         return;
       }
       sockets.push(socket);
-      resolve(uWS.getSocketPort(socket as never));
+      resolve(listenPort(socket));
     });
   });
 }

@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import { uWS, type TemplatedApp } from '@pushwire/uws';
 import {
   MAX_DELIVERY_BATCH,
   ProtocolValidationError,

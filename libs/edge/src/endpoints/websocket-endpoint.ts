@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import { uWS, type TemplatedApp } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { Admission } from '../admission';
 import type { ConnectionLifecycle } from '../connection-lifecycle';
