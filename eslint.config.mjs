@@ -79,6 +79,17 @@ export default [
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'uWebSockets.js',
+              message: 'import uWS and its types from @pushwire/uws: it loads the native build and refuses an unsupported Node.js',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -92,6 +103,11 @@ export default [
         },
       ],
     },
+  },
+  {
+    // The one importer of the uWebSockets.js package.
+    files: ['libs/uws/src/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     // Jest and tool configs are CommonJS by design.

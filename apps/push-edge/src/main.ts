@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       edgeId: edge.edgeId,
       devicePort: edge.devicePort,
       internalUrl: edge.internalUrl,
+      healthPort: edge.healthPort || '(off: PUSHWIRE_EDGE_HEALTH_PORT)',
       registry: config.registryUrl,
       deviceList: config.deviceListUrl || '(none: devices.list/subscribe disabled)',
       kafka: config.kafkaBrokers || '(none: no connection events)',

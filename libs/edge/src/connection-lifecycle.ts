@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { WebSocket } from 'uWebSockets.js';
+import type { WebSocket } from '@pushwire/uws';
 import { AuthError, type DeviceIdentity } from '@pushwire/auth';
 import { CloseCode } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';

@@ -1,4 +1,4 @@
-import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+import type { HttpResponse, WebSocket } from '@pushwire/uws';
 
 /** Lifecycle phase of a device connection. Plain numbers: they live in every connection object. */
 export const Phase = {

@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import { uWS, type TemplatedApp } from '@pushwire/uws';
 import { framesEndpoint, type FramesEndpointDeps } from './endpoints/frames-endpoint';
 import { sseEndpoint, type SseEndpointDeps } from './endpoints/sse-endpoint';
 import { websocketEndpoint, type WebSocketEndpointDeps } from './endpoints/websocket-endpoint';

@@ -28,6 +28,14 @@ export const edgeConfigSpec = {
     max: 65535,
     description: 'Internal port: POST /v1/deliver, /metrics, /healthz, /readyz.',
   }),
+  healthPort: int({
+    env: 'PUSHWIRE_EDGE_HEALTH_PORT',
+    default: -1,
+    min: -1,
+    max: 65535,
+    description:
+      "Plain node:http port answering GET /healthz and /readyz over HTTP/1.0 and 1.1, on the internal port's host, for checkers the uWS ports cannot answer (HTTP/1.0). -1 (default): off; 0: a free port.",
+  }),
   internalUrl: str({
     env: 'PUSHWIRE_EDGE_INTERNAL_URL',
     default: '',

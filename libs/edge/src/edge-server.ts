@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { closeListenSocket, listenPort, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
@@ -21,6 +21,7 @@ import { buildDevicePort } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
+import { startHealthPort, type HealthPort } from './health-port';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
@@ -53,6 +54,8 @@ export class EdgeServer {
   readonly metricsRegistry: Registry;
   devicePort = 0;
   internalPort = 0;
+  /** The plain-HTTP health port, once listening; 0 when PUSHWIRE_EDGE_HEALTH_PORT is off. */
+  healthPort = 0;
   /** Where senders reach this edge's internal port; known once listening. */
   internalUrl = '';
 
@@ -73,6 +76,7 @@ export class EdgeServer {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly listenSockets: us_listen_socket[] = [];
+  private healthServer: HealthPort | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EdgeDeps) {
@@ -210,6 +214,10 @@ export class EdgeServer {
     const c = this.deps.config;
     this.internalPort = await listenOn(this.internalApp(), c.host, c.internalPort, this.listenSockets);
     this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
+    if (c.healthPort >= 0) {
+      this.healthServer = await startHealthPort(c.host, c.healthPort, () => this.ready());
+      this.healthPort = this.healthServer.port;
+    }
     await this.lease.start(this.internalUrl);
     this.devicePort = await listenOn(this.deviceApp(), c.host, c.devicePort, this.listenSockets);
     this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
@@ -234,14 +242,14 @@ export class EdgeServer {
    */
   async stop(): Promise<void> {
     this.admission.startDraining();
-    for (const socket of this.listenSockets.splice(0)) uWS.closeSocket(socket as never);
+    for (const socket of this.listenSockets.splice(0)) closeListenSocket(socket);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
     await Promise.all([this.pipeline.close(), this.connectionEvents?.close()]);
     await this.lease.stop(true);
-    await Promise.all([this.edgeTransport.close(), this.deviceList?.close()]);
+    await Promise.all([this.edgeTransport.close(), this.deviceList?.close(), this.healthServer?.close()]);
   }
 
   private internalApp(): TemplatedApp {
@@ -279,7 +287,7 @@ function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_lis
         return;
       }
       sockets.push(socket);
-      resolve(uWS.getSocketPort(socket as never));
+      resolve(listenPort(socket));
     });
   });
 }

@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import { uWS, type TemplatedApp } from '@pushwire/uws';
 import {
   MAX_DELIVERY_BATCH,
   ProtocolValidationError,
@@ -12,6 +12,7 @@ import {
 import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
+import { healthAnswer } from './health-port';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
 /** What the internal port needs: the service token it checks, delivery, notices, readiness and metrics. */
@@ -115,18 +116,11 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
     );
   });
 
-  app.get('/healthz', (res) => {
-    res.cork(() => res.writeHeader('content-type', 'application/json').end('{"status":"ok"}'));
-  });
-
-  app.get('/readyz', (res) => {
-    const ready = deps.ready();
-    res.cork(() => {
-      res.writeStatus(statusLine(ready ? 200 : 503));
-      res.writeHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ status: ready ? 'ready' : 'draining' }));
+  for (const path of ['/healthz', '/readyz'])
+    app.get(path, (res) => {
+      const answer = healthAnswer(path, deps.ready)!;
+      res.cork(() => res.writeStatus(statusLine(answer.status)).writeHeader('content-type', 'application/json').end(answer.body));
     });
-  });
 
   app.get('/metrics', (res) => {
     const state: ResponseState = { aborted: false };

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from '@pushwire/uws';
 import { errorBody } from '@pushwire/service-kit';
 import type { ErrorCode } from '@pushwire/protocol';
 import { ErrorCodes, PushwireError } from '@pushwire/protocol';

@@ -1,4 +1,4 @@
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse } from '@pushwire/uws';
 import { AuthError } from '@pushwire/auth';
 import type { Refusal } from '../admission';
 import { respondError, type ResponseState } from '../uws-http';

@@ -1,4 +1,4 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from '@pushwire/uws';
 import { decodeClientFrame, type ClientFrame, type ProtocolValidationError } from '@pushwire/protocol';
 import { errorBody } from '@pushwire/service-kit';
 import type { Admission } from '../admission';

@@ -1,4 +1,4 @@
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { TemplatedApp } from '@pushwire/uws';
 import type { Admission } from '../admission';
 import type { ConnectionLifecycle } from '../connection-lifecycle';
 import { Transport, type Connection } from '../connection';

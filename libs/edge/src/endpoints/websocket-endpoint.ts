@@ -1,4 +1,4 @@
-import uWS, { type TemplatedApp } from 'uWebSockets.js';
+import { uWS, type HttpResponse, type TemplatedApp } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { Admission } from '../admission';
 import type { ConnectionLifecycle } from '../connection-lifecycle';
@@ -6,6 +6,7 @@ import { Transport, type Connection, type SocketData } from '../connection';
 import type { FrameHandler } from '../frame-handler';
 import { respondError, tokenFrom } from '../uws-http';
 import { authFailure, refuse, watchAborted } from './device-answers';
+import { handshakeHeaders, handshakeProblem, handshakeRefusal, type HandshakeProblem } from './websocket-handshake';
 
 /** What the WebSocket endpoint needs: who gets in, the connection lifecycle, where frames go. */
 export interface WebSocketEndpointDeps {
@@ -36,7 +37,13 @@ export function websocketEndpoint(app: TemplatedApp, deps: WebSocketEndpointDeps
 
     upgrade: (res, req, context) => {
       // Everything from req must be read now: it is gone after the first await.
-      const key = req.getHeader('sec-websocket-key');
+      const handshake = handshakeHeaders(req);
+      const problem = handshakeProblem(handshake);
+      if (problem) {
+        refuseHandshake(res, problem);
+        return;
+      }
+      const key = handshake.key;
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const token = tokenFrom(req);
@@ -85,4 +92,11 @@ export function websocketEndpoint(app: TemplatedApp, deps: WebSocketEndpointDeps
     },
     close: (ws, code) => lifecycle.detached(ws.getUserData().connection, code),
   });
+  // uWS hands a request to `upgrade` only when its Sec-WebSocket-Key is 24 characters long; any other
+  // request for /v1/connect comes here, and gets the same JSON answer instead of a 404.
+  app.any('/v1/connect', (res, req) => refuseHandshake(res, handshakeRefusal(handshakeHeaders(req))));
+}
+
+function refuseHandshake(res: HttpResponse, problem: HandshakeProblem): void {
+  respondError(res, { aborted: false }, problem.code, problem.message, problem.headers);
 }

@@ -1,4 +1,4 @@
-import type { HttpResponse, WebSocket } from 'uWebSockets.js';
+import type { HttpResponse, WebSocket } from '@pushwire/uws';
 import type { ServerFrame } from '@pushwire/protocol';
 import { Connection, Phase, Transport, type SocketData } from '../connection';
 

@@ -70,6 +70,17 @@ export const ErrorCodes = {
     description: "The HTTP body or parameters do not match the schema (in-process: a call's arguments or a command line are wrong).",
   },
   binary_not_supported: { http: 400, retriable: false, description: 'Binary frames are not accepted.' },
+  invalid_handshake: {
+    http: 400,
+    retriable: false,
+    description:
+      'Not a WebSocket handshake the edge accepts: GET with Upgrade: websocket, Connection: upgrade and a Sec-WebSocket-Key of 16 bytes.',
+  },
+  unsupported_websocket_version: {
+    http: 426,
+    retriable: false,
+    description: 'Sec-WebSocket-Version is missing or not 13 (RFC 6455); the answer carries Sec-WebSocket-Version: 13.',
+  },
   not_authenticated: { http: 401, retriable: false, description: 'No token, or the first frame was not `auth`.' },
   unauthorized: { http: 401, retriable: false, description: 'The token or service token is missing, invalid or expired.' },
   forbidden: { http: 403, retriable: false, description: 'Authenticated, but not allowed to do this.' },

@@ -2,7 +2,7 @@
 // /v1/connect?device=<id> (a newer connection of an id replaces and closes the older); the control
 // API (control.ts: /readyz, /stats, /push, /fanout) is served on the same port. Any other path still
 // accepts a WebSocket without tracking it — the bare socket idle-memory measures.
-import uWS, { type HttpResponse, type WebSocket } from 'uWebSockets.js';
+import { uWS, type HttpResponse, type WebSocket } from '@pushwire/uws';
 import { CLOSE_REPLACED, MAX_BODY_BYTES, benchPort, handleControlPost, statsBody, type PeerSockets } from './control';
 
 interface SocketData {
