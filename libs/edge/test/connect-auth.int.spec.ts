@@ -15,8 +15,12 @@ describe('edge: connecting and authenticating', () => {
     });
     const welcome = await d.next('welcome');
     expect(welcome).toMatchObject({ protocol: 1, deviceId: 'tv-header', accountId: 'a1', heartbeatSeconds: 30 });
-    await eventually(async () => (await t.registry.lookup(['tv-header'])).registrations.length === 1, 3000, 'registration');
-    const [reg] = (await t.registry.lookup(['tv-header'])).registrations;
+    await eventually(
+      async () => (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).registrations.length === 1,
+      3000,
+      'registration',
+    );
+    const [reg] = (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).registrations;
     expect(reg).toMatchObject({
       deviceId: 'tv-header',
       accountId: 'a1',
@@ -27,7 +31,11 @@ describe('edge: connecting and authenticating', () => {
     });
     d.close();
     await d.closed;
-    await eventually(async () => (await t.registry.lookup(['tv-header'])).missing.length === 1, 3000, 'deregistration');
+    await eventually(
+      async () => (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).missing.length === 1,
+      3000,
+      'deregistration',
+    );
   });
 
   it('accepts ?token= for browsers', async () => {
@@ -94,7 +102,8 @@ describe('edge: connecting and authenticating', () => {
     const welcome = await second.next('welcome');
     expect(await first.closed).toEqual({ code: CloseCode.REPLACED, reason: 'replaced by a newer connection' });
     await eventually(
-      async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId,
+      async () =>
+        (await t.registry.lookup([{ accountId: 'a3', deviceId: 'tv-dup' }])).registrations[0]?.connectionId === welcome.connectionId,
       3000,
       'newer registration',
     );

@@ -4,6 +4,9 @@ import { CloseCode } from '@pushwire/protocol';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver, eventually } from './raw-device';
 
+/** Device `deviceId` of account `a`. */
+const a = (deviceId: string) => ({ accountId: 'a', deviceId });
+
 describe('edge: connection lifetime', () => {
   let t: TestEdge;
   beforeAll(async () => {
@@ -83,13 +86,21 @@ describe('edge: slow consumers and backpressure', () => {
     let sent = 0;
     let last: Awaited<ReturnType<typeof deliver>> | undefined;
     while (status === 'delivered' && sent < 2000) {
-      last = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'stalled', message: { id: `m${sent++}`, payload } });
+      last = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+        accountId: 'slow',
+        deviceId: 'stalled',
+        message: { id: `m${sent++}`, payload },
+      });
       status = last.body.status;
     }
     expect(status).toBe('backpressure');
     expect(last!.status).toBe(429);
     expect(last!.headers.get('retry-after')).toBe('1');
-    const ok = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'healthy', message: { id: 'h1', payload: 'fine' } });
+    const ok = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'fine',
+      deviceId: 'healthy',
+      message: { id: 'h1', payload: 'fine' },
+    });
     expect(ok.body.status).toBe('delivered');
     // Closed as too slow after slowConsumerSeconds (the stalled socket reads nothing, so the edge tells).
     await eventually(() => t.edge.connections === 1, 4000, 'slow device removed');
@@ -114,20 +125,21 @@ describe('edge: registry outages and shutdown', () => {
     }
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-outage')}`);
     await d.next('welcome');
-    await eventually(async () => (await store.lookup(['tv-outage'])).length === 1, 3000, 'registered');
+    await eventually(async () => (await store.lookup([a('tv-outage')])).length === 1, 3000, 'registered');
     failing.down = true;
     const lateToken = await t.token('a', 'tv-during-outage');
     const late = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${lateToken}`);
     await late.next('welcome');
     // Still deliverable directly while the registry is down.
     expect(
-      (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status,
+      (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { accountId: 'a', deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } }))
+        .body.status,
     ).toBe('delivered');
     // Long enough for the lease to lapse in the store.
     await new Promise((r) => setTimeout(r, 2500));
     failing.down = false;
     await eventually(
-      async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2,
+      async () => (await store.lookup([a('tv-outage'), a('tv-during-outage')])).length === 2,
       8000,
       'both registered after the outage',
     );
@@ -140,11 +152,11 @@ describe('edge: registry outages and shutdown', () => {
     const t = await startTestEdge();
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-stop')}`);
     await d.next('welcome');
-    await eventually(async () => (await t.registry.lookup(['tv-stop'])).registrations.length === 1, 3000, 'registered');
+    await eventually(async () => (await t.registry.lookup([a('tv-stop')])).registrations.length === 1, 3000, 'registered');
     const registry = t.registry;
     await t.edge.stop();
     expect((await d.closed).code).toBe(CloseCode.GOING_AWAY);
-    expect((await registry.lookup(['tv-stop'])).missing).toEqual(['tv-stop']);
+    expect((await registry.lookup([a('tv-stop')])).missing).toEqual([a('tv-stop')]);
     await registry.close();
   });
 });
