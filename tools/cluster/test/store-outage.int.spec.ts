@@ -43,13 +43,13 @@ describe('cluster: DynamoDB outage', () => {
     };
 
     const before = await connect(`before-${run}`);
-    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, 10_000, 'the first device to be registered');
+    await waitFor(async () => (await registryGet(c, account, `before-${run}`)).status === 200, 10_000, 'the first device to be registered');
 
     await dynamo.stop();
     dynamo = undefined;
 
     // The registry says the store is unavailable; it never claims the device is unknown.
-    const down = await registryGet(c, `before-${run}`);
+    const down = await registryGet(c, account, `before-${run}`);
     expect(down.status).toBe(503);
     expect(down.body.error).toMatchObject({ code: 'store_unavailable', retriable: true });
 
@@ -75,7 +75,7 @@ describe('cluster: DynamoDB outage', () => {
     const backAt = Date.now();
 
     const registeredAgain = (deviceId: string, connectionId: string) => async () => {
-      const r = await registryGet(c, deviceId);
+      const r = await registryGet(c, account, deviceId);
       return r.status === 200 && r.body.connectionId === connectionId;
     };
     await waitFor(registeredAgain(`before-${run}`, before.connectionId), 20_000, 'the first device to be registered again');
@@ -96,7 +96,7 @@ describe('cluster: DynamoDB outage', () => {
         let last: unknown;
         await waitFor(
           async () => {
-            last = await sender.send(deviceId, 'store is back');
+            last = await sender.send({ accountId: account, deviceId }, 'store is back');
             return (last as { status: string }).status === 'delivered';
           },
           10_000,
