@@ -50,6 +50,24 @@ describe('ConnectionTable', () => {
     expect([...t.values()]).toEqual([mine]);
   });
 
+  it('finds, replaces and removes the devices of an account with many (kept by device id), down to the last one', () => {
+    const t = new ConnectionTable();
+    const devices = Array.from({ length: 20 }, (_, i) => conn(`d${i}`, 'big'));
+    devices.forEach((c) => t.add(c));
+    t.add(conn('d0', 'other'));
+    expect(t.size).toBe(21);
+    expect(devices.every((c) => t.get('big', c.deviceId) === c)).toBe(true);
+    const newer = conn('d7', 'big', 'c-newer');
+    expect(t.add(newer)).toBe(devices[7]);
+    expect(t.get('big', 'd7')).toBe(newer);
+    expect(t.get('other', 'd7')).toBeUndefined();
+    for (const c of devices.slice(1)) t.remove(c === devices[7] ? newer : c);
+    expect(t.remove(devices[7]!)).toBe(false);
+    expect([t.ofAccount('big'), t.size]).toEqual([[devices[0]], 2]);
+    expect(t.remove(devices[0]!)).toBe(true);
+    expect([...t.values()].map((c) => c.accountId)).toEqual(['other']);
+  });
+
   it('finds, replaces and removes devices of an account with several, and shrinks back to one', () => {
     const t = new ConnectionTable();
     const devices = ['tv', 'phone', 'tablet'].map((d) => conn(d, 'a'));

@@ -1,5 +1,11 @@
 import type { Connection } from './connection';
 
+/** Past this many devices on the edge, an account's connections are kept in a map by device id. */
+const MAX_SCANNED_DEVICES = 8;
+
+/** One account's connections here: one stored as itself, a few in an array, many in a map by device id. */
+type AccountEntry = Connection | Connection[] | Map<string, Connection>;
+
 /**
  * The edge's local registry: account id → its connections, each found by its device id within the
  * account. A device is the pair (account, device id): the table has no way to find a connection by
@@ -7,11 +13,12 @@ import type { Connection } from './connection';
  * device has at most one connection here; `add` returns the one it replaced so the caller can close
  * it (4001) — only ever a connection of the same account and device.
  *
- * Accounts with one device here (the common case) store the connection itself; an account with
- * several keeps a map by device id, so finding one device stays O(1) however many the account has.
+ * Memory follows the common shapes: an account with one device here (the usual case) stores the
+ * connection itself, one with a few an array scanned by device id (smaller than a map, and as fast
+ * for a handful), and one with many a map, so finding a device stays O(1) however many it has.
  */
 export class ConnectionTable {
-  private readonly byAccount = new Map<string, Connection | Map<string, Connection>>();
+  private readonly byAccount = new Map<string, AccountEntry>();
   private count = 0;
 
   get size(): number {
@@ -23,12 +30,14 @@ export class ConnectionTable {
     const entry = this.byAccount.get(accountId);
     if (entry === undefined) return undefined;
     if (entry instanceof Map) return entry.get(deviceId);
+    if (Array.isArray(entry)) return entry.find((c) => c.deviceId === deviceId);
     return entry.deviceId === deviceId ? entry : undefined;
   }
 
   *values(): IterableIterator<Connection> {
     for (const entry of this.byAccount.values()) {
       if (entry instanceof Map) yield* entry.values();
+      else if (Array.isArray(entry)) yield* entry;
       else yield entry;
     }
   }
@@ -36,30 +45,25 @@ export class ConnectionTable {
   /** Adds `c` as its device's connection; returns the connection of the same account and device it replaced, if any. */
   add(c: Connection): Connection | undefined {
     const entry = this.byAccount.get(c.accountId);
+    let previous: Connection | undefined;
     if (entry === undefined) {
       this.byAccount.set(c.accountId, c);
-      this.count++;
-      return undefined;
-    }
-    if (entry instanceof Map) {
-      const previous = entry.get(c.deviceId);
+    } else if (entry instanceof Map) {
+      previous = entry.get(c.deviceId);
       entry.set(c.deviceId, c);
-      if (!previous) this.count++;
-      return previous;
-    }
-    if (entry.deviceId === c.deviceId) {
+    } else if (Array.isArray(entry)) {
+      const i = entry.findIndex((other) => other.deviceId === c.deviceId);
+      if (i >= 0) [previous] = entry.splice(i, 1, c);
+      else if (entry.length < MAX_SCANNED_DEVICES) entry.push(c);
+      else this.byAccount.set(c.accountId, new Map([...entry, c].map((other) => [other.deviceId, other])));
+    } else if (entry.deviceId === c.deviceId) {
+      previous = entry;
       this.byAccount.set(c.accountId, c);
-      return entry;
+    } else {
+      this.byAccount.set(c.accountId, [entry, c]);
     }
-    this.byAccount.set(
-      c.accountId,
-      new Map([
-        [entry.deviceId, entry],
-        [c.deviceId, c],
-      ]),
-    );
-    this.count++;
-    return undefined;
+    if (!previous) this.count++;
+    return previous;
   }
 
   /** Removes `c` only if it is still its device's current connection (a replaced one is already gone). */
@@ -67,14 +71,20 @@ export class ConnectionTable {
     const entry = this.byAccount.get(c.accountId);
     if (entry === c) {
       this.byAccount.delete(c.accountId);
-      this.count--;
-      return true;
+    } else if (entry instanceof Map) {
+      if (entry.get(c.deviceId) !== c) return false;
+      entry.delete(c.deviceId);
+      if (entry.size === 1) this.byAccount.set(c.accountId, entry.values().next().value as Connection);
+    } else if (Array.isArray(entry)) {
+      const i = entry.indexOf(c);
+      if (i < 0) return false;
+      entry.splice(i, 1);
+      // Back to the one-connection form, so an account that shrinks costs what a small one does.
+      if (entry.length === 1) this.byAccount.set(c.accountId, entry[0]!);
+    } else {
+      return false;
     }
-    if (!(entry instanceof Map) || entry.get(c.deviceId) !== c) return false;
-    entry.delete(c.deviceId);
     this.count--;
-    // Back to the one-connection form, so an account that shrinks costs what a small one does.
-    if (entry.size === 1) this.byAccount.set(c.accountId, entry.values().next().value as Connection);
     return true;
   }
 
@@ -82,6 +92,7 @@ export class ConnectionTable {
   ofAccount(accountId: string): readonly Connection[] {
     const entry = this.byAccount.get(accountId);
     if (entry === undefined) return [];
-    return entry instanceof Map ? [...entry.values()] : [entry];
+    if (entry instanceof Map) return [...entry.values()];
+    return Array.isArray(entry) ? entry : [entry];
   }
 }

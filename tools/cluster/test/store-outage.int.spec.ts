@@ -59,6 +59,7 @@ describe('cluster: DynamoDB outage', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${c.serviceToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
+        accountId: account,
         deviceId: `before-${run}`,
         connectionId: before.connectionId,
         message: { id: `m-${run}`, payload: 'store is down' },
