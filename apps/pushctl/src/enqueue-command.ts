@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Validators } from '@pushwire/protocol';
 import { joinUrl, JsonHttpClient } from '@pushwire/service-http';
-import { positiveInt, printJson, required, type Command } from './cli';
+import { positiveInt, printJson, type Command } from './cli';
+import { deviceTarget, DEVICE_USAGE } from './device-arg';
 import { endpoints } from './endpoints';
 import { jsonData, priorityArg } from './json-arg';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes`',
-  usage:
-    "pushctl enqueue --device D --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
+  usage: [
+    "pushctl enqueue --device D [--account A] --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
+    `  ${DEVICE_USAGE}`,
+  ].join('\n'),
   options: {
     device: { type: 'string' },
+    account: { type: 'string' },
     data: { type: 'string' },
     priority: { type: 'string' },
     ttl: { type: 'string' },
@@ -21,7 +25,7 @@ export const enqueueCommand: Command = {
     processor: { type: 'string' },
   },
   async run(v) {
-    const deviceId = required(v, 'device');
+    const target = deviceTarget(v);
     const message = {
       id: (v.id as string | undefined) ?? randomUUID(),
       payload: jsonData(v),
@@ -30,7 +34,7 @@ export const enqueueCommand: Command = {
       ...(v.ack === true ? { ackRequired: true } : {}),
       createdAt: Date.now(),
     };
-    const body = { target: { deviceId }, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
+    const body = { target, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
     const url = joinUrl((v.processor as string | undefined) ?? endpoints.processorUrl(), 'v1', 'push-requests');
     const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
     try {

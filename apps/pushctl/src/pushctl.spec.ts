@@ -186,8 +186,12 @@ describe('pushctl d2d', () => {
     try {
       const absent = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'nobody', '--data', '1');
       expect(absent).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
+      // fridge9 is a device of a2: from a1 the id names nobody.
       const foreign = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'fridge9', '--data', '1', '--type', 'tablet');
-      expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"forbidden"}\n' });
+      expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
+      edge.opts.d2dStatus = 'forbidden';
+      const refused = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
+      expect(refused).toMatchObject({ code: 2, stdout: '{"status":"forbidden"}\n' });
       edge.opts.d2dStatus = 'rate_limited';
       const limited = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
       expect(limited).toMatchObject({ code: 2, stdout: '{"status":"rate_limited"}\n' });

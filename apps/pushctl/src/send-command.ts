@@ -1,12 +1,18 @@
+import type { PushTarget } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
-import { positiveInt, printJson, required, UsageError, type Command } from './cli';
+import { positiveInt, printJson, UsageError, type Command } from './cli';
+import { deviceTarget, DEVICE_USAGE } from './device-arg';
 import { jsonData, priorityArg } from './json-arg';
 import { endpoints } from './endpoints';
 
 export const sendCommand: Command = {
   name: 'send',
   summary: 'push to a device (or every device of an account) now and print the delivery status as one JSON line',
-  usage: "pushctl send (--device D | --account A) --data '<json>' [--ack] [--ttl SECONDS] [--priority high|normal|low] [--id MESSAGE_ID]",
+  usage: [
+    "pushctl send (--device D [--account A] | --account A) --data '<json>' [--ack] [--ttl SECONDS] [--priority high|normal|low] [--id MESSAGE_ID]",
+    `  ${DEVICE_USAGE}`,
+    '  --account A alone pushes to every live device of account A.',
+  ].join('\n'),
   options: {
     device: { type: 'string' },
     account: { type: 'string' },
@@ -18,8 +24,7 @@ export const sendCommand: Command = {
     registry: { type: 'string' },
   },
   async run(v) {
-    const account = v.account as string | undefined;
-    if ((account === undefined) === (v.device === undefined)) throw new UsageError('give exactly one of --device and --account');
+    const to = recipient(v);
     const payload = jsonData(v);
     const priority = priorityArg(v);
     const client = new PushClient({
@@ -29,13 +34,13 @@ export const sendCommand: Command = {
     try {
       const options = { ack: v.ack === true, ttlSeconds: positiveInt(v, 'ttl'), priority, id: v.id as string | undefined };
       const delivered = (status: string) => status === 'delivered' || status === 'acknowledged';
-      if (account !== undefined) {
+      if ('account' in to) {
         // One line for the account: every live device with its own status.
-        const result = await client.sendToAccount(account, payload, options);
+        const result = await client.sendToAccount(to.account, payload, options);
         printJson(result);
         return result.results.length > 0 && result.results.every((r) => delivered(r.status)) ? 0 : 2;
       }
-      const result = await client.send(required(v, 'device'), payload, options);
+      const result = await client.send(to.device, payload, options);
       printJson(result);
       return delivered(result.status) ? 0 : 2;
     } finally {
@@ -43,3 +48,11 @@ export const sendCommand: Command = {
     }
   },
 };
+
+/** Whom `send` pushes to: one device (`--device`, of `--account` or the default account), or every device of `--account`. */
+function recipient(v: Record<string, unknown>): { device: PushTarget } | { account: string } {
+  if (v['device'] !== undefined) return { device: deviceTarget(v) };
+  const account = v['account'];
+  if (typeof account === 'string' && account !== '') return { account };
+  throw new UsageError('give --device D (a device of --account A, default a1) or --account A alone (every device of A)');
+}

@@ -74,6 +74,7 @@ describe('pushctl against npm start', () => {
         PUSHWIRE_EDGE_PORT: '0',
         PUSHWIRE_EDGE_INTERNAL_PORT: '0',
         PUSHWIRE_REGISTRY_PORT: '0',
+        PUSHWIRE_PROCESSOR_PORT: '0',
         PUSHWIRE_DEVICE_LIST_PORT: deviceListPort,
         PUSHWIRE_LOG_LEVEL: 'warn',
       },
@@ -88,12 +89,14 @@ describe('pushctl against npm start', () => {
     const edge = /devices\s+ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
     const registry = /registry\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1];
     const deviceList = /devices\s+http:\/\/127\.0\.0\.1:(\d+)\/v1\/accounts/.exec(output)![1];
+    const processor = /enqueue\s+http:\/\/127\.0\.0\.1:(\d+)\/v1\/push-requests/.exec(output)![1];
     // No secrets: pushctl and the all-in-one share the development defaults, as in the README.
     env = {
       ...process.env,
       PUSHWIRE_EDGE_URL: `http://127.0.0.1:${edge}`,
       PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registry}`,
       PUSHWIRE_DEVICE_LIST_URL: `http://127.0.0.1:${deviceList}`,
+      PUSHWIRE_PROCESSOR_URL: `http://127.0.0.1:${processor}`,
     };
   });
 
@@ -154,12 +157,40 @@ describe('pushctl against npm start', () => {
     expect(sent).toMatchObject({ code: 0, stdout: '{"status":"delivered"}\n' });
     const absent = await run(['d2d', '--account', 'a1', '--from', 'phone-d2d', '--to', 'nobody-here', '--data', '1'], env);
     expect(absent).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
+    // From account a2, tv-d2d names a device of a2, which has none: a1's tv-d2d is out of its reach.
     const foreign = await run(['d2d', '--account', 'a2', '--from', 'phone-a2', '--to', 'tv-d2d', '--data', '1'], env);
-    expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"forbidden"}\n' });
+    expect(foreign).toMatchObject({ code: 2, stdout: '{"status":"not_connected"}\n' });
 
     await run(['send', '--device', 'tv-d2d', '--data', '"bye"'], env);
     const heard = await listener.done;
     expect(lines(heard.stdout)).toContainEqual({ type: 'd2d.message', id: expect.any(String), from: 'phone-d2d', payload: { play: 1 } });
+    expect(lines(heard.stdout).filter((f) => f.type === 'd2d.message')).toHaveLength(1);
+  });
+
+  it("another account's device with the same id is another device: neither replaces the other, each gets only its own pushes, sent or enqueued", async () => {
+    const mine = await listen(['--account', 'a1', '--device', 'tv9', '--count', '2'], env);
+    const theirs = await listen(['--account', 'evil', '--device', 'tv9', '--count', '2', '--sse'], env);
+
+    const sentMine = await run(['send', '--device', 'tv9', '--data', '"direct for a1"'], env);
+    expect(lines(sentMine.stdout)).toEqual([expect.objectContaining({ accountId: 'a1', deviceId: 'tv9', status: 'delivered' })]);
+    const sentTheirs = await run(['send', '--account', 'evil', '--device', 'tv9', '--data', '"direct for evil"'], env);
+    expect(lines(sentTheirs.stdout)).toEqual([expect.objectContaining({ accountId: 'evil', deviceId: 'tv9', status: 'delivered' })]);
+    for (const args of [
+      ['--device', 'tv9', '--data', '"queued for a1"'],
+      ['--account', 'evil', '--device', 'tv9', '--data', '"queued for evil"'],
+    ]) {
+      const queued = await run(['enqueue', ...args], env);
+      expect(queued.code).toBe(0);
+    }
+
+    // Neither was replaced (exit code 3): each heard its own two pushes and nothing else.
+    const [heardMine, heardTheirs] = await Promise.all([mine.done, theirs.done]);
+    const pushes = (r: Run) =>
+      lines(r.stdout)
+        .filter((f) => f.type === 'push')
+        .map((f) => f.payload);
+    expect([heardMine.code, pushes(heardMine)]).toEqual([0, ['direct for a1', 'queued for a1']]);
+    expect([heardTheirs.code, pushes(heardTheirs)]).toEqual([0, ['direct for evil', 'queued for evil']]);
   });
 
   it('bad input gets a usage error naming the problem (exit 64), and every command has --help', async () => {
@@ -174,6 +205,10 @@ describe('pushctl against npm start', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`pushctl ${cmd}`);
     }
+    // --device names a device of --account, a1 unless told: the help says so.
+    for (const cmd of ['send', 'enqueue', 'outcomes']) expect((await run([cmd, '--help'], env)).stdout).toContain('default a1');
+    const neither = await run(['send', '--data', '1'], env);
+    expect([neither.code, neither.stderr]).toEqual([64, expect.stringContaining('give --device D')]);
   });
 
   it('token prints a JWT the edge accepts', async () => {

@@ -174,8 +174,11 @@ describe('DeviceClient: device to device', () => {
     await phone.connect();
     await t.client({ token: 'other' }).connect();
     expect(await phone.sendToDevice('fridge', {})).toBe('not_connected');
-    expect(await phone.sendToDevice('tv9', {})).toBe('forbidden');
+    // tv9 is a device of a2: from a1 the id names nobody.
+    expect(await phone.sendToDevice('tv9', {})).toBe('not_connected');
     await t.client({ token: 'tv' }).connect();
+    t.edge.opts.d2dStatus = 'forbidden';
+    expect(await phone.sendToDevice('tv1', {})).toBe('forbidden');
     t.edge.opts.d2dStatus = 'rate_limited';
     expect(await phone.sendToDevice('tv1', {})).toBe('rate_limited');
   });

@@ -47,7 +47,9 @@ function batchOutcomes(res: JsonResponse, deliveries: Delivery[]): EdgeOutcome[]
   return body.results.map((r) => withRetryAfter(r, res.retryAfterMs));
 }
 
-const matches = (r: DeliveryResult, d: Delivery) => r.deviceId === d.deviceId && r.messageId === d.message.id;
+/** The result answers this delivery: same device (account and id) and message. */
+const matches = (r: DeliveryResult, d: Delivery) =>
+  r.accountId === d.accountId && r.deviceId === d.deviceId && r.messageId === d.message.id;
 
 function withRetryAfter(r: DeliveryResult, headerMs: number | undefined): EdgeOutcome {
   if (r.retryAfterMs !== undefined || headerMs === undefined) return r;
@@ -77,6 +79,7 @@ function allAs(deliveries: Delivery[], status: DeliveryStatus, error: string, re
   return {
     kind: 'results',
     outcomes: deliveries.map((d) => ({
+      accountId: d.accountId,
       deviceId: d.deviceId,
       messageId: d.message.id,
       status,

@@ -1,10 +1,13 @@
-import type { AccountNotice, Delivery } from '@pushwire/protocol';
+import { deviceRefKey, type AccountNotice, type Delivery } from '@pushwire/protocol';
 import { serviceCallFailure, StubService, unusedUrl } from '@pushwire/service-http/testing';
 import { EdgeClient } from './edge-client';
 import { FakeEdge } from './testing';
 
 const TOKEN = 'edge-test-token';
+/** Where FakeEdge keeps device `deviceId` of account a1. */
+const held = (deviceId: string) => deviceRefKey({ accountId: 'a1', deviceId });
 const delivery = (deviceId: string, connectionId = 'c-' + deviceId, ack = false): Delivery => ({
+  accountId: 'a1',
   deviceId,
   connectionId,
   message: { id: `m-${deviceId}`, payload: { hello: deviceId }, ...(ack ? { ackRequired: true } : {}) },
@@ -24,24 +27,27 @@ afterEach(async () => {
 
 describe('EdgeClient.deliver', () => {
   it('sends one delivery in the single form and reads its status from the answer', async () => {
-    edge.connections.set('d1', 'c-d1');
+    edge.connections.set(held('d1'), 'c-d1');
     const answer = await transport.deliver(edge.url, [delivery('d1')]);
-    expect(answer).toEqual({ kind: 'results', outcomes: [{ deviceId: 'd1', messageId: 'm-d1', status: 'delivered', edgeId: 'edge-a' }] });
+    expect(answer).toEqual({
+      kind: 'results',
+      outcomes: [{ accountId: 'a1', deviceId: 'd1', messageId: 'm-d1', status: 'delivered', edgeId: 'edge-a' }],
+    });
     expect(edge.requests[0].body).toEqual(delivery('d1'));
   });
 
   it('maps non-2xx single answers (410 gone, 404 not_connected) to statuses, not failures', async () => {
-    edge.connections.set('d1', 'newer');
+    edge.connections.set(held('d1'), 'newer');
     expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({ kind: 'results', outcomes: [{ status: 'gone' }] });
-    expect(await transport.deliver(edge.url, [{ deviceId: 'd2', message: { id: 'm', payload: 1 } }])).toMatchObject({
+    expect(await transport.deliver(edge.url, [{ accountId: 'a1', deviceId: 'd2', message: { id: 'm', payload: 1 } }])).toMatchObject({
       kind: 'results',
       outcomes: [{ status: 'not_connected' }],
     });
   });
 
   it('sends several deliveries in the batch form and keeps their order', async () => {
-    edge.connections.set('d1', 'c-d1');
-    edge.connections.set('d3', 'c-d3');
+    edge.connections.set(held('d1'), 'c-d1');
+    edge.connections.set(held('d3'), 'c-d3');
     const answer = await transport.deliver(edge.url, [delivery('d1'), delivery('d2'), delivery('d3')]);
     expect(answer.kind === 'results' && answer.outcomes.map((o) => `${o.deviceId}:${o.status}`)).toEqual([
       'd1:delivered',
@@ -61,7 +67,7 @@ describe('EdgeClient.deliver', () => {
   });
 
   it('takes retryAfterMs from the Retry-After header when the body has none', async () => {
-    const body = { deviceId: 'd1', messageId: 'm-d1', status: 'backpressure' };
+    const body = { accountId: 'a1', deviceId: 'd1', messageId: 'm-d1', status: 'backpressure' };
     await withServer(429, body, { 'retry-after': '3' }, async (url) => {
       expect(await transport.deliver(url, [delivery('d1')])).toMatchObject({
         kind: 'results',
@@ -112,6 +118,13 @@ describe('EdgeClient.deliver', () => {
     expect(await transport.deliver(edge.url, [delivery('d1')])).toMatchObject({
       kind: 'results',
       outcomes: [{ status: 'rate_limited', retryAfterMs: 2000 }],
+    });
+  });
+
+  it("treats an answer about another account's device of the same id as a contract failure", async () => {
+    const body = { accountId: 'evil', deviceId: 'd1', messageId: 'm-d1', status: 'delivered' };
+    await withServer(200, body, {}, async (url) => {
+      expect(await transport.deliver(url, [delivery('d1')])).toMatchObject({ kind: 'failure', error: { code: 'invalid_response' } });
     });
   });
 

@@ -44,7 +44,7 @@ describe('ConnectionLifecycle', () => {
       registryTtlSeconds: OPTIONS.registryTtlSeconds,
       registrations: {
         register: (r) => registry.push({ op: 'register', deviceId: r.deviceId, connectionId: r.connectionId, registration: r }),
-        deregister: (deviceId, connectionId) => registry.push({ op: 'deregister', deviceId, connectionId }),
+        deregister: (device, connectionId) => registry.push({ op: 'deregister', deviceId: device.deviceId, connectionId }),
       },
       events: { publish: (e) => events.push(e) },
       now,
@@ -58,10 +58,15 @@ describe('ConnectionLifecycle', () => {
   });
   afterEach(() => acks.close());
 
-  const identity = (deviceId: string): DeviceIdentity => ({ accountId: 'a1', deviceId, deviceType: 'tv', deviceName: 'Living room' });
+  const identity = (deviceId: string, accountId = 'a1'): DeviceIdentity => ({
+    accountId,
+    deviceId,
+    deviceType: 'tv',
+    deviceName: 'Living room',
+  });
   /** A connection authenticated by its request, attached to a fake WebSocket. */
-  const connectWs = (deviceId: string) => {
-    const c = lifecycle.newConnection(Transport.WebSocket, identity(deviceId));
+  const connectWs = (deviceId: string, accountId = 'a1') => {
+    const c = lifecycle.newConnection(Transport.WebSocket, identity(deviceId, accountId));
     const socket = attachFakeWebSocket(c);
     lifecycle.attached(c);
     return { c, socket };
@@ -70,7 +75,7 @@ describe('ConnectionLifecycle', () => {
   it('opens an authenticated connection: table, registration, announcement, welcome', () => {
     const { c, socket } = connectWs('tv1');
     expect(c.phase).toBe(Phase.Open);
-    expect(table.get('tv1')).toBe(c);
+    expect(table.get('a1', 'tv1')).toBe(c);
     expect(c.connectedAt).toBe(T0);
     expect(c.deadline).toBe(T0 + LIFETIME_MS);
     expect(registry).toEqual([
@@ -111,13 +116,27 @@ describe('ConnectionLifecycle', () => {
     const older = connectWs('tv1');
     const waiting = acks.wait(older.c, 'm1');
     const newer = connectWs('tv1');
-    expect(table.get('tv1')).toBe(newer.c);
+    expect(table.get('a1', 'tv1')).toBe(newer.c);
     expect(older.socket.ended).toEqual({ code: CloseCode.REPLACED, reason: 'replaced by a newer connection' });
     await expect(waiting).resolves.toBe('ack_timeout');
 
     lifecycle.detached(older.c, CloseCode.REPLACED); // uWS reports the close of the replaced socket
     expect(registry.map((r) => r.op)).toEqual(['register', 'register']);
     expect(events.map((e) => e.kind)).toEqual(['connected', 'connected']);
+    expect(lifecycle.counts().websocket).toBe(1);
+  });
+
+  it('replaces nothing for a device of another account with the same id: both stay open and registered', () => {
+    const mine = connectWs('tv9');
+    const theirs = connectWs('tv9', 'evil');
+    expect(mine.socket.ended).toBeUndefined();
+    expect([table.get('a1', 'tv9'), table.get('evil', 'tv9')]).toEqual([mine.c, theirs.c]);
+    expect(registry.map((r) => [r.op, r.registration?.accountId])).toEqual([
+      ['register', 'a1'],
+      ['register', 'evil'],
+    ]);
+    lifecycle.detached(theirs.c, 1000);
+    expect(table.get('a1', 'tv9')).toBe(mine.c);
     expect(lifecycle.counts().websocket).toBe(1);
   });
 
@@ -203,7 +222,7 @@ describe('ConnectionLifecycle', () => {
       );
       expect(lifecycle.authenticating.has(c)).toBe(false);
       expect(c.phase).toBe(Phase.Open);
-      expect(table.get('tv1')).toBe(c);
+      expect(table.get('a1', 'tv1')).toBe(c);
       expect(socket.frames()).toEqual([expect.objectContaining({ type: 'welcome', deviceId: 'tv1', accountId: 'a1' })]);
       expect(registry.map((r) => r.op)).toEqual(['register']);
     });

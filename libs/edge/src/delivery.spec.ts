@@ -49,7 +49,9 @@ describe('Deliverer', () => {
     table.add(conn.c);
     return conn;
   };
+  /** A delivery to device `deviceId` of account `acct` (the fake connections' account, unless `extra` names another). */
   const delivery = (deviceId: string, message: Partial<Delivery['message']> = {}, extra: Partial<Delivery> = {}): Delivery => ({
+    accountId: 'acct',
     deviceId,
     message: { id: 'm1', payload: { hello: 'world' }, ...message },
     ...extra,
@@ -67,7 +69,7 @@ describe('Deliverer', () => {
   it('writes a push frame and answers delivered, synchronously', async () => {
     const { socket } = online('tv1');
     const result = now(deliverer.deliver(delivery('tv1', { priority: 'high', ttlSeconds: 60, createdAt: NOW - 1000 })));
-    expect(result).toEqual({ deviceId: 'tv1', messageId: 'm1', status: 'delivered', edgeId: 'edge-1' });
+    expect(result).toEqual({ accountId: 'acct', deviceId: 'tv1', messageId: 'm1', status: 'delivered', edgeId: 'edge-1' });
     expect(socket.frames()).toEqual([
       { type: 'push', id: 'm1', payload: { hello: 'world' }, priority: 'high', sentAt: NOW - 1000, ttlSeconds: 60 },
     ]);
@@ -106,7 +108,13 @@ describe('Deliverer', () => {
     expect(answer).toBeInstanceOf(Promise);
     expect(socket.frames()).toEqual([expect.objectContaining({ type: 'push', id: 'm1', ackRequired: true })]);
     acks.ack(c, 'm1');
-    await expect(answer).resolves.toEqual({ deviceId: 'tv1', messageId: 'm1', status: 'acknowledged', edgeId: 'edge-1' });
+    await expect(answer).resolves.toEqual({
+      accountId: 'acct',
+      deviceId: 'tv1',
+      messageId: 'm1',
+      status: 'acknowledged',
+      edgeId: 'edge-1',
+    });
   });
 
   it('answers ack_timeout when no ack comes within the ack timeout', async () => {
@@ -122,6 +130,16 @@ describe('Deliverer', () => {
 
   it('answers not_connected for a device without a connection here, when the sender named none', () => {
     expect(now(deliverer.deliver(delivery('nobody'))).status).toBe('not_connected');
+  });
+
+  it("never writes to another account's connection of the same device id: not_connected, or gone for a route", () => {
+    const { c, socket } = online('tv1');
+    expect(now(deliverer.deliver(delivery('tv1', {}, { accountId: 'evil' }))).status).toBe('not_connected');
+    expect(now(deliverer.deliver(delivery('tv1', { ackRequired: true }, { accountId: 'evil', connectionId: c.connectionId }))).status).toBe(
+      'gone',
+    );
+    expect(socket.sent).toEqual([]);
+    expect(acks.size).toBe(0);
   });
 
   it('answers not_connected for a connection still waiting for first-frame auth', () => {
@@ -162,6 +180,7 @@ describe('Deliverer', () => {
     socket.bufferedAmount = SEND_BUFFER_BYTES;
     const result = now(deliverer.deliver(delivery('tv1')));
     expect(result).toEqual({
+      accountId: 'acct',
       deviceId: 'tv1',
       messageId: 'm1',
       status: 'backpressure',

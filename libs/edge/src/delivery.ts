@@ -39,7 +39,8 @@ export class Deliverer {
     if (m.ttlSeconds !== undefined && m.createdAt !== undefined && m.createdAt + m.ttlSeconds * 1000 <= now) {
       return this.result(d, 'expired');
     }
-    const c = this.table.get(d.deviceId);
+    // Found by account and device: another account's connection with this device id is not this device.
+    const c = this.table.get(d.accountId, d.deviceId);
     if (!c || (c.phase !== Phase.Open && c.phase !== Phase.Closing)) {
       // A sender holding a route (connection id) to this edge has a stale route; without one it asked blind.
       return this.result(d, d.connectionId ? 'gone' : 'not_connected');
@@ -84,6 +85,7 @@ export class Deliverer {
   private result(d: Delivery, status: DeliveryStatus, retryAfterMs?: number): DeliveryResult {
     this.metrics.delivery(status);
     return {
+      accountId: d.accountId,
       deviceId: d.deviceId,
       messageId: d.message.id,
       status,

@@ -162,7 +162,7 @@ export class EdgeServer {
       deviceList: this.deviceList,
       d2d: new D2dRouter({
         edgeId: this.edgeId,
-        localConnection: (deviceId) => this.table.get(deviceId),
+        localConnection: (accountId, deviceId) => this.table.get(accountId, deviceId),
         deliverLocal: (d) => this.deliverer.deliver(d),
         registry: deps.registry,
         transport: this.edgeTransport,
@@ -199,9 +199,9 @@ export class EdgeServer {
     return this.table.size;
   }
 
-  /** The current connection of a device on this edge. */
-  connectionOf(deviceId: string): Connection | undefined {
-    return this.table.get(deviceId);
+  /** The current connection of a device (account and device id) on this edge. */
+  connectionOf(accountId: string, deviceId: string): Connection | undefined {
+    return this.table.get(accountId, deviceId);
   }
 
   /** Ready to take connections and deliveries: listening and not draining. */
@@ -274,7 +274,7 @@ export class EdgeServer {
       admission: this.admission,
       lifecycle: this.lifecycle,
       frames: this.frames,
-      connectionOf: (deviceId) => this.connectionOf(deviceId),
+      connectionOf: (accountId, deviceId) => this.connectionOf(accountId, deviceId),
     });
   }
 }

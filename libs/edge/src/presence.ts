@@ -31,7 +31,7 @@ export class Presence {
   }
 
   disconnected(c: Connection): void {
-    this.deps.registrations.deregister(c.deviceId, c.connectionId);
+    this.deps.registrations.deregister(c, c.connectionId);
     this.announce('disconnected', c);
   }
 

@@ -3,9 +3,9 @@ import type { RegistryClient } from '@pushwire/registry-client';
 import { silentLogger } from '@pushwire/service-kit';
 import { RegistrationPipeline } from './registration-pipeline';
 
-const reg = (deviceId: string, connectionId: string): Registration => ({
+const reg = (deviceId: string, connectionId: string, accountId = 'a'): Registration => ({
   deviceId,
-  accountId: 'a',
+  accountId,
   deviceType: 'tv',
   edgeId: 'e',
   edgeUrl: 'http://e',
@@ -22,12 +22,12 @@ function recordingRegistry() {
     register: async (items: Registration[]) => {
       if (state.down) throw new Error('down');
       calls.push({ op: 'register', items });
-      return items.map((r) => ({ deviceId: r.deviceId, outcome: 'registered' as const }));
+      return items.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, outcome: 'registered' as const }));
     },
-    deregister: async (items: { deviceId: string; connectionId: string }[]) => {
+    deregister: async (items: { accountId: string; deviceId: string; connectionId: string }[]) => {
       if (state.down) throw new Error('down');
       calls.push({ op: 'deregister', items });
-      return items.map((r) => ({ deviceId: r.deviceId, outcome: 'deregistered' as const }));
+      return items.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, outcome: 'deregistered' as const }));
     },
   } as unknown as RegistryClient;
   return { client, calls, state };
@@ -48,9 +48,21 @@ describe('RegistrationPipeline', () => {
     const r = recordingRegistry();
     const p = new RegistrationPipeline(r.client, silentLogger(), { flushDelayMs: 1000 });
     p.register(reg('tv', 'new'));
-    p.deregister('tv', 'old');
+    p.deregister({ accountId: 'a', deviceId: 'tv' }, 'old');
     await p.flush();
     expect(r.calls).toEqual([{ op: 'register', items: [reg('tv', 'new')] }]);
+    await p.close();
+  });
+
+  it("never coalesces two accounts' devices of the same id: each change goes out", async () => {
+    const r = recordingRegistry();
+    const p = new RegistrationPipeline(r.client, silentLogger(), { flushDelayMs: 1000 });
+    p.register(reg('tv9', 'c-mine', 'a1'));
+    p.register(reg('tv9', 'c-theirs', 'evil'));
+    p.deregister({ accountId: 'evil', deviceId: 'tv9' }, 'c-mine');
+    await p.flush();
+    // evil's disconnect names a connection its own device does not have queued: a1's is untouched.
+    expect(r.calls).toEqual([{ op: 'register', items: [reg('tv9', 'c-mine', 'a1'), reg('tv9', 'c-theirs', 'evil')] }]);
     await p.close();
   });
 

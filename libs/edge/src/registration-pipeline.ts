@@ -1,9 +1,9 @@
-import type { Registration } from '@pushwire/protocol';
+import { deviceRefKey, type DeregisterItem, type DeviceRef, type Registration } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
 import { FlushLoop, type FlushLoopOptions } from './flush-loop';
 
-type Op = { kind: 'register'; registration: Registration } | { kind: 'deregister'; connectionId: string };
+type Op = { kind: 'register'; registration: Registration } | { kind: 'deregister'; item: DeregisterItem };
 
 export interface RegistrationPipelineOptions extends FlushLoopOptions {
   /** Coalescing window: registrations made within it go out in one request. Default 5 ms. */
@@ -15,10 +15,12 @@ export interface RegistrationPipelineOptions extends FlushLoopOptions {
 
 /**
  * Gets the edge's connect/disconnect changes into the registry without an HTTP call per connection:
- * changes are coalesced per device (the latest wins), sent in batches, and kept and retried with
- * backoff while the registry is unreachable — the edge goes on serving its devices meanwhile.
+ * changes are coalesced per device — account and device id: two accounts' devices of the same id
+ * never coalesce — (the latest wins), sent in batches, and kept and retried with backoff while the
+ * registry is unreachable — the edge goes on serving its devices meanwhile.
  */
 export class RegistrationPipeline {
+  /** deviceRefKey → the device's latest change not yet confirmed. */
   private readonly pending = new Map<string, Op>();
   private readonly loop: FlushLoop;
   private readonly flushDelayMs: number;
@@ -44,16 +46,17 @@ export class RegistrationPipeline {
   }
 
   register(registration: Registration): void {
-    this.pending.set(registration.deviceId, { kind: 'register', registration });
+    this.pending.set(deviceRefKey(registration), { kind: 'register', registration });
     this.loop.schedule(this.flushDelayMs);
   }
 
-  deregister(deviceId: string, connectionId: string): void {
-    const queued = this.pending.get(deviceId);
+  deregister(device: DeviceRef, connectionId: string): void {
+    const key = deviceRefKey(device);
+    const queued = this.pending.get(key);
     if (queued?.kind === 'register' && queued.registration.connectionId !== connectionId) {
       return; // a newer connection's registration is queued; it supersedes this one.
     }
-    this.pending.set(deviceId, { kind: 'deregister', connectionId });
+    this.pending.set(key, { kind: 'deregister', item: { accountId: device.accountId, deviceId: device.deviceId, connectionId } });
     this.loop.schedule(this.flushDelayMs);
   }
 
@@ -69,15 +72,15 @@ export class RegistrationPipeline {
 
   private async sendBatch(): Promise<boolean> {
     const registers: Registration[] = [];
-    const deregisters: { deviceId: string; connectionId: string }[] = [];
+    const deregisters: DeregisterItem[] = [];
     const taken = new Map<string, Op>();
-    for (const [deviceId, op] of this.pending) {
+    for (const [key, op] of this.pending) {
       if (registers.length + deregisters.length >= this.maxBatch) break;
-      taken.set(deviceId, op);
+      taken.set(key, op);
       if (op.kind === 'register') registers.push(op.registration);
-      else deregisters.push({ deviceId, connectionId: op.connectionId });
+      else deregisters.push(op.item);
     }
-    for (const deviceId of taken.keys()) this.pending.delete(deviceId);
+    for (const key of taken.keys()) this.pending.delete(key);
     let ok = true;
     await Promise.all([
       registers.length &&
@@ -100,8 +103,8 @@ export class RegistrationPipeline {
 
   /** Puts failed ops back unless a newer change for the same device arrived meanwhile. */
   private requeue(taken: Map<string, Op>, kind: Op['kind']): void {
-    for (const [deviceId, op] of taken) {
-      if (op.kind === kind && !this.pending.has(deviceId)) this.pending.set(deviceId, op);
+    for (const [key, op] of taken) {
+      if (op.kind === kind && !this.pending.has(key)) this.pending.set(key, op);
     }
   }
 }

@@ -13,7 +13,11 @@ describe('edge: bad input from devices', () => {
   });
   afterAll(async () => {
     // Whatever the others did, the bystander's connection is intact and still gets pushes.
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'bystander', message: { id: 'still-here', payload: 1 } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'other',
+      deviceId: 'bystander',
+      message: { id: 'still-here', payload: 1 },
+    });
     expect(r.body.status).toBe('delivered');
     expect((await bystander.next('push')).id).toBe('still-here');
     bystander.close();
@@ -75,7 +79,11 @@ describe('edge: bad input from devices', () => {
     }
     const closes = await Promise.all(devices.map((d) => d.closed));
     expect(closes.every((c) => c.code === CloseCode.POLICY_VIOLATION)).toBe(true);
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'bystander', message: { id: 'after-garbage', payload: 1 } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'other',
+      deviceId: 'bystander',
+      message: { id: 'after-garbage', payload: 1 },
+    });
     expect(r.body.status).toBe('delivered');
     expect((await bystander.next('push')).id).toBe('after-garbage');
   });

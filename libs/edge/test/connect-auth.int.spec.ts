@@ -16,11 +16,11 @@ describe('edge: connecting and authenticating', () => {
     });
     const welcome = await d.next('welcome');
     expect(welcome).toMatchObject({ protocol: 1, deviceId: 'tv-header', accountId: 'a1', heartbeatSeconds: 30 });
-    await waitFor(async () => (await t.registry.lookup(['tv-header'])).registrations.length === 1, {
+    await waitFor(async () => (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).registrations.length === 1, {
       timeoutMs: 3000,
       what: 'registration',
     });
-    const [reg] = (await t.registry.lookup(['tv-header'])).registrations;
+    const [reg] = (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).registrations;
     expect(reg).toMatchObject({
       deviceId: 'tv-header',
       accountId: 'a1',
@@ -31,7 +31,10 @@ describe('edge: connecting and authenticating', () => {
     });
     d.close();
     await d.closed;
-    await waitFor(async () => (await t.registry.lookup(['tv-header'])).missing.length === 1, { timeoutMs: 3000, what: 'deregistration' });
+    await waitFor(async () => (await t.registry.lookup([{ accountId: 'a1', deviceId: 'tv-header' }])).missing.length === 1, {
+      timeoutMs: 3000,
+      what: 'deregistration',
+    });
   });
 
   it('accepts ?token= for browsers', async () => {
@@ -97,10 +100,11 @@ describe('edge: connecting and authenticating', () => {
     const second = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${token}`);
     const welcome = await second.next('welcome');
     expect(await first.closed).toEqual({ code: CloseCode.REPLACED, reason: 'replaced by a newer connection' });
-    await waitFor(async () => (await t.registry.lookup(['tv-dup'])).registrations[0]?.connectionId === welcome.connectionId, {
-      timeoutMs: 3000,
-      what: 'newer registration',
-    });
+    await waitFor(
+      async () =>
+        (await t.registry.lookup([{ accountId: 'a3', deviceId: 'tv-dup' }])).registrations[0]?.connectionId === welcome.connectionId,
+      { timeoutMs: 3000, what: 'newer registration' },
+    );
     expect(t.edge.connections).toBe(1);
     second.close();
     await second.closed;

@@ -17,11 +17,12 @@ describe('edge: POST /v1/deliver', () => {
   it('delivers a push and answers 200 delivered', async () => {
     const { d } = await device('tv-d1');
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-d1',
       message: { id: 'm1', payload: { hello: 'world' }, priority: 'high', ttlSeconds: 60, createdAt: Date.now() },
     });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ deviceId: 'tv-d1', messageId: 'm1', status: 'delivered', edgeId: t.edge.edgeId });
+    expect(r.body).toEqual({ accountId: 'acc', deviceId: 'tv-d1', messageId: 'm1', status: 'delivered', edgeId: t.edge.edgeId });
     expect(await d.next('push')).toMatchObject({ id: 'm1', payload: { hello: 'world' }, priority: 'high', ttlSeconds: 60 });
     d.close();
   });
@@ -29,6 +30,7 @@ describe('edge: POST /v1/deliver', () => {
   it('waits for the ack when asked and answers acknowledged', async () => {
     const { d } = await device('tv-ack');
     const pending = deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-ack',
       message: { id: 'm-ack', payload: 1, ackRequired: true },
     });
@@ -44,6 +46,7 @@ describe('edge: POST /v1/deliver', () => {
   it('answers ack_timeout (202) when the device does not ack in time', async () => {
     const { d } = await device('tv-noack');
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-noack',
       message: { id: 'm-na', payload: 1, ackRequired: true },
     });
@@ -55,10 +58,15 @@ describe('edge: POST /v1/deliver', () => {
 
   it('answers not_connected (404) for an unknown device and gone (410) for a stale connection id', async () => {
     const { d, connectionId } = await device('tv-fence');
-    const unknown = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'nobody', message: { id: 'm2', payload: 1 } });
+    const unknown = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
+      deviceId: 'nobody',
+      message: { id: 'm2', payload: 1 },
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.status).toBe('not_connected');
     const stale = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-fence',
       connectionId: 'older-connection',
       message: { id: 'm3', payload: 1 },
@@ -66,6 +74,7 @@ describe('edge: POST /v1/deliver', () => {
     expect(stale.status).toBe(410);
     expect(stale.body.status).toBe('gone');
     const current = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-fence',
       connectionId,
       message: { id: 'm4', payload: 1 },
@@ -76,6 +85,7 @@ describe('edge: POST /v1/deliver', () => {
     d.close();
     await d.closed;
     const afterClose = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-fence',
       connectionId,
       message: { id: 'm5', payload: 1 },
@@ -86,6 +96,7 @@ describe('edge: POST /v1/deliver', () => {
   it('answers expired (422) for a message whose TTL passed, without writing it', async () => {
     const { d } = await device('tv-exp');
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
       deviceId: 'tv-exp',
       message: { id: 'old', payload: 1, ttlSeconds: 5, createdAt: Date.now() - 6000 },
     });
@@ -99,7 +110,11 @@ describe('edge: POST /v1/deliver', () => {
 
   it('answers rejected (400) for a payload larger than the device frame limit', async () => {
     const { d } = await device('tv-big');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-big', message: { id: 'big', payload: 'x'.repeat(5000) } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
+      deviceId: 'tv-big',
+      message: { id: 'big', payload: 'x'.repeat(5000) },
+    });
     expect(r.status).toBe(400);
     expect(r.body.status).toBe('rejected');
     d.close();
@@ -110,9 +125,9 @@ describe('edge: POST /v1/deliver', () => {
     const b = await device('tv-b2');
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
       deliveries: [
-        { deviceId: 'tv-b1', message: { id: 'b1', payload: 'one' } },
-        { deviceId: 'nobody', message: { id: 'b2', payload: 'two' } },
-        { deviceId: 'tv-b2', message: { id: 'b3', payload: 'three', ackRequired: true } },
+        { accountId: 'acc', deviceId: 'tv-b1', message: { id: 'b1', payload: 'one' } },
+        { accountId: 'acc', deviceId: 'nobody', message: { id: 'b2', payload: 'two' } },
+        { accountId: 'acc', deviceId: 'tv-b2', message: { id: 'b3', payload: 'three', ackRequired: true } },
       ],
     });
     // The batch waited for tv-b2's ack (none came) while tv-b1's push went out at once.
@@ -128,12 +143,20 @@ describe('edge: POST /v1/deliver', () => {
     const noToken = await fetch(`${t.internalUrl}/v1/deliver`, { method: 'POST', body: '{}' });
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).error.code).toBe('unauthorized');
-    const wrong = await deliver(t.internalUrl, 'not-the-token', { deviceId: 'x', message: { id: 'm', payload: 1 } });
+    const wrong = await deliver(t.internalUrl, 'not-the-token', { accountId: 'acc', deviceId: 'x', message: { id: 'm', payload: 1 } });
     expect(wrong.status).toBe(401);
-    const invalid = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv 1', message: { id: 'm', payload: 1 } });
+    const invalid = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'acc',
+      deviceId: 'tv 1',
+      message: { id: 'm', payload: 1 },
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('invalid_request');
     expect(JSON.stringify(invalid.body.error)).toMatch(/deviceId/);
+    // A delivery must name the device's account: a device id alone is refused, never routed.
+    const noAccount = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv1', message: { id: 'm', payload: 1 } });
+    expect([noAccount.status, noAccount.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(JSON.stringify(noAccount.body.error)).toMatch(/accountId/);
     const notJson = await fetch(`${t.internalUrl}/v1/deliver`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` },

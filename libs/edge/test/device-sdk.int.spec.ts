@@ -29,6 +29,7 @@ describe('device SDK ↔ edge', () => {
     expect(welcome.deviceId).toBe('sdk-tv');
     const pushed = waitForEvent(c, 'push', 3000);
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'sdk',
       deviceId: 'sdk-tv',
       message: { id: 'ack-me', payload: { x: 1 }, ackRequired: true },
     });
@@ -44,6 +45,7 @@ describe('device SDK ↔ edge', () => {
     await c.connect();
     const pushed = waitForEvent(c, 'push', 3000);
     const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'sdk',
       deviceId: 'sdk-sse',
       message: { id: 'sse-ack', payload: 'hi', ackRequired: true },
     });
@@ -74,11 +76,12 @@ describe('device SDK ↔ edge', () => {
     const second = await startTestEdge({ devicePort: port }, { store });
     const again = await welcomeAgain;
     expect(again.connectionId).not.toBe(firstWelcome.connectionId);
-    await waitFor(async () => (await store.lookup(['sdk-restart']))[0]?.connectionId === again.connectionId, {
-      timeoutMs: 3000,
-      what: 're-registered',
-    });
+    await waitFor(
+      async () => (await store.lookup([{ accountId: 'sdk', deviceId: 'sdk-restart' }]))[0]?.connectionId === again.connectionId,
+      { timeoutMs: 3000, what: 're-registered' },
+    );
     const r = await deliver(second.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'sdk',
       deviceId: 'sdk-restart',
       connectionId: again.connectionId,
       message: { id: 'after-restart', payload: 1 },
@@ -112,7 +115,11 @@ describe('device SDK ↔ edge', () => {
     await newer.connect();
     await replaced;
     expect(older.state).toBe('closed');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'sdk-dup', message: { id: 'to-newer', payload: 1 } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'sdk',
+      deviceId: 'sdk-dup',
+      message: { id: 'to-newer', payload: 1 },
+    });
     expect(r.body.status).toBe('delivered');
     await t.stop();
   });

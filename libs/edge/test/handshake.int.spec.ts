@@ -87,6 +87,6 @@ describe('edge: WebSocket handshakes', () => {
     const { bytes } = await socket.closed;
     const head = bytes.indexOf('\r\n\r\n') + 4;
     expect(serverFrames(bytes.subarray(head)).map((f) => f.opcode)).not.toContain(8);
-    await waitFor(() => t.edge.connectionOf('utf8') === undefined, { timeoutMs: 5000, what: 'the connection to be gone' });
+    await waitFor(() => t.edge.connectionOf('hs', 'utf8') === undefined, { timeoutMs: 5000, what: 'the connection to be gone' });
   });
 });

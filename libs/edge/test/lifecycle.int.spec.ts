@@ -5,6 +5,9 @@ import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver } from './raw-device';
 
+/** Device `deviceId` of account `a`. */
+const a = (deviceId: string) => ({ accountId: 'a', deviceId });
+
 describe('edge: connection lifetime', () => {
   let t: TestEdge;
   beforeAll(async () => {
@@ -84,13 +87,21 @@ describe('edge: slow consumers and backpressure', () => {
     let sent = 0;
     let last: Awaited<ReturnType<typeof deliver>> | undefined;
     while (status === 'delivered' && sent < 2000) {
-      last = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'stalled', message: { id: `m${sent++}`, payload } });
+      last = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+        accountId: 'slow',
+        deviceId: 'stalled',
+        message: { id: `m${sent++}`, payload },
+      });
       status = last.body.status;
     }
     expect(status).toBe('backpressure');
     expect(last!.status).toBe(429);
     expect(last!.headers.get('retry-after')).toBe('1');
-    const ok = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'healthy', message: { id: 'h1', payload: 'fine' } });
+    const ok = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'fine',
+      deviceId: 'healthy',
+      message: { id: 'h1', payload: 'fine' },
+    });
     expect(ok.body.status).toBe('delivered');
     // Closed as too slow after slowConsumerSeconds (the stalled socket reads nothing, so the edge tells).
     await waitFor(() => t.edge.connections === 1, { timeoutMs: 4000, what: 'slow device removed' });
@@ -115,20 +126,21 @@ describe('edge: registry outages and shutdown', () => {
     }
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-outage')}`);
     await d.next('welcome');
-    await waitFor(async () => (await store.lookup(['tv-outage'])).length === 1, { timeoutMs: 3000, what: 'registered' });
+    await waitFor(async () => (await store.lookup([a('tv-outage')])).length === 1, { timeoutMs: 3000, what: 'registered' });
     failing.down = true;
     const lateToken = await t.token('a', 'tv-during-outage');
     const late = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${lateToken}`);
     await late.next('welcome');
     // Still deliverable directly while the registry is down.
     expect(
-      (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } })).body.status,
+      (await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { accountId: 'a', deviceId: 'tv-during-outage', message: { id: 'x', payload: 1 } }))
+        .body.status,
     ).toBe('delivered');
     // Until the edge's lease (2 s, no renewals get through) has lapsed in the store: readLeases is not
     // one of the failing methods, and it leaves out lapsed leases.
     await waitFor(async () => (await store.readLeases([t.edge.edgeId])).length === 0, { timeoutMs: 5000, what: 'the lease to lapse' });
     failing.down = false;
-    await waitFor(async () => (await store.lookup(['tv-outage', 'tv-during-outage'])).length === 2, {
+    await waitFor(async () => (await store.lookup([a('tv-outage'), a('tv-during-outage')])).length === 2, {
       timeoutMs: 8000,
       what: 'both registered after the outage',
     });
@@ -141,11 +153,14 @@ describe('edge: registry outages and shutdown', () => {
     const t = await startTestEdge();
     const d = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('a', 'tv-stop')}`);
     await d.next('welcome');
-    await waitFor(async () => (await t.registry.lookup(['tv-stop'])).registrations.length === 1, { timeoutMs: 3000, what: 'registered' });
+    await waitFor(async () => (await t.registry.lookup([a('tv-stop')])).registrations.length === 1, {
+      timeoutMs: 3000,
+      what: 'registered',
+    });
     const registry = t.registry;
     await t.edge.stop();
     expect((await d.closed).code).toBe(CloseCode.GOING_AWAY);
-    expect((await registry.lookup(['tv-stop'])).missing).toEqual(['tv-stop']);
+    expect((await registry.lookup([a('tv-stop')])).missing).toEqual([a('tv-stop')]);
     await registry.close();
   });
 });

@@ -1,4 +1,4 @@
-import type { Delivery, PushMessage, Registration } from '@pushwire/protocol';
+import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Registration } from '@pushwire/protocol';
 import type { EdgeClient, EdgeOutcome } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
@@ -8,9 +8,9 @@ import type { SendResult } from './options';
 /** What one send comes to: a delivery status, or an error the caller's promise rejects with. */
 export type Outcome = { result: SendResult } | { error: unknown };
 
-/** One message to one device on its way through a dispatch. */
+/** One message to one device (account and device id) on its way through a dispatch. */
 export interface Job {
-  deviceId: string;
+  target: DeviceRef;
   message: PushMessage;
   /** Delivery requests to an edge that carried this message so far. */
   attempts: number;
@@ -56,7 +56,7 @@ export class Dispatcher {
     const routed: { job: Job; route: Registration }[] = [];
     const uncached: Job[] = [];
     for (const job of jobs) {
-      const route = this.cache.get(job.deviceId);
+      const route = this.cache.get(job.target);
       if (route) routed.push({ job, route });
       else uncached.push(job);
     }
@@ -70,11 +70,11 @@ export class Dispatcher {
     const retries: Attempt[] = []; // stale or unreachable routes, for one fresh lookup
     for (const attempt of await this.deliverAll(routed)) {
       if ('failure' in attempt) {
-        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        this.cache.invalidate(attempt.job.target, attempt.route.connectionId);
         if (attempt.retriable) retries.push(attempt);
         else settle(attempt.job, { error: edgeUnavailable(attempt) });
       } else if (isStaleRoute(attempt.outcome)) {
-        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        this.cache.invalidate(attempt.job.target, attempt.route.connectionId);
         retries.push(attempt);
       } else {
         settle(attempt.job, { result: toResult(attempt.job, attempt.route, attempt.outcome) });
@@ -116,17 +116,18 @@ export class Dispatcher {
 
     for (const attempt of await this.deliverAll(routed)) {
       if ('failure' in attempt) {
-        this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+        this.cache.invalidate(attempt.job.target, attempt.route.connectionId);
         settle(attempt.job, { error: edgeUnavailable(attempt) });
         continue;
       }
-      if (isStaleRoute(attempt.outcome)) this.cache.invalidate(attempt.job.deviceId, attempt.route.connectionId);
+      if (isStaleRoute(attempt.outcome)) this.cache.invalidate(attempt.job.target, attempt.route.connectionId);
       settle(attempt.job, { result: toResult(attempt.job, attempt.route, attempt.outcome) });
     }
   }
 
   /**
-   * One registry lookup for the jobs' distinct device ids (the registry client splits large ones).
+   * One registry lookup for the jobs' distinct devices, each named with its account (the registry
+   * client splits large ones).
    * Devices the registry knows no live connection for are `not_connected` without asking any edge;
    * a failed lookup is `registry_unavailable`, never `not_connected`.
    */
@@ -135,28 +136,30 @@ export class Dispatcher {
     settle: (job: Job, outcome: Outcome) => void,
     onRoute: (job: Job, route: Registration) => void,
   ): Promise<void> {
-    const ids = [...new Set(jobs.map((j) => j.deviceId))];
+    const devices = [...new Map(jobs.map((j) => [deviceRefKey(j.target), j.target])).values()];
     let registrations: Registration[];
-    let missing: string[];
+    let missing: DeviceRef[];
     try {
-      ({ registrations, missing } = await this.registry.lookup(ids));
+      ({ registrations, missing } = await this.registry.lookup(devices));
     } catch (e) {
       const error = registryUnavailable('registry lookup', e);
       for (const job of jobs) settle(job, { error });
       return;
     }
-    const routes = new Map(registrations.map((r) => [r.deviceId, r]));
-    const absent = new Set(missing);
+    // Matched by account and device id: a record of another account's device never routes a job.
+    const routes = new Map(registrations.map((r) => [deviceRefKey(r), r]));
+    const absent = new Set(missing.map(deviceRefKey));
     for (const job of jobs) {
-      const route = routes.get(job.deviceId);
+      const key = deviceRefKey(job.target);
+      const route = routes.get(key);
       if (route) onRoute(job, route);
-      else if (absent.has(job.deviceId))
-        settle(job, { result: { deviceId: job.deviceId, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
+      else if (absent.has(key))
+        settle(job, { result: { ...job.target, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
       else
         settle(job, {
           error: new PushClientError(
             'registry_unavailable',
-            `registry lookup answered neither a route nor "missing" for ${job.deviceId}`,
+            `registry lookup answered neither a route nor "missing" for ${job.target.deviceId} of account ${job.target.accountId}`,
             false,
           ),
         });
@@ -187,7 +190,8 @@ export class Dispatcher {
 
   private async deliverChunk(chunk: { job: Job; route: Registration }[]): Promise<Attempt[]> {
     const deliveries: Delivery[] = chunk.map(({ job, route }) => ({
-      deviceId: job.deviceId,
+      accountId: job.target.accountId,
+      deviceId: job.target.deviceId,
       connectionId: route.connectionId, // fencing: an edge holding another connection answers `gone`
       message: job.message,
     }));
@@ -205,7 +209,7 @@ const isStaleRoute = (o: EdgeOutcome) => o.status === 'gone' || o.status === 'no
 
 function toResult(job: Job, route: Registration, o: EdgeOutcome): SendResult {
   return {
-    deviceId: job.deviceId,
+    ...job.target,
     messageId: job.message.id,
     status: o.status,
     edgeId: o.edgeId ?? route.edgeId,

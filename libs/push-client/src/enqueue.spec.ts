@@ -2,7 +2,7 @@ import { EventBusError, MemoryEventBus, type BusMessage, type EventBus, type Sub
 import { Inbox } from '@pushwire/event-bus/testing';
 import { MAX_COLLAPSE_KEY_LENGTH, Topics, Validators } from '@pushwire/protocol';
 import { PushClient, PushClientError, type PushClientOptions } from './index';
-import { SERVICE_TOKEN } from './testing/registry-harness';
+import { SERVICE_TOKEN, target } from './testing/registry-harness';
 
 const T0 = 1_700_000_000_000;
 const requestTopics = Object.values(Topics.pushRequests);
@@ -58,19 +58,19 @@ afterEach(async () => {
 });
 
 describe('PushClient.enqueue', () => {
-  it('publishes a valid push request to the topic of its priority, keyed by the target device', async () => {
+  it('publishes a valid push request to the topic of its priority, keyed by the target device (account and id)', async () => {
     const result = await client().enqueue(
-      { deviceId: 'tv-1' },
+      target('tv-1'),
       { title: 'goal!' },
       { priority: 'high', ttlSeconds: 30, collapseKey: 'score', id: 'm-1', ack: true },
     );
 
     expect(result).toEqual({ messageId: 'm-1', topic: 'pushwire.push-requests.high' });
     const [record] = await inbox.until(1);
-    expect(record).toMatchObject({ topic: 'pushwire.push-requests.high', key: 'tv-1' });
+    expect(record).toMatchObject({ topic: 'pushwire.push-requests.high', key: 'acct-1/tv-1' });
     expect(decoded(record.value)).toEqual({
       v: 1,
-      target: { deviceId: 'tv-1' },
+      target: target('tv-1'),
       message: { id: 'm-1', payload: { title: 'goal!' }, createdAt: T0, priority: 'high', ttlSeconds: 30, ackRequired: true },
       enqueuedAt: T0,
       collapseKey: 'score',
@@ -78,14 +78,14 @@ describe('PushClient.enqueue', () => {
   });
 
   it('defaults to normal priority (written into the message too) and a generated id, with no collapse key', async () => {
-    const result = await client().enqueue({ deviceId: 'tv-1' }, 'hi');
+    const result = await client().enqueue(target('tv-1'), 'hi');
 
     expect(result).toEqual({ messageId: 'gen-1', topic: 'pushwire.push-requests.normal' });
     const [record] = await inbox.until(1);
     expect(record.topic).toBe('pushwire.push-requests.normal');
     expect(decoded(record.value)).toEqual({
       v: 1,
-      target: { deviceId: 'tv-1' },
+      target: target('tv-1'),
       message: { id: 'gen-1', payload: 'hi', createdAt: T0, priority: 'normal' },
       enqueuedAt: T0,
     });
@@ -93,26 +93,27 @@ describe('PushClient.enqueue', () => {
 
   it('keeps each priority on its own topic', async () => {
     const c = client();
-    for (const priority of ['low', 'high', 'normal'] as const) await c.enqueue({ deviceId: `tv-${priority}` }, priority, { priority });
+    for (const priority of ['low', 'high', 'normal'] as const) await c.enqueue(target(`tv-${priority}`), priority, { priority });
 
     const records = await inbox.until(3);
     expect(records.map((r) => [r.topic, r.key]).sort()).toEqual([
-      ['pushwire.push-requests.high', 'tv-high'],
-      ['pushwire.push-requests.low', 'tv-low'],
-      ['pushwire.push-requests.normal', 'tv-normal'],
+      ['pushwire.push-requests.high', 'acct-1/tv-high'],
+      ['pushwire.push-requests.low', 'acct-1/tv-low'],
+      ['pushwire.push-requests.normal', 'acct-1/tv-normal'],
     ]);
   });
 
   it('rejects invalid input with invalid_message, naming the field, and publishes nothing', async () => {
     const c = client();
     const cases: [Parameters<PushClient['enqueue']>, string][] = [
-      [[{ deviceId: 'tv-1' }, 'x', { ttlSeconds: -1 }], '/ttlSeconds'],
-      [[{ deviceId: 'tv-1' }, 'x', { collapseKey: 'k'.repeat(MAX_COLLAPSE_KEY_LENGTH + 1) }], '/collapseKey'],
-      [[{ deviceId: 'tv-1' }, 'x', { collapseKey: '' }], '/collapseKey'],
-      [[{ deviceId: 'not a device id' }, 'x'], '/target/deviceId'],
-      [[{ deviceId: 'tv-1', accountId: 'a' } as never, 'x'], '/target'],
-      [[{ deviceId: 'tv-1' }, undefined], '/payload'],
-      [[{ deviceId: 'tv-1' }, 'x', { priority: 'urgent' as never }], '/priority'],
+      [[target('tv-1'), 'x', { ttlSeconds: -1 }], '/ttlSeconds'],
+      [[target('tv-1'), 'x', { collapseKey: 'k'.repeat(MAX_COLLAPSE_KEY_LENGTH + 1) }], '/collapseKey'],
+      [[target('tv-1'), 'x', { collapseKey: '' }], '/collapseKey'],
+      [[target('not a device id'), 'x'], '/target/deviceId'],
+      [[{ ...target('tv-1'), edgeId: 'e' } as never, 'x'], '/target'],
+      [[{ deviceId: 'tv-1' } as never, 'x'], '/target/accountId'],
+      [[target('tv-1'), undefined], '/payload'],
+      [[target('tv-1'), 'x', { priority: 'urgent' as never }], '/priority'],
     ];
     for (const [args, field] of cases) {
       const error = await c.enqueue(...args).catch((e: unknown) => e);
@@ -125,7 +126,7 @@ describe('PushClient.enqueue', () => {
 
   it('without a bus rejects with not_configured, saying indirect push needs `bus`', async () => {
     const error = await client({ bus: undefined })
-      .enqueue({ deviceId: 'tv-1' }, 'x')
+      .enqueue(target('tv-1'), 'x')
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PushClientError);
@@ -138,7 +139,7 @@ describe('PushClient.enqueue', () => {
     await startBus([Topics.pushRequests.normal]); // no high topic, as a Kafka without auto-create
 
     const error = await client()
-      .enqueue({ deviceId: 'tv-1' }, 'x', { priority: 'high' })
+      .enqueue(target('tv-1'), 'x', { priority: 'high' })
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PushClientError);
@@ -150,8 +151,8 @@ describe('PushClient.enqueue', () => {
     const c = client();
     await c.close();
 
-    await expect(c.enqueue({ deviceId: 'tv-1' }, 'x')).rejects.toThrow('closed');
-    await client().enqueue({ deviceId: 'tv-1' }, 'still open');
+    await expect(c.enqueue(target('tv-1'), 'x')).rejects.toThrow('closed');
+    await client().enqueue(target('tv-1'), 'still open');
     expect(decoded((await inbox.until(1))[0].value).message.payload).toBe('still open');
   });
 });
@@ -159,11 +160,11 @@ describe('PushClient.enqueue', () => {
 describe('PushClient.enqueueMany', () => {
   it('publishes the items of one priority in one call per topic and answers in item order', async () => {
     const results = await client().enqueueMany([
-      { target: { deviceId: 'a' }, payload: 1 },
-      { target: { deviceId: 'b' }, payload: 2, options: { priority: 'high', collapseKey: 'k' } },
-      { target: { deviceId: 'c' }, payload: 3 },
-      { target: { deviceId: 'd' }, payload: 4, options: { priority: 'high', id: 'mine' } },
-      { target: { deviceId: 'e' }, payload: 5 },
+      { target: target('a'), payload: 1 },
+      { target: target('b'), payload: 2, options: { priority: 'high', collapseKey: 'k' } },
+      { target: target('c'), payload: 3 },
+      { target: target('d'), payload: 4, options: { priority: 'high', id: 'mine' } },
+      { target: target('e'), payload: 5 },
     ]);
 
     const normal = 'pushwire.push-requests.normal';
@@ -181,13 +182,13 @@ describe('PushClient.enqueueMany', () => {
     ]);
     const records = await inbox.until(5);
     expect(records.filter((r) => r.topic === normal).map((r) => [r.key, decoded(r.value).message.payload])).toEqual([
-      ['a', 1],
-      ['c', 3],
-      ['e', 5],
+      ['acct-1/a', 1],
+      ['acct-1/c', 3],
+      ['acct-1/e', 5],
     ]);
     expect(records.filter((r) => r.topic === high).map((r) => decoded(r.value))).toEqual([
-      expect.objectContaining({ target: { deviceId: 'b' }, collapseKey: 'k' }),
-      expect.objectContaining({ target: { deviceId: 'd' }, message: expect.objectContaining({ id: 'mine' }) }),
+      expect.objectContaining({ target: target('b'), collapseKey: 'k' }),
+      expect.objectContaining({ target: target('d'), message: expect.objectContaining({ id: 'mine' }) }),
     ]);
   });
 
@@ -197,9 +198,9 @@ describe('PushClient.enqueueMany', () => {
     await startBus([Topics.pushRequests.normal, Topics.pushRequests.high]); // no low topic
 
     const results = await client().enqueueMany([
-      { target: { deviceId: 'a' }, payload: 1 },
-      { target: { deviceId: 'b' }, payload: 2, options: { ttlSeconds: 0, id: 'bad-ttl' } },
-      { target: { deviceId: 'c' }, payload: 3, options: { priority: 'low' } },
+      { target: target('a'), payload: 1 },
+      { target: target('b'), payload: 2, options: { ttlSeconds: 0, id: 'bad-ttl' } },
+      { target: target('c'), payload: 3, options: { priority: 'low' } },
     ]);
 
     expect(results).toEqual([
@@ -210,7 +211,7 @@ describe('PushClient.enqueueMany', () => {
       },
       { messageId: 'gen-2', topic: 'pushwire.push-requests.low', error: expect.objectContaining({ code: 'unavailable', retriable: true }) },
     ]);
-    expect((await inbox.until(1)).map((r) => r.key)).toEqual(['a']);
+    expect((await inbox.until(1)).map((r) => r.key)).toEqual(['acct-1/a']);
     expect(bus.publishes.sort()).toEqual([
       ['pushwire.push-requests.low', 1],
       ['pushwire.push-requests.normal', 1],

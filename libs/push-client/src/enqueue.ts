@@ -1,5 +1,5 @@
 import { EventBusError, type BusMessage, type EventBus } from '@pushwire/event-bus';
-import { Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
+import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
@@ -59,7 +59,8 @@ export function buildPushRequest(
 
 /**
  * Indirect push: turns messages into push-request records and publishes them, keyed by the target
- * device so one device's messages stay in order. Durability (acks, idempotence) is the bus's job.
+ * device (`<accountId>/<deviceId>`) so one device's messages stay in order. Durability (acks,
+ * idempotence) is the bus's job.
  */
 export class Enqueuer {
   constructor(
@@ -123,7 +124,7 @@ export class Enqueuer {
 
 /** One publish call; a bus failure becomes the caller's `unavailable`, retriable as the bus error says, with it as cause. */
 async function publish(bus: EventBus, topic: string, records: PushRequestRecord[]): Promise<void> {
-  const messages: BusMessage[] = records.map((r) => ({ key: r.target.deviceId, value: JSON.stringify(r) }));
+  const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) }));
   try {
     await bus.publish(topic, messages);
   } catch (e) {

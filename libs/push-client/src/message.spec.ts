@@ -1,5 +1,5 @@
 import { PushClientError } from './errors';
-import { assertAccountId, assertDeviceId, buildMessage } from './message';
+import { assertAccountId, assertTarget, buildMessage } from './message';
 
 const clock = { now: () => 1_700_000_000_000, newId: () => 'generated-1' };
 
@@ -39,11 +39,20 @@ describe('buildMessage', () => {
   });
 
   it('rejects a bad device id or account id as invalid_message', () => {
-    expect(invalid(() => assertDeviceId(''))).toMatchObject({ code: 'invalid_message', message: expect.stringContaining('device id') });
+    expect(invalid(() => assertTarget({ accountId: 'a1', deviceId: '' }))).toMatchObject({
+      code: 'invalid_message',
+      message: expect.stringContaining('/deviceId'),
+    });
     expect(invalid(() => assertAccountId('has spaces'))).toMatchObject({
       code: 'invalid_message',
       message: expect.stringContaining('account id'),
     });
+  });
+
+  it('rejects a target that does not name its account, or is a bare device id (a JavaScript caller)', () => {
+    expect(invalid(() => assertTarget({ deviceId: 'tv1' } as never)).message).toContain('/accountId');
+    expect(invalid(() => assertTarget({ accountId: 'a 1', deviceId: 'tv1' })).message).toContain('/accountId');
+    expect(invalid(() => assertTarget('tv1' as never))).toMatchObject({ code: 'invalid_message' });
   });
 
   it('rejects payloads that are not JSON values', () => {

@@ -1,13 +1,17 @@
-import { AccountId, DeviceId, ProtocolValidationError, Validator, Validators, type PushMessage } from '@pushwire/protocol';
+import { AccountId, ProtocolValidationError, PushTarget, Validator, Validators, type PushMessage } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import type { ResolvedOptions, SendOptions } from './options';
 
-const deviceIdValidator = new Validator(DeviceId, 'device id');
+const targetValidator = new Validator(PushTarget, 'push target');
 const accountIdValidator = new Validator(AccountId, 'account id');
 
-/** A bad device id is the caller's `invalid_message`, never a registry's or an edge's 400. */
-export function assertDeviceId(deviceId: string): void {
-  validate(() => deviceIdValidator.decode(deviceId), 'deviceId');
+/**
+ * A target must name its account and its device id, both valid: a bad or missing one (a JavaScript
+ * caller passing a bare device id, say) is the caller's `invalid_message`, never a registry's or an
+ * edge's 400, and never a device id sent out alone.
+ */
+export function assertTarget(target: PushTarget): void {
+  validate(() => targetValidator.decode(target), 'target');
 }
 
 export function assertAccountId(accountId: string): void {

@@ -17,7 +17,7 @@ export interface PushClientOptions {
   bus?: EventBus;
   /** Shared service token for the registry and the edges' internal ports. Required. */
   serviceToken: string;
-  /** How long a looked-up route (deviceId → registration) is reused. Default 2000 ms. */
+  /** How long a looked-up route (device → registration) is reused. Default 2000 ms. */
   routeCacheTtlMs?: number;
   /** Most routes kept in the cache; the oldest are dropped beyond it. Default 100 000. */
   routeCacheMaxEntries?: number;
@@ -45,8 +45,9 @@ export interface SendOptions {
   priority?: Priority;
 }
 
-/** The outcome of one direct push. */
+/** The outcome of one direct push to device `deviceId` of account `accountId`. */
 export interface SendResult {
+  accountId: string;
   deviceId: string;
   messageId: string;
   /** Outcome from the catalogue (`DeliveryStatuses`), which says whether retrying can help. */

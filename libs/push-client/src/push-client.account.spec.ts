@@ -1,5 +1,5 @@
 import { PushClient, PushClientError } from './index';
-import { deadUrl, SERVICE_TOKEN } from './testing/registry-harness';
+import { deadUrl, SERVICE_TOKEN, target } from './testing/registry-harness';
 import { useTestBed } from './testing/test-bed';
 
 let t: number;
@@ -22,18 +22,18 @@ describe('PushClient.sendToAccount', () => {
 
     expect(accountId).toBe('alice');
     expect(byDevice(results)).toEqual([
-      { deviceId: 'phone', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 },
-      { deviceId: 'tablet', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 },
-      { deviceId: 'tv', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-b', attempts: 1 },
+      { accountId: 'alice', deviceId: 'phone', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 },
+      { accountId: 'alice', deviceId: 'tablet', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-a', attempts: 1 },
+      { accountId: 'alice', deviceId: 'tv', messageId: 'msg-1', status: 'delivered', edgeId: 'edge-b', attempts: 1 },
     ]);
     const message = { id: 'msg-1', payload: { title: 'hi' }, createdAt: t, ttlSeconds: 60 };
     // One request per edge, each delivery fenced by the connection the listing named.
     expect(bed.edgeA.requests).toHaveLength(1);
     expect(byDevice(bed.edgeA.deliveries)).toEqual([
-      { deviceId: 'phone', connectionId: phone.connectionId, message },
-      { deviceId: 'tablet', connectionId: tablet.connectionId, message },
+      { accountId: 'alice', deviceId: 'phone', connectionId: phone.connectionId, message },
+      { accountId: 'alice', deviceId: 'tablet', connectionId: tablet.connectionId, message },
     ]);
-    expect(bed.edgeB.deliveries).toEqual([{ deviceId: 'tv', connectionId: tv.connectionId, message }]);
+    expect(bed.edgeB.deliveries).toEqual([{ accountId: 'alice', deviceId: 'tv', connectionId: tv.connectionId, message }]);
   });
 
   it("costs one listing and no lookup: the listing's routes are used, and reused by later sends", async () => {
@@ -42,7 +42,7 @@ describe('PushClient.sendToAccount', () => {
     const c = bed.client();
 
     await c.sendToAccount('alice', 'x');
-    expect(await c.send('tv', 'y')).toMatchObject({ status: 'delivered', edgeId: 'edge-b' });
+    expect(await c.send(target('tv', 'alice'), 'y')).toMatchObject({ status: 'delivered', edgeId: 'edge-b' });
 
     expect(bed.h.registry.lists).toEqual(['alice']);
     expect(bed.h.registry.lookups).toEqual([]);
@@ -69,8 +69,10 @@ describe('PushClient.sendToAccount', () => {
       expect.objectContaining({ deviceId: 'phone', status: 'delivered', edgeId: 'edge-a', attempts: 1 }),
       expect.objectContaining({ deviceId: 'tv', status: 'delivered', edgeId: 'edge-b', attempts: 2 }),
     ]);
-    expect(bed.edgeB.deliveries).toEqual([expect.objectContaining({ deviceId: 'tv', connectionId: moved!.connectionId })]);
-    expect(bed.h.registry.lookups).toEqual([['tv']]);
+    expect(bed.edgeB.deliveries).toEqual([
+      expect.objectContaining({ accountId: 'alice', deviceId: 'tv', connectionId: moved!.connectionId }),
+    ]);
+    expect(bed.h.registry.lookups).toEqual([[target('tv', 'alice')]]);
   });
 
   it('passes an ack request to every device and reports each one `acknowledged`', async () => {
@@ -92,7 +94,7 @@ describe('PushClient.sendToAccount', () => {
     const { results } = await bed.client().sendToAccount('alice', 'x', { id: 'm-1' });
 
     expect(byDevice(results)).toEqual([
-      expect.objectContaining({ deviceId: 'phone', messageId: 'm-1', status: 'delivered' }),
+      expect.objectContaining({ accountId: 'alice', deviceId: 'phone', messageId: 'm-1', status: 'delivered' }),
       expect.objectContaining({
         deviceId: 'tv',
         messageId: 'm-1',

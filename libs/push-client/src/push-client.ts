@@ -1,11 +1,11 @@
-import { MAX_REGISTRY_BATCH, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
+import { MAX_REGISTRY_BATCH, type DeviceRef, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
 import { HttpRegistryClient, RouteCache, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import { Enqueuer, type EnqueueItem, type EnqueueManyResult, type EnqueueOptions, type EnqueueResult } from './enqueue';
 import { PushClientError, registryUnavailable } from './errors';
-import { assertAccountId, assertDeviceId, buildMessage } from './message';
+import { assertAccountId, assertTarget, buildMessage } from './message';
 import {
   resolveOptions,
   type AccountSendResult,
@@ -18,16 +18,18 @@ import {
 /** Deadline of registry lookups when the client builds its own registry client. */
 const REGISTRY_TIMEOUT_MS = 5000;
 
-/** One item of `sendMany`. */
+/** One item of `sendMany`: like `enqueueMany`'s, a target naming its account and device. */
 export interface SendManyItem {
-  deviceId: string;
+  target: PushTarget;
   payload: unknown;
   options?: SendOptions;
 }
 
 /**
  * Direct push: send a message to a device (or to every device of an account) now and get its
- * delivery status back. Routes come from the registry (cached for `routeCacheTtlMs`), messages go to
+ * delivery status back. Every target names its account (`{ accountId, deviceId }`): a device id
+ * means something only inside its account, so a send can never reach another account's device that
+ * happens to have the same id — and a call that names none does not compile. Routes come from the registry (cached for `routeCacheTtlMs`), messages go to
  * the owning edge's delivery API, and sends made together share one lookup and one request per edge.
  *
  * Indirect push (`enqueue`): publish the message to the event bus for the message processor, which
@@ -68,14 +70,15 @@ export class PushClient {
   }
 
   /**
-   * Sends one message and resolves with its delivery status (`delivered`, `acknowledged` with
-   * `ack`, `not_connected`, `backpressure` …). Rejects with PushClientError when the message is
-   * invalid or the registry or the edge cannot be reached.
+   * Sends one message to device `target.deviceId` of account `target.accountId` and resolves with its
+   * delivery status (`delivered`, `acknowledged` with `ack`, `not_connected`, `backpressure` …).
+   * Rejects with PushClientError when the target or message is invalid or the registry or the edge
+   * cannot be reached.
    */
-  async send(deviceId: string, payload: unknown, opts?: SendOptions): Promise<SendResult> {
+  async send(target: PushTarget, payload: unknown, opts?: SendOptions): Promise<SendResult> {
     this.assertOpen();
-    assertDeviceId(deviceId);
-    const { done } = this.addJob(deviceId, buildMessage(payload, opts, this.options));
+    assertTarget(target);
+    const { done } = this.addJob(target, buildMessage(payload, opts, this.options));
     const outcome = await done;
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
@@ -105,8 +108,9 @@ export class PushClient {
   }
 
   /**
-   * Indirect push: publishes the message to `pushwire.push-requests.<priority>` (default normal),
-   * keyed by the target device, and resolves once the bus has stored it. Rejects with PushClientError:
+   * Indirect push: publishes the message for device `target.deviceId` of account `target.accountId`
+   * to `pushwire.push-requests.<priority>` (default normal), keyed by the target device (account and
+   * id), and resolves once the bus has stored it. Rejects with PushClientError:
    * `invalid_message` before publishing anything, `unavailable` (retriable) when the bus refused,
    * `not_configured` when the client has no `bus`.
    */
@@ -134,15 +138,24 @@ export class PushClient {
     await Promise.all([this.edges.close(), this.ownsRegistry ? this.registry.close() : undefined]);
   }
 
-  private async sendOne({ deviceId, payload, options }: SendManyItem): Promise<SendResult> {
+  private async sendOne({ target, payload, options }: SendManyItem): Promise<SendResult> {
     let message: PushMessage;
     try {
-      assertDeviceId(deviceId);
+      assertTarget(target);
       message = buildMessage(payload, options, this.options);
     } catch (e) {
-      return { deviceId, messageId: String(options?.id ?? ''), status: 'rejected', attempts: 0, error: describe(e) };
+      // Echo what the caller named, whatever it was, so the result still says which item it answers.
+      const named = (target ?? {}) as Partial<PushTarget>;
+      return {
+        accountId: String(named.accountId ?? ''),
+        deviceId: String(named.deviceId ?? ''),
+        messageId: String(options?.id ?? ''),
+        status: 'rejected',
+        attempts: 0,
+        error: describe(e),
+      };
     }
-    return this.deliver(deviceId, message);
+    return this.deliver(target, message);
   }
 
   private async fanOut(accountId: string, message: PushMessage): Promise<AccountSendResult> {
@@ -155,22 +168,24 @@ export class PushClient {
     // The listing holds each device's live route: cached, the dispatch needs no second lookup, and
     // fencing still sends a stale one back to the registry once.
     for (const route of devices) this.cache.set(route);
-    const results = await Promise.all(devices.map((route) => this.deliver(route.deviceId, message)));
+    const results = await Promise.all(devices.map((route) => this.deliver(route, message)));
     return { accountId, results };
   }
 
   /** One device's delivery through the dispatcher, a failure reported as its `unavailable` result. */
-  private async deliver(deviceId: string, message: PushMessage): Promise<SendResult> {
-    const { job, done } = this.addJob(deviceId, message);
+  private async deliver(device: DeviceRef, message: PushMessage): Promise<SendResult> {
+    const { job, done } = this.addJob(device, message);
     const outcome = await done;
     if (!('error' in outcome)) return outcome.result;
-    return { deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
+    const { accountId, deviceId } = job.target;
+    return { accountId, deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
   }
 
-  private addJob(deviceId: string, message: PushMessage): { job: Job; done: Promise<Outcome> } {
+  private addJob(device: DeviceRef, message: PushMessage): { job: Job; done: Promise<Outcome> } {
     let settle!: (outcome: Outcome) => void;
     const done = new Promise<Outcome>((resolve) => (settle = resolve));
-    const job: Job = { deviceId, message, attempts: 0, settle };
+    // A copy of just the two ids: a registration (sendToAccount) or a caller's object carries more.
+    const job: Job = { target: { accountId: device.accountId, deviceId: device.deviceId }, message, attempts: 0, settle };
     this.coalescer.add(job);
     return { job, done };
   }

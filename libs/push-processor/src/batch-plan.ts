@@ -1,5 +1,5 @@
 import type { ConsumedRecord } from '@pushwire/event-bus';
-import { ProtocolValidationError, Validators, type PushRequestRecord } from '@pushwire/protocol';
+import { deviceRefKey, ProtocolValidationError, Validators, type PushRequestRecord } from '@pushwire/protocol';
 
 /** One decoded request of a batch, in offset order. `collapsedBy` is set when a newer one replaces it. */
 export interface PlannedRequest {
@@ -17,11 +17,18 @@ export interface InvalidRecord {
 /** A partition's batch, sorted out: invalid records, and valid ones grouped per target in order. */
 export interface BatchPlan {
   readonly invalid: InvalidRecord[];
-  /** Target device id → its requests in offset order (handled one after the other: per-target order). */
+  /**
+   * Target device (deviceRefKey: account and id) → its requests in offset order, handled one after
+   * the other (per-target order). Two accounts' devices of the same id are two targets: their
+   * messages never collapse into each other.
+   */
   readonly byTarget: Map<string, PlannedRequest[]>;
 }
 
-/** Parses and validates one record; the record key must be the target device (it picks the partition, hence the order). */
+/**
+ * Parses and validates one record; the record key must be the target device's deviceRefKey,
+ * `<accountId>/<deviceId>` (it picks the partition, hence the order).
+ */
 export function decodePushRequest(record: ConsumedRecord): PushRequestRecord | InvalidRecord {
   let json: unknown;
   try {
@@ -31,11 +38,9 @@ export function decodePushRequest(record: ConsumedRecord): PushRequestRecord | I
   }
   try {
     const request = Validators.pushRequestRecord.decode(json);
-    if (record.key !== request.target.deviceId) {
-      return {
-        record,
-        detail: `record key ${JSON.stringify(record.key)} is not the target device id ${JSON.stringify(request.target.deviceId)}`,
-      };
+    const key = deviceRefKey(request.target);
+    if (record.key !== key) {
+      return { record, detail: `record key ${JSON.stringify(record.key)} is not the target device's key ${JSON.stringify(key)}` };
     }
     return request;
   } catch (e) {
@@ -57,7 +62,7 @@ export function planBatch(records: readonly ConsumedRecord[]): BatchPlan {
       invalid.push(decoded);
       continue;
     }
-    const target = decoded.target.deviceId;
+    const target = deviceRefKey(decoded.target);
     let list = byTarget.get(target);
     if (!list) byTarget.set(target, (list = []));
     list.push({ record, request: decoded });

@@ -1,4 +1,4 @@
-import type { DeliveryStatus, PushMessage } from '@pushwire/protocol';
+import type { DeliveryStatus, PushMessage, PushTarget } from '@pushwire/protocol';
 import { PushClientError, type PushClient } from '@pushwire/push-client';
 
 /** The result of one delivery attempt. */
@@ -10,9 +10,9 @@ export interface DeliveryAttempt {
   readonly detail?: string;
 }
 
-/** How the processor delivers one message to one device: the direct path (registry lookup + edge). */
+/** How the processor delivers one message to one device (account and id): the direct path (registry lookup + edge). */
 export interface DeliveryPort {
-  deliver(deviceId: string, message: PushMessage): Promise<DeliveryAttempt>;
+  deliver(target: PushTarget, message: PushMessage): Promise<DeliveryAttempt>;
 }
 
 /**
@@ -22,9 +22,9 @@ export interface DeliveryPort {
  */
 export function pushClientDelivery(client: PushClient): DeliveryPort {
   return {
-    async deliver(deviceId, message) {
+    async deliver(target, message) {
       try {
-        const r = await client.send(deviceId, message.payload, {
+        const r = await client.send(target, message.payload, {
           id: message.id,
           ttlSeconds: message.ttlSeconds,
           priority: message.priority,

@@ -3,6 +3,7 @@ import { startTestEdge, TEST_SERVICE_TOKEN } from '@pushwire/edge/testing';
 import { MemoryEventBus, type BusMessage, type HandlerRejection } from '@pushwire/event-bus';
 import { Deferred, Inbox } from '@pushwire/event-bus/testing';
 import {
+  deviceRefKey,
   Topics,
   Validators,
   type DeadLetterRecord,
@@ -10,6 +11,7 @@ import {
   type PushMessage,
   type PushOutcomeRecord,
   type PushRequestRecord,
+  type PushTarget,
 } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { silentLogger } from '@pushwire/service-kit';
@@ -26,6 +28,12 @@ const NOW = 1_750_000_000_000;
 /** Default age of a request at NOW, hence the latency of its outcome. */
 const AGE = 250;
 const GROUP = 'pushwire-message-processor';
+/** The account of every target in these tests, unless one names another. */
+const ACCOUNT = 'acct-1';
+/** Device `deviceId` of ACCOUNT, as a target names it. */
+const to = (deviceId: string, accountId = ACCOUNT) => ({ accountId, deviceId });
+/** The record key of device `deviceId` of ACCOUNT. */
+const keyOf = (deviceId: string) => deviceRefKey(to(deviceId));
 
 // Each test takes well under a second; the margin is for a loaded machine (waits give up after 5 s).
 jest.setTimeout(15_000);
@@ -80,11 +88,13 @@ class ScriptedDelivery implements DeliveryPort {
     return this.answered.filter((a) => a.deviceId === deviceId && a.status === 'delivered').map((a) => a.messageId);
   }
 
-  async deliver(deviceId: string, message: PushMessage): Promise<DeliveryAttempt> {
+  async deliver(target: PushTarget, message: PushMessage): Promise<DeliveryAttempt> {
+    const { deviceId } = target;
+    const device = deviceRefKey(target);
     this.calls.push({ deviceId, message });
     const attempt = this.attemptsOf(message.id);
-    const running = (this.running.get(deviceId) ?? 0) + 1;
-    this.running.set(deviceId, running);
+    const running = (this.running.get(device) ?? 0) + 1;
+    this.running.set(device, running);
     this.mostAtOncePerDevice = Math.max(this.mostAtOncePerDevice, running);
     this.mostAtOnce = Math.max(this.mostAtOnce, ++this.runningTotal);
     this.startedGate(message.id).resolve();
@@ -98,7 +108,7 @@ class ScriptedDelivery implements DeliveryPort {
       this.answered.push({ deviceId, messageId: message.id, status: answer.status });
       return answer;
     } finally {
-      this.running.set(deviceId, this.running.get(deviceId)! - 1);
+      this.running.set(device, this.running.get(device)! - 1);
       this.runningTotal--;
     }
   }
@@ -136,7 +146,7 @@ class RecordingBus extends MemoryEventBus {
   outcomes(): PushOutcomeRecord[] {
     return (this.published.get(Topics.pushOutcomes) ?? []).map((m) => {
       const outcome = Validators.pushOutcomeRecord.decode(JSON.parse(m.value));
-      expect(m.key).toBe(outcome.target.deviceId);
+      expect(m.key).toBe(deviceRefKey(outcome.target));
       return outcome;
     });
   }
@@ -155,14 +165,14 @@ function request(
   const enqueuedAt = over.enqueuedAt ?? NOW - AGE;
   return {
     v: 1,
-    target: { deviceId },
+    target: to(deviceId),
     message: { id, payload: { id }, createdAt: enqueuedAt, ...(over.ttlSeconds !== undefined ? { ttlSeconds: over.ttlSeconds } : {}) },
     enqueuedAt,
     ...(over.collapseKey !== undefined ? { collapseKey: over.collapseKey } : {}),
   };
 }
 
-const asMessage = (r: PushRequestRecord): BusMessage => ({ key: r.target.deviceId, value: JSON.stringify(r) });
+const asMessage = (r: PushRequestRecord): BusMessage => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) });
 
 const byId = (outcomes: readonly PushOutcomeRecord[]) => new Map(outcomes.map((o) => [o.messageId, o]));
 
@@ -239,7 +249,7 @@ describe('PushProcessor on the in-memory event bus', () => {
     const delivered = (messageId: string, deviceId: string, priority: Priority, latencyMs = AGE): PushOutcomeRecord => ({
       v: 1,
       messageId,
-      target: { deviceId },
+      target: to(deviceId),
       priority,
       status: 'delivered',
       attempts: 1,
@@ -273,12 +283,12 @@ describe('PushProcessor on the in-memory event bus', () => {
     // The outcome records are on the topic for its consumers, keyed by target device.
     const consumed = await tail.until(6);
     expect(consumed.map((r) => [r.key, (JSON.parse(r.value) as PushOutcomeRecord).messageId]).sort()).toEqual([
-      ['tv-1', 'h-1'],
-      ['tv-1', 'n-1'],
-      ['tv-2', 'h-2'],
-      ['tv-2', 'l-1'],
-      ['tv-3', 'n-2'],
-      ['tv-4', 'n-3'],
+      [keyOf('tv-1'), 'h-1'],
+      [keyOf('tv-1'), 'n-1'],
+      [keyOf('tv-2'), 'h-2'],
+      [keyOf('tv-2'), 'l-1'],
+      [keyOf('tv-3'), 'n-2'],
+      [keyOf('tv-4'), 'n-3'],
     ]);
   });
 
@@ -346,7 +356,7 @@ describe('PushProcessor on the in-memory event bus', () => {
       expect(o.get(id)).toEqual({
         v: 1,
         messageId: id,
-        target: { deviceId: 'tv-1' },
+        target: to('tv-1'),
         priority: 'normal',
         status: 'collapsed',
         attempts: 0,
@@ -383,7 +393,7 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(o.get('stale')).toEqual({
       v: 1,
       messageId: 'stale',
-      target: { deviceId: 'tv-1' },
+      target: to('tv-1'),
       priority: 'normal',
       status: 'expired',
       attempts: 0,
@@ -427,7 +437,7 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(o.get('offline')).toEqual({
       v: 1,
       messageId: 'offline',
-      target: { deviceId: 'tv-3' },
+      target: to('tv-3'),
       priority: 'high',
       status: 'not_connected',
       attempts: 1,
@@ -454,7 +464,7 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(byId(outcomes).get('doomed')).toEqual({
       v: 1,
       messageId: 'doomed',
-      target: { deviceId: 'tv-9' },
+      target: to('tv-9'),
       priority: 'low',
       status: 'dead_lettered',
       attempts: 3,
@@ -470,7 +480,7 @@ describe('PushProcessor on the in-memory event bus', () => {
         reason: 'retries_exhausted',
         detail,
         source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
-        key: 'tv-9',
+        key: keyOf('tv-9'),
         value: JSON.stringify(doomed),
         failedAt: NOW,
         messageId: 'doomed',
@@ -484,26 +494,26 @@ describe('PushProcessor on the in-memory event bus', () => {
     const values = [
       JSON.stringify(request('tv-1', 'ok-1')),
       '{"v":1,"target":', // not JSON
-      JSON.stringify({ v: 1, target: { deviceId: 'tv-1' }, message: { payload: 1 }, enqueuedAt: NOW }), // no message id
+      JSON.stringify({ v: 1, target: to('tv-1'), message: { payload: 1 }, enqueuedAt: NOW }), // no message id
       JSON.stringify(request('tv-1', 'ok-2')),
       JSON.stringify(request('tv-7', 'wrong-key')), // keyed tv-1, for tv-7: it would break tv-7's order
     ];
     await bed.bus.publish(
       Topics.pushRequests.normal,
-      values.map((value) => ({ key: 'tv-1', value })),
+      values.map((value) => ({ key: keyOf('tv-1'), value })),
     );
     await bed.start();
 
     const first = await bed.settled();
     expect(first.deadLetters.map((d) => [d.reason, d.source.offset, d.key, d.value])).toEqual([
-      ['invalid_record', '1', 'tv-1', values[1]],
-      ['invalid_record', '2', 'tv-1', values[2]],
-      ['invalid_record', '4', 'tv-1', values[4]],
+      ['invalid_record', '1', keyOf('tv-1'), values[1]],
+      ['invalid_record', '2', keyOf('tv-1'), values[2]],
+      ['invalid_record', '4', keyOf('tv-1'), values[4]],
     ]);
     expect(first.deadLetters.map((d) => d.detail)).toEqual([
       expect.stringContaining('not JSON'),
       expect.stringContaining('message'),
-      expect.stringContaining('is not the target device id'),
+      expect.stringContaining("is not the target device's key"),
     ]);
     expect(
       first.deadLetters.every((d) => d.source.topic === Topics.pushRequests.normal && d.failedAt === NOW && d.messageId === undefined),
@@ -594,7 +604,7 @@ describe('PushProcessor on the in-memory event bus', () => {
 });
 
 describe('PushProcessor through the push client to a real edge', () => {
-  it('delivers enqueued messages to a connected device (delivered / acknowledged) and ends those to an offline device as not_connected', async () => {
+  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and ends those to an offline device as not_connected", async () => {
     const edge = await startTestEdge();
     cleanups.push(() => edge.stop());
     const bus = new RecordingBus();
@@ -610,23 +620,37 @@ describe('PushProcessor through the push client to a real edge', () => {
       pushes.push({ id: p.id, payload: p.payload });
     });
     await device.connect();
+    // Another account's device with the same id, on the same edge: a device of its own.
+    const namesake = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('evil', 'tv-live'), reconnect: { enabled: false } });
+    cleanups.push(() => namesake.close());
+    const namesakePushes: string[] = [];
+    namesake.on('push', (p) => {
+      namesakePushes.push(p.id);
+    });
+    await namesake.connect();
     // The edge registers a new connection asynchronously; wait until the registry routes to it.
-    await waitFor(async () => (await edge.registry.lookup(['tv-live'])).registrations.length === 1, { what: 'tv-live registered' });
+    await waitFor(async () => (await edge.registry.lookup([to('tv-live'), to('tv-live', 'evil')])).registrations.length === 2, {
+      what: 'both tv-live registered',
+    });
 
     await processor.start();
     cleanups.push(() => processor.stop());
     const enqueuedAt = Date.now();
-    await client.enqueue({ deviceId: 'tv-live' }, { n: 1 }, { id: 'live-high', priority: 'high' });
-    await client.enqueue({ deviceId: 'tv-live' }, { n: 2 }, { id: 'live-ack', ack: true });
-    await client.enqueue({ deviceId: 'tv-live' }, { n: 3 }, { id: 'live-low', priority: 'low' });
-    await client.enqueue({ deviceId: 'tv-offline' }, { n: 4 }, { id: 'offline' });
+    await client.enqueue(to('tv-live'), { n: 1 }, { id: 'live-high', priority: 'high' });
+    await client.enqueue(to('tv-live'), { n: 2 }, { id: 'live-ack', ack: true });
+    await client.enqueue(to('tv-live'), { n: 3 }, { id: 'live-low', priority: 'low' });
+    await client.enqueue(to('tv-offline'), { n: 4 }, { id: 'offline' });
+    await client.enqueue(to('tv-live', 'evil'), { n: 5 }, { id: 'for-evil' });
 
-    await waitFor(() => bus.outcomes().length >= 4, { what: '4 outcomes' });
+    await waitFor(() => bus.outcomes().length >= 5, { what: '5 outcomes' });
     await waitFor(() => pushes.length >= 3, { what: '3 pushes on the device' });
+    await waitFor(() => namesakePushes.length >= 1, { what: "the namesake's push" });
     const o = byId(bus.outcomes());
-    expect(bus.outcomes()).toHaveLength(4);
+    expect(bus.outcomes()).toHaveLength(5);
+    expect(o.get('for-evil')).toMatchObject({ target: to('tv-live', 'evil'), status: 'delivered', attempts: 1 });
+    expect(namesakePushes).toEqual(['for-evil']);
     expect(o.get('live-high')).toMatchObject({
-      target: { deviceId: 'tv-live' },
+      target: to('tv-live'),
       priority: 'high',
       status: 'delivered',
       attempts: 1,
@@ -634,7 +658,7 @@ describe('PushProcessor through the push client to a real edge', () => {
     });
     expect(o.get('live-ack')).toMatchObject({ priority: 'normal', status: 'acknowledged', attempts: 1, edgeId: edge.edge.edgeId });
     expect(o.get('live-low')).toMatchObject({ priority: 'low', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
-    expect(o.get('offline')).toMatchObject({ target: { deviceId: 'tv-offline' }, status: 'not_connected', attempts: 1 });
+    expect(o.get('offline')).toMatchObject({ target: to('tv-offline'), status: 'not_connected', attempts: 1 });
     expect(o.get('offline')!.edgeId).toBeUndefined();
     for (const outcome of o.values()) {
       expect(outcome.enqueuedAt).toBeGreaterThanOrEqual(enqueuedAt);

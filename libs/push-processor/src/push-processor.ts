@@ -8,7 +8,7 @@ import {
   type Subscription,
   type TopicSpec,
 } from '@pushwire/event-bus';
-import { Topics, type DeadLetterRecord, type OutcomeStatus, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
+import { deviceRefKey, Topics, type DeadLetterRecord, type OutcomeStatus, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord, type PlannedRequest } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
@@ -53,8 +53,9 @@ interface Handled {
  * exhausted ones also on `pushwire.push-dlq`), and a batch's offsets are committed only after its
  * outcomes are written: at-least-once, and a crash re-delivers (devices de-duplicate on message id).
  *
- * Ordering: a target's records share a partition (keyed by device id) and are handled one after
- * another; different targets of a batch run concurrently under their priority's limiter.
+ * Ordering: a target's records share a partition (keyed by its account and device id) and are
+ * handled one after another; different targets of a batch run concurrently under their priority's
+ * limiter.
  */
 export class PushProcessor {
   private readonly limiters: Record<Priority, Limiter>;
@@ -133,7 +134,7 @@ export class PushProcessor {
       handled.length
         ? this.opts.bus.publish(
             Topics.pushOutcomes,
-            handled.map((h) => json(h.outcome.target.deviceId, h.outcome)),
+            handled.map((h) => json(deviceRefKey(h.outcome.target), h.outcome)),
           )
         : undefined,
       deadLetters.length
@@ -182,7 +183,7 @@ export class PushProcessor {
         const now = this.now();
         if (now >= deadline) return { outcome: finish('expired', attempts - 1) };
         const ttlSeconds = Math.max(1, Math.ceil((deadline - now) / 1000));
-        const result = await this.opts.delivery.deliver(request.target.deviceId, { ...request.message, priority, ttlSeconds });
+        const result = await this.opts.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds });
         this.metrics?.attempts.inc({ priority, status: result.status });
         const extra = {
           ...(result.edgeId ? { edgeId: result.edgeId } : {}),

@@ -23,6 +23,8 @@ afterEach(async () => {
   await client.close();
 });
 
+/** Device `deviceId` of account acct-1. */
+const dev = (deviceId: string) => ({ accountId: 'acct-1', deviceId });
 const reg = (deviceId: string): Registration => ({
   deviceId,
   accountId: 'acct-1',
@@ -36,32 +38,36 @@ const reg = (deviceId: string): Registration => ({
 
 describe('HttpRegistryClient', () => {
   it('looks devices up with the service token and returns the validated answer', async () => {
-    stub.answer = () => ({ status: 200, body: { registrations: [reg('d1')], missing: ['d2'] } });
-    await expect(client.lookup(['d1', 'd2'])).resolves.toEqual({ registrations: [reg('d1')], missing: ['d2'] });
-    expect(seen).toEqual([{ method: 'POST', url: '/v1/lookup', authorization: `Bearer ${TOKEN}`, body: { deviceIds: ['d1', 'd2'] } }]);
+    stub.answer = () => ({ status: 200, body: { registrations: [reg('d1')], missing: [dev('d2')] } });
+    await expect(client.lookup([dev('d1'), dev('d2')])).resolves.toEqual({ registrations: [reg('d1')], missing: [dev('d2')] });
+    expect(seen).toEqual([
+      { method: 'POST', url: '/v1/lookup', authorization: `Bearer ${TOKEN}`, body: { devices: [dev('d1'), dev('d2')] } },
+    ]);
   });
 
   it('splits a lookup larger than one batch into several requests and merges the answers', async () => {
     stub.answer = (req) => {
-      const ids = (req.body as { deviceIds: string[] }).deviceIds;
-      return { status: 200, body: { registrations: [], missing: ids } };
+      const devices = (req.body as { devices: { accountId: string; deviceId: string }[] }).devices;
+      return { status: 200, body: { registrations: [], missing: devices } };
     };
-    const ids = Array.from({ length: 1200 }, (_, i) => `d${i}`);
-    const res = await client.lookup(ids);
-    expect(seen.map((s) => (s.body as { deviceIds: string[] }).deviceIds.length).sort()).toEqual([200, 500, 500]);
-    expect([...res.missing].sort()).toEqual([...ids].sort());
+    const devices = Array.from({ length: 1200 }, (_, i) => dev(`d${i}`));
+    const res = await client.lookup(devices);
+    expect(seen.map((s) => (s.body as { devices: unknown[] }).devices.length).sort()).toEqual([200, 500, 500]);
+    expect(res.missing.map((m) => m.deviceId).sort()).toEqual(devices.map((d) => d.deviceId).sort());
   });
 
   it('splits register and deregister batches and returns every outcome', async () => {
     stub.answer = (req) => {
-      const items = req.body as { registrations?: Registration[]; deregistrations?: { deviceId: string }[] };
+      const items = req.body as { registrations?: Registration[]; deregistrations?: { accountId: string; deviceId: string }[] };
       const list = items.registrations ?? items.deregistrations ?? [];
       const outcome = req.url === '/v1/registrations' ? 'registered' : 'deregistered';
-      return { status: 200, body: { results: list.map((r) => ({ deviceId: r.deviceId, outcome })) } };
+      return { status: 200, body: { results: list.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, outcome })) } };
     };
     const regs = Array.from({ length: 501 }, (_, i) => reg(`d${i}`));
     expect(await client.register(regs)).toHaveLength(501);
-    expect(await client.deregister(regs.map((r) => ({ deviceId: r.deviceId, connectionId: r.connectionId })))).toHaveLength(501);
+    expect(
+      await client.deregister(regs.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, connectionId: r.connectionId }))),
+    ).toHaveLength(501);
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
       'POST /v1/registrations',
       'POST /v1/registrations',
@@ -138,7 +144,7 @@ describe('HttpRegistryClient', () => {
 
   it('rejects with a retriable error carrying the server message on 503, never reporting devices missing', async () => {
     stub.answer = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
-    const e = await failure(client.lookup(['d1']));
+    const e = await failure(client.lookup([dev('d1')]));
     expect(e.retriable).toBe(true);
     expect(e.status).toBe(503);
     expect(e.message).toContain('store_unavailable: dynamodb timed out');
@@ -149,8 +155,8 @@ describe('HttpRegistryClient', () => {
     stub.answer = (req) =>
       n++ === 1
         ? { status: 500, body: { error: { code: 'internal', message: 'boom', retriable: true } } }
-        : { status: 200, body: { registrations: [], missing: (req.body as { deviceIds: string[] }).deviceIds } };
-    const e = await failure(client.lookup(Array.from({ length: 1000 }, (_, i) => `d${i}`)));
+        : { status: 200, body: { registrations: [], missing: (req.body as { devices: unknown[] }).devices } };
+    const e = await failure(client.lookup(Array.from({ length: 1000 }, (_, i) => dev(`d${i}`))));
     expect(e.retriable).toBe(true);
   });
 
@@ -170,7 +176,7 @@ describe('HttpRegistryClient', () => {
 
   it('rejects a 200 answer that does not match the schema as a non-retriable contract error', async () => {
     stub.answer = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
-    const e = await failure(client.lookup(['d1']));
+    const e = await failure(client.lookup([dev('d1')]));
     expect(e.retriable).toBe(false);
     expect(e.message).toContain('unexpected answer');
   });
@@ -178,7 +184,7 @@ describe('HttpRegistryClient', () => {
   it('rejects with a retriable error when the registry cannot be reached', async () => {
     const offline = new HttpRegistryClient({ baseUrl: await unusedUrl(), serviceToken: TOKEN });
     try {
-      const e = await failure(offline.lookup(['d1']));
+      const e = await failure(offline.lookup([dev('d1')]));
       expect(e.retriable).toBe(true);
       expect(e.status).toBeUndefined();
     } finally {
@@ -190,16 +196,16 @@ describe('HttpRegistryClient', () => {
 describe('HttpRegistryClient failures by code', () => {
   it("carries the registry's error code, or unreachable / invalid_response when it gave none", async () => {
     stub.answer = () => ({ status: 503, body: { error: { code: 'store_unavailable', message: 'dynamodb timed out', retriable: true } } });
-    expect((await failure(client.lookup(['d1']))).code).toBe('store_unavailable');
+    expect((await failure(client.lookup([dev('d1')]))).code).toBe('store_unavailable');
     stub.answer = () => ({ status: 400, body: { error: { code: 'invalid_request', message: 'bad id', retriable: false } } });
     expect((await failure(client.register([reg('d1')]))).code).toBe('invalid_request');
     stub.answer = () => ({ status: 200, body: { registrations: [{ deviceId: 'd1' }], missing: [] } });
-    expect((await failure(client.lookup(['d1']))).code).toBe('invalid_response');
+    expect((await failure(client.lookup([dev('d1')]))).code).toBe('invalid_response');
     stub.answer = () => ({ status: 502 });
-    expect(await failure(client.lookup(['d1']))).toMatchObject({ code: 'invalid_response', retriable: true, status: 502 });
+    expect(await failure(client.lookup([dev('d1')]))).toMatchObject({ code: 'invalid_response', retriable: true, status: 502 });
     const offline = new HttpRegistryClient({ baseUrl: await unusedUrl(), serviceToken: TOKEN });
     try {
-      expect((await failure(offline.lookup(['d1']))).code).toBe('unreachable');
+      expect((await failure(offline.lookup([dev('d1')]))).code).toBe('unreachable');
     } finally {
       await offline.close();
     }
@@ -208,7 +214,7 @@ describe('HttpRegistryClient failures by code', () => {
   it('gives up a call when its signal aborts, as a retriable unreachable', async () => {
     stub.answer = () => 'hang';
     const abort = new AbortController();
-    const call = client.lookup(['d1'], { signal: abort.signal });
+    const call = client.lookup([dev('d1')], { signal: abort.signal });
     await stub.received();
     abort.abort();
     expect(await failure(call)).toMatchObject({ code: 'unreachable', retriable: true });

@@ -3,6 +3,7 @@ import {
   Validators,
   type DeregisterItem,
   type DeregisterResponse,
+  type DeviceRef,
   type LeaseResponse,
   type LeaseStatus,
   type LookupResponse,
@@ -78,12 +79,12 @@ export class HttpRegistryClient implements RegistryClient {
     return answers.flat();
   }
 
-  async lookup(deviceIds: string[], opts?: ServiceCallOptions): Promise<LookupResponse> {
+  async lookup(devices: DeviceRef[], opts?: ServiceCallOptions): Promise<LookupResponse> {
     const answers = await Promise.all(
-      chunks(deviceIds).map(async (batch) => {
+      chunks(devices).map(async (batch) => {
         const res = await this.http.call('POST', this.url('v1', 'lookup'), {
           ...opts,
-          body: { deviceIds: batch },
+          body: { devices: batch },
           validator: Validators.lookupResponse,
         });
         return expectStatus(res, 200, 'registry POST /v1/lookup');

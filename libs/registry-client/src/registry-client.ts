@@ -1,6 +1,7 @@
 import type {
   DeregisterItem,
   DeregisterResponse,
+  DeviceRef,
   LeaseResponse,
   LeaseStatus,
   LookupResponse,
@@ -10,7 +11,8 @@ import type {
 import type { ServiceCallOptions } from '@pushwire/service-http';
 
 /**
- * Where devices are connected: the registry's API as seen by edges and senders.
+ * Where devices are connected: the registry's API as seen by edges and senders. A device is the pair
+ * (accountId, deviceId) in every call: records, lookups and their answers all name the account.
  *
  * Two implementations: `HttpRegistryClient` (this package) talks to a registry service, and
  * `StoreRegistryClient` (@pushwire/registry) wraps a store in-process for the all-in-one. Failures
@@ -23,8 +25,11 @@ export interface RegistryClient {
   register(registrations: Registration[], opts?: ServiceCallOptions): Promise<RegisterResponse['results']>;
   /** Removes records only where they still hold the given connection id (fencing). */
   deregister(items: DeregisterItem[], opts?: ServiceCallOptions): Promise<DeregisterResponse['results']>;
-  /** Live registrations for these ids (expired records and records of edges whose lease lapsed are never returned). */
-  lookup(deviceIds: string[], opts?: ServiceCallOptions): Promise<LookupResponse>;
+  /**
+   * Live registrations of these devices, and the devices without one (`missing`). Expired records and
+   * records of edges whose lease lapsed are never returned; nor is another account's device of the same id.
+   */
+  lookup(devices: DeviceRef[], opts?: ServiceCallOptions): Promise<LookupResponse>;
   /** Live registrations of every device of one account. */
   listByAccount(accountId: string, opts?: ServiceCallOptions): Promise<Registration[]>;
   /**

@@ -1,4 +1,4 @@
-import type { Registration } from '@pushwire/protocol';
+import { deviceRefKey, type DeviceRef, type Registration } from '@pushwire/protocol';
 
 interface Entry {
   registration: Registration;
@@ -7,9 +7,12 @@ interface Entry {
 }
 
 /**
- * deviceId → Registration, reused for a short TTL so that a burst of sends to one device costs one
- * registry lookup (the push client's direct sends, the edge's device-to-device relay). Fencing keeps a stale entry harmless: the edge answers `gone` and the entry is
- * dropped. Map insertion order makes the first key the oldest, which is what gets evicted at the cap.
+ * Device (account and device id) → Registration, reused for a short TTL so that a burst of sends to
+ * one device costs one registry lookup (the push client's direct sends, the edge's device-to-device
+ * relay). Entries are keyed by the pair, so a route of one account's device never answers for
+ * another account's device of the same id. Fencing keeps a stale entry harmless: the edge answers
+ * `gone` and the entry is dropped. Map insertion order makes the first key the oldest, which is what
+ * gets evicted at the cap.
  */
 export class RouteCache {
   private readonly entries = new Map<string, Entry>();
@@ -20,13 +23,14 @@ export class RouteCache {
     private readonly now: () => number,
   ) {}
 
-  get(deviceId: string): Registration | undefined {
-    const entry = this.entries.get(deviceId);
+  get(device: DeviceRef): Registration | undefined {
+    const key = deviceRefKey(device);
+    const entry = this.entries.get(key);
     if (!entry) return undefined;
     const now = this.now();
     // A record past its own expiresAt is dead even if our TTL has not run out.
     if (now >= entry.validUntil || now >= entry.registration.expiresAt * 1000) {
-      this.entries.delete(deviceId);
+      this.entries.delete(key);
       return undefined;
     }
     return entry.registration;
@@ -34,8 +38,9 @@ export class RouteCache {
 
   set(registration: Registration): void {
     if (this.ttlMs === 0) return;
-    this.entries.delete(registration.deviceId); // re-insert at the end: it is now the newest
-    this.entries.set(registration.deviceId, { registration, validUntil: this.now() + this.ttlMs });
+    const key = deviceRefKey(registration);
+    this.entries.delete(key); // re-insert at the end: it is now the newest
+    this.entries.set(key, { registration, validUntil: this.now() + this.ttlMs });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -46,8 +51,9 @@ export class RouteCache {
    * Drops the route, but only if it still points at `connectionId`: a concurrent lookup may already
    * have stored the device's newer connection, which must survive the old one's `gone`.
    */
-  invalidate(deviceId: string, connectionId: string): void {
-    if (this.entries.get(deviceId)?.registration.connectionId === connectionId) this.entries.delete(deviceId);
+  invalidate(device: DeviceRef, connectionId: string): void {
+    const key = deviceRefKey(device);
+    if (this.entries.get(key)?.registration.connectionId === connectionId) this.entries.delete(key);
   }
 
   get size(): number {

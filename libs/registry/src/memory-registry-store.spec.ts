@@ -48,6 +48,6 @@ describe('MemoryRegistryStore', () => {
   it('rejects with StoreUnavailableError once closed', async () => {
     const store = new MemoryRegistryStore();
     await store.close();
-    await expect(store.lookup(['d1'])).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.lookup([{ accountId: 'a1', deviceId: 'd1' }])).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

@@ -1,4 +1,12 @@
-import type { DeregisterItem, Lease, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
+import {
+  deviceRefKey,
+  type DeregisterItem,
+  type DeviceRef,
+  type Lease,
+  type LeaseResponse,
+  type LeaseStatus,
+  type Registration,
+} from '@pushwire/protocol';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from './registry-store';
 
@@ -28,7 +36,9 @@ interface HeldLease {
  * a periodic, unref'd sweep, so memory follows the number of live connections.
  */
 export class MemoryRegistryStore implements RegistryStore {
+  /** deviceRefKey (account and device) → record: a device id alone never finds a record. */
   private readonly records = new Map<string, Entry>();
+  /** Account → the device ids (of that account) it has records for. */
   private readonly byAccount = new Map<string, Set<string>>();
   private readonly leases = new Map<string, HeldLease>();
   private readonly now: Clock;
@@ -55,41 +65,42 @@ export class MemoryRegistryStore implements RegistryStore {
     this.assertOpen();
     const nowMs = this.now();
     return registrations.map((registration) => {
-      const { deviceId } = registration;
-      const existing = this.records.get(deviceId);
+      const { accountId, deviceId } = registration;
+      const key = deviceRefKey(registration);
+      const existing = this.records.get(key);
       if (existing && this.isLive(existing, nowMs) && existing.registration.connectedAt > registration.connectedAt) {
-        return { deviceId, outcome: 'stale' };
+        return { accountId, deviceId, outcome: 'stale' };
       }
       if (existing) this.remove(existing.registration);
       const held = this.liveLease(registration.edgeId, nowMs);
-      this.records.set(deviceId, { registration: { ...registration }, leaseEpoch: held?.epoch ?? 0 });
-      let devices = this.byAccount.get(registration.accountId);
-      if (!devices) this.byAccount.set(registration.accountId, (devices = new Set()));
+      this.records.set(key, { registration: { ...registration }, leaseEpoch: held?.epoch ?? 0 });
+      let devices = this.byAccount.get(accountId);
+      if (!devices) this.byAccount.set(accountId, (devices = new Set()));
       devices.add(deviceId);
-      return { deviceId, outcome: 'registered' };
+      return { accountId, deviceId, outcome: 'registered' };
     });
   }
 
   async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {
     this.assertOpen();
     const nowMs = this.now();
-    return items.map(({ deviceId, connectionId }) => {
-      const existing = this.records.get(deviceId);
+    return items.map(({ accountId, deviceId, connectionId }) => {
+      const existing = this.records.get(deviceRefKey({ accountId, deviceId }));
       if (existing?.registration.connectionId === connectionId) {
         this.remove(existing.registration);
-        return { deviceId, outcome: 'deregistered' };
+        return { accountId, deviceId, outcome: 'deregistered' };
       }
       if (existing && !this.isLive(existing, nowMs)) this.remove(existing.registration);
-      return { deviceId, outcome: 'not_current' };
+      return { accountId, deviceId, outcome: 'not_current' };
     });
   }
 
-  async lookup(deviceIds: string[]): Promise<Registration[]> {
+  async lookup(devices: DeviceRef[]): Promise<Registration[]> {
     this.assertOpen();
     const nowMs = this.now();
     const found: Registration[] = [];
-    for (const deviceId of new Set(deviceIds)) {
-      const entry = this.liveEntry(deviceId, nowMs);
+    for (const key of new Set(devices.map(deviceRefKey))) {
+      const entry = this.liveEntry(key, nowMs);
       if (entry) found.push({ ...entry.registration });
     }
     return found;
@@ -100,7 +111,7 @@ export class MemoryRegistryStore implements RegistryStore {
     const nowMs = this.now();
     const found: Registration[] = [];
     for (const deviceId of this.byAccount.get(accountId) ?? []) {
-      const entry = this.liveEntry(deviceId, nowMs);
+      const entry = this.liveEntry(deviceRefKey({ accountId, deviceId }), nowMs);
       if (entry) found.push({ ...entry.registration });
     }
     return found;
@@ -156,8 +167,8 @@ export class MemoryRegistryStore implements RegistryStore {
     return dropped;
   }
 
-  private liveEntry(deviceId: string, nowMs: number): Entry | undefined {
-    const entry = this.records.get(deviceId);
+  private liveEntry(key: string, nowMs: number): Entry | undefined {
+    const entry = this.records.get(key);
     if (!entry) return undefined;
     if (this.isLive(entry, nowMs)) return entry;
     this.remove(entry.registration);
@@ -176,7 +187,7 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   private remove(registration: Registration): void {
-    this.records.delete(registration.deviceId);
+    this.records.delete(deviceRefKey(registration));
     const devices = this.byAccount.get(registration.accountId);
     if (!devices) return;
     devices.delete(registration.deviceId);

@@ -1,13 +1,23 @@
-import type { DeregisterItem, DeregisterOutcome, LeaseResponse, LeaseStatus, RegisterOutcome, Registration } from '@pushwire/protocol';
+import type {
+  DeregisterItem,
+  DeregisterOutcome,
+  DeviceRef,
+  LeaseResponse,
+  LeaseStatus,
+  RegisterOutcome,
+  Registration,
+} from '@pushwire/protocol';
 
 /** Outcome of registering one device, in the order of the request. */
 export interface RegisterResult {
+  accountId: string;
   deviceId: string;
   outcome: RegisterOutcome;
 }
 
 /** Outcome of deregistering one device, in the order of the request. */
 export interface DeregisterResult {
+  accountId: string;
   deviceId: string;
   outcome: DeregisterOutcome;
 }
@@ -16,7 +26,9 @@ export interface DeregisterResult {
 export type Clock = () => number;
 
 /**
- * Where devices are connected: one record per device id, plus one liveness lease per edge.
+ * Where devices are connected: one record per device — the pair (accountId, deviceId), never the
+ * device id alone: two accounts' devices of the same id are two records that never see each other —
+ * plus one liveness lease per edge.
  *
  * Liveness. A record is live iff its `expiresAt` (epoch seconds) is after now AND the lease of its
  * `edgeId` is live (lease `expiresAt`, epoch seconds, after now) AND the record was written while
@@ -41,8 +53,8 @@ export interface RegistryStore {
   register(registrations: Registration[]): Promise<RegisterResult[]>;
   /** Removes each device's record if it holds the given connection id; otherwise `not_current`. */
   deregister(items: DeregisterItem[]): Promise<DeregisterResult[]>;
-  /** Live records of these devices, in no particular order; ids without a live record are absent. */
-  lookup(deviceIds: string[]): Promise<Registration[]>;
+  /** Live records of these devices, in no particular order; devices without a live record are absent. */
+  lookup(devices: DeviceRef[]): Promise<Registration[]>;
   /** Live records of every device of one account. */
   listByAccount(accountId: string): Promise<Registration[]>;
   /**

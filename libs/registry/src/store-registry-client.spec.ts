@@ -6,6 +6,8 @@ import type { RegistryStore } from './registry-store';
 import { StoreRegistryClient } from './store-registry-client';
 import { ManualClock } from './testing';
 
+/** Device `d<n>` of account a1. */
+const a1 = (n: number | string) => ({ accountId: 'a1', deviceId: `d${n}` });
 const reg = (n: number, clock: ManualClock): Registration => ({
   deviceId: `d${n}`,
   accountId: 'a1',
@@ -42,17 +44,22 @@ describe('StoreRegistryClient', () => {
   it('registers, looks up with missing ids, lists and deregisters through the store', async () => {
     expect(await client.renewLease('e1', 'http://e1', 30)).toMatchObject({ renewed: false });
     expect(await client.register([reg(1, clock), reg(2, clock)])).toEqual([
-      { deviceId: 'd1', outcome: 'registered' },
-      { deviceId: 'd2', outcome: 'registered' },
+      { ...a1(1), outcome: 'registered' },
+      { ...a1(2), outcome: 'registered' },
     ]);
-    expect(await client.lookup(['d1', 'd3', 'd3'])).toEqual({ registrations: [reg(1, clock)], missing: ['d3'] });
+    expect(await client.lookup([a1(1), a1(3), a1(3)])).toEqual({ registrations: [reg(1, clock)], missing: [a1(3)] });
+    // d2 is a device of a1: in another account the same id names nothing.
+    expect(await client.lookup([{ accountId: 'a2', deviceId: 'd2' }])).toEqual({
+      registrations: [],
+      missing: [{ accountId: 'a2', deviceId: 'd2' }],
+    });
     expect(await client.listByAccount('a1')).toHaveLength(2);
-    expect(await client.deregister([{ deviceId: 'd1', connectionId: 'c1' }])).toEqual([{ deviceId: 'd1', outcome: 'deregistered' }]);
+    expect(await client.deregister([{ ...a1(1), connectionId: 'c1' }])).toEqual([{ ...a1(1), outcome: 'deregistered' }]);
     expect(await client.leaseStatus(['e1', 'e2'])).toEqual([
       { edgeId: 'e1', edgeUrl: 'http://e1', expiresAt: Math.floor(clock.now() / 1000) + 30, epoch: expect.any(String) },
     ]);
     await client.releaseLease('e1');
-    expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+    expect(await client.lookup([a1(2)])).toEqual({ registrations: [], missing: [a1(2)] });
     expect(await client.leaseStatus(['e1'])).toEqual([]);
   });
 
@@ -65,11 +72,13 @@ describe('StoreRegistryClient', () => {
     const badEdge = await failure(client.leaseStatus(['e1', 'bad id!']));
     expect([badEdge.status, badEdge.retriable]).toEqual([400, false]);
     expect(badEdge.message).toContain('registry leaseStatus: invalid_request');
+    const noAccount = await failure(client.lookup([{ accountId: '', deviceId: 'd1' }]));
+    expect([noAccount.status, noAccount.message]).toEqual([400, expect.stringContaining('/accountId')]);
   });
 
   it('turns a failing store into a retriable error, never into missing devices', async () => {
     const broken = { lookup: () => Promise.reject(new StoreUnavailableError('dynamodb timed out')) } as unknown as RegistryStore;
-    const e = await failure(new StoreRegistryClient(broken).lookup(['d1']));
+    const e = await failure(new StoreRegistryClient(broken).lookup([a1(1)]));
     expect(e.retriable).toBe(true);
     expect(e.status).toBe(503);
     expect(e.message).toContain('dynamodb timed out');
@@ -77,6 +86,6 @@ describe('StoreRegistryClient', () => {
 
   it('leaves the store open on close unless asked to close it', async () => {
     await new StoreRegistryClient(store).close();
-    await expect(store.lookup(['d1'])).resolves.toEqual([]);
+    await expect(store.lookup([a1(1)])).resolves.toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import {
   AccountId,
   DeregisterItem,
-  DeviceId,
+  DeviceRef,
   EdgeId,
   ProtocolValidationError,
   Validator,
@@ -16,11 +16,12 @@ import {
 import type { RegistryClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-http';
 import { StoreUnavailableError } from '@pushwire/service-kit';
+import { missingDevices } from './missing-devices';
 import type { RegistryStore } from './registry-store';
 
 // The same schemas the HTTP routes validate with, so both clients reject the same inputs.
 const deregisterItem = new Validator(DeregisterItem, 'deregistration');
-const deviceId = new Validator(DeviceId, 'device id');
+const deviceRef = new Validator(DeviceRef, 'device');
 const accountId = new Validator(AccountId, 'account id');
 const edgeId = new Validator(EdgeId, 'edge id');
 
@@ -56,13 +57,11 @@ export class StoreRegistryClient implements RegistryClient {
     });
   }
 
-  lookup(deviceIds: string[]): Promise<LookupResponse> {
+  lookup(devices: DeviceRef[]): Promise<LookupResponse> {
     return this.call('lookup', async () => {
-      for (const id of deviceIds) deviceId.decode(id);
-      const registrations = await this.store.lookup(deviceIds);
-      const found = new Set(registrations.map((r) => r.deviceId));
-      const missing = [...new Set(deviceIds)].filter((id) => !found.has(id));
-      return { registrations, missing };
+      for (const device of devices) deviceRef.decode(device);
+      const registrations = await this.store.lookup(devices);
+      return { registrations, missing: missingDevices(devices, registrations) };
     });
   }
 

@@ -13,6 +13,7 @@ import {
   DescribeTimeToLiveCommand,
   GetItemCommand,
   ListTablesCommand,
+  PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ErrorBody, Registration } from '@pushwire/protocol';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
@@ -55,6 +56,8 @@ function reg(clock: ManualClock, n: number | string, over: Partial<Registration>
   };
 }
 const byDevice = (regs: Registration[]) => [...regs].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
+/** The device a registration is about: its account and its id. */
+const ref = (r: Registration) => ({ accountId: r.accountId, deviceId: r.deviceId });
 
 /** An endpoint nothing listens on: a port that was free a moment ago. */
 async function closedPortEndpoint(): Promise<string> {
@@ -136,9 +139,44 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     const outcomes = await store.register(regs);
     expect(outcomes.filter((o) => o.outcome === 'registered')).toHaveLength(250);
 
-    const unknown = Array.from({ length: 5 }, (_, i) => `dev-${run}-nobody-${i}`);
-    expect(byDevice(await store.lookup([...unknown, ...regs.map((r) => r.deviceId)]))).toEqual(byDevice(regs));
+    const unknown = Array.from({ length: 5 }, (_, i) => ({ accountId: account, deviceId: `dev-${run}-nobody-${i}` }));
+    expect(byDevice(await store.lookup([...unknown, ...regs.map(ref)]))).toEqual(byDevice(regs));
     expect(byDevice(await store.listByAccount(account))).toEqual(byDevice(regs));
+  });
+
+  it('stores one item per (account, device) and never reads an item keyed by a device id alone', async () => {
+    const store = open();
+    await store.renewLease(`edge-${run}`, 'http://edge.test:8081', 60);
+    const mine = reg(clock, 'pair', { accountId: `acct-${run}-a` });
+    const theirs = reg(clock, 'pair', { accountId: `acct-${run}-b` });
+    await store.register([mine, theirs]);
+    for (const r of [mine, theirs]) {
+      const raw = await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.accountId}#${r.deviceId}` } }, ConsistentRead: true }),
+      );
+      expect(raw.Item?.connectionId?.S).toBe(r.connectionId);
+    }
+    // An item of the earlier layout (no account in its key), with every attribute a record has.
+    const legacy = reg(clock, 'legacy', { accountId: mine.accountId });
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: `device#${legacy.deviceId}` },
+          deviceId: { S: legacy.deviceId },
+          accountId: { S: legacy.accountId },
+          deviceType: { S: legacy.deviceType },
+          edgeId: { S: legacy.edgeId },
+          edgeUrl: { S: legacy.edgeUrl },
+          connectionId: { S: legacy.connectionId },
+          connectedAt: { N: String(legacy.connectedAt) },
+          expiresAt: { N: String(legacy.expiresAt) },
+        },
+      }),
+    );
+    expect(await store.lookup([ref(legacy)])).toEqual([]);
+    expect(await store.listByAccount(mine.accountId)).toEqual([mine]);
+    expect(await store.listByAccount(theirs.accountId)).toEqual([theirs]);
   });
 
   it('does not return a record whose expiresAt has passed though DynamoDB still holds the item', async () => {
@@ -150,10 +188,10 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
 
     // DynamoDB's own clock has not reached expiresAt, so its TTL sweep has not deleted the item.
     const raw = await client.send(
-      new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.deviceId}` } }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: table, Key: { pk: { S: `device#${r.accountId}#${r.deviceId}` } }, ConsistentRead: true }),
     );
     expect(raw.Item?.connectionId?.S).toBe(r.connectionId);
-    expect(await store.lookup([r.deviceId])).toEqual([]);
+    expect(await store.lookup([ref(r)])).toEqual([]);
     expect(await store.listByAccount(r.accountId)).toEqual([]);
   });
 
@@ -167,7 +205,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     const [olderOutcomes, newerOutcomes] = await Promise.all([replicaA.register(older), replicaB.register(newer)]);
     expect(newerOutcomes.every((o) => o.outcome === 'registered')).toBe(true);
     expect(olderOutcomes.every((o) => o.outcome === 'registered' || o.outcome === 'stale')).toBe(true);
-    expect(byDevice(await replicaA.lookup(older.map((o) => o.deviceId)))).toEqual(byDevice(newer));
+    expect(byDevice(await replicaA.lookup(older.map(ref)))).toEqual(byDevice(newer));
   });
 
   it('rejects every operation with StoreUnavailableError within seconds when DynamoDB is unreachable', async () => {
@@ -176,10 +214,10 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     const r = reg(clock, 'unreachable');
     const started = Date.now();
     const calls: [string, () => Promise<unknown>][] = [
-      ['BatchGetItem', () => store.lookup([r.deviceId])],
+      ['BatchGetItem', () => store.lookup([ref(r)])],
       ['Query', () => store.listByAccount(r.accountId)],
       ['BatchGetItem', () => store.register([r])],
-      ['DeleteItem', () => store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }])],
+      ['DeleteItem', () => store.deregister([{ ...ref(r), connectionId: r.connectionId }])],
       ['UpdateItem', () => store.renewLease(r.edgeId, r.edgeUrl, 30)],
       ['DeleteItem', () => store.releaseLease(r.edgeId)],
       ['BatchGetItem', () => store.readLeases([r.edgeId])],
@@ -211,7 +249,9 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
   it('rejects calls after close() and leaves a client it was given usable', async () => {
     const own = new DynamoRegistryStore({ table, clientConfig: { endpoint: dynamodbEndpointFromEnv(), region: 'us-east-1' } });
     await own.close();
-    await expect(own.lookup(['d1'])).rejects.toThrow(new StoreUnavailableError('the dynamodb registry store is closed'));
+    await expect(own.lookup([{ accountId: 'a1', deviceId: 'd1' }])).rejects.toThrow(
+      new StoreUnavailableError('the dynamodb registry store is closed'),
+    );
 
     const shared = open();
     await shared.close();
@@ -240,8 +280,8 @@ describe('registry HTTP app over DynamoDB', () => {
       });
       expect(lease.json()).toMatchObject({ renewed: false });
       const registered = await app.inject({ method: 'POST', url: '/v1/registrations', headers: auth, payload: { registrations: [r] } });
-      expect(registered.json()).toEqual({ results: [{ deviceId: r.deviceId, outcome: 'registered' }] });
-      const one = await app.inject({ method: 'GET', url: `/v1/registrations/${r.deviceId}`, headers: auth });
+      expect(registered.json()).toEqual({ results: [{ ...ref(r), outcome: 'registered' }] });
+      const one = await app.inject({ method: 'GET', url: `/v1/accounts/${r.accountId}/registrations/${r.deviceId}`, headers: auth });
       expect([one.statusCode, one.json()]).toEqual([200, r]);
     } finally {
       await app.close();
@@ -254,8 +294,8 @@ describe('registry HTTP app over DynamoDB', () => {
     const app = build(store);
     try {
       for (const req of [
-        { method: 'POST' as const, url: '/v1/lookup', payload: { deviceIds: ['d1'] } },
-        { method: 'GET' as const, url: '/v1/registrations/d1' },
+        { method: 'POST' as const, url: '/v1/lookup', payload: { devices: [{ accountId: 'a1', deviceId: 'd1' }] } },
+        { method: 'GET' as const, url: '/v1/accounts/a1/registrations/d1' },
         { method: 'GET' as const, url: '/v1/accounts/a1/registrations' },
       ]) {
         const res = await app.inject({ ...req, headers: auth });

@@ -133,6 +133,8 @@ function parseOptions(args: string[]): Options | undefined {
 /** One phone → TV pair: the phone's socket (edge 1) and the TV's id (edge 2). */
 interface Pair {
   phone: net.Socket;
+  /** The pair's own account: its phone and TV are devices of it. */
+  accountId: string;
   phoneId: string;
   tvId: string;
   /** The connection id the TV was welcomed with, once it was. */
@@ -297,7 +299,7 @@ async function waitForRegistrations(cluster: Cluster, pairs: Pair[]): Promise<vo
   for (;;) {
     const checks = await Promise.all(
       pending.map(async (p) => {
-        const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(p.tvId)}`, {
+        const res = await fetch(`${cluster.registryUrl}/v1/accounts/${p.accountId}/registrations/${p.tvId}`, {
           headers: { authorization: `Bearer ${cluster.serviceToken}` },
           signal: AbortSignal.timeout(10_000),
         });
@@ -617,7 +619,7 @@ async function main(): Promise<void> {
         const tv = await connect('tv', index, opts.pairs, ids.tv, account, tvPort!, (connectionId) => (welcomed.tv = connectionId));
         const phone = await connect('phone', index, opts.pairs, ids.phone, account, phonePort!, () => undefined);
         sockets.push(tv, phone);
-        pairs[index] = { phone, phoneId: ids.phone, tvId: ids.tv, tvConnectionId: () => welcomed.tv };
+        pairs[index] = { phone, accountId: account, phoneId: ids.phone, tvId: ids.tv, tvConnectionId: () => welcomed.tv };
       }),
     );
   }

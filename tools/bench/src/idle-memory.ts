@@ -164,9 +164,9 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
       (i) => `/v1/connect?token=${tokens[i]}`,
       async () => {
         // Wait until the last device is registered: the edge's state is complete.
-        const last = `bench-dev-${N - 1}`;
+        const last = `bench-acc-${(N - 1) >> 1}/registrations/bench-dev-${N - 1}`;
         for (let i = 0; i < 100; i++) {
-          const r = await fetch(`http://127.0.0.1:${registryPort}/v1/registrations/${last}`, {
+          const r = await fetch(`http://127.0.0.1:${registryPort}/v1/accounts/${last}`, {
             headers: { authorization: `Bearer ${SERVICE_TOKEN}` },
           });
           if (r.status === 200) return;

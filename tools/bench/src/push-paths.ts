@@ -29,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mintDeviceToken } from '@pushwire/auth';
 import { startCluster, type Cluster } from '@pushwire/cluster';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { Topics } from '@pushwire/protocol';
+import { Topics, type DeviceRef } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { benchInfra, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
@@ -206,15 +206,17 @@ async function connectDevice(index: number, deviceId: string, accountId: string,
 }
 
 /** Waits until the registry resolves every device (edges register in batches). */
-async function waitForRegistrations(registryUrl: string, deviceIds: string[]): Promise<void> {
+async function waitForRegistrations(registryUrl: string, devices: DeviceRef[]): Promise<void> {
   const registry = new HttpRegistryClient({ baseUrl: registryUrl, serviceToken: SERVICE_TOKEN, timeoutMs: 10_000 });
   try {
     const deadline = performance.now() + 30_000;
     for (;;) {
-      const { missing } = await registry.lookup(deviceIds);
+      const { missing } = await registry.lookup(devices);
       if (missing.length === 0) return;
       if (performance.now() > deadline)
-        throw new BenchFailure(`${missing.length} of ${deviceIds.length} devices were still not registered after 30 s, e.g. ${missing[0]}`);
+        throw new BenchFailure(
+          `${missing.length} of ${devices.length} devices were still not registered after 30 s, e.g. ${missing[0]!.deviceId} of ${missing[0]!.accountId}`,
+        );
       await sleep(200);
     }
   } finally {
@@ -348,7 +350,10 @@ async function main(): Promise<void> {
   bench.onCleanup(() => client.close());
 
   log(`connecting ${opts.devices} devices, alternating between the two edges…`);
-  const deviceIds = Array.from({ length: opts.devices }, (_, i) => `bench-push-${run}-${i}`);
+  const devices = Array.from({ length: opts.devices }, (_, i) => ({
+    accountId: `bench-acc-${run}-${i >> 1}`,
+    deviceId: `bench-push-${run}-${i}`,
+  }));
   const sockets: net.Socket[] = [];
   bench.onCleanup(async () => sockets.forEach((s) => s.destroy()));
   let closedDuringRun = 0;
@@ -356,18 +361,16 @@ async function main(): Promise<void> {
   for (let i = 0; i < opts.devices; i += 50) {
     sockets.push(
       ...(await Promise.all(
-        deviceIds
+        devices
           .slice(i, i + 50)
-          .map((id, j) =>
-            connectDevice(i + j, id, `bench-acc-${run}-${(i + j) >> 1}`, edgeDevicePorts[(i + j) % 2]!, () => void closedDuringRun++),
-          ),
+          .map((d, j) => connectDevice(i + j, d.deviceId, d.accountId, edgeDevicePorts[(i + j) % 2]!, () => void closedDuringRun++)),
       )),
     );
   }
-  await waitForRegistrations(cluster.registryUrl, deviceIds);
+  await waitForRegistrations(cluster.registryUrl, devices);
 
   const message = (n: number, phase: Phase) => ({
-    deviceId: deviceIds[n % opts.devices]!,
+    target: devices[n % opts.devices]!,
     payload: { p: phase.id, n, t: Math.round(performance.now() * 1000) / 1000 },
   });
   const failure = (e: unknown) => ({ accepted: 0, error: e instanceof Error ? e.message : String(e) });
@@ -390,8 +393,7 @@ async function main(): Promise<void> {
       try {
         const results = await client.enqueueMany(
           Array.from({ length: count }, (_, i) => {
-            const { deviceId, payload } = message(first + i, phase);
-            return { target: { deviceId }, payload, options: { ttlSeconds: TTL_SECONDS } };
+            return { ...message(first + i, phase), options: { ttlSeconds: TTL_SECONDS } };
           }),
         );
         const refused = results.find((r) => 'error' in r && r.error);

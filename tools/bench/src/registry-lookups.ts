@@ -1,6 +1,6 @@
 /**
  * Registry lookups: requests/s, device lookups/s and p50/p99 latency through the registry service's
- * HTTP API — single lookups (GET /v1/registrations/:id) and batch lookups (POST /v1/lookup) of
+ * HTTP API — single lookups (GET /v1/accounts/:accountId/registrations/:deviceId) and batch lookups (POST /v1/lookup) of
  * random seeded devices — on the memory store and on DynamoDB Local, both in one run.
  *
  *   npm run bench:registry -- [--seconds 8] [--devices 10000] [--concurrency 32] [--batch 50]
@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Pool } from 'undici';
 import { LOCAL_AWS_ENV, startInfra } from '@pushwire/infra';
-import { MAX_REGISTRY_BATCH, type Registration } from '@pushwire/protocol';
+import { MAX_REGISTRY_BATCH, type DeviceRef, type Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { BenchFailure, BenchRun, intOption, isLoopback, parseBenchArgs } from './bench-run';
 import { BENCH_SERVICE_TOKEN as SERVICE_TOKEN, startRegistry, type StartedService } from './service-process';
@@ -27,14 +27,14 @@ import { percentile } from './stats';
 const USAGE = `Usage: npm run bench:registry -- [options]
 
 Registry lookups/s and p50/p99 latency through the registry's HTTP API, single lookups
-(GET /v1/registrations/:id) and batch lookups (POST /v1/lookup), on the memory store and on
+(GET /v1/accounts/:accountId/registrations/:deviceId) and batch lookups (POST /v1/lookup), on the memory store and on
 DynamoDB Local, in one run. Loopback only; stops by itself.
 
 Options:
   --seconds N       measured seconds per case (default 8; 1 to 120)
   --devices N       devices seeded into each registry (default 10000; up to 100000)
   --concurrency N   requests in flight (default 32; 1 to 256)
-  --batch N         device ids per batch lookup (default 50; 1 to ${MAX_REGISTRY_BATCH})
+  --batch N         devices per batch lookup (default 50; 1 to ${MAX_REGISTRY_BATCH})
   -h, --help        print this text
 
 Environment:
@@ -103,10 +103,10 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** `count` distinct random elements of `ids`. */
-function randomIds(ids: readonly string[], count: number): string[] {
-  const picked = new Set<string>();
-  while (picked.size < count) picked.add(ids[Math.floor(Math.random() * ids.length)]!);
+/** `count` distinct random elements of `devices`. */
+function randomDevices(devices: readonly DeviceRef[], count: number): DeviceRef[] {
+  const picked = new Set<DeviceRef>();
+  while (picked.size < count) picked.add(devices[Math.floor(Math.random() * devices.length)]!);
   return [...picked];
 }
 
@@ -116,28 +116,31 @@ function randomIds(ids: readonly string[], count: number): string[] {
  */
 function nextRequest(
   kase: Case,
-  ids: readonly string[],
+  devices: readonly DeviceRef[],
   batch: number,
 ): { method: 'GET' | 'POST'; path: string; body?: string; check(status: number, text: string): string | undefined } {
   if (kase === 'single') {
-    const id = ids[Math.floor(Math.random() * ids.length)]!;
+    const device = devices[Math.floor(Math.random() * devices.length)]!;
+    const path = `/v1/accounts/${device.accountId}/registrations/${device.deviceId}`;
     return {
       method: 'GET',
-      path: `/v1/registrations/${id}`,
+      path,
       check: (status, text) => {
-        if (status !== 200) return `GET /v1/registrations/${id} answered ${status}: ${text.slice(0, 200)}`;
-        return (JSON.parse(text) as Registration).deviceId === id ? undefined : `GET /v1/registrations/${id} answered another device`;
+        if (status !== 200) return `GET ${path} answered ${status}: ${text.slice(0, 200)}`;
+        const found = JSON.parse(text) as Registration;
+        return found.accountId === device.accountId && found.deviceId === device.deviceId
+          ? undefined
+          : `GET ${path} answered another device`;
       },
     };
   }
-  const deviceIds = randomIds(ids, batch);
   return {
     method: 'POST',
     path: '/v1/lookup',
-    body: JSON.stringify({ deviceIds }),
+    body: JSON.stringify({ devices: randomDevices(devices, batch) }),
     check: (status, text) => {
       if (status !== 200) return `POST /v1/lookup answered ${status}: ${text.slice(0, 200)}`;
-      const { registrations, missing } = JSON.parse(text) as { registrations: Registration[]; missing: string[] };
+      const { registrations, missing } = JSON.parse(text) as { registrations: Registration[]; missing: DeviceRef[] };
       return registrations.length === batch && missing.length === 0
         ? undefined
         : `POST /v1/lookup of ${batch} seeded devices found ${registrations.length}, missing ${missing.length}`;
@@ -162,7 +165,7 @@ function assertRunning(target: Target, kase: Case): void {
 async function drive(
   target: Target,
   kase: Case,
-  ids: readonly string[],
+  devices: readonly DeviceRef[],
   opts: Options,
   ms: number,
   dynamodbPid?: number,
@@ -177,7 +180,7 @@ async function drive(
   const end = t0 + ms;
   const worker = async () => {
     while (!bench.interrupted && performance.now() < end) {
-      const req = nextRequest(kase, ids, opts.batch);
+      const req = nextRequest(kase, devices, opts.batch);
       const started = performance.now();
       let problem: string | undefined;
       try {
@@ -225,8 +228,8 @@ async function drive(
   };
 }
 
-/** Takes one edge lease and registers `devices` devices on it through the HTTP API; returns their ids. */
-async function seed(target: Target, devices: number): Promise<string[]> {
+/** Takes one edge lease and registers `devices` devices on it through the HTTP API; returns them (account and id). */
+async function seed(target: Target, devices: number): Promise<DeviceRef[]> {
   const client = new HttpRegistryClient({
     baseUrl: `http://127.0.0.1:${target.service.port}`,
     serviceToken: SERVICE_TOKEN,
@@ -253,14 +256,16 @@ async function seed(target: Target, devices: number): Promise<string[]> {
       if (rejected.length)
         throw new BenchFailure(`seeding the ${target.store} registry: ${rejected.length} registrations came back ${rejected[0]!.outcome}`);
     }
-    const ids = registrations.map((r) => r.deviceId);
-    const { missing } = await client.lookup(ids.slice(-MAX_REGISTRY_BATCH));
+    const seeded = registrations.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId }));
+    const { missing } = await client.lookup(seeded.slice(-MAX_REGISTRY_BATCH));
     if (missing.length)
-      throw new BenchFailure(`seeding the ${target.store} registry: ${missing.length} seeded devices do not resolve, e.g. ${missing[0]}`);
+      throw new BenchFailure(
+        `seeding the ${target.store} registry: ${missing.length} seeded devices do not resolve, e.g. ${missing[0]!.deviceId} of ${missing[0]!.accountId}`,
+      );
     process.stderr.write(
       `seeded ${devices} devices into the ${target.store} registry in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
     );
-    return ids;
+    return seeded;
   } catch (e) {
     throw e instanceof BenchFailure ? e : new BenchFailure(`seeding the ${target.store} registry: ${(e as Error).message}`);
   } finally {
@@ -333,7 +338,7 @@ async function main(): Promise<void> {
     targets.push({ store, service, pool });
     log(`registry (${store}) listening on 127.0.0.1:${service.port}`);
   }
-  const ids = new Map<Target, string[]>();
+  const ids = new Map<Target, DeviceRef[]>();
   for (const target of targets) ids.set(target, await seed(target, opts.devices));
 
   const results: CaseResult[] = [];

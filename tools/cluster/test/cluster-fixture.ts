@@ -67,12 +67,15 @@ export async function connectDevice(
   return { client, connectionId: welcome.connectionId };
 }
 
-/** GET /v1/registrations/:id on the registry: the status and JSON body. */
-export async function registryGet(cluster: Cluster, deviceId: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${cluster.registryUrl}/v1/registrations/${encodeURIComponent(deviceId)}`, {
-    headers: { authorization: `Bearer ${cluster.serviceToken}` },
-    signal: AbortSignal.timeout(10_000),
-  });
+/** GET /v1/accounts/:accountId/registrations/:deviceId on the registry: the status and JSON body. */
+export async function registryGet(cluster: Cluster, accountId: string, deviceId: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(
+    `${cluster.registryUrl}/v1/accounts/${encodeURIComponent(accountId)}/registrations/${encodeURIComponent(deviceId)}`,
+    {
+      headers: { authorization: `Bearer ${cluster.serviceToken}` },
+      signal: AbortSignal.timeout(10_000),
+    },
+  );
   return { status: res.status, body: await res.json() };
 }
 

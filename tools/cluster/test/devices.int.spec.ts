@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { DeviceClient } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { KafkaEventBus } from '@pushwire/event-bus';
@@ -36,11 +35,11 @@ describe('cluster: device list and device to device across two edges', () => {
     return ((await res.json()) as { devices: { deviceId: string }[] }).devices.map((d) => d.deviceId).sort();
   };
   /** Until the registry resolves the device to this connection (cross-edge sends look it up there). */
-  const registered = (deviceId: string, connectionId: string) =>
-    waitFor(async () => (await registryGet(cluster, deviceId)).body.connectionId === connectionId, {
+  const registered = (deviceId: string, connectionId: string, acct = account) =>
+    waitFor(async () => (await registryGet(cluster, acct, deviceId)).body.connectionId === connectionId, {
       ...CLUSTER_POLL,
       timeoutMs: 10_000,
-      what: `${deviceId} registered`,
+      what: `${deviceId} of ${acct} registered`,
     });
   const listedAs = (expected: string[], acct = account) =>
     waitFor(async () => JSON.stringify(await listed(acct)) === JSON.stringify([...expected].sort()), {
@@ -86,20 +85,31 @@ describe('cluster: device list and device to device across two edges', () => {
     await listedAs([id('phone')]);
   });
 
-  it('refuses a device of another account with forbidden, and the target receives nothing', async () => {
+  it("never reaches another account's device: its id names the sender's own device (not_connected when it has none)", async () => {
     const tv = await connect(2, id('tv-b'), 'tv');
     await registered(id('tv-b'), tv.connectionId);
     const stranger = await connect(1, id('stranger'), 'phone', `other-${run}`);
-    const received: unknown[] = [];
+    const received: { from: string }[] = [];
     tv.client.on('d2d.message', (m) => void received.push(m));
-    expect(await stranger.client.sendToDevice(id('tv-b'), { hijack: true })).toBe('forbidden');
-    // Same edge too: the local path applies the same policy.
+    expect(await stranger.client.sendToDevice(id('tv-b'), { hijack: true })).toBe('not_connected');
+    // Same edge too: the local path looks in the sender's account as well.
     const neighbour = await connect(2, id('stranger-2'), 'phone', `other-${run}`);
-    expect(await neighbour.client.sendToDevice(id('tv-b'), { hijack: true })).toBe('forbidden');
-    // A bounded wait, as it proves something does NOT happen (a refused message arriving after all),
-    // and no event marks its absence: 300 ms is many times a relay between two local edges.
-    await delay(300);
-    expect(received).toEqual([]);
+    expect(await neighbour.client.sendToDevice(id('tv-b'), { hijack: true })).toBe('not_connected');
+    // The stranger's account gets a tv-b of its own, on the other edge: that is the one the id names for it.
+    const ownTv = await connect(1, id('tv-b'), 'tv', `other-${run}`);
+    await registered(id('tv-b'), ownTv.connectionId, `other-${run}`);
+    const own = waitForEvent(ownTv.client, 'd2d.message', 5_000);
+    expect(await neighbour.client.sendToDevice(id('tv-b'), { mine: true })).toBe('delivered');
+    expect(await own).toMatchObject({ from: id('stranger-2'), payload: { mine: true } });
+    // A message of the account's own phone, sent after all that, is the first and only one the TV got.
+    const phone = await connect(1, id('phone-b'), 'phone');
+    expect(await phone.client.sendToDevice(id('tv-b'), { legit: true })).toBe('delivered');
+    await waitFor(async () => received.length > 0, {
+      ...CLUSTER_POLL,
+      timeoutMs: 5_000,
+      what: 'the TV to get the message of its own account',
+    });
+    expect(received).toEqual([expect.objectContaining({ from: id('phone-b'), payload: { legit: true } })]);
   });
 
   it('answers a flood with rate_limited without hurting other connections', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeviceClient } from '@pushwire/device-client';
 import { KafkaEventBus, type Subscription } from '@pushwire/event-bus';
 import { dynamodbEndpointFromEnv, kafkaBrokersFromEnv } from '@pushwire/infra/testing';
-import { Topics, type DeadLetterRecord, type PushOutcomeRecord, type PushRequestRecord } from '@pushwire/protocol';
+import { deviceRefKey, Topics, type DeadLetterRecord, type PushOutcomeRecord, type PushRequestRecord } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
@@ -32,13 +32,15 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
   const ourIds = new Set<string>();
 
   const deviceId = (i: number) => `d${i}-${run}`;
+  /** Device `i` (two per account) as a target names it: its account and its id. */
+  const target = (i: number) => ({ accountId: `acct-${run}-${i >> 1}`, deviceId: deviceId(i) });
   const outcomeCount = () => [...ourIds].filter((id) => outcomes.has(id)).length;
   const enqueueAll = async (items: Array<{ to: number; priority: 'high' | 'normal' | 'low'; tag: string }>) => {
     for (let i = 0; i < items.length; i += 1000) {
       const chunk = items.slice(i, i + 1000).map(({ to, priority, tag }) => {
         const id = `${tag}-${to}-${i}-${randomUUID().slice(0, 6)}`;
         ourIds.add(id);
-        return { target: { deviceId: deviceId(to) }, payload: { tag }, options: { id, priority } };
+        return { target: target(to), payload: { tag }, options: { id, priority } };
       });
       const results = await sender.enqueueMany(chunk);
       expect(results.filter((r) => 'error' in r && r.error)).toEqual([]);
@@ -71,14 +73,14 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     });
     for (let i = 0; i < DEVICES; i++) {
       const edge = cluster.edges[i % 2]!;
-      const { client, connectionId } = await connectDevice(cluster, edge.deviceUrl, `acct-${run}-${i >> 1}`, deviceId(i));
+      const { client, connectionId } = await connectDevice(cluster, edge.deviceUrl, target(i).accountId, deviceId(i));
       const entry = { id: deviceId(i), client, received: [] as string[] };
       client.on('push', (p) => {
         entry.received.push(p.id);
       });
       devices.push(entry);
       if (i === DEVICES - 1)
-        await waitFor(async () => (await registryGet(cluster, deviceId(i))).body.connectionId === connectionId, {
+        await waitFor(async () => (await registryGet(cluster, target(i).accountId, deviceId(i))).body.connectionId === connectionId, {
           ...CLUSTER_POLL,
           timeoutMs: 30_000,
           what: 'the last device to be registered',
@@ -186,15 +188,15 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
 
   it('dead-letters a malformed record with its reason and keeps delivering the partition behind it', async () => {
     clearReceived();
-    const target = deviceId(7);
-    await bus.publish(Topics.pushRequests.normal, [{ key: target, value: `{"not a push request": "${run}"` }]);
+    const key = deviceRefKey(target(7));
+    await bus.publish(Topics.pushRequests.normal, [{ key, value: `{"not a push request": "${run}"` }]);
     const valid: PushRequestRecord = {
       v: 1,
-      target: { deviceId: target },
+      target: target(7),
       message: { id: `after-garbage-${run}`, payload: 'still flowing' },
       enqueuedAt: Date.now(),
     };
-    await bus.publish(Topics.pushRequests.normal, [{ key: target, value: JSON.stringify(valid) }]);
+    await bus.publish(Topics.pushRequests.normal, [{ key, value: JSON.stringify(valid) }]);
     await waitFor(async () => devices[7]!.received.includes(`after-garbage-${run}`), {
       ...CLUSTER_POLL,
       timeoutMs: 30_000,
@@ -206,27 +208,22 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
       what: 'the malformed record in the DLQ',
     });
     const letter = deadLetters.find((d) => d.value.includes(`"not a push request": "${run}"`))!;
-    expect(letter).toMatchObject({ reason: 'invalid_record', key: target, source: { topic: Topics.pushRequests.normal } });
+    expect(letter).toMatchObject({ reason: 'invalid_record', key, source: { topic: Topics.pushRequests.normal } });
     expect(letter.detail).toMatch(/not JSON/);
   }, 60_000);
 
   it('does not deliver an expired message and records the outcome expired', async () => {
     clearReceived();
-    const target = deviceId(9);
     const id = `expired-${run}`;
     ourIds.add(id);
     const stale: PushRequestRecord = {
       v: 1,
-      target: { deviceId: target },
+      target: target(9),
       message: { id, payload: 'too late', ttlSeconds: 5 },
       enqueuedAt: Date.now() - 10_000,
     };
-    await bus.publish(Topics.pushRequests.high, [{ key: target, value: JSON.stringify(stale) }]);
-    await waitFor(async () => outcomes.has(id), {
-      ...CLUSTER_POLL,
-      timeoutMs: 30_000,
-      what: 'the outcome of the expired message',
-    });
+    await bus.publish(Topics.pushRequests.high, [{ key: deviceRefKey(target(9)), value: JSON.stringify(stale) }]);
+    await waitFor(async () => outcomes.has(id), { ...CLUSTER_POLL, timeoutMs: 30_000, what: 'the outcome of the expired message' });
     expect(outcomes.get(id)![0]).toMatchObject({ status: 'expired', attempts: 0, priority: 'high' });
     expect(devices[9]!.received).not.toContain(id);
   }, 60_000);

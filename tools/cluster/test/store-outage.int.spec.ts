@@ -43,7 +43,7 @@ describe('cluster: DynamoDB outage', () => {
     };
 
     const before = await connect(`before-${run}`);
-    await waitFor(async () => (await registryGet(c, `before-${run}`)).status === 200, {
+    await waitFor(async () => (await registryGet(c, account, `before-${run}`)).status === 200, {
       ...CLUSTER_POLL,
       timeoutMs: 10_000,
       what: 'the first device to be registered',
@@ -55,7 +55,7 @@ describe('cluster: DynamoDB outage', () => {
     dynamo = undefined;
 
     // The registry says the store is unavailable; it never claims the device is unknown.
-    const down = await registryGet(c, `before-${run}`);
+    const down = await registryGet(c, account, `before-${run}`);
     expect(down.status).toBe(503);
     expect(down.body.error).toMatchObject({ code: 'store_unavailable', retriable: true });
 
@@ -65,6 +65,7 @@ describe('cluster: DynamoDB outage', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${c.serviceToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
+        accountId: account,
         deviceId: `before-${run}`,
         connectionId: before.connectionId,
         message: { id: `m-${run}`, payload: 'store is down' },
@@ -87,7 +88,7 @@ describe('cluster: DynamoDB outage', () => {
     const backAt = Date.now();
 
     const registeredAgain = (deviceId: string, connectionId: string) => async () => {
-      const r = await registryGet(c, deviceId);
+      const r = await registryGet(c, account, deviceId);
       return r.status === 200 && r.body.connectionId === connectionId;
     };
     await waitFor(registeredAgain(`before-${run}`, before.connectionId), {
@@ -112,7 +113,7 @@ describe('cluster: DynamoDB outage', () => {
         let last: unknown;
         await waitFor(
           async () => {
-            last = await sender.send(deviceId, 'store is back');
+            last = await sender.send({ accountId: account, deviceId }, 'store is back');
             return (last as { status: string }).status === 'delivered';
           },
           { ...CLUSTER_POLL, timeoutMs: 10_000, what: `a push to ${deviceId} to be delivered` },

@@ -11,16 +11,16 @@ const portOf = (server: net.Server | http.Server) => (server.address() as net.Ad
 const listen = <S extends net.Server>(server: S) => new Promise<S>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 const close = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-/** POSTs one push per device to the edge's internal port, the payload carrying its send time. */
-async function pushToAll(t: TestEdge, deviceIds: string[]): Promise<void> {
-  const deliveries = deviceIds.map((deviceId, i) => ({ deviceId, message: { id: `m-${i}`, payload: timestampedPayload('hello') } }));
+/** POSTs one push per device (account and id) to the edge's internal port, the payload carrying its send time. */
+async function pushToAll(t: TestEdge, devices: { accountId: string; deviceId: string }[]): Promise<void> {
+  const deliveries = devices.map((device, i) => ({ ...device, message: { id: `m-${i}`, payload: timestampedPayload('hello') } }));
   const res = await fetch(`${t.internalUrl}/v1/deliver`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ deliveries }),
   });
   const body = (await res.json()) as { results: { status: string }[] };
-  expect(body.results.filter((r) => r.status === 'delivered')).toHaveLength(deviceIds.length);
+  expect(body.results.filter((r) => r.status === 'delivered')).toHaveLength(devices.length);
 }
 
 /**
@@ -185,12 +185,12 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
 
     expect(result).toMatchObject({ connected: 200, failed: 0 });
     expect(t.edge.connections).toBe(200);
-    const c3 = t.edge.connectionOf('pw-3');
+    const c3 = t.edge.connectionOf('acct-1', 'pw-3');
     expect(c3?.accountId).toBe('acct-1'); // ⌊3 / 2⌋
     const before = (await fleet.stats()).messages;
     await pushToAll(
       t,
-      Array.from({ length: 200 }, (_, i) => `pw-${i}`),
+      Array.from({ length: 200 }, (_, i) => ({ accountId: `acct-${Math.floor(i / 2)}`, deviceId: `pw-${i}` })),
     );
     await waitFor(async () => (await fleet.stats()).messages === before + 200, { timeoutMs: 8000, what: '200 pushes', intervalMs: 20 });
     const { samples } = await fleet.latencies();

@@ -32,8 +32,10 @@ export interface FakeEdgeOptions {
   /** Interval of WebSocket pings and SSE `: hb` comments; 0 sends none. Default 0. */
   heartbeatIntervalMs?: number;
   /**
-   * Status answered to `d2d.send` when the target is connected in the sender's account. Default
-   * 'delivered'. A target that is not connected gets 'not_connected', one of another account 'forbidden'.
+   * Status answered to `d2d.send` when the target is connected in the sender's account (e.g.
+   * 'forbidden' to play a policy that refuses it). Default 'delivered'. As on the real edge, `to`
+   * names a device of the sender's account: one that is not connected there — even if another
+   * account has a device of that id — gets 'not_connected'.
    */
   d2dStatus?: DeliveryStatus;
 }
@@ -71,7 +73,8 @@ interface Rejection {
 /**
  * A small edge that speaks the device contract (DESIGN §4–6) on a real port: WebSocket upgrade with
  * header, query and first-frame auth, 401/503 refusals, welcome, pings, SSE with `POST /v1/frames`,
- * replacement of an older connection of the same device (4001), device list and subscriptions
+ * replacement of an older connection of the same device — account and device id, as on the real
+ * edge: a device id names a device only within its account — (4001), device list and subscriptions
  * (`device.online` / `device.offline` to the account's subscribed connections, forgotten with the
  * connection), device to device. Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
  * 'rejected' ({status}), 'disconnect' (conn).
@@ -236,7 +239,7 @@ export class FakeEdge extends EventEmitter {
     }
     if (req.method === 'POST' && url.pathname === '/v1/frames') {
       if (!identity) return void sendJsonError(res, 401, 'unauthorized', 'token missing, invalid or expired');
-      const conn = this.liveConnection(identity.deviceId, 'sse');
+      const conn = this.liveConnection(identity.accountId, identity.deviceId, 'sse');
       if (!conn) return void sendJsonError(res, 409, 'not_found', 'no event stream open for this device');
       let body = '';
       req.setEncoding('utf8');
@@ -260,7 +263,7 @@ export class FakeEdge extends EventEmitter {
     io: { write(text: string): void; heartbeat(): void; end(code: number, reason: string): void },
   ): LiveConnection {
     // A newer connection of the same device replaces the older one (DESIGN §5).
-    this.liveConnection(identity.deviceId)?.close(4001, 'replaced');
+    this.liveConnection(identity.accountId, identity.deviceId)?.close(4001, 'replaced');
     let timer: ReturnType<typeof setInterval> | undefined;
     const conn: LiveConnection = {
       connectionId: `c${++this.seq}`,
@@ -280,7 +283,8 @@ export class FakeEdge extends EventEmitter {
         conn.closed = true;
         clearInterval(timer);
         io.end(code, reason);
-        if (!this.liveConnection(identity.deviceId)) this.notify(conn, { type: 'device.offline', deviceId: identity.deviceId });
+        if (!this.liveConnection(identity.accountId, identity.deviceId))
+          this.notify(conn, { type: 'device.offline', deviceId: identity.deviceId });
         this.emit('disconnect', conn);
       },
       silence: () => {
@@ -306,8 +310,11 @@ export class FakeEdge extends EventEmitter {
     return conn;
   }
 
-  private liveConnection(deviceId: string, transport?: FakeConnection['transport']): LiveConnection | undefined {
-    return this.live.find((c) => !c.closed && c.identity.deviceId === deviceId && (!transport || c.transport === transport));
+  private liveConnection(accountId: string, deviceId: string, transport?: FakeConnection['transport']): LiveConnection | undefined {
+    return this.live.find(
+      (c) =>
+        !c.closed && c.identity.accountId === accountId && c.identity.deviceId === deviceId && (!transport || c.transport === transport),
+    );
   }
 
   /** Handles one device frame; returns false if it was invalid (an `error` frame was sent). */
@@ -335,12 +342,8 @@ export class FakeEdge extends EventEmitter {
         conn.send({ type: 'devices.subscribe.result', reqId: frame.reqId, devices: this.devicesOf(conn.identity.accountId) });
         break;
       case 'd2d.send': {
-        const target = this.liveConnection(frame.to);
-        const status: DeliveryStatus = !target
-          ? 'not_connected'
-          : target.identity.accountId !== conn.identity.accountId
-            ? 'forbidden'
-            : (this.opts.d2dStatus ?? 'delivered');
+        const target = this.liveConnection(conn.identity.accountId, frame.to);
+        const status: DeliveryStatus = target ? (this.opts.d2dStatus ?? 'delivered') : 'not_connected';
         if (target && (status === 'delivered' || status === 'acknowledged')) {
           target.send({
             type: 'd2d.message',

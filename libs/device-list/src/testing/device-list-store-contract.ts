@@ -198,6 +198,18 @@ export function describeDeviceListStoreContract(name: string, makeStore: () => P
       expect(await store.listOnline(account(3))).toEqual([]);
     });
 
+    it("keeps two accounts' devices of the same id apart: neither's connection hides, replaces or ends the other's", async () => {
+      const mine = connected(1);
+      const theirs = connected(1, { accountId: account(2), ...edge(2) }); // newer, same device id
+      for (const e of [mine, theirs]) expect((await store.apply(e)).applied).toBe(true);
+      expect(await store.listOnline(account(1))).toEqual([recordOf(mine)]);
+      expect(await store.listOnline(account(2))).toEqual([recordOf(theirs)]);
+      // Account 2's device leaving takes only itself off the list: account 1's device of that id stays.
+      expect((await store.apply(disconnected(theirs))).applied).toBe(true);
+      expect(await store.listOnline(account(1))).toEqual([recordOf(mine)]);
+      expect(await store.listOnline(account(2))).toEqual([]);
+    });
+
     it('lists the online devices whose current connection is on an edge, across accounts', async () => {
       const stays = connected(1);
       const moves = connected(2);

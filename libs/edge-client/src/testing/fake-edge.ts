@@ -1,4 +1,5 @@
 import {
+  deviceRefKey,
   DeliveryStatuses,
   ErrorCodes,
   Validators,
@@ -32,7 +33,7 @@ export interface RecordedRequest {
  */
 export class FakeEdge {
   readonly requests: RecordedRequest[] = [];
-  /** deviceId → the connection id this edge holds for it. */
+  /** deviceRefKey (account and device id) → the connection id this edge holds for it. */
   readonly connections = new Map<string, string>();
   /** Overrides the answer for a delivery (return undefined for the default behaviour). */
   answer: (delivery: Delivery) => FakeAnswer | undefined = () => undefined;
@@ -86,10 +87,10 @@ export class FakeEdge {
   }
 
   private deliver(d: Delivery): DeliveryResult {
-    const base = { deviceId: d.deviceId, messageId: d.message.id, edgeId: this.edgeId };
+    const base = { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, edgeId: this.edgeId };
     const override = this.answer(d);
     if (override) return { ...base, ...override };
-    const held = this.connections.get(d.deviceId);
+    const held = this.connections.get(deviceRefKey(d));
     if (held === undefined) return { ...base, status: d.connectionId ? 'gone' : 'not_connected' };
     if (d.connectionId !== undefined && d.connectionId !== held) return { ...base, status: 'gone' };
     return { ...base, status: d.message.ackRequired ? 'acknowledged' : 'delivered' };

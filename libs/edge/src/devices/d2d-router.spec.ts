@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Validators, type Delivery, type DeliveryResult, type DeliveryStatus } from '@pushwire/protocol';
+import { deviceRefKey, Validators, type Delivery, type DeliveryResult, type DeliveryStatus } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
 import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { Connection, Phase, Transport } from '../connection';
-import { sameAccountPolicy } from './d2d-policy';
+import { ConnectionTable } from '../connection-table';
+import { sameAccountPolicy, type D2dPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
 
 // D2dRouter with its real collaborators: a registry client over the memory store, the route cache,
@@ -26,10 +27,13 @@ function connection(accountId: string, deviceId: string, phase: Phase = Phase.Op
   return c;
 }
 
+/** The key of device `deviceId` of acct-1 (or `accountId`) in a RemoteEdge's `holds`. */
+const held = (deviceId: string, accountId = 'acct-1') => deviceRefKey({ accountId, deviceId });
+
 /** The remote edge: answers deliveries (single or batched) for the connections it holds, `gone` for others. */
 interface RemoteEdge {
   url: string;
-  /** deviceId → the connection the edge holds for it. */
+  /** deviceRefKey (account and device) → the connection the edge holds for it. */
   holds: Map<string, string>;
   received: Delivery[];
   /** Deliveries per request, in arrival order. */
@@ -45,8 +49,8 @@ async function startRemoteEdge(): Promise<RemoteEdge> {
   const authorizations = new Set<string>();
   const deliver = (d: Delivery): DeliveryResult => {
     received.push(d);
-    const status: DeliveryStatus = holds.get(d.deviceId) === d.connectionId ? 'delivered' : 'gone';
-    return { deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
+    const status: DeliveryStatus = holds.get(deviceRefKey(d)) === d.connectionId ? 'delivered' : 'gone';
+    return { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
   };
   const server = createServer((req, res) => {
     let body = '';
@@ -76,7 +80,7 @@ describe('D2dRouter', () => {
   let lookups: jest.SpyInstance;
   let transport: EdgeClient;
   let remote: RemoteEdge;
-  let local: Map<string, Connection>;
+  let local: ConnectionTable;
   let deliveredHere: Delivery[];
   let router: D2dRouter;
   let seq: number;
@@ -99,9 +103,24 @@ describe('D2dRouter', () => {
         expiresAt: Math.floor(clock.now() / 1000) + 3600,
       },
     ]);
-    remote.holds.set(deviceId, connectionId);
+    remote.holds.set(held(deviceId, accountId), connectionId);
     return connectionId;
   };
+  /** A router over this test's registry, transport and local connections, with `policy`. */
+  const makeRouter = (policy: D2dPolicy) =>
+    new D2dRouter({
+      edgeId: HERE,
+      localConnection: (accountId, deviceId) => local.get(accountId, deviceId),
+      deliverLocal: (d) => {
+        deliveredHere.push(d);
+        return { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, status: 'delivered', edgeId: HERE };
+      },
+      registry,
+      transport,
+      routes: new RouteCache(30_000, 1_000, clock.now),
+      policy,
+      now: clock.now,
+    });
 
   beforeEach(async () => {
     seq = 0;
@@ -113,21 +132,9 @@ describe('D2dRouter', () => {
     remote = await startRemoteEdge();
     await registry.renewLease(THERE, remote.url, 60);
     await registry.renewLease(HERE, 'http://127.0.0.1:1', 60);
-    local = new Map();
+    local = new ConnectionTable();
     deliveredHere = [];
-    router = new D2dRouter({
-      edgeId: HERE,
-      localConnection: (deviceId) => local.get(deviceId),
-      deliverLocal: (d) => {
-        deliveredHere.push(d);
-        return { deviceId: d.deviceId, messageId: d.message.id, status: 'delivered', edgeId: HERE };
-      },
-      registry,
-      transport,
-      routes: new RouteCache(30_000, 1_000, clock.now),
-      policy: sameAccountPolicy,
-      now: clock.now,
-    });
+    router = makeRouter(sameAccountPolicy);
   });
 
   afterEach(async () => {
@@ -139,10 +146,11 @@ describe('D2dRouter', () => {
 
   describe('to a device on this edge', () => {
     it('delivers a d2d message from the sender, without asking the registry', async () => {
-      local.set('tv', connection('acct-1', 'tv'));
+      local.add(connection('acct-1', 'tv'));
       expect(await send(phone(), 'tv', { volume: 7 })).toBe('delivered');
       expect(deliveredHere).toEqual([
         {
+          accountId: 'acct-1',
           deviceId: 'tv',
           connectionId: 'conn-tv',
           from: 'phone',
@@ -152,16 +160,25 @@ describe('D2dRouter', () => {
       expect(lookups).not.toHaveBeenCalled();
     });
 
-    it("forbids another account's device, delivering nothing", async () => {
-      local.set('their-tv', connection('acct-2', 'their-tv'));
-      expect(await send(phone(), 'their-tv')).toBe('forbidden');
+    it("never reaches another account's device of that id: not_connected, as if it did not exist, delivering nothing", async () => {
+      local.add(connection('acct-2', 'tv'));
+      await connectRemote('acct-2', 'tv', 'http://127.0.0.1:1', HERE);
+      expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(deliveredHere).toEqual([]);
       expect(remote.received).toEqual([]);
+      expect(lookups).toHaveBeenCalledWith([{ accountId: 'acct-1', deviceId: 'tv' }]);
+    });
+
+    it('lets the policy refuse a device of the same account, delivering nothing', async () => {
+      router = makeRouter({ allows: (_from, to) => to.deviceId !== 'tv' });
+      local.add(connection('acct-1', 'tv'));
+      expect(await send(phone(), 'tv')).toBe('forbidden');
+      expect(deliveredHere).toEqual([]);
     });
 
     it('answers not_connected when the registry places the device here but it is not connected (any more)', async () => {
       await connectRemote('acct-1', 'tv', 'http://127.0.0.1:1', HERE);
-      local.set('tv', connection('acct-1', 'tv', Phase.Closed));
+      local.add(connection('acct-1', 'tv', Phase.Closed));
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(deliveredHere).toEqual([]);
       expect(remote.received).toEqual([]);
@@ -200,7 +217,7 @@ describe('D2dRouter', () => {
       await connectRemote('acct-1', 'tv-b');
       expect(await Promise.all([send(phone(), 'tv-a'), send(phone(), 'tv-b')])).toEqual(['delivered', 'delivered']);
       expect(remote.requests).toEqual([2]);
-      remote.holds.delete('tv-b'); // the edge lost tv-b; the registry has not caught up yet
+      remote.holds.delete(held('tv-b')); // the edge lost tv-b; the registry has not caught up yet
 
       expect(
         await Promise.all([send(phone(), 'tv-a', { n: 1 }), send(phone(), 'tv-b', { n: 2 }), send(phone(), 'tv-a', { n: 3 })]),
@@ -214,10 +231,19 @@ describe('D2dRouter', () => {
       ]);
     });
 
-    it("forbids another account's device without calling its edge, cached route or not", async () => {
-      await connectRemote('acct-2', 'their-tv');
-      expect(await send(phone(), 'their-tv')).toBe('forbidden');
-      expect(await send(phone(), 'their-tv')).toBe('forbidden');
+    it("never reaches another account's device of that id there: the lookup names the sender's account", async () => {
+      await connectRemote('acct-2', 'tv');
+      expect(await send(phone(), 'tv')).toBe('not_connected');
+      expect(await send(phone(), 'tv')).toBe('not_connected');
+      expect(remote.received).toEqual([]);
+      expect(lookups.mock.calls).toEqual([[[{ accountId: 'acct-1', deviceId: 'tv' }]], [[{ accountId: 'acct-1', deviceId: 'tv' }]]]);
+    });
+
+    it('lets the policy refuse a device of the same account without calling its edge, cached route or not', async () => {
+      router = makeRouter({ allows: (_from, to) => to.deviceId !== 'tv' });
+      await connectRemote('acct-1', 'tv');
+      expect(await send(phone(), 'tv')).toBe('forbidden');
+      expect(await send(phone(), 'tv')).toBe('forbidden');
       expect(remote.received).toEqual([]);
       expect(lookups).toHaveBeenCalledTimes(1);
     });
@@ -236,7 +262,7 @@ describe('D2dRouter', () => {
     it('answers gone when the fresh lookup names the same stale connection, without looking up again', async () => {
       await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('delivered');
-      remote.holds.delete('tv'); // the edge lost the tv; the registry has not caught up yet
+      remote.holds.delete(held('tv')); // the edge lost the tv; the registry has not caught up yet
 
       expect(await send(phone(), 'tv')).toBe('gone');
       expect(remote.received).toHaveLength(3);
@@ -246,8 +272,8 @@ describe('D2dRouter', () => {
     it('forgets a route answered gone when the device has left the registry too', async () => {
       const tvConnection = await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('delivered');
-      await registry.deregister([{ deviceId: 'tv', connectionId: tvConnection }]);
-      remote.holds.delete('tv');
+      await registry.deregister([{ accountId: 'acct-1', deviceId: 'tv', connectionId: tvConnection }]);
+      remote.holds.delete(held('tv'));
 
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(await send(phone(), 'tv')).toBe('not_connected'); // no second try of the dead route
@@ -276,7 +302,7 @@ describe('D2dRouter', () => {
     it('answers unavailable for a device it must look up, and still reaches local devices and cached routes', async () => {
       await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('delivered'); // route cached
-      local.set('laptop', connection('acct-1', 'laptop'));
+      local.add(connection('acct-1', 'laptop'));
       await registryStore.close();
 
       expect(await send(phone(), 'watch')).toBe('unavailable');

@@ -1,5 +1,13 @@
 import { randomFillSync } from 'node:crypto';
-import type { ClientFrameOf, Delivery, DeliveryResult, DeliveryStatus, Registration } from '@pushwire/protocol';
+import {
+  deviceRefKey,
+  type ClientFrameOf,
+  type Delivery,
+  type DeliveryResult,
+  type DeliveryStatus,
+  type DeviceRef,
+  type Registration,
+} from '@pushwire/protocol';
 import type { EdgeClient } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import { Phase, type Connection } from '../connection';
@@ -7,8 +15,8 @@ import type { D2dParty, D2dPolicy } from './d2d-policy';
 
 export interface D2dRouterDeps {
   edgeId: string;
-  /** The live local connection of a device, if this edge holds one. */
-  localConnection(deviceId: string): Connection | undefined;
+  /** The live local connection of a device (account and device id), if this edge holds one. */
+  localConnection(accountId: string, deviceId: string): Connection | undefined;
   /** Writes a delivery to a local connection (the edge's Deliverer). */
   deliverLocal(d: Delivery): DeliveryResult | Promise<DeliveryResult>;
   registry: RegistryClient;
@@ -20,8 +28,10 @@ export interface D2dRouterDeps {
 }
 
 /**
- * Device to device (DESIGN.md §5): authorizes `d2d.send` with the policy and delivers the message as
- * a `d2d.message` frame — to a local socket at once, else to the target's edge via `/v1/deliver`,
+ * Device to device (DESIGN.md §5): `to` names a device of the sender's own account — the sender's
+ * account scopes the target, so no `d2d.send` can name, reach or probe another account's device
+ * (a device id elsewhere is `not_connected`, like one that does not exist). Within the account the
+ * policy authorizes it, and the message goes out as a `d2d.message` frame — to a local socket at once, else to the target's edge via `/v1/deliver`,
  * found in the route cache or, on a miss, the registry. The hot path (cached route, same-account
  * policy) does no registry call, and the sends that miss the cache while a device's lookup is under
  * way share it. A stale cached route (`gone`, or `not_connected` from an edge that no longer holds
@@ -30,7 +40,7 @@ export interface D2dRouterDeps {
  */
 export class D2dRouter {
   private readonly now: () => number;
-  /** Registry lookups under way, by device: the sends to a device missing from the route cache share one. */
+  /** Registry lookups under way, by deviceRefKey: the sends to a device missing from the route cache share one. */
   private readonly lookups = new Map<string, Promise<Registration | undefined>>();
   /** Relayed deliveries waiting for the end of this event-loop turn, by edge URL. */
   private readonly outbox = new Map<string, RelayBatch>();
@@ -42,25 +52,26 @@ export class D2dRouter {
 
   send(from: Connection, frame: ClientFrameOf<'d2d.send'>): DeliveryStatus | Promise<DeliveryStatus> {
     const sender: D2dParty = from;
+    const to: DeviceRef = { accountId: from.accountId, deviceId: frame.to };
     const message = { id: messageId(), payload: frame.payload, createdAt: this.now() };
-    const local = this.deps.localConnection(frame.to);
+    const local = this.deps.localConnection(to.accountId, to.deviceId);
     if (local && (local.phase === Phase.Open || local.phase === Phase.Closing)) {
       if (!this.deps.policy.allows(sender, local)) return 'forbidden';
-      return statusOf(this.deps.deliverLocal({ deviceId: frame.to, connectionId: local.connectionId, message, from: from.deviceId }));
+      return statusOf(this.deps.deliverLocal({ ...to, connectionId: local.connectionId, message, from: from.deviceId }));
     }
-    const cached = this.deps.routes.get(frame.to);
+    const cached = this.deps.routes.get(to);
     if (cached) {
       return this.viaRoute(sender, cached, message).then((status) => {
         if (status !== 'gone' && status !== 'not_connected') return status;
-        this.deps.routes.invalidate(frame.to, cached.connectionId);
+        this.deps.routes.invalidate(to, cached.connectionId);
         // A lookup that started before this answer may still name the stale route: a fresh one.
-        return this.lookupAndSend(sender, frame.to, message, true);
+        return this.lookupAndSend(sender, to, message, true);
       });
     }
-    return this.lookupAndSend(sender, frame.to, message, false);
+    return this.lookupAndSend(sender, to, message, false);
   }
 
-  private async lookupAndSend(sender: D2dParty, to: string, message: Delivery['message'], fresh: boolean): Promise<DeliveryStatus> {
+  private async lookupAndSend(sender: D2dParty, to: DeviceRef, message: Delivery['message'], fresh: boolean): Promise<DeliveryStatus> {
     let route: Registration | undefined;
     try {
       route = await this.lookup(to, fresh);
@@ -79,13 +90,14 @@ export class D2dRouter {
    * (a burst to a device whose route is not cached costs one lookup, not one per message); `fresh`
    * starts a new one, which later sends then share.
    */
-  private lookup(to: string, fresh: boolean): Promise<Registration | undefined> {
-    const pending = fresh ? undefined : this.lookups.get(to);
+  private lookup(to: DeviceRef, fresh: boolean): Promise<Registration | undefined> {
+    const key = deviceRefKey(to);
+    const pending = fresh ? undefined : this.lookups.get(key);
     if (pending) return pending;
     const started = this.deps.registry.lookup([to]).then((r) => r.registrations[0]);
-    this.lookups.set(to, started);
+    this.lookups.set(key, started);
     const forget = () => {
-      if (this.lookups.get(to) === started) this.lookups.delete(to);
+      if (this.lookups.get(key) === started) this.lookups.delete(key);
     };
     started.then(forget, forget);
     return started;
@@ -93,7 +105,13 @@ export class D2dRouter {
 
   private async viaRoute(sender: D2dParty, route: Registration, message: Delivery['message']): Promise<DeliveryStatus> {
     if (!this.deps.policy.allows(sender, route)) return 'forbidden';
-    return this.relay(route.edgeUrl, { deviceId: route.deviceId, connectionId: route.connectionId, message, from: sender.deviceId });
+    return this.relay(route.edgeUrl, {
+      accountId: route.accountId,
+      deviceId: route.deviceId,
+      connectionId: route.connectionId,
+      message,
+      from: sender.deviceId,
+    });
   }
 
   /**

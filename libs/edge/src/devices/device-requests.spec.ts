@@ -9,7 +9,7 @@ import { ManualClock } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import { Connection, Phase, Transport } from '../connection';
-import { sameAccountPolicy } from './d2d-policy';
+import { sameAccountPolicy, type D2dPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
 import { DeviceRequests } from './device-requests';
 
@@ -59,20 +59,21 @@ describe('DeviceRequests', () => {
   let deviceList: DeviceListClient | undefined;
 
   const framesOf = (deviceId: string) => sent.get(deviceId) ?? [];
-  const requests = () =>
+  const requests = (policy: D2dPolicy = sameAccountPolicy) =>
     new DeviceRequests({
       deviceList,
       d2d: new D2dRouter({
         edgeId: 'edge-here',
-        localConnection: (deviceId) => connections.find((c) => c.deviceId === deviceId && c.phase !== Phase.Closed),
+        localConnection: (accountId, deviceId) =>
+          connections.find((c) => c.accountId === accountId && c.deviceId === deviceId && c.phase !== Phase.Closed),
         deliverLocal: (d) => {
           deliveredTo.push(d.deviceId);
-          return { deviceId: d.deviceId, messageId: d.message.id, status: 'delivered' };
+          return { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, status: 'delivered' };
         },
         registry: new StoreRegistryClient(registryStore),
         transport,
         routes: new RouteCache(30_000, 1_000, clock.now),
-        policy: sameAccountPolicy,
+        policy,
         now: clock.now,
       }),
       d2dPerSecond: PER_SECOND,
@@ -134,12 +135,24 @@ describe('DeviceRequests', () => {
       expect(framesOf('phone')[0]).toEqual({ type: 'd2d.result', reqId: expect.stringMatching(/^phone-/), status: 'delivered' });
     });
 
-    it("answers forbidden for another account's device on this edge, and counts it against the burst", async () => {
+    it('answers forbidden when the policy refuses, and counts it against the burst', async () => {
+      const phone = connection('acct-1', 'phone');
+      connections.push(connection('acct-1', 'tv'), phone);
+      const r = requests({ allows: (_from, to) => to.deviceId !== 'tv' });
+
+      expect(sendMany(r, phone, 2 * PER_SECOND + 1)).toEqual([...Array(2 * PER_SECOND).fill('forbidden'), 'rate_limited']);
+      expect(deliveredTo).toEqual([]);
+      expect(framesOf('tv')).toEqual([]);
+    });
+
+    it("never reaches another account's device of the same id on this edge: not_connected, like a device that does not exist", async () => {
       const phone = connection('acct-1', 'phone');
       connections.push(connection('acct-2', 'tv'), phone);
       const r = requests();
 
-      expect(sendMany(r, phone, 2 * PER_SECOND + 1)).toEqual([...Array(2 * PER_SECOND).fill('forbidden'), 'rate_limited']);
+      r.handle(phone, { type: 'd2d.send', reqId: 'r1', to: 'tv', payload: 'hijack' });
+      await waitFor(() => framesOf('phone').length === 1, { what: 'the d2d result' });
+      expect(framesOf('phone')).toEqual([{ type: 'd2d.result', reqId: 'r1', status: 'not_connected' }]);
       expect(deliveredTo).toEqual([]);
       expect(framesOf('tv')).toEqual([]);
     });

@@ -11,8 +11,8 @@ import { authFailure, CORS, watchAborted } from './device-answers';
 export interface FramesEndpointDeps {
   maxMessageBytes: number;
   admission: Pick<Admission, 'authenticate'>;
-  /** The current connection of a device on this edge. */
-  connectionOf(deviceId: string): Connection | undefined;
+  /** The current connection of a device (account and device id) on this edge. */
+  connectionOf(accountId: string, deviceId: string): Connection | undefined;
   frames: Pick<FrameHandler, 'onFrame'>;
 }
 
@@ -41,7 +41,8 @@ export function framesEndpoint(app: TemplatedApp, deps: FramesEndpointDeps): voi
     const body = readBody(res, maxMessageBytes);
     Promise.all([admission.authenticate(token), body]).then(
       ([identity, bytes]) => {
-        const c = deps.connectionOf(identity.deviceId);
+        // The token's account and device: a token of another account with the same device id finds nothing.
+        const c = deps.connectionOf(identity.accountId, identity.deviceId);
         if (!c || c.phase === Phase.Closed) {
           respondError(res, state, 'not_found', 'this device has no open connection on this edge', CORS);
           return;

@@ -5,6 +5,7 @@ import {
   ConnectionId,
   DeviceId,
   DeviceName,
+  DeviceRef,
   DeviceType,
   EdgeId,
   EpochMillis,
@@ -37,12 +38,20 @@ export type PushMessage = Static<typeof PushMessage>;
 // ---- edge internal port: POST /v1/deliver -----------------------------------------------------
 
 /**
- * Deliver one message to one device. `connectionId`, when given, fences stale routes (→ `gone`).
- * `from`, set by an edge relaying a device-to-device message, makes it a `d2d.message` frame from
- * that device instead of a `push`.
+ * Deliver one message to one device: `deviceId` of account `accountId` (a device id means something
+ * only inside its account; a connection of another account with that device id never gets it).
+ * `connectionId`, when given, fences stale routes (→ `gone`). `from`, set by an edge relaying a
+ * device-to-device message, makes it a `d2d.message` frame from that device — always one of the
+ * same account — instead of a `push`.
  */
 export const Delivery = Type.Object(
-  { deviceId: DeviceId, connectionId: Type.Optional(ConnectionId), message: PushMessage, from: Type.Optional(DeviceId) },
+  {
+    accountId: AccountId,
+    deviceId: DeviceId,
+    connectionId: Type.Optional(ConnectionId),
+    message: PushMessage,
+    from: Type.Optional(DeviceId),
+  },
   strict,
 );
 export type Delivery = Static<typeof Delivery>;
@@ -55,6 +64,7 @@ export type DeliverRequest = Static<typeof DeliverRequest>;
 
 export const DeliveryResult = Type.Object(
   {
+    accountId: AccountId,
     deviceId: DeviceId,
     messageId: MessageId,
     status: StatusSchema,
@@ -69,7 +79,7 @@ export type DeliveryBatchResult = Static<typeof DeliveryBatchResult>;
 
 // ---- registry ---------------------------------------------------------------------------------
 
-/** Where one device is connected. Keyed by deviceId; one record per device. */
+/** Where one device is connected. Keyed by (accountId, deviceId): one record per device of an account. */
 export const Registration = Type.Object(
   {
     deviceId: DeviceId,
@@ -96,12 +106,12 @@ export type RegisterRequest = Static<typeof RegisterRequest>;
 export const RegisterOutcome = Type.Union([Type.Literal('registered'), Type.Literal('stale')]);
 export type RegisterOutcome = Static<typeof RegisterOutcome>;
 export const RegisterResponse = Type.Object(
-  { results: Type.Array(Type.Object({ deviceId: DeviceId, outcome: RegisterOutcome }, strict)) },
+  { results: Type.Array(Type.Object({ accountId: AccountId, deviceId: DeviceId, outcome: RegisterOutcome }, strict)) },
   strict,
 );
 export type RegisterResponse = Static<typeof RegisterResponse>;
 
-export const DeregisterItem = Type.Object({ deviceId: DeviceId, connectionId: ConnectionId }, strict);
+export const DeregisterItem = Type.Object({ accountId: AccountId, deviceId: DeviceId, connectionId: ConnectionId }, strict);
 export type DeregisterItem = Static<typeof DeregisterItem>;
 export const DeregisterRequest = Type.Object(
   { deregistrations: Type.Array(DeregisterItem, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) },
@@ -112,14 +122,16 @@ export type DeregisterRequest = Static<typeof DeregisterRequest>;
 export const DeregisterOutcome = Type.Union([Type.Literal('deregistered'), Type.Literal('not_current')]);
 export type DeregisterOutcome = Static<typeof DeregisterOutcome>;
 export const DeregisterResponse = Type.Object(
-  { results: Type.Array(Type.Object({ deviceId: DeviceId, outcome: DeregisterOutcome }, strict)) },
+  { results: Type.Array(Type.Object({ accountId: AccountId, deviceId: DeviceId, outcome: DeregisterOutcome }, strict)) },
   strict,
 );
 export type DeregisterResponse = Static<typeof DeregisterResponse>;
 
-export const LookupRequest = Type.Object({ deviceIds: Type.Array(DeviceId, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) }, strict);
+/** Which devices to look up: each names its account, so a lookup never finds another account's device of the same id. */
+export const LookupRequest = Type.Object({ devices: Type.Array(DeviceRef, { minItems: 1, maxItems: MAX_REGISTRY_BATCH }) }, strict);
 export type LookupRequest = Static<typeof LookupRequest>;
-export const LookupResponse = Type.Object({ registrations: Type.Array(Registration), missing: Type.Array(DeviceId) }, strict);
+/** The live records found, and the devices (as asked) without one. */
+export const LookupResponse = Type.Object({ registrations: Type.Array(Registration), missing: Type.Array(DeviceRef) }, strict);
 export type LookupResponse = Static<typeof LookupResponse>;
 export const AccountRegistrationsResponse = Type.Object({ registrations: Type.Array(Registration) }, strict);
 export type AccountRegistrationsResponse = Static<typeof AccountRegistrationsResponse>;

@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_STATUSES } from './codes';
-import { AccountId, DeviceId, EdgeId, EpochMillis, MessageId, Priority } from './ids';
+import { DeviceRef, EdgeId, EpochMillis, MessageId, Priority } from './ids';
 import { PushMessage } from './internal-api';
 
 // Records of indirect push on the event bus (Kafka topics, or the in-memory bus of `npm start`).
-// Every record value is one JSON document; its key is the target device id (per-target ordering).
+// Every record value is one JSON document; its key is the target's deviceRefKey, `<accountId>/<deviceId>`
+// (per-target ordering).
 
 const strict = { additionalProperties: false } as const;
 
@@ -18,8 +19,11 @@ export const Topics = {
   deviceConnectionsDlq: 'pushwire.device-connections-dlq',
 } as const;
 
-/** Who an enqueued message is for: one device (the record key is its id). */
-export const PushTarget = Type.Object({ deviceId: DeviceId }, strict);
+/**
+ * Who an enqueued message is for: one device of one account (the record key is its deviceRefKey).
+ * The account is required: a device id alone never routes across accounts.
+ */
+export const PushTarget = DeviceRef;
 export type PushTarget = Static<typeof PushTarget>;
 
 /** A longest collapse key: senders use short ones ("score-update", "profile"). */
@@ -50,7 +54,7 @@ export type PushRequestRecord = Static<typeof PushRequestRecord>;
 export const OUTCOME_STATUSES = [...DELIVERY_STATUSES, 'collapsed', 'dead_lettered'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
-/** What became of one enqueued message (value of `pushwire.push-outcomes`, key = target device id). */
+/** What became of one enqueued message (value of `pushwire.push-outcomes`, key = the target's deviceRefKey). */
 export const PushOutcomeRecord = Type.Object(
   {
     v: Type.Literal(1),
@@ -65,7 +69,6 @@ export const PushOutcomeRecord = Type.Object(
     enqueuedAt: EpochMillis,
     completedAt: EpochMillis,
     edgeId: Type.Optional(EdgeId),
-    accountId: Type.Optional(AccountId),
     /** Why it failed, for the statuses that are failures. */
     detail: Type.Optional(Type.String({ maxLength: 1000 })),
   },

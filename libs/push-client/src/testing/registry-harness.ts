@@ -1,4 +1,4 @@
-import type { Registration } from '@pushwire/protocol';
+import { deviceRefKey, type DeviceRef, type Registration } from '@pushwire/protocol';
 // Test-only: the push client's tests stand up the real registry service rather than a double.
 import { buildRegistryApp, MemoryRegistryStore } from '@pushwire/registry';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
@@ -6,13 +6,19 @@ import { silentLogger } from '@pushwire/service-kit';
 import { FakeEdge } from '@pushwire/edge-client/testing';
 
 export const SERVICE_TOKEN = 'push-client-test-token';
+/** The account devices are placed in unless a test names another. */
+export const ACCOUNT = 'acct-1';
+
+/** Device `deviceId` of `accountId` (ACCOUNT by default), as a send names it. */
+export const target = (deviceId: string, accountId = ACCOUNT): DeviceRef => ({ accountId, deviceId });
 
 /**
  * A RegistryClient that counts what goes through it, so tests can assert how many lookups a send
  * cost. It delegates everything to the real HTTP client.
  */
 export class CountingRegistry implements RegistryClient {
-  lookups: string[][] = [];
+  /** The devices of each lookup, in order. */
+  lookups: DeviceRef[][] = [];
   /** Account ids listed, in order. */
   lists: string[] = [];
   /** Runs after a listing is read and before it is returned: lets a test move a device in between. */
@@ -20,9 +26,9 @@ export class CountingRegistry implements RegistryClient {
   constructor(private readonly inner: RegistryClient) {}
   register: RegistryClient['register'] = (r) => this.inner.register(r);
   deregister: RegistryClient['deregister'] = (i) => this.inner.deregister(i);
-  lookup: RegistryClient['lookup'] = (ids) => {
-    this.lookups.push([...ids]);
-    return this.inner.lookup(ids);
+  lookup: RegistryClient['lookup'] = (devices) => {
+    this.lookups.push([...devices]);
+    return this.inner.lookup(devices);
   };
   listByAccount: RegistryClient['listByAccount'] = async (a) => {
     this.lists.push(a);
@@ -74,11 +80,12 @@ export class Harness {
   async place(
     deviceId: string,
     edge: { edgeId: string; url: string; connections?: Map<string, string> },
-    accountId = 'acct-1',
+    accountId = ACCOUNT,
   ): Promise<Registration> {
     const connectionId = `conn-${++this.seq}`;
-    for (const e of this.edges) e.connections.delete(deviceId);
-    edge.connections?.set(deviceId, connectionId);
+    const key = deviceRefKey({ accountId, deviceId });
+    for (const e of this.edges) e.connections.delete(key);
+    edge.connections?.set(key, connectionId);
     const registration: Registration = {
       deviceId,
       accountId,

@@ -6,7 +6,14 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '@pushwire/dynamodb-kit';
-import type { DeregisterItem, LeaseResponse, LeaseStatus, Registration } from '@pushwire/protocol';
+import {
+  deviceRefKey,
+  type DeregisterItem,
+  type DeviceRef,
+  type LeaseResponse,
+  type LeaseStatus,
+  type Registration,
+} from '@pushwire/protocol';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
 import { batchGetAll, type UnprocessedKeysRetry } from './batch-get';
@@ -17,7 +24,7 @@ import { leaseIsLive, recordIsLive, recordUnexpired } from './liveness';
 import { mapLimit } from './map-limit';
 import { deregisterRecord, registerRecord } from './record-writes';
 import type { TableContext } from './table-context';
-import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceIdOfKey, deviceKey, type Key } from './table-schema';
+import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceKey, deviceRefOfKey, type Key } from './table-schema';
 
 /** Options of DynamoRegistryStore. */
 export interface DynamoRegistryStoreOptions {
@@ -84,6 +91,7 @@ export class DynamoRegistryStore implements RegistryStore {
       registrations.map((r) => r.edgeId),
     );
     return mapLimit(registrations, this.writeConcurrency, async (registration) => ({
+      accountId: registration.accountId,
       deviceId: registration.deviceId,
       outcome: await registerRecord(this.ctx, registration, leases.get(registration.edgeId), nowMs),
     }));
@@ -92,26 +100,26 @@ export class DynamoRegistryStore implements RegistryStore {
   async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {
     this.assertOpen();
     return mapLimit(items, this.writeConcurrency, async (item) => ({
+      accountId: item.accountId,
       deviceId: item.deviceId,
       outcome: await deregisterRecord(this.ctx, item),
     }));
   }
 
-  async lookup(deviceIds: string[]): Promise<Registration[]> {
+  async lookup(devices: DeviceRef[]): Promise<Registration[]> {
     this.assertOpen();
-    return this.liveRecords(deviceIds, this.now());
+    return this.liveRecords(devices, this.now());
   }
 
   /**
    * Queries the account index, then re-reads what it found: the index is eventually consistent, so
-   * it can still list a device that was deregistered or moved to another account, or show an old
-   * version of a record. Only the consistent re-read decides; a record written a moment ago may be
+   * it can still list a device that was deregistered, or show an old version of a record. Only the consistent re-read decides; a record written a moment ago may be
    * missing from the index yet, as in real DynamoDB it is for a short while.
    */
   async listByAccount(accountId: string): Promise<Registration[]> {
     this.assertOpen();
     const nowMs = this.now();
-    const deviceIds: string[] = [];
+    const devices: DeviceRef[] = [];
     let startKey: Key | undefined;
     do {
       const page = await guarded('Query', this.ctx.table, () =>
@@ -127,12 +135,13 @@ export class DynamoRegistryStore implements RegistryStore {
         ),
       );
       for (const key of page.Items ?? []) {
-        const deviceId = deviceIdOfKey(key);
-        if (deviceId !== undefined) deviceIds.push(deviceId);
+        const device = deviceRefOfKey(key);
+        // The key names the account too: an index entry of another account's item is never read.
+        if (device?.accountId === accountId) devices.push(device);
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    const records = await this.liveRecords(deviceIds, nowMs);
+    const records = await this.liveRecords(devices, nowMs);
     return records.filter((r) => r.accountId === accountId);
   }
 
@@ -161,8 +170,8 @@ export class DynamoRegistryStore implements RegistryStore {
   }
 
   /** Consistent reads of the records, then of their edges' leases; only live records come back. */
-  private async liveRecords(deviceIds: string[], nowMs: number): Promise<Registration[]> {
-    const unique = [...new Set(deviceIds)];
+  private async liveRecords(devices: DeviceRef[], nowMs: number): Promise<Registration[]> {
+    const unique = [...new Map(devices.map((d) => [deviceRefKey(d), d])).values()];
     if (unique.length === 0) return [];
     const records = (await this.ctx.batchGet(unique.map(deviceKey))).map(parseRecord).filter((r) => recordUnexpired(r, nowMs));
     if (records.length === 0) return [];

@@ -36,7 +36,7 @@ describe('registry items', () => {
   it('names the item and the missing attribute when an item was not written by the store', () => {
     const { connectedAt: _dropped, ...broken } = recordItem(registration, 'epoch-1');
     expect(() => parseRecord(broken)).toThrow(MalformedRegistryItemError);
-    expect(() => parseRecord(broken)).toThrow('registry item device#d1 lacks the number attribute "connectedAt"');
+    expect(() => parseRecord(broken)).toThrow('registry item device#a1#d1 lacks the number attribute "connectedAt"');
   });
 
   it('fails on such an item with corrupt_record, which no retry mends', () => {

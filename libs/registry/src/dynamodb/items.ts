@@ -24,7 +24,7 @@ export interface StoredLease {
 export function recordItem(registration: Registration, leaseEpoch: string | undefined): Item {
   const r = registration;
   const item: Item = {
-    ...deviceKey(r.deviceId),
+    ...deviceKey(r),
     deviceId: { S: r.deviceId },
     [ACCOUNT_ATTRIBUTE]: { S: r.accountId },
     deviceType: { S: r.deviceType },

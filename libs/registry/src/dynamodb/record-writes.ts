@@ -89,17 +89,20 @@ export async function registerRecord(
     condition = sameRecordCondition(current);
   }
   throw new StoreUnavailableError(
-    `the record of device ${registration.deviceId} kept changing during ${MAX_WRITE_ROUNDS} attempts to register it`,
+    `the record of device ${registration.deviceId} of account ${registration.accountId} kept changing during ${MAX_WRITE_ROUNDS} attempts to register it`,
   );
 }
 
 /** Deletes the device's record only while it holds this connection; otherwise `not_current`. */
-export async function deregisterRecord(ctx: TableContext, { deviceId, connectionId }: DeregisterItem): Promise<DeregisterOutcome> {
+export async function deregisterRecord(
+  ctx: TableContext,
+  { accountId, deviceId, connectionId }: DeregisterItem,
+): Promise<DeregisterOutcome> {
   const deleted = await conditional('DeleteItem', ctx.table, () =>
     ctx.client.send(
       new DeleteItemCommand({
         TableName: ctx.table,
-        Key: deviceKey(deviceId),
+        Key: deviceKey({ accountId, deviceId }),
         ConditionExpression: 'connectionId = :connectionId',
         ExpressionAttributeValues: { ':connectionId': { S: connectionId } },
       }),

@@ -1,10 +1,17 @@
 import type { AttributeValue, CreateTableCommandInput, TableDescription } from '@aws-sdk/client-dynamodb';
+import type { DeviceRef } from '@pushwire/protocol';
 
 /**
  * The registry's one DynamoDB table. Both kinds of item live in it, told apart by a key prefix:
  *
- *   pk = `device#<deviceId>`  a registration, plus the lease epoch it was written under
- *   pk = `edge#<edgeId>`      an edge's liveness lease (edgeUrl, expiresAt, epoch)
+ *   pk = `device#<accountId>#<deviceId>`  a registration, plus the lease epoch it was written under
+ *   pk = `edge#<edgeId>`                  an edge's liveness lease (edgeUrl, expiresAt, epoch)
+ *
+ * A device is the pair (account, device id): the same device id in two accounts is two items, and
+ * no key names a device without its account. Ids cannot contain `#` (the protocol's ID_PATTERN
+ * allows letters, digits and `._:@-`), so `device#a#b` splits one way only: account `a`, device
+ * `b`. Items of the earlier layout (`device#<deviceId>`, without the account) are never read: they
+ * do not split into two ids, and they expire with their TTL.
  *
  * Why one table rather than a second one for leases: both kinds expire on the same `expiresAt`
  * attribute (TTL is one attribute per table), so one TTL setting, one name to configure and one
@@ -27,13 +34,21 @@ const EDGE_PREFIX = 'edge#';
 
 export type Key = Record<string, AttributeValue>;
 
-export const deviceKey = (deviceId: string): Key => ({ [KEY_ATTRIBUTE]: { S: `${DEVICE_PREFIX}${deviceId}` } });
+const SEPARATOR = '#';
+
+/** The key of a device's registration: its account and its id, never the id alone. */
+export const deviceKey = ({ accountId, deviceId }: DeviceRef): Key => ({
+  [KEY_ATTRIBUTE]: { S: `${DEVICE_PREFIX}${accountId}${SEPARATOR}${deviceId}` },
+});
 export const leaseKey = (edgeId: string): Key => ({ [KEY_ATTRIBUTE]: { S: `${EDGE_PREFIX}${edgeId}` } });
 
-/** The device id of a registration key as returned by the account index, or undefined for other keys. */
-export function deviceIdOfKey(key: Key): string | undefined {
+/** The device of a registration key as returned by the account index, or undefined for other keys. */
+export function deviceRefOfKey(key: Key): DeviceRef | undefined {
   const pk = key[KEY_ATTRIBUTE]?.S;
-  return pk?.startsWith(DEVICE_PREFIX) ? pk.slice(DEVICE_PREFIX.length) : undefined;
+  if (!pk?.startsWith(DEVICE_PREFIX)) return undefined;
+  const ids = pk.slice(DEVICE_PREFIX.length).split(SEPARATOR);
+  if (ids.length !== 2 || !ids[0] || !ids[1]) return undefined;
+  return { accountId: ids[0], deviceId: ids[1] };
 }
 
 /** CreateTable input: on-demand billing, string partition key, keys-only account index. */

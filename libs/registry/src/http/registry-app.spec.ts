@@ -8,6 +8,8 @@ import { buildRegistryApp } from './registry-app';
 
 const TOKEN = 'registry-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
+/** Device `deviceId` of account a1. */
+const a1 = (deviceId: string) => ({ accountId: 'a1', deviceId });
 
 describe('registry HTTP app', () => {
   let clock: ManualClock;
@@ -61,16 +63,24 @@ describe('registry HTTP app', () => {
     expect(registered.statusCode).toBe(200);
     expect(registered.json()).toEqual({
       results: [
-        { deviceId: 'd1', outcome: 'registered' },
-        { deviceId: 'd2', outcome: 'registered' },
+        { accountId: 'a1', deviceId: 'd1', outcome: 'registered' },
+        { accountId: 'a1', deviceId: 'd2', outcome: 'registered' },
       ],
     });
 
-    const one = await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth });
+    const one = await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations/d1', headers: auth });
     expect([one.statusCode, one.json()]).toEqual([200, reg(1)]);
+    // d1 is a device of a1: named with another account it is nobody.
+    const elsewhere = await app.inject({ method: 'GET', url: '/v1/accounts/a2/registrations/d1', headers: auth });
+    expect(elsewhere.statusCode).toBe(404);
 
-    const lookup = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d2', 'd9'] } });
-    expect(lookup.json()).toEqual({ registrations: [reg(2)], missing: ['d9'] });
+    const lookup = await app.inject({
+      method: 'POST',
+      url: '/v1/lookup',
+      headers: auth,
+      payload: { devices: [a1('d2'), a1('d9'), { accountId: 'a2', deviceId: 'd2' }] },
+    });
+    expect(lookup.json()).toEqual({ registrations: [reg(2)], missing: [a1('d9'), { accountId: 'a2', deviceId: 'd2' }] });
 
     const listed = await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations', headers: auth });
     expect(listed.json().registrations).toHaveLength(2);
@@ -81,21 +91,21 @@ describe('registry HTTP app', () => {
       headers: auth,
       payload: {
         deregistrations: [
-          { deviceId: 'd1', connectionId: 'old' },
-          { deviceId: 'd2', connectionId: 'c2' },
+          { accountId: 'a1', deviceId: 'd1', connectionId: 'old' },
+          { accountId: 'a1', deviceId: 'd2', connectionId: 'c2' },
         ],
       },
     });
     expect(removed.json()).toEqual({
       results: [
-        { deviceId: 'd1', outcome: 'not_current' },
-        { deviceId: 'd2', outcome: 'deregistered' },
+        { accountId: 'a1', deviceId: 'd1', outcome: 'not_current' },
+        { accountId: 'a1', deviceId: 'd2', outcome: 'deregistered' },
       ],
     });
 
     const released = await app.inject({ method: 'DELETE', url: '/v1/edges/e1/lease', headers: auth });
     expect([released.statusCode, released.body]).toEqual([204, '']);
-    expect((await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations/d1', headers: auth })).statusCode).toBe(404);
   });
 
   it('reads live leases over POST /v1/leases/status, leaving out absent and lapsed ones', async () => {
@@ -160,7 +170,7 @@ describe('registry HTTP app', () => {
     const missing = await app.inject({ method: 'PUT', url: '/v1/edges/e1/lease', headers: auth, payload: { edgeUrl: 'http://e1' } });
     expect(missing.json<ErrorBody>().error.details?.[0]?.path).toBe('body/ttlSeconds');
 
-    const extra = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'], sneaky: true } });
+    const extra = await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { devices: [a1('d1')], sneaky: true } });
     expect([extra.statusCode, extra.json<ErrorBody>().error.details?.[0]?.path]).toEqual([400, 'body/sneaky']);
 
     const coerced = await app.inject({
@@ -175,13 +185,26 @@ describe('registry HTTP app', () => {
       method: 'POST',
       url: '/v1/lookup',
       headers: { ...auth, 'content-type': 'application/json' },
-      payload: '{"deviceIds": [',
+      payload: '{"devices": [',
     });
     expect([notJson.statusCode, notJson.json<ErrorBody>().error.code]).toEqual([400, 'invalid_json']);
   });
 
+  it('refuses 400 to find or remove a device by its id alone: every device is named with its account', async () => {
+    for (const [url, payload] of [
+      ['/v1/lookup', { deviceIds: ['d1'] }],
+      ['/v1/lookup', { devices: [{ deviceId: 'd1' }] }],
+      ['/v1/registrations/remove', { deregistrations: [{ deviceId: 'd1', connectionId: 'c1' }] }],
+    ] as const) {
+      const res = await app.inject({ method: 'POST', url, headers: auth, payload });
+      expect([res.statusCode, res.json<ErrorBody>().error.code]).toEqual([400, 'invalid_request']);
+    }
+    const oldRoute = await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: auth });
+    expect(oldRoute.statusCode).toBe(404);
+  });
+
   it('answers 404 not_found with an error body for a device without a live registration', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1/registrations/nobody', headers: auth });
+    const res = await app.inject({ method: 'GET', url: '/v1/accounts/a1/registrations/nobody', headers: auth });
     expect(res.statusCode).toBe(404);
     expect(res.json<ErrorBody>().error).toMatchObject({ code: 'not_found', retriable: false });
   });
@@ -194,8 +217,8 @@ describe('registry HTTP app', () => {
     const broken = build(failing);
     try {
       for (const req of [
-        { method: 'GET' as const, url: '/v1/registrations/d1' },
-        { method: 'POST' as const, url: '/v1/lookup', payload: { deviceIds: ['d1'] } },
+        { method: 'GET' as const, url: '/v1/accounts/a1/registrations/d1' },
+        { method: 'POST' as const, url: '/v1/lookup', payload: { devices: [a1('d1')] } },
         { method: 'GET' as const, url: '/v1/accounts/a1/registrations' },
         { method: 'POST' as const, url: '/v1/leases/status', payload: { edgeIds: ['e1'] } },
       ]) {
@@ -213,7 +236,7 @@ describe('registry HTTP app', () => {
   it('answers 500 internal for an unexpected failure', async () => {
     const buggy = build({ ...store, lookup: () => Promise.reject(new TypeError('bug')) } as unknown as RegistryStore);
     try {
-      const res = await buggy.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'] } });
+      const res = await buggy.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { devices: [a1('d1')] } });
       expect(res.statusCode).toBe(500);
       expect(res.json<ErrorBody>().error.code).toBe('internal');
     } finally {
@@ -225,7 +248,7 @@ describe('registry HTTP app', () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
 
-    await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { deviceIds: ['d1'] } });
+    await app.inject({ method: 'POST', url: '/v1/lookup', headers: auth, payload: { devices: [a1('d1')] } });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     for (const name of [
@@ -246,7 +269,7 @@ describe('registry HTTP app', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.paths['/v1/registrations']).toHaveProperty('post');
     expect(doc.paths['/v1/registrations/remove']).toHaveProperty('post');
-    expect(doc.paths['/v1/registrations/{deviceId}']).toHaveProperty('get');
+    expect(doc.paths['/v1/accounts/{accountId}/registrations/{deviceId}']).toHaveProperty('get');
     expect(doc.paths['/v1/lookup']).toHaveProperty('post');
     expect(doc.paths['/v1/accounts/{accountId}/registrations']).toHaveProperty('get');
     expect(Object.keys(doc.paths['/v1/edges/{edgeId}/lease']!).sort()).toEqual(['delete', 'put']);

@@ -1,4 +1,4 @@
-import type { DeregisterItem, Registration } from '@pushwire/protocol';
+import type { DeregisterItem, DeviceRef, Registration } from '@pushwire/protocol';
 import { Counter, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@pushwire/service-kit';
 import type { RegistryStore } from '../registry-store';
 
@@ -84,7 +84,7 @@ export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics):
       for (const r of results) metrics.deregisterOutcomes.inc({ outcome: r.outcome });
       return results;
     },
-    lookup: (deviceIds: string[]) => timed('lookup', () => store.lookup(deviceIds)),
+    lookup: (devices: DeviceRef[]) => timed('lookup', () => store.lookup(devices)),
     listByAccount: (accountId: string) => timed('listByAccount', () => store.listByAccount(accountId)),
     renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number) =>
       timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds)),

@@ -75,24 +75,27 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
     expect(results).toHaveLength(1100);
     expect(results.every((r) => r.outcome === 'registered')).toBe(true);
 
-    const ids = [...regs.map((r) => r.deviceId), 'nobody'];
-    const found = await client.lookup(ids);
+    const devices = [...regs.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId })), { accountId: 'a1', deviceId: 'nobody' }];
+    const found = await client.lookup(devices);
     expect(found.registrations).toHaveLength(1100);
-    expect(found.missing).toEqual(['nobody']);
+    expect(found.missing).toEqual([{ accountId: 'a1', deviceId: 'nobody' }]);
 
     expect(await client.listByAccount('a1')).toHaveLength(550);
 
     expect(
       await client.deregister([
-        { deviceId: 'd1', connectionId: 'c1' },
-        { deviceId: 'd2', connectionId: 'stale' },
+        { accountId: 'a1', deviceId: 'd1', connectionId: 'c1' },
+        { accountId: 'a0', deviceId: 'd2', connectionId: 'stale' },
       ]),
     ).toEqual([
-      { deviceId: 'd1', outcome: 'deregistered' },
-      { deviceId: 'd2', outcome: 'not_current' },
+      { accountId: 'a1', deviceId: 'd1', outcome: 'deregistered' },
+      { accountId: 'a0', deviceId: 'd2', outcome: 'not_current' },
     ]);
     await client.releaseLease('edge-1');
-    expect(await client.lookup(['d2'])).toEqual({ registrations: [], missing: ['d2'] });
+    expect(await client.lookup([{ accountId: 'a0', deviceId: 'd2' }])).toEqual({
+      registrations: [],
+      missing: [{ accountId: 'a0', deviceId: 'd2' }],
+    });
     expect(await client.leaseStatus(['edge-1'])).toEqual([]);
   });
 
@@ -102,7 +105,7 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
       serviceToken: 'not-the-right-token',
     });
     toClose.push(intruder);
-    const denied = await failure(intruder.lookup(['d1']));
+    const denied = await failure(intruder.lookup([{ accountId: 'a1', deviceId: 'd1' }]));
     expect([denied.status, denied.retriable]).toEqual([401, false]);
     expect(denied.message).toContain('unauthorized');
 
@@ -118,7 +121,7 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
     } as unknown as RegistryStore);
     const brokenClient = new HttpRegistryClient({ baseUrl: broken.baseUrl, serviceToken: TOKEN });
     toClose.push(brokenClient, broken.app);
-    const e = await failure(brokenClient.lookup(['d1']));
+    const e = await failure(brokenClient.lookup([{ accountId: 'a1', deviceId: 'd1' }]));
     expect([e.status, e.retriable]).toEqual([503, true]);
     expect(e.message).toContain('store_unavailable');
   });

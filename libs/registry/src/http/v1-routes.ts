@@ -15,10 +15,12 @@ import {
   RegisterRequest,
   RegisterResponse,
   Registration,
+  type DeviceRef,
 } from '@pushwire/protocol';
 import { errorBody, requireServiceToken } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistryStore } from '../registry-store';
+import { missingDevices } from '../missing-devices';
 import type { RegistryMetrics } from './registry-metrics';
 
 /** Options of the /v1 routes plugin. */
@@ -66,18 +68,23 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   );
 
   app.get(
-    '/v1/registrations/:deviceId',
+    '/v1/accounts/:accountId/registrations/:deviceId',
     {
       schema: {
         ...common,
-        summary: "One device's live registration",
-        params: Type.Object({ deviceId: DeviceId }),
+        summary: "One device's live registration (a device id names a device only within its account)",
+        params: Type.Object({ accountId: AccountId, deviceId: DeviceId }),
         response: { 200: Registration, 404: ErrorBody, ...errors },
       },
     },
     async (request, reply) => {
-      const [found] = await store.lookup([request.params.deviceId]);
-      if (!found) return reply.code(404).send(errorBody('not_found', `device ${request.params.deviceId} has no live registration`));
+      const device: DeviceRef = { accountId: request.params.accountId, deviceId: request.params.deviceId };
+      const [found] = await store.lookup([device]);
+      if (!found) {
+        return reply
+          .code(404)
+          .send(errorBody('not_found', `device ${device.deviceId} of account ${device.accountId} has no live registration`));
+      }
       return found;
     },
   );
@@ -93,9 +100,8 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
       },
     },
     async (request) => {
-      const registrations = await store.lookup(request.body.deviceIds);
-      const found = new Set(registrations.map((r) => r.deviceId));
-      const missing = [...new Set(request.body.deviceIds)].filter((id) => !found.has(id));
+      const registrations = await store.lookup(request.body.devices);
+      const missing = missingDevices(request.body.devices, registrations);
       metrics.lookedUpDevices.inc({ result: 'found' }, registrations.length);
       metrics.lookedUpDevices.inc({ result: 'missing' }, missing.length);
       return { registrations, missing };

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseStatus, Registration } from '@pushwire/protocol';
+import type { DeviceRef, LeaseStatus, Registration } from '@pushwire/protocol';
 import type { RegistryStore } from '../registry-store';
 import { ManualClock } from './manual-clock';
 
-const byDevice = (a: Registration, b: Registration) => a.deviceId.localeCompare(b.deviceId);
+const byDevice = (a: Registration, b: Registration) => a.accountId.localeCompare(b.accountId) || a.deviceId.localeCompare(b.deviceId);
+/** The device a registration is about: its account and its id. */
+const ref = (r: Registration): DeviceRef => ({ accountId: r.accountId, deviceId: r.deviceId });
 const sorted = (regs: Registration[]) => [...regs].sort(byDevice);
 const byEdge = (leases: LeaseStatus[]) => [...leases].sort((a, b) => a.edgeId.localeCompare(b.edgeId));
 
@@ -27,6 +29,8 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
     const edge = (n: number) => ({ edgeId: `edge-${run}-${n}`, edgeUrl: `http://edge-${n}.test:8081` });
     const account = (n: number) => `acct-${run}-${n}`;
     const device = (n: number) => `dev-${run}-${n}`;
+    /** Device `n` of account `accountNo` (1 unless told). */
+    const dev = (n: number, accountNo = 1): DeviceRef => ({ accountId: account(accountNo), deviceId: device(n) });
     /** A registration on edge 1 of account 1, connected now, with the default TTL. */
     const reg = (deviceNo: number, over: Partial<Registration> = {}): Registration => ({
       deviceId: device(deviceNo),
@@ -52,15 +56,15 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
     it('returns a registered device on lookup', async () => {
       await takeLease();
       const r = reg(1, { deviceName: 'Living room TV', deviceType: 'tv' });
-      expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.register([r])).toEqual([{ ...ref(r), outcome: 'registered' }]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
     });
 
     it('answers a batch lookup with the live records only, leaving unknown ids out', async () => {
       await takeLease();
       const regs = [reg(1), reg(2), reg(3)];
       expect((await store.register(regs)).map((x) => x.outcome)).toEqual(['registered', 'registered', 'registered']);
-      const found = await store.lookup([device(1), device(404), device(3), device(2)]);
+      const found = await store.lookup([dev(1), dev(404), dev(3), dev(2)]);
       expect(sorted(found)).toEqual(sorted(regs));
     });
 
@@ -69,9 +73,9 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const r = reg(1, { expiresAt: nowSeconds() + 60 });
       await store.register([r]);
       clock.advance(59_000);
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
       clock.advance(1_000);
-      expect(await store.lookup([r.deviceId])).toEqual([]);
+      expect(await store.lookup([ref(r)])).toEqual([]);
       expect(await store.listByAccount(r.accountId)).toEqual([]);
     });
 
@@ -84,18 +88,18 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const renewal = await takeLease();
       expect(renewal.renewed).toBe(true);
       expect(renewal.lease).toEqual({ ...edge(1), expiresAt: nowSeconds() + LEASE_TTL_SECONDS });
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
 
       clock.advance((LEASE_TTL_SECONDS + 1) * 1000);
-      expect(await store.lookup([r.deviceId])).toEqual([]);
+      expect(await store.lookup([ref(r)])).toEqual([]);
       expect(await store.listByAccount(r.accountId)).toEqual([]);
 
       // A lapsed lease taken again does not resurrect old routes (even of records nobody read
       // meanwhile, which a store may still hold): the edge must register its connections again.
       expect((await takeLease()).renewed).toBe(false);
-      expect(await store.lookup([r.deviceId, untouched.deviceId])).toEqual([]);
-      expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.lookup([ref(r), ref(untouched)])).toEqual([]);
+      expect(await store.register([r])).toEqual([{ ...ref(r), outcome: 'registered' }]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
     });
 
     it('keeps other edges resolving when one edge lease lapses', async () => {
@@ -105,7 +109,7 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const onEdge2 = reg(2, edge(2));
       await store.register([onEdge1, onEdge2]);
       clock.advance(11_000);
-      expect(await store.lookup([onEdge1.deviceId, onEdge2.deviceId])).toEqual([onEdge2]);
+      expect(await store.lookup([ref(onEdge1), ref(onEdge2)])).toEqual([onEdge2]);
     });
 
     it('hides records at once when the edge releases its lease', async () => {
@@ -115,7 +119,7 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const onEdge2 = reg(2, edge(2));
       await store.register([onEdge1, onEdge2]);
       await store.releaseLease(edge(1).edgeId);
-      expect(await store.lookup([onEdge1.deviceId, onEdge2.deviceId])).toEqual([onEdge2]);
+      expect(await store.lookup([ref(onEdge1), ref(onEdge2)])).toEqual([onEdge2]);
       await expect(store.releaseLease(edge(1).edgeId)).resolves.toBeUndefined();
     });
 
@@ -125,9 +129,9 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const older = reg(1);
       clock.advance(1_000);
       const newer = reg(1, edge(2));
-      expect(await store.register([newer])).toEqual([{ deviceId: newer.deviceId, outcome: 'registered' }]);
-      expect(await store.register([older])).toEqual([{ deviceId: older.deviceId, outcome: 'stale' }]);
-      expect(await store.lookup([newer.deviceId])).toEqual([newer]);
+      expect(await store.register([newer])).toEqual([{ ...ref(newer), outcome: 'registered' }]);
+      expect(await store.register([older])).toEqual([{ ...ref(older), outcome: 'stale' }]);
+      expect(await store.lookup([ref(newer)])).toEqual([newer]);
     });
 
     it('lets a newer connection replace an older one', async () => {
@@ -137,8 +141,8 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       await store.register([older]);
       clock.advance(1_000);
       const newer = reg(1, edge(2));
-      expect(await store.register([newer])).toEqual([{ deviceId: newer.deviceId, outcome: 'registered' }]);
-      expect(await store.lookup([newer.deviceId])).toEqual([newer]);
+      expect(await store.register([newer])).toEqual([{ ...ref(newer), outcome: 'registered' }]);
+      expect(await store.lookup([ref(newer)])).toEqual([newer]);
     });
 
     it('lets an older connection replace a record that is no longer live', async () => {
@@ -149,8 +153,8 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const newerOnDeadEdge = reg(1);
       await store.register([newerOnDeadEdge]);
       clock.advance(11_000);
-      expect(await store.register([older])).toEqual([{ deviceId: older.deviceId, outcome: 'registered' }]);
-      expect(await store.lookup([older.deviceId])).toEqual([older]);
+      expect(await store.register([older])).toEqual([{ ...ref(older), outcome: 'registered' }]);
+      expect(await store.lookup([ref(older)])).toEqual([older]);
     });
 
     it('ignores a late deregister of a replaced connection', async () => {
@@ -160,10 +164,10 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       const newer = reg(1);
       await store.register([older]);
       await store.register([newer]);
-      expect(await store.deregister([{ deviceId: older.deviceId, connectionId: older.connectionId }])).toEqual([
-        { deviceId: older.deviceId, outcome: 'not_current' },
+      expect(await store.deregister([{ ...ref(older), connectionId: older.connectionId }])).toEqual([
+        { ...ref(older), outcome: 'not_current' },
       ]);
-      expect(await store.lookup([newer.deviceId])).toEqual([newer]);
+      expect(await store.lookup([ref(newer)])).toEqual([newer]);
     });
 
     it('removes the record when its current connection deregisters', async () => {
@@ -172,43 +176,84 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       await store.register([r]);
       expect(
         await store.deregister([
-          { deviceId: r.deviceId, connectionId: r.connectionId },
-          { deviceId: device(404), connectionId: 'conn-unknown' },
+          { ...ref(r), connectionId: r.connectionId },
+          { ...dev(404), connectionId: 'conn-unknown' },
         ]),
       ).toEqual([
-        { deviceId: r.deviceId, outcome: 'deregistered' },
-        { deviceId: device(404), outcome: 'not_current' },
+        { ...ref(r), outcome: 'deregistered' },
+        { ...dev(404), outcome: 'not_current' },
       ]);
-      expect(await store.lookup([r.deviceId])).toEqual([]);
+      expect(await store.lookup([ref(r)])).toEqual([]);
       expect(await store.listByAccount(r.accountId)).toEqual([]);
-      expect(await store.deregister([{ deviceId: r.deviceId, connectionId: r.connectionId }])).toEqual([
-        { deviceId: r.deviceId, outcome: 'not_current' },
-      ]);
+      expect(await store.deregister([{ ...ref(r), connectionId: r.connectionId }])).toEqual([{ ...ref(r), outcome: 'not_current' }]);
     });
 
     it("lists only the account's live records", async () => {
       await takeLease();
       const mine = [reg(1), reg(2)];
       const expiring = reg(3, { expiresAt: nowSeconds() + 5 });
-      const movedAway = reg(4);
+      const gone = reg(4);
       const other = reg(5, { accountId: account(2) });
-      await store.register([...mine, expiring, movedAway, other]);
+      await store.register([...mine, expiring, gone, other]);
       clock.advance(1_000);
-      // The device now connects under another account: it leaves account 1's list.
-      const moved = reg(4, { accountId: account(2) });
-      await store.register([moved]);
+      await store.deregister([{ ...ref(gone), connectionId: gone.connectionId }]);
+      // Account 2's device 4 is another device: it joins account 2's list and leaves account 1's alone.
+      const sameIdElsewhere = reg(4, { accountId: account(2) });
+      await store.register([sameIdElsewhere]);
       clock.advance(5_000);
       expect(sorted(await store.listByAccount(account(1)))).toEqual(sorted(mine));
-      expect(sorted(await store.listByAccount(account(2)))).toEqual(sorted([other, moved]));
+      expect(sorted(await store.listByAccount(account(2)))).toEqual(sorted([other, sameIdElsewhere]));
       expect(await store.listByAccount(account(3))).toEqual([]);
+    });
+
+    it("keeps two accounts' devices of the same id apart: each is its own record, found only with its account", async () => {
+      await takeLease(1);
+      await takeLease(2);
+      const mine = reg(1);
+      clock.advance(1_000);
+      // Newer, on another edge, same device id: in another account it replaces nothing.
+      const theirs = reg(1, { accountId: account(2), ...edge(2) });
+      expect(await store.register([theirs])).toEqual([{ ...ref(theirs), outcome: 'registered' }]);
+      expect(await store.register([mine])).toEqual([{ ...ref(mine), outcome: 'registered' }]);
+
+      expect(await store.lookup([dev(1, 1)])).toEqual([mine]);
+      expect(await store.lookup([dev(1, 2)])).toEqual([theirs]);
+      expect(await store.lookup([dev(1, 3)])).toEqual([]);
+      expect(sorted(await store.lookup([dev(1, 2), dev(1, 1), dev(1, 3)]))).toEqual(sorted([mine, theirs]));
+      expect(await store.listByAccount(account(1))).toEqual([mine]);
+      expect(await store.listByAccount(account(2))).toEqual([theirs]);
+    });
+
+    it("never lets one account's deregister or lease loss touch another account's device of the same id", async () => {
+      await takeLease(1, 10);
+      await takeLease(2, 3600);
+      const mine = reg(1, edge(2));
+      const theirs = reg(1, { accountId: account(2) });
+      await store.register([mine, theirs]);
+
+      // Account 2 deregistering with account 1's connection id (or its own) removes only its own record.
+      expect(await store.deregister([{ ...ref(theirs), connectionId: mine.connectionId }])).toEqual([
+        { ...ref(theirs), outcome: 'not_current' },
+      ]);
+      expect(await store.deregister([{ ...ref(theirs), connectionId: theirs.connectionId }])).toEqual([
+        { ...ref(theirs), outcome: 'deregistered' },
+      ]);
+      expect(await store.lookup([ref(mine), ref(theirs)])).toEqual([mine]);
+
+      // Account 2's device comes back on edge 1, whose lease then lapses: account 1's record stays.
+      const again = reg(1, { accountId: account(2) });
+      await store.register([again]);
+      clock.advance(11_000);
+      expect(await store.lookup([ref(mine), ref(again)])).toEqual([mine]);
+      expect(await store.listByAccount(account(1))).toEqual([mine]);
     });
 
     it('treats registering the same connection again as idempotent', async () => {
       await takeLease();
       const r = reg(1);
-      expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
-      expect(await store.register([r])).toEqual([{ deviceId: r.deviceId, outcome: 'registered' }]);
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.register([r])).toEqual([{ ...ref(r), outcome: 'registered' }]);
+      expect(await store.register([r])).toEqual([{ ...ref(r), outcome: 'registered' }]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
       expect(await store.listByAccount(r.accountId)).toEqual([r]);
     });
 
@@ -233,10 +278,10 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
 
       clock.set(lease.expiresAt * 1000 - 1);
       expect(await store.readLeases([lease.edgeId])).toEqual([first]);
-      expect(await store.lookup([r.deviceId])).toEqual([r]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
       clock.set(lease.expiresAt * 1000);
       expect(await store.readLeases([lease.edgeId])).toEqual([]);
-      expect(await store.lookup([r.deviceId])).toEqual([]);
+      expect(await store.lookup([ref(r)])).toEqual([]);
 
       expect((await takeLease(1)).renewed).toBe(false);
       const [afresh] = await store.readLeases([lease.edgeId]);
@@ -273,9 +318,9 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       await store.register([newer]);
       const batch = [reg(1), reg(2, { connectedAt: newer.connectedAt - 1 }), reg(3)];
       expect(await store.register(batch)).toEqual([
-        { deviceId: device(1), outcome: 'registered' },
-        { deviceId: device(2), outcome: 'stale' },
-        { deviceId: device(3), outcome: 'registered' },
+        { ...dev(1), outcome: 'registered' },
+        { ...dev(2), outcome: 'stale' },
+        { ...dev(3), outcome: 'registered' },
       ]);
     });
   });

@@ -6,7 +6,7 @@
 import { ClientFleet, peakPerWindow } from '@pushwire/loadgen';
 import type { BenchRun } from '../bench-run';
 import { rssBytes } from '../service-process';
-import { connectPlan } from './scenarios';
+import { connectPlan, device } from './scenarios';
 import { startPushwireEdges } from './servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +74,7 @@ export async function reconnectStorm(
       throw new Error(
         `storm: only ${initial.connected} of ${n} devices connected to the edge to drain (${JSON.stringify(initial.failures)})`,
       );
-    await draining.settled(n, `bench-dev-${n - 1}`);
+    await draining.settled(n, device(n - 1));
     log(`storm: ${n} devices on edge 1; ${mode === 'drain' ? `SIGTERM (drain window ${drainSeconds} s)` : 'SIGKILL'}`);
     const t0 = Date.now();
     const terminated = mode === 'drain' ? draining.terminate() : draining.stop();
@@ -130,7 +130,7 @@ export async function holdMany(total: number, edgeCount: number, bench: BenchRun
       first += count;
     }
     const connectSeconds = (Date.now() - t0) / 1000;
-    await cluster.edges.at(-1)!.settled(total, `bench-dev-${total - 1}`);
+    await cluster.edges.at(-1)!.settled(total, device(total - 1));
     log(`hold: ${(await fleet.stats()).open} open; holding 35 s (heartbeats every 10 s)`);
     await sleep(35_000);
     const stats = await fleet.stats();

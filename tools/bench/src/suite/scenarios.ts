@@ -11,11 +11,13 @@ import { cpuSeconds } from '../cluster-bench';
 import { paceAtRate } from '../rate-pacer';
 import { percentile } from '../stats';
 import { BENCH_JWT_SECRET, BENCH_SERVICE_TOKEN, rssBytes } from '../service-process';
-import type { RunningServer } from './servers';
+import type { PushItem, RunningServer } from './servers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const deviceId = (i: number) => `bench-dev-${i}`;
 const DEVICES_PER_ACCOUNT = 4;
+/** Device `i` as Pushwire names it: its account (DEVICES_PER_ACCOUNT devices each, as the fleet's tokens say) and its id. */
+export const device = (i: number) => ({ accountId: `bench-acc-${Math.floor(i / DEVICES_PER_ACCOUNT)}`, deviceId: deviceId(i) });
 
 /** How the fleet connects `count` devices (from `first`) to a server speaking `protocol` on `port`. */
 export function connectPlan(protocol: WireProtocol, port: number, count: number, first = 0, extra: Partial<ConnectPlan> = {}): ConnectPlan {
@@ -51,7 +53,7 @@ export async function connectAndIdle(server: RunningServer, fleet: ClientFleet, 
   const report = await fleet.connect(connectPlan(server.protocol, server.devicePort, n, 0, { maxConcurrent: 500 }));
   if (report.connected < n)
     throw new Error(`${server.name}: only ${report.connected} of ${n} devices connected (${JSON.stringify(report.failures)})`);
-  await server.settled(n, deviceId(n - 1));
+  await server.settled(n, device(n - 1));
   await sleep(settleMs);
   const rssPerConnection = Math.round((rssBytes(server.pid) - baseRss) / n);
   await server.collectGarbage();
@@ -92,14 +94,14 @@ async function sendInChunks(
   n: number,
   chunk: number,
   inFlight: number,
-  send: (items: { deviceId: string; payload: string }[]) => Promise<void>,
+  send: (items: PushItem[]) => Promise<void>,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < total) {
       const from = next;
       next = Math.min(total, next + chunk);
-      await send(Array.from({ length: next - from }, (_, k) => ({ deviceId: deviceId((from + k) % n), payload: timestampedPayload() })));
+      await send(Array.from({ length: next - from }, (_, k) => ({ ...device((from + k) % n), payload: timestampedPayload() })));
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
@@ -144,7 +146,7 @@ export async function fanOut(
 
 /** How a sender hands messages to a server: Pushwire end to end through its push client, peers through /push. */
 export interface Sender {
-  send(items: { deviceId: string; payload: string }[]): Promise<void>;
+  send(items: PushItem[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -155,7 +157,9 @@ export function senderFor(server: RunningServer): Sender {
     const client = new PushClient({ registryUrl, serviceToken: BENCH_SERVICE_TOKEN });
     return {
       async send(items) {
-        const results = await client.sendMany(items);
+        const results = await client.sendMany(
+          items.map(({ accountId, deviceId, payload }) => ({ target: { accountId, deviceId }, payload })),
+        );
         const failed = results.filter((r) => r.status !== 'delivered');
         if (failed.length) throw new Error(`${failed.length} sends not delivered, e.g. ${JSON.stringify(failed[0])}`);
       },
@@ -192,7 +196,7 @@ export async function directAtRate(
     total,
     tickMs,
     emit: (first, count) => {
-      const items = Array.from({ length: count }, (_, k) => ({ deviceId: deviceId((first + k) % n), payload: timestampedPayload() }));
+      const items = Array.from({ length: count }, (_, k) => ({ ...device((first + k) % n), payload: timestampedPayload() }));
       inFlight.push(sender.send(items).catch((e) => void errors.push(e)));
     },
   });

@@ -9,6 +9,7 @@ import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
 import type { WireProtocol } from '@pushwire/loadgen';
 import { EdgeClient } from '@pushwire/edge-client';
+import type { DeviceRef } from '@pushwire/protocol';
 import { waitFor } from '@pushwire/test-kit';
 import {
   BENCH_JWT_SECRET,
@@ -20,6 +21,11 @@ import {
   type StartedService,
 } from '../service-process';
 
+/** One message for one device: Pushwire names the device by account and id, the peers by its id alone. */
+export interface PushItem extends DeviceRef {
+  payload: string;
+}
+
 /** A server under test, started; `pid` is the process whose memory and CPU are reported. */
 export interface RunningServer {
   readonly name: string;
@@ -29,9 +35,9 @@ export interface RunningServer {
   /** Pushwire: the registry its push client looks devices up in (peers have none). */
   readonly registryUrl?: string;
   /** Hands the server one batch to write to local devices (fire and forget); resolves with how many it wrote. */
-  push(items: readonly { deviceId: string; payload: string }[]): Promise<number>;
-  /** Resolves once the server's state for `count` devices is complete (Pushwire: all registered). */
-  settled(count: number, lastDeviceId: string): Promise<void>;
+  push(items: readonly PushItem[]): Promise<number>;
+  /** Resolves once the server's state for `count` devices is complete (Pushwire: all registered, `last` included). */
+  settled(count: number, last: DeviceRef): Promise<void>;
   /** A full GC in the server (it runs with --expose-gc and servers/gc-on-signal.cjs). */
   collectGarbage(): Promise<void>;
   /** SIGTERM (Pushwire: the edge drains), resolving once the process has exited. */
@@ -64,7 +70,8 @@ function peer(name: string, short: string, protocol: WireProtocol, script: strin
           const res = await fetch(`${base}/push`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ items }),
+            // Peers know devices by id alone: they get what they always got.
+            body: JSON.stringify({ items: items.map(({ deviceId, payload }) => ({ deviceId, payload })) }),
           });
           if (!res.ok) throw new Error(`${short} /push answered ${res.status}: ${await res.text()}`);
           return ((await res.json()) as { delivered: number }).delivered;
@@ -131,20 +138,24 @@ export async function startPushwireEdges(
         async push(items) {
           const answer = await transport.deliver(
             internalUrl,
-            items.map((it, n) => ({ deviceId: it.deviceId, message: { id: `b${Date.now().toString(36)}${n}`, payload: it.payload } })),
+            items.map((it, n) => ({
+              accountId: it.accountId,
+              deviceId: it.deviceId,
+              message: { id: `b${Date.now().toString(36)}${n}`, payload: it.payload },
+            })),
           );
           if (answer.kind === 'failure') throw answer.error;
           return answer.outcomes.filter((o) => o.status === 'delivered').length;
         },
-        async settled(_count, lastDeviceId) {
+        async settled(_count, last) {
           await waitFor(
             async () =>
               (
-                await fetch(`${registryUrl}/v1/registrations/${lastDeviceId}`, {
+                await fetch(`${registryUrl}/v1/accounts/${last.accountId}/registrations/${last.deviceId}`, {
                   headers: { authorization: `Bearer ${BENCH_SERVICE_TOKEN}` },
                 })
               ).status === 200,
-            { timeoutMs: 60_000, what: `${lastDeviceId} to be registered`, intervalMs: 100, retryErrors: true },
+            { timeoutMs: 60_000, what: `${last.deviceId} of ${last.accountId} to be registered`, intervalMs: 100, retryErrors: true },
           );
         },
         collectGarbage: () => collectGarbage(edge.pid),
