@@ -9,8 +9,8 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
+import { sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import { dynamoUnavailable } from '@pushwire/service-kit';
-import { sendOrUnavailable } from './dynamo-failures';
 import { DEFAULT_DEVICE_LIST_TABLE, deviceListTableInput, deviceListTableMismatch, EXPIRES_AT } from './table-layout';
 
 /** Options of ensureDeviceListTable. */

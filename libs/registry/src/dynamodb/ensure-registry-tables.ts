@@ -10,8 +10,8 @@ import {
   type TableDescription,
   type TimeToLiveDescription,
 } from '@aws-sdk/client-dynamodb';
+import { sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import { dynamoUnavailable } from '@pushwire/service-kit';
-import { guarded } from './dynamo-errors';
 import { createTableInput, registrySchemaProblem, TTL_ATTRIBUTE } from './table-schema';
 
 /** The registry's table names (one table: see table-schema.ts for why leases share it). */
@@ -81,7 +81,7 @@ async function waitUntilActive(client: DynamoDBClient, table: string, timeoutMs:
 async function ensureTimeToLive(client: DynamoDBClient, table: string): Promise<void> {
   if (ttlProblem(await describeTimeToLive(client, table), table) === undefined) return;
   try {
-    await guarded('UpdateTimeToLive', table, () =>
+    await sendOrUnavailable('UpdateTimeToLive', table, () =>
       client.send(
         new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } }),
       ),
@@ -94,7 +94,7 @@ async function ensureTimeToLive(client: DynamoDBClient, table: string): Promise<
 }
 
 async function describeTimeToLive(client: DynamoDBClient, table: string): Promise<TimeToLiveDescription | undefined> {
-  const out = await guarded('DescribeTimeToLive', table, () => client.send(new DescribeTimeToLiveCommand({ TableName: table })));
+  const out = await sendOrUnavailable('DescribeTimeToLive', table, () => client.send(new DescribeTimeToLiveCommand({ TableName: table })));
   return out.TimeToLiveDescription;
 }
 
