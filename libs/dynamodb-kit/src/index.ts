@@ -5,3 +5,4 @@
  */
 export { createDynamoClient } from './dynamo-client';
 export { sendOrUnavailable } from './send-or-unavailable';
+export { openDynamoStore, type DynamoStoreSettings, type OpenedStore } from './open-dynamo-store';
