@@ -8,9 +8,8 @@ import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ensuredByReplicas, expectEachUnavailable, testTables, unreachableDynamo } from '@pushwire/dynamodb-kit/testing';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
 import type { ErrorBody, Registration } from '@pushwire/protocol';
-import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
-import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, StoreUnavailableError, type RegistryStore } from '../src';
-import { describeRegistryStoreContract, ManualClock } from '../src/testing';
+import { DynamoRegistryStore, ensureRegistryTables, StoreUnavailableError, type RegistryStore } from '../src';
+import { describeRegistryStoreContract, ManualClock, testRegistryApp } from '../src/testing';
 
 const client = dynamoClientFromEnv();
 const tables = testTables(client, 'pushwire-registry');
@@ -171,8 +170,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
 describe('registry HTTP app over DynamoDB', () => {
   const TOKEN = 'registry-dynamo-token-0123456789';
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const build = (store: RegistryStore) =>
-    buildRegistryApp({ store, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+  const build = (store: RegistryStore) => testRegistryApp(store, TOKEN);
 
   it('serves registrations from DynamoDB', async () => {
     const clock = new ManualClock();
