@@ -40,8 +40,22 @@ export class StubService {
 
   static async start(): Promise<StubService> {
     const stub = new StubService();
-    await new Promise<void>((resolve) => stub.server.listen(0, '127.0.0.1', resolve));
-    stub.port = (stub.server.address() as AddressInfo).port;
+    await stub.listen();
+    return stub;
+  }
+
+  /**
+   * One stub for the tests of a spec file or describe block, in jest hooks: listening before the
+   * first test, its recorded requests forgotten before each, closed after the last. Call it where a
+   * `let stub` and those three hooks would go; read `url` in tests and hooks only.
+   */
+  static forTests(): StubService {
+    const stub = new StubService();
+    beforeAll(() => stub.listen());
+    beforeEach(() => {
+      stub.requests.length = 0;
+    });
+    afterAll(() => stub.close());
     return stub;
   }
 
@@ -59,6 +73,11 @@ export class StubService {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
