@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rejectionOf } from '@pushwire/test-kit';
 import { ServiceCallError } from '../service-call-error';
 
 /** One request a StubService received. */
@@ -113,16 +114,6 @@ export async function unusedUrl(): Promise<string> {
 }
 
 /** The rejection of `call`, which must be a ServiceCallError (anything else, or no rejection, throws). */
-export async function serviceCallFailure(call: Promise<unknown>): Promise<ServiceCallError> {
-  const outcome = await call.then(
-    (value: unknown) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('error' in outcome && outcome.error instanceof ServiceCallError) return outcome.error;
-  throw new Error(
-    'error' in outcome
-      ? `expected a ServiceCallError, got ${String(outcome.error)}`
-      : `expected a ServiceCallError, the call resolved with ${JSON.stringify(outcome.value)}`,
-    'error' in outcome ? { cause: outcome.error } : undefined,
-  );
+export function serviceCallFailure(call: Promise<unknown>): Promise<ServiceCallError> {
+  return rejectionOf(call, ServiceCallError);
 }
