@@ -5,21 +5,22 @@ import type { ServerFrame } from '@pushwire/protocol';
 type FrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 
 /**
- * The frames a wire-level device received, queued so a test can await the next one of a type: one
- * queue for the WebSocket and the SSE device, whose frames differ only in how they arrive.
+ * What a wire-level device received, queued so a test can await the next frame of a type: the
+ * WebSocket and the SSE device differ only in how frames arrive.
  */
-class FrameQueue {
+abstract class FrameQueue {
+  /** Frames received and not yet taken by `next`. */
   readonly frames: ServerFrame[] = [];
   private waiters: { type: string; resolve: (f: ServerFrame) => void }[] = [];
 
-  receive(frame: ServerFrame): void {
+  protected receive(frame: ServerFrame): void {
     const i = this.waiters.findIndex((w) => w.type === frame.type);
     if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(frame);
     else this.frames.push(frame);
   }
 
   /** The next frame of `type` (already received or yet to come). */
-  next<T extends ServerFrame['type']>(type: T, timeoutMs: number): Promise<FrameOf<T>> {
+  next<T extends ServerFrame['type']>(type: T, timeoutMs = 5000): Promise<FrameOf<T>> {
     const i = this.frames.findIndex((f) => f.type === type);
     if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0] as FrameOf<T>);
     return new Promise((resolve, reject) => {
@@ -66,21 +67,16 @@ export function upgradeAttempt(url: string, headers: Record<string, string> = {}
  * A device at the wire level (the `ws` library, no SDK), for tests that check exactly what the edge
  * sends and how it closes. Frames are queued so a test can await the next one of a type.
  */
-export class RawDevice {
+export class RawDevice extends FrameQueue {
   readonly closed: Promise<{ code: number; reason: string }>;
-  private readonly queue = new FrameQueue();
 
   private constructor(readonly ws: WebSocket) {
+    super();
     ws.on('message', (data, isBinary) => {
       if (isBinary) throw new Error('edge sent a binary frame');
-      this.queue.receive(JSON.parse(data.toString()) as ServerFrame);
+      this.receive(JSON.parse(data.toString()) as ServerFrame);
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  }
-
-  /** Frames received and not yet taken by `next`. */
-  get frames(): ServerFrame[] {
-    return this.queue.frames;
   }
 
   /** Opens a socket; resolves once upgraded (use `refusal` for upgrades that must be refused). */
@@ -105,11 +101,6 @@ export class RawDevice {
     return attempt.refusal;
   }
 
-  /** The next frame of `type` (already received or yet to come). */
-  next<T extends ServerFrame['type']>(type: T, timeoutMs = 5000): Promise<FrameOf<T>> {
-    return this.queue.next(type, timeoutMs);
-  }
-
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
@@ -120,10 +111,10 @@ export class RawDevice {
 }
 
 /** An SSE device at the wire level: frames from `data:` events are queued for `next(type)`. */
-export class SseDevice {
-  private readonly queue = new FrameQueue();
-
-  private constructor(private readonly req: ClientRequest) {}
+export class SseDevice extends FrameQueue {
+  private constructor(private readonly req: ClientRequest) {
+    super();
+  }
 
   /** Opens the event stream; resolves once the edge answered 200. */
   static open(url: string): Promise<SseDevice> {
@@ -141,7 +132,7 @@ export class SseDevice {
           while ((end = pending.indexOf('\n\n')) >= 0) {
             const event = pending.slice(0, end);
             pending = pending.slice(end + 2);
-            if (event.startsWith('data: ')) device.queue.receive(JSON.parse(event.slice(6)) as ServerFrame);
+            if (event.startsWith('data: ')) device.receive(JSON.parse(event.slice(6)) as ServerFrame);
           }
         });
         resolve(device);
@@ -149,11 +140,6 @@ export class SseDevice {
       const device = new SseDevice(req);
       req.on('error', reject);
     });
-  }
-
-  /** The next frame of `type` (already received or yet to come). */
-  next<T extends ServerFrame['type']>(type: T, timeoutMs = 5000): Promise<FrameOf<T>> {
-    return this.queue.next(type, timeoutMs);
   }
 
   close(): void {

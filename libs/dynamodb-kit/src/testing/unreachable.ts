@@ -1,5 +1,5 @@
-import { createServer, type AddressInfo } from 'node:net';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { unusedUrl } from '@pushwire/service-http/testing';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 
 /**
@@ -7,12 +7,8 @@ import { StoreUnavailableError } from '@pushwire/service-kit';
  * moment ago, so nothing listens there, and `maxAttempts` quick tries before giving up.
  */
 export async function unreachableDynamo(maxAttempts: number): Promise<DynamoDBClientConfig> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: await unusedUrl(),
     region: 'us-east-1',
     maxAttempts,
     credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
