@@ -86,24 +86,12 @@ export class MemoryRegistryStore implements RegistryStore {
 
   async lookup(deviceIds: string[]): Promise<Registration[]> {
     this.assertOpen();
-    const nowMs = this.now();
-    const found: Registration[] = [];
-    for (const deviceId of new Set(deviceIds)) {
-      const entry = this.liveEntry(deviceId, nowMs);
-      if (entry) found.push({ ...entry.registration });
-    }
-    return found;
+    return this.liveRegistrations(new Set(deviceIds));
   }
 
   async listByAccount(accountId: string): Promise<Registration[]> {
     this.assertOpen();
-    const nowMs = this.now();
-    const found: Registration[] = [];
-    for (const deviceId of this.byAccount.get(accountId) ?? []) {
-      const entry = this.liveEntry(deviceId, nowMs);
-      if (entry) found.push({ ...entry.registration });
-    }
-    return found;
+    return this.liveRegistrations(this.byAccount.get(accountId) ?? []);
   }
 
   async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
@@ -154,6 +142,17 @@ export class MemoryRegistryStore implements RegistryStore {
       if (held.lease.expiresAt * 1000 <= nowMs) this.leases.delete(edgeId);
     }
     return dropped;
+  }
+
+  /** Copies of the live registrations of `deviceIds`, in their order; unknown and dead ones (dropped on the way) left out. */
+  private liveRegistrations(deviceIds: Iterable<string>): Registration[] {
+    const nowMs = this.now();
+    const found: Registration[] = [];
+    for (const deviceId of deviceIds) {
+      const entry = this.liveEntry(deviceId, nowMs);
+      if (entry) found.push({ ...entry.registration });
+    }
+    return found;
   }
 
   private liveEntry(deviceId: string, nowMs: number): Entry | undefined {
