@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -102,6 +103,12 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
     ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   return app;
+}
+
+/** Listens on `host`:`port` (port 0: one the OS picks) and resolves with the port bound. */
+export async function listenOn(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  return (app.server.address() as AddressInfo).port;
 }
 
 /** Adds the shared-service-token check to every route of the plugin it is called in: 401 + JSON otherwise. */
