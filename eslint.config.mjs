@@ -61,6 +61,12 @@ const BROWSER_LIBS = readdirSync(new URL('libs/', import.meta.url), { withFileTy
   .map((dir) => `libs/${dir.name}/src/**/*.ts`);
 // `node:…`, or a built-in's bare name with or without a subpath ('fs', 'fs/promises'), but not './events'.
 const NODE_BUILTIN = `^(node:.*|(${builtinModules.filter((name) => !name.startsWith('_')).join('|')})(/.*)?)$`;
+// A lib's `src/testing` entry belongs to the lib's project, so no tag tells it apart: the import path does.
+const TESTING_ENTRY = {
+  regex: '^@pushwire/[^/]+/testing$',
+  message: 'src/testing entries (@pushwire/<lib>/testing) are for specs, test helpers and tools only.',
+};
+const TEST_CODE = ['**/*.spec.ts', '**/test/**', '**/src/testing/**'];
 
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '.pushwire/**', 'docs/**'] },
@@ -93,13 +99,22 @@ export default [
     },
   },
   {
+    files: ['libs/**/*.ts', 'apps/**/*.ts'],
+    ignores: TEST_CODE,
+    rules: { 'no-restricted-imports': ['error', { patterns: [TESTING_ENTRY] }] },
+  },
+  {
+    // Replaces the rule above for these files (ESLint does not merge a rule's options), so it repeats TESTING_ENTRY.
     files: BROWSER_LIBS,
-    ignores: ['**/*.spec.ts', '**/src/testing/**'],
+    ignores: TEST_CODE,
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          patterns: [{ regex: NODE_BUILTIN, message: 'scope:shared and scope:device libs run in browsers too: no Node built-ins.' }],
+          patterns: [
+            { regex: NODE_BUILTIN, message: 'scope:shared and scope:device libs run in browsers too: no Node built-ins.' },
+            TESTING_ENTRY,
+          ],
         },
       ],
     },

@@ -12,32 +12,21 @@ import {
   type DeviceListConfig,
   type DeviceListStore,
 } from '@pushwire/device-list';
-import { createDynamoClient } from '@pushwire/dynamodb-kit';
+import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
 
-async function openStore(config: DeviceListConfig, logger: Logger): Promise<{ store: DeviceListStore; close(): Promise<void> }> {
+async function openStore(config: DeviceListConfig, logger: Logger): Promise<OpenedStore<DeviceListStore>> {
   if (config.store === 'memory') {
     logger.warn('memory store: the device list lives and dies with this process (use PUSHWIRE_DEVICE_LIST_STORE=dynamodb in production)');
     const store = new MemoryDeviceListStore();
     return { store, close: () => store.close() };
   }
-  // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
-  const client = createDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
-  try {
-    if (config.createTables) await ensureDeviceListTable(client, config.table);
-  } catch (e) {
-    client.destroy();
-    throw e;
-  }
-  const store = new DynamoDeviceListStore({ client, tableName: config.table });
-  return {
-    store,
-    close: async () => {
-      await store.close();
-      client.destroy();
-    },
-  };
+  return openDynamoStore(
+    config,
+    (client) => ensureDeviceListTable(client, config.table),
+    (client) => new DynamoDeviceListStore({ client, tableName: config.table }),
+  );
 }
 
 async function main(): Promise<void> {

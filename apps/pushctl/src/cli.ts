@@ -52,3 +52,8 @@ export function positiveInt(values: Record<string, unknown>, name: string): numb
 export const printJson = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 };
+
+/** A flag's value when given (a string flag); undefined when not. */
+export function optional(values: Record<string, unknown>, name: string): string | undefined {
+  return values[name] as string | undefined;
+}

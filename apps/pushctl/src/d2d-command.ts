@@ -1,7 +1,6 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient, DeviceClientError } from '@pushwire/device-client';
 import { printJson, required, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { deviceToken, EDGE_OPTIONS, edgeUrlArg, transportArg } from './device-args';
 import { jsonData } from './json-arg';
 
 export const d2dCommand: Command = {
@@ -14,23 +13,17 @@ export const d2dCommand: Command = {
     to: { type: 'string' },
     data: { type: 'string' },
     type: { type: 'string' },
-    sse: { type: 'boolean' },
-    edge: { type: 'string' },
+    ...EDGE_OPTIONS,
   },
   async run(v) {
     const accountId = required(v, 'account');
     const from = required(v, 'from');
     const to = required(v, 'to');
     const payload = jsonData(v);
-    const url = (v.edge as string | undefined) ?? endpoints.edgeUrl();
-    const token = await mintDeviceToken({
-      secret: endpoints.jwtSecret(),
-      accountId,
-      deviceId: from,
-      deviceType: (v.type as string | undefined) ?? 'phone',
-    });
+    const url = edgeUrlArg(v);
+    const token = await deviceToken(v, { accountId, deviceId: from, defaultType: 'phone' });
     // One message, then exit: a refused or dropped connection is an answer, not something to retry.
-    const client = new DeviceClient({ url, token, transport: v.sse === true ? 'sse' : 'websocket', reconnect: { enabled: false } });
+    const client = new DeviceClient({ url, token, transport: transportArg(v), reconnect: { enabled: false } });
     try {
       try {
         await client.connect();

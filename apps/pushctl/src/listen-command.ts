@@ -1,39 +1,27 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient } from '@pushwire/device-client';
 import { positiveInt, printJson, required, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { DEVICE_OPTIONS, deviceToken, EDGE_OPTIONS, edgeUrlArg, transportArg } from './device-args';
 
 export const listenCommand: Command = {
   name: 'listen',
   summary: 'connect as a device and print every frame received as one JSON line',
   usage: 'pushctl listen --account A --device D [--type tv] [--name N] [--count N] [--sse] [--first-frame-auth] [--edge URL]',
   options: {
-    account: { type: 'string' },
+    ...DEVICE_OPTIONS,
+    ...EDGE_OPTIONS,
     device: { type: 'string' },
-    type: { type: 'string' },
-    name: { type: 'string' },
     count: { type: 'string' },
-    sse: { type: 'boolean' },
     'first-frame-auth': { type: 'boolean' },
-    edge: { type: 'string' },
   },
   async run(v) {
     const accountId = required(v, 'account');
     const deviceId = required(v, 'device');
     const count = positiveInt(v, 'count');
-    const sse = v.sse === true;
     const client = new DeviceClient({
-      url: (v.edge as string | undefined) ?? endpoints.edgeUrl(),
+      url: edgeUrlArg(v),
       // A fresh token per (re)connect, like a real device refreshing its credential.
-      token: () =>
-        mintDeviceToken({
-          secret: endpoints.jwtSecret(),
-          accountId,
-          deviceId,
-          deviceType: (v.type as string | undefined) ?? 'tv',
-          deviceName: v.name as string | undefined,
-        }),
-      transport: sse ? 'sse' : 'websocket',
+      token: () => deviceToken(v, { accountId, deviceId, defaultType: 'tv' }),
+      transport: transportArg(v),
       ...(v['first-frame-auth'] ? { auth: 'first-frame' as const } : {}),
       autoAck: false,
     });

@@ -1,13 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeviceClient } from '@pushwire/device-client';
 import { FakeEdge, waitForEvent, type FakeIdentity } from '@pushwire/device-client/testing';
+import { StubService, unusedUrl } from '@pushwire/service-http/testing';
 import { DEV_DEFAULTS } from '@pushwire/service-kit';
 import { runPushctl } from './pushctl';
 
 /**
  * pushctl in process: the command line in, the exit code and what it wrote out. The services it
- * talks to are scripted here on real ports: an HTTP server for the device-list API, the device SDK's
+ * talks to are scripted here on real ports: a StubService for the device-list API, the device SDK's
  * FakeEdge (accepting pushctl's dev JWTs) for the edge.
  */
 interface Run {
@@ -45,37 +44,11 @@ afterEach(() => {
   }
 });
 
-/** A free port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('pushctl devices', () => {
-  let server: Server;
-  let url: string;
-  let answer: (req: IncomingMessage, res: ServerResponse) => void;
-  const requests: { method?: string; url?: string; authorization?: string }[] = [];
-
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
-      answer(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const stub = StubService.forTests();
   beforeEach(() => {
-    requests.length = 0;
-    process.env.PUSHWIRE_DEVICE_LIST_URL = url;
+    process.env.PUSHWIRE_DEVICE_LIST_URL = stub.url;
   });
-
-  const json = (status: number, body: unknown) => (_req: IncomingMessage, res: ServerResponse) =>
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
   const devices = [
     { deviceId: 'tv1', deviceType: 'tv', deviceName: 'Living room', connectedAt: 1_700_000_000_000 },
@@ -83,21 +56,23 @@ describe('pushctl devices', () => {
   ];
 
   it('GETs the account from PUSHWIRE_DEVICE_LIST_URL with the service token and prints a JSON line a device', async () => {
-    answer = json(200, { accountId: 'a1', devices });
+    stub.answer = () => ({ status: 200, body: { accountId: 'a1', devices } });
     const run = await pushctl('devices', '--account', 'a1');
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toEqual(devices);
     expect(run.stderr).toContain('2 device(s) online in account a1');
-    expect(requests).toEqual([{ method: 'GET', url: '/v1/accounts/a1/devices', authorization: `Bearer ${DEV_DEFAULTS.serviceToken}` }]);
+    expect(stub.requests).toEqual([
+      { method: 'GET', url: '/v1/accounts/a1/devices', authorization: `Bearer ${DEV_DEFAULTS.serviceToken}` },
+    ]);
   });
 
   it('takes --device-list over the environment, and PUSHWIRE_SERVICE_TOKEN', async () => {
-    answer = json(200, { accountId: 'a:1@x', devices: [] });
-    process.env.PUSHWIRE_DEVICE_LIST_URL = `http://127.0.0.1:${await closedPort()}`;
+    stub.answer = () => ({ status: 200, body: { accountId: 'a:1@x', devices: [] } });
+    process.env.PUSHWIRE_DEVICE_LIST_URL = await unusedUrl();
     process.env.PUSHWIRE_SERVICE_TOKEN = 'svc';
-    const run = await pushctl('devices', '--account', 'a:1@x', '--device-list', `${url}/`);
+    const run = await pushctl('devices', '--account', 'a:1@x', '--device-list', `${stub.url}/`);
     expect(run).toMatchObject({ code: 0, stdout: '' });
-    expect(requests).toEqual([{ method: 'GET', url: '/v1/accounts/a%3A1%40x/devices', authorization: 'Bearer svc' }]);
+    expect(stub.requests).toEqual([{ method: 'GET', url: '/v1/accounts/a%3A1%40x/devices', authorization: 'Bearer svc' }]);
   });
 
   it.each([
@@ -113,36 +88,36 @@ describe('pushctl devices', () => {
     ],
     [404, { something: 'else' }, /refused \(404\): HTTP 404/],
   ])('exits 1 and says why on HTTP %i', async (status, body, message) => {
-    answer = json(status, body);
+    stub.answer = () => ({ status, body });
     const run = await pushctl('devices', '--account', 'a1');
     expect(run).toMatchObject({ code: 1, stdout: '' });
     expect(run.stderr).toMatch(message);
   });
 
   it('exits 1 on an answer that is not JSON or not a device list', async () => {
-    answer = (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    stub.answer = () => ({ status: 502, text: '<h1>Bad gateway</h1>', headers: { 'content-type': 'text/html' } });
     const proxy = await pushctl('devices', '--account', 'a1');
     expect(proxy).toMatchObject({ code: 1, stdout: '' });
     expect(proxy.stderr).toMatch(/device list answered badly: .*502 is not JSON/);
-    answer = json(200, { accountId: 'a1', devices: [{ deviceId: 'tv1' }] });
+    stub.answer = () => ({ status: 200, body: { accountId: 'a1', devices: [{ deviceId: 'tv1' }] } });
     const wrong = await pushctl('devices', '--account', 'a1');
     expect(wrong).toMatchObject({ code: 1, stdout: '' });
     expect(wrong.stderr).toMatch(/unexpected answer: invalid device list response/);
   });
 
   it('exits 1 when nothing answers, naming the URL and its variable', async () => {
-    const port = await closedPort();
-    process.env.PUSHWIRE_DEVICE_LIST_URL = `http://127.0.0.1:${port}`;
+    const url = await unusedUrl();
+    process.env.PUSHWIRE_DEVICE_LIST_URL = url;
     const run = await pushctl('devices', '--account', 'a1');
     expect(run).toMatchObject({ code: 1, stdout: '' });
-    expect(run.stderr).toContain(`cannot reach the device list at http://127.0.0.1:${port} (PUSHWIRE_DEVICE_LIST_URL)`);
+    expect(run.stderr).toContain(`cannot reach the device list at ${url} (PUSHWIRE_DEVICE_LIST_URL)`);
   });
 
   it('is a usage error (64) without --account', async () => {
     const run = await pushctl('devices');
     expect(run.code).toBe(64);
     expect(run.stderr).toMatch(/--account is required\nUsage: pushctl devices --account A/);
-    expect(requests).toEqual([]);
+    expect(stub.requests).toEqual([]);
   });
 });
 
@@ -222,7 +197,7 @@ describe('pushctl d2d', () => {
     } finally {
       await refusing.stop();
     }
-    process.env.PUSHWIRE_EDGE_URL = `http://127.0.0.1:${await closedPort()}`;
+    process.env.PUSHWIRE_EDGE_URL = await unusedUrl();
     const unreachable = await pushctl('d2d', '--account', 'a1', '--from', 'phone1', '--to', 'tv1', '--data', '1');
     expect(unreachable).toMatchObject({ code: 1, stdout: '' });
     expect(unreachable.stderr).toContain(`cannot connect to ${process.env.PUSHWIRE_EDGE_URL} as phone1`);

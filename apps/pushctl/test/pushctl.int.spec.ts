@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePorts } from '@pushwire/infra';
 import { waitFor } from '@pushwire/test-kit';
 
 /**
@@ -50,23 +50,14 @@ const lines = (s: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l));
 
-/** A port that is free now (the all-in-one's edge needs the device list's port before it listens). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('pushctl against npm start', () => {
   let platform: ChildProcess;
   let env: NodeJS.ProcessEnv;
   let output = '';
 
   beforeAll(async () => {
-    const deviceListPort = String(await freePort());
+    // A port that is free now: the all-in-one's edge needs the device list's port before it listens.
+    const deviceListPort = String((await freePorts(1))[0]);
     platform = spawn(process.execPath, ['--require', 'tsx/cjs', join(root, 'apps/all-in-one/src/main.ts')], {
       cwd: root,
       env: {

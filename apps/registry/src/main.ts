@@ -1,15 +1,9 @@
-import { createDynamoClient } from '@pushwire/dynamodb-kit';
+import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
-/** The store, and how to let go of everything it holds. */
-interface OpenStore {
-  store: RegistryStore;
-  close(): Promise<void>;
-}
-
-async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenStore> {
+async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenedStore<RegistryStore>> {
   const kind = config.store as RegistryStoreKind;
   switch (kind) {
     case 'memory': {
@@ -17,26 +11,16 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenSt
       return { store, close: () => store.close() };
     }
     case 'dynamodb': {
-      // Credentials come from the SDK's default chain (AWS_ACCESS_KEY_ID…, a role, SSO).
-      const client = createDynamoClient({ region: config.awsRegion, endpoint: config.dynamodbEndpoint || undefined });
-      try {
-        if (config.createTables) await ensureRegistryTables(client, { table: config.table });
-      } catch (e) {
-        client.destroy();
-        throw e;
-      }
+      const opened = await openDynamoStore(
+        config,
+        (client) => ensureRegistryTables(client, { table: config.table }),
+        (client) => new DynamoRegistryStore({ client, table: config.table }),
+      );
       logger.info(
         { table: config.table, region: config.awsRegion, endpoint: config.dynamodbEndpoint || 'aws' },
         'dynamodb registry store ready',
       );
-      const store = new DynamoRegistryStore({ client, table: config.table });
-      return {
-        store,
-        close: async () => {
-          await store.close();
-          client.destroy();
-        },
-      };
+      return opened;
     }
   }
 }

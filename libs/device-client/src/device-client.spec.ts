@@ -1,5 +1,5 @@
 import { DeviceClient, DeviceClientError, type PushMessage } from './index';
-import { nextConnection, nextFrame, setup, trackUnhandledRejections } from './spec-helpers';
+import { errorsOf, nextConnection, nextFrame, setup, trackUnhandledRejections } from './spec-helpers';
 import { waitForEvent } from './testing';
 
 const unhandled = trackUnhandledRejections();
@@ -133,8 +133,7 @@ describe('DeviceClient over WebSocket: pushes', () => {
       if (p.id === 'boom') throw new Error('handler broke');
     });
     await client.connect();
-    const errors: unknown[] = [];
-    client.on('error', (e) => void errors.push(e));
+    const errors = errorsOf(client);
     const conn = t.edge.connections[0]!;
     conn.send({ type: 'push', id: 'no payload' } as never);
     conn.send(push('boom', { ackRequired: true }));

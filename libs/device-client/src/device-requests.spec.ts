@@ -1,6 +1,6 @@
 import type { ClientFrame, ServerFrame } from '@pushwire/protocol';
 import type { DeviceClient, DeviceClientEvents } from './index';
-import { nextConnection, nextFrame, setup, trackUnhandledRejections } from './spec-helpers';
+import { errorsOf, nextConnection, nextFrame, setup, trackUnhandledRejections } from './spec-helpers';
 import { waitForEvent, type FakeConnection } from './testing';
 
 const unhandled = trackUnhandledRejections();
@@ -25,12 +25,25 @@ function recordEvents(client: DeviceClient, events: (keyof DeviceClientEvents)[]
   return seen;
 }
 
+/** The tv and the phone of account a1, both connected. */
+async function connectedTvAndPhone(): Promise<{ tv: DeviceClient; phone: DeviceClient }> {
+  const tv = t.client({ token: 'tv' });
+  const phone = t.client({ token: 'phone' });
+  await tv.connect();
+  await phone.connect();
+  return { tv, phone };
+}
+
+/** Closes the phone and expects the tv, subscribed, to hear device.offline for it. */
+async function expectOfflineWhenClosed(tv: DeviceClient, phone: DeviceClient): Promise<void> {
+  const offline = waitForEvent(tv, 'device.offline');
+  await phone.close();
+  expect(await offline).toEqual({ deviceId: 'phone1' });
+}
+
 describe('DeviceClient: device list', () => {
   it('lists the online devices of the account', async () => {
-    const tv = t.client({ token: 'tv' });
-    const phone = t.client({ token: 'phone' });
-    await tv.connect();
-    await phone.connect();
+    const { phone } = await connectedTvAndPhone();
     expect(ids(await phone.listDevices())).toEqual(['phone1', 'tv1']);
     expect(t.edge.connections[1]!.frames).toEqual([{ type: 'devices.list', reqId: expect.any(String) }]);
   });
@@ -46,9 +59,7 @@ describe('DeviceClient: device list', () => {
     const phone = t.client({ token: 'phone' });
     await phone.connect();
     expect(await online).toEqual({ deviceId: 'phone1', deviceType: 'phone', connectedAt: expect.any(Number) });
-    const offline = waitForEvent(tv, 'device.offline');
-    await phone.close();
-    expect(await offline).toEqual({ deviceId: 'phone1' });
+    await expectOfflineWhenClosed(tv, phone);
   });
 
   it('emits devices before the device.online that the edge sent right after the list', async () => {
@@ -116,9 +127,7 @@ describe('DeviceClient: device list', () => {
     expect(reqIdOf(frame)).not.toBe(reqIdOf(first.frames.find((f) => f.type === 'devices.subscribe')!));
     expect(conn.subscribed).toBe(true);
 
-    const offline = waitForEvent(tv, 'device.offline');
-    await phone.close();
-    expect(await offline).toEqual({ deviceId: 'phone1' });
+    await expectOfflineWhenClosed(tv, phone);
   });
 
   it('reports a renewal refused by an error frame as an error and stays open', async () => {
@@ -158,10 +167,7 @@ describe('DeviceClient: device list', () => {
 
 describe('DeviceClient: device to device', () => {
   it('sends to another device of the account, which gets {id, from, payload}', async () => {
-    const tv = t.client({ token: 'tv' });
-    const phone = t.client({ token: 'phone' });
-    await tv.connect();
-    await phone.connect();
+    const { tv, phone } = await connectedTvAndPhone();
     const message = waitForEvent(tv, 'd2d.message');
     expect(await phone.sendToDevice('tv1', { cmd: 'pause' })).toBe('delivered');
     expect(await message).toEqual({ type: 'd2d.message', id: expect.any(String), from: 'phone1', payload: { cmd: 'pause' } });
@@ -199,8 +205,7 @@ describe('DeviceClient: device to device', () => {
   it('rejects with the code of the error frame that answers it', async () => {
     const client = t.client();
     const conn = await scripted(client);
-    const errors: unknown[] = [];
-    client.on('error', (e) => void errors.push(e));
+    const errors = errorsOf(client);
     const sending = client.sendToDevice('tv2', 1);
     const { frame } = await nextFrame(t.edge, (f) => f.type === 'd2d.send');
     conn.send({ type: 'error', code: 'rate_limited', message: 'slow down', reqId: reqIdOf(frame) });
@@ -216,8 +221,7 @@ describe('DeviceClient: device to device', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     await expect(client.sendToDevice('tv2', 1, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'invalid_options' });
     // A reply after the timeout is dropped quietly.
-    const errors: unknown[] = [];
-    client.on('error', (e) => void errors.push(e));
+    const errors = errorsOf(client);
     const late = waitForEvent(client, 'frame');
     conn.send({ type: 'd2d.result', reqId: reqIdOf(conn.frames[0]!), status: 'delivered' });
     expect(await late).toMatchObject({ type: 'd2d.result' });
@@ -271,8 +275,7 @@ describe('DeviceClient: device to device', () => {
   it('validates replies: an invalid one is an error and settles nothing, one of the wrong type rejects', async () => {
     const client = t.client({ requestTimeoutMs: 300 });
     const conn = await scripted(client);
-    const errors: unknown[] = [];
-    client.on('error', (e) => void errors.push(e));
+    const errors = errorsOf(client);
     const first = client.sendToDevice('tv2', 1);
     const { frame } = await nextFrame(t.edge, (f) => f.type === 'd2d.send');
     conn.send({ type: 'd2d.result', reqId: reqIdOf(frame), status: 'teleported' } as never);

@@ -47,3 +47,10 @@ export const nextFrame = (edge: FakeEdge, predicate: (frame: ClientFrame, conn: 
 
 /** Waits until the edge accepted a connection (after sending welcome). */
 export const nextConnection = (edge: FakeEdge) => edge.next<[FakeConnection]>('connection').then(([conn]) => conn);
+
+/** The errors `client` emits from now on, in order. */
+export function errorsOf(client: DeviceClient): unknown[] {
+  const errors: unknown[] = [];
+  client.on('error', (e) => void errors.push(e));
+  return errors;
+}

@@ -8,15 +8,10 @@ const devices = [
   { deviceId: 'phone1', deviceType: 'phone', connectedAt: 1_700_000_000_500 },
 ];
 
-let stub: StubService;
+const stub = StubService.forTests();
 let client: DeviceListClient;
 
-beforeAll(async () => {
-  stub = await StubService.start();
-});
-afterAll(() => stub.close());
 beforeEach(() => {
-  stub.requests.length = 0;
   client = new DeviceListClient({ baseUrl: `${stub.url}/`, serviceToken: TOKEN, timeoutMs: 2000 });
 });
 afterEach(() => client.close());

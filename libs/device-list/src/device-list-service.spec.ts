@@ -1,10 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { Inbox } from '@pushwire/event-bus/testing';
 import { Topics, Validators, type AccountNotice, type DeviceConnectionEvent } from '@pushwire/protocol';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
+import { StubService } from '@pushwire/service-http/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import { loadDeviceListConfig } from './device-list-config';
@@ -13,7 +12,7 @@ import { MemoryDeviceListStore } from './memory-device-list-store';
 
 // The whole device-list service (consumer → tracker → store → notifier, lease sweep, HTTP API) on the
 // in-memory bus, the memory store and an in-process registry whose lease clock the test moves. Edges
-// are tiny HTTP servers that record the notices POSTed to their /v1/notify.
+// are StubServices that record the notices POSTed to their /v1/notify.
 
 const TOKEN = 'device-list-spec-service-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -35,29 +34,14 @@ interface NoticeEdge {
 async function startNoticeEdge(edgeId: string): Promise<NoticeEdge> {
   const notices: AccountNotice[] = [];
   const authorizations = new Set<string>();
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/notify') return void res.writeHead(404).end();
-      authorizations.add(req.headers.authorization ?? '');
-      notices.push(Validators.accountNotice.decode(JSON.parse(body)));
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"notified":1}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const edgeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    edgeId,
-    edgeUrl,
-    notices,
-    authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  const stub = await StubService.start();
+  stub.answer = (req) => {
+    if (req.method !== 'POST' || req.url !== '/v1/notify') return { status: 404 };
+    authorizations.add(req.authorization ?? '');
+    notices.push(Validators.accountNotice.decode(req.body));
+    return { status: 200, body: { notified: 1 } };
   };
+  return { edgeId, edgeUrl: stub.url, notices, authorizations, close: () => stub.close() };
 }
 
 /** What an edge was told, one line a notice: `acct-1: online tv`. */

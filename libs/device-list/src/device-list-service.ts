@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '@pushwire/event-bus';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
-import { createMetricsRegistry, type Logger } from '@pushwire/service-kit';
+import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
 import { AccountNotifier } from './account-notifier';
 import type { DeviceListConfig } from './device-list-config';
 import { DeviceListMetrics } from './device-list-metrics';
@@ -56,8 +56,7 @@ export class DeviceListService {
   async start(): Promise<number> {
     await this.consumer.start();
     this.sweeper.start();
-    await this.app.listen({ host: this.deps.config.host, port: this.deps.config.port });
-    return (this.app.server.address() as { port: number }).port;
+    return listenOn(this.app, this.deps.config.host, this.deps.config.port);
   }
 
   /** Closes the API, stops the sweep and the consumer (finishing batches in hand). The bus and store stay open (their owner closes them). */

@@ -3,32 +3,20 @@
  * the memory store passes), then what only a real DynamoDB shows: table setup, the stored item
  * layout (TTL, sparse index), concurrent writers, an unreachable endpoint.
  */
-import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  GetItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import type { DeviceConnectionEvent } from '@pushwire/protocol';
-import { freePorts } from '@pushwire/infra';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ensuredByReplicas, expectEachUnavailable, testTables, unreachableDynamo } from '@pushwire/dynamodb-kit/testing';
 import { dynamoClientFromEnv } from '@pushwire/infra/testing';
+import type { DeviceConnectionEvent } from '@pushwire/protocol';
 import { DynamoDeviceListStore, ensureDeviceListTable, recordOf, StoreUnavailableError, type DeviceListStore } from '../src';
 import { describeDeviceListStoreContract } from '../src/testing';
 
 const client = dynamoClientFromEnv();
-const run = randomUUID().slice(0, 8);
-const table = `pushwire-device-list-test-${run}`;
-const tablesMade: string[] = [table];
+const tables = testTables(client, 'pushwire-device-list');
+const { run } = tables;
+const table = tables.name('test');
 
 beforeAll(async () => {
   await ensureDeviceListTable(client, table);
-});
-afterAll(async () => {
-  for (const name of tablesMade) await client.send(new DeleteTableCommand({ TableName: name }));
-  client.destroy();
 });
 
 describeDeviceListStoreContract('DynamoDeviceListStore on DynamoDB Local', async () => {
@@ -72,12 +60,7 @@ function shuffled<T>(items: readonly T[]): T[] {
 
 describe('ensureDeviceListTable', () => {
   it('makes an on-demand table with the edge index and TTL on expiresAt, and is safe to run again from several replicas at once', async () => {
-    const fresh = `pushwire-device-list-ensure-${run}`;
-    tablesMade.push(fresh);
-    await Promise.all([1, 2, 3].map(() => ensureDeviceListTable(client, fresh)));
-    await ensureDeviceListTable(client, fresh);
-
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: fresh }));
+    const { table: Table, ttl } = await ensuredByReplicas(client, tables.name('ensure'), ensureDeviceListTable);
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.KeySchema).toEqual([
@@ -94,21 +77,11 @@ describe('ensureDeviceListTable', () => {
         'ALL',
       ],
     ]);
-    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: fresh }));
-    expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    expect(ttl).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
 
   it('refuses a table of that name made for something else, naming it', async () => {
-    const foreign = `pushwire-device-list-foreign-${run}`;
-    tablesMade.push(foreign);
-    await client.send(
-      new CreateTableCommand({
-        TableName: foreign,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    const foreign = await tables.foreign('foreign');
     await expect(ensureDeviceListTable(client, foreign)).rejects.toThrow(`DynamoDB table ${foreign} cannot hold the device list`);
   });
 });
@@ -168,33 +141,18 @@ describe('DynamoDeviceListStore on DynamoDB Local', () => {
   });
 
   it('rejects every operation with StoreUnavailableError, naming it, when DynamoDB is unreachable', async () => {
-    // A port that was free a moment ago: nothing listens there.
-    const [port] = await freePorts(1);
-    const unreachable = new DynamoDBClient({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: 'us-east-1',
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
-    });
+    const unreachable = new DynamoDBClient(await unreachableDynamo(1));
     const store = open({ client: unreachable });
     const c = connected('unreachable');
     try {
-      const calls: [string, () => Promise<unknown>][] = [
+      await expectEachUnavailable(table, [
         ['PutItem', () => store.apply(c)],
         ['Query', () => store.listOnline(c.accountId)],
         ['Query', () => store.onlineOnEdge(c.edgeId)],
         ['PutItem', () => store.rememberEdge({ edgeId: c.edgeId, edgeUrl: c.edgeUrl })],
         ['Query', () => store.knownEdges()],
         ['DeleteItem', () => store.forgetEdge(c.edgeId)],
-      ];
-      for (const [operation, call] of calls) {
-        const error = await call().then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as Error).message).toContain(`dynamodb ${operation} on table ${table} failed`);
-      }
+      ]);
       await expect(ensureDeviceListTable(unreachable, table)).rejects.toBeInstanceOf(StoreUnavailableError);
     } finally {
       unreachable.destroy();

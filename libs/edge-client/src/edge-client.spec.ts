@@ -163,12 +163,7 @@ describe('EdgeClient.deliver', () => {
 
 describe('EdgeClient.notify', () => {
   const notice: AccountNotice = { accountId: 'a1', frame: { type: 'device.offline', deviceId: 'tv1' } };
-  let stub: StubService;
-
-  beforeEach(async () => {
-    stub = await StubService.start();
-  });
-  afterEach(() => stub.close());
+  const stub = StubService.forTests();
 
   it('posts the notice to /v1/notify with the service token and resolves with how many connections got it', async () => {
     stub.answer = () => ({ status: 200, body: { notified: 2 } });

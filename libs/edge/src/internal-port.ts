@@ -1,4 +1,4 @@
-import { uWS, type TemplatedApp } from '@pushwire/uws';
+import { uWS, type HttpRequest, type HttpResponse, type TemplatedApp } from '@pushwire/uws';
 import {
   MAX_DELIVERY_BATCH,
   ProtocolValidationError,
@@ -38,83 +38,50 @@ const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   const app = uWS.App();
 
-  app.post('/v1/deliver', (res, req) => {
-    const state: ResponseState = { aborted: false };
-    res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
-      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
-      return;
-    }
-    const started = process.hrtime.bigint();
-    readBody(res, MAX_DELIVER_BODY_BYTES).then(
-      (bytes) => {
-        let request;
-        try {
-          // Validate against the one form the body claims to be, so errors name the real field.
-          const body = parseJson(bytes.toString('utf8'), 'body');
-          request =
-            typeof body === 'object' && body !== null && 'deliveries' in body
-              ? Validators.deliveryBatch.decode(body)
-              : Validators.delivery.decode(body);
-        } catch (e) {
-          const err = e as ProtocolValidationError;
-          respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
-          return;
-        }
-        const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  app.post(
+    '/v1/deliver',
+    servicePost(
+      deps.serviceToken,
+      {
+        maxBytes: MAX_DELIVER_BODY_BYTES,
+        tooLarge: `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`,
+        // Validate against the one form the body claims to be, so errors name the real field.
+        decode: (body) =>
+          typeof body === 'object' && body !== null && 'deliveries' in body
+            ? Validators.deliveryBatch.decode(body)
+            : Validators.delivery.decode(body),
+      },
+      (request, reply, startedAt) => {
+        const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
         if ('deliveries' in request) {
           deliverBatch(deps.deliverer, request.deliveries).then((results) => {
             observe();
-            respondJson(res, state, 200, { results });
+            reply(200, { results });
           });
           return;
         }
         Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
-          respondJson(res, state, DeliveryStatuses[result.status].http, result, headers);
+          reply(DeliveryStatuses[result.status].http, result, headers);
         });
       },
-      (err) => {
-        if (err instanceof BodyTooLargeError)
-          respondError(
-            res,
-            state,
-            'payload_too_large',
-            `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`,
-          );
-        else respondError(res, state, 'internal', 'reading the request failed');
-      },
-    );
-  });
+    ),
+  );
 
   // The device list's device.online / device.offline for one account's subscribed devices here.
-  app.post('/v1/notify', (res, req) => {
-    const state: ResponseState = { aborted: false };
-    res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
-      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
-      return;
-    }
-    readBody(res, MAX_NOTICE_BODY_BYTES).then(
-      (bytes) => {
-        let notice: AccountNotice;
-        try {
-          notice = Validators.accountNotice.decode(parseJson(bytes.toString('utf8'), 'body'));
-        } catch (e) {
-          const err = e as ProtocolValidationError;
-          respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
-          return;
-        }
-        respondJson(res, state, 200, { notified: deps.notify(notice) });
+  app.post(
+    '/v1/notify',
+    servicePost(
+      deps.serviceToken,
+      {
+        maxBytes: MAX_NOTICE_BODY_BYTES,
+        tooLarge: `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`,
+        decode: (body): AccountNotice => Validators.accountNotice.decode(body),
       },
-      (err) => {
-        if (err instanceof BodyTooLargeError)
-          respondError(res, state, 'payload_too_large', `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`);
-        else respondError(res, state, 'internal', 'reading the request failed');
-      },
-    );
-  });
+      (notice, reply) => reply(200, { notified: deps.notify(notice) }),
+    ),
+  );
 
   for (const path of ['/healthz', '/readyz'])
     app.get(path, (res) => {
@@ -134,6 +101,54 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   app.any('/*', notFound('internal endpoints: POST /v1/deliver, POST /v1/notify, GET /healthz, /readyz, /metrics'));
 
   return app;
+}
+
+/** Answers a request an internal endpoint took in: JSON, with a status and any headers. */
+type Reply = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+/** How an internal endpoint reads its body: at most `maxBytes` (else 413 saying `tooLarge`), decoded by `decode`. */
+interface BodySpec<T> {
+  maxBytes: number;
+  tooLarge: string;
+  decode(json: unknown): T;
+}
+
+/**
+ * What every internal POST endpoint does before its own work: the service token checked (401), the
+ * body read (413 past its limit) and decoded (400 invalid_request naming the field). `handle` gets
+ * the request, a way to reply, and when the request was taken in (for latency).
+ */
+function servicePost<T>(
+  serviceToken: string,
+  body: BodySpec<T>,
+  handle: (request: T, reply: Reply, startedAt: bigint) => void,
+): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    const state: ResponseState = { aborted: false };
+    res.onAborted(() => (state.aborted = true));
+    if (!serviceTokenMatches(req.getHeader('authorization'), serviceToken)) {
+      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
+      return;
+    }
+    const startedAt = process.hrtime.bigint();
+    readBody(res, body.maxBytes).then(
+      (bytes) => {
+        let request: T;
+        try {
+          request = body.decode(parseJson(bytes.toString('utf8'), 'body'));
+        } catch (e) {
+          const err = e as ProtocolValidationError;
+          respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
+          return;
+        }
+        handle(request, (status, json, headers) => respondJson(res, state, status, json, headers), startedAt);
+      },
+      (err) => {
+        if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', body.tooLarge);
+        else respondError(res, state, 'internal', 'reading the request failed');
+      },
+    );
+  };
 }
 
 /** Delivers a batch in order; only deliveries waiting for acks become promises. */

@@ -1,10 +1,9 @@
 import net from 'node:net';
-import WebSocket from 'ws';
 import { DeviceClient } from '@pushwire/device-client';
 import { MemoryRegistryStore } from '@pushwire/registry';
 import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, type TestEdge } from '../src/testing';
-import { RawDevice } from './raw-device';
+import { RawDevice, upgradeAttempt } from './raw-device';
 
 /** One counter's value from /metrics, summed over the series whose labels include `label`. */
 async function metric(t: TestEdge, name: string, label = ''): Promise<number> {
@@ -46,29 +45,6 @@ function roundRobinBalancer(edges: TestEdge[]): Promise<{ url: string; close(): 
       }),
     ),
   );
-}
-
-type Attempt =
-  | { accepted: true }
-  | { accepted: false; refusal: { status: number; headers: Record<string, unknown>; body: { error: { code: string } } } };
-
-/** One upgrade request: accepted (and closed at once), or the HTTP refusal with its JSON body. */
-function upgradeAttempt(url: string): Promise<Attempt> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => {
-      ws.close();
-      resolve({ accepted: true });
-    });
-    ws.once('error', (e) => reject(e));
-    ws.once('unexpected-response', (_req, res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () =>
-        resolve({ accepted: false, refusal: { status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) } }),
-      );
-    });
-  });
 }
 
 describe('edge: herd control', () => {

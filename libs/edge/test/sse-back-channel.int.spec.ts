@@ -1,5 +1,5 @@
 import { startTestEdge, type TestEdge } from '../src/testing';
-import { SseDevice } from './sse-device';
+import { SseDevice } from './raw-device';
 
 describe('edge: the SSE back-channel (POST /v1/frames)', () => {
   let t: TestEdge;

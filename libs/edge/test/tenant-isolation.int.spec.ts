@@ -1,7 +1,7 @@
 import { CloseCode, type ServerFrame } from '@pushwire/protocol';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { RawDevice, deliver } from './raw-device';
-import { SseDevice } from './sse-device';
+import { SseDevice } from './raw-device';
 
 /**
  * Tenant isolation on a real edge over real sockets (issue 12, items 1 and 3): a device is its

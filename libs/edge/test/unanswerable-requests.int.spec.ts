@@ -38,7 +38,11 @@ describe('edge: requests the uWS parser cannot answer', () => {
 
     const device = await RawDevice.connect(`${t.wsUrl}/v1/connect?token=${await t.token('other', 'bystander')}`);
     await device.next('welcome');
-    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, { accountId: 'other', deviceId: 'bystander', message: { id: 'meanwhile', payload: 1 } });
+    const r = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      accountId: 'other',
+      deviceId: 'bystander',
+      message: { id: 'meanwhile', payload: 1 },
+    });
     expect(r.body.status).toBe('delivered');
     expect((await device.next('push')).id).toBe('meanwhile');
 

@@ -15,15 +15,7 @@ describe('MemoryEventBus', () => {
     await bus.ensureTopics([{ name: 't', partitions: 1 }]);
     await bus.publish('t', [{ key: 'k', value: 'v' }]);
     const inbox = new Inbox();
-    let failuresLeft = 2;
-    await bus.subscribe({
-      groupId: 'g',
-      topics: ['t'],
-      handler: async (records) => {
-        if (failuresLeft-- > 0) throw new Error('downstream down');
-        inbox.add(records);
-      },
-    });
+    await bus.subscribe({ groupId: 'g', topics: ['t'], handler: inbox.failingFirst(2) });
 
     const [record] = await inbox.until(1);
     expect(record.timestamp).toBe(42);

@@ -4,8 +4,8 @@
  * written by other producers (Buffer and repeated headers, no key, no value).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { KafkaJSError, logLevel, Partitioners } from 'kafkajs';
+import { freePorts } from '@pushwire/infra';
 import { kafkaBrokersFromEnv, kafkaFromEnv } from '@pushwire/infra/testing';
 import { EventBusError, KafkaEventBus, type ConsumedRecord, type EventBus, type HandlerRejection, type Subscription } from '../src';
 import { describeEventBusContract, Inbox, raceTimeout } from '../src/testing';
@@ -16,13 +16,7 @@ const makeBus = () => new KafkaEventBus({ brokers, clientId: 'event-bus-test' })
 describeEventBusContract('KafkaEventBus on a real broker', async () => makeBus());
 
 /** A broker address nothing listens on: a port that was free a moment ago. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `127.0.0.1:${port}`;
-}
+const unusedBroker = async () => `127.0.0.1:${(await freePorts(1))[0]}`;
 
 describe('KafkaEventBus', () => {
   const run = randomUUID().slice(0, 8);
@@ -35,7 +29,7 @@ describe('KafkaEventBus', () => {
   });
 
   it('fails every operation with an EventBusError naming the brokers within seconds when none is reachable', async () => {
-    const address = await closedPort();
+    const address = await unusedBroker();
     // One bus per operation, so each pays its own connection attempts; kafkajs logs them all otherwise.
     const unreachable = () => new KafkaEventBus({ brokers: [address], clientId: 'event-bus-unreachable', logLevel: logLevel.NOTHING });
     const attempts: Array<[string, (b: EventBus) => Promise<unknown>]> = [
@@ -62,7 +56,11 @@ describe('KafkaEventBus', () => {
   });
 
   it("reports an unreachable broker as retriable, with kafkajs' error as the cause", async () => {
-    const unreachable = new KafkaEventBus({ brokers: [await closedPort()], clientId: 'event-bus-unreachable', logLevel: logLevel.NOTHING });
+    const unreachable = new KafkaEventBus({
+      brokers: [await unusedBroker()],
+      clientId: 'event-bus-unreachable',
+      logLevel: logLevel.NOTHING,
+    });
     try {
       const error = await unreachable.ensureTopics([{ name: `unreachable-retriable-${run}`, partitions: 1 }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventBusError);
@@ -133,15 +131,7 @@ describe('KafkaEventBus', () => {
         { key: 'k', value: 'b' },
       ]);
       const inbox = new Inbox();
-      let failuresLeft = 10;
-      await fast.subscribe({
-        groupId,
-        topics: [topic],
-        handler: async (records) => {
-          if (failuresLeft-- > 0) throw new Error('downstream down');
-          inbox.add(records);
-        },
-      });
+      await fast.subscribe({ groupId, topics: [topic], handler: inbox.failingFirst(10) });
       const members = async () => (await admin.describeGroups([groupId])).groups[0].members.map((m) => m.memberId);
       const before = await members();
 

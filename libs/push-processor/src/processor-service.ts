@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '@pushwire/event-bus';
 import { PushClient } from '@pushwire/push-client';
 import type { RegistryClient } from '@pushwire/registry-client';
-import { createMetricsRegistry, type Logger } from '@pushwire/service-kit';
+import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
 import { pushClientDelivery } from './delivery-port';
 import { buildProcessorApp } from './http/processor-app';
 import { processorSettings, type ProcessorConfig } from './processor-config';
@@ -60,8 +60,7 @@ export class ProcessorService {
   /** Creates the topics, joins the consumer group, then opens the HTTP API. Resolves with its port. */
   async start(): Promise<number> {
     await this.processor.start();
-    await this.app.listen({ host: this.deps.config.host, port: this.deps.config.port });
-    return (this.app.server.address() as { port: number }).port;
+    return listenOn(this.app, this.deps.config.host, this.deps.config.port);
   }
 
   /** Closes the API, finishes and commits the batches in hand, leaves the group. The bus stays open (its owner closes it). */

@@ -4,19 +4,15 @@ import { HttpRegistryClient } from './http-registry-client';
 
 // A stub registry on a real socket: each test decides the answers; every request is recorded.
 const TOKEN = 'test-service-token-0123456789';
-let stub: StubService;
+const stub = StubService.forTests();
+const seen: StubRequest[] = stub.requests;
 let baseUrl: string;
-let seen: StubRequest[];
 let client: HttpRegistryClient;
 
-beforeAll(async () => {
-  stub = await StubService.start();
+beforeAll(() => {
   baseUrl = `${stub.url}/`;
 });
-afterAll(() => stub.close());
 beforeEach(() => {
-  stub.requests.length = 0;
-  seen = stub.requests;
   client = new HttpRegistryClient({ baseUrl, serviceToken: TOKEN, timeoutMs: 2000 });
 });
 afterEach(async () => {

@@ -1,21 +1,10 @@
 import { StoreUnavailableError } from '@pushwire/service-kit';
-import { describeRegistryStoreContract, ManualClock } from './testing';
+import { describeRegistryStoreContract, ManualClock, testRegistration as reg } from './testing';
 import { MemoryRegistryStore } from './memory-registry-store';
 
 describeRegistryStoreContract('MemoryRegistryStore', async (clock) => new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 }));
 
 describe('MemoryRegistryStore', () => {
-  const reg = (n: number, clock: ManualClock, ttlSeconds = 60) => ({
-    deviceId: `d${n}`,
-    accountId: 'a1',
-    deviceType: 'phone',
-    edgeId: 'e1',
-    edgeUrl: 'http://e1',
-    connectionId: `c${n}`,
-    connectedAt: clock.now(),
-    expiresAt: Math.floor(clock.now() / 1000) + ttlSeconds,
-  });
-
   afterEach(() => {
     jest.useRealTimers();
   });
@@ -25,7 +14,7 @@ describe('MemoryRegistryStore', () => {
     const clock = new ManualClock();
     const store = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 1_000 });
     await store.renewLease('e1', 'http://e1', 3600);
-    await store.register([reg(1, clock, 10), reg(2, clock, 10), reg(3, clock, 3600)]);
+    await store.register([reg(1, clock, { ttlSeconds: 10 }), reg(2, clock, { ttlSeconds: 10 }), reg(3, clock, { ttlSeconds: 3600 })]);
     expect(store.size).toBe(3);
     clock.advance(11_000);
     jest.advanceTimersByTime(1_000);

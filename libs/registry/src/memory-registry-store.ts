@@ -97,24 +97,12 @@ export class MemoryRegistryStore implements RegistryStore {
 
   async lookup(devices: DeviceRef[]): Promise<Registration[]> {
     this.assertOpen();
-    const nowMs = this.now();
-    const found: Registration[] = [];
-    for (const key of new Set(devices.map(deviceRefKey))) {
-      const entry = this.liveEntry(key, nowMs);
-      if (entry) found.push({ ...entry.registration });
-    }
-    return found;
+    return this.liveRegistrations(new Set(devices.map(deviceRefKey)));
   }
 
   async listByAccount(accountId: string): Promise<Registration[]> {
     this.assertOpen();
-    const nowMs = this.now();
-    const found: Registration[] = [];
-    for (const deviceId of this.byAccount.get(accountId) ?? []) {
-      const entry = this.liveEntry(deviceRefKey({ accountId, deviceId }), nowMs);
-      if (entry) found.push({ ...entry.registration });
-    }
-    return found;
+    return this.liveRegistrations([...(this.byAccount.get(accountId) ?? [])].map((deviceId) => deviceRefKey({ accountId, deviceId })));
   }
 
   async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
@@ -165,6 +153,17 @@ export class MemoryRegistryStore implements RegistryStore {
       if (held.lease.expiresAt * 1000 <= nowMs) this.leases.delete(edgeId);
     }
     return dropped;
+  }
+
+  /** Copies of the live registrations under `keys` (deviceRefKey), in their order; unknown and dead ones (dropped on the way) left out. */
+  private liveRegistrations(keys: Iterable<string>): Registration[] {
+    const nowMs = this.now();
+    const found: Registration[] = [];
+    for (const key of keys) {
+      const entry = this.liveEntry(key, nowMs);
+      if (entry) found.push({ ...entry.registration });
+    }
+    return found;
   }
 
   private liveEntry(key: string, nowMs: number): Entry | undefined {

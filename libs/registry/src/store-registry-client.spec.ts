@@ -1,32 +1,15 @@
-import type { Registration } from '@pushwire/protocol';
 import { ServiceCallError } from '@pushwire/service-http';
 import { StoreUnavailableError } from '@pushwire/service-kit';
+import { rejectionOf } from '@pushwire/test-kit';
 import { MemoryRegistryStore } from './memory-registry-store';
 import type { RegistryStore } from './registry-store';
 import { StoreRegistryClient } from './store-registry-client';
-import { ManualClock } from './testing';
+import { ManualClock, testRegistration as reg } from './testing';
 
 /** Device `d<n>` of account a1. */
 const a1 = (n: number | string) => ({ accountId: 'a1', deviceId: `d${n}` });
-const reg = (n: number, clock: ManualClock): Registration => ({
-  deviceId: `d${n}`,
-  accountId: 'a1',
-  deviceType: 'phone',
-  edgeId: 'e1',
-  edgeUrl: 'http://e1',
-  connectionId: `c${n}`,
-  connectedAt: clock.now(),
-  expiresAt: Math.floor(clock.now() / 1000) + 60,
-});
 
-async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ServiceCallError);
-  return e as ServiceCallError;
-}
+const failure = (p: Promise<unknown>) => rejectionOf(p, ServiceCallError);
 
 describe('StoreRegistryClient', () => {
   let clock: ManualClock;

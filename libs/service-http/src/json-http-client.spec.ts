@@ -9,15 +9,10 @@ import { expectStatus } from './unexpected-answer';
 const TOKEN = 'http-test-token-0123456789';
 const Thing = new Validator(Type.Object({ n: Type.Integer() }), 'thing');
 
-let stub: StubService;
+const stub = StubService.forTests();
 let http: JsonHttpClient;
 
-beforeAll(async () => {
-  stub = await StubService.start();
-});
-afterAll(() => stub.close());
 beforeEach(() => {
-  stub.requests.length = 0;
   http = new JsonHttpClient({ serviceToken: TOKEN, timeoutMs: 2000 });
 });
 afterEach(() => http.close());

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -6,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { errorBody } from './errors';
 import type { Logger } from './logger';
 import { serviceTokenMatches } from './service-token';
+import { StoreUnavailableError } from './store-unavailable';
 
 /** A fastify instance typed for TypeBox route schemas. */
 export type ServiceApp = ReturnType<typeof createFastify>;
@@ -103,6 +105,12 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
   return app;
 }
 
+/** Listens on `host`:`port` (port 0: one the OS picks) and resolves with the port bound. */
+export async function listenOn(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  return (app.server.address() as AddressInfo).port;
+}
+
 /** Adds the shared-service-token check to every route of the plugin it is called in: 401 + JSON otherwise. */
 export function requireServiceToken(app: Pick<FastifyInstance, 'addHook'>, serviceToken: string): void {
   (app as FastifyInstance).addHook('onRequest', async (request, reply) => {
@@ -110,4 +118,20 @@ export function requireServiceToken(app: Pick<FastifyInstance, 'addHook'>, servi
       return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
     }
   });
+}
+
+/**
+ * The `mapError` of a service that keeps state in a store: StoreUnavailableError answered 503
+ * store_unavailable with Retry-After: 1, since a failing store is never "not found", and logged as a
+ * warning naming the route. `store` names it in both ("registry", "device list").
+ */
+export function storeUnavailableAs503(store: string): NonNullable<ServiceAppOptions['mapError']> {
+  return (err, request, reply) => {
+    if (!(err instanceof StoreUnavailableError)) return undefined;
+    request.log.warn({ err, route: request.routeOptions.url }, `${store} store unavailable`);
+    return reply
+      .code(503)
+      .header('retry-after', '1')
+      .send(errorBody('store_unavailable', `${store} store unavailable: ${err.message}`));
+  };
 }

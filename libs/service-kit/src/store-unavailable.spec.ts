@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DynamoDBClient,
   GetItemCommand,
@@ -9,21 +7,20 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { PushwireError } from '@pushwire/protocol';
+import { StubService, unusedUrl } from '@pushwire/service-http/testing';
 import { dynamoUnavailable, StoreUnavailableError } from './store-unavailable';
 
 const answered = (httpStatusCode: number) => ({ $metadata: { httpStatusCode, attempts: 3 } });
 
 /** A DynamoDB endpoint that answers every request with `status` and an error body of type `type`. */
-async function dynamoAnswering(status: number, type: string): Promise<{ endpoint: string; server: Server }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r1' });
-      res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} from the test` }));
-    });
+async function dynamoAnswering(status: number, type: string): Promise<StubService> {
+  const stub = await StubService.start();
+  stub.answer = () => ({
+    status,
+    text: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} from the test` }),
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'r1' },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  return stub;
 }
 
 /** What a real DynamoDB client's GetItem against `endpoint` is rejected with, translated. */
@@ -92,13 +89,11 @@ describe('dynamoUnavailable', () => {
   });
 
   describe('with a real DynamoDB client', () => {
-    const servers: Server[] = [];
-    afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+    const stubs: StubService[] = [];
+    afterAll(() => Promise.all(stubs.map((s) => s.close())));
 
     it('translates a refused connection into a retriable failure naming the operation and the code', async () => {
-      const { endpoint, server } = await dynamoAnswering(200, 'unused');
-      await new Promise((resolve) => server.close(resolve)); // nothing listens there any more
-      const e = await getItemFailure(endpoint);
+      const e = await getItemFailure(await unusedUrl());
       expect(e.message).toMatch(/^dynamodb GetItem on table t1 failed: .*ECONNREFUSED/);
       expect(e.retriable).toBe(true);
     });
@@ -111,9 +106,9 @@ describe('dynamoUnavailable', () => {
         [400, 'AccessDeniedException'],
         [400, 'ResourceNotFoundException'],
       ] as const) {
-        const { endpoint, server } = await dynamoAnswering(status, type);
-        servers.push(server);
-        const e = await getItemFailure(endpoint);
+        const stub = await dynamoAnswering(status, type);
+        stubs.push(stub);
+        const e = await getItemFailure(stub.url);
         expect(e.message).toBe(`dynamodb GetItem on table t1 failed: ${type}: ${type} from the test`);
         results.push([type, e.retriable]);
       }

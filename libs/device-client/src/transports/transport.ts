@@ -52,3 +52,36 @@ export function endpointUrl(baseUrl: string, path: string, query: Record<string,
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   return url.toString();
 }
+
+/**
+ * The end of one transport connection, told once: the first `end()` calls `handlers.closed`,
+ * whatever ended it (the server, a failure), after `beforeClosed` (the SSE transport aborts its
+ * requests there). After `end()` or `silence()` (the client's own close, which tells no handler)
+ * `ended` is true and every late event is ignored.
+ */
+export class ConnectionEnd {
+  private done = false;
+
+  constructor(
+    private readonly handlers: Pick<TransportHandlers, 'closed'>,
+    private readonly beforeClosed: () => void = () => undefined,
+  ) {}
+
+  /** Whether the connection ended (or was closed by the client). */
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** Ends the connection with `code` and `reason`, and the error that ended it, unless it already ended. */
+  end(code: number, reason: string, error?: DeviceClientError): void {
+    if (this.done) return;
+    this.done = true;
+    this.beforeClosed();
+    this.handlers.closed({ code, reason, ...(error ? { error } : {}) });
+  }
+
+  /** Ends it without telling the handlers: `Transport.close()` calls no handler. */
+  silence(): void {
+    this.done = true;
+  }
+}

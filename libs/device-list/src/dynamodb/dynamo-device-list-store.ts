@@ -7,11 +7,11 @@ import {
   type DynamoDBClient,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import { dynamoUnavailable, StoreUnavailableError } from '@pushwire/service-kit';
 import type { ApplyResult, DeviceListStore, KnownEdge } from '../device-list-store';
 import { recordOf, type DeviceRecord, type DeviceStateChange } from '../device-record';
 import { deviceItem, edgeItem, parseDeviceItem, parseEdgeItem, type Item } from './device-items';
-import { sendOrUnavailable } from './dynamo-failures';
 import { DEFAULT_DEVICE_LIST_TABLE, EDGE_INDEX, EDGE_INDEX_KEY, EDGES_PARTITION, PARTITION_KEY, SORT_KEY } from './table-layout';
 
 /** Options of DynamoDeviceListStore. */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountId, DeviceListResponse, ErrorBody } from '@pushwire/protocol';
-import { buildServiceApp, errorBody, requireServiceToken, StoreUnavailableError, type Logger, type Registry } from '@pushwire/service-kit';
+import { buildServiceApp, requireServiceToken, storeUnavailableAs503, type Logger, type Registry } from '@pushwire/service-kit';
 import type { DeviceListStore } from '../device-list-store';
 import { deviceInfoOf } from '../device-record';
 
@@ -24,14 +24,7 @@ export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance 
     description: "Which devices of an account are online, fed by the edges' connection events.",
     logger: opts.logger,
     metricsRegistry: opts.metricsRegistry,
-    mapError: (err, request, reply) => {
-      if (!(err instanceof StoreUnavailableError)) return undefined;
-      request.log.warn({ err }, 'device list store unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .send(errorBody('store_unavailable', `device list store unavailable: ${err.message}`));
-    },
+    mapError: storeUnavailableAs503('device list'),
   });
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();

@@ -24,12 +24,14 @@ export interface RecordedRequest {
   body: unknown;
   /** The deliveries in it, single form or batch form alike. */
   deliveries: Delivery[];
+  /** The Authorization header it came with: recorded before it is checked, so a spec can see what a sender sent. */
+  authorization?: string;
 }
 
 /**
  * A real HTTP server on port 0 implementing the edge delivery contract (`POST /v1/deliver`), for
  * testing senders without a real edge: it holds one connection id per device, fences on it
- * (`gone`), answers acks at once, and records every request.
+ * (`gone`), answers acks at once, and records every well-formed request, refused ones too.
  */
 export class FakeEdge {
   readonly requests: RecordedRequest[] = [];
@@ -68,12 +70,13 @@ export class FakeEdge {
 
   private handle(req: StubRequest): StubAnswer {
     if (req.method !== 'POST' || req.url !== '/v1/deliver') return refusal(404, 'not_found', 'no such route');
+    const body = req.body;
+    const valid = Validators.deliverRequest.is(body);
+    const deliveries = valid ? ('deliveries' in body ? body.deliveries : [body]) : [];
+    if (valid) this.requests.push({ body, deliveries, authorization: req.authorization });
     // A fake compares plainly; the real edge compares in constant time.
     if (req.authorization !== bearer(this.serviceToken)) return refusal(401, 'unauthorized', 'bad service token');
-    const body = req.body;
-    if (!Validators.deliverRequest.is(body)) return refusal(400, 'invalid_request', 'not a deliver request');
-    const deliveries = 'deliveries' in body ? body.deliveries : [body];
-    this.requests.push({ body, deliveries });
+    if (!valid) return refusal(400, 'invalid_request', 'not a deliver request');
     if (this.fail) {
       const { status, code, retryAfterSeconds } = this.fail;
       return refusal(status, code, 'fake failure', retryAfterSeconds);

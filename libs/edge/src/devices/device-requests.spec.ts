@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
 import { DeviceListClient } from '@pushwire/device-list-client';
 import { EdgeClient } from '@pushwire/edge-client';
 import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
+import { StubService } from '@pushwire/service-http/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import { Connection, Phase, Transport } from '../connection';
@@ -14,8 +13,8 @@ import { D2dRouter } from './d2d-router';
 import { DeviceRequests } from './device-requests';
 
 // DeviceRequests with a real D2dRouter (local deliveries recorded), a hand-moved clock for the
-// rate limit, and, for devices.list / devices.subscribe, the real DeviceListClient against a tiny
-// HTTP server playing the device-list service. What reaches each connection is recorded.
+// rate limit, and, for devices.list / devices.subscribe, the real DeviceListClient against a
+// StubService playing the device-list service. What reaches each connection is recorded.
 
 const TOKEN = 'device-requests-spec-service-token';
 /** Sustained d2d.send per second in these tests: bursts of 2 × 5. */
@@ -33,18 +32,16 @@ function connection(accountId: string, deviceId: string, over: Partial<Pick<Conn
 }
 
 /** The device-list service's GET /v1/accounts/:id/devices, answering `devices` or, when `down`, 503. */
-async function startDeviceList(devices: DeviceInfo[]): Promise<{ url: string; server: Server; state: { down: boolean } }> {
+async function startDeviceList(devices: DeviceInfo[]): Promise<{ stub: StubService; state: { down: boolean } }> {
   const state = { down: false };
-  const server = createServer((req, res) => {
-    const accountId = /^\/v1\/accounts\/([^/]+)\/devices$/.exec(req.url ?? '')?.[1];
-    if (state.down || req.headers.authorization !== `Bearer ${TOKEN}` || !accountId) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"store_unavailable","message":"down"}}');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accountId, devices }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, state };
+  const stub = await StubService.start();
+  stub.answer = (req) => {
+    const accountId = /^\/v1\/accounts\/([^/]+)\/devices$/.exec(req.url)?.[1];
+    if (state.down || req.authorization !== `Bearer ${TOKEN}` || !accountId)
+      return { status: 503, body: { error: { code: 'store_unavailable', message: 'down' } } };
+    return { status: 200, body: { accountId, devices } };
+  };
+  return { stub, state };
 }
 
 describe('DeviceRequests', () => {
@@ -195,7 +192,7 @@ describe('DeviceRequests', () => {
       ];
       const service = await startDeviceList(devices);
       try {
-        deviceList = new DeviceListClient({ baseUrl: service.url, serviceToken: TOKEN });
+        deviceList = new DeviceListClient({ baseUrl: service.stub.url, serviceToken: TOKEN });
         const tv = connection('acct-1', 'tv');
         connections.push(tv);
         const r = requests();
@@ -222,8 +219,7 @@ describe('DeviceRequests', () => {
         await waitFor(() => framesOf('tv').length === 4, { what: 'the fourth frame to the tv' });
         expect(framesOf('tv')[3]).toMatchObject({ type: 'error', code: 'store_unavailable', reqId: 'l2' });
       } finally {
-        service.server.closeAllConnections();
-        await new Promise((resolve) => service.server.close(resolve));
+        await service.stub.close();
       }
     });
 

@@ -35,6 +35,15 @@ export class Inbox {
   /** A handler that stores every batch and resolves. */
   readonly handler: BatchHandler = async (records) => this.add(records);
 
+  /** A handler whose downstream is down for its first `failures` batches (it rejects them), then stores every batch. */
+  failingFirst(failures: number): BatchHandler {
+    let failuresLeft = failures;
+    return async (records) => {
+      if (failuresLeft-- > 0) throw new Error('downstream down');
+      this.add(records);
+    };
+  }
+
   get records(): ConsumedRecord[] {
     return this.batches.flat();
   }

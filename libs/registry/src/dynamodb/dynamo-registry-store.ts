@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '@pushwire/dynamodb-kit';
+import { createDynamoClient, sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import {
   deviceRefKey,
   type DeregisterItem,
@@ -17,7 +17,6 @@ import {
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from '../registry-store';
 import { batchGetAll, type UnprocessedKeysRetry } from './batch-get';
-import { guarded } from './dynamo-errors';
 import { readLeases, releaseLease, renewLease } from './edge-leases';
 import { parseRecord } from './items';
 import { leaseIsLive, recordIsLive, recordUnexpired } from './liveness';
@@ -79,7 +78,7 @@ export class DynamoRegistryStore implements RegistryStore {
       random: Math.random,
     };
     const send = (input: BatchGetItemCommandInput) =>
-      guarded('BatchGetItem', table, () => this.client.send(new BatchGetItemCommand(input)));
+      sendOrUnavailable('BatchGetItem', table, () => this.client.send(new BatchGetItemCommand(input)));
     this.ctx = { client: this.client, table, batchGet: (keys) => batchGetAll(send, table, keys, retry) };
   }
 
@@ -122,7 +121,7 @@ export class DynamoRegistryStore implements RegistryStore {
     const devices: DeviceRef[] = [];
     let startKey: Key | undefined;
     do {
-      const page = await guarded('Query', this.ctx.table, () =>
+      const page = await sendOrUnavailable('Query', this.ctx.table, () =>
         this.client.send(
           new QueryCommand({
             TableName: this.ctx.table,

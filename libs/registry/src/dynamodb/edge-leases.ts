@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import type { Lease, LeaseResponse } from '@pushwire/protocol';
 import { StoreUnavailableError } from '@pushwire/service-kit';
-import { conditional, guarded } from './dynamo-errors';
+import { conditional } from './dynamo-errors';
 import { leaseItem, parseLease, type StoredLease } from './items';
 import type { TableContext } from './table-context';
 import { KEY_ATTRIBUTE, leaseKey, TTL_ATTRIBUTE } from './table-schema';
@@ -78,5 +79,7 @@ export async function renewLease(
 
 /** Deletes the edge's lease: its records stop resolving at once. Idempotent. */
 export async function releaseLease(ctx: TableContext, edgeId: string): Promise<void> {
-  await guarded('DeleteItem', ctx.table, () => ctx.client.send(new DeleteItemCommand({ TableName: ctx.table, Key: leaseKey(edgeId) })));
+  await sendOrUnavailable('DeleteItem', ctx.table, () =>
+    ctx.client.send(new DeleteItemCommand({ TableName: ctx.table, Key: leaseKey(edgeId) })),
+  );
 }

@@ -1,17 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-  type DynamoDBClient,
-  type TableDescription,
-  type TimeToLiveDescription,
-} from '@aws-sdk/client-dynamodb';
-import { dynamoUnavailable } from '@pushwire/service-kit';
-import { guarded } from './dynamo-errors';
+import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
+import { createTable, describeTable, ensureTimeToLive } from '@pushwire/dynamodb-kit';
 import { createTableInput, registrySchemaProblem, TTL_ATTRIBUTE } from './table-schema';
 
 /** The registry's table names (one table: see table-schema.ts for why leases share it). */
@@ -41,27 +30,11 @@ export async function ensureRegistryTables(
   opts: EnsureRegistryTablesOptions = {},
 ): Promise<void> {
   const { table } = names;
-  if (!(await describeTable(client, table))) {
-    try {
-      await client.send(new CreateTableCommand(createTableInput(table)));
-    } catch (e) {
-      // Another replica created it between our DescribeTable and CreateTable: fine, wait for it below.
-      if (!(e instanceof ResourceInUseException)) throw dynamoUnavailable('CreateTable', table, e);
-    }
-  }
+  if (!(await describeTable(client, table))) await createTable(client, table, createTableInput(table));
   const description = await waitUntilActive(client, table, opts.timeoutMs ?? 120_000, opts.pollMs ?? 1_000);
   const problem = registrySchemaProblem(description);
   if (problem) throw new Error(`DynamoDB table ${table} exists but cannot hold the registry: ${problem}`);
-  await ensureTimeToLive(client, table);
-}
-
-async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: table }))).Table;
-  } catch (e) {
-    if (e instanceof ResourceNotFoundException) return undefined;
-    throw dynamoUnavailable('DescribeTable', table, e);
-  }
+  await ensureTimeToLive(client, table, TTL_ATTRIBUTE, 'the registry');
 }
 
 /** A new table is CREATING for a while in real DynamoDB (DynamoDB Local makes it ACTIVE at once). */
@@ -76,34 +49,4 @@ async function waitUntilActive(client: DynamoDBClient, table: string, timeoutMs:
     }
     await sleep(pollMs);
   }
-}
-
-async function ensureTimeToLive(client: DynamoDBClient, table: string): Promise<void> {
-  if (ttlProblem(await describeTimeToLive(client, table), table) === undefined) return;
-  try {
-    await guarded('UpdateTimeToLive', table, () =>
-      client.send(
-        new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { Enabled: true, AttributeName: TTL_ATTRIBUTE } }),
-      ),
-    );
-  } catch (e) {
-    // A replica starting at the same time may have enabled it first ("TimeToLive is already
-    // enabled"): accept what is there now if it is right, else report the original failure.
-    if (ttlProblem(await describeTimeToLive(client, table), table) !== undefined) throw e;
-  }
-}
-
-async function describeTimeToLive(client: DynamoDBClient, table: string): Promise<TimeToLiveDescription | undefined> {
-  const out = await guarded('DescribeTimeToLive', table, () => client.send(new DescribeTimeToLiveCommand({ TableName: table })));
-  return out.TimeToLiveDescription;
-}
-
-/** Undefined when TTL is (being) enabled on expiresAt; a reason otherwise. Throws when TTL is on another attribute. */
-function ttlProblem(ttl: TimeToLiveDescription | undefined, table: string): string | undefined {
-  const status = ttl?.TimeToLiveStatus ?? 'DISABLED';
-  if (status !== 'ENABLED' && status !== 'ENABLING') return `TTL is ${status}`;
-  if (ttl?.AttributeName !== TTL_ATTRIBUTE) {
-    throw new Error(`DynamoDB table ${table} has TTL on "${ttl?.AttributeName}", the registry needs it on "${TTL_ATTRIBUTE}"`);
-  }
-  return undefined;
 }

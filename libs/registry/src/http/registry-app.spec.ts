@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ErrorBody, LeaseStatusResponse, Registration } from '@pushwire/protocol';
-import { createMetricsRegistry, silentLogger, StoreUnavailableError } from '@pushwire/service-kit';
+import { StoreUnavailableError } from '@pushwire/service-kit';
 import { MemoryRegistryStore } from '../memory-registry-store';
 import type { RegistryStore } from '../registry-store';
-import { ManualClock } from '../testing';
-import { buildRegistryApp } from './registry-app';
+import { ManualClock, testRegistration, testRegistryApp } from '../testing';
 
 const TOKEN = 'registry-test-token-0123456789';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -16,19 +15,9 @@ describe('registry HTTP app', () => {
   let store: MemoryRegistryStore;
   let app: FastifyInstance;
 
-  const build = (s: RegistryStore) =>
-    buildRegistryApp({ store: s, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
-  const reg = (n: number, over: Partial<Registration> = {}): Registration => ({
-    deviceId: `d${n}`,
-    accountId: 'a1',
-    deviceType: 'phone',
-    edgeId: 'e1',
-    edgeUrl: 'http://e1:8081',
-    connectionId: `c${n}`,
-    connectedAt: clock.now(),
-    expiresAt: Math.floor(clock.now() / 1000) + 1800,
-    ...over,
-  });
+  const build = (s: RegistryStore) => testRegistryApp(s, TOKEN);
+  const reg = (n: number, over: Partial<Registration> = {}) =>
+    testRegistration(n, clock, { edgeUrl: 'http://e1:8081', ttlSeconds: 1800, ...over });
 
   beforeEach(async () => {
     clock = new ManualClock();

@@ -3,8 +3,7 @@ import {
   buildServiceApp,
   createLogger,
   createMetricsRegistry,
-  errorBody,
-  StoreUnavailableError,
+  storeUnavailableAs503,
   type Logger,
   type Registry,
 } from '@pushwire/service-kit';
@@ -40,14 +39,7 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     description: 'Where devices are connected: registrations and edge leases.',
     logger,
     metricsRegistry,
-    mapError: (err, request, reply) => {
-      if (!(err instanceof StoreUnavailableError)) return undefined;
-      request.log.warn({ err, route: request.routeOptions.url }, 'registry store unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '1')
-        .send(errorBody('store_unavailable', `registry store unavailable: ${err.message}`));
-    },
+    mapError: storeUnavailableAs503('registry'),
     onResponse: (method, route, statusCode, seconds) =>
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });

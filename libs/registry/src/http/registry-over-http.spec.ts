@@ -1,36 +1,18 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Registration } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-http';
-import { createMetricsRegistry, silentLogger, StoreUnavailableError } from '@pushwire/service-kit';
+import { StoreUnavailableError } from '@pushwire/service-kit';
+import { rejectionOf } from '@pushwire/test-kit';
 import { MemoryRegistryStore } from '../memory-registry-store';
 import type { RegistryStore } from '../registry-store';
-import { ManualClock } from '../testing';
-import { buildRegistryApp } from './registry-app';
+import { listenTestRegistry, ManualClock, testRegistration } from '../testing';
 
 // HttpRegistryClient against the real app on a real socket: what an edge or a sender sees.
 const TOKEN = 'registry-socket-token-0123456789';
 
-async function listen(store: RegistryStore): Promise<{ app: FastifyInstance; baseUrl: string }> {
-  const app = buildRegistryApp({
-    store,
-    serviceToken: TOKEN,
-    logger: silentLogger(),
-    metricsRegistry: createMetricsRegistry('registry', false),
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
-}
-
-async function failure(p: Promise<unknown>): Promise<ServiceCallError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ServiceCallError);
-  return e as ServiceCallError;
-}
+const listen = (store: RegistryStore) => listenTestRegistry(store, TOKEN);
+const failure = (p: Promise<unknown>) => rejectionOf(p, ServiceCallError);
 
 describe('HttpRegistryClient against the registry app on a real socket', () => {
   let clock: ManualClock;
@@ -39,16 +21,14 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
   let client: HttpRegistryClient;
   const toClose: { close(): Promise<unknown> }[] = [];
 
-  const reg = (n: number): Registration => ({
-    deviceId: `d${n}`,
-    accountId: `a${n % 2}`,
-    deviceType: 'tv',
-    edgeId: 'edge-1',
-    edgeUrl: 'http://edge-1:8081',
-    connectionId: `c${n}`,
-    connectedAt: clock.now(),
-    expiresAt: Math.floor(clock.now() / 1000) + 1800,
-  });
+  const reg = (n: number) =>
+    testRegistration(n, clock, {
+      accountId: `a${n % 2}`,
+      deviceType: 'tv',
+      edgeId: 'edge-1',
+      edgeUrl: 'http://edge-1:8081',
+      ttlSeconds: 1800,
+    });
 
   beforeEach(async () => {
     clock = new ManualClock();

@@ -1,3 +1,4 @@
-/** Test helpers for registry stores: the shared contract suite and a hand-moved clock. */
+/** Test helpers for registry stores and the registry app: the shared contract suite, a hand-moved clock, fixtures. */
 export { describeRegistryStoreContract } from './registry-store-contract';
+export { listenTestRegistry, testRegistration, testRegistryApp, type TestRegistrationOptions } from './fixtures';
 export { ManualClock } from './manual-clock';

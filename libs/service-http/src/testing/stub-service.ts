@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rejectionOf } from '@pushwire/test-kit';
 import { ServiceCallError } from '../service-call-error';
 
 /** One request a StubService received. */
@@ -40,8 +41,22 @@ export class StubService {
 
   static async start(): Promise<StubService> {
     const stub = new StubService();
-    await new Promise<void>((resolve) => stub.server.listen(0, '127.0.0.1', resolve));
-    stub.port = (stub.server.address() as AddressInfo).port;
+    await stub.listen();
+    return stub;
+  }
+
+  /**
+   * One stub for the tests of a spec file or describe block, in jest hooks: listening before the
+   * first test, its recorded requests forgotten before each, closed after the last. Call it where a
+   * `let stub` and those three hooks would go; read `url` in tests and hooks only.
+   */
+  static forTests(): StubService {
+    const stub = new StubService();
+    beforeAll(() => stub.listen());
+    beforeEach(() => {
+      stub.requests.length = 0;
+    });
+    afterAll(() => stub.close());
     return stub;
   }
 
@@ -59,6 +74,11 @@ export class StubService {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
+  }
+
+  private async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -94,16 +114,6 @@ export async function unusedUrl(): Promise<string> {
 }
 
 /** The rejection of `call`, which must be a ServiceCallError (anything else, or no rejection, throws). */
-export async function serviceCallFailure(call: Promise<unknown>): Promise<ServiceCallError> {
-  const outcome = await call.then(
-    (value: unknown) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('error' in outcome && outcome.error instanceof ServiceCallError) return outcome.error;
-  throw new Error(
-    'error' in outcome
-      ? `expected a ServiceCallError, got ${String(outcome.error)}`
-      : `expected a ServiceCallError, the call resolved with ${JSON.stringify(outcome.value)}`,
-    'error' in outcome ? { cause: outcome.error } : undefined,
-  );
+export function serviceCallFailure(call: Promise<unknown>): Promise<ServiceCallError> {
+  return rejectionOf(call, ServiceCallError);
 }

@@ -1,0 +1,42 @@
+import { mintDeviceToken } from '@pushwire/auth';
+import { optional, type Command } from './cli';
+import { endpoints } from './endpoints';
+
+/** The flags of a command that acts as a device: its account, and its type and name when it mints a token. */
+export const DEVICE_OPTIONS: Command['options'] = {
+  account: { type: 'string' },
+  type: { type: 'string' },
+  name: { type: 'string' },
+};
+
+/** The flags of a command that connects to an edge: --sse instead of WebSocket, --edge URL. */
+export const EDGE_OPTIONS: Command['options'] = {
+  sse: { type: 'boolean' },
+  edge: { type: 'string' },
+};
+
+/** Who a development token speaks for; the type when --type is absent, and how long it lasts (default one hour). */
+export interface DeviceTokenFor {
+  accountId: string;
+  deviceId: string;
+  defaultType: string;
+  ttlSeconds?: number;
+}
+
+/** A development device token (HS256, PUSHWIRE_JWT_SECRET) of type --type and name --name. */
+export function deviceToken(v: Record<string, unknown>, device: DeviceTokenFor): Promise<string> {
+  return mintDeviceToken({
+    secret: endpoints.jwtSecret(),
+    accountId: device.accountId,
+    deviceId: device.deviceId,
+    deviceType: optional(v, 'type') ?? device.defaultType,
+    deviceName: optional(v, 'name'),
+    ttlSeconds: device.ttlSeconds,
+  });
+}
+
+/** Where to connect: --edge, else PUSHWIRE_EDGE_URL. */
+export const edgeUrlArg = (v: Record<string, unknown>): string => optional(v, 'edge') ?? endpoints.edgeUrl();
+
+/** How to connect: SSE with --sse, else WebSocket. */
+export const transportArg = (v: Record<string, unknown>): 'sse' | 'websocket' => (v.sse === true ? 'sse' : 'websocket');
