@@ -48,6 +48,32 @@ export const edgeConfigSpec = {
     description: 'Algorithm of PUSHWIRE_JWT_PUBLIC_KEY.',
   }),
   jwtJwksUrl: str({ env: 'PUSHWIRE_JWT_JWKS_URL', default: '', description: 'JWKS URL publishing the device-token keys.' }),
+  jwtIssuer: str({
+    env: 'PUSHWIRE_JWT_ISSUER',
+    default: '',
+    pattern: /^\S{1,256}$/,
+    description: 'Required `iss` of device tokens (empty: not checked).',
+  }),
+  jwtAudience: str({
+    env: 'PUSHWIRE_JWT_AUDIENCE',
+    default: '',
+    pattern: /^\S{1,256}$/,
+    description: 'Required `aud` of device tokens (empty: not checked).',
+  }),
+  jwtMaxLifetimeSeconds: int({
+    env: 'PUSHWIRE_JWT_MAX_LIFETIME_SECONDS',
+    default: 86_400,
+    min: 60,
+    max: 31 * 86_400,
+    description: 'Longest validity a device token may claim: its exp at most this far from now and from its iat.',
+  }),
+  jwtClockLeewaySeconds: int({
+    env: 'PUSHWIRE_JWT_CLOCK_LEEWAY_SECONDS',
+    default: 30,
+    min: 0,
+    max: 300,
+    description: 'Clock skew allowed for iat and nbf of device tokens (further ahead is refused); exp gets none.',
+  }),
   registryTtlSeconds: int({
     env: 'PUSHWIRE_REGISTRY_TTL_SECONDS',
     default: 1800,
@@ -191,6 +217,8 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env, overrides: 
     problems.push('PUSHWIRE_JWT_SECRET (or PUSHWIRE_JWT_PUBLIC_KEY / PUSHWIRE_JWT_JWKS_URL) is required: no device could authenticate');
   }
   if (c.jwtSecret && c.jwtSecret.length < 16) problems.push('PUSHWIRE_JWT_SECRET must be at least 16 characters');
+  if (c.jwtClockLeewaySeconds >= c.jwtMaxLifetimeSeconds)
+    problems.push('PUSHWIRE_JWT_CLOCK_LEEWAY_SECONDS must be less than PUSHWIRE_JWT_MAX_LIFETIME_SECONDS');
   if (c.maxSendBufferBytes <= c.sendBufferBytes)
     problems.push('PUSHWIRE_MAX_SEND_BUFFER_BYTES must be greater than PUSHWIRE_SEND_BUFFER_BYTES');
   if (c.reconnectDitherSeconds + c.closeGraceSeconds >= c.registryTtlSeconds) {

@@ -96,6 +96,7 @@ export class EdgeServer {
         now: this.now,
       }),
       metrics: this.metrics,
+      logger: deps.logger,
     });
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
@@ -183,6 +184,7 @@ export class EdgeServer {
         acks: this.acks,
         requests: this.devices,
         authenticate: (conn, token) => this.lifecycle.authenticateFirstFrame(conn, token),
+        refreshToken: (conn, token) => this.lifecycle.refreshToken(conn, token),
         close,
         metrics: this.metrics,
         now: this.now,

@@ -13,12 +13,16 @@ export type FetchLike = typeof fetch;
  * set no Authorization header and hides the HTTP status of a refused stream.
  */
 export function openSseTransport(fetchFn: FetchLike, params: TransportParams): Transport {
-  const { handlers, token, auth } = params;
+  const { handlers, auth } = params;
   if (auth === 'first-frame')
     throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
   const abort = new AbortController();
-  const query: Record<string, string> = auth === 'query' ? { token } : {};
-  const authHeaders: Record<string, string> = auth === 'header' ? { Authorization: `Bearer ${token}` } : {};
+  // The stream opens with the token it was given; frames go with the newest one (see useToken).
+  const credentials = (token: string) => ({
+    query: auth === 'query' ? { token } : ({} as Record<string, string>),
+    authHeaders: auth === 'header' ? { Authorization: `Bearer ${token}` } : ({} as Record<string, string>),
+  });
+  let { query, authHeaders } = credentials(params.token);
   let finished = false;
 
   const finish = (code: number, reason: string, error?: DeviceClientError) => {
@@ -90,6 +94,9 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
       }
       const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
       throw httpError(res.status, res.headers.get('retry-after'), body);
+    },
+    useToken(token: string): void {
+      ({ query, authHeaders } = credentials(token));
     },
     close(): Promise<void> {
       finished = true;

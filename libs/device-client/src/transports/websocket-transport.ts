@@ -95,7 +95,7 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
     const error = toClientError(e, 'invalid_options', 'cannot open a WebSocket');
     // Report asynchronously, like any other failed connect, so callers see one code path.
     queueMicrotask(() => finish(1006, '', error));
-    return { send: () => Promise.reject(error), close: () => Promise.resolve() };
+    return { send: () => Promise.reject(error), useToken: () => undefined, close: () => Promise.resolve() };
   }
 
   socket.addEventListener('open', () => {
@@ -143,6 +143,9 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
       } catch (e) {
         return Promise.reject(toClientError(e, 'not_connected', `cannot send ${frame.type}`));
       }
+    },
+    useToken(): void {
+      // The socket authenticated when it connected; a renewed token travels in the `auth` frame.
     },
     close(code: number, reason: string): Promise<void> {
       finished = true;
