@@ -6,7 +6,7 @@ import {
   MemoryRegistryStore,
   type RegistryStore,
 } from '@pushwire/registry';
-import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
 /** The store, and how to let go of everything it holds. */
@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
-  const app = buildRegistryApp({ store: opened.store, serviceToken: config.serviceToken, logger });
+  warnIfSharedServiceToken(config.serviceTokens, logger);
+  const app = buildRegistryApp({ store: opened.store, serviceTokens: config.serviceTokens, logger });
   onShutdownSignal(logger, async () => {
     await app.close();
     await opened.close();

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ConfigError, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
+import {
+  ConfigError,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 
 /**
  * Every edge setting, its env key and default (Zuul Push's key in brackets where it has one).
@@ -13,7 +22,12 @@ export const edgeConfigSpec = {
     pattern: /^[A-Za-z0-9._:@-]{1,64}$/,
     description: 'Id of this edge in the registry; unique per process.',
   }),
-  host: str({ env: 'PUSHWIRE_EDGE_HOST', default: '0.0.0.0', description: 'Address both ports bind to.' }),
+  host: str({ env: 'PUSHWIRE_EDGE_HOST', default: '0.0.0.0', description: 'Address the device port binds to.' }),
+  internalHost: str({
+    env: 'PUSHWIRE_EDGE_INTERNAL_HOST',
+    default: '127.0.0.1',
+    description: 'Address the internal port (deliver, notify, metrics) binds to: loopback unless senders on other hosts deliver here.',
+  }),
   devicePort: int({
     env: 'PUSHWIRE_EDGE_PORT',
     default: 8080,
@@ -31,10 +45,11 @@ export const edgeConfigSpec = {
   internalUrl: str({
     env: 'PUSHWIRE_EDGE_INTERNAL_URL',
     default: '',
-    description: "URL senders use to reach this edge's internal port (default http://127.0.0.1:<internal port>).",
+    description:
+      "URL senders use to reach this edge's internal port (default http://<internal host, or 127.0.0.1 for 0.0.0.0>:<internal port>).",
   }),
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
-  serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared secret for internal APIs (≥ 16 chars).' }),
+  ...serviceTokenConfigSpec,
   jwtSecret: str({
     env: 'PUSHWIRE_JWT_SECRET',
     default: '',
@@ -207,11 +222,15 @@ export const edgeConfigSpec = {
   }),
 } as const;
 
-export type EdgeConfig = ConfigOf<typeof edgeConfigSpec>;
+/** The edge's settings, and its service tokens by role (edge: what it presents; sender and edge: who may deliver). */
+export type EdgeConfig = WithServiceTokens<ConfigOf<typeof edgeConfigSpec>>;
 
 /** Loads and cross-checks the edge config (a missing device-token key stops the edge). */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<EdgeConfig> = {}): EdgeConfig {
-  const c = loadConfig(edgeConfigSpec, env, overrides);
+  const c = loadServiceConfig(edgeConfigSpec, env, overrides, {
+    required: ['edge', 'sender'],
+    why: 'the edge registers with the registry with the first edge token, and takes deliveries from senders and notices from the device list',
+  });
   const problems: string[] = [];
   if (!c.jwtSecret && !c.jwtPublicKey && !c.jwtJwksUrl) {
     problems.push('PUSHWIRE_JWT_SECRET (or PUSHWIRE_JWT_PUBLIC_KEY / PUSHWIRE_JWT_JWKS_URL) is required: no device could authenticate');

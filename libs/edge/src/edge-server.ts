@@ -153,8 +153,10 @@ export class EdgeServer {
       (conn) => close(conn, CloseCode.TOO_SLOW, 'too slow'),
       this.now,
     );
-    this.edgeTransport = new EdgeClient({ serviceToken: c.serviceToken, timeoutMs: 2000 });
-    this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
+    // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
+    const edgeToken = c.serviceTokens.edge[0]!;
+    this.edgeTransport = new EdgeClient({ serviceToken: edgeToken, timeoutMs: 2000 });
+    this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,
       d2d: new D2dRouter({
@@ -210,8 +212,8 @@ export class EdgeServer {
   /** Binds both ports, takes the lease and starts the sweeper. */
   async listen(): Promise<void> {
     const c = this.deps.config;
-    this.internalPort = await listenOn(this.internalApp(), c.host, c.internalPort, this.listenSockets);
-    this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
+    this.internalPort = await listenOn(this.internalApp(), c.internalHost, c.internalPort, this.listenSockets);
+    this.internalUrl = c.internalUrl || `http://${urlHost(c.internalHost)}:${this.internalPort}`;
     await this.lease.start(this.internalUrl);
     this.devicePort = await listenOn(this.deviceApp(), c.host, c.devicePort, this.listenSockets);
     this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
@@ -248,7 +250,7 @@ export class EdgeServer {
 
   private internalApp(): TemplatedApp {
     return buildInternalPort({
-      serviceToken: this.deps.config.serviceToken,
+      serviceTokens: this.deps.config.serviceTokens,
       deliverer: this.deliverer,
       metrics: this.metrics,
       metricsRegistry: this.metricsRegistry,
@@ -284,4 +286,10 @@ function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_lis
       resolve(uWS.getSocketPort(socket as never));
     });
   });
+}
+
+/** The host part of a URL that reaches an address bound to `host` from this machine. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -9,14 +9,25 @@ import {
   type DeliveryResult,
   type Delivery,
 } from '@pushwire/protocol';
-import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
+import {
+  EDGE_ROLES,
+  errorBody,
+  SENDER_ROLES,
+  ServiceTokenVerifier,
+  wrongRoleMessage,
+  type Registry,
+  type ServiceRole,
+  type ServiceTokens,
+} from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
+import type { HttpResponse } from 'uWebSockets.js';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
-/** What the internal port needs: the service token it checks, delivery, notices, readiness and metrics. */
+/** What the internal port needs: the service tokens it checks, delivery, notices, readiness and metrics. */
 export interface InternalPortDeps {
-  serviceToken: string;
+  /** Deliveries take sender and edge tokens; notices (from the device list) edge tokens only. */
+  serviceTokens: ServiceTokens;
   deliverer: Pick<Deliverer, 'deliver'>;
   metrics: Pick<EdgeMetrics, 'deliverLatency'>;
   metricsRegistry: Registry;
@@ -31,19 +42,26 @@ const MAX_DELIVER_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 
 /**
- * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
- * required), and the open ops endpoints /healthz, /readyz, /metrics.
+ * The edge's internal port, for other Pushwire services only: POST /v1/deliver (sender or edge
+ * token), POST /v1/notify (edge token: the device list), and the open ops endpoints /healthz,
+ * /readyz, /metrics.
  */
 export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   const app = uWS.App();
+  const verifier = new ServiceTokenVerifier(deps.serviceTokens);
+  /** Answers 401 or 403 and returns false unless the request's service token has one of `roles`. */
+  const admitted = (res: HttpResponse, state: ResponseState, authorization: string, roles: readonly ServiceRole[]): boolean => {
+    const check = verifier.check(authorization, roles);
+    if (check === 'unauthorized')
+      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <token>)');
+    else if (check === 'forbidden') respondError(res, state, 'forbidden', wrongRoleMessage(roles));
+    return check === 'ok';
+  };
 
   app.post('/v1/deliver', (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
-      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
-      return;
-    }
+    if (!admitted(res, state, req.getHeader('authorization'), SENDER_ROLES)) return;
     const started = process.hrtime.bigint();
     readBody(res, MAX_DELIVER_BODY_BYTES).then(
       (bytes) => {
@@ -91,10 +109,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   app.post('/v1/notify', (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), deps.serviceToken)) {
-      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
-      return;
-    }
+    if (!admitted(res, state, req.getHeader('authorization'), EDGE_ROLES)) return;
     readBody(res, MAX_NOTICE_BODY_BYTES).then(
       (bytes) => {
         let notice: AccountNotice;
