@@ -1,7 +1,6 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient, DeviceClientError } from '@pushwire/device-client';
 import { printJson, required, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { endpoints, mintToken } from './endpoints';
 import { jsonData } from './json-arg';
 
 export const d2dCommand: Command = {
@@ -23,8 +22,7 @@ export const d2dCommand: Command = {
     const to = required(v, 'to');
     const payload = jsonData(v);
     const url = (v.edge as string | undefined) ?? endpoints.edgeUrl();
-    const token = await mintDeviceToken({
-      secret: endpoints.jwtSecret(),
+    const token = await mintToken({
       accountId,
       deviceId: from,
       deviceType: (v.type as string | undefined) ?? 'phone',

@@ -1,7 +1,6 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient } from '@pushwire/device-client';
 import { positiveInt, printJson, required, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { endpoints, mintToken } from './endpoints';
 
 export const listenCommand: Command = {
   name: 'listen',
@@ -26,8 +25,7 @@ export const listenCommand: Command = {
       url: (v.edge as string | undefined) ?? endpoints.edgeUrl(),
       // A fresh token per (re)connect, like a real device refreshing its credential.
       token: () =>
-        mintDeviceToken({
-          secret: endpoints.jwtSecret(),
+        mintToken({
           accountId,
           deviceId,
           deviceType: (v.type as string | undefined) ?? 'tv',

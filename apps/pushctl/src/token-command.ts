@@ -1,6 +1,5 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { positiveInt, required, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { mintToken } from './endpoints';
 
 export const tokenCommand: Command = {
   name: 'token',
@@ -14,8 +13,7 @@ export const tokenCommand: Command = {
     ttl: { type: 'string' },
   },
   async run(v) {
-    const token = await mintDeviceToken({
-      secret: endpoints.jwtSecret(),
+    const token = await mintToken({
       accountId: required(v, 'account'),
       deviceId: required(v, 'device'),
       deviceType: (v.type as string | undefined) ?? 'tv',
