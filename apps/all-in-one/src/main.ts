@@ -15,18 +15,27 @@ async function main(): Promise<void> {
   const logger = createLogger('pushwire');
   const own = loadAllInOneConfig();
   const env = process.env;
-  const usingDevSecrets =
-    !env.PUSHWIRE_SERVICE_TOKEN || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
+  const tokensFromEnv = Boolean(env.PUSHWIRE_SENDER_TOKENS || env.PUSHWIRE_EDGE_TOKENS || env.PUSHWIRE_SERVICE_TOKEN);
+  const usingDevSecrets = !tokensFromEnv || !(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL);
   const edgeConfig = loadEdgeConfig(env, {
     host: env.PUSHWIRE_EDGE_HOST ?? own.host,
+    internalHost: env.PUSHWIRE_EDGE_INTERNAL_HOST ?? own.host,
     edgeId: env.PUSHWIRE_EDGE_ID ?? 'edge-1',
-    serviceToken: env.PUSHWIRE_SERVICE_TOKEN || DEV_DEFAULTS.serviceToken,
+    // The role lists when set; else PUSHWIRE_SERVICE_TOKEN as the one token of this development
+    // process; else the development tokens, one per role as in production (pushctl's is the sender's).
+    ...(env.PUSHWIRE_SENDER_TOKENS || env.PUSHWIRE_EDGE_TOKENS
+      ? {}
+      : env.PUSHWIRE_SERVICE_TOKEN
+        ? { serviceToken: env.PUSHWIRE_SERVICE_TOKEN }
+        : { serviceTokens: { sender: [DEV_DEFAULTS.serviceToken], edge: [DEV_DEFAULTS.edgeToken] } }),
     ...(env.PUSHWIRE_JWT_SECRET || env.PUSHWIRE_JWT_PUBLIC_KEY || env.PUSHWIRE_JWT_JWKS_URL ? {} : { jwtSecret: DEV_DEFAULTS.jwtSecret }),
     drainSeconds: own.drainSeconds,
   });
+  // Every part of this process takes and presents the same tokens.
+  const { serviceTokens } = edgeConfig;
 
   const store = new MemoryRegistryStore();
-  const registryApp = buildRegistryApp({ store, serviceToken: edgeConfig.serviceToken, logger: logger.child({ service: 'registry' }) });
+  const registryApp = buildRegistryApp({ store, serviceTokens, logger: logger.child({ service: 'registry' }) });
   await registryApp.listen({ host: own.host, port: own.registryPort });
   const registryPort = (registryApp.server.address() as { port: number }).port;
 
@@ -37,10 +46,7 @@ async function main(): Promise<void> {
 
   // The device list first: it creates the connection-events topic the edge publishes to.
   const deviceListStore = new MemoryDeviceListStore();
-  const deviceListConfig = loadDeviceListConfig(
-    { ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken },
-    { host: own.host, port: own.deviceListPort },
-  );
+  const deviceListConfig = loadDeviceListConfig(env, { host: own.host, port: own.deviceListPort, serviceTokens });
   const deviceList = new DeviceListService({
     config: deviceListConfig,
     bus,
@@ -61,10 +67,12 @@ async function main(): Promise<void> {
   });
   await edge.listen();
 
-  const processorConfig = loadProcessorConfig(
-    { ...env, PUSHWIRE_SERVICE_TOKEN: edgeConfig.serviceToken },
-    { host: own.host, port: own.processorPort, registryUrl: `http://${own.host}:${registryPort}` },
-  );
+  const processorConfig = loadProcessorConfig(env, {
+    host: own.host,
+    port: own.processorPort,
+    registryUrl: `http://${own.host}:${registryPort}`,
+    serviceTokens,
+  });
   const processor = new ProcessorService({
     config: processorConfig,
     bus,
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
     `  enqueue   http://${host}:${processorPort}/v1/push-requests   outcomes http://${host}:${processorPort}/v1/outcomes   (in-memory queue)`,
     `  devices   http://${host}:${deviceListPort}/v1/accounts/<account>/devices   (device list)`,
     usingDevSecrets
-      ? '  secrets   DEVELOPMENT defaults (set PUSHWIRE_SERVICE_TOKEN and PUSHWIRE_JWT_SECRET for anything else)'
+      ? '  secrets   DEVELOPMENT defaults (set PUSHWIRE_SENDER_TOKENS, PUSHWIRE_EDGE_TOKENS and PUSHWIRE_JWT_SECRET for anything else)'
       : '  secrets   from the environment',
     '  try       npx pushctl listen --account a1 --device tv1   then   npx pushctl send --device tv1 --data \'{"hello":"world"}\'',
     '            npx pushctl enqueue --device tv1 --data \'{"hello":"queue"}\' --priority high   and   npx pushctl outcomes',

@@ -14,7 +14,7 @@ import {
 } from '@pushwire/device-list';
 import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 
 async function openStore(config: DeviceListConfig, logger: Logger): Promise<OpenedStore<DeviceListStore>> {
   if (config.store === 'memory') {
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   if (!config.kafkaBrokers)
     throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster the edges publish to');
   const logger = createLogger('device-list');
+  warnIfSharedServiceToken(config.serviceTokens, logger);
   const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-device-list' });
   const opened = await openStore(config, logger);
   const service = new DeviceListService({ config, bus, store: opened.store, logger });

@@ -4,11 +4,12 @@
  */
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
-import { ConfigError, createLogger, onShutdownSignal } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
   const logger = createLogger('message-processor');
   const config = loadProcessorConfig();
+  warnIfSharedServiceToken(config.serviceTokens, logger);
   if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster');
   const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-message-processor' });
   const service = new ProcessorService({ config, bus, logger });

@@ -5,12 +5,14 @@
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { HttpRegistryClient } from '@pushwire/registry-client';
-import { ConfigError, createLogger, onShutdownSignal } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
   const logger = createLogger('push-edge');
   const config = loadEdgeConfig();
-  const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceToken });
+  warnIfSharedServiceToken(config.serviceTokens, logger);
+  // Registering routes and holding the lease is edge-role work: the edge presents its edge token.
+  const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceTokens.edge[0]! });
   // Connection events for the device list go to Kafka when brokers are configured (the device-list
   // service creates the topic with its partition count).
   const eventBus = config.kafkaBrokers
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
     {
       edgeId: edge.edgeId,
       devicePort: edge.devicePort,
+      deviceHost: config.host,
+      internalHost: config.internalHost,
       internalUrl: edge.internalUrl,
       healthPort: edge.healthPort || '(off: PUSHWIRE_EDGE_HEALTH_PORT)',
       registry: config.registryUrl,

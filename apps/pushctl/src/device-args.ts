@@ -1,6 +1,5 @@
-import { mintDeviceToken } from '@pushwire/auth';
 import { optional, type Command } from './cli';
-import { endpoints } from './endpoints';
+import { endpoints, mintToken } from './endpoints';
 
 /** The flags of a command that acts as a device: its account, and its type and name when it mints a token. */
 export const DEVICE_OPTIONS: Command['options'] = {
@@ -23,10 +22,9 @@ export interface DeviceTokenFor {
   ttlSeconds?: number;
 }
 
-/** A development device token (HS256, PUSHWIRE_JWT_SECRET) of type --type and name --name. */
+/** A development device token (HS256, PUSHWIRE_JWT_SECRET; iss/aud when configured) of type --type and name --name. */
 export function deviceToken(v: Record<string, unknown>, device: DeviceTokenFor): Promise<string> {
-  return mintDeviceToken({
-    secret: endpoints.jwtSecret(),
+  return mintToken({
     accountId: device.accountId,
     deviceId: device.deviceId,
     deviceType: optional(v, 'type') ?? device.defaultType,

@@ -35,7 +35,15 @@ const lines = (s: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as unknown);
 
-const ENV = ['PUSHWIRE_DEVICE_LIST_URL', 'PUSHWIRE_EDGE_URL', 'PUSHWIRE_SERVICE_TOKEN', 'PUSHWIRE_JWT_SECRET'] as const;
+const ENV = [
+  'PUSHWIRE_DEVICE_LIST_URL',
+  'PUSHWIRE_EDGE_URL',
+  'PUSHWIRE_SERVICE_TOKEN',
+  'PUSHWIRE_SENDER_TOKENS',
+  'PUSHWIRE_JWT_SECRET',
+  'PUSHWIRE_JWT_ISSUER',
+  'PUSHWIRE_JWT_AUDIENCE',
+] as const;
 const savedEnv = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
 afterEach(() => {
   for (const name of ENV) {
@@ -229,5 +237,34 @@ describe('pushctl help', () => {
       expect(own.code).toBe(0);
       expect(own.stdout).toContain(`Usage: pushctl ${cmd} --account A`);
     }
+  });
+});
+
+describe('pushctl secrets', () => {
+  const claims = (stdout: string) =>
+    JSON.parse(Buffer.from(stdout.trim().split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  const WARNING = /pushctl: WARNING: using the published DEVELOPMENT secrets/g;
+
+  it('says loudly, once per run, that it falls back to the development secrets, naming the variables to set', async () => {
+    delete process.env.PUSHWIRE_JWT_SECRET;
+    delete process.env.PUSHWIRE_SENDER_TOKENS;
+    delete process.env.PUSHWIRE_SERVICE_TOKEN;
+    const first = await pushctl('token', '--account', 'a1', '--device', 'tv1');
+    expect(first.code).toBe(0);
+    expect(first.stderr.match(WARNING)).toHaveLength(1);
+    expect(first.stderr).toContain('set PUSHWIRE_SENDER_TOKENS (or PUSHWIRE_SERVICE_TOKEN) and PUSHWIRE_JWT_SECRET for anything else');
+    // The next run warns again (once).
+    expect((await pushctl('token', '--account', 'a1', '--device', 'tv2')).stderr.match(WARNING)).toHaveLength(1);
+    process.env.PUSHWIRE_SENDER_TOKENS = 'sender-token-0123456789';
+    expect((await pushctl('token', '--account', 'a1', '--device', 'tv3')).stderr).toMatch(/set PUSHWIRE_JWT_SECRET for anything else/);
+  });
+
+  it('says nothing when the secrets are set, and mints tokens with the issuer and audience the edge requires', async () => {
+    process.env.PUSHWIRE_JWT_SECRET = 'a-real-jwt-secret-0123456789';
+    process.env.PUSHWIRE_JWT_ISSUER = 'https://id.example';
+    process.env.PUSHWIRE_JWT_AUDIENCE = 'pushwire-devices';
+    const run = await pushctl('token', '--account', 'a1', '--device', 'tv1');
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(claims(run.stdout)).toMatchObject({ sub: 'a1', device_id: 'tv1', iss: 'https://id.example', aud: 'pushwire-devices' });
   });
 });

@@ -12,7 +12,7 @@ import { enqueueCommand } from './enqueue-command';
 import { outcomesCommand } from './outcomes-command';
 import { tokenCommand } from './token-command';
 import { parseCommand, UsageError, type Command } from './cli';
-import { ENV_HELP } from './endpoints';
+import { ENV_HELP, startRun } from './endpoints';
 
 const commands: Command[] = [tokenCommand, listenCommand, sendCommand, enqueueCommand, outcomesCommand, devicesCommand, d2dCommand];
 
@@ -31,6 +31,7 @@ function help(): string {
 
 /** Runs one pushctl command line; resolves with the exit code (output goes to stdout / stderr). */
 export async function runPushctl(argv: string[]): Promise<number> {
+  startRun();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${help()}\n`);

@@ -202,6 +202,17 @@ describe('pushctl against npm start', () => {
     expect([neither.code, neither.stderr]).toEqual([64, expect.stringContaining('give --device D')]);
   });
 
+  it('says loudly, once per run, when it falls back to the development secrets; not when they are set', async () => {
+    const warning = /pushctl: WARNING: using the published DEVELOPMENT secrets/g;
+    const sent = await run(['send', '--device', 'nobody-here', '--data', '1'], env);
+    expect(sent.code).toBe(2);
+    expect(sent.stderr.match(warning)).toHaveLength(1);
+    expect(sent.stderr).toMatch(/set PUSHWIRE_SENDER_TOKENS \(or PUSHWIRE_SERVICE_TOKEN\) and PUSHWIRE_JWT_SECRET for anything else/);
+    const withSecrets = { ...env, PUSHWIRE_SENDER_TOKENS: 'sender-token-0123456789', PUSHWIRE_JWT_SECRET: 'jwt-secret-0123456789' };
+    const token = await run(['token', '--account', 'a1', '--device', 'tv1'], withSecrets);
+    expect(token).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('token prints a JWT the edge accepts', async () => {
     const t = await run(['token', '--account', 'a9', '--device', 'd9', '--type', 'phone'], env);
     expect(t.code).toBe(0);

@@ -1,5 +1,14 @@
 import { DEFAULT_REGISTRY_TABLE } from '@pushwire/registry';
-import { bool, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
+import {
+  bool,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 
 /** Stores the registry service can run on. */
 export const REGISTRY_STORES = ['memory', 'dynamodb'] as const;
@@ -20,11 +29,8 @@ export const registryConfigSpec = {
     max: 65535,
     description: 'Port of the registry HTTP API (0 picks a free port).',
   }),
-  /** Shared service token. Required: production has no default. */
-  serviceToken: secret({
-    env: 'PUSHWIRE_SERVICE_TOKEN',
-    description: 'Shared service token that edges and senders present as Bearer token (at least 16 characters).',
-  }),
+  /** Service tokens by role (PUSHWIRE_SENDER_TOKENS, PUSHWIRE_EDGE_TOKENS). Required: production has no default. */
+  ...serviceTokenConfigSpec,
   /** Backing store. Default memory. */
   store: str({
     env: 'PUSHWIRE_REGISTRY_STORE',
@@ -55,7 +61,13 @@ export const registryConfigSpec = {
   }),
 };
 
-export type RegistryConfig = ConfigOf<typeof registryConfigSpec>;
+/** The registry's settings, and its service tokens by role (senders look up; edges write routes and leases). */
+export type RegistryConfig = WithServiceTokens<ConfigOf<typeof registryConfigSpec>>;
+
+const TOKEN_NEEDS = {
+  required: ['sender', 'edge'],
+  why: 'senders (the processor, backends) look devices up and edges write routes and leases, each with their own tokens',
+} as const;
 
 /**
  * Loads the configuration from `env`. With PUSHWIRE_REGISTRY_STORE=dynamodb, AWS_REGION becomes
@@ -63,7 +75,7 @@ export type RegistryConfig = ConfigOf<typeof registryConfigSpec>;
  * names every offending key.
  */
 export function loadRegistryConfig(env: NodeJS.ProcessEnv = process.env): RegistryConfig {
-  if (env[registryConfigSpec.store.env] !== 'dynamodb') return loadConfig(registryConfigSpec, env);
+  if (env[registryConfigSpec.store.env] !== 'dynamodb') return loadServiceConfig(registryConfigSpec, env, {}, TOKEN_NEEDS);
   const { default: _none, ...regionRequired } = registryConfigSpec.awsRegion;
-  return loadConfig({ ...registryConfigSpec, awsRegion: regionRequired }, env);
+  return loadServiceConfig({ ...registryConfigSpec, awsRegion: regionRequired }, env, {}, TOKEN_NEEDS);
 }

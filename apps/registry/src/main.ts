@@ -1,6 +1,6 @@
 import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
-import { ConfigError, createLogger, onShutdownSignal, type Logger } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
 async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenedStore<RegistryStore>> {
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
-  const app = buildRegistryApp({ store: opened.store, serviceToken: config.serviceToken, logger });
+  warnIfSharedServiceToken(config.serviceTokens, logger);
+  const app = buildRegistryApp({ store: opened.store, serviceTokens: config.serviceTokens, logger });
   onShutdownSignal(logger, async () => {
     await app.close();
     await opened.close();

@@ -10,8 +10,20 @@ export interface DeviceIdentity {
   expiresAt?: number;
 }
 
-/** Why authentication failed; goes into the 401 body (never the token itself). */
-export type AuthFailure = 'missing_token' | 'invalid_token' | 'expired_token' | 'invalid_claims';
+/**
+ * Why authentication failed. It is counted and logged, never told to the client: a 401 body says
+ * only that a token is missing, or that it is invalid or expired (see `publicMessage`).
+ */
+export type AuthFailure =
+  | 'missing_token'
+  | 'oversized_token'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'invalid_claims'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'lifetime_too_long'
+  | 'issued_in_future';
 
 /** A credential that does not establish a device (code `unauthorized`); `reason` says why. */
 export class AuthError extends PushwireError {
@@ -22,6 +34,15 @@ export class AuthError extends PushwireError {
     options: PushwireErrorOptions = {},
   ) {
     super('unauthorized', message, options);
+  }
+
+  /**
+   * What an unauthenticated client is told: that a token is required, or that the one it sent is
+   * invalid or expired. Never which check failed, nor the JWT library's words: those help an
+   * attacker probe, and the logs (debug) have them.
+   */
+  get publicMessage(): string {
+    return this.reason === 'missing_token' ? 'a device token is required' : 'the device token is invalid or expired';
   }
 }
 

@@ -2,3 +2,4 @@
 export * from './device-identity';
 export * from './jwt-authenticator';
 export * from './mint-token';
+export * from './token-size';

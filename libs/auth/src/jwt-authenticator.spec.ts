@@ -3,6 +3,7 @@ import { PushwireError } from '@pushwire/protocol';
 import { AuthError } from './device-identity';
 import { JwtAuthenticator } from './jwt-authenticator';
 import { mintDeviceToken } from './mint-token';
+import { checkTokenSize } from './token-size';
 
 const secret = 'test-secret-that-is-long-enough';
 
@@ -78,5 +79,78 @@ describe('JwtAuthenticator', () => {
     await expect(es.authenticate(good)).resolves.toMatchObject({ accountId: 'a2', deviceId: 'p1' });
     const hs = await mintDeviceToken({ secret: pem, accountId: 'a2', deviceId: 'p1' });
     expect(await reason(es.authenticate(hs))).toBe('invalid_token');
+  });
+
+  describe('lifetime, issuer and audience', () => {
+    const nowMs = Date.UTC(2026, 0, 1);
+    const nowSeconds = nowMs / 1000;
+    const strict = new JwtAuthenticator({
+      key: { secret },
+      issuer: 'https://id.example',
+      audience: 'pushwire',
+      maxLifetimeSeconds: 3600,
+      clockLeewaySeconds: 30,
+      now: () => nowMs,
+    });
+    const mint = (o: { ttlSeconds?: number; at?: number; issuer?: string; audience?: string }) =>
+      mintDeviceToken({
+        secret,
+        accountId: 'a1',
+        deviceId: 'tv1',
+        nowSeconds: o.at ?? nowSeconds,
+        ttlSeconds: o.ttlSeconds ?? 600,
+        issuer: 'issuer' in o ? o.issuer : 'https://id.example',
+        audience: 'audience' in o ? o.audience : 'pushwire',
+      });
+
+    it('accepts a token of the right issuer and audience within the lifetime, and reports its exp', async () => {
+      await expect(strict.authenticate(await mint({ ttlSeconds: 3600 }))).resolves.toMatchObject({ expiresAt: nowSeconds + 3600 });
+    });
+
+    it('refuses a wrong or missing issuer or audience', async () => {
+      expect(await reason(strict.authenticate(await mint({ issuer: 'https://evil.example' })))).toBe('wrong_issuer');
+      expect(await reason(strict.authenticate(await mint({ issuer: undefined })))).toBe('wrong_issuer');
+      expect(await reason(strict.authenticate(await mint({ audience: 'other' })))).toBe('wrong_audience');
+      expect(await reason(strict.authenticate(await mint({ audience: undefined })))).toBe('wrong_audience');
+    });
+
+    it('refuses an exp further than the maximum lifetime from now, or from iat', async () => {
+      expect(await reason(strict.authenticate(await mint({ ttlSeconds: 100 * 365 * 86_400 })))).toBe('lifetime_too_long');
+      expect(await reason(strict.authenticate(await mint({ ttlSeconds: 3601 })))).toBe('lifetime_too_long');
+      // Issued an hour ago for two hours: one hour left, but it claimed more than the maximum.
+      expect(await reason(strict.authenticate(await mint({ at: nowSeconds - 3600, ttlSeconds: 7200 })))).toBe('lifetime_too_long');
+    });
+
+    it('refuses an expired token at once: the leeway is not for exp (the connection would end at exp anyway)', async () => {
+      expect(await reason(strict.authenticate(await mint({ at: nowSeconds - 605, ttlSeconds: 600 })))).toBe('expired_token');
+    });
+
+    it('allows the clock leeway for iat and nbf, and refuses them further in the future', async () => {
+      await expect(strict.authenticate(await mint({ at: nowSeconds + 20 }))).resolves.toMatchObject({ deviceId: 'tv1' });
+      expect(await reason(strict.authenticate(await mint({ at: nowSeconds + 120 })))).toBe('issued_in_future');
+      const nbf = await new SignJWT({ device_id: 'tv1', device_type: 'tv' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a1')
+        .setIssuer('https://id.example')
+        .setAudience('pushwire')
+        .setNotBefore(nowSeconds + 120)
+        .setExpirationTime(nowSeconds + 600)
+        .sign(new TextEncoder().encode(secret));
+      expect(await reason(strict.authenticate(nbf))).toBe('issued_in_future');
+    });
+
+    it('says only "invalid or expired" to the client, whatever the reason', async () => {
+      const error = (await strict.authenticate(await mint({ issuer: 'https://evil.example' })).catch((e: unknown) => e)) as AuthError;
+      expect(error.publicMessage).toBe('the device token is invalid or expired');
+      expect(error.publicMessage).not.toMatch(/iss|claim/);
+      expect(new AuthError('missing_token', 'x').publicMessage).toBe('a device token is required');
+    });
+  });
+
+  it('refuses a token over MAX_TOKEN_BYTES by its UTF-8 size, before any verification', () => {
+    expect(() => checkTokenSize('a'.repeat(8192))).not.toThrow();
+    expect(() => checkTokenSize('a'.repeat(8193))).toThrow(expect.objectContaining({ reason: 'oversized_token' }));
+    // 3,000 characters of three bytes each: under the limit in characters, over it in bytes.
+    expect(() => checkTokenSize('€'.repeat(3000))).toThrow(expect.objectContaining({ reason: 'oversized_token' }));
   });
 });

@@ -28,6 +28,18 @@ describe('decideAfterClose', () => {
     });
   });
 
+  it('after 4004 (token expired) reconnects after the hint with a token function, and stops with a fixed token', () => {
+    const expired = { close: { code: 4004, reason: 'token expired' }, reconnectHintMs: 1000, random: () => 0.5 };
+    expect(decideAfterClose(ctx({ ...expired, canRefreshToken: true }))).toEqual({ action: 'reconnect', delayMs: 500, authRetry: false });
+    const d = decideAfterClose(ctx({ ...expired, canRefreshToken: false }));
+    expect(d).toMatchObject({ action: 'stop', replaced: false });
+    expect(d.action === 'stop' && d.error).toMatchObject({
+      code: 'unauthorized',
+      retriable: false,
+      message: expect.stringMatching(/4004/),
+    });
+  });
+
   it('waits at least Retry-After after a 503', () => {
     const error = httpError(503, '2', '{"error":{"code":"overloaded","message":"busy","retriable":true}}');
     expect(decideAfterClose(ctx({ close: { code: 1006, reason: '', error }, random: () => 0 }))).toMatchObject({

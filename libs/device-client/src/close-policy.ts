@@ -25,6 +25,8 @@ export type CloseDecision =
 /**
  * Maps how a connection ended to reconnect-or-stop (DESIGN §6 close codes):
  * 4001 replaced → stop; 401 / 4003 auth failed → stop, unless a fresh token can be fetched once;
+ * 4004 token expired → reconnect like after any `reconnect` frame (every connect asks the token
+ * function afresh), but stop when the token is a fixed string (the edge would refuse it);
  * a non-retriable error → stop; after a `reconnect` frame → random(0, afterMs); after 503 → at least
  * Retry-After; otherwise full-jitter backoff, up to `maxAttempts` failures in a row.
  */
@@ -33,6 +35,14 @@ export function decideAfterClose(ctx: CloseContext): CloseDecision {
   if (close.code === CloseCode.REPLACED) {
     const error = new DeviceClientError('replaced', 'a newer connection of this device replaced this one (close 4001)');
     return { action: 'stop', error, replaced: true };
+  }
+  if (close.code === CloseCode.TOKEN_EXPIRED && !ctx.canRefreshToken) {
+    const error = new DeviceClientError(
+      'unauthorized',
+      'the token expired (close 4004) and cannot be renewed: pass a function as the token option to get fresh ones',
+      false,
+    );
+    return { action: 'stop', error, replaced: false };
   }
   const authError =
     close.error?.code === 'unauthorized'

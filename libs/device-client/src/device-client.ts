@@ -40,6 +40,8 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private authRetried = false;
   private reconnectHintMs?: number;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
+  /** Renews the token in band a little before it expires (token functions only). */
+  private refreshTimer?: ReturnType<typeof setTimeout>;
   private connecting?: Deferred<Welcome>;
   /** subscribeDevices() succeeded: renew the subscription on every new connection until close(). */
   private subscribed = false;
@@ -152,6 +154,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     const wasActive = this._state !== 'idle' && this._state !== 'closed';
     this.generation++;
     this.clearReconnectTimer();
+    this.clearRefreshTimer();
     this.watchdog.stop();
     this.subscribed = false;
     this.held = [];
@@ -210,6 +213,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.transport = undefined;
     this._connectionId = undefined;
     this.watchdog.stop();
+    this.clearRefreshTimer();
     this.requests.rejectAll(new DeviceClientError('connection_lost', `the connection closed (${info.code}) before the reply`));
     const decision = decideAfterClose({
       close: info,
@@ -268,6 +272,8 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     switch (frame.type) {
       case 'welcome':
         return this.onWelcome(frame);
+      case 'auth.result':
+        return this.scheduleTokenRefresh(frame.tokenExpiresAt, frame.serverTime);
       case 'push':
         return this.onPush(frame);
       case 'reconnect':
@@ -305,6 +311,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.authRetried = false;
     this.setState('open');
     this.watchdog.start(frame.heartbeatSeconds);
+    this.scheduleTokenRefresh(frame.tokenExpiresAt, frame.serverTime);
     const connecting = this.connecting;
     this.connecting = undefined;
     connecting?.resolve(frame);
@@ -368,6 +375,50 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     if (frame.ackRequired && this.opts.autoAck) void handled.then(() => this.ack(frame.id));
   }
 
+  // ---- token refresh --------------------------------------------------------------------------
+
+  /**
+   * The edge ends a connection when its token expires (`reconnect` token_expired, close 4004). With
+   * a token function the client renews it in band before that: an `auth` frame with a fresh token
+   * when a fifth of the remaining validity (at most a minute) is left, answered by `auth.result`
+   * with the new expiry, which schedules the next renewal. Times are the edge's (`serverTime`), so
+   * a device clock that is off does not matter. A fixed token string is never renewed.
+   */
+  private scheduleTokenRefresh(tokenExpiresAt: number | undefined, serverTime: number): void {
+    this.clearRefreshTimer();
+    if (tokenExpiresAt === undefined || !this.opts.canRefreshToken) return;
+    const remainingMs = tokenExpiresAt - serverTime;
+    const aheadMs = Math.min(TOKEN_REFRESH_AHEAD_MAX_MS, Math.floor(remainingMs / 5));
+    const gen = this.generation;
+    this.refreshTimer = unrefTimeout(
+      () => {
+        this.refreshTimer = undefined;
+        void this.refreshToken(gen);
+      },
+      Math.max(0, remainingMs - aheadMs),
+    );
+  }
+
+  private async refreshToken(gen: number): Promise<void> {
+    let token: string;
+    try {
+      token = await this.opts.getToken();
+    } catch (e) {
+      // Nothing else to do: the edge asks for a reconnect at expiry, and connecting asks again.
+      return this.emitError(toClientError(e, 'token_unavailable', 'renewing the token failed: the token function failed'));
+    }
+    if (!this.isCurrent(gen) || !this.transport) return;
+    this.transport.useToken(token);
+    await this.send({ type: 'auth', token }).catch((e: unknown) =>
+      this.emitError(toClientError(e, 'not_connected', 'renewing the token failed: the auth frame was not sent')),
+    );
+  }
+
+  private clearRefreshTimer(): void {
+    if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+
   // ---- sending --------------------------------------------------------------------------------
 
   private send(frame: ClientFrame): Promise<void> {
@@ -421,6 +472,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
 }
 
 type DeviceNotice = ServerFrameOf<'device.online'> | ServerFrameOf<'device.offline'>;
+
+/** The most time ahead of expiry the token is renewed (less for short-lived tokens: a fifth of their validity). */
+const TOKEN_REFRESH_AHEAD_MAX_MS = 60_000;
 
 /**
  * Validates a request frame as the edge will (after JSON encoding, which drops `undefined`), so an

@@ -42,7 +42,10 @@ export interface DeviceClientEvents {
   'device.online': DeviceInfo;
   /** With a device subscription: a device of the account went offline. */
   'device.offline': DeviceOffline;
-  /** The edge asked for a reconnect (lifetime end, drain); the client follows on the close. */
+  /**
+   * The edge asked for a reconnect (lifetime end, drain, token expired); the client follows on the
+   * close, asking the token function for a fresh token.
+   */
   reconnect: ServerFrameOf<'reconnect'>;
   /** An `error` frame not tied to a request, or a DeviceClientError (bad frame, handler failure, …). */
   error: DeviceClientError | ServerFrameOf<'error'>;

@@ -20,7 +20,10 @@ export interface ReconnectOptions {
 export interface DeviceClientOptions {
   /** Edge base URL, `http(s)://host:port` (a path prefix is kept; `ws(s)://` is accepted too). */
   url: string;
-  /** The device JWT, or a function called before every (re)connect so tokens can be refreshed. */
+  /**
+   * The device JWT, or a function called before every (re)connect and, when the edge says when the
+   * token expires, a little before that to renew it on the open connection (an `auth` frame).
+   */
   token: string | (() => string | Promise<string>);
   /** Default 'websocket'. */
   transport?: 'websocket' | 'sse';

@@ -1,4 +1,14 @@
-import { bool, ConfigError, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
+import {
+  bool,
+  ConfigError,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 
 export const DEVICE_LIST_STORES = ['memory', 'dynamodb'] as const;
 
@@ -12,10 +22,7 @@ export const deviceListConfigSpec = {
     max: 65535,
     description: 'Port of the device-list HTTP API (0 picks a free port).',
   }),
-  serviceToken: secret({
-    env: 'PUSHWIRE_SERVICE_TOKEN',
-    description: 'Shared service token for the API, the registry and the edges (≥ 16 chars).',
-  }),
+  ...serviceTokenConfigSpec,
   registryUrl: url({
     env: 'PUSHWIRE_REGISTRY_URL',
     default: 'http://127.0.0.1:8082',
@@ -78,11 +85,15 @@ export const deviceListConfigSpec = {
   }),
 } as const;
 
-export type DeviceListConfig = ConfigOf<typeof deviceListConfigSpec>;
+/** The device list's settings, and its service tokens by role (edge: what it presents; both: what its API takes). */
+export type DeviceListConfig = WithServiceTokens<ConfigOf<typeof deviceListConfigSpec>>;
 
 /** Loads and cross-checks the config; one ConfigError names every offending key. */
 export function loadDeviceListConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<DeviceListConfig> = {}): DeviceListConfig {
-  const c = loadConfig(deviceListConfigSpec, env, overrides);
+  const c = loadServiceConfig(deviceListConfigSpec, env, overrides, {
+    required: ['edge'],
+    why: "the device list reads edge leases on the registry and notifies edges with the first edge token (and takes edges' reads)",
+  });
   if (c.store === 'dynamodb' && !c.awsRegion)
     throw new ConfigError('invalid configuration:\n  - AWS_REGION is required when PUSHWIRE_DEVICE_LIST_STORE=dynamodb');
   return c;

@@ -35,9 +35,11 @@ export class DeviceListService {
   constructor(private readonly deps: DeviceListServiceDeps) {
     const { config, bus, store, logger } = deps;
     const metricsRegistry = createMetricsRegistry('device-list');
-    this.registry = deps.registry ?? new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceToken });
+    // Lease status and notices are edge-role work: the device list presents its edge token.
+    const edgeToken = config.serviceTokens.edge[0]!;
+    this.registry = deps.registry ?? new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: edgeToken });
     const metrics = new DeviceListMetrics(metricsRegistry, () => this.consumer.lag());
-    this.notifier = new AccountNotifier({ serviceToken: config.serviceToken });
+    this.notifier = new AccountNotifier({ serviceToken: edgeToken });
     this.tracker = new DeviceTracker(store, this.notifier, metrics, logger);
     this.consumer = new DeviceEventConsumer({
       bus,
@@ -49,7 +51,7 @@ export class DeviceListService {
       fromBeginning: config.fromBeginning,
     });
     this.sweeper = new LeaseSweeper(store, this.registry, this.tracker, metrics, logger, config.sweepIntervalMs);
-    this.app = buildDeviceListApp({ store, serviceToken: config.serviceToken, logger, metricsRegistry });
+    this.app = buildDeviceListApp({ store, serviceTokens: config.serviceTokens, logger, metricsRegistry });
   }
 
   /** Creates the topics, joins the group, starts the sweep, opens the API. Resolves with its port. */

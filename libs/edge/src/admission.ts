@@ -1,4 +1,5 @@
-import { AuthError, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
+import { AuthError, checkTokenSize, type DeviceAuthenticator, type DeviceIdentity } from '@pushwire/auth';
+import type { Logger } from '@pushwire/service-kit';
 import type { AcceptLimiter } from './accept-limiter';
 import type { EdgeMetrics } from './edge-metrics';
 
@@ -13,6 +14,13 @@ export interface AdmissionDeps {
   limiter: Pick<AcceptLimiter, 'admit'>;
   /** Counts refusals and failed authentications, by reason. */
   metrics: Pick<EdgeMetrics, 'rejects'>;
+  /** Why a token was refused goes here (debug), never to the client. */
+  logger?: Pick<Logger, 'debug'>;
+}
+
+/** What an unauthenticated client is told about a refused token: generic (the reason is logged, at debug). */
+export function publicAuthMessage(err: unknown): string {
+  return err instanceof AuthError ? err.publicMessage : 'the device token is invalid or expired';
 }
 
 /**
@@ -44,10 +52,22 @@ export class Admission {
     return refusal;
   }
 
-  /** The identity a device token proves; rejects (counted by reason) when it proves none. */
+  /**
+   * The identity a device token proves; rejects (counted by reason, logged at debug) when it proves
+   * none. A token over MAX_TOKEN_BYTES is refused before the authenticator sees it, on every path.
+   */
   authenticate(token: string): Promise<DeviceIdentity> {
-    return this.deps.authenticator.authenticate(token).catch((err: unknown) => {
-      this.deps.metrics.rejects.labels(err instanceof AuthError ? err.reason : 'auth_error').inc();
+    let verified: Promise<DeviceIdentity>;
+    try {
+      checkTokenSize(token);
+      verified = this.deps.authenticator.authenticate(token);
+    } catch (e) {
+      verified = Promise.reject(e);
+    }
+    return verified.catch((err: unknown) => {
+      const reason = err instanceof AuthError ? err.reason : 'auth_error';
+      this.deps.metrics.rejects.labels(reason).inc();
+      this.deps.logger?.debug({ err, reason }, 'device token refused');
       throw err;
     });
   }

@@ -248,4 +248,47 @@ describe('ConnectionLifecycle', () => {
       expect(registry).toEqual([]);
     });
   });
+
+  describe('token expiry and in-band refresh', () => {
+    const token = (deviceId: string, o: { deviceId?: string; accountId?: string; ttlSeconds?: number } = {}) =>
+      mintDeviceToken({ secret: SECRET, accountId: o.accountId ?? 'a1', deviceId, deviceType: 'tv', ttlSeconds: o.ttlSeconds ?? 600 });
+    const connectExpiring = (deviceId: string, expiresAt: number) => {
+      const c = lifecycle.newConnection(Transport.WebSocket, { ...identity(deviceId), expiresAt });
+      const socket = attachFakeWebSocket(c);
+      lifecycle.attached(c);
+      return { c, socket };
+    };
+
+    it('keeps the token expiry on the connection, in whole seconds, and tells it in welcome in ms', () => {
+      const { c, socket } = connectExpiring('tv1', T0 / 1000 + 60.5);
+      expect(c.tokenExpiresAt).toBe(T0 / 1000 + 60);
+      expect(socket.frames()).toEqual([expect.objectContaining({ type: 'welcome', tokenExpiresAt: T0 + 60_000 })]);
+      expect(connectWs('tv2').socket.frames()[0]).not.toHaveProperty('tokenExpiresAt');
+    });
+
+    it('replaces the token with a fresh one of the same device and answers auth.result with the new expiry', async () => {
+      const { c, socket } = connectExpiring('tv1', T0 / 1000 + 60);
+      socket.sent.length = 0;
+      const fresh = await token('tv1', { ttlSeconds: 900 });
+      await lifecycle.refreshToken(c, fresh);
+      const expected = JSON.parse(Buffer.from(fresh.split('.')[1]!, 'base64url').toString()).exp as number;
+      expect(c.tokenExpiresAt).toBe(expected);
+      expect(socket.frames()).toEqual([{ type: 'auth.result', tokenExpiresAt: expected * 1000, serverTime: T0 }]);
+      expect(c.phase).toBe(Phase.Open);
+      expect(socket.ended).toBeUndefined();
+    });
+
+    it.each([
+      ['another device of the account', { deviceId: 'tv9' }, 'forbidden', 'token refresh for another device'],
+      ['the same device id of another account', { deviceId: 'tv1', accountId: 'evil' }, 'forbidden', 'token refresh for another device'],
+      ['an invalid token', { deviceId: 'tv1', ttlSeconds: -60 }, 'unauthorized', 'token refresh failed'],
+    ])('refuses a refresh with %s: error frame, close 4003, expiry unchanged', async (_name, o, code, reason) => {
+      const { c, socket } = connectExpiring('tv1', T0 / 1000 + 60);
+      socket.sent.length = 0;
+      await lifecycle.refreshToken(c, await token(o.deviceId, o));
+      expect(socket.frames()).toEqual([expect.objectContaining({ type: 'error', code })]);
+      expect(socket.ended).toEqual({ code: CloseCode.AUTH_FAILED, reason });
+      expect(c.tokenExpiresAt).toBe(T0 / 1000 + 60);
+    });
+  });
 });

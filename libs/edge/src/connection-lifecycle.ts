@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from '@pushwire/uws';
-import { AuthError, type DeviceIdentity } from '@pushwire/auth';
+import type { DeviceIdentity } from '@pushwire/auth';
 import { CloseCode } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
-import type { Admission } from './admission';
+import { publicAuthMessage, type Admission } from './admission';
 import { Connection, internDeviceType, Phase, Transport, type SocketData } from './connection';
 import type { ConnectionTable } from './connection-table';
 import type { EdgeMetrics } from './edge-metrics';
@@ -89,8 +89,35 @@ export class ConnectionLifecycle {
       },
       (err) => {
         if (c.phase !== Phase.Authenticating) return;
-        sendErrorFrame(c, 'unauthorized', err instanceof AuthError ? err.message : 'authentication failed');
+        sendErrorFrame(c, 'unauthorized', publicAuthMessage(err));
         this.close(c, CloseCode.AUTH_FAILED, 'authentication failed');
+      },
+    );
+  }
+
+  /**
+   * In-band token refresh: an `auth` frame on an open connection replaces its token before it
+   * expires. The fresh token must be valid and name the same account and device (anything else
+   * would let one device's connection continue as another); then the connection lives on until
+   * the new expiry, answered `auth.result`. Otherwise: an error frame and close 4003. The
+   * promise settles once that is done (never rejects).
+   */
+  refreshToken(c: Connection, token: string): Promise<void> {
+    return this.deps.admission.authenticate(token).then(
+      (identity) => {
+        if (c.phase === Phase.Closed) return;
+        if (identity.accountId !== c.accountId || identity.deviceId !== c.deviceId) {
+          sendErrorFrame(c, 'forbidden', "the token is another device's: a connection keeps its account and device");
+          this.close(c, CloseCode.AUTH_FAILED, 'token refresh for another device');
+          return;
+        }
+        c.tokenExpiresAt = expirySeconds(identity);
+        sendServerFrame(c, { type: 'auth.result', ...tokenExpiry(c), serverTime: this.deps.now() });
+      },
+      (err) => {
+        if (c.phase === Phase.Closed) return;
+        sendErrorFrame(c, 'unauthorized', publicAuthMessage(err));
+        this.close(c, CloseCode.AUTH_FAILED, 'token refresh failed');
       },
     );
   }
@@ -150,6 +177,7 @@ export class ConnectionLifecycle {
       heartbeatSeconds: this.opts.heartbeatSeconds,
       maxLifetimeSeconds: Math.max(1, Math.floor(lifetimeMs / 1000)),
       serverTime: now,
+      ...tokenExpiry(c),
     });
   }
 }
@@ -159,4 +187,15 @@ function identify(c: Connection, id: DeviceIdentity): void {
   c.accountId = id.accountId;
   c.deviceType = internDeviceType(id.deviceType);
   c.deviceName = id.deviceName;
+  c.tokenExpiresAt = expirySeconds(id);
+}
+
+/** The credential's expiry in whole epoch seconds (a JWT may say 1.5e9 + 0.5), 0 for none. */
+function expirySeconds(id: DeviceIdentity): number {
+  return id.expiresAt !== undefined ? Math.floor(id.expiresAt) : 0;
+}
+
+/** `tokenExpiresAt` in ms for `welcome` and `auth.result`, when the credential expires at all. */
+function tokenExpiry(c: Connection): { tokenExpiresAt?: number } {
+  return c.tokenExpiresAt !== 0 ? { tokenExpiresAt: c.tokenExpiresAt * 1000 } : {};
 }

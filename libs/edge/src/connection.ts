@@ -30,7 +30,7 @@ export interface SocketData {
  * Everything the edge keeps per connection, in one flat object with a fixed shape: a WebSocket's
  * user data points at it (see SocketData), an SSE stream is tracked by it alone. Idle connections cost
  * only this object and two map entries: no closures, timers or promises per connection — shared
- * sweepers read `deadline`, `overLimitSince` and friends.
+ * sweepers read `deadline`, `tokenExpiresAt`, `overLimitSince` and friends.
  */
 export class Connection {
   socket: WebSocket<SocketData> | HttpResponse | undefined = undefined;
@@ -42,6 +42,12 @@ export class Connection {
   connectedAt = 0;
   /** Epoch ms: auth deadline (Authenticating), end of lifetime (Open), close time (Closing). */
   deadline = 0;
+  /**
+   * Epoch SECONDS when the token expires (its `exp`; renewed by an `auth` frame), 0 when the
+   * credential has none. The sweeper ends the connection then. Seconds, not ms: a small integer
+   * is stored in the object itself, where a millisecond timestamp would cost a boxed number.
+   */
+  tokenExpiresAt = 0;
   /** Malformed or unknown frames so far; over the limit the socket is closed 1008. */
   badFrames = 0;
   /** Frame token bucket: tokens left and when they were last refilled (epoch ms). */

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ConfigError, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
+import {
+  ConfigError,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 
 /**
  * Every edge setting, its env key and default (Zuul Push's key in brackets where it has one).
@@ -13,7 +22,12 @@ export const edgeConfigSpec = {
     pattern: /^[A-Za-z0-9._:@-]{1,64}$/,
     description: 'Id of this edge in the registry; unique per process.',
   }),
-  host: str({ env: 'PUSHWIRE_EDGE_HOST', default: '0.0.0.0', description: 'Address both ports bind to.' }),
+  host: str({ env: 'PUSHWIRE_EDGE_HOST', default: '0.0.0.0', description: 'Address the device port binds to.' }),
+  internalHost: str({
+    env: 'PUSHWIRE_EDGE_INTERNAL_HOST',
+    default: '127.0.0.1',
+    description: 'Address the internal port (deliver, notify, metrics) binds to: loopback unless senders on other hosts deliver here.',
+  }),
   devicePort: int({
     env: 'PUSHWIRE_EDGE_PORT',
     default: 8080,
@@ -39,10 +53,11 @@ export const edgeConfigSpec = {
   internalUrl: str({
     env: 'PUSHWIRE_EDGE_INTERNAL_URL',
     default: '',
-    description: "URL senders use to reach this edge's internal port (default http://127.0.0.1:<internal port>).",
+    description:
+      "URL senders use to reach this edge's internal port (default http://<internal host, or 127.0.0.1 for 0.0.0.0>:<internal port>).",
   }),
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
-  serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared secret for internal APIs (≥ 16 chars).' }),
+  ...serviceTokenConfigSpec,
   jwtSecret: str({
     env: 'PUSHWIRE_JWT_SECRET',
     default: '',
@@ -56,6 +71,32 @@ export const edgeConfigSpec = {
     description: 'Algorithm of PUSHWIRE_JWT_PUBLIC_KEY.',
   }),
   jwtJwksUrl: str({ env: 'PUSHWIRE_JWT_JWKS_URL', default: '', description: 'JWKS URL publishing the device-token keys.' }),
+  jwtIssuer: str({
+    env: 'PUSHWIRE_JWT_ISSUER',
+    default: '',
+    pattern: /^\S{1,256}$/,
+    description: 'Required `iss` of device tokens (empty: not checked).',
+  }),
+  jwtAudience: str({
+    env: 'PUSHWIRE_JWT_AUDIENCE',
+    default: '',
+    pattern: /^\S{1,256}$/,
+    description: 'Required `aud` of device tokens (empty: not checked).',
+  }),
+  jwtMaxLifetimeSeconds: int({
+    env: 'PUSHWIRE_JWT_MAX_LIFETIME_SECONDS',
+    default: 86_400,
+    min: 60,
+    max: 31 * 86_400,
+    description: 'Longest validity a device token may claim: its exp at most this far from now and from its iat.',
+  }),
+  jwtClockLeewaySeconds: int({
+    env: 'PUSHWIRE_JWT_CLOCK_LEEWAY_SECONDS',
+    default: 30,
+    min: 0,
+    max: 300,
+    description: 'Clock skew allowed for iat and nbf of device tokens (further ahead is refused); exp gets none.',
+  }),
   registryTtlSeconds: int({
     env: 'PUSHWIRE_REGISTRY_TTL_SECONDS',
     default: 1800,
@@ -189,16 +230,22 @@ export const edgeConfigSpec = {
   }),
 } as const;
 
-export type EdgeConfig = ConfigOf<typeof edgeConfigSpec>;
+/** The edge's settings, and its service tokens by role (edge: what it presents; sender and edge: who may deliver). */
+export type EdgeConfig = WithServiceTokens<ConfigOf<typeof edgeConfigSpec>>;
 
 /** Loads and cross-checks the edge config (a missing device-token key stops the edge). */
 export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<EdgeConfig> = {}): EdgeConfig {
-  const c = loadConfig(edgeConfigSpec, env, overrides);
+  const c = loadServiceConfig(edgeConfigSpec, env, overrides, {
+    required: ['edge', 'sender'],
+    why: 'the edge registers with the registry with the first edge token, and takes deliveries from senders and notices from the device list',
+  });
   const problems: string[] = [];
   if (!c.jwtSecret && !c.jwtPublicKey && !c.jwtJwksUrl) {
     problems.push('PUSHWIRE_JWT_SECRET (or PUSHWIRE_JWT_PUBLIC_KEY / PUSHWIRE_JWT_JWKS_URL) is required: no device could authenticate');
   }
   if (c.jwtSecret && c.jwtSecret.length < 16) problems.push('PUSHWIRE_JWT_SECRET must be at least 16 characters');
+  if (c.jwtClockLeewaySeconds >= c.jwtMaxLifetimeSeconds)
+    problems.push('PUSHWIRE_JWT_CLOCK_LEEWAY_SECONDS must be less than PUSHWIRE_JWT_MAX_LIFETIME_SECONDS');
   if (c.maxSendBufferBytes <= c.sendBufferBytes)
     problems.push('PUSHWIRE_MAX_SEND_BUFFER_BYTES must be greater than PUSHWIRE_SEND_BUFFER_BYTES');
   if (c.reconnectDitherSeconds + c.closeGraceSeconds >= c.registryTtlSeconds) {

@@ -59,7 +59,7 @@ export class EdgeMetrics {
     });
     this.reconnectsAsked = new Counter({
       name: 'pushwire_edge_reconnects_asked_total',
-      help: 'reconnect frames sent, by reason (drain, lifetime).',
+      help: 'reconnect frames sent, by reason (drain, lifetime, token_expired).',
       labelNames: ['reason'],
       registers: reg,
     });

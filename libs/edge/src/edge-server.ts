@@ -100,6 +100,7 @@ export class EdgeServer {
         now: this.now,
       }),
       metrics: this.metrics,
+      logger: deps.logger,
     });
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
@@ -156,8 +157,10 @@ export class EdgeServer {
       (conn) => close(conn, CloseCode.TOO_SLOW, 'too slow'),
       this.now,
     );
-    this.edgeTransport = new EdgeClient({ serviceToken: c.serviceToken, timeoutMs: 2000 });
-    this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: c.serviceToken }) : undefined;
+    // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
+    const edgeToken = c.serviceTokens.edge[0]!;
+    this.edgeTransport = new EdgeClient({ serviceToken: edgeToken, timeoutMs: 2000 });
+    this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,
       d2d: new D2dRouter({
@@ -187,6 +190,7 @@ export class EdgeServer {
         acks: this.acks,
         requests: this.devices,
         authenticate: (conn, token) => this.lifecycle.authenticateFirstFrame(conn, token),
+        refreshToken: (conn, token) => this.lifecycle.refreshToken(conn, token),
         close,
         metrics: this.metrics,
         now: this.now,
@@ -212,10 +216,10 @@ export class EdgeServer {
   /** Binds both ports, takes the lease and starts the sweeper. */
   async listen(): Promise<void> {
     const c = this.deps.config;
-    this.internalPort = await listenOn(this.internalApp(), c.host, c.internalPort, this.listenSockets);
-    this.internalUrl = c.internalUrl || `http://127.0.0.1:${this.internalPort}`;
+    this.internalPort = await listenOn(this.internalApp(), c.internalHost, c.internalPort, this.listenSockets);
+    this.internalUrl = c.internalUrl || `http://${urlHost(c.internalHost)}:${this.internalPort}`;
     if (c.healthPort >= 0) {
-      this.healthServer = await startHealthPort(c.host, c.healthPort, () => this.ready());
+      this.healthServer = await startHealthPort(c.internalHost, c.healthPort, () => this.ready());
       this.healthPort = this.healthServer.port;
     }
     await this.lease.start(this.internalUrl);
@@ -254,7 +258,7 @@ export class EdgeServer {
 
   private internalApp(): TemplatedApp {
     return buildInternalPort({
-      serviceToken: this.deps.config.serviceToken,
+      serviceTokens: this.deps.config.serviceTokens,
       deliverer: this.deliverer,
       metrics: this.metrics,
       metricsRegistry: this.metricsRegistry,
@@ -290,4 +294,10 @@ function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_lis
       resolve(listenPort(socket));
     });
   });
+}
+
+/** The host part of a URL that reaches an address bound to `host` from this machine. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

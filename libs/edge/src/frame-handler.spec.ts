@@ -1,4 +1,4 @@
-import { CloseCode, decodeClientFrame, type ClientFrame } from '@pushwire/protocol';
+import { CloseCode, decodeClientFrame, MAX_TOKEN_BYTES, type ClientFrame } from '@pushwire/protocol';
 import { createMetricsRegistry, type Registry } from '@pushwire/service-kit';
 import { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
@@ -22,6 +22,7 @@ describe('FrameHandler', () => {
   let acks: AckWaiter;
   let closed: { c: Connection; code: number; reason: string }[];
   let authenticated: { c: Connection; token: string }[];
+  let refreshed: { c: Connection; token: string }[];
   let requests: { c: Connection; frame: DeviceRequestFrame }[];
   let handler: FrameHandler;
 
@@ -31,6 +32,7 @@ describe('FrameHandler', () => {
     acks = new AckWaiter(60_000, () => time);
     closed = [];
     authenticated = [];
+    refreshed = [];
     requests = [];
     handler = new FrameHandler(
       { maxBadFrames: MAX_BAD_FRAMES, framesPerSecond: PER_SECOND },
@@ -38,6 +40,7 @@ describe('FrameHandler', () => {
         acks,
         requests: { handle: (c, frame) => requests.push({ c, frame }) },
         authenticate: (c, token) => authenticated.push({ c, token }),
+        refreshToken: (c, token) => refreshed.push({ c, token }),
         close: (c, code, reason) => closed.push({ c, code, reason }),
         metrics: new EdgeMetrics(registry, () => ({ websocket: 0, sse: 0, authenticating: 0 })),
         now: () => time,
@@ -82,11 +85,16 @@ describe('FrameHandler', () => {
     expect(await badFramesCounted()).toBe(MAX_BAD_FRAMES);
   });
 
-  it('counts a second auth frame as a bad frame', () => {
+  it('hands an auth frame on an open connection to the token refresh, not to first-frame auth', () => {
     const { c, socket } = device();
-    handler.onText(c, text({ type: 'auth', token: 'again' }));
-    expect(socket.frames()).toEqual([{ type: 'error', code: 'invalid_frame', message: 'already authenticated' }]);
-    expect(c.badFrames).toBe(1);
+    handler.onText(c, text({ type: 'auth', token: 'fresh' }));
+    handler.onFrame(c, { type: 'auth', token: 'fresher' });
+    expect(refreshed).toEqual([
+      { c, token: 'fresh' },
+      { c, token: 'fresher' },
+    ]);
+    expect(socket.frames()).toEqual([]);
+    expect(c.badFrames).toBe(0);
     expect(authenticated).toEqual([]);
   });
 
@@ -176,6 +184,19 @@ describe('FrameHandler', () => {
       handler.onText(c, 'garbage');
       expect(socket.frames()).toEqual([expect.objectContaining({ type: 'error', code: 'invalid_json' })]);
       expect(c.badFrames).toBe(1);
+      expect(authenticated).toEqual([]);
+    });
+
+    it('closes 4003 at once on a first frame it cannot read, or whose token is over the size limit', () => {
+      const unreadable = device(Phase.Authenticating);
+      handler.onText(unreadable.c, 'garbage');
+      const oversized = device(Phase.Authenticating);
+      handler.onText(oversized.c, text({ type: 'auth', token: 'x'.repeat(MAX_TOKEN_BYTES + 1) }));
+      expect(oversized.socket.frames()).toEqual([expect.objectContaining({ type: 'error', code: 'invalid_frame' })]);
+      expect(closed.map(({ c, code }) => ({ c, code }))).toEqual([
+        { c: unreadable.c, code: CloseCode.AUTH_FAILED },
+        { c: oversized.c, code: CloseCode.AUTH_FAILED },
+      ]);
       expect(authenticated).toEqual([]);
     });
   });

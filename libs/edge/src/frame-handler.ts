@@ -20,6 +20,8 @@ export interface FrameHandlerDeps {
   requests: Pick<DeviceRequests, 'handle'>;
   /** First-frame auth: verify the token and open the connection, or close it 4003. */
   authenticate(c: Connection, token: string): void;
+  /** `auth` on an open connection: replace its token (same account and device), or close it 4003. */
+  refreshToken(c: Connection, token: string): void;
   close: CloseConnection;
   metrics: Pick<EdgeMetrics, 'framesIn' | 'badFrames' | 'd2d'>;
   now?: () => number;
@@ -61,6 +63,10 @@ export class FrameHandler {
     } catch (e) {
       const err = e instanceof ProtocolValidationError ? e : new ProtocolValidationError('invalid_frame', 'unreadable frame');
       this.badFrame(c, err.code, err.message);
+      // Before first-frame auth a bad frame (unreadable, a token over the size limit) ends the
+      // socket at once: waiting out the no-auth TTL would only hold a socket for nobody.
+      if (c.phase === Phase.Authenticating)
+        this.deps.close(c, CloseCode.AUTH_FAILED, 'authentication failed: the first frame must be auth');
       return;
     }
     this.handle(c, frame);
@@ -100,7 +106,7 @@ export class FrameHandler {
     }
     switch (frame.type) {
       case 'auth':
-        this.badFrame(c, 'invalid_frame', 'already authenticated');
+        this.deps.refreshToken(c, frame.token);
         return;
       case 'ack':
         this.deps.acks.ack(c, frame.id);

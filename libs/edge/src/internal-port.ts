@@ -9,15 +9,25 @@ import {
   type DeliveryResult,
   type Delivery,
 } from '@pushwire/protocol';
-import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
+import {
+  EDGE_ROLES,
+  errorBody,
+  SENDER_ROLES,
+  ServiceTokenVerifier,
+  wrongRoleMessage,
+  type Registry,
+  type ServiceRole,
+  type ServiceTokens,
+} from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
 import { healthAnswer } from './health-port';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
-/** What the internal port needs: the service token it checks, delivery, notices, readiness and metrics. */
+/** What the internal port needs: the service tokens it checks, delivery, notices, readiness and metrics. */
 export interface InternalPortDeps {
-  serviceToken: string;
+  /** Deliveries take sender and edge tokens; notices (from the device list) edge tokens only. */
+  serviceTokens: ServiceTokens;
   deliverer: Pick<Deliverer, 'deliver'>;
   metrics: Pick<EdgeMetrics, 'deliverLatency'>;
   metricsRegistry: Registry;
@@ -32,16 +42,19 @@ const MAX_DELIVER_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 
 /**
- * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
- * required), and the open ops endpoints /healthz, /readyz, /metrics.
+ * The edge's internal port, for other Pushwire services only: POST /v1/deliver (sender or edge
+ * token), POST /v1/notify (edge token: the device list), and the open ops endpoints /healthz,
+ * /readyz, /metrics.
  */
 export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   const app = uWS.App();
+  const verifier = new ServiceTokenVerifier(deps.serviceTokens);
 
   app.post(
     '/v1/deliver',
     servicePost(
-      deps.serviceToken,
+      verifier,
+      SENDER_ROLES,
       {
         maxBytes: MAX_DELIVER_BODY_BYTES,
         tooLarge: `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`,
@@ -73,7 +86,8 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   app.post(
     '/v1/notify',
     servicePost(
-      deps.serviceToken,
+      verifier,
+      EDGE_ROLES,
       {
         maxBytes: MAX_NOTICE_BODY_BYTES,
         tooLarge: `a notice may have at most ${MAX_NOTICE_BODY_BYTES} bytes`,
@@ -119,15 +133,20 @@ interface BodySpec<T> {
  * the request, a way to reply, and when the request was taken in (for latency).
  */
 function servicePost<T>(
-  serviceToken: string,
+  verifier: ServiceTokenVerifier,
+  roles: readonly ServiceRole[],
   body: BodySpec<T>,
   handle: (request: T, reply: Reply, startedAt: bigint) => void,
 ): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    if (!serviceTokenMatches(req.getHeader('authorization'), serviceToken)) {
-      respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
+    // 401 without a valid service token, 403 for a token of another role.
+    const check = verifier.check(req.getHeader('authorization'), roles);
+    if (check !== 'ok') {
+      if (check === 'unauthorized')
+        respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <token>)');
+      else respondError(res, state, 'forbidden', wrongRoleMessage(roles));
       return;
     }
     const startedAt = process.hrtime.bigint();

@@ -81,6 +81,38 @@ describe('Sweeper', () => {
     expect(closed).toEqual([{ c, code: CloseCode.RECONNECT, reason: 'reconnect' }]);
   });
 
+  it('asks for a reconnect with reason token_expired when the token expires, then closes 4004 after the grace', () => {
+    const { c, socket } = open('tv1', T0 + 3_600_000);
+    c.tokenExpiresAt = (T0 + 30_000) / 1000;
+    sweeper.sweep(T0 + 29_999);
+    expect(socket.sent).toEqual([]);
+
+    sweeper.sweep(T0 + 30_000);
+    expect(socket.frames()).toEqual([{ type: 'reconnect', afterMs: SPREAD_MS, reason: 'token_expired' }]);
+    expect(c.phase).toBe(Phase.Closing);
+    expect(c.deadline).toBe(T0 + 30_000 + GRACE_MS);
+    expect(asked).toEqual(['token_expired']);
+
+    sweeper.sweep(T0 + 30_000 + GRACE_MS - 1);
+    expect(closed).toEqual([]);
+    sweeper.sweep(T0 + 30_000 + GRACE_MS);
+    expect(closed).toEqual([{ c, code: CloseCode.TOKEN_EXPIRED, reason: 'token expired' }]);
+  });
+
+  it('keeps a connection whose token was renewed in time, and one whose credential has no expiry', () => {
+    const renewed = open('tv1', T0 + 3_600_000);
+    renewed.c.tokenExpiresAt = (T0 + 30_000) / 1000;
+    const forever = open('tv2', T0 + 3_600_000);
+    sweeper.sweep(T0 + 29_000);
+    renewed.c.tokenExpiresAt = (T0 + 90_000) / 1000; // an auth frame renewed it
+    sweeper.sweep(T0 + 60_000);
+    expect(renewed.socket.sent).toEqual([]);
+    expect(forever.socket.sent).toEqual([]);
+    expect(forever.c.tokenExpiresAt).toBe(0);
+    sweeper.sweep(T0 + 90_000);
+    expect(renewed.socket.frames()).toEqual([{ type: 'reconnect', afterMs: SPREAD_MS, reason: 'token_expired' }]);
+  });
+
   it('drains: pulls every lifetime in within the window and asks with reason drain', () => {
     const early = open('tv1', T0 + 500);
     const late = open('tv2', T0 + 3_600_000);

@@ -1,4 +1,4 @@
-import { CloseCode, encodeFrame } from '@pushwire/protocol';
+import { CloseCode, encodeFrame, type ServerFrameOf } from '@pushwire/protocol';
 import { Phase, Transport, type Connection } from './connection';
 import type { ConnectionTable } from './connection-table';
 import { bufferedBytes, sendFrame, sseHeartbeat } from './transport';
@@ -11,13 +11,17 @@ export interface SweeperOptions {
   slowConsumerMs: number;
   heartbeatMs: number;
   /** Counts the reconnect frames sent, by reason (metrics). */
-  onReconnectAsked?: (reason: 'lifetime' | 'drain') => void;
+  onReconnectAsked?: (reason: ReconnectReason) => void;
 }
+
+/** Why the edge asks a device to reconnect: its lifetime ended, the edge drains, or its token expired. */
+export type ReconnectReason = ServerFrameOf<'reconnect'>['reason'];
 
 /**
  * One periodic pass over all connections instead of timers per connection: ends first-frame-auth
- * sockets past their deadline, sends `reconnect` when a lifetime ends and closes after the grace,
- * closes devices stuck over the send-buffer limit, and writes SSE heartbeats.
+ * sockets past their deadline, sends `reconnect` when a lifetime ends or the token expires and
+ * closes after the grace (4000, or 4004 when the token expired), closes devices stuck over the
+ * send-buffer limit, and writes SSE heartbeats.
  */
 export class Sweeper {
   private lastHeartbeat = 0;
@@ -37,16 +41,20 @@ export class Sweeper {
     const heartbeat = now - this.lastHeartbeat >= this.opts.heartbeatMs;
     if (heartbeat) this.lastHeartbeat = now;
     for (const c of this.table.values()) {
-      if (now >= c.deadline) {
+      // A token that expired ends the connection like a lifetime does, unless an `auth` frame renewed it.
+      const tokenExpired = c.tokenExpiresAt !== 0 && now >= c.tokenExpiresAt * 1000;
+      if (now >= c.deadline || tokenExpired) {
         if (c.phase === Phase.Open) {
+          const reason = tokenExpired ? 'token_expired' : this.reconnectReason;
           c.phase = Phase.Closing;
           c.deadline = now + this.opts.closeGraceMs;
-          sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason: this.reconnectReason }));
-          this.opts.onReconnectAsked?.(this.reconnectReason);
+          sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason }));
+          this.opts.onReconnectAsked?.(reason);
           continue;
         }
-        if (c.phase === Phase.Closing) {
-          this.close(c, CloseCode.RECONNECT, 'reconnect');
+        if (c.phase === Phase.Closing && now >= c.deadline) {
+          if (tokenExpired) this.close(c, CloseCode.TOKEN_EXPIRED, 'token expired');
+          else this.close(c, CloseCode.RECONNECT, 'reconnect');
           continue;
         }
       }

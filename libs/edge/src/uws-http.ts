@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpRequest, HttpResponse } from '@pushwire/uws';
-import { errorBody } from '@pushwire/service-kit';
+import { bearerToken, errorBody } from '@pushwire/service-kit';
 import type { ErrorCode } from '@pushwire/protocol';
 import { ErrorCodes, PushwireError } from '@pushwire/protocol';
 
@@ -81,9 +81,7 @@ export function readBody(res: HttpResponse, limit: number): Promise<Buffer> {
  * headers). Must be called synchronously inside the uWS handler: HttpRequest dies after it returns.
  */
 export function tokenFrom(req: HttpRequest): string {
-  const authorization = req.getHeader('authorization');
-  if (authorization.startsWith('Bearer ')) return authorization.slice(7).trim();
-  return req.getQuery('token') ?? '';
+  return bearerToken(req.getHeader('authorization')) ?? req.getQuery('token') ?? '';
 }
 
 /** A route answering 404 with the catalogue's body, listing what the port does serve. */

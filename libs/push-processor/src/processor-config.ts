@@ -1,4 +1,4 @@
-import { int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
+import { int, loadServiceConfig, serviceTokenConfigSpec, str, url, type ConfigOf, type WithServiceTokens } from '@pushwire/service-kit';
 import type { PushProcessorOptions } from './push-processor';
 
 /** Every message-processor setting, its env key and default. */
@@ -11,7 +11,7 @@ export const processorConfigSpec = {
     max: 65535,
     description: 'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, /healthz, /readyz, /metrics.',
   }),
-  serviceToken: secret({ env: 'PUSHWIRE_SERVICE_TOKEN', description: 'Shared secret for internal APIs (≥ 16 chars).' }),
+  ...serviceTokenConfigSpec,
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
   kafkaBrokers: str({
     env: 'KAFKA_BROKERS',
@@ -104,11 +104,15 @@ export const processorConfigSpec = {
   }),
 };
 
-export type ProcessorConfig = ConfigOf<typeof processorConfigSpec>;
+/** The processor's settings, and its service tokens by role (sender: what it presents; both: what its API takes). */
+export type ProcessorConfig = WithServiceTokens<ConfigOf<typeof processorConfigSpec>>;
 
 /** Loads the processor's configuration; overrides win over the environment (the all-in-one sets its own). */
 export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
-  return loadConfig(processorConfigSpec, env, overrides);
+  return loadServiceConfig(processorConfigSpec, env, overrides, {
+    required: ['sender'],
+    why: 'the processor looks devices up and delivers to edges with the first sender token (and takes senders’ enqueues)',
+  });
 }
 
 /** The processor options a configuration implies (everything but the bus, delivery and logger). */

@@ -30,7 +30,8 @@ export class ProcessorService {
     const { config, bus, logger } = deps;
     const metricsRegistry = createMetricsRegistry('message-processor');
     this.pushClient = new PushClient({
-      serviceToken: config.serviceToken,
+      // Lookups and deliveries are a sender's work.
+      serviceToken: config.serviceTokens.sender[0]!,
       bus,
       ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
     });
@@ -42,7 +43,7 @@ export class ProcessorService {
       metrics: (lag) => new ProcessorMetrics(metricsRegistry, lag),
     });
     this.app = buildProcessorApp({
-      serviceToken: config.serviceToken,
+      serviceTokens: config.serviceTokens,
       bus,
       logger,
       metricsRegistry,

@@ -3,7 +3,10 @@
  * set. Standalone services never fall back to these: they refuse to start without real secrets.
  */
 export const DEV_DEFAULTS = {
+  /** The development sender-role token: what `pushctl` presents when none is set. */
   serviceToken: 'pushwire-dev-service-token-not-for-production',
+  /** The development edge-role token (edges, the device list). */
+  edgeToken: 'pushwire-dev-edge-token-not-for-production',
   jwtSecret: 'pushwire-dev-jwt-secret-not-for-production',
   edgeUrl: 'http://127.0.0.1:8080',
   edgeInternalUrl: 'http://127.0.0.1:8081',

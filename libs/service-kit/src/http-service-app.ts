@@ -6,8 +6,15 @@ import type { ValidationIssue } from '@pushwire/protocol';
 import type { Registry } from 'prom-client';
 import { errorBody } from './errors';
 import type { Logger } from './logger';
-import { serviceTokenMatches } from './service-token';
 import { StoreUnavailableError } from './store-unavailable';
+import { SENDER_ROLES, ServiceTokenVerifier, wrongRoleMessage, type ServiceRole, type ServiceTokens } from './service-roles';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Roles whose service tokens may call the route (see requireServiceToken). Default SENDER_ROLES. */
+    serviceRoles?: readonly ServiceRole[];
+  }
+}
 
 /** A fastify instance typed for TypeBox route schemas. */
 export type ServiceApp = ReturnType<typeof createFastify>;
@@ -111,12 +118,18 @@ export async function listenOn(app: FastifyInstance, host: string, port: number)
   return (app.server.address() as AddressInfo).port;
 }
 
-/** Adds the shared-service-token check to every route of the plugin it is called in: 401 + JSON otherwise. */
-export function requireServiceToken(app: Pick<FastifyInstance, 'addHook'>, serviceToken: string): void {
+/**
+ * Adds the service-token check to every route of the plugin it is called in: 401 + JSON for a token
+ * that is none of ours, 403 `forbidden` for one of a role the route does not take. A route names
+ * its roles in `config: { serviceRoles }` (default SENDER_ROLES: sender and edge tokens).
+ */
+export function requireServiceToken(app: Pick<FastifyInstance, 'addHook'>, tokens: ServiceTokens): void {
+  const verifier = new ServiceTokenVerifier(tokens);
   (app as FastifyInstance).addHook('onRequest', async (request, reply) => {
-    if (!serviceTokenMatches(request.headers.authorization, serviceToken)) {
-      return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
-    }
+    const roles = request.routeOptions.config.serviceRoles ?? SENDER_ROLES;
+    const check = verifier.check(request.headers.authorization, roles);
+    if (check === 'unauthorized') return reply.code(401).send(errorBody('unauthorized', 'missing or invalid service token'));
+    if (check === 'forbidden') return reply.code(403).send(errorBody('forbidden', wrongRoleMessage(roles)));
   });
 }
 

@@ -6,6 +6,8 @@ export * from './errors';
 export * from './logger';
 export * from './metrics';
 export * from './service-token';
+export * from './service-roles';
+export * from './service-token-config';
 export * from './shutdown';
 export * from './dev-defaults';
 export * from './http-service-app';

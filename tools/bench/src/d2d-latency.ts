@@ -45,7 +45,7 @@ import { Topics } from '@pushwire/protocol';
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { benchInfra, cpuSeconds, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHistory } from './cluster-bench';
 import { paceAtRate } from './rate-pacer';
-import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
+import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_EDGE_TOKEN, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
 import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:d2d -- [options]
@@ -571,7 +571,8 @@ async function main(): Promise<void> {
     ports: await freeClusterPorts(),
     table: tables.registry,
     deviceListTable: tables.deviceList,
-    serviceToken: SERVICE_TOKEN,
+    senderTokens: SERVICE_TOKEN,
+    edgeTokens: BENCH_EDGE_TOKEN,
     jwtSecret: JWT_SECRET,
     edgeEnv: {
       ...quietLogs,

@@ -19,6 +19,7 @@ import { openRawWebSocket } from '@pushwire/loadgen';
 import {
   BENCH_JWT_SECRET as SECRET,
   BENCH_SERVICE_TOKEN as SERVICE_TOKEN,
+  benchServiceTokenEnv,
   collectGarbage,
   GC_ON_SIGNAL_FLAGS,
   rssBytes,
@@ -144,7 +145,7 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
       PUSHWIRE_EDGE_PORT: String(devicePort),
       PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort),
       PUSHWIRE_EDGE_HOST: '127.0.0.1',
-      PUSHWIRE_SERVICE_TOKEN: SERVICE_TOKEN,
+      ...benchServiceTokenEnv(SERVICE_TOKEN),
       PUSHWIRE_JWT_SECRET: SECRET,
       PUSHWIRE_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       PUSHWIRE_EDGE_DRAIN_SECONDS: '0',

@@ -36,7 +36,7 @@ import { benchInfra, dropTablesAtCleanup, freeClusterPorts, gitCommit, skipHisto
 import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
 import { openRawWebSocket } from '@pushwire/loadgen';
-import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
+import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_EDGE_TOKEN, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
 import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:push -- [options]
@@ -333,7 +333,8 @@ async function main(): Promise<void> {
     ports: await freeClusterPorts(),
     table,
     deviceListTable,
-    serviceToken: SERVICE_TOKEN,
+    senderTokens: SERVICE_TOKEN,
+    edgeTokens: BENCH_EDGE_TOKEN,
     jwtSecret: JWT_SECRET,
     edgeEnv: { ...quiet, PUSHWIRE_EDGE_DRAIN_SECONDS: '0' },
     registryEnv: quiet,

@@ -61,7 +61,7 @@ export function startRegistry(
     (port) => ({
       PUSHWIRE_REGISTRY_PORT: String(port),
       PUSHWIRE_REGISTRY_HOST: '127.0.0.1',
-      PUSHWIRE_SERVICE_TOKEN: serviceToken,
+      ...benchServiceTokenEnv(serviceToken),
       ...env,
     }),
     '/readyz',
@@ -71,6 +71,19 @@ export function startRegistry(
 
 /** The secrets every bench gives the services it starts (loopback-only throwaway values). */
 export const BENCH_SERVICE_TOKEN = 'bench-service-token-0123456789';
+/** The edge-role token of the benches that start a cluster (BENCH_SERVICE_TOKEN is their senders'). */
+export const BENCH_EDGE_TOKEN = 'bench-edge-token-0123456789';
+
+/**
+ * The env giving a bench's service one token for every role: benches run on loopback with
+ * throwaway secrets, so they say so explicitly (services refuse a shared token otherwise).
+ */
+export const benchServiceTokenEnv = (token: string = BENCH_SERVICE_TOKEN): Record<string, string> => ({
+  PUSHWIRE_SERVICE_TOKEN: token,
+  PUSHWIRE_ALLOW_SHARED_SERVICE_TOKEN: 'true',
+  PUSHWIRE_SENDER_TOKENS: '',
+  PUSHWIRE_EDGE_TOKENS: '',
+});
 export const BENCH_JWT_SECRET = 'bench-jwt-secret-0123456789';
 
 /** Node flags that let a bench ask a server for a full GC with SIGUSR2 (servers/gc-on-signal.cjs). */

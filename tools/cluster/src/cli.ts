@@ -15,8 +15,9 @@ push edges (edge-1 on ${DEFAULT_CLUSTER_PORTS.edges[0]!.device}/${DEFAULT_CLUSTE
 
 Kafka and DynamoDB: KAFKA_BROKERS / DYNAMODB_ENDPOINT if set (e.g. your Docker stack), else the
 ones \`npm run infra:up\` started, else they are started for this run (needs Java 17+, and Maven
-the first time) and stopped with it. Secrets: PUSHWIRE_SERVICE_TOKEN / PUSHWIRE_JWT_SECRET, else the development
-defaults that pushctl also uses. Service logs: PUSHWIRE_LOG_LEVEL (default warn).
+the first time) and stopped with it. Secrets: PUSHWIRE_SENDER_TOKENS / PUSHWIRE_EDGE_TOKENS (service tokens by
+role, comma-separated) and PUSHWIRE_JWT_SECRET, else the development defaults that pushctl also uses.
+Service logs: PUSHWIRE_LOG_LEVEL (default warn).
 Ctrl-C stops everything this command started.`;
 
 async function main(): Promise<void> {
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
     cluster = await startCluster({
       dynamodbEndpoint,
       kafkaBrokers,
-      serviceToken: env.PUSHWIRE_SERVICE_TOKEN || undefined,
+      senderTokens: env.PUSHWIRE_SENDER_TOKENS || undefined,
+      edgeTokens: env.PUSHWIRE_EDGE_TOKENS || undefined,
       jwtSecret: env.PUSHWIRE_JWT_SECRET || undefined,
       output: (service, line) => process.stdout.write(`[${service}] ${line}\n`),
     });
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
       if (!stopping) log(`${service.name} exited (${exit.signal ?? `code ${exit.code}`}); the other services keep running`);
     });
   }
-  process.stdout.write(summary(cluster, dynamodbEndpoint, !env.PUSHWIRE_SERVICE_TOKEN));
+  process.stdout.write(summary(cluster, dynamodbEndpoint, !env.PUSHWIRE_SENDER_TOKENS || !env.PUSHWIRE_EDGE_TOKENS));
 }
 
 main().catch((error) => {

@@ -38,8 +38,13 @@ export interface ClusterOptions {
   readonly table?: string;
   /** The device list's table. Default pushwire-device-list. */
   readonly deviceListTable?: string;
-  /** Shared secrets. Default: the development ones, so `pushctl` works unchanged. */
-  readonly serviceToken?: string;
+  /**
+   * Service tokens by role, comma-separated (the first of each is the one presented). Default: the
+   * development ones, so `pushctl` works unchanged. Every service is started with both lists.
+   */
+  readonly senderTokens?: string;
+  readonly edgeTokens?: string;
+  /** The device-token secret. Default: the development one. */
   readonly jwtSecret?: string;
   /** Extra env for every edge (e.g. a short PUSHWIRE_EDGE_LEASE_TTL_SECONDS in tests). */
   readonly edgeEnv?: Record<string, string>;
@@ -70,7 +75,10 @@ export interface Cluster {
   readonly processorUrl: string;
   readonly kafkaBrokers: string;
   readonly processor: ServiceProcess;
+  /** The token a sender presents (the first sender token): lookups, deliver, enqueue, device-list reads. */
   readonly serviceToken: string;
+  /** The token an edge presents (the first edge token): route and lease writes, notices. */
+  readonly edgeToken: string;
   readonly jwtSecret: string;
   readonly registry: ServiceProcess;
   readonly edges: readonly ClusterEdge[];
@@ -88,7 +96,10 @@ const HOST = '127.0.0.1';
  */
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const ports = opts.ports ?? DEFAULT_CLUSTER_PORTS;
-  const serviceToken = opts.serviceToken ?? DEV_DEFAULTS.serviceToken;
+  const senderTokens = opts.senderTokens ?? DEV_DEFAULTS.serviceToken;
+  const edgeTokens = opts.edgeTokens ?? DEV_DEFAULTS.edgeToken;
+  // Each service takes the role lists; an inherited PUSHWIRE_SERVICE_TOKEN would conflict with them.
+  const tokenEnv = { PUSHWIRE_SENDER_TOKENS: senderTokens, PUSHWIRE_EDGE_TOKENS: edgeTokens, PUSHWIRE_SERVICE_TOKEN: '' };
   const jwtSecret = opts.jwtSecret ?? DEV_DEFAULTS.jwtSecret;
   const registryUrl = `http://${HOST}:${ports.registry}`;
   const deviceListUrl = `http://${HOST}:${ports.deviceList}`;
@@ -108,7 +119,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       env: {
         PUSHWIRE_REGISTRY_HOST: HOST,
         PUSHWIRE_REGISTRY_PORT: String(ports.registry),
-        PUSHWIRE_SERVICE_TOKEN: serviceToken,
+        ...tokenEnv,
         PUSHWIRE_REGISTRY_STORE: 'dynamodb',
         DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
         PUSHWIRE_REGISTRY_TABLE: opts.table ?? 'pushwire-registry',
@@ -126,7 +137,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       env: {
         PUSHWIRE_DEVICE_LIST_HOST: HOST,
         PUSHWIRE_DEVICE_LIST_PORT: String(ports.deviceList),
-        PUSHWIRE_SERVICE_TOKEN: serviceToken,
+        ...tokenEnv,
         PUSHWIRE_REGISTRY_URL: registryUrl,
         KAFKA_BROKERS: opts.kafkaBrokers,
         PUSHWIRE_DEVICE_LIST_STORE: 'dynamodb',
@@ -150,11 +161,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         env: {
           PUSHWIRE_EDGE_ID: id,
           PUSHWIRE_EDGE_HOST: HOST,
+          PUSHWIRE_EDGE_INTERNAL_HOST: HOST,
           PUSHWIRE_EDGE_PORT: String(p.device),
           PUSHWIRE_EDGE_INTERNAL_PORT: String(p.internal),
           PUSHWIRE_EDGE_INTERNAL_URL: internalUrl,
           PUSHWIRE_REGISTRY_URL: registryUrl,
-          PUSHWIRE_SERVICE_TOKEN: serviceToken,
+          ...tokenEnv,
           PUSHWIRE_JWT_SECRET: jwtSecret,
           PUSHWIRE_DEVICE_LIST_URL: deviceListUrl,
           KAFKA_BROKERS: opts.kafkaBrokers,
@@ -177,7 +189,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         PUSHWIRE_PROCESSOR_PORT: String(ports.processor),
         KAFKA_BROKERS: opts.kafkaBrokers,
         PUSHWIRE_REGISTRY_URL: registryUrl,
-        PUSHWIRE_SERVICE_TOKEN: serviceToken,
+        ...tokenEnv,
         ...opts.processorEnv,
       },
     },
@@ -205,7 +217,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     deviceList,
     processorUrl,
     kafkaBrokers: opts.kafkaBrokers,
-    serviceToken,
+    serviceToken: firstOf(senderTokens),
+    edgeToken: firstOf(edgeTokens),
     jwtSecret,
     registry,
     processor,
@@ -213,3 +226,6 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     stop,
   };
 }
+
+/** The first token of a comma-separated list: the one a service presents. */
+const firstOf = (list: string): string => list.split(',')[0]!.trim();

@@ -38,6 +38,12 @@ export interface FakeEdgeOptions {
    * account has a device of that id — gets 'not_connected'.
    */
   d2dStatus?: DeliveryStatus;
+  /**
+   * How long a token stays valid, announced as `tokenExpiresAt` in `welcome` and `auth.result`
+   * (the answer to an `auth` frame renewing the token of the same device; any other token there
+   * gets an error and close 4003). The fake never ends a connection at expiry. Default: no expiry.
+   */
+  tokenValidityMs?: number;
 }
 
 /** One device connection as the fake edge sees it. */
@@ -76,7 +82,7 @@ interface Rejection {
  * replacement of an older connection of the same device — account and device id, as on the real
  * edge: a device id names a device only within its account — (4001), device list and subscriptions
  * (`device.online` / `device.offline` to the account's subscribed connections, forgotten with the
- * connection), device to device. Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
+ * connection), device to device, in-band token renewal (`auth` → `auth.result`). Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
  * 'rejected' ({status}), 'disconnect' (conn).
  */
 export class FakeEdge extends EventEmitter {
@@ -304,6 +310,7 @@ export class FakeEdge extends EventEmitter {
       heartbeatSeconds: this.opts.heartbeatSeconds ?? 30,
       maxLifetimeSeconds: 1800,
       serverTime: Date.now(),
+      ...this.tokenExpiry(),
     });
     this.notify(conn, { type: 'device.online', device: deviceInfo(conn) });
     this.emit('connection', conn);
@@ -331,6 +338,9 @@ export class FakeEdge extends EventEmitter {
     this.emit('frame', conn, frame);
     if (conn.silent) return true;
     switch (frame.type) {
+      case 'auth':
+        this.renewToken(conn, frame.token);
+        break;
       case 'ping':
         conn.send({ type: 'pong', ...(frame.t !== undefined ? { t: frame.t } : {}), serverTime: Date.now() });
         break;
@@ -359,6 +369,23 @@ export class FakeEdge extends EventEmitter {
         break;
     }
     return true;
+  }
+
+  /** `tokenExpiresAt` of a token issued now, when tokens expire at all. */
+  private tokenExpiry(): { tokenExpiresAt?: number } {
+    const validity = this.opts.tokenValidityMs;
+    return validity !== undefined ? { tokenExpiresAt: Date.now() + validity } : {};
+  }
+
+  /** An `auth` frame on an open connection: the same device's token renews it, any other ends it (4003). */
+  private renewToken(conn: LiveConnection, token: string): void {
+    const identity = this.identify(token);
+    if (identity?.deviceId !== conn.identity.deviceId || identity.accountId !== conn.identity.accountId) {
+      conn.send({ type: 'error', code: identity ? 'forbidden' : 'unauthorized', message: 'token refresh refused' });
+      conn.close(4003, 'token refresh failed');
+      return;
+    }
+    conn.send({ type: 'auth.result', ...this.tokenExpiry(), serverTime: Date.now() });
   }
 
   private devicesOf(accountId: string): DeviceInfo[] {

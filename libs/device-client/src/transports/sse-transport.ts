@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
 import { DeviceClientError, httpError, toClientError } from '../errors';
-import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
+import { endpointUrl, type Transport, type TransportParams } from './transport';
 
 /** The fetch the SSE transport uses: global fetch or an injected one (tests, polyfills). */
 export type FetchLike = typeof fetch;
@@ -13,13 +13,24 @@ export type FetchLike = typeof fetch;
  * set no Authorization header and hides the HTTP status of a refused stream.
  */
 export function openSseTransport(fetchFn: FetchLike, params: TransportParams): Transport {
-  const { handlers, token, auth } = params;
+  const { handlers, auth } = params;
   if (auth === 'first-frame')
     throw new DeviceClientError('invalid_options', "first-frame auth needs the websocket transport; use 'header' or 'query' with SSE");
   const abort = new AbortController();
-  const query: Record<string, string> = auth === 'query' ? { token } : {};
-  const authHeaders: Record<string, string> = auth === 'header' ? { Authorization: `Bearer ${token}` } : {};
-  const connection = new ConnectionEnd(handlers, () => abort.abort());
+  // The stream opens with the token it was given; frames go with the newest one (see useToken).
+  const credentials = (token: string) => ({
+    query: auth === 'query' ? { token } : ({} as Record<string, string>),
+    authHeaders: auth === 'header' ? { Authorization: `Bearer ${token}` } : ({} as Record<string, string>),
+  });
+  let { query, authHeaders } = credentials(params.token);
+  let finished = false;
+
+  const finish = (code: number, reason: string, error?: DeviceClientError) => {
+    if (finished) return;
+    finished = true;
+    abort.abort();
+    handlers.closed({ code, reason, ...(error ? { error } : {}) });
+  };
 
   const run = async () => {
     let res: Response;
@@ -30,23 +41,23 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
         cache: 'no-store',
       });
     } catch (e) {
-      return connection.end(1006, '', toClientError(e, 'connect_failed', 'could not open the event stream'));
+      return finish(1006, '', toClientError(e, 'connect_failed', 'could not open the event stream'));
     }
     if (!res.ok || !res.body) {
       const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
-      return connection.end(1006, '', httpError(res.status, res.headers.get('retry-after'), body));
+      return finish(1006, '', httpError(res.status, res.headers.get('retry-after'), body));
     }
-    if (connection.ended) return;
+    if (finished) return;
     handlers.open();
     const parser = createParser({
       onEvent: (event) => {
-        if (connection.ended) return;
+        if (finished) return;
         // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
-        if (event.event === 'close') return connection.end(...closeOf(event.data));
+        if (event.event === 'close') return finish(...closeOf(event.data));
         handlers.frame(event.data);
       },
       onComment: () => {
-        if (!connection.ended) handlers.activity();
+        if (!finished) handlers.activity();
       },
       onError: (e) => handlers.error(toClientError(e, 'invalid_frame', 'malformed event stream line')),
     });
@@ -54,17 +65,17 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     const decoder = new TextDecoder();
     for (;;) {
       const { value, done } = await reader.read();
-      if (done || connection.ended) break;
+      if (done || finished) break;
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    connection.end(1006, 'event stream ended');
+    finish(1006, 'event stream ended');
   };
-  // When we abort (close), the read rejects with an AbortError and the connection has already ended.
-  run().catch((e: unknown) => connection.end(1006, '', toClientError(e, 'connection_lost', 'the event stream failed')));
+  // When we abort (close), the read rejects with an AbortError and `finished` is already true.
+  run().catch((e: unknown) => finish(1006, '', toClientError(e, 'connection_lost', 'the event stream failed')));
 
   return {
     async send(frame: ClientFrame): Promise<void> {
-      if (connection.ended) throw new DeviceClientError('not_connected', `cannot send ${frame.type}: the event stream is closed`);
+      if (finished) throw new DeviceClientError('not_connected', `cannot send ${frame.type}: the event stream is closed`);
       let res: Response;
       try {
         res = await fetchFn(endpointUrl(params.baseUrl, '/v1/frames', query), {
@@ -74,7 +85,7 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
           signal: abort.signal,
         });
       } catch (e) {
-        throw toClientError(e, connection.ended ? 'not_connected' : 'connection_lost', `POST /v1/frames (${frame.type}) failed`);
+        throw toClientError(e, finished ? 'not_connected' : 'connection_lost', `POST /v1/frames (${frame.type}) failed`);
       }
       if (res.ok) {
         // Drain the (empty) body so the HTTP connection can be reused.
@@ -84,8 +95,11 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
       const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
       throw httpError(res.status, res.headers.get('retry-after'), body);
     },
+    useToken(token: string): void {
+      ({ query, authHeaders } = credentials(token));
+    },
     close(): Promise<void> {
-      connection.silence();
+      finished = true;
       abort.abort();
       return Promise.resolve();
     },

@@ -40,6 +40,11 @@ export interface TransportParams {
 export interface Transport {
   /** Sends a device frame; rejects with a DeviceClientError if it could not be handed over. */
   send(frame: ClientFrame): Promise<void>;
+  /**
+   * The token was renewed in band: what the transport sends from now on carries the new one (SSE's
+   * `POST /v1/frames`; a WebSocket presents its token only when it connects).
+   */
+  useToken(token: string): void;
   /** Closes the connection; no handler is called afterwards. Resolves once it is closed. */
   close(code: number, reason: string): Promise<void>;
 }

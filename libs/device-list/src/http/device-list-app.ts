@@ -2,13 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AccountId, DeviceListResponse, ErrorBody } from '@pushwire/protocol';
-import { buildServiceApp, requireServiceToken, storeUnavailableAs503, type Logger, type Registry } from '@pushwire/service-kit';
+import {
+  buildServiceApp,
+  requireServiceToken,
+  requiredServiceTokens,
+  storeUnavailableAs503,
+  type Logger,
+  type Registry,
+  type ServiceTokenOptions,
+} from '@pushwire/service-kit';
 import type { DeviceListStore } from '../device-list-store';
 import { deviceInfoOf } from '../device-record';
 
-export interface DeviceListAppOptions {
+export interface DeviceListAppOptions extends ServiceTokenOptions {
   readonly store: DeviceListStore;
-  readonly serviceToken: string;
   readonly logger: Logger;
   readonly metricsRegistry: Registry;
 }
@@ -19,6 +26,7 @@ export interface DeviceListAppOptions {
  * A store failure is 503 `store_unavailable`, never an empty list.
  */
 export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance {
+  const serviceTokens = requiredServiceTokens(opts, 'buildDeviceListApp');
   const app = buildServiceApp({
     title: 'Pushwire device list',
     description: "Which devices of an account are online, fed by the edges' connection events.",
@@ -28,7 +36,7 @@ export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance 
   });
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    requireServiceToken(v1, opts.serviceToken);
+    requireServiceToken(v1, serviceTokens);
     v1.get(
       '/v1/accounts/:accountId/devices',
       {
@@ -36,7 +44,7 @@ export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance 
           summary: "The account's online devices, oldest connection first",
           security: [{ serviceToken: [] }],
           params: Type.Object({ accountId: AccountId }),
-          response: { 200: DeviceListResponse, 400: ErrorBody, 401: ErrorBody, 503: ErrorBody },
+          response: { 200: DeviceListResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody },
         },
       },
       async (request) => {

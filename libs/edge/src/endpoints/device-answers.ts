@@ -1,6 +1,5 @@
 import type { HttpResponse } from '@pushwire/uws';
-import { AuthError } from '@pushwire/auth';
-import type { Refusal } from '../admission';
+import { publicAuthMessage, type Refusal } from '../admission';
 import { respondError, type ResponseState } from '../uws-http';
 
 /** Browsers call the SSE endpoints from any origin (a device token, not a cookie, authorizes them). */
@@ -16,10 +15,9 @@ export function watchAborted(res: HttpResponse): ResponseState {
   return state;
 }
 
-/** 401 with the catalogue's body: the authenticator's reason when it gave one. */
+/** 401 with the catalogue's body and a generic message: no verifier's details for an unauthenticated client. */
 export function authFailure(res: HttpResponse, state: ResponseState, err: unknown): void {
-  const message = err instanceof AuthError ? err.message : 'authentication failed';
-  respondError(res, state, 'unauthorized', message, CORS);
+  respondError(res, state, 'unauthorized', publicAuthMessage(err), CORS);
 }
 
 /** 503 draining / overloaded with the Retry-After the admission decided (devices add jitter on top). */

@@ -19,6 +19,7 @@ export interface TestEdge {
   deviceUrl: string;
   /** http://127.0.0.1:<internal port> */
   internalUrl: string;
+  /** A device token this edge accepts (its secret, and its issuer and audience when it requires them). */
   token(accountId: string, deviceId: string, opts?: { deviceType?: string; ttlSeconds?: number }): Promise<string>;
   stop(): Promise<void>;
 }
@@ -55,7 +56,16 @@ export async function startTestEdge(
     deviceUrl: `http://127.0.0.1:${edge.devicePort}`,
     internalUrl: edge.internalUrl,
     token: (accountId, deviceId, opts = {}) =>
-      mintDeviceToken({ secret: config.jwtSecret, accountId, deviceId, deviceType: opts.deviceType ?? 'tv', ttlSeconds: opts.ttlSeconds }),
+      mintDeviceToken({
+        secret: config.jwtSecret,
+        accountId,
+        deviceId,
+        deviceType: opts.deviceType ?? 'tv',
+        ttlSeconds: opts.ttlSeconds,
+        // Tokens that pass the edge's own checks when it requires an issuer and audience.
+        issuer: config.jwtIssuer || undefined,
+        audience: config.jwtAudience || undefined,
+      }),
     stop: async () => {
       await edge.stop();
       if (!deps.registry) await registry.close();

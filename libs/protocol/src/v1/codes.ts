@@ -22,8 +22,16 @@ export const CloseCode = {
   REPLACED: 4001,
   /** The device read too slowly and its send buffer passed the limit. */
   TOO_SLOW: 4002,
-  /** First-frame authentication failed or did not arrive within PUSHWIRE_NOAUTH_TTL_SECONDS. */
+  /**
+   * First-frame authentication failed or did not arrive within PUSHWIRE_NOAUTH_TTL_SECONDS, or an
+   * `auth` frame on an open connection carried a token that is invalid or not this device's.
+   */
   AUTH_FAILED: 4003,
+  /**
+   * The connection's token expired (after a `reconnect` frame with reason `token_expired`).
+   * Reconnect after the hinted delay with a fresh token; the same token would be refused.
+   */
+  TOKEN_EXPIRED: 4004,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

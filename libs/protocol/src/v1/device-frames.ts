@@ -25,7 +25,14 @@ export type DeviceInfo = Static<typeof DeviceInfo>;
 
 // ---- device → server -------------------------------------------------------------------------
 
-export const AuthFrame = frame('auth', { token: Type.String({ minLength: 1, maxLength: 8192 }) });
+/**
+ * The largest device token the edge looks at, in bytes, on every path (header, `?token=`, the
+ * `auth` frame, SSE, `POST /v1/frames`): a larger one is refused before any JWT work.
+ */
+export const MAX_TOKEN_BYTES = 8192;
+
+/** `auth`: the first frame with `?auth=frame`, or on an open connection a fresh token for the same device. */
+export const AuthFrame = frame('auth', { token: Type.String({ minLength: 1, maxLength: MAX_TOKEN_BYTES }) });
 export const AckFrame = frame('ack', { id: MessageId });
 export const PingFrame = frame('ping', { t: Type.Optional(Type.Number()) });
 export const D2dSendFrame = frame('d2d.send', { reqId: RequestId, to: DeviceId, payload: Payload });
@@ -55,7 +62,11 @@ export const WelcomeFrame = frame('welcome', {
   heartbeatSeconds: Type.Integer({ minimum: 1 }),
   maxLifetimeSeconds: Type.Integer({ minimum: 1 }),
   serverTime: EpochMillis,
+  /** When the token expires (server clock); the edge then ends the connection unless an `auth` frame renewed it. */
+  tokenExpiresAt: Type.Optional(EpochMillis),
 });
+/** The answer to an `auth` frame on an open connection: the fresh token is in force until `tokenExpiresAt`. */
+export const AuthResultFrame = frame('auth.result', { tokenExpiresAt: Type.Optional(EpochMillis), serverTime: EpochMillis });
 export const PushFrame = frame('push', {
   id: MessageId,
   payload: Payload,
@@ -72,7 +83,7 @@ export const DeviceOnlineFrame = frame('device.online', { device: DeviceInfo });
 export const DeviceOfflineFrame = frame('device.offline', { deviceId: DeviceId });
 export const ReconnectFrame = frame('reconnect', {
   afterMs: Type.Integer({ minimum: 0, description: 'Reconnect after a random delay in [0, afterMs].' }),
-  reason: Type.Union([Type.Literal('lifetime'), Type.Literal('drain')]),
+  reason: Type.Union([Type.Literal('lifetime'), Type.Literal('drain'), Type.Literal('token_expired')]),
 });
 export const PongFrame = frame('pong', { t: Type.Optional(Type.Number()), serverTime: EpochMillis });
 export const ErrorFrame = frame('error', {
@@ -84,6 +95,7 @@ export const ErrorFrame = frame('error', {
 /** Every frame the server may send, by `type`. */
 export const ServerFrameSchemas = {
   welcome: WelcomeFrame,
+  'auth.result': AuthResultFrame,
   push: PushFrame,
   'd2d.message': D2dMessageFrame,
   'd2d.result': D2dResultFrame,

@@ -3,13 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventBus } from '@pushwire/event-bus';
 import { EnqueueRequest, EnqueueResponse, ErrorBody, Topics, type PushTarget, type PushMessage } from '@pushwire/protocol';
-import { buildServiceApp, errorBody, requireServiceToken, type Logger, type Registry } from '@pushwire/service-kit';
+import {
+  buildServiceApp,
+  errorBody,
+  requireServiceToken,
+  requiredServiceTokens,
+  type Logger,
+  type Registry,
+  type ServiceTokenOptions,
+} from '@pushwire/service-kit';
 
 /** Puts one message on its priority's request topic; rejects when the bus cannot take it. */
 export type Enqueue = (target: PushTarget, message: PushMessage, collapseKey?: string) => Promise<EnqueueResponse>;
 
-export interface ProcessorAppOptions {
-  readonly serviceToken: string;
+export interface ProcessorAppOptions extends ServiceTokenOptions {
   readonly enqueue: Enqueue;
   /** Where GET /v1/outcomes tails the outcome topic from. */
   readonly bus: EventBus;
@@ -23,6 +30,7 @@ export interface ProcessorAppOptions {
  * what `pushctl outcomes` reads), and the ops routes. /v1/* needs the service token.
  */
 export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
+  const serviceTokens = requiredServiceTokens(opts, 'buildProcessorApp');
   const app = buildServiceApp({
     title: 'Pushwire message processor',
     description: 'Indirect push: enqueue messages, follow their outcomes.',
@@ -36,8 +44,8 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
   });
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    requireServiceToken(v1, opts.serviceToken);
-    const errors = { 400: ErrorBody, 401: ErrorBody, 503: ErrorBody };
+    requireServiceToken(v1, serviceTokens);
+    const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
 
     v1.post(
       '/v1/push-requests',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ErrorBody, LeaseStatusResponse, Registration } from '@pushwire/protocol';
-import { StoreUnavailableError } from '@pushwire/service-kit';
+import { createMetricsRegistry, silentLogger, StoreUnavailableError } from '@pushwire/service-kit';
+import { buildRegistryApp } from './registry-app';
 import { MemoryRegistryStore } from '../memory-registry-store';
 import type { RegistryStore } from '../registry-store';
 import { ManualClock, testRegistration, testRegistryApp } from '../testing';
@@ -268,5 +269,72 @@ describe('registry HTTP app', () => {
   it('answers 404 not_found for an unknown route', async () => {
     const res = await app.inject({ method: 'GET', url: '/v2/nothing' });
     expect([res.statusCode, res.json<ErrorBody>().error.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('registry HTTP app: service tokens by role', () => {
+  const SENDER = 'sender-token-0123456789';
+  const EDGE_NEW = 'edge-token-new-0123456789';
+  const EDGE_OLD = 'edge-token-old-0123456789';
+  let store: MemoryRegistryStore;
+  let app: FastifyInstance;
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const registration: Registration = {
+    deviceId: 'd1',
+    accountId: 'a1',
+    deviceType: 'tv',
+    edgeId: 'e1',
+    edgeUrl: 'http://e1:8081',
+    connectionId: 'c1',
+    connectedAt: Date.now(),
+    expiresAt: Math.floor(Date.now() / 1000) + 600,
+  };
+  /** Every edge-only route, as inject options. */
+  const writes = [
+    { method: 'POST', url: '/v1/registrations', payload: { registrations: [registration] } },
+    { method: 'POST', url: '/v1/registrations/remove', payload: { deregistrations: [{ deviceId: 'd1', connectionId: 'c1' }] } },
+    { method: 'PUT', url: '/v1/edges/e1/lease', payload: { edgeUrl: 'http://e1:8081', ttlSeconds: 10 } },
+    { method: 'DELETE', url: '/v1/edges/e1/lease' },
+    { method: 'POST', url: '/v1/leases/status', payload: { edgeIds: ['e1'] } },
+  ] as const;
+
+  beforeEach(async () => {
+    store = new MemoryRegistryStore({ sweepIntervalMs: 0 });
+    app = buildRegistryApp({
+      store,
+      serviceTokens: { sender: [SENDER], edge: [EDGE_NEW, EDGE_OLD] },
+      logger: silentLogger(),
+      metricsRegistry: createMetricsRegistry('registry', false),
+    });
+    await app.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+    await store.close();
+  });
+
+  it('answers a sender token 403 forbidden on every route and lease write, touching nothing', async () => {
+    for (const request of writes) {
+      const res = await app.inject({ ...request, headers: as(SENDER) });
+      expect([request.url, res.statusCode, res.json<ErrorBody>().error.code]).toEqual([request.url, 403, 'forbidden']);
+    }
+    expect(await store.readLeases(['e1'])).toEqual([]);
+  });
+
+  it('takes both edge tokens (rotation) for writes, and sender and edge tokens for lookups', async () => {
+    for (const token of [EDGE_NEW, EDGE_OLD]) {
+      expect((await app.inject({ ...writes[2], headers: as(token) })).statusCode).toBe(200);
+      expect((await app.inject({ ...writes[0], headers: as(token) })).statusCode).toBe(200);
+    }
+    for (const token of [SENDER, EDGE_OLD]) {
+      const res = await app.inject({ method: 'POST', url: '/v1/lookup', headers: as(token), payload: { deviceIds: ['d1'] } });
+      expect([res.statusCode, res.json<{ registrations: Registration[] }>().registrations.map((r) => r.deviceId)]).toEqual([200, ['d1']]);
+    }
+  });
+
+  it('answers an unknown token 401, whatever the route, and takes the scheme in any case', async () => {
+    expect((await app.inject({ ...writes[0], headers: as('edge-token-unknown-0123456789') })).statusCode).toBe(401);
+    const lower = await app.inject({ method: 'GET', url: '/v1/registrations/d1', headers: { authorization: `bearer ${SENDER}` } });
+    expect(lower.statusCode).toBe(404); // authenticated: the device simply has no route
   });
 });

@@ -4,8 +4,10 @@ import {
   createLogger,
   createMetricsRegistry,
   storeUnavailableAs503,
+  requiredServiceTokens,
   type Logger,
   type Registry,
+  type ServiceTokens,
 } from '@pushwire/service-kit';
 import type { RegistryStore } from '../registry-store';
 import { createRegistryMetrics, instrumentStore } from './registry-metrics';
@@ -15,8 +17,10 @@ import { v1Routes } from './v1-routes';
 export interface RegistryAppOptions {
   /** Where registrations live. Not closed by the app: whoever built it closes it. */
   store: RegistryStore;
-  /** Shared service token required as `Authorization: Bearer …` on /v1/*. */
-  serviceToken: string;
+  /** Service tokens by role, required as `Authorization: Bearer …` on /v1/* (lookups: sender or edge; writes: edge). */
+  serviceTokens?: ServiceTokens;
+  /** One token for every role instead (tests, the development all-in-one). */
+  serviceToken?: string;
   /** Default: a `registry` pino logger. */
   logger?: Logger;
   /** Default: a fresh registry with the process defaults, served on /metrics. */
@@ -29,7 +33,7 @@ export interface RegistryAppOptions {
  */
 export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
   if (!opts.store) throw new TypeError('buildRegistryApp: store is required');
-  if (!opts.serviceToken) throw new TypeError('buildRegistryApp: serviceToken is required');
+  const serviceTokens = requiredServiceTokens(opts, 'buildRegistryApp');
   const logger = opts.logger ?? createLogger('registry');
   const metricsRegistry = opts.metricsRegistry ?? createMetricsRegistry('registry');
   const metrics = createRegistryMetrics(metricsRegistry);
@@ -43,7 +47,7 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     onResponse: (method, route, statusCode, seconds) =>
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
-  app.register(v1Routes, { store, serviceToken: opts.serviceToken, metrics });
+  app.register(v1Routes, { store, serviceTokens, metrics });
 
   // Callers only listen, inject and close: hand back the plain instance type, not the provider-typed one.
   return app as unknown as FastifyInstance;

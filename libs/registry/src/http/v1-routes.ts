@@ -17,7 +17,7 @@ import {
   Registration,
   type DeviceRef,
 } from '@pushwire/protocol';
-import { errorBody, requireServiceToken } from '@pushwire/service-kit';
+import { EDGE_ROLES, errorBody, requireServiceToken, type ServiceTokens } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistryStore } from '../registry-store';
 import { missingDevices } from '../missing-devices';
@@ -26,7 +26,8 @@ import type { RegistryMetrics } from './registry-metrics';
 /** Options of the /v1 routes plugin. */
 export interface V1RoutesOptions {
   store: RegistryStore;
-  serviceToken: string;
+  /** Lookups take sender (and edge) tokens; writing routes and leases only edge tokens. */
+  serviceTokens: ServiceTokens;
   metrics: RegistryMetrics;
 }
 
@@ -34,21 +35,26 @@ export interface V1RoutesOptions {
 const errors = {
   400: ErrorBody,
   401: ErrorBody,
+  403: ErrorBody,
   500: ErrorBody,
   503: ErrorBody,
 };
 const common = { tags: ['registry'], security: [{ serviceToken: [] }] };
+/** Only edges (and Pushwire's own services) write routes and leases: a sender's token is answered 403. */
+const edgesOnly = { serviceRoles: EDGE_ROLES };
 
 /**
- * The registry's HTTP API under /v1, behind the shared service token. Route schemas are the
- * protocol schemas, so validation, TypeScript types and the OpenAPI document agree.
+ * The registry's HTTP API under /v1, behind service tokens: lookups for senders and edges, route
+ * and lease writes for edges only. Route schemas are the protocol schemas, so validation,
+ * TypeScript types and the OpenAPI document agree.
  */
-export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics }) => {
-  requireServiceToken(app, serviceToken);
+export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceTokens, metrics }) => {
+  requireServiceToken(app, serviceTokens);
 
   app.post(
     '/v1/registrations',
     {
+      config: edgesOnly,
       schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
     },
     async (request) => ({ results: await store.register(request.body.registrations) }),
@@ -57,6 +63,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   app.post(
     '/v1/registrations/remove',
     {
+      config: edgesOnly,
       schema: {
         ...common,
         summary: 'Deregister device connections, only where the record still holds the given connection id',
@@ -124,6 +131,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   app.put(
     '/v1/edges/:edgeId/lease',
     {
+      config: edgesOnly,
       schema: {
         ...common,
         summary: "Create or extend an edge's liveness lease; renewed=false means: register your connections again",
@@ -138,6 +146,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   app.delete(
     '/v1/edges/:edgeId/lease',
     {
+      config: edgesOnly,
       schema: {
         ...common,
         summary: "Release an edge's lease: its registrations stop resolving at once",
@@ -154,6 +163,7 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
   app.post(
     '/v1/leases/status',
     {
+      config: edgesOnly,
       schema: {
         ...common,
         summary:

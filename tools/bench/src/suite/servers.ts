@@ -14,6 +14,7 @@ import { waitFor } from '@pushwire/test-kit';
 import {
   BENCH_JWT_SECRET,
   BENCH_SERVICE_TOKEN,
+  benchServiceTokenEnv,
   collectGarbage,
   GC_ON_SIGNAL_FLAGS,
   startRegistry,
@@ -118,7 +119,7 @@ export async function startPushwireEdges(
           PUSHWIRE_EDGE_PORT: String(devicePort),
           PUSHWIRE_EDGE_INTERNAL_PORT: String(internalPort),
           PUSHWIRE_EDGE_HOST: '127.0.0.1',
-          PUSHWIRE_SERVICE_TOKEN: BENCH_SERVICE_TOKEN,
+          ...benchServiceTokenEnv(),
           PUSHWIRE_JWT_SECRET: BENCH_JWT_SECRET,
           PUSHWIRE_REGISTRY_URL: registryUrl,
           PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
