@@ -120,6 +120,14 @@ export const edgeConfigSpec = {
     min: 1,
     description: 'Sustained frames per second a device may send (token bucket, burst = 2×).',
   }),
+  maxDroppedFrames: int({
+    env: 'PUSHWIRE_MAX_DROPPED_FRAMES',
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Frames over the rate a connection may have dropped within 10 s before it is closed 1008 (0: ten seconds at the sustained rate, 10 × PUSHWIRE_DEVICE_FRAMES_PER_SECOND).',
+  }),
   leaseTtlSeconds: int({
     env: 'PUSHWIRE_EDGE_LEASE_TTL_SECONDS',
     default: 10,

@@ -21,6 +21,7 @@ import { buildDevicePort } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
+import { logHandlerFailures, type HandlerFailure } from './guarded-app';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
@@ -73,6 +74,8 @@ export class EdgeServer {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly listenSockets: us_listen_socket[] = [];
+  /** Where both ports report a handler that threw (logged with its stack, a few a minute at most). */
+  private readonly handlerFailed: HandlerFailure;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EdgeDeps) {
@@ -80,6 +83,7 @@ export class EdgeServer {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.edgeId = c.edgeId;
+    this.handlerFailed = logHandlerFailures(deps.logger);
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
     this.metrics = new EdgeMetrics(
       this.metricsRegistry,
@@ -178,7 +182,11 @@ export class EdgeServer {
       now: this.now,
     });
     this.frames = new FrameHandler(
-      { maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond },
+      {
+        maxBadFrames: c.maxBadFrames,
+        framesPerSecond: c.deviceFramesPerSecond,
+        maxDroppedFrames: c.maxDroppedFrames || 10 * c.deviceFramesPerSecond,
+      },
       {
         acks: this.acks,
         requests: this.devices,
@@ -256,6 +264,7 @@ export class EdgeServer {
         return notified;
       },
       ready: () => this.ready(),
+      handlerFailed: this.handlerFailed,
     });
   }
 
@@ -267,6 +276,7 @@ export class EdgeServer {
       lifecycle: this.lifecycle,
       frames: this.frames,
       connectionOf: (deviceId) => this.connectionOf(deviceId),
+      handlerFailed: this.handlerFailed,
     });
   }
 }

@@ -12,6 +12,7 @@ import {
 import { errorBody, serviceTokenMatches, type Registry } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
+import { guardHandlers, type HandlerFailure } from './guarded-app';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
 /** What the internal port needs: the service token it checks, delivery, notices, readiness and metrics. */
@@ -24,6 +25,8 @@ export interface InternalPortDeps {
   notify(notice: AccountNotice): number;
   /** Ready to take deliveries: listening and not draining. */
   ready(): boolean;
+  /** Told of a handler that threw: the port answers 500 and carries on. */
+  handlerFailed: HandlerFailure;
 }
 
 /** Largest deliver body: a full batch of maximal messages would be far larger; 16 MiB bounds memory. */
@@ -32,10 +35,11 @@ const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 
 /**
  * The edge's internal port, for other Pushwire services only: POST /v1/deliver (service token
- * required), and the open ops endpoints /healthz, /readyz, /metrics.
+ * required), and the open ops endpoints /healthz, /readyz, /metrics. Every handler is guarded
+ * (guardHandlers) and returns its promise chain, so a failure anywhere in it is a 500, not a crash.
  */
 export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
-  const app = uWS.App();
+  const app = guardHandlers(uWS.App(), deps.handlerFailed);
 
   app.post('/v1/deliver', (res, req) => {
     const state: ResponseState = { aborted: false };
@@ -45,7 +49,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
       return;
     }
     const started = process.hrtime.bigint();
-    readBody(res, MAX_DELIVER_BODY_BYTES).then(
+    return readBody(res, MAX_DELIVER_BODY_BYTES).then(
       (bytes) => {
         let request;
         try {
@@ -62,13 +66,12 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
         }
         const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
         if ('deliveries' in request) {
-          deliverBatch(deps.deliverer, request.deliveries).then((results) => {
+          return deliverBatch(deps.deliverer, request.deliveries).then((results) => {
             observe();
             respondJson(res, state, 200, { results });
           });
-          return;
         }
-        Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
+        return Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
           respondJson(res, state, DeliveryStatuses[result.status].http, result, headers);
@@ -95,7 +98,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
       respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <PUSHWIRE_SERVICE_TOKEN>)');
       return;
     }
-    readBody(res, MAX_NOTICE_BODY_BYTES).then(
+    return readBody(res, MAX_NOTICE_BODY_BYTES).then(
       (bytes) => {
         let notice: AccountNotice;
         try {
@@ -131,7 +134,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   app.get('/metrics', (res) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    deps.metricsRegistry.metrics().then((text) => {
+    return deps.metricsRegistry.metrics().then((text) => {
       if (state.aborted) return;
       res.cork(() => res.writeHeader('content-type', deps.metricsRegistry.contentType).end(text));
     });
