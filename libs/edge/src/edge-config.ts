@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
 import { ConfigError, int, loadConfig, secret, str, url, type ConfigOf } from '@pushwire/service-kit';
 
 /**
@@ -80,7 +81,7 @@ export const edgeConfigSpec = {
   }),
   maxMessageBytes: int({
     env: 'PUSHWIRE_MAX_MESSAGE_BYTES',
-    default: 65536,
+    default: DEFAULT_MAX_MESSAGE_BYTES,
     min: 256,
     description: 'Largest frame a device may send, and largest push payload (bytes).',
   }),
