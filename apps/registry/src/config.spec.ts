@@ -18,6 +18,7 @@ describe('registry config', () => {
       host: '0.0.0.0',
       port: 8082,
       serviceToken: 'a-long-enough-service-token',
+      edgeHosts: '',
       store: 'memory',
       dynamodbEndpoint: '',
       awsRegion: '',

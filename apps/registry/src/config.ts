@@ -25,6 +25,13 @@ export const registryConfigSpec = {
     env: 'PUSHWIRE_SERVICE_TOKEN',
     description: 'Shared service token that edges and senders present as Bearer token (at least 16 characters).',
   }),
+  /** Hosts edges may name in their edgeUrl. Default empty: any http(s) host. */
+  edgeHosts: str({
+    env: 'PUSHWIRE_REGISTRY_EDGE_HOSTS',
+    default: '',
+    description:
+      'Comma-separated hosts edges may name in their edgeUrl: host names, *.domain, IP addresses or CIDRs (empty: any http(s) host); others are refused 403.',
+  }),
   /** Backing store. Default memory. */
   store: str({
     env: 'PUSHWIRE_REGISTRY_STORE',

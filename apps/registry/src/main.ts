@@ -1,6 +1,7 @@
 import {
   buildRegistryApp,
   createRegistryDynamoClient,
+  EdgeHostAllowList,
   DynamoRegistryStore,
   ensureRegistryTables,
   MemoryRegistryStore,
@@ -49,8 +50,10 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenSt
 
 async function main(): Promise<void> {
   let config: RegistryConfig;
+  let edgeHosts: EdgeHostAllowList | undefined;
   try {
     config = loadRegistryConfig();
+    edgeHosts = config.edgeHosts ? EdgeHostAllowList.parse(config.edgeHosts) : undefined;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`registry: ${e.message}`);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
-  const app = buildRegistryApp({ store: opened.store, serviceToken: config.serviceToken, logger });
+  const app = buildRegistryApp({ store: opened.store, serviceToken: config.serviceToken, logger, edgeHosts });
   onShutdownSignal(logger, async () => {
     await app.close();
     await opened.close();

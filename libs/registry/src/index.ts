@@ -11,3 +11,4 @@ export { createRegistryDynamoClient } from './dynamodb/registry-dynamo-client';
 export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
 export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';
+export { EdgeHostAllowList } from './http/edge-hosts';

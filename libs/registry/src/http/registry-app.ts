@@ -9,6 +9,7 @@ import {
   type Registry,
 } from '@pushwire/service-kit';
 import type { RegistryStore } from '../registry-store';
+import type { EdgeHostAllowList } from './edge-hosts';
 import { createRegistryMetrics, instrumentStore } from './registry-metrics';
 import { v1Routes } from './v1-routes';
 
@@ -22,6 +23,8 @@ export interface RegistryAppOptions {
   logger?: Logger;
   /** Default: a fresh registry with the process defaults, served on /metrics. */
   metricsRegistry?: Registry;
+  /** Hosts edges may name in their edgeUrl (403 otherwise). Default: any host the EdgeUrl schema takes. */
+  edgeHosts?: EdgeHostAllowList;
 }
 
 /**
@@ -51,7 +54,7 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     onResponse: (method, route, statusCode, seconds) =>
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
-  app.register(v1Routes, { store, serviceToken: opts.serviceToken, metrics });
+  app.register(v1Routes, { store, serviceToken: opts.serviceToken, metrics, ...(opts.edgeHosts ? { edgeHosts: opts.edgeHosts } : {}) });
 
   // Callers only listen, inject and close: hand back the plain instance type, not the provider-typed one.
   return app as unknown as FastifyInstance;

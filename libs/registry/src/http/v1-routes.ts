@@ -19,6 +19,7 @@ import {
 import { errorBody, requireServiceToken } from '@pushwire/service-kit';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistryStore } from '../registry-store';
+import type { EdgeHostAllowList } from './edge-hosts';
 import type { RegistryMetrics } from './registry-metrics';
 
 /** Options of the /v1 routes plugin. */
@@ -26,6 +27,8 @@ export interface V1RoutesOptions {
   store: RegistryStore;
   serviceToken: string;
   metrics: RegistryMetrics;
+  /** Hosts edges may name in their edgeUrl; absent: any host the EdgeUrl schema takes. */
+  edgeHosts?: EdgeHostAllowList;
 }
 
 // Every /v1 answer may be one of these errors; listing them documents them in the OpenAPI too.
@@ -41,15 +44,28 @@ const common = { tags: ['registry'], security: [{ serviceToken: [] }] };
  * The registry's HTTP API under /v1, behind the shared service token. Route schemas are the
  * protocol schemas, so validation, TypeScript types and the OpenAPI document agree.
  */
-export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics }) => {
+export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceToken, metrics, edgeHosts }) => {
   requireServiceToken(app, serviceToken);
+  /** The first edge URL off the allow-list, if any: senders would POST deliveries there with their token. */
+  const offList = (edgeUrls: string[]) => (edgeHosts ? edgeUrls.find((u) => !edgeHosts.allows(u)) : undefined);
+  const forbiddenHost = (edgeUrl: string) =>
+    errorBody('forbidden', `the host of edgeUrl ${edgeUrl} is not one PUSHWIRE_REGISTRY_EDGE_HOSTS allows for edges`);
 
   app.post(
     '/v1/registrations',
     {
-      schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
+      schema: {
+        ...common,
+        summary: 'Register device connections',
+        body: RegisterRequest,
+        response: { 200: RegisterResponse, 403: ErrorBody, ...errors },
+      },
     },
-    async (request) => ({ results: await store.register(request.body.registrations) }),
+    async (request, reply) => {
+      const refused = offList(request.body.registrations.map((r) => r.edgeUrl));
+      if (refused !== undefined) return reply.code(403).send(forbiddenHost(refused));
+      return { results: await store.register(request.body.registrations) };
+    },
   );
 
   app.post(
@@ -123,10 +139,13 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
         summary: "Create or extend an edge's liveness lease; renewed=false means: register your connections again",
         params: Type.Object({ edgeId: EdgeId }),
         body: LeaseRequest,
-        response: { 200: LeaseResponse, ...errors },
+        response: { 200: LeaseResponse, 403: ErrorBody, ...errors },
       },
     },
-    async (request) => store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds),
+    async (request, reply) => {
+      if (offList([request.body.edgeUrl]) !== undefined) return reply.code(403).send(forbiddenHost(request.body.edgeUrl));
+      return store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds);
+    },
   );
 
   app.delete(
