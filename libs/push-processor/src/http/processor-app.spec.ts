@@ -19,7 +19,11 @@ describe('POST /v1/push-requests refuses what can never be delivered', () => {
 
   beforeAll(async () => {
     bus = new MemoryEventBus();
-    const config = loadProcessorConfig({}, { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9' });
+    // No registry at port 9: the one message this spec lets through ends at its first attempt, so stop() has no retries to wait out.
+    const config = loadProcessorConfig(
+      {},
+      { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', maxAttempts: 1 },
+    );
     service = new ProcessorService({ config, bus, logger: silentLogger() });
     baseUrl = `http://127.0.0.1:${await service.start()}`;
     // What reaches the queue, read by a group of its own beside the processor's.
