@@ -184,6 +184,15 @@ describe('FrameHandler', () => {
       ]);
     });
 
+    it('does not count dropped acks toward the close while acks are awaited: a burst of pushes brings a burst of acks', () => {
+      const { c } = device();
+      const waits = Array.from({ length: 3 * MAX_DROPPED }, (_, i) => acks.wait(c, `m${i}`));
+      burst(c);
+      for (let i = 0; i < 3 * MAX_DROPPED; i++) handler.onText(c, text({ type: 'ack', id: `m${i}` }));
+      expect(closed).toEqual([]);
+      expect(waits).toHaveLength(3 * MAX_DROPPED);
+    });
+
     it('tells the back-channel which decoded frames it dropped', () => {
       const { c } = device();
       burst(c);

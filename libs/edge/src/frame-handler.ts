@@ -37,10 +37,13 @@ export interface FrameHandlerDeps {
 interface RefusedRequest {
   reqId: string | undefined;
   d2d: boolean;
+  /** An `ack`: the answer to a push this edge sent, as many as the sender asked for. */
+  ack: boolean;
 }
 
 const REQ_ID = /"reqId"\s*:\s*"([A-Za-z0-9._:@-]{1,64})"/;
 const D2D_SEND = /"type"\s*:\s*"d2d\.send"/;
+const ACK = /"type"\s*:\s*"ack"/;
 
 /**
  * Handles every frame a device sends: validates it against the protocol, rate-limits, and counts
@@ -89,7 +92,7 @@ export class FrameHandler {
   onFrame(c: Connection, frame: ClientFrame): boolean {
     if (c.phase === Phase.Closed) return true;
     if (!this.takeToken(c)) {
-      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send' });
+      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send', ack: frame.type === 'ack' });
       return false;
     }
     this.handle(c, frame);
@@ -140,6 +143,9 @@ export class FrameHandler {
   private rateLimited(c: Connection, refused: RefusedRequest): void {
     this.deps.metrics.badFrames.inc();
     this.deps.metrics.droppedFrames.inc();
+    // Acks answer pushes a sender asked to be acknowledged: a burst of those pushes brings a burst
+    // of acks, which is not the device flooding. While acks are awaited they are dropped silently.
+    if (refused.ack && c.pendingAcks > 0) return;
     const now = this.now();
     if (now - c.droppedSince >= DROPPED_FRAMES_WINDOW_MS) {
       c.droppedSince = now;
@@ -193,5 +199,5 @@ export class FrameHandler {
 function scanRequest(text: string): RefusedRequest {
   const head = text.length > 4096 ? text.slice(0, 4096) : text;
   const reqId = REQ_ID.exec(head)?.[1];
-  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head) };
+  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head), ack: reqId === undefined && ACK.test(head) };
 }
