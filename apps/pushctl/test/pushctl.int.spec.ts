@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '@pushwire/infra';
 import { waitFor } from '@pushwire/test-kit';
+import { DEV_DEFAULTS } from '@pushwire/service-kit';
 
 /**
  * The README walkthrough, as a user runs it: `npm start` (the all-in-one, on ports the OS picks),
@@ -122,6 +123,18 @@ describe('pushctl against npm start', () => {
     const listener = await listen(['--account', 'a1', '--device', device, '--count', '1', ...extra], env);
     const sent = await run(['send', '--device', device, '--data', '{"n":2}', '--ack'], env);
     expect(lines(sent.stdout)[0]).toMatchObject({ status: 'acknowledged' });
+    expect((await listener.done).code).toBe(0);
+  });
+
+  it('a deliver body nested 10,000 deep is answered 400 and takes nothing down: the next push is delivered', async () => {
+    const deliverUrl = /deliver\s+(http:\/\/\S+\/v1\/deliver)/.exec(output)![1]!;
+    const deep = `{"deviceId":"tv-deep","message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
+    const res = await fetch(deliverUrl, { method: 'POST', headers: { authorization: `Bearer ${DEV_DEFAULTS.serviceToken}` }, body: deep });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', retriable: false } });
+    const listener = await listen(['--account', 'a1', '--device', 'tv-deep', '--count', '1'], env);
+    const sent = await run(['send', '--device', 'tv-deep', '--data', '{"after":"deep"}'], env);
+    expect(lines(sent.stdout)).toEqual([expect.objectContaining({ deviceId: 'tv-deep', status: 'delivered' })]);
     expect((await listener.done).code).toBe(0);
   });
 

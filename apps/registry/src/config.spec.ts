@@ -24,6 +24,7 @@ describe('registry config', () => {
       serviceToken: '',
       allowSharedServiceToken: false,
       serviceTokens: { sender: ['a-long-enough-sender-token'], edge: ['a-long-enough-edge-token', 'an-older-edge-token'] },
+      edgeHosts: '',
       store: 'memory',
       dynamodbEndpoint: '',
       awsRegion: '',

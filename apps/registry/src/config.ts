@@ -31,6 +31,13 @@ export const registryConfigSpec = {
   }),
   /** Service tokens by role (PUSHWIRE_SENDER_TOKENS, PUSHWIRE_EDGE_TOKENS). Required: production has no default. */
   ...serviceTokenConfigSpec,
+  /** Hosts edges may name in their edgeUrl. Default empty: any http(s) host. */
+  edgeHosts: str({
+    env: 'PUSHWIRE_REGISTRY_EDGE_HOSTS',
+    default: '',
+    description:
+      'Comma-separated hosts edges may name in their edgeUrl: host names, *.domain, IP addresses or CIDRs (empty: any http(s) host); others are refused 403.',
+  }),
   /** Backing store. Default memory. */
   store: str({
     env: 'PUSHWIRE_REGISTRY_STORE',

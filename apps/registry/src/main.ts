@@ -1,5 +1,12 @@
 import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
-import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
+import {
+  buildRegistryApp,
+  DynamoRegistryStore,
+  EdgeHostAllowList,
+  ensureRegistryTables,
+  MemoryRegistryStore,
+  type RegistryStore,
+} from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
@@ -27,8 +34,10 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<Opened
 
 async function main(): Promise<void> {
   let config: RegistryConfig;
+  let edgeHosts: EdgeHostAllowList | undefined;
   try {
     config = loadRegistryConfig();
+    edgeHosts = config.edgeHosts ? EdgeHostAllowList.parse(config.edgeHosts) : undefined;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     console.error(`registry: ${e.message}`);
@@ -37,7 +46,7 @@ async function main(): Promise<void> {
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
   warnIfSharedServiceToken(config.serviceTokens, logger);
-  const app = buildRegistryApp({ store: opened.store, serviceTokens: config.serviceTokens, logger });
+  const app = buildRegistryApp({ store: opened.store, serviceTokens: config.serviceTokens, logger, edgeHosts });
   onShutdownSignal(logger, async () => {
     await app.close();
     await opened.close();

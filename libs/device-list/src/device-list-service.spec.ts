@@ -251,6 +251,24 @@ describe('DeviceListService', () => {
     });
   });
 
+  it('dead-letters a record nested 10,000 deep as invalid_record, saying why, and applies the next one', async () => {
+    const dlq = new Inbox();
+    await bus.subscribe({ groupId: 'dlq-deep', topics: [Topics.deviceConnectionsDlq], handler: dlq.handler });
+    const deep = `{"v":1,"kind":"connected","accountId":"acct-9","extra":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const tv = conn('acct-9', 'tv', edgeA);
+    await bus.publish(Topics.deviceConnections, [
+      { key: 'acct-9', value: deep },
+      { key: 'acct-9', value: JSON.stringify(connected(tv)) },
+    ]);
+    const [letter] = (await dlq.until(1)).map((r) => Validators.deadLetterRecord.decode(JSON.parse(r.value)));
+    expect(letter).toMatchObject({
+      reason: 'invalid_record',
+      value: deep,
+      detail: 'record value: / nests arrays and objects deeper than 64 levels',
+    });
+    await waitFor(async () => (await listed('acct-9')).length === 1, { what: 'tv listed' });
+  });
+
   it('dead-letters an unreadable record with reason invalid_record and still applies the records after it', async () => {
     const dlq = new Inbox();
     await bus.subscribe({ groupId: 'dlq-reader', topics: [Topics.deviceConnectionsDlq], handler: dlq.handler });

@@ -29,7 +29,7 @@ export interface ConnectionLifecycleDeps {
   /** Verifies first-frame auth tokens. */
   admission: Pick<Admission, 'authenticate'>;
   presence: Pick<Presence, 'connected' | 'disconnected'>;
-  metrics: Pick<EdgeMetrics, 'accepts' | 'closes'>;
+  metrics: Pick<EdgeMetrics, 'accepts' | 'closed'>;
   now: () => number;
   random: () => number;
 }
@@ -127,7 +127,7 @@ export class ConnectionLifecycle {
     if (c.phase === Phase.Closed) return;
     c.phase = Phase.Closed;
     c.socket = undefined;
-    this.deps.metrics.closes.labels(String(code)).inc();
+    this.deps.metrics.closed(code);
     this.authenticating.delete(c);
     this.deps.acks.connectionClosed(c);
     if (this.deps.table.remove(c)) {

@@ -53,6 +53,9 @@ export class Connection {
   /** Frame token bucket: tokens left and when they were last refilled (epoch ms). */
   tokens = 0;
   tokensAt = 0;
+  /** Frames the rate limit dropped since `droppedSince` (epoch ms, the start of the current window). */
+  droppedFrames = 0;
+  droppedSince = 0;
   /** Device-to-device token bucket (PUSHWIRE_D2D_PER_SECOND), like the frame bucket. */
   d2dTokens = 0;
   d2dTokensAt = 0;

@@ -1,5 +1,5 @@
 import type { Delivery, DeliveryResult, DeliveryStatus, ServerFrameOf } from '@pushwire/protocol';
-import { encodeFrame } from '@pushwire/protocol';
+import { checkCreatedAt, encodeFrame } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
 import type { ConnectionTable } from './connection-table';
@@ -17,8 +17,9 @@ export interface DeliveryLimits {
 export const BACKPRESSURE_RETRY_AFTER_MS = 1000;
 
 /**
- * Writes pushes to local connections and decides each delivery's status (DESIGN.md §5): expired,
- * not_connected, gone (fencing by connection id), rejected (too large), backpressure, delivered, or
+ * Writes pushes to local connections and decides each delivery's status (DESIGN.md §5): expired
+ * (also a createdAt older than the longest TTL), not_connected, gone (fencing by connection id),
+ * rejected (too large, or a createdAt more than the leeway ahead), backpressure, delivered, or
  * — when the sender asked for an ack — acknowledged / ack_timeout.
  */
 export class Deliverer {
@@ -36,6 +37,10 @@ export class Deliverer {
   deliver(d: Delivery): DeliveryResult | Promise<DeliveryResult> {
     const m = d.message;
     const now = this.now();
+    // A createdAt far ahead would make a message that never expires; one older than any TTL has expired.
+    const age = m.createdAt === undefined ? 'ok' : checkCreatedAt(m.createdAt, now);
+    if (age === 'future') return this.result(d, 'rejected');
+    if (age === 'too_old') return this.result(d, 'expired');
     if (m.ttlSeconds !== undefined && m.createdAt !== undefined && m.createdAt + m.ttlSeconds * 1000 <= now) {
       return this.result(d, 'expired');
     }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
 import {
   ConfigError,
   int,
@@ -129,7 +130,7 @@ export const edgeConfigSpec = {
   }),
   maxMessageBytes: int({
     env: 'PUSHWIRE_MAX_MESSAGE_BYTES',
-    default: 65536,
+    default: DEFAULT_MAX_MESSAGE_BYTES,
     min: 256,
     description: 'Largest frame a device may send, and largest push payload (bytes).',
   }),
@@ -168,6 +169,14 @@ export const edgeConfigSpec = {
     default: 50,
     min: 1,
     description: 'Sustained frames per second a device may send (token bucket, burst = 2×).',
+  }),
+  maxDroppedFrames: int({
+    env: 'PUSHWIRE_MAX_DROPPED_FRAMES',
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    description:
+      'Frames over the rate a connection may have dropped within 10 s before it is closed 1008 (0: ten seconds at the sustained rate, 10 × PUSHWIRE_DEVICE_FRAMES_PER_SECOND).',
   }),
   leaseTtlSeconds: int({
     env: 'PUSHWIRE_EDGE_LEASE_TTL_SECONDS',

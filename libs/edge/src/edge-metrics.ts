@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@pushwire/service-kit';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '@pushwire/protocol';
+import { CloseCode, DELIVERY_STATUSES, type DeliveryStatus } from '@pushwire/protocol';
+
+/**
+ * The close codes `pushwire_edge_closes_total` names: the edge's own, and what uWS reports for a
+ * close without a code (1005) or without a close frame (1006). A device may close with any code it
+ * likes; every other one is counted as `other`, so no client can grow the label set.
+ */
+const CLOSE_CODE_LABELS = new Map<number, string>([...Object.values(CloseCode), 1005, 1006].map((code) => [code, String(code)]));
 
 /** The edge's Prometheus metrics. Label children are bound once so hot paths do no label lookups. */
 export class EdgeMetrics {
@@ -9,6 +16,7 @@ export class EdgeMetrics {
   readonly reconnectsAsked: Counter<'reason'>;
   readonly framesIn: Counter<'type'>;
   readonly badFrames: Counter;
+  readonly droppedFrames: Counter;
   readonly registryErrors: Counter<'operation'>;
   readonly deliverLatency: Histogram;
   readonly d2d: Counter<'status'>;
@@ -65,7 +73,7 @@ export class EdgeMetrics {
     });
     this.closes = new Counter({
       name: 'pushwire_edge_closes_total',
-      help: 'Connections closed, by close code.',
+      help: "Connections closed, by close code (the edge's own codes, 1005 and 1006; any other code a device sent is 'other').",
       labelNames: ['code'],
       registers: reg,
     });
@@ -78,6 +86,11 @@ export class EdgeMetrics {
     this.badFrames = new Counter({
       name: 'pushwire_edge_bad_frames_total',
       help: 'Malformed, unknown, binary or rate-limited frames.',
+      registers: reg,
+    });
+    this.droppedFrames = new Counter({
+      name: 'pushwire_edge_dropped_frames_total',
+      help: 'Frames dropped by the per-connection rate limit (also in bad_frames_total; never counted toward the bad-frame close).',
       registers: reg,
     });
     this.registryErrors = new Counter({
@@ -129,6 +142,11 @@ export class EdgeMetrics {
       DeliveryStatus,
       { inc(): void }
     >;
+  }
+
+  /** Counts a closed connection under its close code, or `other` for a code the edge does not know. */
+  closed(code: number): void {
+    this.closes.labels(CLOSE_CODE_LABELS.get(code) ?? 'other').inc();
   }
 
   delivery(status: DeliveryStatus): void {

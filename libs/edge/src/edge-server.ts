@@ -22,6 +22,7 @@ import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
 import { startHealthPort, type HealthPort } from './health-port';
+import { logHandlerFailures, type HandlerFailure } from './guarded-app';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
@@ -77,6 +78,8 @@ export class EdgeServer {
   private readonly random: () => number;
   private readonly listenSockets: us_listen_socket[] = [];
   private healthServer: HealthPort | undefined;
+  /** Where both ports report a handler that threw (logged with its stack, a few a minute at most). */
+  private readonly handlerFailed: HandlerFailure;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: EdgeDeps) {
@@ -84,6 +87,7 @@ export class EdgeServer {
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
     this.edgeId = c.edgeId;
+    this.handlerFailed = logHandlerFailures(deps.logger);
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
     this.metrics = new EdgeMetrics(
       this.metricsRegistry,
@@ -185,7 +189,11 @@ export class EdgeServer {
       now: this.now,
     });
     this.frames = new FrameHandler(
-      { maxBadFrames: c.maxBadFrames, framesPerSecond: c.deviceFramesPerSecond },
+      {
+        maxBadFrames: c.maxBadFrames,
+        framesPerSecond: c.deviceFramesPerSecond,
+        maxDroppedFrames: c.maxDroppedFrames || 10 * c.deviceFramesPerSecond,
+      },
       {
         acks: this.acks,
         requests: this.devices,
@@ -268,6 +276,7 @@ export class EdgeServer {
         return notified;
       },
       ready: () => this.ready(),
+      handlerFailed: this.handlerFailed,
     });
   }
 
@@ -279,6 +288,7 @@ export class EdgeServer {
       lifecycle: this.lifecycle,
       frames: this.frames,
       connectionOf: (accountId, deviceId) => this.connectionOf(accountId, deviceId),
+      handlerFailed: this.handlerFailed,
     });
   }
 }

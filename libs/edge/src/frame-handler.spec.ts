@@ -4,7 +4,7 @@ import { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
 import type { DeviceRequestFrame } from './devices/device-requests';
 import { EdgeMetrics } from './edge-metrics';
-import { FrameHandler } from './frame-handler';
+import { DROPPED_FRAMES_WINDOW_MS, FrameHandler } from './frame-handler';
 import { fakeWebSocketConnection } from './testing/fake-sockets';
 
 // The FrameHandler on a fake socket (its answers are recorded), a real AckWaiter, a hand-moved
@@ -15,6 +15,8 @@ const T0 = 1_700_000_000_000;
 const MAX_BAD_FRAMES = 3;
 /** Sustained frames per second in these tests: bursts of 2 × 5. */
 const PER_SECOND = 5;
+/** Frames the rate limit may drop within a window before the connection is closed. */
+const MAX_DROPPED = 20;
 
 describe('FrameHandler', () => {
   let time: number;
@@ -35,7 +37,7 @@ describe('FrameHandler', () => {
     refreshed = [];
     requests = [];
     handler = new FrameHandler(
-      { maxBadFrames: MAX_BAD_FRAMES, framesPerSecond: PER_SECOND },
+      { maxBadFrames: MAX_BAD_FRAMES, framesPerSecond: PER_SECOND, maxDroppedFrames: MAX_DROPPED },
       {
         acks,
         requests: { handle: (c, frame) => requests.push({ c, frame }) },
@@ -158,6 +160,67 @@ describe('FrameHandler', () => {
       ]);
       expect(requests).toEqual([]);
     });
+  });
+
+  describe('flooding past the rate limit', () => {
+    const burst = (c: Connection) => {
+      for (let i = 0; i < 2 * PER_SECOND; i++) handler.onText(c, text({ type: 'ping' }));
+    };
+
+    it('answers only a burst of dropped frames per window, then drops the rest silently', () => {
+      const { c, socket } = device();
+      burst(c);
+      for (let i = 0; i < MAX_DROPPED; i++) handler.onText(c, text({ type: 'ping' }));
+      const replies = socket.frames().slice(2 * PER_SECOND);
+      expect(replies).toHaveLength(2 * PER_SECOND);
+      expect(replies.every((f) => f.type === 'error' && f.code === 'rate_limited')).toBe(true);
+      expect(closed).toEqual([]);
+      expect(c.badFrames).toBe(0);
+    });
+
+    it('closes 1008 past maxDroppedFrames within the window, and not when the drops are spread over windows', () => {
+      const { c } = device();
+      burst(c);
+      for (let i = 0; i < MAX_DROPPED; i++) handler.onText(c, text({ type: 'ping' }));
+      time += DROPPED_FRAMES_WINDOW_MS;
+      burst(c); // the bucket refilled meanwhile
+      for (let i = 0; i < MAX_DROPPED; i++) handler.onText(c, text({ type: 'ping' }));
+      expect(closed).toEqual([]);
+      handler.onText(c, text({ type: 'ping' }));
+      expect(closed).toEqual([
+        { c, code: CloseCode.POLICY_VIOLATION, reason: `rate limit exceeded: more than ${MAX_DROPPED} frames dropped within 10 s` },
+      ]);
+    });
+
+    it('does not count dropped acks toward the close while acks are awaited: a burst of pushes brings a burst of acks', () => {
+      const { c } = device();
+      const waits = Array.from({ length: 3 * MAX_DROPPED }, (_, i) => acks.wait(c, `m${i}`));
+      burst(c);
+      for (let i = 0; i < 3 * MAX_DROPPED; i++) handler.onText(c, text({ type: 'ack', id: `m${i}` }));
+      expect(closed).toEqual([]);
+      expect(waits).toHaveLength(3 * MAX_DROPPED);
+    });
+
+    it('tells the back-channel which decoded frames it dropped', () => {
+      const { c } = device();
+      burst(c);
+      expect(handler.onFrame(c, { type: 'ping' })).toBe(false);
+      time += 1000;
+      expect(handler.onFrame(c, { type: 'ping' })).toBe(true);
+    });
+  });
+
+  it('answers a d2d.send it cannot decode (a payload nested too deep) with d2d.result rejected, counted as a bad frame', () => {
+    const { c, socket } = device();
+    const deep = `{"type":"d2d.send","reqId":"deep-1","to":"phone1","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    handler.onText(c, deep);
+    handler.onText(c, text({ type: 'd2d.send', reqId: 'deep-2', to: 'phone1', payload: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) }));
+    expect(socket.frames()).toEqual([
+      { type: 'd2d.result', reqId: 'deep-1', status: 'rejected' },
+      { type: 'd2d.result', reqId: 'deep-2', status: 'rejected' },
+    ]);
+    expect(c.badFrames).toBe(2);
+    expect(requests).toEqual([]);
   });
 
   describe('first-frame auth', () => {

@@ -10,7 +10,15 @@ export interface FrameHandlerOptions {
   maxBadFrames: number;
   /** Token bucket: sustained frames per second per connection; bursts up to twice that. */
   framesPerSecond: number;
+  /**
+   * Frames the rate limit may drop within DROPPED_FRAMES_WINDOW_MS before the connection is closed
+   * 1008: a device that keeps sending past its rate is flooding, not bursting.
+   */
+  maxDroppedFrames: number;
 }
+
+/** The window over which dropped frames are counted toward `maxDroppedFrames`. */
+export const DROPPED_FRAMES_WINDOW_MS = 10_000;
 
 /** What the frame handler hands frames on to, and how it ends a connection. */
 export interface FrameHandlerDeps {
@@ -23,7 +31,7 @@ export interface FrameHandlerDeps {
   /** `auth` on an open connection: replace its token (same account and device), or close it 4003. */
   refreshToken(c: Connection, token: string): void;
   close: CloseConnection;
-  metrics: Pick<EdgeMetrics, 'framesIn' | 'badFrames' | 'd2d'>;
+  metrics: Pick<EdgeMetrics, 'framesIn' | 'badFrames' | 'droppedFrames' | 'd2d'>;
   now?: () => number;
 }
 
@@ -31,14 +39,21 @@ export interface FrameHandlerDeps {
 interface RefusedRequest {
   reqId: string | undefined;
   d2d: boolean;
+  /** An `ack`: the answer to a push this edge sent, as many as the sender asked for. */
+  ack: boolean;
 }
 
 const REQ_ID = /"reqId"\s*:\s*"([A-Za-z0-9._:@-]{1,64})"/;
 const D2D_SEND = /"type"\s*:\s*"d2d\.send"/;
+const ACK = /"type"\s*:\s*"ack"/;
 
 /**
  * Handles every frame a device sends: validates it against the protocol, rate-limits, and counts
  * bad frames toward the close limit. Nothing a device sends can throw out of here.
+ *
+ * Frames over the rate are dropped and do not count as bad frames. A window's first burst of them
+ * (2 × framesPerSecond) is answered `rate_limited`, later ones not at all, so a flood cannot make
+ * the edge write a reply per frame; past `maxDroppedFrames` in a window the connection is closed 1008.
  */
 export class FrameHandler {
   private readonly now: () => number;
@@ -62,7 +77,10 @@ export class FrameHandler {
       frame = decodeClientFrame(text);
     } catch (e) {
       const err = e instanceof ProtocolValidationError ? e : new ProtocolValidationError('invalid_frame', 'unreadable frame');
-      this.badFrame(c, err.code, err.message);
+      // A d2d.send the edge cannot take (too deep, off the schema) whose request id is readable is
+      // answered like any refused send, so the device's request settles: `rejected`.
+      const refused = scanRequest(text);
+      this.badFrame(c, err.code, err.message, refused.d2d ? refused.reqId : undefined);
       // Before first-frame auth a bad frame (unreadable, a token over the size limit) ends the
       // socket at once: waiting out the no-auth TTL would only hold a socket for nobody.
       if (c.phase === Phase.Authenticating)
@@ -74,15 +92,17 @@ export class FrameHandler {
 
   /**
    * A frame its transport already decoded (the SSE back-channel answers a bad frame with 400
-   * itself, so it decodes first): rate-limited, then handled like any other.
+   * itself, so it decodes first): rate-limited, then handled like any other. False when the rate
+   * limit dropped it (the back-channel then answers 429).
    */
-  onFrame(c: Connection, frame: ClientFrame): void {
-    if (c.phase === Phase.Closed) return;
+  onFrame(c: Connection, frame: ClientFrame): boolean {
+    if (c.phase === Phase.Closed) return true;
     if (!this.takeToken(c)) {
-      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send' });
-      return;
+      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send', ack: frame.type === 'ack' });
+      return false;
     }
     this.handle(c, frame);
+    return true;
   }
 
   /** Binary frames are not part of the protocol: refused outright. */
@@ -128,6 +148,25 @@ export class FrameHandler {
    */
   private rateLimited(c: Connection, refused: RefusedRequest): void {
     this.deps.metrics.badFrames.inc();
+    this.deps.metrics.droppedFrames.inc();
+    // Acks answer pushes a sender asked to be acknowledged: a burst of those pushes brings a burst
+    // of acks, which is not the device flooding. While acks are awaited they are dropped silently.
+    if (refused.ack && c.pendingAcks > 0) return;
+    const now = this.now();
+    if (now - c.droppedSince >= DROPPED_FRAMES_WINDOW_MS) {
+      c.droppedSince = now;
+      c.droppedFrames = 0;
+    }
+    c.droppedFrames++;
+    if (c.droppedFrames > this.opts.maxDroppedFrames) {
+      this.deps.close(
+        c,
+        CloseCode.POLICY_VIOLATION,
+        `rate limit exceeded: more than ${this.opts.maxDroppedFrames} frames dropped within ${DROPPED_FRAMES_WINDOW_MS / 1000} s`,
+      );
+      return;
+    }
+    if (c.droppedFrames > this.opts.framesPerSecond * 2) return; // a burst of answers per window, then silence
     if (refused.reqId && refused.d2d) {
       this.deps.metrics.d2d.labels('rate_limited').inc();
       sendServerFrame(c, { type: 'd2d.result', reqId: refused.reqId, status: 'rate_limited' });
@@ -136,10 +175,14 @@ export class FrameHandler {
     sendErrorFrame(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`, refused.reqId);
   }
 
-  private badFrame(c: Connection, code: ErrorCode, message: string): void {
+  /** A frame that is not valid; `d2dReqId`: it was a d2d.send with this request id, answered `rejected`. */
+  private badFrame(c: Connection, code: ErrorCode, message: string, d2dReqId?: string): void {
     this.deps.metrics.badFrames.inc();
     c.badFrames++;
-    sendErrorFrame(c, code, message);
+    if (d2dReqId !== undefined) {
+      this.deps.metrics.d2d.labels('rejected').inc();
+      sendServerFrame(c, { type: 'd2d.result', reqId: d2dReqId, status: 'rejected' });
+    } else sendErrorFrame(c, code, message);
     if (c.badFrames >= this.opts.maxBadFrames) {
       this.deps.close(c, CloseCode.POLICY_VIOLATION, `too many bad frames (${c.badFrames})`);
     }
@@ -162,5 +205,5 @@ export class FrameHandler {
 function scanRequest(text: string): RefusedRequest {
   const head = text.length > 4096 ? text.slice(0, 4096) : text;
   const reqId = REQ_ID.exec(head)?.[1];
-  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head) };
+  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head), ack: reqId === undefined && ACK.test(head) };
 }

@@ -22,6 +22,7 @@ import {
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
 import { healthAnswer } from './health-port';
+import { guardHandlers, type HandlerFailure } from './guarded-app';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
 
 /** What the internal port needs: the service tokens it checks, delivery, notices, readiness and metrics. */
@@ -35,6 +36,8 @@ export interface InternalPortDeps {
   notify(notice: AccountNotice): number;
   /** Ready to take deliveries: listening and not draining. */
   ready(): boolean;
+  /** Told of a handler that threw: the port answers 500 and carries on. */
+  handlerFailed: HandlerFailure;
 }
 
 /** Largest deliver body: a full batch of maximal messages would be far larger; 16 MiB bounds memory. */
@@ -44,10 +47,11 @@ const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 /**
  * The edge's internal port, for other Pushwire services only: POST /v1/deliver (sender or edge
  * token), POST /v1/notify (edge token: the device list), and the open ops endpoints /healthz,
- * /readyz, /metrics.
+ * /readyz, /metrics. Every handler is guarded (guardHandlers) and returns its promise chain, so a
+ * failure anywhere in it is a 500, not a crash.
  */
 export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
-  const app = uWS.App();
+  const app = guardHandlers(uWS.App(), deps.handlerFailed);
   const verifier = new ServiceTokenVerifier(deps.serviceTokens);
 
   app.post(
@@ -67,13 +71,12 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
       (request, reply, startedAt) => {
         const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
         if ('deliveries' in request) {
-          deliverBatch(deps.deliverer, request.deliveries).then((results) => {
+          return deliverBatch(deps.deliverer, request.deliveries).then((results) => {
             observe();
             reply(200, { results });
           });
-          return;
         }
-        Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
+        return Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
           reply(DeliveryStatuses[result.status].http, result, headers);
@@ -106,7 +109,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   app.get('/metrics', (res) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
-    deps.metricsRegistry.metrics().then((text) => {
+    return deps.metricsRegistry.metrics().then((text) => {
       if (state.aborted) return;
       res.cork(() => res.writeHeader('content-type', deps.metricsRegistry.contentType).end(text));
     });
@@ -137,7 +140,7 @@ function servicePost<T>(
   roles: readonly ServiceRole[],
   body: BodySpec<T>,
   handle: (request: T, reply: Reply, startedAt: bigint) => void,
-): (res: HttpResponse, req: HttpRequest) => void {
+): (res: HttpResponse, req: HttpRequest) => Promise<void> | void {
   return (res, req) => {
     const state: ResponseState = { aborted: false };
     res.onAborted(() => (state.aborted = true));
@@ -150,7 +153,7 @@ function servicePost<T>(
       return;
     }
     const startedAt = process.hrtime.bigint();
-    readBody(res, body.maxBytes).then(
+    return readBody(res, body.maxBytes).then(
       (bytes) => {
         let request: T;
         try {

@@ -54,11 +54,16 @@ describe('edge: the SSE back-channel (POST /v1/frames)', () => {
     device.close();
   });
 
-  it('rate-limits decoded frames like WebSocket ones: a d2d.send over the limit gets its d2d.result', async () => {
+  it('rate-limits decoded frames like WebSocket ones: a d2d.send over the limit is answered 429 and gets its d2d.result', async () => {
     const { device, token } = await stream('flood');
     const sends = ['a', 'b', 'c', 'd'].map((id) => JSON.stringify({ type: 'd2d.send', reqId: `send-${id}`, to: 'nobody', payload: 1 }));
     const answers = await Promise.all(sends.map((body) => post(token, body)));
-    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    // Two within the burst (1/s, burst 2) are taken; the two dropped are answered 429 (issue 12, item 8).
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 202, 429, 429]);
+    expect(answers.filter((a) => a.status === 429).map((a) => (a.body['error'] as { code: string }).code)).toEqual([
+      'rate_limited',
+      'rate_limited',
+    ]);
     const results = await Promise.all(sends.map(() => device.next('d2d.result')));
     expect(results.map((r) => r.status)).toContain('rate_limited');
     expect(results.map((r) => r.reqId).sort()).toEqual(['send-a', 'send-b', 'send-c', 'send-d']);

@@ -56,6 +56,17 @@ describe('MemoryGroup', () => {
     expect(group.lag(['t'])).toEqual([{ topic: 't', partition: 0, lag: 3 }]);
   });
 
+  it('ends a backoff when its timer fires, even if the clock has not quite reached the deadline yet', () => {
+    const { group, a } = groupWithMember(1, 3);
+    const claim = group.claim(a, 10, 1_000)!;
+    group.release(claim, 1_500);
+    const wakes = a.wakes;
+    // Node timers run off the event loop's cached time: the timer may fire at 1_499 by Date.now().
+    group.backoffOver(claim.key);
+    expect(a.wakes).toBeGreaterThan(wakes);
+    expect(group.claim(a, 10, 1_499)?.records.map((r) => r.offset)).toEqual(['0', '1', '2']);
+  });
+
   it('forgets uncommitted start positions once the group is empty, as Kafka does', () => {
     const topic = topicWith(1, 2);
     const group = new MemoryGroup('g', () => topic);

@@ -106,6 +106,18 @@ export class MemoryGroup {
     this.wakeAll();
   }
 
+  /**
+   * The backoff timer of a released partition fired: it may be handed out again. The timer, not
+   * the clock, ends the backoff: Node measures timers from the event loop's cached time, so one can
+   * fire a millisecond or more before Date.now() reaches `notBeforeMs`, and a claim made then would
+   * find the partition still backing off with no wake left to come — the batch would never return.
+   */
+  backoffOver(key: string): void {
+    const state = this.states.get(key);
+    if (state) state.notBeforeMs = 0;
+    this.wakeAll();
+  }
+
   /** Log end minus committed offset, for every partition of `topics`. */
   lag(topics: readonly string[]): PartitionLag[] {
     return topics.flatMap((name) => {

@@ -82,7 +82,7 @@ export class MemorySubscription implements Subscription, GroupMember {
         this.group.release(claim, 0);
         return;
       }
-      const { attempt, delayMs } = this.backoff.failed(claim.key, () => this.group.wakeAll());
+      const { attempt, delayMs } = this.backoff.failed(claim.key, () => this.group.backoffOver(claim.key));
       this.group.release(claim, Date.now() + delayMs);
       this.tuning.onHandlerRejected?.({
         groupId: this.group.id,

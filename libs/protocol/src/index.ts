@@ -5,11 +5,14 @@
  */
 export * from './pushwire-error';
 export * from './validation';
+export * from './json-depth';
 export * from './v1/ids';
 export * from './v1/codes';
 export * from './v1/device-frames';
 export * from './v1/internal-api';
 export * from './v1/decode';
 export * from './v1/validators';
+export * from './v1/payload-depth';
 export * from './v1/push-queue';
+export * from './v1/message-time';
 export * from './v1/device-list';

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 import { PushwireError, type PushwireErrorOptions } from './pushwire-error';
 import type { ErrorCode } from './v1/codes';
 
@@ -30,23 +31,34 @@ export class ProtocolValidationError extends PushwireError<ValidationErrorCode> 
 
 const MAX_ISSUES = 5;
 
+/**
+ * A rule JSON Schema cannot state, checked after the schema passed (e.g. how deep a payload nests):
+ * the issue, or undefined when the value keeps to it.
+ */
+export type Refinement<T> = (value: T) => ValidationIssue | undefined;
+
 /** A compiled validator for one schema: `check` is a fast boolean test, `decode` throws a typed error. */
 export class Validator<S extends TSchema> {
   private readonly check: TypeCheck<S>;
   constructor(
     readonly schema: S,
     private readonly what: string,
+    private readonly refine?: Refinement<Static<S>>,
   ) {
     this.check = TypeCompiler.Compile(schema);
   }
 
   is(value: unknown): value is Static<S> {
-    return this.check.Check(value);
+    return this.check.Check(value) && this.refine?.(value) === undefined;
   }
 
   /** Returns the value typed, or throws ProtocolValidationError listing the first few issues. */
   decode(value: unknown): Static<S> {
-    if (this.check.Check(value)) return value;
+    if (this.check.Check(value)) {
+      const issue = this.refine?.(value);
+      if (issue) throw new ProtocolValidationError('invalid_frame', `invalid ${this.what}: ${issue.path} ${issue.message}`, [issue]);
+      return value;
+    }
     const issues: ValidationIssue[] = [];
     for (const e of this.check.Errors(value)) {
       issues.push({ path: e.path || '/', message: e.message });
@@ -57,11 +69,24 @@ export class Validator<S extends TSchema> {
   }
 }
 
-/** JSON.parse that throws ProtocolValidationError('invalid_json') instead of SyntaxError. */
-export function parseJson(text: string, what = 'JSON'): unknown {
+/**
+ * JSON.parse that throws ProtocolValidationError instead of SyntaxError: `invalid_json` for text
+ * that is not JSON, `invalid_frame` for a document nested deeper than `maxDepth` (MAX_JSON_DEPTH:
+ * every JSON input of every process is read through here or checked with the same limit).
+ */
+export function parseJson(text: string, what = 'JSON', maxDepth = MAX_JSON_DEPTH): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new ProtocolValidationError('invalid_json', `${what} is not valid JSON: ${(e as Error).message}`, [], { cause: e });
   }
+  if (nestsDeeperThan(value, maxDepth)) throw tooDeep(what, '/', maxDepth);
+  return value;
+}
+
+/** The error for a document or a payload nested deeper than its limit. */
+export function tooDeep(what: string, path: string, limit: number): ProtocolValidationError {
+  const message = `nests arrays and objects deeper than ${limit} levels`;
+  return new ProtocolValidationError('invalid_frame', `${what}: ${path} ${message}`, [{ path, message }]);
 }

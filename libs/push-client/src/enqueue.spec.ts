@@ -124,6 +124,26 @@ describe('PushClient.enqueue', () => {
     expect(bus.publishes).toEqual([]);
   });
 
+  it('refuses a payload nested too deep to encode (5,000 levels) as invalid_message, never a retriable bus failure', async () => {
+    const c = client();
+    const deep = JSON.parse(`${'['.repeat(5_000)}${']'.repeat(5_000)}`);
+    const error = await c.enqueue({ accountId: 'a1', deviceId: 'tv-1' }, deep).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'invalid_message', retriable: false, message: expect.stringContaining('/payload nests') });
+    expect(bus.publishes).toEqual([]);
+  });
+
+  it('takes the createdAt a caller gives, which starts the TTL, and refuses one far ahead or older than any TTL', async () => {
+    const c = client();
+    await c.enqueue({ accountId: 'a1', deviceId: 'tv-1' }, 'x', { id: 'made-earlier', createdAt: T0 - 5_000, ttlSeconds: 30 });
+    const [record] = await inbox.until(1);
+    expect(JSON.parse(record!.value)).toMatchObject({ message: { id: 'made-earlier', createdAt: T0 - 5_000 }, enqueuedAt: T0 });
+    for (const createdAt of [T0 + 3_600_000, T0 - 29 * 24 * 3600 * 1000]) {
+      const error = await c.enqueue({ accountId: 'a1', deviceId: 'tv-1' }, 'x', { createdAt }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'invalid_message', retriable: false, message: expect.stringContaining('createdAt') });
+    }
+  });
+
   it('without a bus rejects with not_configured, saying indirect push needs `bus`', async () => {
     const error = await client({ bus: undefined })
       .enqueue(target('tv-1'), 'x')

@@ -44,7 +44,7 @@ export function buildPushRequest(
   options: Pick<ResolvedOptions, 'now' | 'newId'>,
 ): { topic: string; record: PushRequestRecord } {
   const priority = opts?.priority ?? 'normal';
-  const now = options.now(); // createdAt and enqueuedAt are the same instant
+  const now = options.now(); // enqueuedAt, and createdAt unless the caller gives one
   const message = buildMessage(payload, { ...opts, priority }, { now: () => now, newId: options.newId });
   const record: PushRequestRecord = {
     v: 1,

@@ -1,4 +1,15 @@
-import { AccountId, ProtocolValidationError, PushTarget, Validator, Validators, type PushMessage } from '@pushwire/protocol';
+import {
+  AccountId,
+  checkCreatedAt,
+  createdAtProblem,
+  MAX_PAYLOAD_DEPTH,
+  nestsDeeperThan,
+  ProtocolValidationError,
+  PushTarget,
+  Validator,
+  Validators,
+  type PushMessage,
+} from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import type { ResolvedOptions, SendOptions } from './options';
 
@@ -29,10 +40,15 @@ export function buildMessage(
   options: Pick<ResolvedOptions, 'now' | 'newId'>,
 ): PushMessage {
   assertJson(payload);
+  const now = options.now();
+  const createdAt = opts?.createdAt ?? now;
+  const verdict = checkCreatedAt(createdAt, now);
+  if (verdict !== 'ok')
+    throw new PushClientError('invalid_message', `invalid push message: ${createdAtProblem(verdict, createdAt, now)}`, false);
   const message: PushMessage = {
     id: opts?.id ?? options.newId(),
     payload,
-    createdAt: options.now(),
+    createdAt,
     ...(opts?.priority !== undefined ? { priority: opts.priority } : {}),
     ...(opts?.ttlSeconds !== undefined ? { ttlSeconds: opts.ttlSeconds } : {}),
     ...(opts?.ack ? { ackRequired: true } : {}),
@@ -53,11 +69,19 @@ export function validate(check: () => unknown, what: string): void {
 }
 
 /**
- * The schema accepts any payload value, but it travels as JSON: `undefined` would vanish from the
+ * The schema accepts any payload value (at most MAX_PAYLOAD_DEPTH deep), but it travels as JSON: `undefined` would vanish from the
  * body and a BigInt or a cycle would make the HTTP call throw, which would look like an unreachable
  * edge. Serializing once here costs a little and turns those into the caller's error.
  */
 function assertJson(payload: unknown): void {
+  // Checked first: encoding a value nested thousands deep overflows the stack.
+  if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    throw new PushClientError(
+      'invalid_message',
+      `invalid push message: /payload nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+      false,
+    );
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(payload);

@@ -43,6 +43,11 @@ export interface SendOptions {
   ttlSeconds?: number;
   /** Delivery priority. Default: the edge's (normal). */
   priority?: Priority;
+  /**
+   * When the message was created (epoch ms), which starts its TTL. Default: now. At most a minute
+   * ahead of this client's clock and not older than the longest TTL (28 days), else `invalid_message`.
+   */
+  createdAt?: number;
 }
 
 /** The outcome of one direct push to device `deviceId` of account `accountId`. */

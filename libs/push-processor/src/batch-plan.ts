@@ -1,5 +1,5 @@
 import type { ConsumedRecord } from '@pushwire/event-bus';
-import { deviceRefKey, ProtocolValidationError, Validators, type PushRequestRecord } from '@pushwire/protocol';
+import { deviceRefKey, parseJson, ProtocolValidationError, Validators, type PushRequestRecord } from '@pushwire/protocol';
 
 /** One decoded request of a batch, in offset order. `collapsedBy` is set when a newer one replaces it. */
 export interface PlannedRequest {
@@ -32,9 +32,10 @@ export interface BatchPlan {
 export function decodePushRequest(record: ConsumedRecord): PushRequestRecord | InvalidRecord {
   let json: unknown;
   try {
-    json = JSON.parse(record.value);
+    json = parseJson(record.value, 'value'); // also refuses a value nested deeper than MAX_JSON_DEPTH
   } catch (e) {
-    return { record, detail: `value is not JSON: ${(e as Error).message}` };
+    if (!(e instanceof ProtocolValidationError)) throw e;
+    return { record, detail: e.code === 'invalid_json' ? `value is not JSON: ${(e.cause as Error).message}` : e.message };
   }
   try {
     const request = Validators.pushRequestRecord.decode(json);

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
 import { int, loadServiceConfig, serviceTokenConfigSpec, str, url, type ConfigOf, type WithServiceTokens } from '@pushwire/service-kit';
 import type { PushProcessorOptions } from './push-processor';
 
@@ -60,6 +61,12 @@ export const processorConfigSpec = {
     description: 'First retry backoff ceiling; doubles per retry (full jitter).',
   }),
   retryMaxMs: int({ env: 'PUSHWIRE_PROCESSOR_RETRY_MAX_MS', default: 5_000, min: 1, max: 600_000, description: 'Largest retry backoff.' }),
+  maxMessageBytes: int({
+    env: 'PUSHWIRE_MAX_MESSAGE_BYTES',
+    default: DEFAULT_MAX_MESSAGE_BYTES,
+    min: 256,
+    description: "The edges' largest frame (set it as on the edges): a payload larger than this can never be delivered, so it is refused.",
+  }),
   defaultTtlSeconds: int({
     env: 'PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS',
     default: 3600,
@@ -118,7 +125,10 @@ export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env, overri
 /** The processor options a configuration implies (everything but the bus, delivery and logger). */
 export function processorSettings(
   c: ProcessorConfig,
-): Pick<PushProcessorOptions, 'groupId' | 'concurrency' | 'retry' | 'defaultTtlSeconds' | 'partitions' | 'partitionsConcurrently'> {
+): Pick<
+  PushProcessorOptions,
+  'groupId' | 'concurrency' | 'retry' | 'defaultTtlSeconds' | 'maxMessageBytes' | 'partitions' | 'partitionsConcurrently'
+> {
   const partitions = {
     high: c.partitionsHigh,
     normal: c.partitionsNormal,
@@ -131,6 +141,7 @@ export function processorSettings(
     concurrency: { high: c.concurrencyHigh, normal: c.concurrencyNormal, low: c.concurrencyLow },
     retry: { maxAttempts: c.maxAttempts, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, c.retryMaxMs) },
     defaultTtlSeconds: c.defaultTtlSeconds,
+    maxMessageBytes: c.maxMessageBytes,
     partitions,
     // Every request partition gets its own slot, so a low-priority backlog never holds up a high one.
     partitionsConcurrently: partitions.high + partitions.normal + partitions.low,

@@ -47,11 +47,13 @@ export class ProcessorService {
       bus,
       logger,
       metricsRegistry,
+      maxMessageBytes: config.maxMessageBytes,
       enqueue: (target, message, collapseKey) =>
         this.pushClient.enqueue(target, message.payload, {
           id: message.id,
           priority: message.priority,
           ttlSeconds: message.ttlSeconds,
+          createdAt: message.createdAt,
           ack: message.ackRequired,
           collapseKey,
         }),

@@ -603,6 +603,55 @@ describe('PushProcessor on the in-memory event bus', () => {
   });
 });
 
+describe('PushProcessor with messages no delivery can help (issue 12)', () => {
+  it('counts the TTL from createdAt, not enqueuedAt: a message created long before it was enqueued expires', async () => {
+    const bed = await setup();
+    const stale = request('tv-1', 'stale', { ttlSeconds: 60 });
+    const created = { ...stale, message: { ...stale.message, createdAt: NOW - 61_000 } };
+    await bed.publish('normal', created, request('tv-2', 'fresh', { ttlSeconds: 60 }));
+    await bed.start();
+    const o = byId((await bed.settled()).outcomes);
+    expect(o.get('stale')).toMatchObject({ status: 'expired', attempts: 0 });
+    expect(o.get('fresh')).toMatchObject({ status: 'delivered' });
+    expect(bed.delivery.calls.map((c) => c.message.id)).toEqual(['fresh']);
+  });
+
+  it('ends a message created in the future, or whose payload can never fit a device frame, as rejected without delivering it', async () => {
+    const bed = await setup({ maxMessageBytes: 1024 });
+    const ahead = request('tv-1', 'ahead');
+    const big = request('tv-2', 'big');
+    await bed.publish(
+      'normal',
+      { ...ahead, message: { ...ahead.message, createdAt: NOW + 3_600_000 } },
+      { ...big, message: { ...big.message, payload: 'x'.repeat(2000) } },
+    );
+    await bed.start();
+    const { outcomes, deadLetters } = await bed.settled();
+    const o = byId(outcomes);
+    expect(o.get('ahead')).toMatchObject({ status: 'rejected', attempts: 0, detail: expect.stringContaining('ahead of the clock') });
+    expect(o.get('big')).toMatchObject({
+      status: 'rejected',
+      attempts: 0,
+      detail: expect.stringContaining('can never fit a device frame'),
+    });
+    expect(bed.delivery.calls).toEqual([]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a record nested deeper than MAX_JSON_DEPTH as invalid_record, saying so', async () => {
+    const bed = await setup();
+    const deep = `{"v":1,"target":{"deviceId":"tv-1"},"message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}},"enqueuedAt":1}`;
+    await bed.bus.publish(Topics.pushRequests.normal, [{ key: 'tv-1', value: deep }]);
+    await bed.publish('normal', request('tv-1', 'after'));
+    await bed.start();
+    const { outcomes, deadLetters } = await bed.settled();
+    expect(deadLetters.map((d) => [d.reason, d.detail, d.value])).toEqual([
+      ['invalid_record', 'value: / nests arrays and objects deeper than 64 levels', deep],
+    ]);
+    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['after', 'delivered']]);
+  });
+});
+
 describe('PushProcessor through the push client to a real edge', () => {
   it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and ends those to an offline device as not_connected", async () => {
     const edge = await startTestEdge();

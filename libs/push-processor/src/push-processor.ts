@@ -8,11 +8,22 @@ import {
   type Subscription,
   type TopicSpec,
 } from '@pushwire/event-bus';
-import { deviceRefKey, Topics, type DeadLetterRecord, type OutcomeStatus, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
+import {
+  checkCreatedAt,
+  createdAtProblem,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  deviceRefKey,
+  Topics,
+  type DeadLetterRecord,
+  type OutcomeStatus,
+  type Priority,
+  type PushOutcomeRecord,
+} from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord, type PlannedRequest } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
 import { Limiter } from './limiter';
+import { payloadNeverFits } from './payload-limit';
 import type { ProcessorMetrics } from './processor-metrics';
 import { backoffMs, isTransient, type RetryPolicy } from './retry-policy';
 
@@ -29,6 +40,8 @@ export interface PushProcessorOptions {
   readonly retry: RetryPolicy;
   /** TTL of messages that carry none. */
   readonly defaultTtlSeconds: number;
+  /** The edges' largest frame: a payload larger can never be delivered and ends `rejected` at once. Default 64 KiB. */
+  readonly maxMessageBytes?: number;
   /** Partition counts the topics are created with (existing topics are left alone). */
   readonly partitions: Readonly<Record<Priority | 'outcomes' | 'dlq', number>>;
   /** Partitions handled at once; keep it ≥ the number of request partitions so no priority waits on another. */
@@ -158,7 +171,9 @@ export class PushProcessor {
 
   private async handleRequest(planned: PlannedRequest, priority: Priority): Promise<Handled> {
     const { request, record } = planned;
-    const deadline = request.enqueuedAt + (request.message.ttlSeconds ?? this.opts.defaultTtlSeconds) * 1000;
+    // The TTL runs from when the sender created the message, not from when it was enqueued.
+    const start = request.message.createdAt ?? request.enqueuedAt;
+    const deadline = start + (request.message.ttlSeconds ?? this.opts.defaultTtlSeconds) * 1000;
     const finish = (status: OutcomeStatus, attempts: number, extra: Partial<PushOutcomeRecord> = {}): PushOutcomeRecord => {
       const completedAt = this.now();
       return {
@@ -176,6 +191,11 @@ export class PushProcessor {
     };
     if (planned.collapsedBy)
       return { outcome: finish('collapsed', 0, { detail: `replaced by message ${planned.collapsedBy} with the same collapse key` }) };
+    // Messages no delivery can help: one that would never expire, one no device frame can hold.
+    if (checkCreatedAt(start, this.now()) === 'future')
+      return { outcome: finish('rejected', 0, { detail: createdAtProblem('future', start, this.now()) }) };
+    const tooLarge = payloadNeverFits(request.message.payload, this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    if (tooLarge) return { outcome: finish('rejected', 0, { detail: tooLarge }) };
 
     this.metrics?.inFlight.inc({ priority });
     try {

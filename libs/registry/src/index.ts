@@ -10,3 +10,4 @@ export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTable
 export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
 export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';
+export { EdgeHostAllowList } from './http/edge-hosts';

@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ValidationIssue } from '@pushwire/protocol';
+import { ProtocolValidationError, type ValidationIssue } from '@pushwire/protocol';
 import type { Registry } from 'prom-client';
 import { errorBody } from './errors';
+import { answerFrameworkError, keepConnectionOnTooLarge, limitJsonDepth, MAX_PATH_PARAM_LENGTH } from './http-input-limits';
 import type { Logger } from './logger';
 import { StoreUnavailableError } from './store-unavailable';
 import { SENDER_ROLES, ServiceTokenVerifier, wrongRoleMessage, type ServiceRole, type ServiceTokens } from './service-roles';
@@ -38,8 +39,9 @@ const createFastify = (logger: Logger) =>
     // Internal APIs are hot paths: one log line per request would cost more than the work.
     logController: new LogController({ disableRequestLogging: true }),
     // Ids in paths (account, device) may be 128 characters (the protocol's limit); fastify's default
-    // of 100 would answer a valid long id 414 in its own format instead of our JSON errors.
-    routerOptions: { maxParamLength: 256 },
+    // of 100 would refuse a valid long id before the schema could. Longer ones: answerFrameworkError.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: answerFrameworkError,
     // Reject what the schemas do not allow instead of silently dropping or coercing it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -56,7 +58,8 @@ function validationIssues(err: FastifyError): ValidationIssue[] {
 
 /**
  * The fastify app every Pushwire HTTP service starts from: JSON error bodies for every failure
- * (400 with the offending field, 404, 413, 500), OpenAPI from the route schemas at /openapi.json,
+ * (400 with the offending field, 404, 413, 500, and the router's own errors), JSON bodies held to
+ * MAX_JSON_DEPTH, OpenAPI from the route schemas at /openapi.json,
  * and the open ops routes /healthz, /readyz (503 once closing) and /metrics. Register the service's
  * routes after this returns (in plugins, so swagger sees them), guarded by `requireServiceToken`.
  */
@@ -72,9 +75,14 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
         .code(400)
         .send(errorBody('invalid_request', `invalid request${first ? `: ${first.path} ${first.message}` : ''}`, details));
     }
+    // A body nested deeper than MAX_JSON_DEPTH (refused by the JSON parser).
+    if (err instanceof ProtocolValidationError) return reply.code(400).send(errorBody('invalid_request', err.message, err.issues));
     const mapped = opts.mapError?.(err, request, reply);
     if (mapped) return mapped;
-    if (err.statusCode === 413) return reply.code(413).send(errorBody('payload_too_large', err.message));
+    if (err.statusCode === 413) {
+      keepConnectionOnTooLarge(reply);
+      return reply.code(413).send(errorBody('payload_too_large', err.message));
+    }
     if (err.statusCode === 400 && err.code?.startsWith('FST_ERR_CTP')) return reply.code(400).send(errorBody('invalid_json', err.message));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
       return reply.code(err.statusCode).send(errorBody('invalid_request', err.message));
@@ -82,8 +90,9 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
     return reply.code(500).send(errorBody('internal', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    reply.code(404).send(errorBody('not_found', `no route ${request.method} ${shortPath(request.url)}`)),
   );
+  limitJsonDepth(app);
   if (opts.onResponse) {
     const observe = opts.onResponse;
     app.addHook('onResponse', async (request, reply) =>
@@ -110,6 +119,12 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
     ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
   return app;
+}
+
+/** The path of a URL for an error message, cut short: a client may send kilobytes of it. */
+function shortPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > 128 ? `${path.slice(0, 128)}…` : path;
 }
 
 /** Listens on `host`:`port` (port 0: one the OS picks) and resolves with the port bound. */

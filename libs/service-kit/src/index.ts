@@ -4,6 +4,7 @@ export * from './store-unavailable';
 export { awsRetriable } from './aws-failure';
 export * from './errors';
 export * from './logger';
+export * from './log-throttle';
 export * from './metrics';
 export * from './service-token';
 export * from './service-roles';

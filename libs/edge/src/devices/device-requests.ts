@@ -1,6 +1,6 @@
 import type { AccountNotice, ClientFrame, DeliveryStatus, ErrorCode, ServerFrame } from '@pushwire/protocol';
 import type { DeviceListClient } from '@pushwire/device-list-client';
-import type { Logger } from '@pushwire/service-kit';
+import { LogThrottle, type Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from '../connection';
 import { refill } from '../token-bucket';
 import type { D2dRouter } from './d2d-router';
@@ -30,6 +30,8 @@ export interface DeviceRequestsDeps {
  */
 export class DeviceRequests {
   private readonly now: () => number;
+  /** A routing failure a device can provoke again and again is logged a few times a minute, not per frame. */
+  private readonly failures = new LogThrottle();
 
   constructor(private readonly deps: DeviceRequestsDeps) {
     this.now = deps.now ?? Date.now;
@@ -73,17 +75,19 @@ export class DeviceRequests {
     try {
       status = this.deps.d2d.send(c, frame);
     } catch (err) {
-      this.deps.logger.error({ err }, 'd2d routing failed');
-      status = 'unavailable';
+      status = this.routingFailed(err);
     }
     if (typeof status === 'string') {
       reply(status);
       return;
     }
-    status.then(reply, (err: unknown) => {
-      this.deps.logger.error({ err }, 'd2d routing failed');
-      reply('unavailable');
-    });
+    status.then(reply, (err: unknown) => reply(this.routingFailed(err)));
+  }
+
+  private routingFailed(err: unknown): DeliveryStatus {
+    const line = this.failures.take();
+    if (line) this.deps.logger.error({ err, suppressed: line.suppressed }, 'd2d routing failed');
+    return 'unavailable';
   }
 
   private list(c: Connection, frame: Extract<DeviceRequestFrame, { type: 'devices.list' | 'devices.subscribe' }>): void {

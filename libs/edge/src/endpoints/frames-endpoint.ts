@@ -19,7 +19,8 @@ export interface FramesEndpointDeps {
 /**
  * POST /v1/frames, the SSE back-channel: one frame a device would send over a WebSocket (ack, ping,
  * d2d.send, …), with the same token as its stream; and its CORS preflight. A bad frame is answered
- * 400 here; a good one goes to the frame handler as decoded, and its answers down the stream.
+ * 400 here, one over the rate 429; a good one goes to the frame handler as decoded, and its answers
+ * down the stream.
  */
 export function framesEndpoint(app: TemplatedApp, deps: FramesEndpointDeps): void {
   const { admission, frames, maxMessageBytes } = deps;
@@ -39,7 +40,7 @@ export function framesEndpoint(app: TemplatedApp, deps: FramesEndpointDeps): voi
     const token = tokenFrom(req);
     const state = watchAborted(res);
     const body = readBody(res, maxMessageBytes);
-    Promise.all([admission.authenticate(token), body]).then(
+    return Promise.all([admission.authenticate(token), body]).then(
       ([identity, bytes]) => {
         // The token's account and device: a token of another account with the same device id finds nothing.
         const c = deps.connectionOf(identity.accountId, identity.deviceId);
@@ -56,8 +57,15 @@ export function framesEndpoint(app: TemplatedApp, deps: FramesEndpointDeps): voi
           return;
         }
         // Decoded once, here: the frame handler takes the frame as it is.
-        if (!state.aborted) res.cork(() => frames.onFrame(c, frame));
-        respondJson(res, state, 202, { accepted: true }, CORS);
+        let taken = true;
+        if (!state.aborted) res.cork(() => (taken = frames.onFrame(c, frame)));
+        if (taken) respondJson(res, state, 202, { accepted: true }, CORS);
+        // Over the device's frame rate: dropped, and said so (the bucket refills within a second).
+        else
+          respondError(res, state, 'rate_limited', 'frame dropped: over the frame rate of this connection', {
+            'retry-after': '1',
+            ...CORS,
+          });
       },
       (err) => {
         if (err instanceof BodyTooLargeError)

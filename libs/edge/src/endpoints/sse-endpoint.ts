@@ -35,7 +35,7 @@ export function sseEndpoint(app: TemplatedApp, deps: SseEndpointDeps): void {
       respondError(res, state, 'unauthorized', 'a device token is required: Authorization: Bearer <token> or ?token=<token>', CORS);
       return;
     }
-    admission.authenticate(token).then(
+    return admission.authenticate(token).then(
       (identity) => {
         if (state.aborted) return;
         const c = lifecycle.newConnection(Transport.Sse, identity);

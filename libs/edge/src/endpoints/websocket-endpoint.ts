@@ -73,7 +73,7 @@ export function websocketEndpoint(app: TemplatedApp, deps: WebSocketEndpointDeps
         );
         return;
       }
-      admission.authenticate(token).then(
+      return admission.authenticate(token).then(
         (identity) => upgrade(lifecycle.newConnection(Transport.WebSocket, identity)),
         (err) => authFailure(res, state, err),
       );

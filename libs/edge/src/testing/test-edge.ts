@@ -1,7 +1,7 @@
 import { mintDeviceToken } from '@pushwire/auth';
 import { MemoryRegistryStore, StoreRegistryClient, type RegistryStore } from '@pushwire/registry';
 import type { RegistryClient } from '@pushwire/registry-client';
-import { silentLogger } from '@pushwire/service-kit';
+import { silentLogger, type Logger } from '@pushwire/service-kit';
 import { EdgeServer } from '../edge-server';
 import { loadEdgeConfig, type EdgeConfig } from '../edge-config';
 import { authenticatorFromConfig } from '../start-edge';
@@ -30,7 +30,7 @@ export interface TestEdge {
  */
 export async function startTestEdge(
   overrides: Partial<EdgeConfig> = {},
-  deps: { store?: RegistryStore; registry?: RegistryClient } = {},
+  deps: { store?: RegistryStore; registry?: RegistryClient; logger?: Logger; now?: () => number } = {},
 ): Promise<TestEdge> {
   const store = deps.store ?? new MemoryRegistryStore();
   const registry = deps.registry ?? new StoreRegistryClient(store);
@@ -46,7 +46,13 @@ export async function startTestEdge(
       ...overrides,
     },
   );
-  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger: silentLogger() });
+  const edge = new EdgeServer({
+    config,
+    authenticator: authenticatorFromConfig(config),
+    registry,
+    logger: deps.logger ?? silentLogger(),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   await edge.listen();
   return {
     edge,

@@ -1,17 +1,26 @@
 import type { TSchema } from '@sinclair/typebox';
-import { parseJson, ProtocolValidationError, Validator } from '../validation';
+import { parseJson, ProtocolValidationError, Validator, type Refinement } from '../validation';
 import { ClientFrameSchemas, ServerFrameSchemas, type ClientFrame, type ServerFrame } from './device-frames';
+import { payloadsWithinDepth } from './payload-depth';
 
 type FrameSchemas = Record<string, TSchema>;
 
-/** Decodes frames of one direction: picks the schema by `type` so errors say what was wrong. */
+/** The frames that carry an application payload, held to MAX_PAYLOAD_DEPTH. */
+const FRAMES_WITH_PAYLOAD = new Set(['d2d.send', 'push', 'd2d.message']);
+const framePayload: Refinement<unknown> = payloadsWithinDepth((frame: unknown) => [['/payload', (frame as { payload: unknown }).payload]]);
+
+/**
+ * Decodes frames of one direction: picks the schema by `type` so errors say what was wrong. The text
+ * may nest at most MAX_JSON_DEPTH levels, a payload in it MAX_PAYLOAD_DEPTH.
+ */
 class FrameDecoder<F> {
   private readonly validators = new Map<string, Validator<TSchema>>();
   constructor(
     schemas: FrameSchemas,
     private readonly direction: string,
   ) {
-    for (const [type, schema] of Object.entries(schemas)) this.validators.set(type, new Validator(schema, `${type} frame`));
+    for (const [type, schema] of Object.entries(schemas))
+      this.validators.set(type, new Validator(schema, `${type} frame`, FRAMES_WITH_PAYLOAD.has(type) ? framePayload : undefined));
   }
 
   /** Decodes a parsed value; throws ProtocolValidationError. */

@@ -5,6 +5,13 @@ import { AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EpochMillis,
 /** Device protocol version; the device port paths carry it (`/v1/connect`, `/v1/events`). */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Default largest frame, either way (PUSHWIRE_MAX_MESSAGE_BYTES): the edge closes a device frame over
+ * it 1009 and rejects a push whose frame would be larger; the message processor refuses a payload
+ * larger than it up front, since that push can never be delivered.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
 const frame = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
 

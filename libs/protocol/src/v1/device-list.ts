@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DeviceInfo, DeviceOfflineFrame, DeviceOnlineFrame } from './device-frames';
 import { AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EdgeId, EpochMillis } from './ids';
+import { EdgeUrl } from './internal-api';
 
 const strict = { additionalProperties: false } as const;
 
@@ -26,7 +27,7 @@ export const DeviceConnectionEvent = Type.Object(
     connectionId: ConnectionId,
     connectedAt: EpochMillis,
     edgeId: EdgeId,
-    edgeUrl: Type.String({ minLength: 1, maxLength: 512, description: "Base URL of the edge's internal port." }),
+    edgeUrl: EdgeUrl,
     /** When the edge saw the change (epoch ms). A re-announced `connected` carries a later `at`. */
     at: EpochMillis,
   },

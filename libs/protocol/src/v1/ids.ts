@@ -39,10 +39,13 @@ export const Priority = Type.Union([Type.Literal('high'), Type.Literal('normal')
   description: 'Delivery priority; indirect push gives higher priorities more consumer concurrency.',
 });
 
+// Times are bounded by what a JavaScript Date can hold (±8.64e15 ms), so `1e308` is not "a time".
+const MAX_EPOCH_MILLIS = 8_640_000_000_000_000;
+
 /** Milliseconds since the Unix epoch. */
-export const EpochMillis = Type.Integer({ minimum: 0, description: 'Milliseconds since the Unix epoch.' });
+export const EpochMillis = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MILLIS, description: 'Milliseconds since the Unix epoch.' });
 /** Seconds since the Unix epoch (DynamoDB TTL attributes are in seconds). */
-export const EpochSeconds = Type.Integer({ minimum: 0, description: 'Seconds since the Unix epoch.' });
+export const EpochSeconds = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MILLIS / 1000, description: 'Seconds since the Unix epoch.' });
 
 export type DeviceId = Static<typeof DeviceId>;
 export type AccountId = Static<typeof AccountId>;

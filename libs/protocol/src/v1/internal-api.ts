@@ -18,6 +18,18 @@ import {
 const strict = { additionalProperties: false } as const;
 const StatusSchema = Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)));
 
+/**
+ * The base URL of an edge's internal port, where senders POST deliveries with the service token: so
+ * http(s) only, a host and an optional port and path — no credentials, query or fragment (anything
+ * else would send the service token somewhere other than an edge's /v1/deliver).
+ */
+export const EdgeUrl = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  pattern: "^https?://[A-Za-z0-9._~%:\\[\\]-]+(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$",
+  description: "Base URL of the edge's internal port: http(s)://host[:port][/path], no credentials, query or fragment.",
+});
+
 /** Longest TTL a message may ask for: 28 days. */
 export const MAX_MESSAGE_TTL_SECONDS = 28 * 24 * 3600;
 
@@ -87,7 +99,7 @@ export const Registration = Type.Object(
     deviceType: DeviceType,
     deviceName: Type.Optional(DeviceName),
     edgeId: EdgeId,
-    edgeUrl: Type.String({ minLength: 1, maxLength: 512, description: "Base URL of the owning edge's internal port." }),
+    edgeUrl: EdgeUrl,
     connectionId: ConnectionId,
     connectedAt: EpochMillis,
     expiresAt: EpochSeconds,
@@ -137,10 +149,7 @@ export const AccountRegistrationsResponse = Type.Object({ registrations: Type.Ar
 export type AccountRegistrationsResponse = Static<typeof AccountRegistrationsResponse>;
 
 /** An edge's liveness lease: lookups ignore records of edges whose lease lapsed. */
-export const LeaseRequest = Type.Object(
-  { edgeUrl: Type.String({ minLength: 1, maxLength: 512 }), ttlSeconds: Type.Integer({ minimum: 1, maximum: 3600 }) },
-  strict,
-);
+export const LeaseRequest = Type.Object({ edgeUrl: EdgeUrl, ttlSeconds: Type.Integer({ minimum: 1, maximum: 3600 }) }, strict);
 export type LeaseRequest = Static<typeof LeaseRequest>;
 export const Lease = Type.Object({ edgeId: EdgeId, edgeUrl: Type.String(), expiresAt: EpochSeconds }, strict);
 export type Lease = Static<typeof Lease>;

@@ -1,4 +1,5 @@
 import { Validator } from '../validation';
+import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
 import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
@@ -23,12 +24,21 @@ import {
   LeaseStatusResponse,
 } from './internal-api';
 
-/** Compiled validators for every internal API body, shared by servers (requests) and clients (responses). */
+const messagePayload = payloadsWithinDepth((m: PushMessage): PayloadAt[] => [['/payload', m.payload]]);
+const deliveryPayload = payloadsWithinDepth((d: Delivery): PayloadAt[] => [['/message/payload', d.message.payload]]);
+const batchPayloads = payloadsWithinDepth((b: DeliveryBatch): PayloadAt[] =>
+  b.deliveries.map((d, i) => [`/deliveries/${i}/message/payload`, d.message.payload]),
+);
+
+/**
+ * Compiled validators for every internal API body, shared by servers (requests) and clients
+ * (responses). Those of bodies that carry payloads also hold each payload to MAX_PAYLOAD_DEPTH.
+ */
 export const Validators = {
-  pushMessage: new Validator(PushMessage, 'push message'),
-  deliverRequest: new Validator(DeliverRequest, 'deliver request'),
-  delivery: new Validator(Delivery, 'delivery'),
-  deliveryBatch: new Validator(DeliveryBatch, 'delivery batch'),
+  pushMessage: new Validator(PushMessage, 'push message', messagePayload),
+  deliverRequest: new Validator(DeliverRequest, 'deliver request', (r) => ('deliveries' in r ? batchPayloads(r) : deliveryPayload(r))),
+  delivery: new Validator(Delivery, 'delivery', deliveryPayload),
+  deliveryBatch: new Validator(DeliveryBatch, 'delivery batch', batchPayloads),
   deliveryResult: new Validator(DeliveryResult, 'delivery result'),
   deliveryBatchResult: new Validator(DeliveryBatchResult, 'delivery batch result'),
   registerRequest: new Validator(RegisterRequest, 'register request'),
@@ -44,7 +54,11 @@ export const Validators = {
   leaseStatusRequest: new Validator(LeaseStatusRequest, 'lease status request'),
   leaseStatusResponse: new Validator(LeaseStatusResponse, 'lease status response'),
   errorBody: new Validator(ErrorBody, 'error body'),
-  pushRequestRecord: new Validator(PushRequestRecord, 'push request record'),
+  pushRequestRecord: new Validator(
+    PushRequestRecord,
+    'push request record',
+    payloadsWithinDepth((r: PushRequestRecord): PayloadAt[] => [['/message/payload', r.message.payload]]),
+  ),
   pushOutcomeRecord: new Validator(PushOutcomeRecord, 'push outcome record'),
   deadLetterRecord: new Validator(DeadLetterRecord, 'dead-letter record'),
   deviceConnectionEvent: new Validator(DeviceConnectionEvent, 'device connection event'),

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventBus } from '@pushwire/event-bus';
 import { EnqueueRequest, EnqueueResponse, ErrorBody, Topics, type PushTarget, type PushMessage } from '@pushwire/protocol';
+import { PushClientError } from '@pushwire/push-client';
 import {
   buildServiceApp,
   errorBody,
@@ -12,8 +13,12 @@ import {
   type Registry,
   type ServiceTokenOptions,
 } from '@pushwire/service-kit';
+import { payloadNeverFits } from '../payload-limit';
 
-/** Puts one message on its priority's request topic; rejects when the bus cannot take it. */
+/**
+ * Puts one message on its priority's request topic; rejects with a PushClientError: `invalid_message`
+ * for a message no retry can mend, another code when the bus cannot take it.
+ */
 export type Enqueue = (target: PushTarget, message: PushMessage, collapseKey?: string) => Promise<EnqueueResponse>;
 
 export interface ProcessorAppOptions extends ServiceTokenOptions {
@@ -22,6 +27,8 @@ export interface ProcessorAppOptions extends ServiceTokenOptions {
   readonly bus: EventBus;
   readonly logger: Logger;
   readonly metricsRegistry: Registry;
+  /** The edges' largest frame: a payload larger can never be delivered and is refused 413. */
+  readonly maxMessageBytes: number;
 }
 
 /**
@@ -45,7 +52,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
     requireServiceToken(v1, serviceTokens);
-    const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 503: ErrorBody };
+    const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 
     v1.post(
       '/v1/push-requests',
@@ -59,9 +66,15 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
       },
       async (request, reply) => {
         const { target, message, collapseKey } = request.body;
+        const tooLarge = payloadNeverFits(message.payload, opts.maxMessageBytes);
+        if (tooLarge) return reply.code(413).send(errorBody('payload_too_large', tooLarge));
         try {
           return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
         } catch (err) {
+          // A message no retry can mend (too deep, createdAt out of bounds …) is the sender's 400, not an outage.
+          if (err instanceof PushClientError && err.code === 'invalid_message')
+            return reply.code(400).send(errorBody('invalid_request', err.message));
+          if (!(err instanceof PushClientError)) throw err; // a bug: the service app answers 500 and logs it
           request.log.warn({ err }, 'enqueue failed');
           return reply
             .code(503)

@@ -10,6 +10,7 @@ import {
   type ServiceTokens,
 } from '@pushwire/service-kit';
 import type { RegistryStore } from '../registry-store';
+import type { EdgeHostAllowList } from './edge-hosts';
 import { createRegistryMetrics, instrumentStore } from './registry-metrics';
 import { v1Routes } from './v1-routes';
 
@@ -25,6 +26,8 @@ export interface RegistryAppOptions {
   logger?: Logger;
   /** Default: a fresh registry with the process defaults, served on /metrics. */
   metricsRegistry?: Registry;
+  /** Hosts edges may name in their edgeUrl (403 otherwise). Default: any host the EdgeUrl schema takes. */
+  edgeHosts?: EdgeHostAllowList;
 }
 
 /**
@@ -47,7 +50,7 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     onResponse: (method, route, statusCode, seconds) =>
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
-  app.register(v1Routes, { store, serviceTokens, metrics });
+  app.register(v1Routes, { store, serviceTokens, metrics, ...(opts.edgeHosts ? { edgeHosts: opts.edgeHosts } : {}) });
 
   // Callers only listen, inject and close: hand back the plain instance type, not the provider-typed one.
   return app as unknown as FastifyInstance;

@@ -21,6 +21,7 @@ import { EDGE_ROLES, errorBody, requireServiceToken, type ServiceTokens } from '
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { RegistryStore } from '../registry-store';
 import { missingDevices } from '../missing-devices';
+import type { EdgeHostAllowList } from './edge-hosts';
 import type { RegistryMetrics } from './registry-metrics';
 
 /** Options of the /v1 routes plugin. */
@@ -29,6 +30,8 @@ export interface V1RoutesOptions {
   /** Lookups take sender (and edge) tokens; writing routes and leases only edge tokens. */
   serviceTokens: ServiceTokens;
   metrics: RegistryMetrics;
+  /** Hosts edges may name in their edgeUrl; absent: any host the EdgeUrl schema takes. */
+  edgeHosts?: EdgeHostAllowList;
 }
 
 // Every /v1 answer may be one of these errors; listing them documents them in the OpenAPI too.
@@ -48,16 +51,29 @@ const edgesOnly = { serviceRoles: EDGE_ROLES };
  * and lease writes for edges only. Route schemas are the protocol schemas, so validation,
  * TypeScript types and the OpenAPI document agree.
  */
-export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceTokens, metrics }) => {
+export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, { store, serviceTokens, metrics, edgeHosts }) => {
   requireServiceToken(app, serviceTokens);
+  /** The first edge URL off the allow-list, if any: senders would POST deliveries there with their token. */
+  const offList = (edgeUrls: string[]) => (edgeHosts ? edgeUrls.find((u) => !edgeHosts.allows(u)) : undefined);
+  const forbiddenHost = (edgeUrl: string) =>
+    errorBody('forbidden', `the host of edgeUrl ${edgeUrl} is not one PUSHWIRE_REGISTRY_EDGE_HOSTS allows for edges`);
 
   app.post(
     '/v1/registrations',
     {
       config: edgesOnly,
-      schema: { ...common, summary: 'Register device connections', body: RegisterRequest, response: { 200: RegisterResponse, ...errors } },
+      schema: {
+        ...common,
+        summary: 'Register device connections',
+        body: RegisterRequest,
+        response: { 200: RegisterResponse, ...errors },
+      },
     },
-    async (request) => ({ results: await store.register(request.body.registrations) }),
+    async (request, reply) => {
+      const refused = offList(request.body.registrations.map((r) => r.edgeUrl));
+      if (refused !== undefined) return reply.code(403).send(forbiddenHost(refused));
+      return { results: await store.register(request.body.registrations) };
+    },
   );
 
   app.post(
@@ -140,7 +156,10 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
         response: { 200: LeaseResponse, ...errors },
       },
     },
-    async (request) => store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds),
+    async (request, reply) => {
+      if (offList([request.body.edgeUrl]) !== undefined) return reply.code(403).send(forbiddenHost(request.body.edgeUrl));
+      return store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds);
+    },
   );
 
   app.delete(

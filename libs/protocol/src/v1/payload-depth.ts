@@ -1,0 +1,19 @@
+import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../json-depth';
+import type { Refinement } from '../validation';
+
+/** Where a payload sits in a message, as a JSON pointer, and the payload. */
+export type PayloadAt = readonly [path: string, payload: unknown];
+
+/**
+ * A refinement for a schema that carries payloads: each payload `payloadsOf` names nests at most
+ * MAX_PAYLOAD_DEPTH levels (the schema itself cannot say so: a payload is any JSON value).
+ */
+export function payloadsWithinDepth<T>(payloadsOf: (value: T) => Iterable<PayloadAt>): Refinement<T> {
+  return (value) => {
+    for (const [path, payload] of payloadsOf(value)) {
+      if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH))
+        return { path, message: `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+    }
+    return undefined;
+  };
+}
