@@ -128,7 +128,7 @@ describe('pushctl against npm start', () => {
 
   it('a deliver body nested 10,000 deep is answered 400 and takes nothing down: the next push is delivered', async () => {
     const deliverUrl = /deliver\s+(http:\/\/\S+\/v1\/deliver)/.exec(output)![1]!;
-    const deep = `{"deviceId":"tv-deep","message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
+    const deep = `{"accountId":"a1","deviceId":"tv-deep","message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
     const res = await fetch(deliverUrl, { method: 'POST', headers: { authorization: `Bearer ${DEV_DEFAULTS.serviceToken}` }, body: deep });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', retriable: false } });

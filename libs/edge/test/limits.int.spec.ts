@@ -77,7 +77,7 @@ describe('edge: limits on hostile input', () => {
     });
 
     it('holds payloads to 32 levels in a deliver batch and in a notice body to the document limit', async () => {
-      const batch = `{"deliveries":[{"deviceId":"x","message":{"id":"m","payload":${nested(33)}}}]}`;
+      const batch = `{"deliveries":[{"accountId":"a1","deviceId":"x","message":{"id":"m","payload":${nested(33)}}}]}`;
       const answer = await postDeliver(batch);
       expect(answer.status).toBe(400);
       expect(answer.body.error.message).toBe(

@@ -640,7 +640,7 @@ describe('PushProcessor with messages no delivery can help (issue 12)', () => {
 
   it('dead-letters a record nested deeper than MAX_JSON_DEPTH as invalid_record, saying so', async () => {
     const bed = await setup();
-    const deep = `{"v":1,"target":{"deviceId":"tv-1"},"message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}},"enqueuedAt":1}`;
+    const deep = `{"v":1,"target":{"accountId":"a1","deviceId":"tv-1"},"message":{"id":"deep","payload":${'['.repeat(10_000)}${']'.repeat(10_000)}},"enqueuedAt":1}`;
     await bed.bus.publish(Topics.pushRequests.normal, [{ key: 'tv-1', value: deep }]);
     await bed.publish('normal', request('tv-1', 'after'));
     await bed.start();

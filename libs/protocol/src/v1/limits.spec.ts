@@ -27,18 +27,18 @@ describe('protocol limits', () => {
       const deep = nested(MAX_PAYLOAD_DEPTH + 1);
       expect(Validators.pushMessage.is(message(ok))).toBe(true);
       expect(Validators.pushMessage.is(message(deep))).toBe(false);
-      expect(() => Validators.delivery.decode({ deviceId: 'd1', message: message(deep) })).toThrow(
+      expect(() => Validators.delivery.decode({ accountId: 'a1', deviceId: 'd1', message: message(deep) })).toThrow(
         /\/message\/payload nests .* deeper than 32/,
       );
       const batch = {
         deliveries: [
-          { deviceId: 'd1', message: message(ok) },
-          { deviceId: 'd2', message: message(deep) },
+          { accountId: 'a1', deviceId: 'd1', message: message(ok) },
+          { accountId: 'a1', deviceId: 'd2', message: message(deep) },
         ],
       };
       expect(() => Validators.deliveryBatch.decode(batch)).toThrow(/\/deliveries\/1\/message\/payload/);
       expect(Validators.deliverRequest.is(batch)).toBe(false);
-      const record = { v: 1, target: { deviceId: 'd1' }, message: message(deep), enqueuedAt: 1 };
+      const record = { v: 1, target: { accountId: 'a1', deviceId: 'd1' }, message: message(deep), enqueuedAt: 1 };
       expect(codeOf(() => Validators.pushRequestRecord.decode(record))).toBe('invalid_frame');
     });
 

@@ -42,7 +42,8 @@ describe('POST /v1/push-requests refuses what can never be delivered', () => {
     });
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, any> };
   };
-  const request = (payload: string, extra = '') => `{"target":{"deviceId":"tv-1"},"message":{"id":"m-1","payload":${payload}${extra}}}`;
+  const request = (payload: string, extra = '') =>
+    `{"target":{"accountId":"a1","deviceId":"tv-1"},"message":{"id":"m-1","payload":${payload}${extra}}}`;
   const nested = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 
   it('answers a payload nested 5,000 deep 400 invalid_request, not retriable, without Retry-After', async () => {

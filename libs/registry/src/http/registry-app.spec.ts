@@ -327,7 +327,7 @@ describe('registry HTTP app: service tokens by role', () => {
       expect((await app.inject({ ...writes[0], headers: as(token) })).statusCode).toBe(200);
     }
     for (const token of [SENDER, EDGE_OLD]) {
-      const res = await app.inject({ method: 'POST', url: '/v1/lookup', headers: as(token), payload: { deviceIds: ['d1'] } });
+      const res = await app.inject({ method: 'POST', url: '/v1/lookup', headers: as(token), payload: { devices: [a1('d1')] } });
       expect([res.statusCode, res.json<{ registrations: Registration[] }>().registrations.map((r) => r.deviceId)]).toEqual([200, ['d1']]);
     }
   });

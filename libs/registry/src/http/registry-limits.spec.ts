@@ -74,12 +74,12 @@ describe('the registry refuses hostile input', () => {
       headers: auth,
       body: JSON.stringify({ registrations: [registration('http://edge-1.internal:8081')] }),
     });
-    expect(await good.json()).toEqual({ results: [{ deviceId: 'tv-1', outcome: 'registered' }] });
+    expect(await good.json()).toEqual({ results: [{ accountId: 'a1', deviceId: 'tv-1', outcome: 'registered' }] });
   });
 
   it('answers a 300-character id with our JSON body, echoing none of it', async () => {
     const id = 'q'.repeat(300);
-    const res = await fetch(`${base}/v1/registrations/${id}`, { headers: auth });
+    const res = await fetch(`${base}/v1/accounts/a1/registrations/${id}`, { headers: auth });
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(JSON.parse(text)).toEqual({
