@@ -13,6 +13,13 @@ export interface HostileHandshake {
   readonly label: string;
   readonly segments: readonly Buffer[];
   readonly expect: Expectation;
+  /**
+   * It has a part the edge's uWS parser refuses before any Pushwire code runs (a version other than
+   * HTTP/1.1, a broken method, the target `*`, a header line without a colon, a NUL or a space in a
+   * header, obs-fold, no Host, 49 or more header lines), which this build answers with silence and drops after ≈ 12 s
+   * (docs/security.md, "HTTP parsing"): no answer within the bound is then the documented outcome.
+   */
+  readonly parserRefuses: boolean;
 }
 
 /** Where handshakes go and the credentials they may carry. */
@@ -27,11 +34,15 @@ export interface HandshakeTarget {
 interface Mutation {
   readonly label: string;
   readonly expect: Expectation;
+  /** The uWS parser refuses it (see HostileHandshake.parserRefuses). */
+  readonly parserRefuses?: boolean;
   apply(parts: RequestParts): RequestParts;
 }
 
 const keep: Mutation = { label: '', expect: 'upgrade', apply: (p) => p };
 const mutation = (label: string, expect: Expectation, apply: (p: RequestParts) => RequestParts): Mutation => ({ label, expect, apply });
+/** A mutation the uWS parser refuses before any handler: the documented answer is none. */
+const parserRefused = (m: Mutation): Mutation => ({ ...m, parserRefuses: true });
 
 const setHeader = (name: string, value: string | undefined) => (p: RequestParts) => ({
   ...p,
@@ -62,15 +73,14 @@ function authMutations(t: HandshakeTarget): Mutation[] {
 
 const methodMutations: Mutation[] = [
   keep,
-  ...['POST', 'HEAD', 'get', 'PUT', 'G\u0000T', 'GET GET'].map((m) =>
-    mutation(`method ${JSON.stringify(m)}`, 'refuse', (p) => ({ ...p, method: m })),
-  ),
+  ...['POST', 'HEAD', 'get', 'PUT'].map((m) => mutation(`method ${JSON.stringify(m)}`, 'refuse', (p) => ({ ...p, method: m }))),
+  ...['G\u0000T', 'GET GET'].map((m) => parserRefused(mutation(`method ${JSON.stringify(m)}`, 'refuse', (p) => ({ ...p, method: m })))),
 ];
 
 const versionMutations: Mutation[] = [
   keep,
   ...['HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/1', 'HTTP/9.9', 'http/1.1'].map((v) =>
-    mutation(`version ${v}`, 'refuse', (p) => ({ ...p, version: v })),
+    parserRefused(mutation(`version ${v}`, 'refuse', (p) => ({ ...p, version: v }))),
   ),
 ];
 
@@ -104,14 +114,17 @@ const filler = (n: number): (readonly [string, string])[] => Array.from({ length
 
 const headerMutations: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.constant(keep), weight: 4 },
-  fc.integer({ min: 10, max: 600 }).map((n) => mutation(`${n} extra headers`, 'either', addHeaders(...filler(n)))),
+  // From 49 header lines in all (the handshake has 5 or 6 of its own) the parser refuses the head.
+  fc
+    .integer({ min: 10, max: 600 })
+    .map((n) => ({ ...mutation(`${n} extra headers`, 'either', addHeaders(...filler(n))), parserRefuses: n >= 42 })),
   fc.constantFrom(8 * 1024, 64 * 1024).map((n) => mutation(`a ${n}-byte header value`, 'either', addHeaders(['X-Long', 'v'.repeat(n)]))),
-  fc.constant(mutation('a header value with NUL', 'refuse', addHeaders(['X-Nul', 'a\u0000b']))),
-  fc.constant(mutation('a header line without a colon', 'refuse', addRawLines('X-No-Colon-Here'))),
-  fc.constant(mutation('a header name with a space', 'refuse', addHeaders(['X Bad', 'v']))),
-  fc.constant(mutation('an obs-fold continuation line', 'refuse', addRawLines('X-Fold: a', ' folded'))),
+  fc.constant(parserRefused(mutation('a header value with NUL', 'refuse', addHeaders(['X-Nul', 'a\u0000b'])))),
+  fc.constant(parserRefused(mutation('a header line without a colon', 'refuse', addRawLines('X-No-Colon-Here')))),
+  fc.constant(parserRefused(mutation('a header name with a space', 'refuse', addHeaders(['X Bad', 'v'])))),
+  fc.constant(parserRefused(mutation('an obs-fold continuation line', 'refuse', addRawLines('X-Fold: a', ' folded')))),
   fc.constant(mutation('header bytes 0x80-0xff', 'either', addHeaders(['X-High', '\u00ff\u00fe\u0080']))),
-  fc.constant(mutation('no Host header', 'either', setHeader('Host', undefined))),
+  fc.constant(parserRefused(mutation('no Host header', 'either', setHeader('Host', undefined)))),
 );
 
 const targetMutations: Mutation[] = [
@@ -119,7 +132,7 @@ const targetMutations: Mutation[] = [
   mutation('path /v1/connect/', 'either', (p) => ({ ...p, target: p.target.replace('/v1/connect', '/v1/connect/') })),
   mutation('path /v1//connect', 'either', (p) => ({ ...p, target: p.target.replace('/v1/connect', '/v1//connect') })),
   mutation('path /nope', 'refuse', (p) => ({ ...p, target: p.target.replace('/v1/connect', '/nope') })),
-  mutation('path *', 'refuse', (p) => ({ ...p, target: '*' })),
+  parserRefused(mutation('path *', 'refuse', (p) => ({ ...p, target: '*' }))),
   mutation('a 10 KB query', 'either', (p) => withQuery(p, `x=${'a'.repeat(10_000)}`)),
 ];
 
@@ -161,6 +174,11 @@ export function hostileHandshake(t: HandshakeTarget): fc.Arbitrary<HostileHandsh
             .map((s) => s.length)
             .join(', ')})`,
         );
-      return labelled({ label: labels.join('; ') || 'valid', segments, expect: combine(ms) });
+      return labelled({
+        label: labels.join('; ') || 'valid',
+        segments,
+        expect: combine(ms),
+        parserRefuses: ms.some((m) => m.parserRefuses === true),
+      });
     });
 }

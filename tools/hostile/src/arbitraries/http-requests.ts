@@ -10,8 +10,13 @@ export interface ApiTargets {
   readonly registryPort: number;
   readonly processorPort: number;
   readonly deviceListPort: number;
-  readonly serviceToken: string;
-  /** Devices connected now (the attacker's own), so a delivery or enqueue reaches a connection. */
+  /** A sender's service token: deliver, lookups, enqueue, device-list reads. */
+  readonly senderToken: string;
+  /** An edge's service token: route and lease writes, notices (edges may also do what senders do). */
+  readonly edgeToken: string;
+  /** The account of the live devices. */
+  readonly liveAccountId: string;
+  /** Devices of `liveAccountId` connected now (the attacker's own), so a delivery or enqueue reaches a connection. */
   readonly liveDeviceIds: readonly string[];
 }
 
@@ -20,7 +25,10 @@ export interface HostileRequest {
   readonly label: string;
   readonly port: number;
   readonly bytes: Buffer;
-  /** `yes`: the valid service token; `no`: missing or wrong (must never get a 2xx); `maybe`: a variant a server may accept. */
+  /**
+   * `yes`: the service token of the endpoint's role; `no`: missing, wrong, or of a role the endpoint
+   * refuses (must never get a 2xx); `maybe`: a variant a server may accept.
+   */
   readonly authorized: 'yes' | 'no' | 'maybe';
 }
 
@@ -28,6 +36,11 @@ interface Endpoint {
   readonly name: string;
   readonly port: number;
   readonly method: string;
+  /**
+   * Who may call it: `sender` routes take a sender's or an edge's token; `edge` routes refuse a
+   * sender's (403); `device` (the device port) takes no service token at all.
+   */
+  readonly role: 'sender' | 'edge' | 'device';
   /** The path; `{id}` is replaced by a generated id. */
   readonly path: string;
   /** A valid body, mutated by the generator; none for GET and DELETE. */
@@ -35,7 +48,7 @@ interface Endpoint {
 }
 
 function endpoints(t: ApiTargets): Endpoint[] {
-  const live = t.liveDeviceIds[0] ?? 'fz-dev';
+  const live = { accountId: t.liveAccountId, deviceId: t.liveDeviceIds[0] ?? 'fz-dev' };
   const message = { id: 'fz-m-1', payload: { n: 1 } };
   const registration = {
     deviceId: 'fz-dev',
@@ -47,51 +60,74 @@ function endpoints(t: ApiTargets): Endpoint[] {
     connectedAt: 1,
     expiresAt: 2,
   };
+  const edge = { port: t.edgeInternalPort };
+  const registry = { port: t.registryPort };
   return [
-    { name: 'edge deliver', port: t.edgeInternalPort, method: 'POST', path: '/v1/deliver', body: { deviceId: live, message } },
+    { name: 'edge deliver', ...edge, role: 'sender', method: 'POST', path: '/v1/deliver', body: { ...live, message } },
     {
       name: 'edge deliver batch',
-      port: t.edgeInternalPort,
+      ...edge,
+      role: 'sender',
       method: 'POST',
       path: '/v1/deliver',
-      body: { deliveries: [{ deviceId: live, message }] },
+      body: { deliveries: [{ ...live, message }] },
     },
     {
       name: 'edge notify',
-      port: t.edgeInternalPort,
+      ...edge,
+      role: 'edge',
       method: 'POST',
       path: '/v1/notify',
       body: { accountId: 'fz-acct', frame: { type: 'device.offline', deviceId: 'fz-dev' } },
     },
-    { name: 'edge frames', port: t.edgeDevicePort, method: 'POST', path: '/v1/frames', body: { type: 'ping', t: 1 } },
-    { name: 'registry register', port: t.registryPort, method: 'POST', path: '/v1/registrations', body: { registrations: [registration] } },
+    // The device port's back-channel takes a device token, not a service token: no credential the
+    // generator has opens it, so every answer must be a refusal.
+    { name: 'edge frames', port: t.edgeDevicePort, role: 'device', method: 'POST', path: '/v1/frames', body: { type: 'ping', t: 1 } },
+    {
+      name: 'registry register',
+      ...registry,
+      role: 'edge',
+      method: 'POST',
+      path: '/v1/registrations',
+      body: { registrations: [registration] },
+    },
     {
       name: 'registry remove',
-      port: t.registryPort,
+      ...registry,
+      role: 'edge',
       method: 'POST',
       path: '/v1/registrations/remove',
-      body: { deregistrations: [{ deviceId: 'fz-dev', connectionId: 'fz-conn' }] },
+      body: { deregistrations: [{ accountId: 'fz-acct', deviceId: 'fz-dev', connectionId: 'fz-conn' }] },
     },
-    { name: 'registry get', port: t.registryPort, method: 'GET', path: '/v1/registrations/{id}' },
-    { name: 'registry lookup', port: t.registryPort, method: 'POST', path: '/v1/lookup', body: { deviceIds: ['fz-dev'] } },
-    { name: 'registry account', port: t.registryPort, method: 'GET', path: '/v1/accounts/{id}/registrations' },
+    { name: 'registry get', ...registry, role: 'sender', method: 'GET', path: '/v1/accounts/fz-acct/registrations/{id}' },
+    {
+      name: 'registry lookup',
+      ...registry,
+      role: 'sender',
+      method: 'POST',
+      path: '/v1/lookup',
+      body: { devices: [{ accountId: 'fz-acct', deviceId: 'fz-dev' }] },
+    },
+    { name: 'registry account', ...registry, role: 'sender', method: 'GET', path: '/v1/accounts/{id}/registrations' },
     {
       name: 'registry lease',
-      port: t.registryPort,
+      ...registry,
+      role: 'edge',
       method: 'PUT',
       path: '/v1/edges/{id}/lease',
       body: { edgeUrl: 'http://127.0.0.1:9', ttlSeconds: 5 },
     },
-    { name: 'registry release', port: t.registryPort, method: 'DELETE', path: '/v1/edges/{id}/lease' },
-    { name: 'registry leases', port: t.registryPort, method: 'POST', path: '/v1/leases/status', body: { edgeIds: ['fz-edge'] } },
+    { name: 'registry release', ...registry, role: 'edge', method: 'DELETE', path: '/v1/edges/{id}/lease' },
+    { name: 'registry leases', ...registry, role: 'edge', method: 'POST', path: '/v1/leases/status', body: { edgeIds: ['fz-edge'] } },
     {
       name: 'processor enqueue',
       port: t.processorPort,
+      role: 'sender',
       method: 'POST',
       path: '/v1/push-requests',
-      body: { target: { deviceId: live }, message },
+      body: { target: live, message },
     },
-    { name: 'device list', port: t.deviceListPort, method: 'GET', path: '/v1/accounts/{id}/devices' },
+    { name: 'device list', port: t.deviceListPort, role: 'sender', method: 'GET', path: '/v1/accounts/{id}/devices' },
   ];
 }
 
@@ -142,17 +178,29 @@ const contentTypes = fc.oneof(
   ),
 );
 
-function credentials(serviceToken: string): fc.Arbitrary<{ label: string; header?: string; authorized: HostileRequest['authorized'] }> {
+function credentials(
+  t: ApiTargets,
+  role: Endpoint['role'],
+): fc.Arbitrary<{ label: string; header?: string; authorized: HostileRequest['authorized'] }> {
+  const own = role === 'edge' ? t.edgeToken : t.senderToken;
+  // The device port refuses service tokens: no credential here authorizes a request to it.
+  const valid = role === 'device' ? ('no' as const) : ('yes' as const);
+  const lowercase = role === 'device' ? ('no' as const) : ('maybe' as const);
   return fc.oneof(
-    { arbitrary: fc.constant({ label: 'service token', header: `Bearer ${serviceToken}`, authorized: 'yes' as const }), weight: 6 },
+    {
+      arbitrary: fc.constant({ label: `${role === 'edge' ? 'edge' : 'sender'} token`, header: `Bearer ${own}`, authorized: valid }),
+      weight: 6,
+    },
     fc.constantFrom(
       { label: 'no credentials', authorized: 'no' as const },
       { label: 'wrong token', header: 'Bearer wrong-token-of-enough-length', authorized: 'no' as const },
       { label: 'empty bearer', header: 'Bearer ', authorized: 'no' as const },
-      { label: 'token as Basic', header: `Basic ${serviceToken}`, authorized: 'no' as const },
+      { label: 'token as Basic', header: `Basic ${own}`, authorized: 'no' as const },
       { label: '10 KB token', header: `Bearer ${'t'.repeat(10_240)}`, authorized: 'no' as const },
-      { label: 'service token with a suffix', header: `Bearer ${serviceToken}x`, authorized: 'no' as const },
-      { label: 'lowercase bearer', header: `bearer ${serviceToken}`, authorized: 'maybe' as const },
+      { label: 'token with a suffix', header: `Bearer ${own}x`, authorized: 'no' as const },
+      { label: 'lowercase bearer', header: `bearer ${own}`, authorized: lowercase },
+      // A sender's token on an edge-only route is answered 403 (docs/security.md, "Service tokens by role").
+      { label: 'sender token', header: `Bearer ${t.senderToken}`, authorized: role === 'sender' ? ('yes' as const) : ('no' as const) },
     ),
   );
 }
@@ -168,7 +216,7 @@ const pathId = hostileId.map((id) => (/^[\x21-\x7e]*$/.test(id) && id.length > 0
 export function hostileRequest(t: ApiTargets): fc.Arbitrary<HostileRequest> {
   return fc.constantFrom(...endpoints(t)).chain((e) =>
     fc
-      .tuple(e.body ? bodies(e.body) : fc.constant(undefined), contentTypes, credentials(t.serviceToken), pathId)
+      .tuple(e.body ? bodies(e.body) : fc.constant(undefined), contentTypes, credentials(t, e.role), pathId)
       .map(([body, contentType, cred, id]) => {
         const headers: [string, string][] = [];
         if (cred.header !== undefined) headers.push(['Authorization', cred.header]);

@@ -4,7 +4,7 @@ import { startCluster, type Cluster, type ClusterPorts, type ServiceProcess } fr
 import { freePorts } from '@pushwire/infra';
 import { dynamodbEndpointFromEnv, kafkaBrokersFromEnv } from '@pushwire/infra/testing';
 import { rssBytes } from '../../src';
-import { Bystander, type PushSender } from './bystander';
+import { BYSTANDER_ACCOUNT, Bystander, type PushSender } from './bystander';
 import { ServiceOutput } from './service-output';
 import { warmUp } from './warm-up';
 
@@ -64,7 +64,8 @@ export async function startHostileCluster(): Promise<Hostile> {
     ports,
     table: `pushwire-hostile-${run}`,
     deviceListTable: `pushwire-hostile-devices-${run}`,
-    serviceToken: randomBytes(24).toString('base64url'),
+    senderTokens: randomBytes(24).toString('base64url'),
+    edgeTokens: randomBytes(24).toString('base64url'),
     jwtSecret: randomBytes(24).toString('base64url'),
     edgeEnv: HOSTILE_EDGE_ENV,
     registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
@@ -84,7 +85,10 @@ export async function startHostileCluster(): Promise<Hostile> {
       const res = await fetch(`${cluster.processorUrl}/v1/push-requests`, {
         method: 'POST',
         headers: { authorization: `Bearer ${cluster.serviceToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ target: { deviceId }, message: { id: messageId, payload: { check: 'bystander' }, priority: 'high' } }),
+        body: JSON.stringify({
+          target: { accountId: BYSTANDER_ACCOUNT, deviceId },
+          message: { id: messageId, payload: { check: 'bystander' }, priority: 'high' },
+        }),
         signal: AbortSignal.timeout(5000),
       });
       if (res.status !== 202) throw new Error(`enqueue for ${deviceId} answered ${res.status}: ${await res.text()}`);

@@ -1,3 +1,4 @@
+import type { ClusterEdge } from '@pushwire/cluster';
 import { rssBytes } from '../../src';
 import type { Hostile } from './hostile-cluster';
 
@@ -38,3 +39,22 @@ export async function assertInvariants(h: Hostile, after: string): Promise<void>
 }
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+
+/**
+ * Whether `edge` still serves other accounts after an attack on it: its process runs and the
+ * bystander on it gets a push. For a regression to compare against `{ edgeRunning: true,
+ * bystanderGetsPushes: 'yes' }`; a missing push shows as its error message.
+ */
+export async function edgeStillServes(h: Hostile, edge: ClusterEdge): Promise<{ edgeRunning: boolean; bystanderGetsPushes: string }> {
+  const bystander = h.bystanders.find((b) => b.edge === edge);
+  const bystanderGetsPushes = bystander
+    ? await bystander.receivesPush(h.sender, PUSH_BOUND_MS).then(
+        () => 'yes',
+        (e: Error) => e.message,
+      )
+    : `no bystander on ${edge.id}`;
+  return { edgeRunning: edge.process.running, bystanderGetsPushes };
+}
+
+/** What `edgeStillServes` answers for an edge the attack did not disturb. */
+export const STILL_SERVES = { edgeRunning: true, bystanderGetsPushes: 'yes' } as const;

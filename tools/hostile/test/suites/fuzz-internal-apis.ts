@@ -22,8 +22,8 @@ async function attempt(r: HostileRequest): Promise<string | undefined> {
 /**
  * Generated requests to every internal API (edge deliver and notify, the frames back-channel,
  * registry, processor, device list): broken bodies, deep nesting, huge bodies, hostile ids, odd
- * content types and credentials. Each gets a typed answer, nothing without the service token is
- * accepted, and after each batch the invariants hold.
+ * content types and credentials. Each gets a typed answer, nothing without the service token of the
+ * endpoint's role is accepted, and after each batch the invariants hold.
  */
 export function internalApiFuzz(hostile: () => Hostile): void {
   it('generated internal-API requests get typed answers, and every batch leaves the cluster serving others', async () => {
@@ -38,7 +38,9 @@ export function internalApiFuzz(hostile: () => Hostile): void {
       registryPort: port(h.cluster.registryUrl),
       processorPort: port(h.cluster.processorUrl),
       deviceListPort: port(h.cluster.deviceListUrl),
-      serviceToken: h.cluster.serviceToken,
+      senderToken: h.cluster.serviceToken,
+      edgeToken: h.cluster.edgeToken,
+      liveAccountId: 'attackers',
       liveDeviceIds: ['fz-api-target'],
     });
     let batch = 0;

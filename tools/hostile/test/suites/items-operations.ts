@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ServiceProcess } from '@pushwire/cluster';
-import { EDGE_NODE_FLAGS } from '@pushwire/edge';
-import { freePorts } from '@pushwire/infra';
 import { nestedJson } from '../../src';
 import { metricSum } from '../harness/api';
 import { frameOf, rawDevice } from '../harness/devices';
 import type { Hostile } from '../harness/hostile-cluster';
+import { startLoneEdge } from '../harness/lone-edge';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+/** Every variable that would spare pushctl its fallback to the development secrets. */
+const DEV_SECRET_VARIABLES = ['PUSHWIRE_JWT_SECRET', 'PUSHWIRE_SERVICE_TOKEN', 'PUSHWIRE_SENDER_TOKENS', 'PUSHWIRE_EDGE_TOKENS'];
 
 /** pino's numeric levels from error up (error 50, fatal 60). */
 const ERROR_LEVEL_LINE = /"level":(50|60)\b/;
@@ -68,47 +68,24 @@ export function operationsItems(hostile: () => Hostile): void {
     expect(labelled).toEqual([]);
   });
 
-  // Design choice: the internal port (deliver, notify, metrics) has a bind host of its own that
-  // defaults to loopback, whatever the device port binds to. This starts one edge whose device
-  // port binds every interface, with random secrets, for the few seconds the check takes.
+  // As decided (docs/security.md, "Network exposure"): the internal port (deliver, notify, metrics)
+  // binds PUSHWIRE_EDGE_INTERNAL_HOST, loopback by default, whatever the device port binds to. This
+  // starts one edge whose device port binds every interface, with random secrets, for the few
+  // seconds the check takes.
   it("item 16: the edge's internal port binds loopback when the device port binds every interface", async () => {
-    const h = hostile();
-    const [device, internal] = await freePorts(2);
-    const edge = new ServiceProcess(
-      {
-        name: 'edge-i16',
-        main: 'apps/push-edge/src/main.ts',
-        nodeFlags: EDGE_NODE_FLAGS,
-        readyUrl: `http://127.0.0.1:${internal}/readyz`,
-        env: {
-          PUSHWIRE_EDGE_ID: 'edge-i16',
-          PUSHWIRE_EDGE_HOST: '0.0.0.0',
-          PUSHWIRE_EDGE_PORT: String(device),
-          PUSHWIRE_EDGE_INTERNAL_PORT: String(internal),
-          PUSHWIRE_REGISTRY_URL: h.cluster.registryUrl,
-          PUSHWIRE_SERVICE_TOKEN: h.cluster.serviceToken,
-          PUSHWIRE_JWT_SECRET: randomBytes(24).toString('base64url'),
-          PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
-          PUSHWIRE_LOG_LEVEL: 'warn',
-        },
-      },
-      h.output.sink,
-    );
+    const edge = await startLoneEdge(hostile(), 'edge-i16', { PUSHWIRE_EDGE_HOST: '0.0.0.0' });
     try {
-      await edge.start();
-      expect({ device: listenAddresses(device!), internal: listenAddresses(internal!) }).toEqual({
+      expect({ device: listenAddresses(edge.devicePort), internal: listenAddresses(edge.internalPort) }).toEqual({
         device: ['0.0.0.0'],
         internal: ['127.0.0.1'],
       });
     } finally {
-      await edge.stop('SIGTERM', 10_000);
+      await edge.stop();
     }
   });
 
   it('item 16: pushctl says loudly when it falls back to the development secrets', async () => {
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => k !== 'PUSHWIRE_JWT_SECRET' && k !== 'PUSHWIRE_SERVICE_TOKEN'),
-    );
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !DEV_SECRET_VARIABLES.includes(k)));
     const run = await promisify(execFile)(
       process.execPath,
       ['apps/pushctl/bin/pushctl.js', 'token', '--account', 'i16-a', '--device', 'i16-tv'],
