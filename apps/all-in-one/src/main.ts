@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole platform in one process for development — push-edge, registry (memory
- * store), message processor and device list (in-memory event bus and stores) on the DESIGN.md ports,
+ * store), message processor and device list (in-memory event bus and stores) on the default ports (docs/architecture.md, "Processes and ports"),
  * with development secrets unless real ones are set in the env.
  */
 import { DeviceListService, loadDeviceListConfig, MemoryDeviceListStore } from '@pushwire/device-list';

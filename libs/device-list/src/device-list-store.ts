@@ -13,7 +13,7 @@ export interface KnownEdge {
 }
 
 /**
- * Per-account device lists (DESIGN.md §5 "Device list"). Every write is conditional on `isNewer`, so
+ * Per-account device lists (docs/architecture.md, Flows: "Device list"). Every write is conditional on `isNewer`, so
  * concurrent writers (two device-list replicas during a rebalance) and stale events cannot flip a
  * newer state. Failures reject with StoreUnavailableError (never a silent "not found").
  */

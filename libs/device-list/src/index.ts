@@ -1,4 +1,4 @@
-/** @pushwire/device-list — per-account device lists fed by edge connection events (DESIGN.md §5). */
+/** @pushwire/device-list — per-account device lists fed by edge connection events (docs/architecture.md, Flows). */
 export type { ApplyResult, DeviceListStore, KnownEdge } from './device-list-store';
 export { deviceInfoOf, recordOf, type DeviceRecord, type DeviceStateChange } from './device-record';
 export { isNewer } from './ordering';

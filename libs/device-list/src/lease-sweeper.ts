@@ -5,7 +5,7 @@ import type { DeviceListMetrics } from './device-list-metrics';
 import type { DeviceTracker } from './device-tracker';
 
 /**
- * Marks a crashed edge's devices offline (DESIGN.md §5 "Registration freshness"): a crashed edge
+ * Marks a crashed edge's devices offline (docs/architecture.md, Flows: "Registration freshness"): a crashed edge
  * sends no `disconnected`, but its liveness lease in the registry lapses within its TTL. Every sweep
  * asks the registry which remembered edges still hold a live lease; for each that does not, every
  * device still online there gets a synthetic `disconnected` stamped with the sweep time. Should the

@@ -155,7 +155,7 @@ export class ConnectionLifecycle {
   private open(c: Connection): void {
     const now = this.deps.now();
     c.connectedAt = now;
-    // A connection never outlives its registration: TTL − random dither − grace (DESIGN.md §5).
+    // A connection never outlives its registration: TTL − random dither − grace (docs/architecture.md, Flows).
     const lifetimeMs =
       (this.opts.registryTtlSeconds - this.deps.random() * this.opts.reconnectDitherSeconds - this.opts.closeGraceSeconds) * 1000;
     c.deadline = now + Math.floor(lifetimeMs);

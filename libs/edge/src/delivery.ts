@@ -17,7 +17,7 @@ export interface DeliveryLimits {
 export const BACKPRESSURE_RETRY_AFTER_MS = 1000;
 
 /**
- * Writes pushes to local connections and decides each delivery's status (DESIGN.md §5): expired
+ * Writes pushes to local connections and decides each delivery's status (docs/architecture.md, Flows): expired
  * (also a createdAt older than the longest TTL), not_connected, gone (fencing by connection id),
  * rejected (too large, or a createdAt more than the leeway ahead), backpressure, delivered, or
  * — when the sender asked for an ack — acknowledged / ack_timeout.

@@ -14,7 +14,7 @@ import {
 
 /**
  * Every edge setting, its env key and default (Zuul Push's key in brackets where it has one).
- * Timing defaults follow DESIGN.md §5/§7.
+ * Timing defaults follow docs/architecture.md "Flows" and the README's Configuration.
  */
 export const edgeConfigSpec = {
   edgeId: str({

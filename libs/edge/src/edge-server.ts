@@ -36,7 +36,7 @@ export interface EdgeDeps {
   registry: RegistryClient;
   logger: Logger;
   metricsRegistry?: Registry;
-  /** Where connects and disconnects are published for the device list (DESIGN.md §5); none when absent. */
+  /** Where connects and disconnects are published for the device list (docs/architecture.md, Flows); none when absent. */
   eventBus?: EventBus;
   /** Who may message whom device to device. Default: devices of the same account. */
   d2dPolicy?: D2dPolicy;

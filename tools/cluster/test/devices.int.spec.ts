@@ -9,7 +9,7 @@ import type { Cluster } from '../src';
 import { CLUSTER_POLL, connectDevice, metricValue, registryGet, startTestCluster, TEST_LEASE_TTL_SECONDS } from './cluster-fixture';
 
 /**
- * Pairing as users run it (DESIGN.md §5 "Device list", "Device to device"): a phone on edge 1 and a
+ * Pairing as users run it (docs/architecture.md, Flows: "Device list", "Device to device"): a phone on edge 1 and a
  * TV on edge 2 of a cluster on real Kafka and DynamoDB Local, each service its own process, driven by
  * the device SDK over real sockets.
  */

@@ -3,7 +3,7 @@ import type { EventBus } from '@pushwire/event-bus';
 import type { Logger } from '@pushwire/service-kit';
 import { FlushLoop } from '../flush-loop';
 
-/** Where the edge reports connects and disconnects (DESIGN.md §5 "Device list"). */
+/** Where the edge reports connects and disconnects (docs/architecture.md, Flows: "Device list"). */
 export interface ConnectionEventSink {
   publish(event: DeviceConnectionEvent): void;
   /** Sends what is buffered (one last attempt) and stops. */

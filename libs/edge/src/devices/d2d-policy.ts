@@ -6,7 +6,7 @@ export interface D2dParty {
 }
 
 /**
- * Who may message whom (DESIGN.md §5 "Device to device"). Called on every `d2d.send` with the
+ * Who may message whom (docs/architecture.md, Flows: "Device to device"). Called on every `d2d.send` with the
  * target's identity as the edge knows it (local connection or registry record), so it must be cheap
  * and synchronous: a policy that needs outside data keeps its own cache. The target is always a
  * device of the sender's account (`to` names a device within it): a policy narrows who may message

@@ -28,7 +28,7 @@ export interface D2dRouterDeps {
 }
 
 /**
- * Device to device (DESIGN.md §5): `to` names a device of the sender's own account — the sender's
+ * Device to device (docs/architecture.md, Flows): `to` names a device of the sender's own account — the sender's
  * account scopes the target, so no `d2d.send` can name, reach or probe another account's device
  * (a device id elsewhere is `not_connected`, like one that does not exist). Within the account the
  * policy authorizes it, and the message goes out as a `d2d.message` frame — to a local socket at once, else to the target's edge via `/v1/deliver`,

@@ -23,7 +23,7 @@ export interface DeviceRequestsDeps {
 }
 
 /**
- * The device requests that reach beyond the edge (DESIGN.md §6): `devices.list`,
+ * The device requests that reach beyond the edge (docs/protocol.md): `devices.list`,
  * `devices.subscribe` (answered from the device-list service; the subscription itself lives on the
  * connection and dies with it) and `d2d.send` (rate-limited per connection, then routed). Also writes
  * the device list's `device.online` / `device.offline` notices to the subscribed connections.
