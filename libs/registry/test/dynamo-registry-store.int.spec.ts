@@ -4,34 +4,20 @@
  * items DynamoDB has not deleted yet, concurrent replicas, an unreachable endpoint, and the HTTP app
  * answering 503 over it.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  GetItemCommand,
-  ListTablesCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import type { ErrorBody, Registration } from '@pushwire/protocol';
+import { GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ensuredByReplicas, expectEachUnavailable, testTables, unreachableDynamo } from '@pushwire/dynamodb-kit/testing';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
-import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
-import { buildRegistryApp, DynamoRegistryStore, ensureRegistryTables, StoreUnavailableError, type RegistryStore } from '../src';
-import { describeRegistryStoreContract, ManualClock } from '../src/testing';
+import type { ErrorBody, Registration } from '@pushwire/protocol';
+import { DynamoRegistryStore, ensureRegistryTables, StoreUnavailableError, type RegistryStore } from '../src';
+import { describeRegistryStoreContract, ManualClock, testRegistryApp } from '../src/testing';
 
 const client = dynamoClientFromEnv();
-const run = randomUUID().slice(0, 8);
-const table = `pushwire-registry-test-${run}`;
-const tablesMade: string[] = [table];
+const tables = testTables(client, 'pushwire-registry');
+const { run } = tables;
+const table = tables.name('test');
 
 beforeAll(async () => {
   await ensureRegistryTables(client, { table });
-});
-afterAll(async () => {
-  for (const name of tablesMade) await client.send(new DeleteTableCommand({ TableName: name }));
-  client.destroy();
 });
 
 describeRegistryStoreContract(
@@ -59,56 +45,24 @@ const byDevice = (regs: Registration[]) => [...regs].sort((a, b) => a.deviceId.l
 /** The device a registration is about: its account and its id. */
 const ref = (r: Registration) => ({ accountId: r.accountId, deviceId: r.deviceId });
 
-/** An endpoint nothing listens on: a port that was free a moment ago. */
-async function closedPortEndpoint(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
-
 /** A store on an unreachable DynamoDB that gives up after two quick attempts. */
 async function unreachableStore(): Promise<DynamoRegistryStore> {
-  return new DynamoRegistryStore({
-    table,
-    clientConfig: {
-      endpoint: await closedPortEndpoint(),
-      region: 'us-east-1',
-      maxAttempts: 2,
-      credentials: { accessKeyId: 'pushwire', secretAccessKey: 'pushwire' },
-    },
-  });
+  return new DynamoRegistryStore({ table, clientConfig: await unreachableDynamo(2) });
 }
 
 describe('ensureRegistryTables', () => {
   it('makes an on-demand table with TTL on expiresAt and the account index, and is safe to run again from several replicas at once', async () => {
-    const fresh = `pushwire-registry-ensure-${run}`;
-    tablesMade.push(fresh);
-    await Promise.all([1, 2, 3].map(() => ensureRegistryTables(client, { table: fresh })));
-    await ensureRegistryTables(client, { table: fresh });
-
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: fresh }));
+    const { table: Table, ttl } = await ensuredByReplicas(client, tables.name('ensure'), (c, t) => ensureRegistryTables(c, { table: t }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema?.[0]?.AttributeName])).toEqual([
       ['accountId-index', 'accountId'],
     ]);
-    const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: fresh }));
-    expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    expect(ttl).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
 
   it('refuses a table of that name made for something else, naming it', async () => {
-    const foreign = `pushwire-registry-foreign-${run}`;
-    tablesMade.push(foreign);
-    await client.send(
-      new CreateTableCommand({
-        TableName: foreign,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      }),
-    );
+    const foreign = await tables.foreign('foreign');
     await expect(ensureRegistryTables(client, { table: foreign })).rejects.toThrow(
       `DynamoDB table ${foreign} exists but cannot hold the registry`,
     );
@@ -213,7 +167,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     stores.push(store);
     const r = reg(clock, 'unreachable');
     const started = Date.now();
-    const calls: [string, () => Promise<unknown>][] = [
+    await expectEachUnavailable(table, [
       ['BatchGetItem', () => store.lookup([ref(r)])],
       ['Query', () => store.listByAccount(r.accountId)],
       ['BatchGetItem', () => store.register([r])],
@@ -221,15 +175,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
       ['UpdateItem', () => store.renewLease(r.edgeId, r.edgeUrl, 30)],
       ['DeleteItem', () => store.releaseLease(r.edgeId)],
       ['BatchGetItem', () => store.readLeases([r.edgeId])],
-    ];
-    for (const [operation, call] of calls) {
-      const error = await call().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect((error as Error).message).toContain(`dynamodb ${operation} on table ${table} failed`);
-    }
+    ]);
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
@@ -263,8 +209,7 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
 describe('registry HTTP app over DynamoDB', () => {
   const TOKEN = 'registry-dynamo-token-0123456789';
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const build = (store: RegistryStore) =>
-    buildRegistryApp({ store, serviceToken: TOKEN, logger: silentLogger(), metricsRegistry: createMetricsRegistry('registry', false) });
+  const build = (store: RegistryStore) => testRegistryApp(store, TOKEN);
 
   it('serves registrations from DynamoDB', async () => {
     const clock = new ManualClock();

@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { deviceRefKey, Validators, type Delivery, type DeliveryResult, type DeliveryStatus } from '@pushwire/protocol';
+import { deviceRefKey, type Delivery } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
+import { FakeEdge } from '@pushwire/edge-client/testing';
 import { RouteCache } from '@pushwire/registry-client';
+import { unusedUrl } from '@pushwire/service-http/testing';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
 import { Connection, Phase, Transport } from '../connection';
@@ -11,8 +11,8 @@ import { sameAccountPolicy, type D2dPolicy } from './d2d-policy';
 import { D2dRouter } from './d2d-router';
 
 // D2dRouter with its real collaborators: a registry client over the memory store, the route cache,
-// and the EdgeClient posting to a tiny HTTP server that plays the remote edge's /v1/deliver
-// (fenced by connection id like a real edge: a connection it does not hold is `gone`).
+// and the EdgeClient posting to a FakeEdge that plays the remote edge's /v1/deliver (fenced by
+// connection id like a real edge: a connection it does not hold is `gone`).
 
 const TOKEN = 'd2d-router-spec-service-token';
 const HERE = 'edge-here';
@@ -27,51 +27,8 @@ function connection(accountId: string, deviceId: string, phase: Phase = Phase.Op
   return c;
 }
 
-/** The key of device `deviceId` of acct-1 (or `accountId`) in a RemoteEdge's `holds`. */
+/** The key of device `deviceId` of acct-1 (or `accountId`) in the remote FakeEdge's `connections`. */
 const held = (deviceId: string, accountId = 'acct-1') => deviceRefKey({ accountId, deviceId });
-
-/** The remote edge: answers deliveries (single or batched) for the connections it holds, `gone` for others. */
-interface RemoteEdge {
-  url: string;
-  /** deviceRefKey (account and device) → the connection the edge holds for it. */
-  holds: Map<string, string>;
-  received: Delivery[];
-  /** Deliveries per request, in arrival order. */
-  requests: number[];
-  authorizations: Set<string>;
-  server: Server;
-}
-
-async function startRemoteEdge(): Promise<RemoteEdge> {
-  const holds = new Map<string, string>();
-  const received: Delivery[] = [];
-  const requests: number[] = [];
-  const authorizations = new Set<string>();
-  const deliver = (d: Delivery): DeliveryResult => {
-    received.push(d);
-    const status: DeliveryStatus = holds.get(deviceRefKey(d)) === d.connectionId ? 'delivered' : 'gone';
-    return { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, status, edgeId: THERE };
-  };
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      authorizations.add(req.headers.authorization ?? '');
-      const parsed: unknown = JSON.parse(body);
-      if (typeof parsed === 'object' && parsed !== null && 'deliveries' in parsed) {
-        const { deliveries } = Validators.deliveryBatch.decode(parsed);
-        requests.push(deliveries.length);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ results: deliveries.map(deliver) }));
-        return;
-      }
-      requests.push(1);
-      const result = deliver(Validators.delivery.decode(parsed));
-      res.writeHead(result.status === 'delivered' ? 200 : 410, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, holds, received, requests, authorizations, server };
-}
 
 describe('D2dRouter', () => {
   let clock: ManualClock;
@@ -79,13 +36,15 @@ describe('D2dRouter', () => {
   let registry: StoreRegistryClient;
   let lookups: jest.SpyInstance;
   let transport: EdgeClient;
-  let remote: RemoteEdge;
+  let remote: FakeEdge;
   let local: ConnectionTable;
   let deliveredHere: Delivery[];
   let router: D2dRouter;
   let seq: number;
 
   const phone = () => connection('acct-1', 'phone');
+  /** How many deliveries each request to the remote edge carried, in arrival order. */
+  const deliveriesPerRequest = () => remote.requests.map((r) => r.deliveries.length);
   const send = (from: Connection, to: string, payload: unknown = { hello: to }) =>
     Promise.resolve(router.send(from, { type: 'd2d.send', reqId: `r${++seq}`, to, payload }));
   /** The device connects to the remote edge: registered there, held there. Returns its connection id. */
@@ -103,7 +62,7 @@ describe('D2dRouter', () => {
         expiresAt: Math.floor(clock.now() / 1000) + 3600,
       },
     ]);
-    remote.holds.set(held(deviceId, accountId), connectionId);
+    remote.connections.set(held(deviceId, accountId), connectionId);
     return connectionId;
   };
   /** A router over this test's registry, transport and local connections, with `policy`. */
@@ -129,7 +88,7 @@ describe('D2dRouter', () => {
     registry = new StoreRegistryClient(registryStore);
     lookups = jest.spyOn(registry, 'lookup');
     transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2_000 });
-    remote = await startRemoteEdge();
+    remote = await FakeEdge.start({ edgeId: THERE, serviceToken: TOKEN });
     await registry.renewLease(THERE, remote.url, 60);
     await registry.renewLease(HERE, 'http://127.0.0.1:1', 60);
     local = new ConnectionTable();
@@ -140,8 +99,7 @@ describe('D2dRouter', () => {
   afterEach(async () => {
     await transport.close();
     await registryStore.close();
-    remote.server.closeAllConnections();
-    await new Promise((resolve) => remote.server.close(resolve));
+    await remote.close();
   });
 
   describe('to a device on this edge', () => {
@@ -165,7 +123,7 @@ describe('D2dRouter', () => {
       await connectRemote('acct-2', 'tv', 'http://127.0.0.1:1', HERE);
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(deliveredHere).toEqual([]);
-      expect(remote.received).toEqual([]);
+      expect(remote.deliveries).toEqual([]);
       expect(lookups).toHaveBeenCalledWith([{ accountId: 'acct-1', deviceId: 'tv' }]);
     });
 
@@ -181,7 +139,7 @@ describe('D2dRouter', () => {
       local.add(connection('acct-1', 'tv', Phase.Closed));
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(deliveredHere).toEqual([]);
-      expect(remote.received).toEqual([]);
+      expect(remote.deliveries).toEqual([]);
     });
   });
 
@@ -191,11 +149,11 @@ describe('D2dRouter', () => {
       expect(await send(phone(), 'tv', { n: 1 })).toBe('delivered');
       expect(await send(phone(), 'tv', { n: 2 })).toBe('delivered');
 
-      expect(remote.received.map((d) => [d.deviceId, d.connectionId, d.from, d.message.payload])).toEqual([
+      expect(remote.deliveries.map((d) => [d.deviceId, d.connectionId, d.from, d.message.payload])).toEqual([
         ['tv', tvConnection, 'phone', { n: 1 }],
         ['tv', tvConnection, 'phone', { n: 2 }],
       ]);
-      expect([...remote.authorizations]).toEqual([`Bearer ${TOKEN}`]);
+      expect([...new Set(remote.requests.map((r) => r.authorization))]).toEqual([`Bearer ${TOKEN}`]);
       expect(lookups).toHaveBeenCalledTimes(1);
     });
 
@@ -203,9 +161,11 @@ describe('D2dRouter', () => {
       await connectRemote('acct-1', 'tv');
       const statuses = await Promise.all(Array.from({ length: 20 }, (_, n) => send(phone(), 'tv', { n })));
       expect(statuses).toEqual(Array(20).fill('delivered'));
-      expect(remote.received.map((d) => d.message.payload)).toEqual(expect.arrayContaining(Array.from({ length: 20 }, (_, n) => ({ n }))));
+      expect(remote.deliveries.map((d) => d.message.payload)).toEqual(
+        expect.arrayContaining(Array.from({ length: 20 }, (_, n) => ({ n }))),
+      );
       expect(lookups).toHaveBeenCalledTimes(1);
-      expect(remote.requests).toEqual([20]); // relayed together: they were sent in one turn of the event loop
+      expect(deliveriesPerRequest()).toEqual([20]); // relayed together: they were sent in one turn of the event loop
       // Settled lookups are not kept: once the route expires, the next send asks the registry again.
       clock.advance(30_001);
       expect(await send(phone(), 'tv')).toBe('delivered');
@@ -216,14 +176,14 @@ describe('D2dRouter', () => {
       await connectRemote('acct-1', 'tv-a');
       await connectRemote('acct-1', 'tv-b');
       expect(await Promise.all([send(phone(), 'tv-a'), send(phone(), 'tv-b')])).toEqual(['delivered', 'delivered']);
-      expect(remote.requests).toEqual([2]);
-      remote.holds.delete(held('tv-b')); // the edge lost tv-b; the registry has not caught up yet
+      expect(deliveriesPerRequest()).toEqual([2]);
+      remote.connections.delete(held('tv-b')); // the edge lost tv-b; the registry has not caught up yet
 
       expect(
         await Promise.all([send(phone(), 'tv-a', { n: 1 }), send(phone(), 'tv-b', { n: 2 }), send(phone(), 'tv-a', { n: 3 })]),
       ).toEqual(['delivered', 'gone', 'delivered']);
-      expect(remote.requests).toEqual([2, 3, 1]); // then tv-b's fresh lookup, and its one more try
-      expect(remote.received.slice(2).map((d) => [d.deviceId, d.message.payload])).toEqual([
+      expect(deliveriesPerRequest()).toEqual([2, 3, 1]); // then tv-b's fresh lookup, and its one more try
+      expect(remote.deliveries.slice(2).map((d) => [d.deviceId, d.message.payload])).toEqual([
         ['tv-a', { n: 1 }],
         ['tv-b', { n: 2 }],
         ['tv-a', { n: 3 }],
@@ -235,7 +195,7 @@ describe('D2dRouter', () => {
       await connectRemote('acct-2', 'tv');
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(await send(phone(), 'tv')).toBe('not_connected');
-      expect(remote.received).toEqual([]);
+      expect(remote.deliveries).toEqual([]);
       expect(lookups.mock.calls).toEqual([[[{ accountId: 'acct-1', deviceId: 'tv' }]], [[{ accountId: 'acct-1', deviceId: 'tv' }]]]);
     });
 
@@ -244,7 +204,7 @@ describe('D2dRouter', () => {
       await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('forbidden');
       expect(await send(phone(), 'tv')).toBe('forbidden');
-      expect(remote.received).toEqual([]);
+      expect(remote.deliveries).toEqual([]);
       expect(lookups).toHaveBeenCalledTimes(1);
     });
 
@@ -255,17 +215,17 @@ describe('D2dRouter', () => {
 
       expect(await send(phone(), 'tv')).toBe('delivered');
       expect(await send(phone(), 'tv')).toBe('delivered'); // the new route is cached
-      expect(remote.received.map((d) => d.connectionId)).toEqual([first, first, second, second]);
+      expect(remote.deliveries.map((d) => d.connectionId)).toEqual([first, first, second, second]);
       expect(lookups).toHaveBeenCalledTimes(2);
     });
 
     it('answers gone when the fresh lookup names the same stale connection, without looking up again', async () => {
       await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('delivered');
-      remote.holds.delete(held('tv')); // the edge lost the tv; the registry has not caught up yet
+      remote.connections.delete(held('tv')); // the edge lost the tv; the registry has not caught up yet
 
       expect(await send(phone(), 'tv')).toBe('gone');
-      expect(remote.received).toHaveLength(3);
+      expect(remote.deliveries).toHaveLength(3);
       expect(lookups).toHaveBeenCalledTimes(2);
     });
 
@@ -273,24 +233,21 @@ describe('D2dRouter', () => {
       const tvConnection = await connectRemote('acct-1', 'tv');
       expect(await send(phone(), 'tv')).toBe('delivered');
       await registry.deregister([{ accountId: 'acct-1', deviceId: 'tv', connectionId: tvConnection }]);
-      remote.holds.delete(held('tv'));
+      remote.connections.delete(held('tv'));
 
       expect(await send(phone(), 'tv')).toBe('not_connected');
       expect(await send(phone(), 'tv')).toBe('not_connected'); // no second try of the dead route
-      expect(remote.received).toHaveLength(2);
+      expect(remote.deliveries).toHaveLength(2);
       expect(lookups).toHaveBeenCalledTimes(3);
     });
 
     it('answers not_connected for a device the registry does not know', async () => {
       expect(await send(phone(), 'nobody')).toBe('not_connected');
-      expect(remote.received).toEqual([]);
+      expect(remote.deliveries).toEqual([]);
     });
 
     it("answers unavailable when the device's edge cannot be reached", async () => {
-      const closed = createServer();
-      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-      const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-      await new Promise((resolve) => closed.close(resolve));
+      const deadUrl = await unusedUrl();
       await registry.renewLease('edge-dead', deadUrl, 60);
       await connectRemote('acct-1', 'tv', deadUrl, 'edge-dead');
 
@@ -308,7 +265,7 @@ describe('D2dRouter', () => {
       expect(await send(phone(), 'watch')).toBe('unavailable');
       expect(await send(phone(), 'laptop')).toBe('delivered');
       expect(await send(phone(), 'tv')).toBe('delivered');
-      expect(remote.received.map((d) => d.deviceId)).toEqual(['tv', 'tv']);
+      expect(remote.deliveries.map((d) => d.deviceId)).toEqual(['tv', 'tv']);
       expect(deliveredHere.map((d) => d.deviceId)).toEqual(['laptop']);
     });
   });
