@@ -1,7 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
 import { DeviceClientError, httpError, toClientError } from '../errors';
-import { endpointUrl, type Transport, type TransportParams } from './transport';
+import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
 
 /** The fetch the SSE transport uses: global fetch or an injected one (tests, polyfills). */
 export type FetchLike = typeof fetch;
@@ -23,14 +23,7 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     authHeaders: auth === 'header' ? { Authorization: `Bearer ${token}` } : ({} as Record<string, string>),
   });
   let { query, authHeaders } = credentials(params.token);
-  let finished = false;
-
-  const finish = (code: number, reason: string, error?: DeviceClientError) => {
-    if (finished) return;
-    finished = true;
-    abort.abort();
-    handlers.closed({ code, reason, ...(error ? { error } : {}) });
-  };
+  const connection = new ConnectionEnd(handlers, () => abort.abort());
 
   const run = async () => {
     let res: Response;
@@ -41,23 +34,23 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
         cache: 'no-store',
       });
     } catch (e) {
-      return finish(1006, '', toClientError(e, 'connect_failed', 'could not open the event stream'));
+      return connection.end(1006, '', toClientError(e, 'connect_failed', 'could not open the event stream'));
     }
     if (!res.ok || !res.body) {
       const body = await res.text().catch((e: unknown) => `(body unreadable: ${String(e)})`);
-      return finish(1006, '', httpError(res.status, res.headers.get('retry-after'), body));
+      return connection.end(1006, '', httpError(res.status, res.headers.get('retry-after'), body));
     }
-    if (finished) return;
+    if (connection.ended) return;
     handlers.open();
     const parser = createParser({
       onEvent: (event) => {
-        if (finished) return;
+        if (connection.ended) return;
         // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
-        if (event.event === 'close') return finish(...closeOf(event.data));
+        if (event.event === 'close') return connection.end(...closeOf(event.data));
         handlers.frame(event.data);
       },
       onComment: () => {
-        if (!finished) handlers.activity();
+        if (!connection.ended) handlers.activity();
       },
       onError: (e) => handlers.error(toClientError(e, 'invalid_frame', 'malformed event stream line')),
     });
@@ -65,17 +58,17 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     const decoder = new TextDecoder();
     for (;;) {
       const { value, done } = await reader.read();
-      if (done || finished) break;
+      if (done || connection.ended) break;
       parser.feed(decoder.decode(value, { stream: true }));
     }
-    finish(1006, 'event stream ended');
+    connection.end(1006, 'event stream ended');
   };
-  // When we abort (close), the read rejects with an AbortError and `finished` is already true.
-  run().catch((e: unknown) => finish(1006, '', toClientError(e, 'connection_lost', 'the event stream failed')));
+  // When we abort (close), the read rejects with an AbortError and `connection.ended` is already true.
+  run().catch((e: unknown) => connection.end(1006, '', toClientError(e, 'connection_lost', 'the event stream failed')));
 
   return {
     async send(frame: ClientFrame): Promise<void> {
-      if (finished) throw new DeviceClientError('not_connected', `cannot send ${frame.type}: the event stream is closed`);
+      if (connection.ended) throw new DeviceClientError('not_connected', `cannot send ${frame.type}: the event stream is closed`);
       let res: Response;
       try {
         res = await fetchFn(endpointUrl(params.baseUrl, '/v1/frames', query), {
@@ -85,7 +78,7 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
           signal: abort.signal,
         });
       } catch (e) {
-        throw toClientError(e, finished ? 'not_connected' : 'connection_lost', `POST /v1/frames (${frame.type}) failed`);
+        throw toClientError(e, connection.ended ? 'not_connected' : 'connection_lost', `POST /v1/frames (${frame.type}) failed`);
       }
       if (res.ok) {
         // Drain the (empty) body so the HTTP connection can be reused.
@@ -99,7 +92,7 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
       ({ query, authHeaders } = credentials(token));
     },
     close(): Promise<void> {
-      finished = true;
+      connection.silence();
       abort.abort();
       return Promise.resolve();
     },

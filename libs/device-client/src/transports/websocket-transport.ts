@@ -1,7 +1,7 @@
 import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
 import { DeviceClientError, httpError, toClientError } from '../errors';
 import { isNodeRuntime, unrefTimeout } from '../timers';
-import { endpointUrl, type Transport, type TransportParams } from './transport';
+import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
 
 /** The part of the WebSocket API the SDK uses; the browser's WebSocket and `ws` both have it. */
 export interface WebSocketLike {
@@ -66,16 +66,10 @@ export async function resolveWebSocket(injected?: WebSocketConstructor): Promise
 export function openWebSocketTransport(Ctor: WebSocketConstructor, params: TransportParams): Transport {
   const { handlers, auth, token } = params;
   const nodeWs = isNodeWs(Ctor);
-  let finished = false;
+  const connection = new ConnectionEnd(handlers);
   let opened = false;
   let failure: DeviceClientError | undefined;
   let lastError = '';
-
-  const finish = (code: number, reason: string, error?: DeviceClientError) => {
-    if (finished) return;
-    finished = true;
-    handlers.closed({ code, reason, ...(error ? { error } : {}) });
-  };
 
   let socket: WebSocketLike;
   try {
@@ -94,18 +88,18 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
   } catch (e) {
     const error = toClientError(e, 'invalid_options', 'cannot open a WebSocket');
     // Report asynchronously, like any other failed connect, so callers see one code path.
-    queueMicrotask(() => finish(1006, '', error));
+    queueMicrotask(() => connection.end(1006, '', error));
     return { send: () => Promise.reject(error), useToken: () => undefined, close: () => Promise.resolve() };
   }
 
   socket.addEventListener('open', () => {
-    if (finished) return;
+    if (connection.ended) return;
     opened = true;
     if (auth === 'first-frame') socket.send(encodeFrame({ type: 'auth', token }));
     handlers.open();
   });
   socket.addEventListener('message', (event: { data: unknown }) => {
-    if (finished) return;
+    if (connection.ended) return;
     if (typeof event.data === 'string') handlers.frame(event.data);
     else handlers.error(new DeviceClientError('binary_not_supported', 'the edge sent a binary frame; ignored'));
   });
@@ -116,12 +110,12 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
     const error =
       failure ??
       (opened ? undefined : new DeviceClientError('connect_failed', `could not connect to the edge${lastError ? `: ${lastError}` : ''}`));
-    finish(event.code, event.reason ?? '', error);
+    connection.end(event.code, event.reason ?? '', error);
   });
   if (nodeWs) {
     const ws = socket as NodeWs;
     ws.on('ping', () => {
-      if (!finished) handlers.activity();
+      if (!connection.ended) handlers.activity();
     });
     // Browsers only see a 1006 close for a refused upgrade; ws lets us read the status and body.
     ws.on('unexpected-response', (_req, res) => {
@@ -135,7 +129,7 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
 
   return {
     send(frame: ClientFrame): Promise<void> {
-      if (finished || !opened)
+      if (connection.ended || !opened)
         return Promise.reject(new DeviceClientError('not_connected', `cannot send ${frame.type}: the WebSocket is not open`));
       try {
         socket.send(encodeFrame(frame));
@@ -148,7 +142,7 @@ export function openWebSocketTransport(Ctor: WebSocketConstructor, params: Trans
       // The socket authenticated when it connected; a renewed token travels in the `auth` frame.
     },
     close(code: number, reason: string): Promise<void> {
-      finished = true;
+      connection.silence();
       if (socket.readyState === CLOSED) return Promise.resolve();
       return new Promise<void>((resolve) => {
         // A dead peer never answers the close handshake; don't wait for it longer than a moment.
