@@ -14,5 +14,6 @@ export * from './v1/decode';
 export * from './v1/validators';
 export * from './v1/payload-depth';
 export * from './v1/push-queue';
+export * from './v1/inbox';
 export * from './v1/message-time';
 export * from './v1/device-list';

@@ -5,3 +5,4 @@
 export type { RegistryClient } from './registry-client';
 export { HttpRegistryClient, type HttpRegistryClientOptions } from './http-registry-client';
 export { RouteCache } from './route-cache';
+export type { InboxClient } from './inbox-client';

@@ -60,6 +60,17 @@ export const DeliveryStatuses = {
   forbidden: { http: 403, retriable: false, description: 'The sender may not reach this device.' },
   rate_limited: { http: 429, retriable: true, description: 'The sender exceeded its rate limit.' },
   unavailable: { http: 503, retriable: true, description: 'A dependency (registry, edge) could not be reached.' },
+  stored: {
+    http: 202,
+    retriable: false,
+    description:
+      "Not deliverable now; kept in the device's inbox and delivered when it connects, until its TTL ends (not final: the final outcome follows).",
+  },
+  overflow: {
+    http: 507,
+    retriable: false,
+    description: "Not deliverable now, and the device's inbox is full (count or bytes): the message was not kept.",
+  },
 } as const satisfies Record<string, StatusInfo>;
 export type DeliveryStatus = keyof typeof DeliveryStatuses;
 export const DELIVERY_STATUSES = Object.keys(DeliveryStatuses) as DeliveryStatus[];

@@ -63,6 +63,12 @@ export const Delivery = Type.Object(
     connectionId: Type.Optional(ConnectionId),
     message: PushMessage,
     from: Type.Optional(DeviceId),
+    /**
+     * The message is also in the device's inbox (docs/architecture.md, "Inbox"): once it is
+     * delivered (or acknowledged, when it asks for an ack) the edge removes it from the inbox and,
+     * if its removal was the one that took it, reports its final outcome.
+     */
+    inboxed: Type.Optional(Type.Boolean()),
   },
   strict,
 );

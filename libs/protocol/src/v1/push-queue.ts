@@ -48,11 +48,23 @@ export const PushRequestRecord = Type.Object(
 export type PushRequestRecord = Static<typeof PushRequestRecord>;
 
 /**
- * Final status of an indirect push: a delivery status, or `collapsed` (a newer message with the
- * same collapse key replaced it) or `dead_lettered` (retries exhausted; the record is in the DLQ).
+ * Status of an indirect push (or of a direct push that was stored): a delivery status, or
+ * `collapsed` (a newer message with the same collapse key replaced it) or `dead_lettered` (an
+ * invalid record; it is in the DLQ). Every status is final except `stored`: a stored message gets
+ * exactly one later outcome — `delivered` / `acknowledged` when a device took it from its inbox,
+ * `expired` when its TTL ended first, `collapsed` when a newer one with its collapse key replaced it.
  */
 export const OUTCOME_STATUSES = [...DELIVERY_STATUSES, 'collapsed', 'dead_lettered'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** Whether an outcome is a message's last: every status but `stored`. */
+export function isFinalOutcome(status: OutcomeStatus): boolean {
+  return status !== 'stored';
+}
+
+/** Where a message came from: an enqueued (indirect) push, or a direct push sent with `storeIfOffline`. */
+export const MessageSource = Type.Union([Type.Literal('queued'), Type.Literal('direct')]);
+export type MessageSource = Static<typeof MessageSource>;
 
 /** What became of one enqueued message (value of `pushwire.push-outcomes`, key = the target's deviceRefKey). */
 export const PushOutcomeRecord = Type.Object(
@@ -71,13 +83,22 @@ export const PushOutcomeRecord = Type.Object(
     edgeId: Type.Optional(EdgeId),
     /** Why it failed, for the statuses that are failures. */
     detail: Type.Optional(Type.String({ maxLength: 1000 })),
+    /** When the message was put in the device's inbox: on `stored`, and on the final outcome of a stored message. */
+    storedAt: Type.Optional(EpochMillis),
+    /** Absent: queued. */
+    source: Type.Optional(MessageSource),
   },
   strict,
 );
 export type PushOutcomeRecord = Static<typeof PushOutcomeRecord>;
 
-/** Why a record went to the dead-letter topic. */
-export const DEAD_LETTER_REASONS = ['invalid_record', 'retries_exhausted'] as const;
+/**
+ * Why a record went to the dead-letter topic: `invalid_record` (not a push request this processor can
+ * read), `expired_while_unavailable` (its TTL ended while a dependency — registry, store, edge — was
+ * down, so it could neither be delivered nor stored). `retries_exhausted` is only in records written
+ * by versions before the inbox (they are still read, e.g. by `pushctl dlq replay`).
+ */
+export const DEAD_LETTER_REASONS = ['invalid_record', 'expired_while_unavailable', 'retries_exhausted'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 /** A record the processor could not handle (value of `pushwire.push-dlq`), with the original kept verbatim. */

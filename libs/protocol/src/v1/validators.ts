@@ -3,6 +3,17 @@ import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
 import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
+  InboxEntry,
+  InboxExpiredRequest,
+  InboxExpiredResponse,
+  InboxPendingRequest,
+  InboxPendingResponse,
+  InboxRemoveRequest,
+  InboxRemoveResponse,
+  InboxStoreRequest,
+  InboxStoreResponse,
+} from './inbox';
+import {
   DeliverRequest,
   Delivery,
   DeliveryBatch,
@@ -23,6 +34,9 @@ import {
   LeaseStatusRequest,
   LeaseStatusResponse,
 } from './internal-api';
+
+const entryPayloads = (path: string, entries: readonly InboxEntry[]): PayloadAt[] =>
+  entries.map((e, i) => [`${path}/${i}/message/payload`, e.message.payload]);
 
 const messagePayload = payloadsWithinDepth((m: PushMessage): PayloadAt[] => [['/payload', m.payload]]);
 const deliveryPayload = payloadsWithinDepth((d: Delivery): PayloadAt[] => [['/message/payload', d.message.payload]]);
@@ -61,6 +75,23 @@ export const Validators = {
   ),
   pushOutcomeRecord: new Validator(PushOutcomeRecord, 'push outcome record'),
   deadLetterRecord: new Validator(DeadLetterRecord, 'dead-letter record'),
+  inboxEntry: new Validator(
+    InboxEntry,
+    'inbox entry',
+    payloadsWithinDepth((e: InboxEntry): PayloadAt[] => [['/message/payload', e.message.payload]]),
+  ),
+  inboxStoreRequest: new Validator(
+    InboxStoreRequest,
+    'inbox store request',
+    payloadsWithinDepth((r: InboxStoreRequest) => entryPayloads('/entries', r.entries)),
+  ),
+  inboxStoreResponse: new Validator(InboxStoreResponse, 'inbox store response'),
+  inboxPendingRequest: new Validator(InboxPendingRequest, 'inbox pending request'),
+  inboxPendingResponse: new Validator(InboxPendingResponse, 'inbox pending response'),
+  inboxRemoveRequest: new Validator(InboxRemoveRequest, 'inbox remove request'),
+  inboxRemoveResponse: new Validator(InboxRemoveResponse, 'inbox remove response'),
+  inboxExpiredRequest: new Validator(InboxExpiredRequest, 'inbox expired request'),
+  inboxExpiredResponse: new Validator(InboxExpiredResponse, 'inbox expired response'),
   deviceConnectionEvent: new Validator(DeviceConnectionEvent, 'device connection event'),
   deviceListResponse: new Validator(DeviceListResponse, 'device list response'),
   accountNotice: new Validator(AccountNotice, 'account notice'),
