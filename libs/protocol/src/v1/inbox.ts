@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DeviceRef, EpochMillis, MessageId } from './ids';
 import { PushMessage } from './internal-api';
-import { MAX_COLLAPSE_KEY_LENGTH, MessageSource } from './push-queue';
+import { MAX_COLLAPSE_KEY_LENGTH, MessageSource, type OutcomeStatus, type PushOutcomeRecord } from './push-queue';
 
 // The per-device inbox (docs/architecture.md, "Inbox"): messages that could not be delivered when
 // they were sent, kept until the device connects (to any edge) or their TTL ends. The registry
@@ -97,3 +97,31 @@ export const InboxExpiredRequest = Type.Object({ limit: Type.Integer({ minimum: 
 export type InboxExpiredRequest = Static<typeof InboxExpiredRequest>;
 export const InboxExpiredResponse = Type.Object({ entries: Type.Array(InboxEntry) }, strict);
 export type InboxExpiredResponse = Static<typeof InboxExpiredResponse>;
+
+/**
+ * The outcome record of a stored message: `stored` when it went in, its final status when it came
+ * out (delivered, acknowledged, expired, collapsed). The edge that delivered it and the processor
+ * that stored or expired it write the same shape.
+ */
+export function inboxOutcome(
+  entry: InboxEntry,
+  status: OutcomeStatus,
+  completedAt: number,
+  extra: Pick<PushOutcomeRecord, 'edgeId' | 'detail'> = {},
+): PushOutcomeRecord {
+  return {
+    v: 1,
+    messageId: entry.message.id,
+    target: { accountId: entry.target.accountId, deviceId: entry.target.deviceId },
+    priority: entry.message.priority ?? 'normal',
+    status,
+    attempts: entry.attempts,
+    latencyMs: Math.max(0, completedAt - entry.enqueuedAt),
+    enqueuedAt: entry.enqueuedAt,
+    completedAt,
+    storedAt: entry.storedAt,
+    source: entry.source,
+    ...(extra.edgeId ? { edgeId: extra.edgeId } : {}),
+    ...(extra.detail ? { detail: extra.detail.slice(0, 1000) } : {}),
+  };
+}
