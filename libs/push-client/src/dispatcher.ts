@@ -12,6 +12,8 @@ export type Outcome = { result: SendResult } | { error: unknown };
 export interface Job {
   target: DeviceRef;
   message: PushMessage;
+  /** The message is also in the device's inbox: the edge takes it out once delivered (Delivery.inboxed). */
+  inboxed?: boolean;
   /** Delivery requests to an edge that carried this message so far. */
   attempts: number;
   /** Called exactly once. */
@@ -194,6 +196,7 @@ export class Dispatcher {
       deviceId: job.target.deviceId,
       connectionId: route.connectionId, // fencing: an edge holding another connection answers `gone`
       message: job.message,
+      ...(job.inboxed ? { inboxed: true } : {}),
     }));
     for (const { job } of chunk) job.attempts++;
     const answer = await this.edges.deliver(chunk[0].route.edgeUrl, deliveries);

@@ -48,6 +48,12 @@ export interface SendOptions {
    * ahead of this client's clock and not older than the longest TTL (28 days), else `invalid_message`.
    */
   createdAt?: number;
+  /**
+   * The message is already in the device's inbox (the message processor sets it when it delivers a
+   * message it just stored): the edge takes it out of the inbox once delivered and reports its final
+   * outcome. Default false.
+   */
+  inboxed?: boolean;
 }
 
 /** The outcome of one direct push to device `deviceId` of account `accountId`. */

@@ -78,7 +78,7 @@ export class PushClient {
   async send(target: PushTarget, payload: unknown, opts?: SendOptions): Promise<SendResult> {
     this.assertOpen();
     assertTarget(target);
-    const { done } = this.addJob(target, buildMessage(payload, opts, this.options));
+    const { done } = this.addJob(target, buildMessage(payload, opts, this.options), opts?.inboxed);
     const outcome = await done;
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
@@ -181,11 +181,17 @@ export class PushClient {
     return { accountId, deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
   }
 
-  private addJob(device: DeviceRef, message: PushMessage): { job: Job; done: Promise<Outcome> } {
+  private addJob(device: DeviceRef, message: PushMessage, inboxed = false): { job: Job; done: Promise<Outcome> } {
     let settle!: (outcome: Outcome) => void;
     const done = new Promise<Outcome>((resolve) => (settle = resolve));
     // A copy of just the two ids: a registration (sendToAccount) or a caller's object carries more.
-    const job: Job = { target: { accountId: device.accountId, deviceId: device.deviceId }, message, attempts: 0, settle };
+    const job: Job = {
+      target: { accountId: device.accountId, deviceId: device.deviceId },
+      message,
+      attempts: 0,
+      settle,
+      ...(inboxed ? { inboxed } : {}),
+    };
     this.coalescer.add(job);
     return { job, done };
   }
