@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Validators } from '@pushwire/protocol';
+import { isFinalOutcome, Validators } from '@pushwire/protocol';
 import { joinUrl, JsonHttpClient } from '@pushwire/service-http';
 import { positiveInt, printJson, type Command } from './cli';
 import { deviceTarget, DEVICE_USAGE } from './device-arg';
 import { endpoints } from './endpoints';
 import { jsonData, priorityArg } from './json-arg';
+import { openOutcomeStream, type OutcomeStream } from './outcome-stream';
 
 export const enqueueCommand: Command = {
   name: 'enqueue',
-  summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes`',
+  summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes` (or with --follow)',
   usage: [
-    "pushctl enqueue --device D [--account A] --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--processor URL]",
+    "pushctl enqueue --device D [--account A] --data '<json>' [--priority high|normal|low] [--ttl SECONDS] [--collapse-key K] [--ack] [--id MESSAGE_ID] [--follow] [--processor URL]",
     `  ${DEVICE_USAGE}`,
+    "  --follow: then print the message's outcomes as JSON lines (e.g. `stored`, later `delivered`) until its final one.",
   ].join('\n'),
   options: {
     device: { type: 'string' },
@@ -22,6 +24,7 @@ export const enqueueCommand: Command = {
     'collapse-key': { type: 'string' },
     ack: { type: 'boolean' },
     id: { type: 'string' },
+    follow: { type: 'boolean' },
     processor: { type: 'string' },
   },
   async run(v) {
@@ -35,7 +38,10 @@ export const enqueueCommand: Command = {
       createdAt: Date.now(),
     };
     const body = { target, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
-    const url = joinUrl((v.processor as string | undefined) ?? endpoints.processorUrl(), 'v1', 'push-requests');
+    const processor = v.processor as string | undefined;
+    const url = joinUrl(processor ?? endpoints.processorUrl(), 'v1', 'push-requests');
+    // Opened before the enqueue, so even an outcome that follows at once is seen.
+    const outcomes = v.follow === true ? await openOutcomeStream(processor) : undefined;
     const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
     try {
       const res = await http.call('POST', url, { body });
@@ -45,9 +51,25 @@ export const enqueueCommand: Command = {
         return 1;
       }
       printJson(res.body);
-      return 0;
+      return outcomes ? await followOutcomesOf(message.id, outcomes) : 0;
     } finally {
+      outcomes?.abort.abort();
       await http.close();
     }
   },
 };
+
+/** Prints the outcomes of one message until its final one (0), or until Ctrl-C or the stream's end (1). */
+async function followOutcomesOf(messageId: string, stream: OutcomeStream): Promise<number> {
+  process.stderr.write(`pushctl: following the outcomes of ${messageId} until its final one; Ctrl-C to stop\n`);
+  let final = false;
+  await stream.read((outcome) => {
+    if (outcome.messageId !== messageId) return;
+    printJson(outcome);
+    if (isFinalOutcome(outcome.status)) {
+      final = true;
+      stream.abort.abort();
+    }
+  });
+  return final ? 0 : 1;
+}
