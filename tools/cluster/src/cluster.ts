@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly ports?: ClusterPorts;
   /** The registry's table. Default pushwire-registry. */
   readonly table?: string;
+  /** The registry's inbox table (stored messages). Default pushwire-inbox. */
+  readonly inboxTable?: string;
   /** The device list's table. Default pushwire-device-list. */
   readonly deviceListTable?: string;
   /**
@@ -123,6 +125,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         PUSHWIRE_REGISTRY_STORE: 'dynamodb',
         DYNAMODB_ENDPOINT: opts.dynamodbEndpoint,
         PUSHWIRE_REGISTRY_TABLE: opts.table ?? 'pushwire-registry',
+        PUSHWIRE_INBOX_TABLE: opts.inboxTable ?? 'pushwire-inbox',
         ...awsEnv,
         ...opts.registryEnv,
       },

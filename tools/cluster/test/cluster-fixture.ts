@@ -31,6 +31,7 @@ export async function startTestCluster(
     kafkaBrokers: kafkaBrokersFromEnv().join(','),
     ports: ports ?? (await clusterPorts()),
     table: `pushwire-test-${run}`,
+    inboxTable: `pushwire-test-inbox-${run}`,
     deviceListTable: `pushwire-test-devices-${run}`,
     // A group of its own per cluster too, starting at the newest events: the topic is shared.
     deviceListEnv: {
