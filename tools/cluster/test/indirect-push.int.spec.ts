@@ -227,4 +227,39 @@ describe('cluster: indirect push through Kafka and the message processor', () =>
     expect(outcomes.get(id)![0]).toMatchObject({ status: 'expired', attempts: 0, priority: 'high' });
     expect(devices[9]!.received).not.toContain(id);
   }, 60_000);
+
+  it('keeps a message for an offline device (stored), across a processor restart, and hands it over when the device connects to edge 2 (delivered)', async () => {
+    const later = { accountId: `acct-${run}-later`, deviceId: `later1-${run}` };
+    const { messageId } = await sender.enqueue(later, { n: 1 }, { ttlSeconds: 600 });
+    ourIds.add(messageId);
+    await waitFor(async () => outcomes.has(messageId), { ...CLUSTER_POLL, timeoutMs: 30_000, what: 'the stored outcome' });
+    expect(outcomes.get(messageId)).toEqual([expect.objectContaining({ status: 'stored', storedAt: expect.any(Number) })]);
+
+    await cluster.processor.stop('SIGKILL');
+    await cluster.processor.start();
+
+    const { client } = await connectDevice(cluster, cluster.edges[1]!.deviceUrl, later.accountId, later.deviceId);
+    const received: string[] = [];
+    client.on('push', (p) => {
+      received.push(p.id);
+    });
+    try {
+      await waitFor(async () => received.includes(messageId), {
+        ...CLUSTER_POLL,
+        timeoutMs: 30_000,
+        what: 'the stored message at the device',
+      });
+      await waitFor(async () => (outcomes.get(messageId) ?? []).some((o) => o.status === 'delivered'), {
+        ...CLUSTER_POLL,
+        timeoutMs: 30_000,
+        what: 'the delivered outcome',
+      });
+      const all = outcomes.get(messageId)!;
+      expect(all.map((o) => o.status)).toEqual(['stored', 'delivered']);
+      expect(all[1]).toMatchObject({ edgeId: cluster.edges[1]!.id, storedAt: all[0]!.storedAt, source: 'queued' });
+      expect(received).toEqual([messageId]);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 });
