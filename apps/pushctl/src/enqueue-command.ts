@@ -6,6 +6,9 @@ import { deviceTarget, DEVICE_USAGE } from './device-arg';
 import { endpoints } from './endpoints';
 import { jsonData, priorityArg } from './json-arg';
 
+/** How long `pushctl enqueue` waits for the processor's answer. */
+const ENQUEUE_HTTP_TIMEOUT_MS = 15_000;
+
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes`',
@@ -36,7 +39,10 @@ export const enqueueCommand: Command = {
     };
     const body = { target, message, ...(v['collapse-key'] ? { collapseKey: v['collapse-key'] } : {}) };
     const url = joinUrl((v.processor as string | undefined) ?? endpoints.processorUrl(), 'v1', 'push-requests');
-    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
+    // Longer than the processor's enqueue deadline (10 s, PushClient's default): during a Kafka
+    // outage it keeps trying that long and then answers 503, which must reach us as its answer
+    // rather than as our own timeout (after which the message might still be enqueued).
+    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken(), timeoutMs: ENQUEUE_HTTP_TIMEOUT_MS });
     try {
       const res = await http.call('POST', url, { body });
       if (res.status !== 202) {

@@ -21,7 +21,7 @@ interface Pending {
  * in the device's inbox. Anything else (delivered, backpressure, a refused service token, a registry
  * that could not be asked …) is answered as it is.
  */
-export function reachableLater(outcome: Outcome): boolean {
+export function unreachableNow(outcome: Outcome): boolean {
   if ('result' in outcome) return outcome.result.status === 'not_connected' || outcome.result.status === 'gone';
   return outcome.error instanceof PushClientError && outcome.error.code === 'edge_unavailable' && outcome.error.retriable;
 }
@@ -53,7 +53,7 @@ export class InboxFallback {
 
   /** The send's answer: `outcome` as it is when the device was reachable, else what storing made of it. */
   settle(job: Job, outcome: Outcome, sentAt: number): Promise<Outcome> {
-    if (!reachableLater(outcome)) return Promise.resolve(outcome);
+    if (!unreachableNow(outcome)) return Promise.resolve(outcome);
     return new Promise((resolve) => this.coalescer.add({ job, outcome, sentAt, resolve }));
   }
 

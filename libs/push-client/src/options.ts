@@ -108,6 +108,8 @@ export interface SendResult {
    * `storeIfOffline` only: when the message went into the device's inbox (epoch ms). Present with
    * `stored`, and with `delivered` / `acknowledged` when the delivery right after storing reached
    * the device (the inbox entry is then taken out by the edge, which reports the final outcome).
+   * Absent from a `stored` whose `error` says the inbox already had this message id (a retried
+   * send: the first one stored it, or it already had its final outcome).
    */
   storedAt?: number;
 }
