@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { KafkaEventBus, type BusMessage, type ConsumedRecord, type EventBus, type Subscription } from '@pushwire/event-bus';
 import { startInfra, stopKafka, type RunningInfra } from '@pushwire/infra';
 import { Topics, Validators } from '@pushwire/protocol';
@@ -54,6 +54,18 @@ afterAll(async () => {
 
 const messageIds = () => records.map((r) => Validators.pushRequestRecord.decode(JSON.parse(r.value)).message.id);
 
+/** Records on the topic's one partition (its high watermark): a record written twice counts twice. */
+async function recordsOnTopic(): Promise<number> {
+  const admin = new Kafka({ clientId: 'push-client-outage-admin', brokers: [infra.kafkaBrokers!], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const partitions = await admin.fetchTopicOffsets(topic);
+    return partitions.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('enqueue while the Kafka broker is down', () => {
   it('resolves once the broker is back within the deadline, with exactly one record on the topic', async () => {
     await client.enqueue(target, 'before'); // the producer is connected when the broker goes
@@ -73,8 +85,26 @@ describe('enqueue while the Kafka broker is down', () => {
       `broker ${outage.how} and restarted: back after ${backAfterMs} ms; enqueue resolved after ${resolvedAfterMs} ms, ${bus.publishes} publish attempt(s)`,
     );
     await waitFor(() => records.length >= 2, { what: 'the outage record consumed', timeoutMs: 60_000 });
-    // Anything written twice would be on the partition by the time the second record is consumed.
     expect(messageIds()).toEqual([expect.any(String), 'outage-1']);
+    expect(await recordsOnTopic()).toBe(2);
+  });
+
+  it('resolves within the default deadline when the broker hangs (paused) for 3 s, writing the record once', async () => {
+    const pid = infra.state.kafka!.pid;
+    bus.publishes = 0;
+    process.kill(pid, 'SIGSTOP'); // connections stay open; requests get no answer
+    const started = Date.now();
+    const resume = setTimeout(() => process.kill(pid, 'SIGCONT'), 3_000); // the length of the fault, not a wait for something
+    try {
+      await expect(client.enqueue(target, 'while paused', { id: 'paused-1' })).resolves.toEqual({ messageId: 'paused-1', topic });
+    } finally {
+      clearTimeout(resume);
+      process.kill(pid, 'SIGCONT');
+    }
+    console.log(`broker paused for 3 s: enqueue resolved after ${Date.now() - started} ms, ${bus.publishes} publish attempt(s)`);
+    await waitFor(() => records.length >= 3, { what: 'the record written while paused consumed', timeoutMs: 60_000 });
+    expect(messageIds()).toEqual([expect.any(String), 'outage-1', 'paused-1']);
+    expect(await recordsOnTopic()).toBe(3);
   });
 
   it('rejects with a retriable `unavailable` naming the deadline when the broker stays down past it', async () => {
