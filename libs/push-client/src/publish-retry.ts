@@ -36,11 +36,15 @@ export async function publishWithin(bus: EventBus, topic: string, messages: BusM
   const deadline = started + within.timeoutMs;
   const random = within.random ?? Math.random;
   let last: EventBusError | undefined;
+  let abandoned = false;
   for (let attempt = 0; ; attempt++) {
     const left = deadline - Date.now();
     const answer = await raceDeadline(bus.publish(topic, messages), left);
     if (answer === 'published') return;
-    if (answer === 'deadline') break; // the attempt was still under way; `last` says what failed before it
+    if (answer === 'deadline') {
+      abandoned = true; // the attempt was still under way; `last` says what failed before it
+      break;
+    }
     const e = answer.error;
     if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
     last = e;
@@ -50,7 +54,10 @@ export async function publishWithin(bus: EventBus, topic: string, messages: BusM
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
   const waited = Date.now() - started;
-  const why = last ? `; last failure: ${last.message}` : ' (the first attempt was still under way)';
+  const failure = last ? `; last failure: ${last.message}` : '';
+  const why = abandoned
+    ? `${failure}; an attempt was still under way at the deadline and may yet be written: a retry with the same message id is safe`
+    : failure;
   throw unavailable(
     topic,
     messages.length,
