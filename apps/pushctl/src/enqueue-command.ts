@@ -7,6 +7,9 @@ import { endpoints } from './endpoints';
 import { jsonData, priorityArg } from './json-arg';
 import { openOutcomeStream, type OutcomeStream } from './outcome-stream';
 
+/** How long `pushctl enqueue` waits for the processor's answer. */
+const ENQUEUE_HTTP_TIMEOUT_MS = 15_000;
+
 export const enqueueCommand: Command = {
   name: 'enqueue',
   summary: 'indirect push: enqueue a message for a device; its outcome shows in `pushctl outcomes` (or with --follow)',
@@ -42,7 +45,10 @@ export const enqueueCommand: Command = {
     const url = joinUrl(processor ?? endpoints.processorUrl(), 'v1', 'push-requests');
     // Opened before the enqueue, so even an outcome that follows at once is seen.
     const outcomes = v.follow === true ? await openOutcomeStream(processor) : undefined;
-    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken() });
+    // Longer than the processor's enqueue deadline (10 s, PushClient's default): during a Kafka
+    // outage it keeps trying that long and then answers 503, which must reach us as its answer
+    // rather than as our own timeout (after which the message might still be enqueued).
+    const http = new JsonHttpClient({ serviceToken: endpoints.serviceToken(), timeoutMs: ENQUEUE_HTTP_TIMEOUT_MS });
     try {
       const res = await http.call('POST', url, { body });
       if (res.status !== 202) {

@@ -40,6 +40,20 @@ describe('kafkaError', () => {
     expect([e.retriable, e.cause]).toEqual([false, denied]);
   });
 
+  it('keeps a give-up wrapped by an outer retrier as retriable (a send that reconnected to a broker still down)', () => {
+    // kafkajs' retrier, given the inner retrier's KafkaJSNumberOfRetriesExceeded, rejects with this
+    // (its typings leave out the constructor's second argument, the cause).
+    const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, meta: { cause: Error }) => KafkaJSNonRetriableError;
+    const wrapped = new NonRetriable(new KafkaJSNumberOfRetriesExceeded(refused(), { retryCount: 5, retryTime: 2_000 }), {
+      cause: refused(),
+    });
+    expect(wrapped.retriable).toBe(false);
+    expect(kafkaError(wrapped, 'publish 1 record(s) to t', BROKERS).retriable).toBe(true);
+
+    const permanent = protocolError('MESSAGE_TOO_LARGE', 10, false);
+    expect(kafkaError(new NonRetriable(permanent, { cause: permanent }), 'publish', BROKERS).retriable).toBe(false);
+  });
+
   it('takes an aggregate as retriable only when every part is', () => {
     const retriable = new KafkaJSAggregateError('Topic creation errors', [protocolError('REQUEST_TIMED_OUT', 7, true)]);
     const mixed = new KafkaJSAggregateError('Topic creation errors', [

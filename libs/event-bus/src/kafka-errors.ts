@@ -1,4 +1,4 @@
-import { KafkaJSAggregateError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
+import { KafkaJSAggregateError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { isRetriable } from '@pushwire/protocol';
 import { EventBusError } from './event-bus';
 
@@ -39,11 +39,18 @@ export function kafkaError(err: unknown, action: string, brokers: string): Event
  * Whether the call that failed with `err` may pass later, as kafkajs judges it. kafkajs gives up on
  * a failure it was retrying with KafkaJSNumberOfRetriesExceeded, flagged non-retriable only so that
  * no retrier around its own retries again; the failure itself (a broker down, a leader moving) was
- * retriable, so a later call may pass. An aggregate is retriable when all its parts are; an error
- * kafkajs did not flag (a bug, not an outage) is not.
+ * retriable, so a later call may pass. Retriers nest (a producer's send reconnects the cluster with
+ * the cluster's own retrier), and the outer one wraps the inner one's give-up in a plain
+ * KafkaJSNonRetriableError whose `cause` is the failure itself (a refused connection while the
+ * broker is down): that too is retriable, as its cause is. An aggregate is retriable when all its
+ * parts are; an error kafkajs did not flag (a bug, not an outage) is not.
  */
 export function kafkaRetriable(err: unknown): boolean {
   if (err instanceof KafkaJSNumberOfRetriesExceeded) return true;
+  if (err instanceof KafkaJSNonRetriableError && err.name === 'KafkaJSNonRetriableError') {
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause !== undefined && cause !== err && kafkaRetriable(cause)) return true;
+  }
   if (err instanceof KafkaJSAggregateError) return err.errors.length > 0 && err.errors.every(kafkaRetriable);
   return isRetriable(err);
 }

@@ -246,7 +246,13 @@ export class KafkaEventBus implements EventBus {
   }
 
   /**
-   * The producer, connected once. Idempotent, so kafkajs' own retries never write a record twice;
+   * The producer, connected once. Its retries are RETRY's, given explicitly: left out, an idempotent
+   * kafkajs producer retries forever and a publish during a broker outage would never answer. So one
+   * publish while the broker is down fails within a few seconds (its send reconnects through the
+   * cluster's retrier, 100 ms doubling to 2 s, then gives up), and callers that want to ride out a
+   * longer outage retry within their own deadline (PushClient's `enqueueTimeoutMs`). A broker that
+   * takes the connection but never answers holds one attempt up to `requestTimeoutMs`: such callers
+   * stop waiting at their deadline. Idempotent, so kafkajs' own retries never write a record twice;
    * that forces acks=all. kafkajs (unlike Java) does not require maxInFlightRequests 1 for it: it
    * serialises an idempotent producer's requests per broker itself (tulios/kafkajs#1050).
    * The explicit partitioner is kafkajs' default (murmur2 of the key, as Java's) and silences its
@@ -256,6 +262,7 @@ export class KafkaEventBus implements EventBus {
     if (!this.producer) {
       const client = this.kafka.producer({
         idempotent: true,
+        retry: RETRY,
         createPartitioner: Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
       });

@@ -40,6 +40,11 @@ export class Dispatcher {
 
   /** Never rejects: every job is settled, with a result or an error. */
   async dispatch(jobs: Job[]): Promise<void> {
+    await this.settleAll(jobs, (settle) => this.run(jobs, settle));
+  }
+
+  /** Runs `how`, then settles with its error whatever job it left unsettled by throwing. */
+  private async settleAll(jobs: Job[], how: (settle: (job: Job, outcome: Outcome) => void) => Promise<void>): Promise<void> {
     const settled = new Set<Job>();
     const settle = (job: Job, outcome: Outcome) => {
       if (settled.has(job)) return;
@@ -47,11 +52,28 @@ export class Dispatcher {
       job.settle(outcome);
     };
     try {
-      await this.run(jobs, settle);
+      await how(settle);
     } catch (e) {
       // A bug of ours, not a delivery outcome: surface it rather than leave callers hanging.
       for (const job of jobs) settle(job, { error: e });
     }
+  }
+
+  /**
+   * One FRESH lookup (the route cache is neither read nor trusted; what it finds is cached) and one
+   * delivery, no second chance: the inbox's race closure, where a device that registered while its
+   * message was being stored must be seen, and anything short of a delivery leaves the message in
+   * the inbox anyway. Never rejects: every job is settled.
+   */
+  async dispatchFresh(jobs: Job[]): Promise<void> {
+    await this.settleAll(jobs, async (settle) => {
+      const routed: { job: Job; route: Registration }[] = [];
+      await this.resolve(jobs, settle, (job, route) => {
+        this.cache.set(route);
+        routed.push({ job, route });
+      });
+      await this.deliverFinal(routed, settle);
+    });
   }
 
   private async run(jobs: Job[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
@@ -116,6 +138,11 @@ export class Dispatcher {
       },
     );
 
+    await this.deliverFinal(routed, settle);
+  }
+
+  /** A last delivery: whatever the edge answers (or its failure) is the job's outcome. */
+  private async deliverFinal(routed: { job: Job; route: Registration }[], settle: (job: Job, outcome: Outcome) => void): Promise<void> {
     for (const attempt of await this.deliverAll(routed)) {
       if ('failure' in attempt) {
         this.cache.invalidate(attempt.job.target, attempt.route.connectionId);

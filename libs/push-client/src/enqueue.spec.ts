@@ -10,11 +10,17 @@ const requestTopics = Object.values(Topics.pushRequests);
 /** The real in-memory bus, with every publish call noted (topic, how many records) on its way through. */
 class NotingBus implements EventBus {
   readonly publishes: [string, number][] = [];
+  /** The value of each publish call's first record, in order. */
+  readonly firstValues: string[] = [];
+  /** Set by a test: what the next publish calls do instead of publishing (a broker outage). */
+  outage: (() => Promise<void>)[] = [];
   constructor(readonly inner: MemoryEventBus) {}
   ensureTopics: EventBus['ensureTopics'] = (t) => this.inner.ensureTopics(t);
   publish = (topic: string, messages: readonly BusMessage[]) => {
     this.publishes.push([topic, messages.length]);
-    return this.inner.publish(topic, messages);
+    this.firstValues.push(messages[0]?.value ?? '');
+    const fault = this.outage.shift();
+    return fault ? fault() : this.inner.publish(topic, messages);
   };
   subscribe: EventBus['subscribe'] = (o) => this.inner.subscribe(o);
   close = () => this.inner.close();
@@ -159,7 +165,7 @@ describe('PushClient.enqueue', () => {
     await startBus([Topics.pushRequests.normal]); // no high topic, as a Kafka without auto-create
 
     const error = await client()
-      .enqueue(target('tv-1'), 'x', { priority: 'high' })
+      .enqueue(target('tv-1'), 'x', { priority: 'high', enqueueTimeoutMs: 50 })
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PushClientError);
@@ -217,11 +223,14 @@ describe('PushClient.enqueueMany', () => {
     await bus.close();
     await startBus([Topics.pushRequests.normal, Topics.pushRequests.high]); // no low topic
 
-    const results = await client().enqueueMany([
-      { target: target('a'), payload: 1 },
-      { target: target('b'), payload: 2, options: { ttlSeconds: 0, id: 'bad-ttl' } },
-      { target: target('c'), payload: 3, options: { priority: 'low' } },
-    ]);
+    const results = await client().enqueueMany(
+      [
+        { target: target('a'), payload: 1 },
+        { target: target('b'), payload: 2, options: { ttlSeconds: 0, id: 'bad-ttl' } },
+        { target: target('c'), payload: 3, options: { priority: 'low' } },
+      ],
+      { enqueueTimeoutMs: 50 },
+    );
 
     expect(results).toEqual([
       { messageId: 'gen-1', topic: 'pushwire.push-requests.normal' },
@@ -240,6 +249,81 @@ describe('PushClient.enqueueMany', () => {
 
   it('publishes nothing for an empty list', async () => {
     expect(await client().enqueueMany([])).toEqual([]);
+    expect(bus.publishes).toEqual([]);
+  });
+});
+
+describe('enqueue during a bus outage', () => {
+  const brokerDown = () =>
+    Promise.reject(new EventBusError('publish failed on Kafka: KafkaJSConnectionError: Connection error: connect ECONNREFUSED'));
+  const forever = () => new Promise<void>(() => undefined);
+
+  it('keeps trying the same record while the bus fails retriably, and resolves once it takes it', async () => {
+    bus.outage = [brokerDown, brokerDown, brokerDown];
+
+    const result = await client().enqueue(target('tv-1'), 'through the outage', { id: 'm-1' });
+
+    expect(result).toEqual({ messageId: 'm-1', topic: Topics.pushRequests.normal });
+    expect(bus.publishes).toHaveLength(4);
+    expect(new Set(bus.firstValues).size).toBe(1); // the very same record every time
+    const records = await inbox.until(1);
+    expect(records.map((r) => decoded(r.value).message)).toEqual([expect.objectContaining({ id: 'm-1', payload: 'through the outage' })]);
+  });
+
+  it('rejects with a retriable `unavailable` naming the deadline, the message id and the last failure when the bus stays down', async () => {
+    bus.outage = Array.from({ length: 1000 }, () => brokerDown);
+
+    const error = await client({ enqueueTimeoutMs: 400 })
+      .enqueue(target('tv-1'), 'x', { id: 'm-2' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(PushClientError);
+    expect(error).toMatchObject({ code: 'unavailable', retriable: true, cause: expect.any(EventBusError) });
+    const message = (error as Error).message;
+    expect(message).toContain('within the enqueue deadline of 400 ms');
+    expect(message).toContain('m-2');
+    expect(message).toContain('ECONNREFUSED');
+    expect(bus.publishes.length).toBeGreaterThan(1);
+  });
+
+  it('gives up at the deadline even while an attempt hangs, and the per-call deadline wins over the client one', async () => {
+    bus.outage = [forever];
+    const c = client({ enqueueTimeoutMs: 60_000 });
+
+    const error = await c.enqueue(target('tv-1'), 'x', { enqueueTimeoutMs: 200 }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      code: 'unavailable',
+      retriable: true,
+      message: expect.stringContaining('still under way at the deadline and may yet be written'),
+    });
+    expect(bus.publishes).toHaveLength(1);
+  });
+
+  it('does not retry a failure the bus calls permanent', async () => {
+    bus.outage = [() => Promise.reject(new EventBusError('publish to t: record too large', { retriable: false }))];
+
+    const error = await client()
+      .enqueue(target('tv-1'), 'x')
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'unavailable', retriable: false, message: expect.stringContaining('record too large') });
+    expect(bus.publishes).toHaveLength(1);
+  });
+
+  it('enqueueMany rides out the outage too, within its own deadline', async () => {
+    bus.outage = [brokerDown];
+
+    const results = await client().enqueueMany([{ target: target('a'), payload: 1 }], { enqueueTimeoutMs: 5_000 });
+
+    expect(results).toEqual([{ messageId: 'gen-1', topic: Topics.pushRequests.normal }]);
+    expect(bus.publishes).toHaveLength(2);
+    expect(await inbox.until(1)).toHaveLength(1);
+  });
+
+  it('refuses a deadline that is not a positive integer, before publishing anything', async () => {
+    await expect(client().enqueue(target('tv-1'), 'x', { enqueueTimeoutMs: 0 })).rejects.toMatchObject({ code: 'invalid_message' });
+    expect(() => client({ enqueueTimeoutMs: -1 })).toThrow('enqueueTimeoutMs');
     expect(bus.publishes).toEqual([]);
   });
 });

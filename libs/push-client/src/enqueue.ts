@@ -1,16 +1,28 @@
-import { EventBusError, type BusMessage, type EventBus } from '@pushwire/event-bus';
+import type { BusMessage, EventBus } from '@pushwire/event-bus';
 import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
+import { publishWithin } from './publish-retry';
 
-/** Per-message options of `enqueue`: those of `send`, plus a collapse key. */
-export interface EnqueueOptions extends SendOptions {
+/**
+ * Per-message options of `enqueue`: those of `send` (but `storeIfOffline`: the message processor
+ * stores what it cannot deliver anyway), plus a collapse key and the enqueue deadline.
+ */
+export interface EnqueueOptions extends Omit<SendOptions, 'storeIfOffline'> {
   /**
    * Of several not-yet-delivered messages to one target with this key, only the newest is delivered
    * (the others end as `collapsed`). Default: none, every message is delivered.
    */
   collapseKey?: string;
+  /** How long to keep trying while the bus is down, for this call. Default: the client's `enqueueTimeoutMs` (10 000 ms). */
+  enqueueTimeoutMs?: number;
+}
+
+/** Options of one `enqueueMany` call. */
+export interface EnqueueManyOptions {
+  /** How long to keep trying while the bus is down. Default: the client's `enqueueTimeoutMs` (10 000 ms). */
+  enqueueTimeoutMs?: number;
 }
 
 /** Where an enqueued message went: its id (to match its outcome record) and the topic it is on. */
@@ -19,11 +31,11 @@ export interface EnqueueResult {
   topic: string;
 }
 
-/** One item of `enqueueMany`. */
+/** One item of `enqueueMany` (whose deadline is the call's, EnqueueManyOptions). */
 export interface EnqueueItem {
   target: PushTarget;
   payload: unknown;
-  options?: EnqueueOptions;
+  options?: Omit<EnqueueOptions, 'enqueueTimeoutMs'>;
 }
 
 /**
@@ -43,6 +55,14 @@ export function buildPushRequest(
   opts: EnqueueOptions | undefined,
   options: Pick<ResolvedOptions, 'now' | 'newId'>,
 ): { topic: string; record: PushRequestRecord } {
+  if ((opts as SendOptions | undefined)?.storeIfOffline !== undefined) {
+    // A JavaScript caller can pass it: say it does nothing here rather than ignore it.
+    throw new PushClientError(
+      'invalid_message',
+      'storeIfOffline is for direct push; the message processor stores what it cannot deliver',
+      false,
+    );
+  }
   const priority = opts?.priority ?? 'normal';
   const now = options.now(); // enqueuedAt, and createdAt unless the caller gives one
   const message = buildMessage(payload, { ...opts, priority }, { now: () => now, newId: options.newId });
@@ -60,24 +80,27 @@ export function buildPushRequest(
 /**
  * Indirect push: turns messages into push-request records and publishes them, keyed by the target
  * device (`<accountId>/<deviceId>`) so one device's messages stay in order. Durability (acks,
- * idempotence) is the bus's job.
+ * idempotence) is the bus's job; riding out its outages within the caller's deadline is ours
+ * (publishWithin).
  */
 export class Enqueuer {
   constructor(
     private readonly bus: EventBus | undefined,
-    private readonly options: Pick<ResolvedOptions, 'now' | 'newId'>,
+    private readonly options: Pick<ResolvedOptions, 'now' | 'newId' | 'enqueueTimeoutMs'>,
   ) {}
 
   async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
     const bus = this.requireBus();
+    const timeoutMs = this.timeoutOf(opts);
     const { topic, record } = buildPushRequest(target, payload, opts, this.options);
-    await publish(bus, topic, [record]);
+    await publish(bus, topic, [record], timeoutMs);
     return { messageId: record.message.id, topic };
   }
 
   /** Validates every item, then publishes the valid ones with one call per priority topic, in parallel. */
-  async enqueueMany(items: readonly EnqueueItem[]): Promise<EnqueueManyResult[]> {
+  async enqueueMany(items: readonly EnqueueItem[], opts?: EnqueueManyOptions): Promise<EnqueueManyResult[]> {
     const bus = this.requireBus();
+    const timeoutMs = this.timeoutOf(opts);
     const results: EnqueueManyResult[] = new Array(items.length);
     const byTopic = new Map<string, { index: number; record: PushRequestRecord }[]>();
     items.forEach(({ target, payload, options }, index) => {
@@ -99,6 +122,7 @@ export class Enqueuer {
             bus,
             topic,
             group.map((g) => g.record),
+            timeoutMs,
           );
         } catch (e) {
           if (!(e instanceof PushClientError)) throw e;
@@ -112,6 +136,14 @@ export class Enqueuer {
     return results;
   }
 
+  /** The call's deadline, or the client's; a bad one is the caller's error, never a bus outage. */
+  private timeoutOf(opts: { enqueueTimeoutMs?: number } | undefined): number {
+    const ms = opts?.enqueueTimeoutMs ?? this.options.enqueueTimeoutMs;
+    if (!Number.isSafeInteger(ms) || ms < 1)
+      throw new PushClientError('invalid_message', `enqueueTimeoutMs must be an integer ≥ 1, got ${String(ms)}`, false);
+    return ms;
+  }
+
   private requireBus(): EventBus {
     if (this.bus) return this.bus;
     throw new PushClientError(
@@ -122,20 +154,8 @@ export class Enqueuer {
   }
 }
 
-/** One publish call; a bus failure becomes the caller's `unavailable`, retriable as the bus error says, with it as cause. */
-async function publish(bus: EventBus, topic: string, records: PushRequestRecord[]): Promise<void> {
+/** Publishes within the deadline (publishWithin): a bus failure becomes the caller's `unavailable`, with it as cause. */
+async function publish(bus: EventBus, topic: string, records: PushRequestRecord[], timeoutMs: number): Promise<void> {
   const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) }));
-  try {
-    await bus.publish(topic, messages);
-  } catch (e) {
-    if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
-    throw new PushClientError(
-      'unavailable',
-      `publishing ${messages.length} push request(s) to ${topic} failed: ${e.message}`,
-      e.retriable,
-      {
-        cause: e,
-      },
-    );
-  }
+  await publishWithin(bus, topic, messages, { timeoutMs, messageIds: records.map((r) => r.message.id) });
 }

@@ -6,4 +6,5 @@
 export { PushClient, type SendManyItem } from './push-client';
 export { PushClientError, type PushClientErrorCode } from './errors';
 export type { AccountSendResult, PushClientOptions, SendOptions, SendResult } from './options';
-export type { EnqueueItem, EnqueueManyResult, EnqueueOptions, EnqueueResult } from './enqueue';
+export type { EnqueueItem, EnqueueManyOptions, EnqueueManyResult, EnqueueOptions, EnqueueResult } from './enqueue';
+export { DEFAULT_ENQUEUE_TIMEOUT_MS, DEFAULT_STORE_TTL_SECONDS } from './options';

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus';
-import type { RegistryClient } from '@pushwire/registry-client';
+import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
+
+/** TTL of a `storeIfOffline` send that gives no `ttlSeconds`: an hour, as the message processor's default (PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS). */
+export const DEFAULT_STORE_TTL_SECONDS = 3600;
+/** How long `enqueue` keeps trying while the event bus is down, by default. */
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 10_000;
 
 /** How a PushClient finds devices and reaches edges. Every field states its default. */
 export interface PushClientOptions {
@@ -15,6 +20,18 @@ export interface PushClientOptions {
    * none, and `enqueue` rejects with `not_configured`; direct push needs no bus.
    */
   bus?: EventBus;
+  /**
+   * How long `enqueue` / `enqueueMany` keep retrying a publish the bus refused as retriable (a broker
+   * down, a leader moving) before rejecting with `unavailable`. Each call may give its own. Default
+   * 10 000 ms.
+   */
+  enqueueTimeoutMs?: number;
+  /**
+   * The device inboxes `storeIfOffline` sends are kept in (the registry's /v1/inbox). Default: an
+   * HttpInboxClient on `registryUrl`; with `registry` and no `inbox`, `storeIfOffline` sends reject
+   * with `not_configured`. The caller keeps owning one it gives (close() leaves it open).
+   */
+  inbox?: InboxClient;
   /** Shared service token for the registry and the edges' internal ports. Required. */
   serviceToken: string;
   /** How long a looked-up route (device → registration) is reused. Default 2000 ms. */
@@ -39,7 +56,11 @@ export interface SendOptions {
   id?: string;
   /** Ask the device to acknowledge; the result is then `acknowledged` or `ack_timeout`. Default false. */
   ack?: boolean;
-  /** Drop the message when it cannot be delivered within this many seconds. Default: the edge's. */
+  /**
+   * Drop the message when it cannot be delivered within this many seconds. Default: the edge's; with
+   * `storeIfOffline`, DEFAULT_STORE_TTL_SECONDS (3600), written into the message, since it bounds
+   * how long the inbox keeps it.
+   */
   ttlSeconds?: number;
   /** Delivery priority. Default: the edge's (normal). */
   priority?: Priority;
@@ -54,6 +75,18 @@ export interface SendOptions {
    * outcome. Default false.
    */
   inboxed?: boolean;
+  /**
+   * Store-and-forward: when the device cannot be reached now (`not_connected`, or after the one fresh
+   * lookup `gone` or an unreachable edge), keep the message in the device's inbox until it connects
+   * or its TTL ends, and answer `stored` (or `overflow` when the inbox is full, `expired` when the
+   * TTL already ended). Its final outcome (delivered, acknowledged, expired, collapsed) is reported
+   * on `pushwire.push-outcomes` by whoever takes it out of the inbox. A device that connects while
+   * the message is being stored gets it at once: after storing, the client looks the device up
+   * afresh and, if it is routable, delivers it (answering `delivered` / `acknowledged`, with
+   * `storedAt`). Needs an inbox (`PushClientOptions.inbox` or `registryUrl`). Default false: the
+   * answers stay those of a plain send.
+   */
+  storeIfOffline?: boolean;
 }
 
 /** The outcome of one direct push to device `deviceId` of account `accountId`. */
@@ -71,6 +104,14 @@ export interface SendResult {
   retryAfterMs?: number;
   /** Why, when the status alone does not say it (sendMany's per-item failures). */
   error?: string;
+  /**
+   * `storeIfOffline` only: when the message went into the device's inbox (epoch ms). Present with
+   * `stored`, and with `delivered` / `acknowledged` when the delivery right after storing reached
+   * the device (the inbox entry is then taken out by the edge, which reports the final outcome).
+   * Absent from a `stored` whose `error` says the inbox already had this message id (a retried
+   * send: the first one stored it, or it already had its final outcome).
+   */
+  storedAt?: number;
 }
 
 /** The outcome of `sendToAccount`: one direct push per live device of the account. */
@@ -88,6 +129,7 @@ export interface ResolvedOptions {
   batchMaxSize: number;
   batchDelayMs: number;
   requestTimeoutMs: number;
+  enqueueTimeoutMs: number;
   now: () => number;
   newId: () => string;
 }
@@ -104,6 +146,7 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
     batchMaxSize: opts.batchMaxSize ?? 256,
     batchDelayMs: opts.batchDelayMs ?? 0,
     requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
+    enqueueTimeoutMs: opts.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS,
     now: opts.now ?? Date.now,
     newId: opts.newId ?? randomUUID,
   };
@@ -112,6 +155,7 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
   assertInt('batchMaxSize', resolved.batchMaxSize, 1, MAX_DELIVERY_BATCH);
   assertInt('batchDelayMs', resolved.batchDelayMs, 0);
   assertInt('requestTimeoutMs', resolved.requestTimeoutMs, 1);
+  assertInt('enqueueTimeoutMs', resolved.enqueueTimeoutMs, 1);
   return resolved;
 }
 

@@ -1,12 +1,21 @@
 import { MAX_REGISTRY_BATCH, type DeviceRef, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
-import { HttpRegistryClient, RouteCache, type RegistryClient } from '@pushwire/registry-client';
+import { HttpRegistryClient, RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
-import { Enqueuer, type EnqueueItem, type EnqueueManyResult, type EnqueueOptions, type EnqueueResult } from './enqueue';
+import {
+  Enqueuer,
+  type EnqueueItem,
+  type EnqueueManyOptions,
+  type EnqueueManyResult,
+  type EnqueueOptions,
+  type EnqueueResult,
+} from './enqueue';
 import { PushClientError, registryUnavailable } from './errors';
+import { InboxFallback, withStoreTtl } from './inbox-fallback';
 import { assertAccountId, assertTarget, buildMessage } from './message';
 import {
+  DEFAULT_STORE_TTL_SECONDS,
   resolveOptions,
   type AccountSendResult,
   type PushClientOptions,
@@ -32,8 +41,13 @@ export interface SendManyItem {
  * happens to have the same id — and a call that names none does not compile. Routes come from the registry (cached for `routeCacheTtlMs`), messages go to
  * the owning edge's delivery API, and sends made together share one lookup and one request per edge.
  *
+ * Store-and-forward (`storeIfOffline`): a send to a device that cannot be reached now keeps the
+ * message in the device's inbox, delivered when it connects to any edge (until its TTL ends), and
+ * answers `stored`; the final outcome follows on `pushwire.push-outcomes` (InboxFallback).
+ *
  * Indirect push (`enqueue`): publish the message to the event bus for the message processor, which
- * delivers it later with retries and reports the outcome on `pushwire.push-outcomes`.
+ * delivers it later with retries and reports the outcome on `pushwire.push-outcomes`. A bus outage
+ * is ridden out within `enqueueTimeoutMs` (default 10 s).
  *
  * `backpressure` and `rate_limited` are returned, not retried: a direct send answers now, and only
  * the caller knows whether its message is still worth sending after `retryAfterMs` (indirect push,
@@ -48,6 +62,9 @@ export class PushClient {
   private readonly dispatcher: Dispatcher;
   private readonly enqueuer: Enqueuer;
   private readonly coalescer: Coalescer<Job>;
+  private readonly inbox: InboxClient | undefined;
+  private readonly ownsInbox: boolean;
+  private readonly fallback: InboxFallback | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -64,6 +81,11 @@ export class PushClient {
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
     this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize);
     this.enqueuer = new Enqueuer(opts.bus, this.options);
+    // Stores are quick like lookups (they never wait for a device): the same short deadline.
+    const inboxTimeoutMs = Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS);
+    this.ownsInbox = !opts.inbox && !!opts.registryUrl;
+    this.inbox = opts.inbox ?? (opts.registryUrl ? defaultInbox(opts.registryUrl, serviceToken, inboxTimeoutMs) : undefined);
+    this.fallback = this.inbox ? new InboxFallback(this.inbox, this.dispatcher, this.options.now) : undefined;
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
     this.coalescer = new Coalescer(this.options.batchDelayMs, maxPending, (jobs) => this.startDispatch(jobs));
@@ -71,14 +93,15 @@ export class PushClient {
 
   /**
    * Sends one message to device `target.deviceId` of account `target.accountId` and resolves with its
-   * delivery status (`delivered`, `acknowledged` with `ack`, `not_connected`, `backpressure` …).
-   * Rejects with PushClientError when the target or message is invalid or the registry or the edge
-   * cannot be reached.
+   * delivery status (`delivered`, `acknowledged` with `ack`, `not_connected`, `backpressure` …;
+   * with `storeIfOffline`, `stored` / `overflow` instead of `not_connected`). Rejects with
+   * PushClientError when the target or message is invalid or the registry or the edge cannot be
+   * reached (with `storeIfOffline`, an unreachable edge is `stored` when the inbox takes it).
    */
   async send(target: PushTarget, payload: unknown, opts?: SendOptions): Promise<SendResult> {
     this.assertOpen();
     assertTarget(target);
-    const { done } = this.addJob(target, buildMessage(payload, opts, this.options), opts?.inboxed);
+    const { done } = this.addJob(target, this.messageOf(payload, opts), opts);
     const outcome = await done;
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
@@ -103,16 +126,18 @@ export class PushClient {
   async sendToAccount(accountId: string, payload: unknown, opts?: SendOptions): Promise<AccountSendResult> {
     this.assertOpen();
     assertAccountId(accountId);
-    const message = buildMessage(payload, opts, this.options);
-    return this.track(this.fanOut(accountId, message));
+    const message = this.messageOf(payload, opts);
+    return this.track(this.fanOut(accountId, message, opts));
   }
 
   /**
    * Indirect push: publishes the message for device `target.deviceId` of account `target.accountId`
    * to `pushwire.push-requests.<priority>` (default normal), keyed by the target device (account and
-   * id), and resolves once the bus has stored it. Rejects with PushClientError:
-   * `invalid_message` before publishing anything, `unavailable` (retriable) when the bus refused,
-   * `not_configured` when the client has no `bus`.
+   * id), and resolves once the bus has stored it. While the bus is down (a broker outage, a leader
+   * moving) it keeps trying, with the same record and message id, for `enqueueTimeoutMs` (the call's,
+   * else the client's, default 10 s). Rejects with PushClientError: `invalid_message` before
+   * publishing anything, `unavailable` (retriable) when the bus did not take it by the deadline (or
+   * refused it for good: then not retriable), `not_configured` when the client has no `bus`.
    */
   async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
     this.assertOpen();
@@ -121,28 +146,33 @@ export class PushClient {
 
   /**
    * Enqueues many messages with one publish per priority topic and resolves with one result per
-   * item, in order. Never rejects for one item's sake: an invalid item, or one whose topic the bus
-   * refused, comes back with `error` (only the valid items are published).
+   * item, in order. Like `enqueue`, rides out a bus outage within `opts.enqueueTimeoutMs` (default:
+   * the client's). Never rejects for one item's sake: an invalid item, or one whose topic the bus did
+   * not take by then, comes back with `error` (only the valid items are published).
    */
-  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueManyResult[]> {
+  async enqueueMany(items: EnqueueItem[], opts?: EnqueueManyOptions): Promise<EnqueueManyResult[]> {
     this.assertOpen();
-    return this.track(this.enqueuer.enqueueMany(items));
+    return this.track(this.enqueuer.enqueueMany(items, opts));
   }
 
-  /** Dispatches what is pending, waits for every send and enqueue under way, then closes the HTTP pools (never the bus). */
+  /** Dispatches what is pending, waits for every send and enqueue under way, then closes the HTTP pools (never the bus, nor a registry or inbox client it was given). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.coalescer.flush();
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all([this.edges.close(), this.ownsRegistry ? this.registry.close() : undefined]);
+    await Promise.all([
+      this.edges.close(),
+      this.ownsRegistry ? this.registry.close() : undefined,
+      this.ownsInbox ? this.inbox?.close() : undefined,
+    ]);
   }
 
   private async sendOne({ target, payload, options }: SendManyItem): Promise<SendResult> {
     let message: PushMessage;
     try {
       assertTarget(target);
-      message = buildMessage(payload, options, this.options);
+      message = this.messageOf(payload, options);
     } catch (e) {
       // Echo what the caller named, whatever it was, so the result still says which item it answers.
       const named = (target ?? {}) as Partial<PushTarget>;
@@ -155,10 +185,29 @@ export class PushClient {
         error: describe(e),
       };
     }
-    return this.deliver(target, message);
+    return this.deliver(target, message, options);
   }
 
-  private async fanOut(accountId: string, message: PushMessage): Promise<AccountSendResult> {
+  /** The message of a send; a `storeIfOffline` one carries its TTL (the inbox keeps it that long) and needs an inbox. */
+  private messageOf(payload: unknown, opts: SendOptions | undefined): PushMessage {
+    if (!opts?.storeIfOffline) return buildMessage(payload, opts, this.options);
+    if (opts.inboxed)
+      throw new PushClientError(
+        'invalid_message',
+        'storeIfOffline and inboxed exclude each other: an inboxed message is stored already',
+        false,
+      );
+    if (!this.fallback) {
+      throw new PushClientError(
+        'not_configured',
+        'storeIfOffline needs the device inboxes: create the PushClient with `inbox` (or `registryUrl`)',
+        false,
+      );
+    }
+    return buildMessage(payload, withStoreTtl(opts, DEFAULT_STORE_TTL_SECONDS), this.options);
+  }
+
+  private async fanOut(accountId: string, message: PushMessage, opts: SendOptions | undefined): Promise<AccountSendResult> {
     let devices: Registration[];
     try {
       devices = await this.registry.listByAccount(accountId);
@@ -168,22 +217,24 @@ export class PushClient {
     // The listing holds each device's live route: cached, the dispatch needs no second lookup, and
     // fencing still sends a stale one back to the registry once.
     for (const route of devices) this.cache.set(route);
-    const results = await Promise.all(devices.map((route) => this.deliver(route, message)));
+    const results = await Promise.all(devices.map((route) => this.deliver(route, message, opts)));
     return { accountId, results };
   }
 
   /** One device's delivery through the dispatcher, a failure reported as its `unavailable` result. */
-  private async deliver(device: DeviceRef, message: PushMessage): Promise<SendResult> {
-    const { job, done } = this.addJob(device, message);
+  private async deliver(device: DeviceRef, message: PushMessage, opts: SendOptions | undefined): Promise<SendResult> {
+    const { job, done } = this.addJob(device, message, opts);
     const outcome = await done;
     if (!('error' in outcome)) return outcome.result;
     const { accountId, deviceId } = job.target;
     return { accountId, deviceId, messageId: message.id, status: 'unavailable', attempts: job.attempts, error: describe(outcome.error) };
   }
 
-  private addJob(device: DeviceRef, message: PushMessage, inboxed = false): { job: Job; done: Promise<Outcome> } {
+  private addJob(device: DeviceRef, message: PushMessage, opts: SendOptions | undefined): { job: Job; done: Promise<Outcome> } {
+    const sentAt = this.options.now();
+    const inboxed = opts?.inboxed ?? false;
     let settle!: (outcome: Outcome) => void;
-    const done = new Promise<Outcome>((resolve) => (settle = resolve));
+    const dispatched = new Promise<Outcome>((resolve) => (settle = resolve));
     // A copy of just the two ids: a registration (sendToAccount) or a caller's object carries more.
     const job: Job = {
       target: { accountId: device.accountId, deviceId: device.deviceId },
@@ -193,6 +244,9 @@ export class PushClient {
       ...(inboxed ? { inboxed } : {}),
     };
     this.coalescer.add(job);
+    const { fallback } = this;
+    // Tracked: close() waits for the storing and the race closure too, not only the first dispatch.
+    const done = opts?.storeIfOffline && fallback ? this.track(dispatched.then((o) => fallback.settle(job, o, sentAt))) : dispatched;
     return { job, done };
   }
 
@@ -211,6 +265,17 @@ export class PushClient {
   private assertOpen(): void {
     if (this.closed) throw new Error('PushClient is closed');
   }
+}
+
+/**
+ * The inbox client a client on `registryUrl` builds for itself.
+ * LEAD: HttpInboxClient (part 1, libs/registry-client) is not in this branch; once merged, make this
+ * `return new HttpInboxClient({ baseUrl, serviceToken, timeoutMs });` (import it from
+ * '@pushwire/registry-client') and drop the eslint comment. Until then only an injected `inbox` stores.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function defaultInbox(baseUrl: string, serviceToken: string, timeoutMs: number): InboxClient | undefined {
+  return undefined;
 }
 
 function describe(e: unknown): string {

@@ -4,6 +4,7 @@
  * machines without Docker. See tools/infra/README.md.
  */
 export { startInfra, type RunningInfra, type StartInfraOptions, type InfraTimings } from './start';
+export { stopKafka, type StoppedKafka } from './broker-outage';
 export { readInfraEnv, ENV, LOCAL_AWS_ENV, formatEnvFile, parseEnvFile } from './env-file';
 export { readUpState, writeUpFiles, removeUpFiles } from './infra-files';
 export { stopRun, type RunState, type RecordedProcess } from './state';
