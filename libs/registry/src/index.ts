@@ -10,7 +10,7 @@ export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb
 export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';
 export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
-export { buildRegistryApp, type RegistryAppOptions } from './http/registry-app';
+export { buildRegistryApp, DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES, type RegistryAppOptions } from './http/registry-app';
 export { EdgeHostAllowList } from './http/edge-hosts';
 export type { InboxStore, InboxStoreOptions } from './inbox/inbox-store';
 export { MemoryInboxStore, type MemoryInboxStoreOptions } from './inbox/memory-inbox-store';
