@@ -89,6 +89,24 @@ describe('DynamoInboxStore on DynamoDB Local', () => {
     expect(inbox?.entries).toHaveLength(5);
   });
 
+  it('reads and removes across more devices than one BatchGetItem holds', async () => {
+    const store = open();
+    const devices = Array.from({ length: 150 }, (_, i) => entry(clock, `many-${i}`).target);
+    const held = [entry(clock, 'many-3'), entry(clock, 'many-120'), entry(clock, 'many-149', 1_000)];
+    await store.store(held);
+    clock.advance(1_000);
+    const inboxes = await store.pending(devices);
+    expect(inboxes.map((i) => i.deviceId).sort()).toEqual([held[0]!.target.deviceId, held[1]!.target.deviceId].sort());
+    const items = devices.map((d, i) => ({
+      ...d,
+      messageId: held.find((h) => h.target.deviceId === d.deviceId)?.message.id ?? `none-${i}`,
+    }));
+    const taken = (await store.remove(items)).filter((r) => r.entry);
+    // A remove takes an entry whose TTL just ended too: its caller delivered it.
+    expect(taken.map((r) => r.messageId).sort()).toEqual(held.map((h) => h.message.id).sort());
+    expect(await store.pending(devices)).toEqual([]);
+  });
+
   it('does not return an expired entry DynamoDB still holds, and its item outlives it for the sweep', async () => {
     const store = open();
     const e = entry(clock, 'expiring', 30_000);
@@ -118,8 +136,8 @@ describe('DynamoInboxStore on DynamoDB Local', () => {
     const started = Date.now();
     await expectEachUnavailable(table, [
       ['Query', () => store.store([e])],
-      ['Query', () => store.pending([e.target])],
-      ['GetItem', () => store.remove([{ ...e.target, messageId: e.message.id }])],
+      ['BatchGetItem', () => store.pending([e.target])],
+      ['BatchGetItem', () => store.remove([{ ...e.target, messageId: e.message.id }])],
       ['Query', () => store.takeExpired(10)],
     ]);
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -1,4 +1,4 @@
-import { GetItemCommand, QueryCommand, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient, sendOrUnavailable } from '@pushwire/dynamodb-kit';
 import {
   deviceRefKey,
@@ -16,7 +16,7 @@ import type { Clock } from '../../registry-store';
 import { inboxLimits, inboxOrder, isLive, type InboxLimits } from '../admission';
 import type { InboxStore, InboxStoreOptions } from '../inbox-store';
 import { InboxTableContext } from './inbox-context';
-import { parseEntryItem, tombItem, type Item } from './inbox-items';
+import { parseEntryItem, parseMeta, tombItem, type Item } from './inbox-items';
 import { storeDeviceEntries } from './inbox-store-writes';
 import {
   DEFAULT_INBOX_TABLE,
@@ -25,10 +25,14 @@ import {
   EXPIRES_ATTRIBUTE,
   EXPIRY_INDEX,
   inboxPk,
+  metaKey,
   PK,
   SHARD_ATTRIBUTE,
   SK,
 } from './inbox-table';
+
+/** An item's key as one string, to match BatchGet answers (which come in no order) to what was asked. */
+const keyString = (item: Item): string => `${item[PK]?.S}\n${item[SK]?.S}`;
 
 /** Options of DynamoInboxStore. */
 export interface DynamoInboxStoreOptions extends InboxStoreOptions {
@@ -44,7 +48,7 @@ export interface DynamoInboxStoreOptions extends InboxStoreOptions {
   expiryShards?: number;
 }
 
-/** Rounds of get-then-take before an entry that keeps conflicting counts as a failure. */
+/** Attempts of a take whose transaction keeps conflicting before it counts as a failure. */
 const MAX_TAKE_ROUNDS = 5;
 
 /**
@@ -99,7 +103,10 @@ export class DynamoInboxStore implements InboxStore {
     this.assertOpen();
     const nowMs = this.now();
     const unique = [...new Map(devices.map((d) => [deviceRefKey(d), d])).values()];
-    const inboxes = await mapLimit(unique, this.concurrency, async (device): Promise<DeviceInbox | undefined> => {
+    // One BatchGet of the meta items spares the Query of every device that cannot hold a live entry.
+    const lastExpiry = new Map((await this.ctx.batchGet(unique.map(metaKey))).map((m) => [m[PK]?.S, parseMeta(m).lastExpiresAt]));
+    const candidates = unique.filter((d) => (lastExpiry.get(inboxPk(d).S) ?? 0) > nowMs);
+    const inboxes = await mapLimit(candidates, this.concurrency, async (device): Promise<DeviceInbox | undefined> => {
       const items = await this.ctx.queryAll({
         KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :entry)`,
         ExpressionAttributeValues: { ':pk': inboxPk(device), ':entry': { S: ENTRY_PREFIX } },
@@ -115,12 +122,16 @@ export class DynamoInboxStore implements InboxStore {
     return inboxes.filter((i): i is DeviceInbox => i !== undefined);
   }
 
+  /** Reads the entries with one BatchGet, then takes those it found, each in its own transaction. */
   async remove(items: InboxRemoveItem[]): Promise<InboxRemoveResult[]> {
     this.assertOpen();
+    const keys = new Map(items.map((item) => [keyString(entryKey(item, item.messageId)), entryKey(item, item.messageId)]));
+    const found = new Map<string, InboxEntry>();
+    for (const item of await this.ctx.batchGet([...keys.values()])) found.set(keyString(item), parseEntryItem(item).entry);
     return mapLimit(items, this.concurrency, async (item) => {
       const result: InboxRemoveResult = { accountId: item.accountId, deviceId: item.deviceId, messageId: item.messageId };
-      const entry = await this.take(item, item.messageId);
-      return entry ? { ...result, entry } : result;
+      const entry = found.get(keyString(entryKey(item, item.messageId)));
+      return entry && (await this.take(entry)) ? { ...result, entry } : result;
     });
   }
 
@@ -148,7 +159,7 @@ export class DynamoInboxStore implements InboxStore {
       );
       candidates.push(...(page.Items ?? []).map((item) => parseEntryItem(item).entry));
     }
-    const taken = await mapLimit(candidates, this.concurrency, (entry) => this.take(entry.target, entry.message.id, nowMs));
+    const taken = await mapLimit(candidates, this.concurrency, async (entry) => ((await this.take(entry)) ? entry : undefined));
     return taken.filter((e): e is InboxEntry => e !== undefined);
   }
 
@@ -159,28 +170,23 @@ export class DynamoInboxStore implements InboxStore {
   }
 
   /**
-   * Takes one entry out if it is still there: reads it, then deletes it on condition that it
-   * exists, leaving its tombstone, in one transaction. An entry id never comes back once gone (its
-   * tombstone refuses it), so what was read is what was deleted. `expiredBy`: take it only if it
-   * expired by then (the sweep never takes a live entry).
+   * Takes `entry` out if it is still there: deletes it on condition that it exists and leaves its
+   * tombstone, in one transaction; true when this call took it. Entries never change once written
+   * and an id never comes back once gone (its tombstone refuses it), so an entry read a moment ago
+   * (a BatchGet, the expiry index) is the one deleted.
    */
-  private async take(device: DeviceRef, messageId: string, expiredBy?: number): Promise<InboxEntry | undefined> {
+  private async take(entry: InboxEntry): Promise<boolean> {
+    const { target, message } = entry;
     for (let round = 0; round < MAX_TAKE_ROUNDS; round++) {
-      const got = await sendOrUnavailable('GetItem', this.ctx.table, () =>
-        this.ctx.client.send(new GetItemCommand({ TableName: this.ctx.table, Key: entryKey(device, messageId), ConsistentRead: true })),
-      );
-      if (!got.Item) return undefined;
-      const { entry } = parseEntryItem(got.Item as Item);
-      if (expiredBy !== undefined && isLive(entry, expiredBy)) return undefined;
       const written = await this.ctx.transact('take', [
-        { Delete: { TableName: this.ctx.table, Key: entryKey(device, messageId), ConditionExpression: `attribute_exists(${PK})` } },
+        { Delete: { TableName: this.ctx.table, Key: entryKey(target, message.id), ConditionExpression: `attribute_exists(${PK})` } },
         { Put: { TableName: this.ctx.table, Item: tombItem(entry) } },
       ]);
-      if (written.ok) return entry;
-      if (written.reasons[0] === 'ConditionalCheckFailed') return undefined;
-      // A conflicting transaction on the same entry (another take, a store replacing it): look again.
+      if (written.ok) return true;
+      if (written.reasons[0] === 'ConditionalCheckFailed') return false;
+      // A transaction on the same entry (another take, a store replacing it) conflicted: try again.
     }
-    throw new StoreUnavailableError(`taking ${messageId} from the inbox of device ${device.deviceId} kept conflicting`, {
+    throw new StoreUnavailableError(`taking ${message.id} from the inbox of device ${target.deviceId} kept conflicting`, {
       retriable: true,
     });
   }

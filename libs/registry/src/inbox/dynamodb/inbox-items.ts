@@ -49,17 +49,27 @@ export const tombItem = (entry: InboxEntry): Item => ({
   [TTL_ATTRIBUTE]: { N: String(ttlOf(entry)) },
 });
 
-/** A device's version and sequence counter; absent (version 0) until its first store. */
+/**
+ * A device's version and sequence counter, and the latest expiresAt of anything it ever stored:
+ * a read skips the Query of a device whose inbox cannot hold a live entry (most devices, most of
+ * the time). Absent (version 0) until the device's first store.
+ */
 export interface InboxMeta {
   readonly version: number;
   readonly seq: number;
   readonly ttl: number;
+  readonly lastExpiresAt: number;
 }
 
-export const NO_META: InboxMeta = { version: 0, seq: 0, ttl: 0 };
+export const NO_META: InboxMeta = { version: 0, seq: 0, ttl: 0, lastExpiresAt: 0 };
 
 export function parseMeta(item: Item): InboxMeta {
-  const meta = { version: Number(item.version?.N), seq: Number(item.seq?.N), ttl: Number(item[TTL_ATTRIBUTE]?.N) };
+  const meta = {
+    version: Number(item.version?.N),
+    seq: Number(item.seq?.N),
+    ttl: Number(item[TTL_ATTRIBUTE]?.N),
+    lastExpiresAt: Number(item.lastExpiresAt?.N),
+  };
   if (!Object.values(meta).every(Number.isFinite)) throw malformed(item);
   return meta;
 }

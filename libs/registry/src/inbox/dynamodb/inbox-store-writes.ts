@@ -89,7 +89,12 @@ async function storeOnce(w: StoreWriteContext, state: DeviceInboxState, entry: I
     return { messageId, outcome: tooLarge ? 'overflow' : admission.outcome };
   }
   const held: HeldEntry = { entry, seq: state.meta.seq + 1, bytes };
-  const meta: InboxMeta = { version: state.meta.version + 1, seq: held.seq, ttl: Math.max(state.meta.ttl, ttlOf(entry)) };
+  const meta: InboxMeta = {
+    version: state.meta.version + 1,
+    seq: held.seq,
+    ttl: Math.max(state.meta.ttl, ttlOf(entry)),
+    lastExpiresAt: Math.max(state.meta.lastExpiresAt, entry.expiresAt),
+  };
   const items: TransactWriteItem[] = [
     { Update: metaUpdate(w.ctx.table, entry.target, state.meta, meta) },
     { Put: { TableName: w.ctx.table, Item: entryItem(held, w.expiryShards), ConditionExpression: `attribute_not_exists(${PK})` } },
@@ -122,13 +127,14 @@ function metaUpdate(table: string, device: DeviceRef, read: InboxMeta, next: Inb
   return {
     TableName: table,
     Key: metaKey(device),
-    UpdateExpression: 'SET #version = :next, #seq = :seq, #purge = :ttl',
+    UpdateExpression: 'SET #version = :next, #seq = :seq, #purge = :ttl, #last = :last',
     ConditionExpression: read.version === 0 ? `attribute_not_exists(${PK})` : '#version = :read',
-    ExpressionAttributeNames: { '#version': 'version', '#seq': 'seq', '#purge': TTL_ATTRIBUTE },
+    ExpressionAttributeNames: { '#version': 'version', '#seq': 'seq', '#purge': TTL_ATTRIBUTE, '#last': 'lastExpiresAt' },
     ExpressionAttributeValues: {
       ':next': { N: String(next.version) },
       ':seq': { N: String(next.seq) },
       ':ttl': { N: String(next.ttl) },
+      ':last': { N: String(next.lastExpiresAt) },
       ...(read.version === 0 ? {} : { ':read': { N: String(read.version) } }),
     },
   };
