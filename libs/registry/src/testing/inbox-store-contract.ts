@@ -177,6 +177,17 @@ export function describeInboxStoreContract(
       expect((await store.store([{ ...a, target: dev(2) }])).map((r) => r.outcome)).toEqual(['stored']);
     });
 
+    it('answers `duplicate` for a taken message replayed into a full inbox or after its TTL: never a second outcome', async () => {
+      const store = await open({ maxMessages: 1 });
+      const a = entry(dev(1), { ttlMs: 5_000 });
+      await store.store([a]);
+      await store.remove([removeItem(a)]);
+      await store.store([entry(dev(1))]);
+      expect((await store.store([a])).map((r) => r.outcome)).toEqual(['duplicate']);
+      clock.advance(5_000);
+      expect((await store.store([a])).map((r) => r.outcome)).toEqual(['duplicate']);
+    });
+
     it('takes an entry out once: the first remove gets it, a second one and unknown ids get no entry', async () => {
       const store = await open();
       const [a, b] = [entry(dev(1)), entry(dev(1))];
