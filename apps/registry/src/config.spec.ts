@@ -30,6 +30,9 @@ describe('registry config', () => {
       awsRegion: '',
       table: 'pushwire-registry',
       createTables: true,
+      inboxTable: 'pushwire-inbox',
+      inboxMaxMessages: 100,
+      inboxMaxBytes: 1048576,
     });
   });
 
@@ -67,6 +70,9 @@ describe('registry config', () => {
       dynamodbEndpoint: '',
       table: 'pushwire-registry',
       createTables: true,
+      inboxTable: 'pushwire-inbox',
+      inboxMaxMessages: 100,
+      inboxMaxBytes: 1048576,
     });
     expect(
       loadRegistryConfig({

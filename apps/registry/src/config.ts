@@ -1,4 +1,5 @@
-import { DEFAULT_REGISTRY_TABLE } from '@pushwire/registry';
+import { DEFAULT_INBOX_MAX_BYTES, DEFAULT_INBOX_MAX_MESSAGES } from '@pushwire/protocol';
+import { DEFAULT_INBOX_TABLE, DEFAULT_REGISTRY_TABLE } from '@pushwire/registry';
 import {
   bool,
   int,
@@ -60,11 +61,34 @@ export const registryConfigSpec = {
     pattern: /^[A-Za-z0-9_.-]{3,255}$/,
     description: 'DynamoDB table of registrations and edge leases.',
   }),
-  /** dynamodb: create the table (and turn on its TTL) at start when missing. Default true. */
+  /** dynamodb: create the tables (and turn on their TTL) at start when missing. Default true. */
   createTables: bool({
     env: 'PUSHWIRE_REGISTRY_CREATE_TABLES',
     default: true,
-    description: 'Create the DynamoDB table and enable its TTL at start when missing.',
+    description: 'Create the DynamoDB tables (registry and inbox) and enable their TTL at start when missing.',
+  }),
+  /** dynamodb: table of the per-device inbox. Default pushwire-inbox. */
+  inboxTable: str({
+    env: 'PUSHWIRE_INBOX_TABLE',
+    default: DEFAULT_INBOX_TABLE,
+    pattern: /^[A-Za-z0-9_.-]{3,255}$/,
+    description: 'DynamoDB table of the per-device inbox (messages kept until their device connects).',
+  }),
+  /** Pending messages one device's inbox holds at most. Default 100. */
+  inboxMaxMessages: int({
+    env: 'PUSHWIRE_INBOX_MAX_MESSAGES',
+    default: DEFAULT_INBOX_MAX_MESSAGES,
+    min: 1,
+    max: 10_000,
+    description: "Pending messages one device's inbox holds at most; a message past it ends as overflow.",
+  }),
+  /** Bytes of payload JSON one device's inbox holds at most. Default 1 MiB. */
+  inboxMaxBytes: int({
+    env: 'PUSHWIRE_INBOX_MAX_BYTES',
+    default: DEFAULT_INBOX_MAX_BYTES,
+    min: 1,
+    max: 1024 * 1024 * 1024,
+    description: "Bytes of payload JSON one device's inbox holds at most; a message past it ends as overflow.",
   }),
 };
 

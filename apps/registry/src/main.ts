@@ -1,10 +1,14 @@
 import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import {
   buildRegistryApp,
+  DynamoInboxStore,
   DynamoRegistryStore,
   EdgeHostAllowList,
+  ensureInboxTable,
   ensureRegistryTables,
+  MemoryInboxStore,
   MemoryRegistryStore,
+  type InboxStore,
   type RegistryStore,
 } from '@pushwire/registry';
 import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
@@ -32,6 +36,27 @@ async function openStore(config: RegistryConfig, logger: Logger): Promise<Opened
   }
 }
 
+/** The inbox on the same kind of store as the registry: memory, or its own DynamoDB table. */
+async function openInbox(config: RegistryConfig, logger: Logger): Promise<OpenedStore<InboxStore>> {
+  const limits = { maxMessages: config.inboxMaxMessages, maxBytes: config.inboxMaxBytes };
+  const kind = config.store as RegistryStoreKind;
+  switch (kind) {
+    case 'memory': {
+      const store = new MemoryInboxStore(limits);
+      return { store, close: () => store.close() };
+    }
+    case 'dynamodb': {
+      const opened = await openDynamoStore(
+        config,
+        (client) => ensureInboxTable(client, config.inboxTable),
+        (client) => new DynamoInboxStore({ client, table: config.inboxTable, ...limits }),
+      );
+      logger.info({ table: config.inboxTable, ...limits }, 'dynamodb inbox store ready');
+      return opened;
+    }
+  }
+}
+
 async function main(): Promise<void> {
   let config: RegistryConfig;
   let edgeHosts: EdgeHostAllowList | undefined;
@@ -45,10 +70,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
+  const inbox = await openInbox(config, logger).catch(async (e: unknown) => {
+    await opened.close();
+    throw e;
+  });
   warnIfSharedServiceToken(config.serviceTokens, logger);
-  const app = buildRegistryApp({ store: opened.store, serviceTokens: config.serviceTokens, logger, edgeHosts });
+  const app = buildRegistryApp({ store: opened.store, inbox: inbox.store, serviceTokens: config.serviceTokens, logger, edgeHosts });
   onShutdownSignal(logger, async () => {
     await app.close();
+    await inbox.close();
     await opened.close();
   });
   await app.listen({ host: config.host, port: config.port });

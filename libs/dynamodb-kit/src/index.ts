@@ -6,4 +6,4 @@
 export { createDynamoClient } from './dynamo-client';
 export { sendOrUnavailable } from './send-or-unavailable';
 export { openDynamoStore, type DynamoStoreSettings, type OpenedStore } from './open-dynamo-store';
-export { createTable, describeTable, ensureTimeToLive } from './table-setup';
+export { createTable, describeTable, ensureTimeToLive, waitUntilActive } from './table-setup';

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,7 +14,7 @@ import { dynamoUnavailable } from '@pushwire/service-kit';
 import { sendOrUnavailable } from './send-or-unavailable';
 
 // The steps a service's "ensure my table" shares with every other one, safe for several replicas
-// starting at once. Waiting for the table and checking its layout stay with each store.
+// starting at once. Checking the table's layout stays with each store.
 
 /** The table's description, or undefined when there is no such table; any other failure is StoreUnavailableError. */
 export async function describeTable(client: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
@@ -60,4 +61,22 @@ async function ttlEnabled(client: DynamoDBClient, table: string, attribute: stri
   if (ttl?.TimeToLiveStatus !== 'ENABLED' && ttl?.TimeToLiveStatus !== 'ENABLING') return false;
   if (ttl.AttributeName === attribute) return true;
   throw new Error(`DynamoDB table ${table} has TTL on "${ttl.AttributeName}"; ${owner} needs it on "${attribute}"`);
+}
+
+/**
+ * Waits until `table` and all its global secondary indexes are ACTIVE and returns its description:
+ * a new table is CREATING for a while in real DynamoDB (DynamoDB Local makes it ACTIVE at once).
+ * Not ACTIVE after `timeoutMs`: an error naming the table and its status.
+ */
+export async function waitUntilActive(client: DynamoDBClient, table: string, timeoutMs: number, pollMs: number): Promise<TableDescription> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const description = await describeTable(client, table);
+    const indexesActive = (description?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    if (description?.TableStatus === 'ACTIVE' && indexesActive) return description;
+    if (Date.now() >= deadline) {
+      throw new Error(`DynamoDB table ${table} is not ACTIVE after ${timeoutMs} ms (status ${description?.TableStatus ?? 'missing'})`);
+    }
+    await sleep(pollMs);
+  }
 }

@@ -11,6 +11,7 @@ import {
   type Registration,
 } from '@pushwire/protocol';
 import { expectStatus, joinUrl, JsonHttpClient, type ServiceCallOptions } from '@pushwire/service-http';
+import { chunks } from './chunks';
 import type { RegistryClient } from './registry-client';
 
 /** Options of HttpRegistryClient. */
@@ -24,11 +25,7 @@ export interface HttpRegistryClientOptions {
 }
 
 /** Splits `items` into chunks the registry accepts in one request. */
-function chunks<T>(items: readonly T[], size = MAX_REGISTRY_BATCH): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+const batches = <T>(items: readonly T[]): T[][] => chunks(items, MAX_REGISTRY_BATCH);
 
 /** The path of a URL, to name a call in an error message. */
 const pathOf = (url: string): string => new URL(url).pathname;
@@ -53,7 +50,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async register(registrations: Registration[], opts?: ServiceCallOptions): Promise<RegisterResponse['results']> {
     const answers = await Promise.all(
-      chunks(registrations).map(async (batch) => {
+      batches(registrations).map(async (batch) => {
         const res = await this.http.call('POST', this.url('v1', 'registrations'), {
           ...opts,
           body: { registrations: batch },
@@ -67,7 +64,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async deregister(items: DeregisterItem[], opts?: ServiceCallOptions): Promise<DeregisterResponse['results']> {
     const answers = await Promise.all(
-      chunks(items).map(async (batch) => {
+      batches(items).map(async (batch) => {
         const res = await this.http.call('POST', this.url('v1', 'registrations', 'remove'), {
           ...opts,
           body: { deregistrations: batch },
@@ -81,7 +78,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async lookup(devices: DeviceRef[], opts?: ServiceCallOptions): Promise<LookupResponse> {
     const answers = await Promise.all(
-      chunks(devices).map(async (batch) => {
+      batches(devices).map(async (batch) => {
         const res = await this.http.call('POST', this.url('v1', 'lookup'), {
           ...opts,
           body: { devices: batch },
@@ -116,7 +113,7 @@ export class HttpRegistryClient implements RegistryClient {
 
   async leaseStatus(edgeIds: string[], opts?: ServiceCallOptions): Promise<LeaseStatus[]> {
     const answers = await Promise.all(
-      chunks([...new Set(edgeIds)]).map(async (batch) => {
+      batches([...new Set(edgeIds)]).map(async (batch) => {
         const res = await this.http.call('POST', this.url('v1', 'leases', 'status'), {
           ...opts,
           body: { edgeIds: batch },

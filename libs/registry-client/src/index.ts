@@ -6,3 +6,4 @@ export type { RegistryClient } from './registry-client';
 export { HttpRegistryClient, type HttpRegistryClientOptions } from './http-registry-client';
 export { RouteCache } from './route-cache';
 export type { InboxClient } from './inbox-client';
+export { HttpInboxClient, type HttpInboxClientOptions } from './http-inbox-client';

@@ -3,7 +3,6 @@ import {
   DeregisterItem,
   DeviceRef,
   EdgeId,
-  ProtocolValidationError,
   Validator,
   Validators,
   type DeregisterResponse,
@@ -14,10 +13,9 @@ import {
   type Registration,
 } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
-import { ServiceCallError } from '@pushwire/service-http';
-import { StoreUnavailableError } from '@pushwire/service-kit';
 import { missingDevices } from './missing-devices';
 import type { RegistryStore } from './registry-store';
+import { storeCall } from './store-call';
 
 // The same schemas the HTTP routes validate with, so both clients reject the same inputs.
 const deregisterItem = new Validator(DeregisterItem, 'deregistration');
@@ -98,19 +96,7 @@ export class StoreRegistryClient implements RegistryClient {
     if (this.opts.closeStore) await this.store.close();
   }
 
-  /** Runs one store call, translating its failure into the ServiceCallError an HTTP client would give. */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof StoreUnavailableError) {
-        throw new ServiceCallError('store_unavailable', `registry ${what}: store_unavailable: ${e.message}`, { status: 503, cause: e });
-      }
-      if (e instanceof ProtocolValidationError) {
-        throw new ServiceCallError('invalid_request', `registry ${what}: invalid_request: ${e.message}`, { status: 400, cause: e });
-      }
-      // As the HTTP API's 500 `internal`: retriable, like any unexpected server error.
-      throw new ServiceCallError('internal', `registry ${what} failed: ${(e as Error).message}`, { status: 500, cause: e });
-    }
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall(`registry ${what}`, fn);
   }
 }

@@ -98,6 +98,30 @@ describe('DynamoRegistryStore on DynamoDB Local', () => {
     expect(byDevice(await store.listByAccount(account))).toEqual(byDevice(regs));
   });
 
+  it('registers a batch of 500 (a stale device and a device named twice among them) with every outcome right, and tells how long it took', async () => {
+    const store = open();
+    await store.renewLease(`edge-${run}`, 'http://edge.test:8081', 60);
+    const account = `acct-${run}-burst`;
+    const regs = Array.from({ length: 499 }, (_, i) => reg(clock, `burst-${i}`, { accountId: account }));
+    // Device 250 already holds a newer connection; device 7 comes again, newer, at the end of the batch.
+    const newer = { ...regs[250]!, connectionId: `conn-${run}-newer`, connectedAt: clock.now() + 1_000 };
+    await store.register([newer]);
+    const again = { ...regs[7]!, connectionId: `conn-${run}-again`, connectedAt: clock.now() + 1 };
+    const batch = [...regs, again];
+
+    const started = performance.now();
+    const outcomes = await store.register(batch);
+    const tookMs = performance.now() - started;
+    process.stdout.write(`register of a 500-record batch on DynamoDB Local: ${tookMs.toFixed(0)} ms\n`);
+
+    expect(outcomes.map((o) => o.deviceId)).toEqual(batch.map((r) => r.deviceId));
+    expect(outcomes.filter((o) => o.outcome === 'stale').map((o) => o.deviceId)).toEqual([newer.deviceId]);
+    const found = byDevice(await store.lookup(batch.map(ref)));
+    expect(found).toHaveLength(499);
+    expect(found.find((r) => r.deviceId === newer.deviceId)).toEqual(newer);
+    expect(found.find((r) => r.deviceId === again.deviceId)).toEqual(again);
+  });
+
   it('stores one item per (account, device) and never reads an item keyed by a device id alone', async () => {
     const store = open();
     await store.renewLease(`edge-${run}`, 'http://edge.test:8081', 60);

@@ -21,7 +21,8 @@ import { readLeases, releaseLease, renewLease } from './edge-leases';
 import { parseRecord } from './items';
 import { leaseIsLive, recordIsLive, recordUnexpired } from './liveness';
 import { mapLimit } from './map-limit';
-import { deregisterRecord, registerRecord } from './record-writes';
+import { registerBatch } from './batch-register';
+import { deregisterRecord } from './record-writes';
 import type { TableContext } from './table-context';
 import { ACCOUNT_ATTRIBUTE, ACCOUNT_INDEX, DEFAULT_REGISTRY_TABLE, deviceKey, deviceRefOfKey, type Key } from './table-schema';
 
@@ -38,7 +39,10 @@ export interface DynamoRegistryStoreOptions {
   table?: string;
   /** Clock in epoch milliseconds; every liveness decision uses it. Default `Date.now`. */
   now?: Clock;
-  /** Conditional writes in flight per register/deregister batch (they cannot go in BatchWriteItem). Default 16. */
+  /**
+   * Single conditional writes in flight per deregister batch, and per register batch for the
+   * records its transactions could not settle (see registerBatch). Default 16.
+   */
   writeConcurrency?: number;
   /** BatchGetItem requests per 100 keys while DynamoDB leaves keys unprocessed. Default 5. */
   batchGetMaxAttempts?: number;
@@ -89,11 +93,8 @@ export class DynamoRegistryStore implements RegistryStore {
       this.ctx,
       registrations.map((r) => r.edgeId),
     );
-    return mapLimit(registrations, this.writeConcurrency, async (registration) => ({
-      accountId: registration.accountId,
-      deviceId: registration.deviceId,
-      outcome: await registerRecord(this.ctx, registration, leases.get(registration.edgeId), nowMs),
-    }));
+    const outcomes = await registerBatch(this.ctx, registrations, leases, nowMs, this.writeConcurrency);
+    return registrations.map((r, i) => ({ accountId: r.accountId, deviceId: r.deviceId, outcome: outcomes[i]! }));
   }
 
   async deregister(items: DeregisterItem[]): Promise<DeregisterResult[]> {

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { DynamoDBClient, TableDescription } from '@aws-sdk/client-dynamodb';
-import { createTable, describeTable, ensureTimeToLive } from '@pushwire/dynamodb-kit';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable, describeTable, ensureTimeToLive, waitUntilActive } from '@pushwire/dynamodb-kit';
 import { createTableInput, registrySchemaProblem, TTL_ATTRIBUTE } from './table-schema';
 
 /** The registry's table names (one table: see table-schema.ts for why leases share it). */
@@ -35,18 +34,4 @@ export async function ensureRegistryTables(
   const problem = registrySchemaProblem(description);
   if (problem) throw new Error(`DynamoDB table ${table} exists but cannot hold the registry: ${problem}`);
   await ensureTimeToLive(client, table, TTL_ATTRIBUTE, 'the registry');
-}
-
-/** A new table is CREATING for a while in real DynamoDB (DynamoDB Local makes it ACTIVE at once). */
-async function waitUntilActive(client: DynamoDBClient, table: string, timeoutMs: number, pollMs: number): Promise<TableDescription> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const description = await describeTable(client, table);
-    const indexesActive = (description?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-    if (description?.TableStatus === 'ACTIVE' && indexesActive) return description;
-    if (Date.now() >= deadline) {
-      throw new Error(`DynamoDB table ${table} is not ACTIVE after ${timeoutMs} ms (status ${description?.TableStatus ?? 'missing'})`);
-    }
-    await sleep(pollMs);
-  }
 }

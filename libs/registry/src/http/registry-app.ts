@@ -9,8 +9,12 @@ import {
   type Registry,
   type ServiceTokens,
 } from '@pushwire/service-kit';
+import type { InboxStore } from '../inbox/inbox-store';
+import { MemoryInboxStore } from '../inbox/memory-inbox-store';
 import type { RegistryStore } from '../registry-store';
 import type { EdgeHostAllowList } from './edge-hosts';
+import { createInboxMetrics, instrumentInbox } from './inbox-metrics';
+import { inboxRoutes } from './inbox-routes';
 import { createRegistryMetrics, instrumentStore } from './registry-metrics';
 import { v1Routes } from './v1-routes';
 
@@ -28,11 +32,25 @@ export interface RegistryAppOptions {
   metricsRegistry?: Registry;
   /** Hosts edges may name in their edgeUrl (403 otherwise). Default: any host the EdgeUrl schema takes. */
   edgeHosts?: EdgeHostAllowList;
+  /**
+   * The per-device inbox served under /v1/inbox. Not closed by the app when given. Default: a
+   * MemoryInboxStore of the app's own, closed with it (tests, development).
+   */
+  inbox?: InboxStore;
+  /** Largest body of POST /v1/inbox/store. Default DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES. */
+  inboxStoreBodyLimitBytes?: number;
 }
 
 /**
+ * Default body limit of POST /v1/inbox/store: a full batch (MAX_INBOX_BATCH entries) of payloads
+ * of the edge's default largest frame (64 KiB) and their envelopes. Other routes keep fastify's 1 MiB.
+ */
+export const DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/**
  * Builds the registry HTTP app without listening (tests use `app.inject()`). /v1/* is the API of
- * `RegistryClient`; /healthz, /readyz, /metrics and /openapi.json are open.
+ * `RegistryClient`, /v1/inbox/* that of `InboxClient`; /healthz, /readyz, /metrics and
+ * /openapi.json are open.
  */
 export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
   if (!opts.store) throw new TypeError('buildRegistryApp: store is required');
@@ -43,7 +61,8 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
   const store = instrumentStore(opts.store, metrics);
   const app = buildServiceApp({
     title: 'Pushwire registry',
-    description: 'Where devices are connected: registrations and edge leases.',
+    description:
+      'Where devices are connected: registrations and edge leases; and the per-device inbox of messages kept until their device connects.',
     logger,
     metricsRegistry,
     mapError: storeUnavailableAs503('registry'),
@@ -51,6 +70,13 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
   app.register(v1Routes, { store, serviceTokens, metrics, ...(opts.edgeHosts ? { edgeHosts: opts.edgeHosts } : {}) });
+  const ownInbox = opts.inbox ? undefined : new MemoryInboxStore();
+  if (ownInbox) app.addHook('onClose', () => ownInbox.close());
+  app.register(inboxRoutes, {
+    inbox: instrumentInbox(opts.inbox ?? ownInbox!, { ...createInboxMetrics(metricsRegistry), ...metrics }),
+    serviceTokens,
+    storeBodyLimitBytes: opts.inboxStoreBodyLimitBytes ?? DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES,
+  });
 
   // Callers only listen, inject and close: hand back the plain instance type, not the provider-typed one.
   return app as unknown as FastifyInstance;

@@ -57,12 +57,9 @@ export function createRegistryMetrics(registry: Registry): RegistryMetrics {
   };
 }
 
-/**
- * Wraps a store so every operation is timed and every failure counted, without the store knowing
- * about metrics. Errors pass through unchanged (the HTTP error handler maps them).
- */
-export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics): RegistryStore {
-  async function timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+/** Times one store operation and counts its failure (errors pass through unchanged). */
+export function storeTimer(metrics: Pick<RegistryMetrics, 'storeDuration' | 'storeErrors'>) {
+  return async function timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const end = metrics.storeDuration.startTimer({ operation });
     try {
       return await fn();
@@ -72,7 +69,15 @@ export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics):
     } finally {
       end();
     }
-  }
+  };
+}
+
+/**
+ * Wraps a store so every operation is timed and every failure counted, without the store knowing
+ * about metrics. Errors pass through unchanged (the HTTP error handler maps them).
+ */
+export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics): RegistryStore {
+  const timed = storeTimer(metrics);
   return {
     register: async (registrations: Registration[]) => {
       const results = await timed('register', () => store.register(registrations));
