@@ -1,6 +1,6 @@
 import { MAX_REGISTRY_BATCH, type DeviceRef, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
-import { HttpRegistryClient, RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
+import { HttpInboxClient, HttpRegistryClient, RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import {
@@ -84,7 +84,7 @@ export class PushClient {
     // Stores are quick like lookups (they never wait for a device): the same short deadline.
     const inboxTimeoutMs = Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS);
     this.ownsInbox = !opts.inbox && !!opts.registryUrl;
-    this.inbox = opts.inbox ?? (opts.registryUrl ? defaultInbox(opts.registryUrl, serviceToken, inboxTimeoutMs) : undefined);
+    this.inbox = opts.inbox ?? (opts.registryUrl ? new HttpInboxClient({ baseUrl: opts.registryUrl, serviceToken, timeoutMs: inboxTimeoutMs }) : undefined);
     this.fallback = this.inbox ? new InboxFallback(this.inbox, this.dispatcher, this.options.now) : undefined;
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
@@ -265,17 +265,6 @@ export class PushClient {
   private assertOpen(): void {
     if (this.closed) throw new Error('PushClient is closed');
   }
-}
-
-/**
- * The inbox client a client on `registryUrl` builds for itself.
- * LEAD: HttpInboxClient (part 1, libs/registry-client) is not in this branch; once merged, make this
- * `return new HttpInboxClient({ baseUrl, serviceToken, timeoutMs });` (import it from
- * '@pushwire/registry-client') and drop the eslint comment. Until then only an injected `inbox` stores.
- */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-function defaultInbox(baseUrl: string, serviceToken: string, timeoutMs: number): InboxClient | undefined {
-  return undefined;
 }
 
 function describe(e: unknown): string {
