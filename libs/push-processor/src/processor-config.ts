@@ -1,5 +1,14 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
-import { bool, int, loadServiceConfig, serviceTokenConfigSpec, str, url, type ConfigOf, type WithServiceTokens } from '@pushwire/service-kit';
+import {
+  bool,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 import type { PushProcessorOptions } from './push-processor';
 
 /** Every message-processor setting, its env key and default. */
@@ -10,10 +19,15 @@ export const processorConfigSpec = {
     default: 8083,
     min: 0,
     max: 65535,
-    description: 'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, GET /v1/dlq, POST /v1/dlq/replay, /healthz, /readyz, /metrics.',
+    description:
+      'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, GET /v1/dlq, POST /v1/dlq/replay, /healthz, /readyz, /metrics.',
   }),
   ...serviceTokenConfigSpec,
-  registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL (lookups, and the devices\' inboxes).' }),
+  registryUrl: url({
+    env: 'PUSHWIRE_REGISTRY_URL',
+    default: 'http://127.0.0.1:8082',
+    description: "Registry base URL (lookups, and the devices' inboxes).",
+  }),
   kafkaBrokers: str({
     env: 'KAFKA_BROKERS',
     default: '',
@@ -67,14 +81,14 @@ export const processorConfigSpec = {
     min: 1,
     max: 600_000,
     description:
-      "Largest retry backoff. While even the inbox is unavailable a message is tried again at most this far apart until its TTL ends (then: outcome expired, dead letter expired_while_unavailable).",
+      'Largest retry backoff. While even the inbox is unavailable a message is tried again at most this far apart until its TTL ends (then: outcome expired, dead letter expired_while_unavailable).',
   }),
   inboxSweepMs: int({
     env: 'PUSHWIRE_PROCESSOR_INBOX_SWEEP_MS',
     default: 1_000,
     min: 10,
     max: 3_600_000,
-    description: "Pause between expiry sweeps: inbox entries whose TTL ended are taken and get their final outcome, expired.",
+    description: 'Pause between expiry sweeps: inbox entries whose TTL ended are taken and get their final outcome, expired.',
   }),
   replay: bool({
     env: 'PUSHWIRE_PROCESSOR_REPLAY',

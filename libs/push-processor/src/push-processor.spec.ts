@@ -16,12 +16,15 @@ import {
 import { PushClient } from '@pushwire/push-client';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
-import { pushClientDelivery, type DeliveryAttempt, type DeliveryPort } from './delivery-port';
+import { pushClientDelivery, type DeliveryAttempt, type DeliveryOptions, type DeliveryPort } from './delivery-port';
 import { PushProcessor, type PushProcessorOptions } from './push-processor';
+import { FakeInboxClient } from './testing/fake-inbox-client';
+import { EXPIRED_IN_INBOX } from './expiry-sweep';
 
 // The real PushProcessor on the real in-memory bus. Delivery is either a scripted DeliveryPort
-// (the processor's own port, its answers set per message) or, in the last test, the production
-// adapter: push client → registry → a real edge → a connected device.
+// (the processor's own port, its answers set per message) or, in the last tests, the production
+// adapter: push client → registry → a real edge → a connected device. The inbox is an in-memory
+// InboxClient honouring the contract (testing/fake-inbox-client.ts).
 
 /** The processor's clock in most tests: outcomes and expiry are computed against it. */
 const NOW = 1_750_000_000_000;
@@ -49,7 +52,7 @@ type Answer = DeliveryAttempt | 'throw';
  * per device, and can hold a message's deliveries until the test opens a gate.
  */
 class ScriptedDelivery implements DeliveryPort {
-  readonly calls: Array<{ deviceId: string; message: PushMessage }> = [];
+  readonly calls: Array<{ deviceId: string; message: PushMessage; inboxed?: boolean }> = [];
   /** Answers actually given, in the order the deliveries finished. */
   readonly answered: Array<{ deviceId: string; messageId: string; status: string }> = [];
   mostAtOnce = 0;
@@ -88,10 +91,15 @@ class ScriptedDelivery implements DeliveryPort {
     return this.answered.filter((a) => a.deviceId === deviceId && a.status === 'delivered').map((a) => a.messageId);
   }
 
-  async deliver(target: PushTarget, message: PushMessage): Promise<DeliveryAttempt> {
+  /** Calls that were race-closure deliveries of a message just stored (inboxed). */
+  inboxedCalls(): string[] {
+    return this.calls.filter((c) => c.inboxed).map((c) => c.message.id);
+  }
+
+  async deliver(target: PushTarget, message: PushMessage, opts?: DeliveryOptions): Promise<DeliveryAttempt> {
     const { deviceId } = target;
     const device = deviceRefKey(target);
-    this.calls.push({ deviceId, message });
+    this.calls.push({ deviceId, message, ...(opts?.inboxed ? { inboxed: true } : {}) });
     const attempt = this.attemptsOf(message.id);
     const running = (this.running.get(device) ?? 0) + 1;
     this.running.set(device, running);
@@ -186,11 +194,13 @@ async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: Const
   const bus = new RecordingBus({ redeliveryBackoff: { initialMs: 5, maxMs: 10 }, ...busOptions });
   cleanups.push(() => bus.close());
   const delivery = new ScriptedDelivery();
-  const processor = newProcessor(bus, { delivery, ...over });
+  const inbox = (over.inbox as FakeInboxClient | undefined) ?? new FakeInboxClient(over.now ?? (() => NOW));
+  const processor = newProcessor(bus, { delivery, inbox, ...over });
   await bus.ensureTopics(processor.topics());
   return {
     bus,
     delivery,
+    inbox,
     processor,
     async start(p: PushProcessor = processor): Promise<void> {
       await p.start();
@@ -214,9 +224,12 @@ async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: Const
 function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> & { delivery: DeliveryPort }): PushProcessor {
   return new PushProcessor({
     bus,
+    inbox: new FakeInboxClient(over.now ?? (() => NOW)),
     groupId: GROUP,
+    // The tests publish before they start the processor: a new group must see those records.
+    replay: true,
     concurrency: { high: 4, normal: 4, low: 2 },
-    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
+    retry: { quickAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
     defaultTtlSeconds: 3600,
     partitions: { high: 2, normal: 2, low: 1, outcomes: 2, dlq: 1 },
     partitionsConcurrently: 5,
@@ -414,20 +427,15 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(deadLetters).toEqual([]);
   });
 
-  it('retries gone, unavailable and backpressure until delivered, and ends on a final status (not_connected, rejected) at once', async () => {
+  it("retries gone, unavailable and backpressure a few times, stores an offline device's message at once (stored, not final), and ends on a final status at once", async () => {
     const bed = await setup();
     bed.delivery
       .script('after-gone', answer('gone'), answer('delivered'))
       .script('after-two', answer('unavailable', { edgeId: undefined }), answer('backpressure', { retryAfterMs: 15 }), answer('delivered'))
       .script('offline', answer('not_connected', { edgeId: undefined, detail: undefined }))
       .script('bad', answer('rejected'));
-    await bed.publish(
-      'high',
-      request('tv-1', 'after-gone'),
-      request('tv-2', 'after-two'),
-      request('tv-3', 'offline'),
-      request('tv-4', 'bad'),
-    );
+    const offline = request('tv-3', 'offline', { ttlSeconds: 600 });
+    await bed.publish('high', request('tv-1', 'after-gone'), request('tv-2', 'after-two'), offline, request('tv-4', 'bad'));
     await bed.start();
 
     const { outcomes, deadLetters } = await bed.settled();
@@ -439,54 +447,197 @@ describe('PushProcessor on the in-memory event bus', () => {
       messageId: 'offline',
       target: to('tv-3'),
       priority: 'high',
-      status: 'not_connected',
+      status: 'stored',
       attempts: 1,
       latencyMs: AGE,
       enqueuedAt: NOW - AGE,
       completedAt: NOW,
+      storedAt: NOW,
+      source: 'queued',
     });
     expect(o.get('bad')).toMatchObject({ status: 'rejected', attempts: 1, detail: 'scripted rejected' });
-    expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 1, 1]);
+    // Offline: one attempt, then the race-closure delivery after storing (marked inboxed).
+    expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 2, 1]);
+    expect(bed.delivery.inboxedCalls()).toEqual(['offline']);
     expect(outcomes).toHaveLength(4);
     expect(deadLetters).toEqual([]);
+    // The inbox holds everything a later delivery needs; its TTL runs from createdAt.
+    expect(bed.inbox.entries()).toEqual([
+      {
+        target: to('tv-3'),
+        message: { id: 'offline', payload: { id: 'offline' }, priority: 'high', createdAt: NOW - AGE, ttlSeconds: 600 },
+        enqueuedAt: NOW - AGE,
+        expiresAt: NOW - AGE + 600_000,
+        storedAt: NOW,
+        source: 'queued',
+        attempts: 1,
+      },
+    ]);
   });
 
-  it('dead-letters a message whose retries ran out (retries_exhausted, the original record kept) and ends it as dead_lettered', async () => {
-    const bed = await setup({ retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-    bed.delivery.script('doomed', answer('unavailable', { edgeId: undefined, detail: 'UNAVAILABLE: edge down' }));
-    const doomed = request('tv-9', 'doomed');
-    await bed.publish('low', request('tv-1', 'fine'), doomed);
+  it('stores a message still gone, backpressured or unavailable after its quick attempts, instead of dead-lettering it', async () => {
+    const bed = await setup({ retry: { quickAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    bed.delivery
+      .script('stale', answer('gone'))
+      .script('full', answer('backpressure', { retryAfterMs: 10 }))
+      .script('down', answer('unavailable', { edgeId: undefined, detail: 'UNAVAILABLE: edge down' }));
+    await bed.publish('low', request('tv-1', 'fine'), request('tv-2', 'stale'), request('tv-3', 'full'), request('tv-4', 'down'));
     await bed.start();
 
     const { outcomes, deadLetters } = await bed.settled();
-    const detail = '3 attempts; last status unavailable (UNAVAILABLE: edge down)';
-    expect(bed.delivery.attemptsOf('doomed')).toBe(3);
-    expect(byId(outcomes).get('doomed')).toEqual({
-      v: 1,
-      messageId: 'doomed',
-      target: to('tv-9'),
-      priority: 'low',
-      status: 'dead_lettered',
-      attempts: 3,
-      latencyMs: AGE,
-      enqueuedAt: NOW - AGE,
-      completedAt: NOW,
-      detail,
+    const o = byId(outcomes);
+    expect(o.get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
+    for (const id of ['stale', 'full', 'down']) {
+      expect(o.get(id)).toMatchObject({ status: 'stored', attempts: 3, storedAt: NOW, source: 'queued' });
+      // Three quick attempts, then one race-closure delivery once it is stored.
+      expect(bed.delivery.attemptsOf(id)).toBe(4);
+    }
+    expect(bed.inbox.entries().map((e) => [e.message.id, e.attempts])).toEqual([
+      ['stale', 3],
+      ['full', 3],
+      ['down', 3],
+    ]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('ends a stored message replaced by a newer one with its collapse key as collapsed, and one the full inbox refuses as overflow', async () => {
+    const inbox = new FakeInboxClient(() => NOW, 2);
+    const bed = await setup({ inbox });
+    for (const id of ['score-1', 'score-2', 'chat-1', 'chat-2']) bed.delivery.script(id, answer('not_connected', { edgeId: undefined }));
+    // Two batches, so the in-batch collapse does not apply: the inbox's collapse does.
+    await bed.start();
+    await bed.publish('normal', request('tv-1', 'score-1', { collapseKey: 'score' }));
+    await bed.settled();
+    await bed.publish('normal', request('tv-1', 'score-2', { collapseKey: 'score' }), request('tv-1', 'chat-1'), request('tv-1', 'chat-2'));
+    const { outcomes } = await bed.settled();
+
+    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([
+      ['score-1', 'stored'],
+      ['score-2', 'stored'],
+      ['score-1', 'collapsed'],
+      ['chat-1', 'stored'],
+      ['chat-2', 'overflow'],
+    ]);
+    expect(outcomes[2]).toMatchObject({
+      storedAt: NOW,
+      source: 'queued',
+      detail: 'replaced by message score-2 with the same collapse key',
     });
-    expect(byId(outcomes).get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(outcomes[4]).toMatchObject({ attempts: 1, detail: expect.stringContaining('full') });
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['score-2', 'chat-1']);
+  });
+
+  it('writes nothing for a record that comes again for a message the inbox holds or already gave out (duplicate): one final outcome per message', async () => {
+    const bed = await setup();
+    bed.delivery.script('again', answer('not_connected', { edgeId: undefined }));
+    await bed.start();
+    await bed.publish('normal', request('tv-1', 'again'));
+    await bed.settled();
+    await bed.publish('normal', request('tv-1', 'again')); // redelivered while held
+    await bed.settled();
+    await bed.inbox.remove([{ ...to('tv-1'), messageId: 'again' }]); // an edge delivered it and reported
+    await bed.publish('normal', request('tv-1', 'again')); // a replay after its final outcome
+    const { outcomes } = await bed.settled();
+    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['again', 'stored']]);
+    expect(bed.inbox.entries()).toEqual([]);
+  });
+
+  it('while even the inbox is down, keeps trying (delivery, then store) with capped backoff until the TTL ends: expired plus a dead letter expired_while_unavailable', async () => {
+    let clock = NOW;
+    const inbox = new FakeInboxClient(() => clock);
+    const waits: number[] = [];
+    const bed = await setup({
+      inbox,
+      now: () => clock,
+      retry: { quickAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000 },
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    inbox.failing = 'unreachable';
+    bed.delivery.script('doomed', answer('unavailable', { edgeId: undefined, detail: 'unreachable: registry down' }));
+    const doomed = request('tv-9', 'doomed', { ttlSeconds: 30, enqueuedAt: NOW });
+    await bed.publish('low', doomed);
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    expect(outcomes).toHaveLength(1);
+    expect(outcomes[0]).toMatchObject({ messageId: 'doomed', status: 'expired', detail: expect.stringContaining('inbox unavailable') });
+    expect(outcomes[0]!.completedAt).toBeLessThanOrEqual(NOW + 30_000);
     expect(deadLetters).toEqual([
-      {
-        v: 1,
-        reason: 'retries_exhausted',
-        detail,
-        source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
+      expect.objectContaining({
+        reason: 'expired_while_unavailable',
+        source: { topic: Topics.pushRequests.low, partition: 0, offset: '0' },
         key: keyOf('tv-9'),
         value: JSON.stringify(doomed),
-        failedAt: NOW,
         messageId: 'doomed',
-        attempts: 3,
+        attempts: outcomes[0]!.attempts,
+      }),
+    ]);
+    // Bounded by the TTL, not by a count: many rounds, no wait past the cap, the store tried each round.
+    expect(inbox.storeCalls).toBe(0); // every call failed before counting
+    expect(outcomes[0]!.attempts).toBeGreaterThan(10);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1000);
+  });
+
+  it('stores the message as soon as the inbox answers again after an outage', async () => {
+    let clock = NOW;
+    const inbox = new FakeInboxClient(() => clock);
+    const bed = await setup({
+      inbox,
+      now: () => clock,
+      retry: { quickAttempts: 1, baseDelayMs: 100, maxDelayMs: 1000 },
+      sleep: async (ms) => {
+        clock += ms;
+        if (clock > NOW + 5_000) inbox.failing = undefined; // the registry is back after ~5 s
+      },
+    });
+    inbox.failing = 'store_unavailable';
+    bed.delivery.script('patient', answer('not_connected', { edgeId: undefined }));
+    await bed.publish('normal', request('tv-1', 'patient', { ttlSeconds: 600, enqueuedAt: NOW }));
+    await bed.start();
+    const { outcomes, deadLetters } = await bed.settled();
+    expect(outcomes.map((o) => o.status)).toEqual(['stored']);
+    expect(outcomes[0]!.storedAt).toBeGreaterThan(NOW + 5_000);
+    expect(deadLetters).toEqual([]);
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['patient']);
+  });
+
+  it('reports inbox entries whose TTL ended as expired, each once however many processors sweep', async () => {
+    let clock = NOW;
+    const inbox = new FakeInboxClient(() => clock);
+    const bed = await setup({ inbox, now: () => clock });
+    const other = newProcessor(bed.bus, { delivery: bed.delivery, inbox, now: () => clock, groupId: 'another-processor' });
+    bed.delivery.script('short', answer('not_connected')).script('long', answer('not_connected'));
+    await bed.publish(
+      'normal',
+      request('tv-1', 'short', { ttlSeconds: 10, enqueuedAt: NOW }),
+      request('tv-2', 'long', { ttlSeconds: 600 }),
+    );
+    await bed.start();
+    await bed.settled();
+    clock = NOW + 10_000;
+    await Promise.all([bed.processor.sweepExpired(), other.sweepExpired(), bed.processor.sweepExpired()]);
+
+    const expired = bed.bus.outcomes().filter((o) => o.status === 'expired');
+    expect(expired).toEqual([
+      {
+        v: 1,
+        messageId: 'short',
+        target: to('tv-1'),
+        priority: 'normal',
+        status: 'expired',
+        attempts: 1,
+        latencyMs: 10_000,
+        enqueuedAt: NOW,
+        completedAt: NOW + 10_000,
+        storedAt: NOW,
+        source: 'queued',
+        detail: EXPIRED_IN_INBOX,
       },
     ]);
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['long']);
   });
 
   it('dead-letters malformed records as invalid_record and goes on with the rest of the partition', async () => {
@@ -653,7 +804,7 @@ describe('PushProcessor with messages no delivery can help (issue 12)', () => {
 });
 
 describe('PushProcessor through the push client to a real edge', () => {
-  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and ends those to an offline device as not_connected", async () => {
+  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and stores those to an offline device (stored)", async () => {
     const edge = await startTestEdge();
     cleanups.push(() => edge.stop());
     const bus = new RecordingBus();
@@ -707,7 +858,7 @@ describe('PushProcessor through the push client to a real edge', () => {
     });
     expect(o.get('live-ack')).toMatchObject({ priority: 'normal', status: 'acknowledged', attempts: 1, edgeId: edge.edge.edgeId });
     expect(o.get('live-low')).toMatchObject({ priority: 'low', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
-    expect(o.get('offline')).toMatchObject({ target: to('tv-offline'), status: 'not_connected', attempts: 1 });
+    expect(o.get('offline')).toMatchObject({ target: to('tv-offline'), status: 'stored', attempts: 1, source: 'queued' });
     expect(o.get('offline')!.edgeId).toBeUndefined();
     for (const outcome of o.values()) {
       expect(outcome.enqueuedAt).toBeGreaterThanOrEqual(enqueuedAt);

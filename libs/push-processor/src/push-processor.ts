@@ -8,7 +8,14 @@ import {
   type Subscription,
   type TopicSpec,
 } from '@pushwire/event-bus';
-import { DEFAULT_MAX_MESSAGE_BYTES, deviceRefKey, Topics, type DeadLetterRecord, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  deviceRefKey,
+  Topics,
+  type DeadLetterRecord,
+  type Priority,
+  type PushOutcomeRecord,
+} from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord } from './batch-plan';
@@ -227,7 +234,6 @@ export class PushProcessor {
       this.metrics?.endToEnd.observe({ priority: priority ?? outcome.priority }, outcome.latencyMs / 1000);
     }
   }
-
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });

@@ -15,9 +15,11 @@ describe('retry policy', () => {
     expect(backoffMs(policy, 1, 750, () => 0.5)).toBe(750);
   });
 
-  it('sends an offline device\'s message and a still-failing transient one to the inbox, never a final one', () => {
+  it("sends an offline device's message and a still-failing transient one to the inbox, never a final one", () => {
     expect(['not_connected', 'gone', 'backpressure', 'unavailable', 'rate_limited'].every((s) => isInboxable(s as never))).toBe(true);
-    expect(['delivered', 'acknowledged', 'ack_timeout', 'expired', 'rejected', 'forbidden'].some((s) => isInboxable(s as never))).toBe(false);
+    expect(['delivered', 'acknowledged', 'ack_timeout', 'expired', 'rejected', 'forbidden'].some((s) => isInboxable(s as never))).toBe(
+      false,
+    );
   });
 
   it('pauses between store attempts at least half the ceiling (no hot loop against a store that is down), capped', () => {

@@ -4,6 +4,7 @@ import { Topics } from '@pushwire/protocol';
 import { silentLogger } from '@pushwire/service-kit';
 import { loadProcessorConfig } from '../processor-config';
 import { ProcessorService } from '../processor-service';
+import { FakeInboxClient } from '../testing/fake-inbox-client';
 
 // The message processor's HTTP door as a sender meets it: the real service on a real socket, over
 // the in-memory bus. A message no retry can mend is the sender's 400 (or 413), never a retriable
@@ -19,12 +20,12 @@ describe('POST /v1/push-requests refuses what can never be delivered', () => {
 
   beforeAll(async () => {
     bus = new MemoryEventBus();
-    // No registry at port 9: the one message this spec lets through ends at its first attempt, so stop() has no retries to wait out.
+    // No registry at port 9: the one message this spec lets through is stored in the in-memory inbox after its first attempt.
     const config = loadProcessorConfig(
       {},
-      { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', maxAttempts: 1 },
+      { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', quickAttempts: 1 },
     );
-    service = new ProcessorService({ config, bus, logger: silentLogger() });
+    service = new ProcessorService({ config, bus, logger: silentLogger(), inbox: new FakeInboxClient() });
     baseUrl = `http://127.0.0.1:${await service.start()}`;
     // What reaches the queue, read by a group of its own beside the processor's.
     await bus.subscribe({ groupId: 'door-spec', topics: [Topics.pushRequests.normal], handler: queued.handler });
