@@ -11,7 +11,7 @@ import {
 } from './event-bus';
 import { kafkaError } from './kafka-errors';
 import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
-import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
+import { KafkaSubscription, type KafkaSubscriptionDeps, type StartOffset } from './kafka-subscription';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
@@ -172,6 +172,7 @@ export class KafkaEventBus implements EventBus {
       },
       retry: RETRY,
       lag: (groupId, topics) => this.lag(groupId, topics),
+      unpinned: (groupId, topics) => this.unpinned(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
       redeliveryBackoff: this.tuning.redeliveryBackoff,
       onStopped: (sub) => this.subscriptions.delete(sub),
@@ -216,6 +217,25 @@ export class KafkaEventBus implements EventBus {
             return { topic, partition, lag: Number(BigInt(high) - from) };
           })
           .sort((a, b) => a.partition - b.partition),
+      );
+    });
+  }
+
+  /** End offsets of the partitions of `topics` the group has committed no offset on (a new group: all of them). */
+  private unpinned(groupId: string, topics: readonly string[]): Promise<StartOffset[]> {
+    return this.attempt(`start offsets of group ${groupId}`, async () => {
+      const admin = await this.connectedAdmin();
+      const [ends, committed] = await Promise.all([
+        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
+        admin.fetchOffsets({ groupId, topics: [...topics] }),
+      ]);
+      return topics.flatMap((topic, i) =>
+        ends[i]
+          .filter(({ partition }) => {
+            const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
+            return offset === undefined || BigInt(offset) < 0n;
+          })
+          .map(({ partition, high }) => ({ topic, partition, offset: high })),
       );
     });
   }
