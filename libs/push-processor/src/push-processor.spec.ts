@@ -683,6 +683,28 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(bed.delivery.calls.map((c) => c.message.id)).not.toContain('wrong-key');
   });
 
+  it('on stop, stops waiting for the inbox at once and leaves that batch uncommitted: the next processor stores the message', async () => {
+    const inbox = new FakeInboxClient(() => NOW);
+    inbox.failing = 'store_unavailable';
+    // Real waits (no injected sleep), long ones: stop must not sit them out.
+    const bed = await setup({ inbox, sleep: undefined, retry: { quickAttempts: 1, baseDelayMs: 60_000, maxDelayMs: 60_000 } });
+    bed.delivery.script('waiting', answer('not_connected', { edgeId: undefined }));
+    await bed.publish('normal', request('tv-1', 'waiting'));
+    await bed.start();
+    await bed.delivery.startedOf('waiting');
+    await waitFor(() => inbox.refused.includes('store'), { what: 'a store attempt that failed' });
+    const stopping = Date.now();
+    await bed.processor.stop();
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    expect(bed.bus.outcomes()).toEqual([]);
+
+    inbox.failing = undefined;
+    const successor = newProcessor(bed.bus, { delivery: bed.delivery, inbox });
+    await bed.start(successor);
+    const { outcomes } = await bed.settled(successor);
+    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['waiting', 'stored']]);
+  });
+
   it('on stop, finishes the batches in flight and writes their outcomes before stop resolves; the next processor gets only what was left', async () => {
     const bed = await setup();
     const gate = bed.delivery.hold('slow');
@@ -871,5 +893,51 @@ describe('PushProcessor through the push client to a real edge', () => {
       { id: 'live-low', payload: { n: 3 } },
     ]);
     expect(bus.deadLetters()).toEqual([]);
+  });
+
+  it('delivers a message stored while its device connects (the race closure): a fresh lookup after storing, the delivery marked inboxed', async () => {
+    const edge = await startTestEdge();
+    cleanups.push(() => edge.stop());
+    const bus = new RecordingBus();
+    cleanups.push(() => bus.close());
+    const client = new PushClient({ registry: edge.registry, serviceToken: TEST_SERVICE_TOKEN, bus });
+    cleanups.push(() => client.close());
+    const pushes: string[] = [];
+    const connectDevice = async () => {
+      const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('acct-1', 'tv-late'), reconnect: { enabled: false } });
+      cleanups.push(() => device.close());
+      device.on('push', (p) => {
+        pushes.push(p.id);
+      });
+      await device.connect();
+      await waitFor(async () => (await edge.registry.lookup([to('tv-late')])).registrations.length === 1, { what: 'tv-late registered' });
+    };
+    /** The device comes online after the processor found it offline, before the store answers. */
+    class ConnectingMeanwhile extends FakeInboxClient {
+      override async store(entries: Parameters<FakeInboxClient['store']>[0]) {
+        await connectDevice();
+        return super.store(entries);
+      }
+    }
+    const inbox = new ConnectingMeanwhile(Date.now);
+    const delivery = pushClientDelivery(client);
+    const sent: Array<[string, boolean]> = [];
+    const processor = newProcessor(bus, {
+      delivery: { deliver: (t, m, o) => (sent.push([m.id, o?.inboxed === true]), delivery.deliver(t, m, o)) },
+      inbox,
+      now: Date.now,
+    });
+    await processor.start();
+    cleanups.push(() => processor.stop());
+    await client.enqueue(to('tv-late'), { n: 1 }, { id: 'late-1', ttlSeconds: 600 });
+
+    await waitFor(() => pushes.includes('late-1'), { what: 'late-1 at the device' });
+    expect(sent).toEqual([
+      ['late-1', false],
+      ['late-1', true],
+    ]);
+    expect(bus.outcomes().map((o) => [o.messageId, o.status])).toEqual([['late-1', 'stored']]);
+    // Taking it out of the inbox and reporting `delivered` is the delivering edge's part (inboxed).
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['late-1']);
   });
 });

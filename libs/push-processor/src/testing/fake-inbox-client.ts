@@ -17,7 +17,7 @@ import { ServiceCallError } from '@pushwire/service-http';
  * the registry's stores do: store answers stored (with `replaced` for a collapse key), duplicate
  * (held, or taken before: a tombstone), overflow (more than `maxMessages` per device) or expired;
  * remove and takeExpired take an entry once. `failing` makes every call reject like an unreachable
- * registry; `calls` counts store calls.
+ * registry.
  */
 export class FakeInboxClient implements InboxClient {
   /** Per device key, its entries in storage order. */
@@ -27,6 +27,8 @@ export class FakeInboxClient implements InboxClient {
   /** While set, every call rejects with this code (a registry or store that is down). */
   failing?: 'unreachable' | 'store_unavailable';
   storeCalls = 0;
+  /** Calls refused while `failing`, by method name. */
+  readonly refused: string[] = [];
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -39,13 +41,13 @@ export class FakeInboxClient implements InboxClient {
   }
 
   async store(entries: InboxEntry[]): Promise<InboxStoreResult[]> {
-    this.check();
+    this.check('store');
     this.storeCalls++;
     return entries.map((entry) => this.storeOne(entry));
   }
 
   async pending(devices: DeviceRef[]): Promise<DeviceInbox[]> {
-    this.check();
+    this.check('pending');
     return devices.flatMap((d) => {
       const live = (this.inboxes.get(deviceRefKey(d)) ?? []).filter((e) => e.expiresAt > this.now());
       return live.length
@@ -55,7 +57,7 @@ export class FakeInboxClient implements InboxClient {
   }
 
   async remove(items: InboxRemoveItem[]): Promise<InboxRemoveResult[]> {
-    this.check();
+    this.check('remove');
     return items.map((item) => {
       const entry = this.take(deviceRefKey(item), (e) => e.message.id === item.messageId && e.expiresAt > this.now());
       return { ...item, ...(entry ? { entry } : {}) };
@@ -63,7 +65,7 @@ export class FakeInboxClient implements InboxClient {
   }
 
   async takeExpired(limit: number): Promise<InboxEntry[]> {
-    this.check();
+    this.check('takeExpired');
     const out: InboxEntry[] = [];
     for (const key of [...this.inboxes.keys()]) {
       for (;;) {
@@ -101,7 +103,9 @@ export class FakeInboxClient implements InboxClient {
     return entry;
   }
 
-  private check(): void {
-    if (this.failing) throw new ServiceCallError(this.failing, `inbox: scripted ${this.failing}`);
+  private check(method: keyof InboxClient): void {
+    if (!this.failing) return;
+    this.refused.push(method);
+    throw new ServiceCallError(this.failing, `inbox: scripted ${this.failing}`);
   }
 }
