@@ -826,30 +826,35 @@ describe('PushProcessor with messages no delivery can help (issue 12)', () => {
 });
 
 describe('PushProcessor through the push client to a real edge', () => {
-  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and stores those to an offline device (stored)", async () => {
+  /** A real edge, a bus and a push client on them (all closed after the test), and a way to connect devices to the edge. */
+  async function edgeBed() {
     const edge = await startTestEdge();
     cleanups.push(() => edge.stop());
     const bus = new RecordingBus();
     cleanups.push(() => bus.close());
     const client = new PushClient({ registry: edge.registry, serviceToken: TEST_SERVICE_TOKEN, bus });
     cleanups.push(() => client.close());
+    /** Connects device `deviceId` of `accountId`, telling `onPush` of each push it gets. */
+    const connect = async (accountId: string, deviceId: string, onPush: (p: { id: string; payload: unknown }) => void) => {
+      const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token(accountId, deviceId), reconnect: { enabled: false } });
+      cleanups.push(() => device.close());
+      device.on('push', (p) => {
+        onPush(p);
+      });
+      await device.connect();
+    };
+    return { edge, bus, client, connect };
+  }
+
+  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and stores those to an offline device (stored)", async () => {
+    const { edge, bus, client, connect } = await edgeBed();
     const processor = newProcessor(bus, { delivery: pushClientDelivery(client), now: Date.now });
 
-    const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('acct-1', 'tv-live'), reconnect: { enabled: false } });
-    cleanups.push(() => device.close());
     const pushes: Array<{ id: string; payload: unknown }> = [];
-    device.on('push', (p) => {
-      pushes.push({ id: p.id, payload: p.payload });
-    });
-    await device.connect();
+    await connect('acct-1', 'tv-live', (p) => pushes.push({ id: p.id, payload: p.payload }));
     // Another account's device with the same id, on the same edge: a device of its own.
-    const namesake = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('evil', 'tv-live'), reconnect: { enabled: false } });
-    cleanups.push(() => namesake.close());
     const namesakePushes: string[] = [];
-    namesake.on('push', (p) => {
-      namesakePushes.push(p.id);
-    });
-    await namesake.connect();
+    await connect('evil', 'tv-live', (p) => namesakePushes.push(p.id));
     // The edge registers a new connection asynchronously; wait until the registry routes to it.
     await waitFor(async () => (await edge.registry.lookup([to('tv-live'), to('tv-live', 'evil')])).registrations.length === 2, {
       what: 'both tv-live registered',
@@ -896,20 +901,10 @@ describe('PushProcessor through the push client to a real edge', () => {
   });
 
   it('delivers a message stored while its device connects (the race closure): a fresh lookup after storing, the delivery marked inboxed', async () => {
-    const edge = await startTestEdge();
-    cleanups.push(() => edge.stop());
-    const bus = new RecordingBus();
-    cleanups.push(() => bus.close());
-    const client = new PushClient({ registry: edge.registry, serviceToken: TEST_SERVICE_TOKEN, bus });
-    cleanups.push(() => client.close());
+    const { edge, bus, client, connect } = await edgeBed();
     const pushes: string[] = [];
     const connectDevice = async () => {
-      const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('acct-1', 'tv-late'), reconnect: { enabled: false } });
-      cleanups.push(() => device.close());
-      device.on('push', (p) => {
-        pushes.push(p.id);
-      });
-      await device.connect();
+      await connect('acct-1', 'tv-late', (p) => pushes.push(p.id));
       await waitFor(async () => (await edge.registry.lookup([to('tv-late')])).registrations.length === 1, { what: 'tv-late registered' });
     };
     /** The device comes online after the processor found it offline, before the store answers. */

@@ -1,11 +1,7 @@
-import { MemoryEventBus } from '@pushwire/event-bus';
 import { Inbox } from '@pushwire/event-bus/testing';
 import { deviceRefKey, Topics, type DeadLetterRecord, type PushOutcomeRecord, type PushRequestRecord } from '@pushwire/protocol';
-import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
-import { loadProcessorConfig } from '../processor-config';
-import { ProcessorService } from '../processor-service';
-import { FakeInboxClient } from '../testing/fake-inbox-client';
+import { startTestService, stopTestService, type TestService } from '../testing/test-service';
 
 // The dead-letter API as an operator meets it (what `pushctl dlq` calls): the real service on a
 // real socket over the in-memory bus of `npm start`, dead letters written to its topic as the
@@ -34,8 +30,7 @@ const letter = (reason: DeadLetterRecord['reason'], offset: number, value: strin
 });
 
 describe('GET /v1/dlq and POST /v1/dlq/replay', () => {
-  let service: ProcessorService;
-  let bus: MemoryEventBus;
+  let t: TestService;
   let baseUrl: string;
   const outcomes = new Inbox();
   const longAgo = Date.now() - 7_200_000;
@@ -49,23 +44,15 @@ describe('GET /v1/dlq and POST /v1/dlq/replay', () => {
   ];
 
   beforeAll(async () => {
-    bus = new MemoryEventBus();
-    const config = loadProcessorConfig(
-      {},
-      { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', quickAttempts: 1 },
-    );
-    service = new ProcessorService({ config, bus, logger: silentLogger(), inbox: new FakeInboxClient() });
-    baseUrl = `http://127.0.0.1:${await service.start()}`;
-    await bus.publish(Topics.pushDlq, [
+    t = await startTestService(TOKEN);
+    baseUrl = t.baseUrl;
+    await t.bus.publish(Topics.pushDlq, [
       ...letters.map((l) => ({ key: l.key ?? '', value: JSON.stringify(l) })),
       { key: 'x', value: 'not a dead letter' },
     ]);
-    await bus.subscribe({ groupId: 'dlq-spec-outcomes', topics: [Topics.pushOutcomes], handler: outcomes.handler });
+    await t.bus.subscribe({ groupId: 'dlq-spec-outcomes', topics: [Topics.pushOutcomes], handler: outcomes.handler });
   });
-  afterAll(async () => {
-    await service.stop();
-    await bus.close();
-  });
+  afterAll(() => stopTestService(t));
 
   const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
     const res = await fetch(`${baseUrl}${path}`, {
