@@ -1,6 +1,6 @@
 import { inboxOutcome, MAX_INBOX_BATCH, type PushOutcomeRecord } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import { LogThrottle, type Logger } from '@pushwire/service-kit';
 import type { ProcessorMetrics } from './processor-metrics';
 
 export interface ExpirySweepOptions {
@@ -30,6 +30,8 @@ export class ExpirySweep {
   /** Taken entries' outcomes the bus has not taken yet. */
   private unwritten: PushOutcomeRecord[] = [];
   private readonly now: () => number;
+  /** A sweep fails every interval while the inbox is down: a few lines a minute say so. */
+  private readonly failures = new LogThrottle(3);
 
   constructor(private readonly opts: ExpirySweepOptions) {
     this.now = opts.now ?? Date.now;
@@ -77,7 +79,12 @@ export class ExpirySweep {
       }
     } catch (err) {
       this.opts.metrics?.swept.inc({ result: 'failed' });
-      this.opts.logger.warn({ err, unwritten: this.unwritten.length }, 'inbox expiry sweep failed; trying again at the next one');
+      const line = this.failures.take();
+      if (line)
+        this.opts.logger.warn(
+          { err, unwritten: this.unwritten.length, suppressed: line.suppressed },
+          'inbox expiry sweep failed; trying again at the next one',
+        );
     }
   }
 

@@ -11,7 +11,7 @@ import {
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import { LogThrottle, type Logger } from '@pushwire/service-kit';
 import type { PlannedRequest } from './batch-plan';
 import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
 import { payloadNeverFits } from './payload-limit';
@@ -58,6 +58,10 @@ export interface RequestLifecycleDeps {
  * inbox read on (re)connect sees the entry, or this delivery sees the registration.
  */
 export class RequestLifecycle {
+  /** An inbox outage fails every undeliverable message every few seconds: a few lines a minute say so (metrics count them all). */
+  private readonly storeFailures = new LogThrottle();
+  private readonly raceFailures = new LogThrottle();
+
   constructor(private readonly deps: RequestLifecycleDeps) {}
 
   async handle(planned: PlannedRequest, priority: Priority, ctx?: BatchContext): Promise<Handled> {
@@ -179,7 +183,12 @@ export class RequestLifecycle {
       this.deps.metrics?.raceClosures.inc({ status: r.status });
     } catch (err) {
       // The entry is stored: the device gets it when it connects. A failure here loses nothing.
-      this.deps.logger.warn({ err, messageId: entry.message.id }, 'race-closure delivery of a stored message failed');
+      const line = this.raceFailures.take();
+      if (line)
+        this.deps.logger.warn(
+          { err, messageId: entry.message.id, suppressed: line.suppressed },
+          'race-closure delivery of a stored message failed',
+        );
     }
   }
 
