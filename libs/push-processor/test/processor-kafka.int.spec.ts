@@ -18,6 +18,8 @@ import {
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import type { DeliveryPort } from '../src/delivery-port';
+import { readDeadLetters } from '../src/dlq/dead-letters';
+import { replayDeadLetters } from '../src/dlq/dlq-replay';
 import { PushProcessor } from '../src/push-processor';
 import { FakeInboxClient } from '../src/testing/fake-inbox-client';
 
@@ -137,5 +139,35 @@ describe('PushProcessor on a real Kafka broker: where a consumer group starts', 
     await processor('replay', replaying, true).start();
     await waitFor(() => replaying.delivered.includes('while-down'), { what: 'the replay to reach while-down', timeoutMs: 20_000 });
     expect(replaying.delivered).toEqual(['history-1', 'history-2', 'right-after-start', 'while-down']);
+  });
+
+  it('lists and replays dead letters on Kafka (a scan of the topic in a group of its own)', async () => {
+    const key = deviceRefKey(target);
+    const expired = (id: string) => ({
+      v: 1,
+      reason: 'expired_while_unavailable',
+      detail: 'scripted',
+      source: { topic: Topics.pushRequests.normal, partition: 0, offset: '0' },
+      key,
+      value: request(id).value,
+      failedAt: Date.now(),
+      messageId: id,
+    });
+    await bus.publish(Topics.pushDlq, [
+      { key, value: JSON.stringify(expired('dead-1')) },
+      { key, value: JSON.stringify(expired('dead-2')) },
+    ]);
+    const started = Date.now();
+    const scan = await readDeadLetters(bus, { reason: 'expired_while_unavailable' });
+    process.stdout.write(`GET /v1/dlq on Kafka: a scan of ${scan.scanned} dead letters took ${Date.now() - started} ms\n`);
+    expect(scan).toMatchObject({ complete: true, more: false, unreadable: 0 });
+    expect(scan.entries.map((e) => e.record.messageId)).toEqual(['dead-1', 'dead-2']);
+
+    const delivery = new RecordingDelivery();
+    await processor('after-replay', delivery).start();
+    const replay = await replayDeadLetters(bus, { messageId: ['dead-2'], ttlSeconds: 60 });
+    expect(replay.replayed.map((r) => r.messageId)).toEqual(['dead-2']);
+    await waitFor(() => delivery.delivered.includes('dead-2'), { what: 'the replayed dead-2 delivered', timeoutMs: 20_000 });
+    expect(delivery.delivered).toEqual(['dead-2']);
   });
 });
