@@ -1,246 +1,38 @@
 import { DeviceClient } from '@pushwire/device-client';
 import { startTestEdge, TEST_SERVICE_TOKEN } from '@pushwire/edge/testing';
-import { MemoryEventBus, type BusMessage, type HandlerRejection } from '@pushwire/event-bus';
-import { Deferred, Inbox } from '@pushwire/event-bus/testing';
-import {
-  deviceRefKey,
-  Topics,
-  Validators,
-  type DeadLetterRecord,
-  type Priority,
-  type PushMessage,
-  type PushOutcomeRecord,
-  type PushRequestRecord,
-  type PushTarget,
-} from '@pushwire/protocol';
+import { type HandlerRejection } from '@pushwire/event-bus';
+import { Inbox } from '@pushwire/event-bus/testing';
+import { Topics, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
-import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
-import { pushClientDelivery, type DeliveryAttempt, type DeliveryOptions, type DeliveryPort } from './delivery-port';
-import { PushProcessor, type PushProcessorOptions } from './push-processor';
+import { pushClientDelivery } from './delivery-port';
 import { FakeInboxClient } from './testing/fake-inbox-client';
-import { EXPIRED_IN_INBOX } from './expiry-sweep';
+import {
+  AGE,
+  answer,
+  byId,
+  cleanups,
+  keyOf,
+  newProcessor,
+  NOW,
+  pause,
+  RecordingBus,
+  request,
+  runCleanups,
+  ScriptedDelivery,
+  setup,
+  to,
+} from './testing/processor-bed';
 
 // The real PushProcessor on the real in-memory bus. Delivery is either a scripted DeliveryPort
 // (the processor's own port, its answers set per message) or, in the last tests, the production
 // adapter: push client → registry → a real edge → a connected device. The inbox is an in-memory
-// InboxClient honouring the contract (testing/fake-inbox-client.ts).
-
-/** The processor's clock in most tests: outcomes and expiry are computed against it. */
-const NOW = 1_750_000_000_000;
-/** Default age of a request at NOW, hence the latency of its outcome. */
-const AGE = 250;
-const GROUP = 'pushwire-message-processor';
-/** The account of every target in these tests, unless one names another. */
-const ACCOUNT = 'acct-1';
-/** Device `deviceId` of ACCOUNT, as a target names it. */
-const to = (deviceId: string, accountId = ACCOUNT) => ({ accountId, deviceId });
-/** The record key of device `deviceId` of ACCOUNT. */
-const keyOf = (deviceId: string) => deviceRefKey(to(deviceId));
+// InboxClient honouring the contract (testing/fake-inbox-client.ts). The inbox lifecycle's own
+// specs are in push-processor.inbox.spec.ts.
 
 // Each test takes well under a second; the margin is for a loaded machine (waits give up after 5 s).
 jest.setTimeout(15_000);
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** What a scripted delivery answers: a delivery attempt, or a thrown error (a bug in a port). */
-type Answer = DeliveryAttempt | 'throw';
-
-/**
- * A DeliveryPort whose answers a test sets per message id (the last answer repeats; default
- * `delivered` by edge-1). It records every call and how many deliveries ran at once, overall and
- * per device, and can hold a message's deliveries until the test opens a gate.
- */
-class ScriptedDelivery implements DeliveryPort {
-  readonly calls: Array<{ deviceId: string; message: PushMessage; inboxed?: boolean }> = [];
-  /** Answers actually given, in the order the deliveries finished. */
-  readonly answered: Array<{ deviceId: string; messageId: string; status: string }> = [];
-  mostAtOnce = 0;
-  mostAtOncePerDevice = 0;
-  /** Delay of every delivery, per message (default none). */
-  delayMs: (message: PushMessage) => number = () => 0;
-  private readonly scripts = new Map<string, Answer[]>();
-  private readonly gates = new Map<string, Promise<void>>();
-  private readonly started = new Map<string, Deferred>();
-  private readonly running = new Map<string, number>();
-  private runningTotal = 0;
-
-  script(messageId: string, ...answers: Answer[]): this {
-    this.scripts.set(messageId, answers);
-    return this;
-  }
-
-  /** Deliveries of `messageId` wait until the returned gate is resolved. */
-  hold(messageId: string): Deferred {
-    const gate = new Deferred();
-    this.gates.set(messageId, gate.promise);
-    return gate;
-  }
-
-  /** Resolves once a delivery of `messageId` has started. */
-  startedOf(messageId: string): Promise<void> {
-    return this.startedGate(messageId).promise;
-  }
-
-  attemptsOf(messageId: string): number {
-    return this.calls.filter((c) => c.message.id === messageId).length;
-  }
-
-  /** Message ids `deviceId` got `delivered`, in order. */
-  deliveredTo(deviceId: string): string[] {
-    return this.answered.filter((a) => a.deviceId === deviceId && a.status === 'delivered').map((a) => a.messageId);
-  }
-
-  /** Calls that were race-closure deliveries of a message just stored (inboxed). */
-  inboxedCalls(): string[] {
-    return this.calls.filter((c) => c.inboxed).map((c) => c.message.id);
-  }
-
-  async deliver(target: PushTarget, message: PushMessage, opts?: DeliveryOptions): Promise<DeliveryAttempt> {
-    const { deviceId } = target;
-    const device = deviceRefKey(target);
-    this.calls.push({ deviceId, message, ...(opts?.inboxed ? { inboxed: true } : {}) });
-    const attempt = this.attemptsOf(message.id);
-    const running = (this.running.get(device) ?? 0) + 1;
-    this.running.set(device, running);
-    this.mostAtOncePerDevice = Math.max(this.mostAtOncePerDevice, running);
-    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.runningTotal);
-    this.startedGate(message.id).resolve();
-    try {
-      await this.gates.get(message.id);
-      const delay = this.delayMs(message);
-      if (delay > 0) await pause(delay);
-      const script = this.scripts.get(message.id) ?? [];
-      const answer: Answer = script[Math.min(attempt, script.length) - 1] ?? { status: 'delivered', edgeId: 'edge-1' };
-      if (answer === 'throw') throw new Error(`scripted failure delivering ${message.id}`);
-      this.answered.push({ deviceId, messageId: message.id, status: answer.status });
-      return answer;
-    } finally {
-      this.running.set(device, this.running.get(device)! - 1);
-      this.runningTotal--;
-    }
-  }
-
-  private startedGate(messageId: string): Deferred {
-    let gate = this.started.get(messageId);
-    if (!gate) this.started.set(messageId, (gate = new Deferred()));
-    return gate;
-  }
-}
-
-/** A transient or final status as a scripted edge would answer it. */
-const answer = (status: DeliveryAttempt['status'], extra: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({
-  status,
-  edgeId: 'edge-1',
-  detail: `scripted ${status}`,
-  ...extra,
-});
-
-/**
- * The real memory bus, remembering what was published to each topic at the moment publish resolved.
- * `publishDelayMs` makes publishing take time, as a Kafka producer's acks do.
- */
-class RecordingBus extends MemoryEventBus {
-  readonly published = new Map<string, BusMessage[]>();
-  publishDelayMs = 0;
-
-  override async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
-    if (this.publishDelayMs > 0) await pause(this.publishDelayMs);
-    await super.publish(topic, messages);
-    const list = this.published.get(topic) ?? [];
-    this.published.set(topic, [...list, ...messages]);
-  }
-
-  outcomes(): PushOutcomeRecord[] {
-    return (this.published.get(Topics.pushOutcomes) ?? []).map((m) => {
-      const outcome = Validators.pushOutcomeRecord.decode(JSON.parse(m.value));
-      expect(m.key).toBe(deviceRefKey(outcome.target));
-      return outcome;
-    });
-  }
-
-  deadLetters(): DeadLetterRecord[] {
-    return (this.published.get(Topics.pushDlq) ?? []).map((m) => Validators.deadLetterRecord.decode(JSON.parse(m.value)));
-  }
-}
-
-/** A push request to `deviceId`, enqueued AGE ms before NOW unless `over` says otherwise. */
-function request(
-  deviceId: string,
-  id: string,
-  over: { ttlSeconds?: number; enqueuedAt?: number; collapseKey?: string } = {},
-): PushRequestRecord {
-  const enqueuedAt = over.enqueuedAt ?? NOW - AGE;
-  return {
-    v: 1,
-    target: to(deviceId),
-    message: { id, payload: { id }, createdAt: enqueuedAt, ...(over.ttlSeconds !== undefined ? { ttlSeconds: over.ttlSeconds } : {}) },
-    enqueuedAt,
-    ...(over.collapseKey !== undefined ? { collapseKey: over.collapseKey } : {}),
-  };
-}
-
-const asMessage = (r: PushRequestRecord): BusMessage => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) });
-
-const byId = (outcomes: readonly PushOutcomeRecord[]) => new Map(outcomes.map((o) => [o.messageId, o]));
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A bus with the processor's topics, a processor on it (not started), and helpers; torn down after the test. */
-async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: ConstructorParameters<typeof MemoryEventBus>[0] = {}) {
-  const bus = new RecordingBus({ redeliveryBackoff: { initialMs: 5, maxMs: 10 }, ...busOptions });
-  cleanups.push(() => bus.close());
-  const delivery = new ScriptedDelivery();
-  const inbox = (over.inbox as FakeInboxClient | undefined) ?? new FakeInboxClient(over.now ?? (() => NOW));
-  const processor = newProcessor(bus, { delivery, inbox, ...over });
-  await bus.ensureTopics(processor.topics());
-  return {
-    bus,
-    delivery,
-    inbox,
-    processor,
-    async start(p: PushProcessor = processor): Promise<void> {
-      await p.start();
-      cleanups.push(() => p.stop());
-    },
-    publish: (priority: Priority, ...requests: PushRequestRecord[]) => bus.publish(Topics.pushRequests[priority], requests.map(asMessage)),
-    /** Resolves once `p` has committed every request record: its outcomes and dead letters are published by then. */
-    async settled(p: PushProcessor = processor): Promise<{ outcomes: PushOutcomeRecord[]; deadLetters: DeadLetterRecord[] }> {
-      await waitFor(
-        async () => {
-          const lag = await p.lag();
-          return lag.length > 0 && lag.every((l) => l.lag === 0);
-        },
-        { what: 'every request record committed' },
-      );
-      return { outcomes: bus.outcomes(), deadLetters: bus.deadLetters() };
-    },
-  };
-}
-
-function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> & { delivery: DeliveryPort }): PushProcessor {
-  return new PushProcessor({
-    bus,
-    inbox: new FakeInboxClient(over.now ?? (() => NOW)),
-    groupId: GROUP,
-    // The tests publish before they start the processor: a new group must see those records.
-    replay: true,
-    concurrency: { high: 4, normal: 4, low: 2 },
-    retry: { quickAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
-    defaultTtlSeconds: 3600,
-    partitions: { high: 2, normal: 2, low: 1, outcomes: 2, dlq: 1 },
-    partitionsConcurrently: 5,
-    logger: silentLogger(),
-    now: () => NOW,
-    // Waits before a retry pass at once: how long they are is backoffMs's business (retry-policy.spec);
-    // these tests are about which attempts happen and in what order.
-    sleep: () => Promise.resolve(),
-    ...over,
-  });
-}
+afterEach(runCleanups);
 
 describe('PushProcessor on the in-memory event bus', () => {
   it('delivers the records of all three priority topics and writes exactly one outcome each: id, target, priority, status, attempts, latency', async () => {
@@ -427,219 +219,6 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(deadLetters).toEqual([]);
   });
 
-  it("retries gone, unavailable and backpressure a few times, stores an offline device's message at once (stored, not final), and ends on a final status at once", async () => {
-    const bed = await setup();
-    bed.delivery
-      .script('after-gone', answer('gone'), answer('delivered'))
-      .script('after-two', answer('unavailable', { edgeId: undefined }), answer('backpressure', { retryAfterMs: 15 }), answer('delivered'))
-      .script('offline', answer('not_connected', { edgeId: undefined, detail: undefined }))
-      .script('bad', answer('rejected'));
-    const offline = request('tv-3', 'offline', { ttlSeconds: 600 });
-    await bed.publish('high', request('tv-1', 'after-gone'), request('tv-2', 'after-two'), offline, request('tv-4', 'bad'));
-    await bed.start();
-
-    const { outcomes, deadLetters } = await bed.settled();
-    const o = byId(outcomes);
-    expect(o.get('after-gone')).toMatchObject({ status: 'delivered', attempts: 2, edgeId: 'edge-1' });
-    expect(o.get('after-two')).toMatchObject({ status: 'delivered', attempts: 3, edgeId: 'edge-1' });
-    expect(o.get('offline')).toEqual({
-      v: 1,
-      messageId: 'offline',
-      target: to('tv-3'),
-      priority: 'high',
-      status: 'stored',
-      attempts: 1,
-      latencyMs: AGE,
-      enqueuedAt: NOW - AGE,
-      completedAt: NOW,
-      storedAt: NOW,
-      source: 'queued',
-    });
-    expect(o.get('bad')).toMatchObject({ status: 'rejected', attempts: 1, detail: 'scripted rejected' });
-    // Offline: one attempt, then the race-closure delivery after storing (marked inboxed).
-    expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 2, 1]);
-    expect(bed.delivery.inboxedCalls()).toEqual(['offline']);
-    expect(outcomes).toHaveLength(4);
-    expect(deadLetters).toEqual([]);
-    // The inbox holds everything a later delivery needs; its TTL runs from createdAt.
-    expect(bed.inbox.entries()).toEqual([
-      {
-        target: to('tv-3'),
-        message: { id: 'offline', payload: { id: 'offline' }, priority: 'high', createdAt: NOW - AGE, ttlSeconds: 600 },
-        enqueuedAt: NOW - AGE,
-        expiresAt: NOW - AGE + 600_000,
-        storedAt: NOW,
-        source: 'queued',
-        attempts: 1,
-      },
-    ]);
-  });
-
-  it('stores a message still gone, backpressured or unavailable after its quick attempts, instead of dead-lettering it', async () => {
-    const bed = await setup({ retry: { quickAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-    bed.delivery
-      .script('stale', answer('gone'))
-      .script('full', answer('backpressure', { retryAfterMs: 10 }))
-      .script('down', answer('unavailable', { edgeId: undefined, detail: 'UNAVAILABLE: edge down' }));
-    await bed.publish('low', request('tv-1', 'fine'), request('tv-2', 'stale'), request('tv-3', 'full'), request('tv-4', 'down'));
-    await bed.start();
-
-    const { outcomes, deadLetters } = await bed.settled();
-    const o = byId(outcomes);
-    expect(o.get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
-    for (const id of ['stale', 'full', 'down']) {
-      expect(o.get(id)).toMatchObject({ status: 'stored', attempts: 3, storedAt: NOW, source: 'queued' });
-      // Three quick attempts, then one race-closure delivery once it is stored.
-      expect(bed.delivery.attemptsOf(id)).toBe(4);
-    }
-    expect(bed.inbox.entries().map((e) => [e.message.id, e.attempts])).toEqual([
-      ['stale', 3],
-      ['full', 3],
-      ['down', 3],
-    ]);
-    expect(deadLetters).toEqual([]);
-  });
-
-  it('ends a stored message replaced by a newer one with its collapse key as collapsed, and one the full inbox refuses as overflow', async () => {
-    const inbox = new FakeInboxClient(() => NOW, 2);
-    const bed = await setup({ inbox });
-    for (const id of ['score-1', 'score-2', 'chat-1', 'chat-2']) bed.delivery.script(id, answer('not_connected', { edgeId: undefined }));
-    // Two batches, so the in-batch collapse does not apply: the inbox's collapse does.
-    await bed.start();
-    await bed.publish('normal', request('tv-1', 'score-1', { collapseKey: 'score' }));
-    await bed.settled();
-    await bed.publish('normal', request('tv-1', 'score-2', { collapseKey: 'score' }), request('tv-1', 'chat-1'), request('tv-1', 'chat-2'));
-    const { outcomes } = await bed.settled();
-
-    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([
-      ['score-1', 'stored'],
-      ['score-2', 'stored'],
-      ['score-1', 'collapsed'],
-      ['chat-1', 'stored'],
-      ['chat-2', 'overflow'],
-    ]);
-    expect(outcomes[2]).toMatchObject({
-      storedAt: NOW,
-      source: 'queued',
-      detail: 'replaced by message score-2 with the same collapse key',
-    });
-    expect(outcomes[4]).toMatchObject({ attempts: 1, detail: expect.stringContaining('full') });
-    expect(inbox.entries().map((e) => e.message.id)).toEqual(['score-2', 'chat-1']);
-  });
-
-  it('writes nothing for a record that comes again for a message the inbox holds or already gave out (duplicate): one final outcome per message', async () => {
-    const bed = await setup();
-    bed.delivery.script('again', answer('not_connected', { edgeId: undefined }));
-    await bed.start();
-    await bed.publish('normal', request('tv-1', 'again'));
-    await bed.settled();
-    await bed.publish('normal', request('tv-1', 'again')); // redelivered while held
-    await bed.settled();
-    await bed.inbox.remove([{ ...to('tv-1'), messageId: 'again' }]); // an edge delivered it and reported
-    await bed.publish('normal', request('tv-1', 'again')); // a replay after its final outcome
-    const { outcomes } = await bed.settled();
-    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['again', 'stored']]);
-    expect(bed.inbox.entries()).toEqual([]);
-  });
-
-  it('while even the inbox is down, keeps trying (delivery, then store) with capped backoff until the TTL ends: expired plus a dead letter expired_while_unavailable', async () => {
-    let clock = NOW;
-    const inbox = new FakeInboxClient(() => clock);
-    const waits: number[] = [];
-    const bed = await setup({
-      inbox,
-      now: () => clock,
-      retry: { quickAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000 },
-      sleep: async (ms) => {
-        waits.push(ms);
-        clock += ms;
-      },
-    });
-    inbox.failing = 'unreachable';
-    bed.delivery.script('doomed', answer('unavailable', { edgeId: undefined, detail: 'unreachable: registry down' }));
-    const doomed = request('tv-9', 'doomed', { ttlSeconds: 30, enqueuedAt: NOW });
-    await bed.publish('low', doomed);
-    await bed.start();
-
-    const { outcomes, deadLetters } = await bed.settled();
-    expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ messageId: 'doomed', status: 'expired', detail: expect.stringContaining('inbox unavailable') });
-    expect(outcomes[0]!.completedAt).toBeLessThanOrEqual(NOW + 30_000);
-    expect(deadLetters).toEqual([
-      expect.objectContaining({
-        reason: 'expired_while_unavailable',
-        source: { topic: Topics.pushRequests.low, partition: 0, offset: '0' },
-        key: keyOf('tv-9'),
-        value: JSON.stringify(doomed),
-        messageId: 'doomed',
-        attempts: outcomes[0]!.attempts,
-      }),
-    ]);
-    // Bounded by the TTL, not by a count: many rounds, no wait past the cap, the store tried each round.
-    expect(inbox.storeCalls).toBe(0); // every call failed before counting
-    expect(outcomes[0]!.attempts).toBeGreaterThan(10);
-    expect(Math.max(...waits)).toBeLessThanOrEqual(1000);
-  });
-
-  it('stores the message as soon as the inbox answers again after an outage', async () => {
-    let clock = NOW;
-    const inbox = new FakeInboxClient(() => clock);
-    const bed = await setup({
-      inbox,
-      now: () => clock,
-      retry: { quickAttempts: 1, baseDelayMs: 100, maxDelayMs: 1000 },
-      sleep: async (ms) => {
-        clock += ms;
-        if (clock > NOW + 5_000) inbox.failing = undefined; // the registry is back after ~5 s
-      },
-    });
-    inbox.failing = 'store_unavailable';
-    bed.delivery.script('patient', answer('not_connected', { edgeId: undefined }));
-    await bed.publish('normal', request('tv-1', 'patient', { ttlSeconds: 600, enqueuedAt: NOW }));
-    await bed.start();
-    const { outcomes, deadLetters } = await bed.settled();
-    expect(outcomes.map((o) => o.status)).toEqual(['stored']);
-    expect(outcomes[0]!.storedAt).toBeGreaterThan(NOW + 5_000);
-    expect(deadLetters).toEqual([]);
-    expect(inbox.entries().map((e) => e.message.id)).toEqual(['patient']);
-  });
-
-  it('reports inbox entries whose TTL ended as expired, each once however many processors sweep', async () => {
-    let clock = NOW;
-    const inbox = new FakeInboxClient(() => clock);
-    const bed = await setup({ inbox, now: () => clock });
-    const other = newProcessor(bed.bus, { delivery: bed.delivery, inbox, now: () => clock, groupId: 'another-processor' });
-    bed.delivery.script('short', answer('not_connected')).script('long', answer('not_connected'));
-    await bed.publish(
-      'normal',
-      request('tv-1', 'short', { ttlSeconds: 10, enqueuedAt: NOW }),
-      request('tv-2', 'long', { ttlSeconds: 600 }),
-    );
-    await bed.start();
-    await bed.settled();
-    clock = NOW + 10_000;
-    await Promise.all([bed.processor.sweepExpired(), other.sweepExpired(), bed.processor.sweepExpired()]);
-
-    const expired = bed.bus.outcomes().filter((o) => o.status === 'expired');
-    expect(expired).toEqual([
-      {
-        v: 1,
-        messageId: 'short',
-        target: to('tv-1'),
-        priority: 'normal',
-        status: 'expired',
-        attempts: 1,
-        latencyMs: 10_000,
-        enqueuedAt: NOW,
-        completedAt: NOW + 10_000,
-        storedAt: NOW,
-        source: 'queued',
-        detail: EXPIRED_IN_INBOX,
-      },
-    ]);
-    expect(inbox.entries().map((e) => e.message.id)).toEqual(['long']);
-  });
-
   it('dead-letters malformed records as invalid_record and goes on with the rest of the partition', async () => {
     const bed = await setup();
     const values = [
@@ -681,28 +260,6 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(second.outcomes.map((o) => o.messageId)).toEqual(['ok-1', 'ok-2', 'ok-3']);
     expect(second.deadLetters).toHaveLength(3);
     expect(bed.delivery.calls.map((c) => c.message.id)).not.toContain('wrong-key');
-  });
-
-  it('on stop, stops waiting for the inbox at once and leaves that batch uncommitted: the next processor stores the message', async () => {
-    const inbox = new FakeInboxClient(() => NOW);
-    inbox.failing = 'store_unavailable';
-    // Real waits (no injected sleep), long ones: stop must not sit them out.
-    const bed = await setup({ inbox, sleep: undefined, retry: { quickAttempts: 1, baseDelayMs: 60_000, maxDelayMs: 60_000 } });
-    bed.delivery.script('waiting', answer('not_connected', { edgeId: undefined }));
-    await bed.publish('normal', request('tv-1', 'waiting'));
-    await bed.start();
-    await bed.delivery.startedOf('waiting');
-    await waitFor(() => inbox.refused.includes('store'), { what: 'a store attempt that failed' });
-    const stopping = Date.now();
-    await bed.processor.stop();
-    expect(Date.now() - stopping).toBeLessThan(5_000);
-    expect(bed.bus.outcomes()).toEqual([]);
-
-    inbox.failing = undefined;
-    const successor = newProcessor(bed.bus, { delivery: bed.delivery, inbox });
-    await bed.start(successor);
-    const { outcomes } = await bed.settled(successor);
-    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['waiting', 'stored']]);
   });
 
   it('on stop, finishes the batches in flight and writes their outcomes before stop resolves; the next processor gets only what was left', async () => {

@@ -150,10 +150,12 @@ export class RequestLifecycle {
         if (!(err instanceof PushwireError)) throw err; // a bug, not an outage: the batch comes again
         this.deps.metrics?.inboxStores.inc({ result: 'failed' });
         storeFailure = `${err.code}: ${err.message}`;
-        this.deps.logger.warn(
-          { err, messageId: message.id, round },
-          'could not store an undeliverable message; retrying until its TTL ends',
-        );
+        const line = this.storeFailures.take();
+        if (line)
+          this.deps.logger.warn(
+            { err, messageId: message.id, round, suppressed: line.suppressed },
+            'could not store an undeliverable message; retrying until its TTL ends',
+          );
       }
       const wait = storeRetryMs(retry, round);
       if (now() + wait >= deadline) {
