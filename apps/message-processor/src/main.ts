@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     await bus.close();
   });
   const port = await service.start();
-  logger.info({ port, brokers: config.kafkaBrokers, groupId: config.groupId }, 'message-processor ready');
+  logger.info({ port, brokers: config.kafkaBrokers, groupId: config.groupId, replay: config.replay }, 'message-processor ready');
 }
 
 main().catch((err) => {

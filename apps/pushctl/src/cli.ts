@@ -14,11 +14,13 @@ export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+  run(values: Record<string, string | boolean | string[] | undefined>): Promise<number>;
+  /** Commands under this one (`pushctl dlq list`): the first argument names one. */
+  subcommands?: Command[];
 }
 
 /** Parses a command's flags strictly: unknown flags and stray arguments are usage errors. */
-export function parseCommand(cmd: Command, argv: string[]): Record<string, string | boolean | undefined> {
+export function parseCommand(cmd: Command, argv: string[]): Record<string, string | boolean | string[] | undefined> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -27,7 +29,7 @@ export function parseCommand(cmd: Command, argv: string[]): Record<string, strin
       allowPositionals: true,
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    return values as Record<string, string | boolean | undefined>;
+    return values as Record<string, string | boolean | string[] | undefined>;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message, { cause: e });

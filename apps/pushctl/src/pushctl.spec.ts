@@ -2,39 +2,13 @@ import { DeviceClient } from '@pushwire/device-client';
 import { FakeEdge, waitForEvent, type FakeIdentity } from '@pushwire/device-client/testing';
 import { StubService, unusedUrl } from '@pushwire/service-http/testing';
 import { DEV_DEFAULTS } from '@pushwire/service-kit';
-import { runPushctl } from './pushctl';
+import { lines, pushctl } from './testing/in-process';
 
 /**
  * pushctl in process: the command line in, the exit code and what it wrote out. The services it
  * talks to are scripted here on real ports: a StubService for the device-list API, the device SDK's
  * FakeEdge (accepting pushctl's dev JWTs) for the edge.
  */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pushctl(...argv: string[]): Promise<Run> {
-  let stdout = '',
-    stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await runPushctl(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-const lines = (s: string) =>
-  s
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as unknown);
-
 const ENV = [
   'PUSHWIRE_DEVICE_LIST_URL',
   'PUSHWIRE_EDGE_URL',

@@ -1,6 +1,7 @@
 /**
  * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices
- * directly or through the queue, follow outcomes, list an account's devices, send device to device.
+ * directly or through the queue, follow outcomes, list an account's devices, send device to device,
+ * list and replay dead letters.
  * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push or d2d message not delivered (status
  * printed) · 3 replaced by another connection · 64 usage.
  */
@@ -11,10 +12,20 @@ import { sendCommand } from './send-command';
 import { enqueueCommand } from './enqueue-command';
 import { outcomesCommand } from './outcomes-command';
 import { tokenCommand } from './token-command';
+import { dlqCommand } from './dlq-command';
 import { parseCommand, UsageError, type Command } from './cli';
 import { ENV_HELP, startRun } from './endpoints';
 
-const commands: Command[] = [tokenCommand, listenCommand, sendCommand, enqueueCommand, outcomesCommand, devicesCommand, d2dCommand];
+const commands: Command[] = [
+  tokenCommand,
+  listenCommand,
+  sendCommand,
+  enqueueCommand,
+  outcomesCommand,
+  devicesCommand,
+  d2dCommand,
+  dlqCommand,
+];
 
 function help(): string {
   return [
@@ -37,13 +48,26 @@ export async function runPushctl(argv: string[]): Promise<number> {
     process.stdout.write(`${help()}\n`);
     return name ? 0 : 64;
   }
-  const cmd = commands.find((c) => c.name === name);
+  let cmd = commands.find((c) => c.name === name);
   if (!cmd) {
     process.stderr.write(`pushctl: unknown command "${name}"\n\n${help()}\n`);
     return 64;
   }
+  let args = rest;
+  if (cmd.subcommands) {
+    const [subName, ...subArgs] = rest;
+    const sub = cmd.subcommands.find((c) => c.name === subName);
+    if (!sub) {
+      const askedForHelp = subName === '--help' || subName === '-h';
+      if (subName && !askedForHelp) process.stderr.write(`pushctl ${cmd.name}: unknown subcommand "${subName}"\n`);
+      (askedForHelp ? process.stdout : process.stderr).write(`${cmd.summary}\n\nUsage:\n${cmd.usage}\n`);
+      return askedForHelp ? 0 : 64;
+    }
+    cmd = { ...sub, name: `${cmd.name} ${sub.name}` };
+    args = subArgs;
+  }
   try {
-    const values = parseCommand(cmd, rest);
+    const values = parseCommand(cmd, args);
     if (values.help) {
       process.stdout.write(`${cmd.summary}\n\nUsage: ${cmd.usage}\n\n${ENV_HELP}\n`);
       return 0;

@@ -59,7 +59,12 @@ export interface SubscribeOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handler: BatchHandler;
-  /** Where a group without a committed offset starts: the oldest record (true) or new ones only. Default true. */
+  /**
+   * Where a group without a committed offset starts: the oldest record (true) or new ones only.
+   * New ones only: every record published after subscribe() resolves is delivered, and the start
+   * is kept (Kafka: committed on joining), so a member stopped before handling any record resumes
+   * there. Default true.
+   */
   readonly fromBeginning?: boolean;
   /** How many partitions' batches are handled at the same time. Default 1. */
   readonly partitionsConcurrently?: number;

@@ -11,7 +11,7 @@ import {
 } from './event-bus';
 import { kafkaError } from './kafka-errors';
 import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
-import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
+import { KafkaSubscription, type KafkaSubscriptionDeps, type StartOffset } from './kafka-subscription';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
@@ -172,6 +172,7 @@ export class KafkaEventBus implements EventBus {
       },
       retry: RETRY,
       lag: (groupId, topics) => this.lag(groupId, topics),
+      unpinned: (groupId, topics) => this.unpinned(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
       redeliveryBackoff: this.tuning.redeliveryBackoff,
       onStopped: (sub) => this.subscriptions.delete(sub),
@@ -200,9 +201,29 @@ export class KafkaEventBus implements EventBus {
   }
 
   /** End offset minus the group's committed offset (the log start where it committed none), per partition. */
-  private lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-    return this.attempt(`lag of group ${groupId}`, async () => {
-      this.assertOpen(`lag of group ${groupId}`);
+  private async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+    const offsets = await this.groupOffsets(groupId, topics, 'lag of');
+    return offsets.map(({ topic, partition, high, low, committed }) => ({
+      topic,
+      partition,
+      lag: Number(BigInt(high) - BigInt(committed ?? low)),
+    }));
+  }
+
+  /** End offsets of the partitions of `topics` the group has committed no offset on (a new group: all of them). */
+  private async unpinned(groupId: string, topics: readonly string[]): Promise<StartOffset[]> {
+    const offsets = await this.groupOffsets(groupId, topics, 'start offsets of');
+    return offsets.filter((o) => o.committed === undefined).map(({ topic, partition, high }) => ({ topic, partition, offset: high }));
+  }
+
+  /** Per partition of `topics`, in partition order: its log start and end, and the group's committed offset if any. */
+  private groupOffsets(
+    groupId: string,
+    topics: readonly string[],
+    what: string,
+  ): Promise<Array<{ topic: string; partition: number; high: string; low: string; committed?: string }>> {
+    return this.attempt(`${what} group ${groupId}`, async () => {
+      this.assertOpen(`${what} group ${groupId}`);
       const admin = await this.connectedAdmin();
       const [ends, committed] = await Promise.all([
         Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
@@ -212,8 +233,7 @@ export class KafkaEventBus implements EventBus {
         ends[i]
           .map(({ partition, high, low }) => {
             const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
-            const from = offset !== undefined && BigInt(offset) >= 0n ? BigInt(offset) : BigInt(low);
-            return { topic, partition, lag: Number(BigInt(high) - from) };
+            return { topic, partition, high, low, ...(offset !== undefined && BigInt(offset) >= 0n ? { committed: offset } : {}) };
           })
           .sort((a, b) => a.partition - b.partition),
       );

@@ -15,9 +15,18 @@ export interface KafkaSubscriptionDeps {
   readonly consumer: Omit<ConsumerConfig, 'groupId' | 'retry'>;
   readonly retry: NonNullable<ConsumerConfig['retry']>;
   readonly lag: (groupId: string, topics: readonly string[]) => Promise<PartitionLag[]>;
+  /** The end offset of every partition of `topics` on which the group has no committed offset. */
+  readonly unpinned: (groupId: string, topics: readonly string[]) => Promise<StartOffset[]>;
   readonly onRejected?: HandlerRejectionListener;
   readonly redeliveryBackoff?: RedeliveryBackoffOptions;
   readonly onStopped: (sub: KafkaSubscription) => void;
+}
+
+/** Where a partition starts. */
+export interface StartOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
 }
 
 /**
@@ -59,13 +68,19 @@ export class KafkaSubscription implements Subscription {
    * Connects, joins the group and resolves once the consumer has fetched once: by then the start
    * offsets are resolved (kafkajs does it on the first fetch), so with fromBeginning false every
    * record published after subscribe() resolves is delivered.
+   *
+   * With fromBeginning false, the partitions the group has no committed offset on are pinned: their
+   * end offsets, read before joining, are committed as soon as the group is joined. kafkajs alone
+   * resolves "latest" in memory and commits nothing until a record is handled, so a member that
+   * stopped before that would, started again, skip everything published while it was down.
    */
   static async start(opts: ResolvedSubscribeOptions, deps: KafkaSubscriptionDeps): Promise<KafkaSubscription> {
     const sub = new KafkaSubscription(opts, deps);
     try {
+      const pins = opts.fromBeginning ? [] : await deps.unpinned(opts.groupId, opts.topics);
       await sub.consumer.connect();
       await sub.consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning });
-      await sub.run();
+      await sub.run(pins);
       return sub;
     } catch (err) {
       sub.running = false;
@@ -99,10 +114,13 @@ export class KafkaSubscription implements Subscription {
     return this.deps.lag(this.opts.groupId, this.opts.topics);
   }
 
-  private async run(): Promise<void> {
-    const { FETCH, CRASH } = this.consumer.events;
+  private async run(pins: readonly StartOffset[]): Promise<void> {
+    const { FETCH, CRASH, GROUP_JOIN } = this.consumer.events;
     const removers: Array<() => void> = [];
     let crash: { error: unknown } | undefined;
+    let assignment: Record<string, number[] | undefined> = {};
+    // The partitions this member got: only their start positions are its to commit.
+    removers.push(this.consumer.on(GROUP_JOIN, ({ payload }) => (assignment = payload.memberAssignment)));
     // Settles on the first fetch or crash. It only ever resolves: a crash during run() would
     // otherwise be a rejection nobody awaits yet (an unhandled rejection).
     const firstFetch = new Promise<void>((resolve) => {
@@ -123,6 +141,10 @@ export class KafkaSubscription implements Subscription {
         partitionsConsumedConcurrently: this.opts.partitionsConcurrently,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+      // kafkajs commits only once its runner runs (run() resolved); the first fetch, which would
+      // resolve "latest" anew, usually comes after this commit and then starts at the pinned offsets.
+      const mine = pins.filter((p) => assignment[p.topic]?.includes(p.partition));
+      if (mine.length && !crash) await this.consumer.commitOffsets([...mine]).catch((err: unknown) => this.pinFailed(err));
       await firstFetch;
       if (crash) throw crash.error;
       this.started = true;
@@ -162,6 +184,11 @@ export class KafkaSubscription implements Subscription {
       resolveOffset(chunk[chunk.length - 1].offset);
       await commitOffsetsIfNecessary();
     }
+  }
+
+  /** A failed pin loses nothing now (kafkajs starts at "latest" anyway); only a restart before the first record could skip some. */
+  private pinFailed(err: unknown): void {
+    this.deps.kafka.logger().warn(`event-bus: could not commit the start offsets of group ${this.opts.groupId}`, errorEntry(err));
   }
 
   private async heartbeat(beat: () => Promise<void>): Promise<void> {

@@ -67,13 +67,25 @@ describe('MemoryGroup', () => {
     expect(group.claim(a, 10, 1_499)?.records.map((r) => r.offset)).toEqual(['0', '1', '2']);
   });
 
-  it('forgets uncommitted start positions once the group is empty, as Kafka does', () => {
+  it('keeps a start at new records once taken, also when the group empties (the Kafka bus commits it on joining)', () => {
     const topic = topicWith(1, 2);
     const group = new MemoryGroup('g', () => topic);
     const latest = member(['t'], false);
     group.join(latest);
     expect(group.claim(latest, 10, 0)).toBeUndefined(); // starts at the end: nothing yet
+    expect(group.lag(['t'])).toEqual([{ topic: 't', partition: 0, lag: 0 }]);
     group.leave(latest);
+    const again = member(['t'], true);
+    group.join(again);
+    expect(group.claim(again, 10, 0)).toBeUndefined();
+  });
+
+  it('forgets the start positions of a group that starts at the oldest record and committed nothing, once it is empty', () => {
+    const topic = topicWith(1, 2);
+    const group = new MemoryGroup('g', () => topic);
+    const oldest = member(['t'], true);
+    group.join(oldest);
+    group.leave(oldest);
     const again = member(['t'], true);
     group.join(again);
     expect(group.claim(again, 10, 0)?.records).toHaveLength(2);

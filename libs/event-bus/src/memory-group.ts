@@ -28,7 +28,7 @@ interface Slot {
 interface PartitionState {
   /** Offset of the next record to hand out; the committed offset once `committed`. */
   next: number;
-  /** False while `next` is only a start position (fromBeginning false), as Kafka commits nothing then. */
+  /** False while `next` is only the oldest-record start position; a start at new records counts as committed (the Kafka bus commits it on joining). */
   committed: boolean;
   inHand: boolean;
   /** No batch is handed out before this time: the backoff after a rejected batch. */
@@ -65,6 +65,7 @@ export class MemoryGroup {
     this.members.splice(i, 1);
     this.cursors.delete(member);
     // Like Kafka, a group forgets start positions it never committed once nobody consumes.
+    // (A start at new records is committed when taken, as the Kafka bus does, so it is kept.)
     if (this.members.length === 0) for (const [key, state] of this.states) if (!state.committed) this.states.delete(key);
     this.rebalance();
   }
@@ -163,7 +164,7 @@ export class MemoryGroup {
     let state = this.states.get(slot.key);
     if (!state) {
       const next = slot.owner.fromBeginning ? 0 : this.topic(slot.topic).endOffset(slot.partition);
-      state = { next, committed: false, inHand: false, notBeforeMs: 0 };
+      state = { next, committed: !slot.owner.fromBeginning, inHand: false, notBeforeMs: 0 };
       this.states.set(slot.key, state);
     }
     return state;

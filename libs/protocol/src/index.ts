@@ -17,3 +17,4 @@ export * from './v1/push-queue';
 export * from './v1/inbox';
 export * from './v1/message-time';
 export * from './v1/device-list';
+export * from './v1/dlq-api';

@@ -10,25 +10,37 @@ export interface DeliveryAttempt {
   readonly detail?: string;
 }
 
+/** Per-delivery options. */
+export interface DeliveryOptions {
+  /**
+   * The message is already in the device's inbox (the race closure after storing it): the edge
+   * that delivers it takes it out of the inbox and reports its final outcome.
+   */
+  readonly inboxed?: boolean;
+}
+
 /** How the processor delivers one message to one device (account and id): the direct path (registry lookup + edge). */
 export interface DeliveryPort {
-  deliver(target: PushTarget, message: PushMessage): Promise<DeliveryAttempt>;
+  deliver(target: PushTarget, message: PushMessage, opts?: DeliveryOptions): Promise<DeliveryAttempt>;
 }
 
 /**
  * Delivery through the push client, exactly as direct push does (route cache, one re-lookup on
- * gone/not_connected, batching per edge). Its typed failures become the `unavailable` status so
+ * gone/not_connected, batching per edge). The push client caches only live routes and drops one
+ * on `gone`/`not_connected`, so a device the previous attempt found offline is looked up afresh:
+ * what the race closure after storing needs. Its typed failures become the `unavailable` status so
  * the retry policy treats an unreachable registry or edge like any transient status.
  */
 export function pushClientDelivery(client: PushClient): DeliveryPort {
   return {
-    async deliver(target, message) {
+    async deliver(target, message, opts) {
       try {
         const r = await client.send(target, message.payload, {
           id: message.id,
           ttlSeconds: message.ttlSeconds,
           priority: message.priority,
           ack: message.ackRequired,
+          ...(opts?.inboxed ? { inboxed: true } : {}),
         });
         return { status: r.status, edgeId: r.edgeId, retryAfterMs: r.retryAfterMs, detail: r.error };
       } catch (e) {

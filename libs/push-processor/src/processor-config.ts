@@ -1,5 +1,14 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
-import { int, loadServiceConfig, serviceTokenConfigSpec, str, url, type ConfigOf, type WithServiceTokens } from '@pushwire/service-kit';
+import {
+  bool,
+  int,
+  loadServiceConfig,
+  serviceTokenConfigSpec,
+  str,
+  url,
+  type ConfigOf,
+  type WithServiceTokens,
+} from '@pushwire/service-kit';
 import type { PushProcessorOptions } from './push-processor';
 
 /** Every message-processor setting, its env key and default. */
@@ -10,10 +19,15 @@ export const processorConfigSpec = {
     default: 8083,
     min: 0,
     max: 65535,
-    description: 'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, /healthz, /readyz, /metrics.',
+    description:
+      'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, GET /v1/dlq, POST /v1/dlq/replay, /healthz, /readyz, /metrics.',
   }),
   ...serviceTokenConfigSpec,
-  registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
+  registryUrl: url({
+    env: 'PUSHWIRE_REGISTRY_URL',
+    default: 'http://127.0.0.1:8082',
+    description: "Registry base URL (lookups, and the devices' inboxes).",
+  }),
   kafkaBrokers: str({
     env: 'KAFKA_BROKERS',
     default: '',
@@ -46,21 +60,42 @@ export const processorConfigSpec = {
     max: 10_000,
     description: 'Low-priority messages delivered at once.',
   }),
-  maxAttempts: int({
-    env: 'PUSHWIRE_PROCESSOR_MAX_ATTEMPTS',
-    default: 6,
+  quickAttempts: int({
+    env: 'PUSHWIRE_PROCESSOR_QUICK_ATTEMPTS',
+    default: 3,
     min: 1,
     max: 100,
-    description: 'Delivery attempts per message before it is dead-lettered.',
+    description:
+      "Delivery attempts (the first included) for a queued message meeting gone, backpressure, unavailable or rate_limited before it goes to the device's inbox (not_connected goes at once). Retries are bounded by the message's TTL, not by a count.",
   }),
   retryBaseMs: int({
     env: 'PUSHWIRE_PROCESSOR_RETRY_BASE_MS',
     default: 200,
     min: 1,
     max: 60_000,
-    description: 'First retry backoff ceiling; doubles per retry (full jitter).',
+    description: 'First retry backoff ceiling; doubles per retry (full jitter for quick retries, equal jitter between store attempts).',
   }),
-  retryMaxMs: int({ env: 'PUSHWIRE_PROCESSOR_RETRY_MAX_MS', default: 5_000, min: 1, max: 600_000, description: 'Largest retry backoff.' }),
+  retryMaxMs: int({
+    env: 'PUSHWIRE_PROCESSOR_RETRY_MAX_MS',
+    default: 5_000,
+    min: 1,
+    max: 600_000,
+    description:
+      'Largest retry backoff. While even the inbox is unavailable a message is tried again at most this far apart until its TTL ends (then: outcome expired, dead letter expired_while_unavailable).',
+  }),
+  inboxSweepMs: int({
+    env: 'PUSHWIRE_PROCESSOR_INBOX_SWEEP_MS',
+    default: 1_000,
+    min: 10,
+    max: 3_600_000,
+    description: 'Pause between expiry sweeps: inbox entries whose TTL ended are taken and get their final outcome, expired.',
+  }),
+  replay: bool({
+    env: 'PUSHWIRE_PROCESSOR_REPLAY',
+    default: false,
+    description:
+      'A consumer group without committed offsets (a new PUSHWIRE_PROCESSOR_GROUP_ID) starts at the oldest records instead of the newest: replays the request topics. A group with committed offsets always resumes where it stopped.',
+  }),
   maxMessageBytes: int({
     env: 'PUSHWIRE_MAX_MESSAGE_BYTES',
     default: DEFAULT_MAX_MESSAGE_BYTES,
@@ -127,7 +162,15 @@ export function processorSettings(
   c: ProcessorConfig,
 ): Pick<
   PushProcessorOptions,
-  'groupId' | 'concurrency' | 'retry' | 'defaultTtlSeconds' | 'maxMessageBytes' | 'partitions' | 'partitionsConcurrently'
+  | 'groupId'
+  | 'replay'
+  | 'concurrency'
+  | 'retry'
+  | 'defaultTtlSeconds'
+  | 'maxMessageBytes'
+  | 'partitions'
+  | 'partitionsConcurrently'
+  | 'inboxSweepMs'
 > {
   const partitions = {
     high: c.partitionsHigh,
@@ -138,8 +181,10 @@ export function processorSettings(
   };
   return {
     groupId: c.groupId,
+    replay: c.replay,
+    inboxSweepMs: c.inboxSweepMs,
     concurrency: { high: c.concurrencyHigh, normal: c.concurrencyNormal, low: c.concurrencyLow },
-    retry: { maxAttempts: c.maxAttempts, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, c.retryMaxMs) },
+    retry: { quickAttempts: c.quickAttempts, baseDelayMs: c.retryBaseMs, maxDelayMs: Math.max(c.retryBaseMs, c.retryMaxMs) },
     defaultTtlSeconds: c.defaultTtlSeconds,
     maxMessageBytes: c.maxMessageBytes,
     partitions,

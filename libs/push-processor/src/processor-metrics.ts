@@ -8,6 +8,9 @@ export class ProcessorMetrics {
   readonly endToEnd: Histogram<'priority'>;
   readonly deadLetters: Counter<'reason'>;
   readonly inFlight: Gauge<'priority'>;
+  readonly inboxStores: Counter<'result'>;
+  readonly raceClosures: Counter<'status'>;
+  readonly swept: Counter<'result'>;
 
   /** `lag` is read on every scrape: the consumer group's lag per partition. */
   constructor(registry: Registry, lag: () => Promise<PartitionLag[]>) {
@@ -41,6 +44,24 @@ export class ProcessorMetrics {
       name: 'pushwire_processor_in_flight',
       help: 'Messages being delivered now, by priority.',
       labelNames: ['priority'],
+      registers,
+    });
+    this.inboxStores = new Counter({
+      name: 'pushwire_processor_inbox_stores_total',
+      help: 'Undeliverable messages handed to the inbox, by what the inbox answered (stored, duplicate, overflow, expired, failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.raceClosures = new Counter({
+      name: 'pushwire_processor_race_closures_total',
+      help: 'Deliveries of a just-stored message after a fresh lookup (a device connecting meanwhile), by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.swept = new Counter({
+      name: 'pushwire_processor_inbox_swept_total',
+      help: 'Inbox entries whose TTL ended, taken by the expiry sweep (result taken), and sweeps that failed (failed).',
+      labelNames: ['result'],
       registers,
     });
     new Gauge({

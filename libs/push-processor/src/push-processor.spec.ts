@@ -1,233 +1,38 @@
 import { DeviceClient } from '@pushwire/device-client';
 import { startTestEdge, TEST_SERVICE_TOKEN } from '@pushwire/edge/testing';
-import { MemoryEventBus, type BusMessage, type HandlerRejection } from '@pushwire/event-bus';
-import { Deferred, Inbox } from '@pushwire/event-bus/testing';
-import {
-  deviceRefKey,
-  Topics,
-  Validators,
-  type DeadLetterRecord,
-  type Priority,
-  type PushMessage,
-  type PushOutcomeRecord,
-  type PushRequestRecord,
-  type PushTarget,
-} from '@pushwire/protocol';
+import { type HandlerRejection } from '@pushwire/event-bus';
+import { Inbox } from '@pushwire/event-bus/testing';
+import { Topics, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
-import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
-import { pushClientDelivery, type DeliveryAttempt, type DeliveryPort } from './delivery-port';
-import { PushProcessor, type PushProcessorOptions } from './push-processor';
+import { pushClientDelivery } from './delivery-port';
+import { FakeInboxClient } from './testing/fake-inbox-client';
+import {
+  AGE,
+  answer,
+  byId,
+  cleanups,
+  keyOf,
+  newProcessor,
+  NOW,
+  pause,
+  RecordingBus,
+  request,
+  runCleanups,
+  ScriptedDelivery,
+  setup,
+  to,
+} from './testing/processor-bed';
 
 // The real PushProcessor on the real in-memory bus. Delivery is either a scripted DeliveryPort
-// (the processor's own port, its answers set per message) or, in the last test, the production
-// adapter: push client → registry → a real edge → a connected device.
-
-/** The processor's clock in most tests: outcomes and expiry are computed against it. */
-const NOW = 1_750_000_000_000;
-/** Default age of a request at NOW, hence the latency of its outcome. */
-const AGE = 250;
-const GROUP = 'pushwire-message-processor';
-/** The account of every target in these tests, unless one names another. */
-const ACCOUNT = 'acct-1';
-/** Device `deviceId` of ACCOUNT, as a target names it. */
-const to = (deviceId: string, accountId = ACCOUNT) => ({ accountId, deviceId });
-/** The record key of device `deviceId` of ACCOUNT. */
-const keyOf = (deviceId: string) => deviceRefKey(to(deviceId));
+// (the processor's own port, its answers set per message) or, in the last tests, the production
+// adapter: push client → registry → a real edge → a connected device. The inbox is an in-memory
+// InboxClient honouring the contract (testing/fake-inbox-client.ts). The inbox lifecycle's own
+// specs are in push-processor.inbox.spec.ts.
 
 // Each test takes well under a second; the margin is for a loaded machine (waits give up after 5 s).
 jest.setTimeout(15_000);
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** What a scripted delivery answers: a delivery attempt, or a thrown error (a bug in a port). */
-type Answer = DeliveryAttempt | 'throw';
-
-/**
- * A DeliveryPort whose answers a test sets per message id (the last answer repeats; default
- * `delivered` by edge-1). It records every call and how many deliveries ran at once, overall and
- * per device, and can hold a message's deliveries until the test opens a gate.
- */
-class ScriptedDelivery implements DeliveryPort {
-  readonly calls: Array<{ deviceId: string; message: PushMessage }> = [];
-  /** Answers actually given, in the order the deliveries finished. */
-  readonly answered: Array<{ deviceId: string; messageId: string; status: string }> = [];
-  mostAtOnce = 0;
-  mostAtOncePerDevice = 0;
-  /** Delay of every delivery, per message (default none). */
-  delayMs: (message: PushMessage) => number = () => 0;
-  private readonly scripts = new Map<string, Answer[]>();
-  private readonly gates = new Map<string, Promise<void>>();
-  private readonly started = new Map<string, Deferred>();
-  private readonly running = new Map<string, number>();
-  private runningTotal = 0;
-
-  script(messageId: string, ...answers: Answer[]): this {
-    this.scripts.set(messageId, answers);
-    return this;
-  }
-
-  /** Deliveries of `messageId` wait until the returned gate is resolved. */
-  hold(messageId: string): Deferred {
-    const gate = new Deferred();
-    this.gates.set(messageId, gate.promise);
-    return gate;
-  }
-
-  /** Resolves once a delivery of `messageId` has started. */
-  startedOf(messageId: string): Promise<void> {
-    return this.startedGate(messageId).promise;
-  }
-
-  attemptsOf(messageId: string): number {
-    return this.calls.filter((c) => c.message.id === messageId).length;
-  }
-
-  /** Message ids `deviceId` got `delivered`, in order. */
-  deliveredTo(deviceId: string): string[] {
-    return this.answered.filter((a) => a.deviceId === deviceId && a.status === 'delivered').map((a) => a.messageId);
-  }
-
-  async deliver(target: PushTarget, message: PushMessage): Promise<DeliveryAttempt> {
-    const { deviceId } = target;
-    const device = deviceRefKey(target);
-    this.calls.push({ deviceId, message });
-    const attempt = this.attemptsOf(message.id);
-    const running = (this.running.get(device) ?? 0) + 1;
-    this.running.set(device, running);
-    this.mostAtOncePerDevice = Math.max(this.mostAtOncePerDevice, running);
-    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.runningTotal);
-    this.startedGate(message.id).resolve();
-    try {
-      await this.gates.get(message.id);
-      const delay = this.delayMs(message);
-      if (delay > 0) await pause(delay);
-      const script = this.scripts.get(message.id) ?? [];
-      const answer: Answer = script[Math.min(attempt, script.length) - 1] ?? { status: 'delivered', edgeId: 'edge-1' };
-      if (answer === 'throw') throw new Error(`scripted failure delivering ${message.id}`);
-      this.answered.push({ deviceId, messageId: message.id, status: answer.status });
-      return answer;
-    } finally {
-      this.running.set(device, this.running.get(device)! - 1);
-      this.runningTotal--;
-    }
-  }
-
-  private startedGate(messageId: string): Deferred {
-    let gate = this.started.get(messageId);
-    if (!gate) this.started.set(messageId, (gate = new Deferred()));
-    return gate;
-  }
-}
-
-/** A transient or final status as a scripted edge would answer it. */
-const answer = (status: DeliveryAttempt['status'], extra: Partial<DeliveryAttempt> = {}): DeliveryAttempt => ({
-  status,
-  edgeId: 'edge-1',
-  detail: `scripted ${status}`,
-  ...extra,
-});
-
-/**
- * The real memory bus, remembering what was published to each topic at the moment publish resolved.
- * `publishDelayMs` makes publishing take time, as a Kafka producer's acks do.
- */
-class RecordingBus extends MemoryEventBus {
-  readonly published = new Map<string, BusMessage[]>();
-  publishDelayMs = 0;
-
-  override async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
-    if (this.publishDelayMs > 0) await pause(this.publishDelayMs);
-    await super.publish(topic, messages);
-    const list = this.published.get(topic) ?? [];
-    this.published.set(topic, [...list, ...messages]);
-  }
-
-  outcomes(): PushOutcomeRecord[] {
-    return (this.published.get(Topics.pushOutcomes) ?? []).map((m) => {
-      const outcome = Validators.pushOutcomeRecord.decode(JSON.parse(m.value));
-      expect(m.key).toBe(deviceRefKey(outcome.target));
-      return outcome;
-    });
-  }
-
-  deadLetters(): DeadLetterRecord[] {
-    return (this.published.get(Topics.pushDlq) ?? []).map((m) => Validators.deadLetterRecord.decode(JSON.parse(m.value)));
-  }
-}
-
-/** A push request to `deviceId`, enqueued AGE ms before NOW unless `over` says otherwise. */
-function request(
-  deviceId: string,
-  id: string,
-  over: { ttlSeconds?: number; enqueuedAt?: number; collapseKey?: string } = {},
-): PushRequestRecord {
-  const enqueuedAt = over.enqueuedAt ?? NOW - AGE;
-  return {
-    v: 1,
-    target: to(deviceId),
-    message: { id, payload: { id }, createdAt: enqueuedAt, ...(over.ttlSeconds !== undefined ? { ttlSeconds: over.ttlSeconds } : {}) },
-    enqueuedAt,
-    ...(over.collapseKey !== undefined ? { collapseKey: over.collapseKey } : {}),
-  };
-}
-
-const asMessage = (r: PushRequestRecord): BusMessage => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) });
-
-const byId = (outcomes: readonly PushOutcomeRecord[]) => new Map(outcomes.map((o) => [o.messageId, o]));
-
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A bus with the processor's topics, a processor on it (not started), and helpers; torn down after the test. */
-async function setup(over: Partial<PushProcessorOptions> = {}, busOptions: ConstructorParameters<typeof MemoryEventBus>[0] = {}) {
-  const bus = new RecordingBus({ redeliveryBackoff: { initialMs: 5, maxMs: 10 }, ...busOptions });
-  cleanups.push(() => bus.close());
-  const delivery = new ScriptedDelivery();
-  const processor = newProcessor(bus, { delivery, ...over });
-  await bus.ensureTopics(processor.topics());
-  return {
-    bus,
-    delivery,
-    processor,
-    async start(p: PushProcessor = processor): Promise<void> {
-      await p.start();
-      cleanups.push(() => p.stop());
-    },
-    publish: (priority: Priority, ...requests: PushRequestRecord[]) => bus.publish(Topics.pushRequests[priority], requests.map(asMessage)),
-    /** Resolves once `p` has committed every request record: its outcomes and dead letters are published by then. */
-    async settled(p: PushProcessor = processor): Promise<{ outcomes: PushOutcomeRecord[]; deadLetters: DeadLetterRecord[] }> {
-      await waitFor(
-        async () => {
-          const lag = await p.lag();
-          return lag.length > 0 && lag.every((l) => l.lag === 0);
-        },
-        { what: 'every request record committed' },
-      );
-      return { outcomes: bus.outcomes(), deadLetters: bus.deadLetters() };
-    },
-  };
-}
-
-function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> & { delivery: DeliveryPort }): PushProcessor {
-  return new PushProcessor({
-    bus,
-    groupId: GROUP,
-    concurrency: { high: 4, normal: 4, low: 2 },
-    retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
-    defaultTtlSeconds: 3600,
-    partitions: { high: 2, normal: 2, low: 1, outcomes: 2, dlq: 1 },
-    partitionsConcurrently: 5,
-    logger: silentLogger(),
-    now: () => NOW,
-    // Waits before a retry pass at once: how long they are is backoffMs's business (retry-policy.spec);
-    // these tests are about which attempts happen and in what order.
-    sleep: () => Promise.resolve(),
-    ...over,
-  });
-}
+afterEach(runCleanups);
 
 describe('PushProcessor on the in-memory event bus', () => {
   it('delivers the records of all three priority topics and writes exactly one outcome each: id, target, priority, status, attempts, latency', async () => {
@@ -414,81 +219,6 @@ describe('PushProcessor on the in-memory event bus', () => {
     expect(deadLetters).toEqual([]);
   });
 
-  it('retries gone, unavailable and backpressure until delivered, and ends on a final status (not_connected, rejected) at once', async () => {
-    const bed = await setup();
-    bed.delivery
-      .script('after-gone', answer('gone'), answer('delivered'))
-      .script('after-two', answer('unavailable', { edgeId: undefined }), answer('backpressure', { retryAfterMs: 15 }), answer('delivered'))
-      .script('offline', answer('not_connected', { edgeId: undefined, detail: undefined }))
-      .script('bad', answer('rejected'));
-    await bed.publish(
-      'high',
-      request('tv-1', 'after-gone'),
-      request('tv-2', 'after-two'),
-      request('tv-3', 'offline'),
-      request('tv-4', 'bad'),
-    );
-    await bed.start();
-
-    const { outcomes, deadLetters } = await bed.settled();
-    const o = byId(outcomes);
-    expect(o.get('after-gone')).toMatchObject({ status: 'delivered', attempts: 2, edgeId: 'edge-1' });
-    expect(o.get('after-two')).toMatchObject({ status: 'delivered', attempts: 3, edgeId: 'edge-1' });
-    expect(o.get('offline')).toEqual({
-      v: 1,
-      messageId: 'offline',
-      target: to('tv-3'),
-      priority: 'high',
-      status: 'not_connected',
-      attempts: 1,
-      latencyMs: AGE,
-      enqueuedAt: NOW - AGE,
-      completedAt: NOW,
-    });
-    expect(o.get('bad')).toMatchObject({ status: 'rejected', attempts: 1, detail: 'scripted rejected' });
-    expect(['after-gone', 'after-two', 'offline', 'bad'].map((id) => bed.delivery.attemptsOf(id))).toEqual([2, 3, 1, 1]);
-    expect(outcomes).toHaveLength(4);
-    expect(deadLetters).toEqual([]);
-  });
-
-  it('dead-letters a message whose retries ran out (retries_exhausted, the original record kept) and ends it as dead_lettered', async () => {
-    const bed = await setup({ retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
-    bed.delivery.script('doomed', answer('unavailable', { edgeId: undefined, detail: 'UNAVAILABLE: edge down' }));
-    const doomed = request('tv-9', 'doomed');
-    await bed.publish('low', request('tv-1', 'fine'), doomed);
-    await bed.start();
-
-    const { outcomes, deadLetters } = await bed.settled();
-    const detail = '3 attempts; last status unavailable (UNAVAILABLE: edge down)';
-    expect(bed.delivery.attemptsOf('doomed')).toBe(3);
-    expect(byId(outcomes).get('doomed')).toEqual({
-      v: 1,
-      messageId: 'doomed',
-      target: to('tv-9'),
-      priority: 'low',
-      status: 'dead_lettered',
-      attempts: 3,
-      latencyMs: AGE,
-      enqueuedAt: NOW - AGE,
-      completedAt: NOW,
-      detail,
-    });
-    expect(byId(outcomes).get('fine')).toMatchObject({ status: 'delivered', attempts: 1 });
-    expect(deadLetters).toEqual([
-      {
-        v: 1,
-        reason: 'retries_exhausted',
-        detail,
-        source: { topic: Topics.pushRequests.low, partition: 0, offset: '1' },
-        key: keyOf('tv-9'),
-        value: JSON.stringify(doomed),
-        failedAt: NOW,
-        messageId: 'doomed',
-        attempts: 3,
-      },
-    ]);
-  });
-
   it('dead-letters malformed records as invalid_record and goes on with the rest of the partition', async () => {
     const bed = await setup();
     const values = [
@@ -653,30 +383,35 @@ describe('PushProcessor with messages no delivery can help (issue 12)', () => {
 });
 
 describe('PushProcessor through the push client to a real edge', () => {
-  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and ends those to an offline device as not_connected", async () => {
+  /** A real edge, a bus and a push client on them (all closed after the test), and a way to connect devices to the edge. */
+  async function edgeBed() {
     const edge = await startTestEdge();
     cleanups.push(() => edge.stop());
     const bus = new RecordingBus();
     cleanups.push(() => bus.close());
     const client = new PushClient({ registry: edge.registry, serviceToken: TEST_SERVICE_TOKEN, bus });
     cleanups.push(() => client.close());
+    /** Connects device `deviceId` of `accountId`, telling `onPush` of each push it gets. */
+    const connect = async (accountId: string, deviceId: string, onPush: (p: { id: string; payload: unknown }) => void) => {
+      const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token(accountId, deviceId), reconnect: { enabled: false } });
+      cleanups.push(() => device.close());
+      device.on('push', (p) => {
+        onPush(p);
+      });
+      await device.connect();
+    };
+    return { edge, bus, client, connect };
+  }
+
+  it("delivers enqueued messages to a connected device (delivered / acknowledged), never to another account's device of the same id, and stores those to an offline device (stored)", async () => {
+    const { edge, bus, client, connect } = await edgeBed();
     const processor = newProcessor(bus, { delivery: pushClientDelivery(client), now: Date.now });
 
-    const device = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('acct-1', 'tv-live'), reconnect: { enabled: false } });
-    cleanups.push(() => device.close());
     const pushes: Array<{ id: string; payload: unknown }> = [];
-    device.on('push', (p) => {
-      pushes.push({ id: p.id, payload: p.payload });
-    });
-    await device.connect();
+    await connect('acct-1', 'tv-live', (p) => pushes.push({ id: p.id, payload: p.payload }));
     // Another account's device with the same id, on the same edge: a device of its own.
-    const namesake = new DeviceClient({ url: edge.deviceUrl, token: await edge.token('evil', 'tv-live'), reconnect: { enabled: false } });
-    cleanups.push(() => namesake.close());
     const namesakePushes: string[] = [];
-    namesake.on('push', (p) => {
-      namesakePushes.push(p.id);
-    });
-    await namesake.connect();
+    await connect('evil', 'tv-live', (p) => namesakePushes.push(p.id));
     // The edge registers a new connection asynchronously; wait until the registry routes to it.
     await waitFor(async () => (await edge.registry.lookup([to('tv-live'), to('tv-live', 'evil')])).registrations.length === 2, {
       what: 'both tv-live registered',
@@ -707,7 +442,7 @@ describe('PushProcessor through the push client to a real edge', () => {
     });
     expect(o.get('live-ack')).toMatchObject({ priority: 'normal', status: 'acknowledged', attempts: 1, edgeId: edge.edge.edgeId });
     expect(o.get('live-low')).toMatchObject({ priority: 'low', status: 'delivered', attempts: 1, edgeId: edge.edge.edgeId });
-    expect(o.get('offline')).toMatchObject({ target: to('tv-offline'), status: 'not_connected', attempts: 1 });
+    expect(o.get('offline')).toMatchObject({ target: to('tv-offline'), status: 'stored', attempts: 1, source: 'queued' });
     expect(o.get('offline')!.edgeId).toBeUndefined();
     for (const outcome of o.values()) {
       expect(outcome.enqueuedAt).toBeGreaterThanOrEqual(enqueuedAt);
@@ -720,5 +455,41 @@ describe('PushProcessor through the push client to a real edge', () => {
       { id: 'live-low', payload: { n: 3 } },
     ]);
     expect(bus.deadLetters()).toEqual([]);
+  });
+
+  it('delivers a message stored while its device connects (the race closure): a fresh lookup after storing, the delivery marked inboxed', async () => {
+    const { edge, bus, client, connect } = await edgeBed();
+    const pushes: string[] = [];
+    const connectDevice = async () => {
+      await connect('acct-1', 'tv-late', (p) => pushes.push(p.id));
+      await waitFor(async () => (await edge.registry.lookup([to('tv-late')])).registrations.length === 1, { what: 'tv-late registered' });
+    };
+    /** The device comes online after the processor found it offline, before the store answers. */
+    class ConnectingMeanwhile extends FakeInboxClient {
+      override async store(entries: Parameters<FakeInboxClient['store']>[0]) {
+        await connectDevice();
+        return super.store(entries);
+      }
+    }
+    const inbox = new ConnectingMeanwhile(Date.now);
+    const delivery = pushClientDelivery(client);
+    const sent: Array<[string, boolean]> = [];
+    const processor = newProcessor(bus, {
+      delivery: { deliver: (t, m, o) => (sent.push([m.id, o?.inboxed === true]), delivery.deliver(t, m, o)) },
+      inbox,
+      now: Date.now,
+    });
+    await processor.start();
+    cleanups.push(() => processor.stop());
+    await client.enqueue(to('tv-late'), { n: 1 }, { id: 'late-1', ttlSeconds: 600 });
+
+    await waitFor(() => pushes.includes('late-1'), { what: 'late-1 at the device' });
+    expect(sent).toEqual([
+      ['late-1', false],
+      ['late-1', true],
+    ]);
+    expect(bus.outcomes().map((o) => [o.messageId, o.status])).toEqual([['late-1', 'stored']]);
+    // Taking it out of the inbox and reporting `delivered` is the delivering edge's part (inboxed).
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['late-1']);
   });
 });

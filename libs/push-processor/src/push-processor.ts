@@ -9,32 +9,41 @@ import {
   type TopicSpec,
 } from '@pushwire/event-bus';
 import {
-  checkCreatedAt,
-  createdAtProblem,
   DEFAULT_MAX_MESSAGE_BYTES,
   deviceRefKey,
   Topics,
   type DeadLetterRecord,
-  type OutcomeStatus,
   type Priority,
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
+import type { InboxClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
-import { planBatch, type InvalidRecord, type PlannedRequest } from './batch-plan';
+import { planBatch, type InvalidRecord } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
+import { ExpirySweep } from './expiry-sweep';
 import { Limiter } from './limiter';
-import { payloadNeverFits } from './payload-limit';
 import type { ProcessorMetrics } from './processor-metrics';
-import { backoffMs, isTransient, type RetryPolicy } from './retry-policy';
+import { RequestLifecycle, type Handled } from './request-lifecycle';
+import type { RetryPolicy } from './retry-policy';
 
 const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 const priorityOfTopic = new Map<string, Priority>(PRIORITIES.map((p) => [Topics.pushRequests[p], p]));
 
+/** Default of `PushProcessorOptions.inboxSweepMs`. */
+export const DEFAULT_INBOX_SWEEP_MS = 1000;
+
 export interface PushProcessorOptions {
   readonly bus: EventBus;
   readonly delivery: DeliveryPort;
+  /** The per-device inbox: where messages not deliverable now wait for their device or their TTL. */
+  readonly inbox: InboxClient;
   /** Consumer group over the three request topics. */
   readonly groupId: string;
+  /**
+   * Where a group without committed offsets starts: false (default) at the newest records, so a new
+   * group never re-delivers old ones; true replays the topics from the oldest record.
+   */
+  readonly replay?: boolean;
   /** Messages delivered at once per priority (shared by all partitions of that priority). */
   readonly concurrency: Readonly<Record<Priority, number>>;
   readonly retry: RetryPolicy;
@@ -46,6 +55,8 @@ export interface PushProcessorOptions {
   readonly partitions: Readonly<Record<Priority | 'outcomes' | 'dlq', number>>;
   /** Partitions handled at once; keep it ≥ the number of request partitions so no priority waits on another. */
   readonly partitionsConcurrently: number;
+  /** Pause between expiry sweeps of the inbox (expired entries → outcome `expired`). Default 1000 ms. */
+  readonly inboxSweepMs?: number;
   readonly logger: Logger;
   /** Built with this processor's `lag`, so the caller registers it on its metrics registry. */
   readonly metrics?: (lag: () => Promise<PartitionLag[]>) => ProcessorMetrics;
@@ -53,18 +64,16 @@ export interface PushProcessorOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** What handling one request produced: its outcome, and a dead letter when retries ran out. */
-interface Handled {
-  readonly outcome: PushOutcomeRecord;
-  readonly deadLetter?: DeadLetterRecord;
-}
-
 /**
  * Indirect push: consumes `pushwire.push-requests.high|normal|low` in one consumer group and
- * delivers each message the way direct push does, retrying transient failures with backoff and a
- * fresh lookup. Every record ends with an outcome on `pushwire.push-outcomes` (invalid and
- * exhausted ones also on `pushwire.push-dlq`), and a batch's offsets are committed only after its
- * outcomes are written: at-least-once, and a crash re-delivers (devices de-duplicate on message id).
+ * delivers each message the way direct push does. A message not deliverable now goes to its
+ * device's inbox (RequestLifecycle: outcome `stored`, later its final one); retries are bounded by
+ * the TTL, not by a count. Every message gets exactly one final outcome on `pushwire.push-outcomes`
+ * (invalid records, and messages whose TTL ended while even the inbox was down, also go to
+ * `pushwire.push-dlq`), and a batch's offsets are committed only after its outcomes are written:
+ * at-least-once, and a crash re-delivers (devices de-duplicate on message id; the inbox answers
+ * `duplicate` for a message it holds or already gave out). The expiry sweep reports inbox entries
+ * whose TTL ended.
  *
  * Ordering: a target's records share a partition (keyed by its account and device id) and are
  * handled one after another; different targets of a batch run concurrently under their priority's
@@ -73,9 +82,12 @@ interface Handled {
 export class PushProcessor {
   private readonly limiters: Record<Priority, Limiter>;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly metrics?: ProcessorMetrics;
+  private readonly lifecycle: RequestLifecycle;
+  private readonly sweep: ExpirySweep;
   private subscription?: Subscription;
+  /** Wakes retry waits when the processor stops, so stop() never waits out a backoff. */
+  private stopping = new AbortController();
 
   constructor(private readonly opts: PushProcessorOptions) {
     this.limiters = {
@@ -84,8 +96,27 @@ export class PushProcessor {
       low: new Limiter(opts.concurrency.low),
     };
     this.now = opts.now ?? Date.now;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.metrics = opts.metrics?.(() => this.lag());
+    this.lifecycle = new RequestLifecycle({
+      delivery: opts.delivery,
+      inbox: opts.inbox,
+      retry: opts.retry,
+      defaultTtlSeconds: opts.defaultTtlSeconds,
+      maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      logger: opts.logger,
+      metrics: this.metrics,
+      now: this.now,
+      sleep: (ms) => (opts.sleep ? opts.sleep(ms) : abortableSleep(ms, this.stopping.signal)),
+      publishNow: (outcomes) => this.publishOutcomes(outcomes),
+    });
+    this.sweep = new ExpirySweep({
+      inbox: opts.inbox,
+      publish: (outcomes) => this.publishOutcomes(outcomes),
+      intervalMs: opts.inboxSweepMs ?? DEFAULT_INBOX_SWEEP_MS,
+      logger: opts.logger,
+      metrics: this.metrics,
+      now: this.now,
+    });
   }
 
   /** The topics the processor reads and writes, with the partition counts it creates them with. */
@@ -98,21 +129,38 @@ export class PushProcessor {
     ];
   }
 
-  /** Creates missing topics, then joins the group and starts consuming. */
+  /**
+   * Creates missing topics, joins the group and starts consuming, and starts the expiry sweep.
+   * Resolves once the group's start offsets are resolved: every record enqueued after that is
+   * handled, also by a new group starting at the newest records.
+   */
   async start(): Promise<void> {
+    this.stopping = new AbortController();
     await this.opts.bus.ensureTopics(this.topics());
     this.subscription = await this.opts.bus.subscribe({
       groupId: this.opts.groupId,
       topics: PRIORITIES.map((p) => Topics.pushRequests[p]),
+      fromBeginning: this.opts.replay ?? false,
       partitionsConcurrently: this.opts.partitionsConcurrently,
       handler: (records, ctx) => this.handleBatch(records, ctx),
     });
+    this.sweep.start();
   }
 
-  /** Finishes the batches in hand, commits them, and leaves the group. */
+  /**
+   * Finishes the deliveries in hand, commits the batches they complete, and leaves the group; a
+   * message waiting for a retry stops waiting and its batch stays uncommitted (the group's next
+   * member takes it). Stops the sweep after writing what it took.
+   */
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    this.stopping.abort();
+    await Promise.all([this.subscription?.stop(), this.sweep.stop()]);
     this.subscription = undefined;
+  }
+
+  /** One expiry sweep now (tests, and operators through the service): resolves when it is done. */
+  sweepExpired(): Promise<void> {
+    return this.sweep.sweepOnce();
   }
 
   /** The group's lag per request partition (empty before start). */
@@ -120,8 +168,8 @@ export class PushProcessor {
     return this.subscription ? this.subscription.lag() : [];
   }
 
-  /** One partition's batch: deliver, then write outcomes and dead letters; resolving commits it. */
-  async handleBatch(records: readonly ConsumedRecord[], _ctx?: BatchContext): Promise<void> {
+  /** One partition's batch: deliver or store, then write outcomes and dead letters; resolving commits it. */
+  async handleBatch(records: readonly ConsumedRecord[], ctx?: BatchContext): Promise<void> {
     if (records.length === 0) return;
     const priority = priorityOfTopic.get(records[0]!.topic) ?? 'normal';
     const plan = planBatch(records);
@@ -132,7 +180,14 @@ export class PushProcessor {
     const settled = await Promise.allSettled(
       [...plan.byTarget.values()].map((requests) =>
         limiter.run(async () => {
-          for (const planned of requests) handled.push(await this.handleRequest(planned, priority));
+          for (const planned of requests) {
+            this.metrics?.inFlight.inc({ priority });
+            try {
+              handled.push(await this.lifecycle.handle(planned, priority, ctx));
+            } finally {
+              this.metrics?.inFlight.dec({ priority });
+            }
+          }
         }),
       ),
     );
@@ -144,12 +199,10 @@ export class PushProcessor {
     // Outcomes and dead letters are written before the batch resolves: a failed write rejects,
     // nothing is committed, and the batch comes again.
     await Promise.all([
-      handled.length
-        ? this.opts.bus.publish(
-            Topics.pushOutcomes,
-            handled.map((h) => json(deviceRefKey(h.outcome.target), h.outcome)),
-          )
-        : undefined,
+      this.publishOutcomes(
+        handled.flatMap((h) => h.outcomes),
+        priority,
+      ),
       deadLetters.length
         ? this.opts.bus.publish(
             Topics.pushDlq,
@@ -158,10 +211,6 @@ export class PushProcessor {
         : undefined,
     ]);
     for (const d of deadLetters) this.metrics?.deadLetters.inc({ reason: d.reason });
-    for (const { outcome } of handled) {
-      this.metrics?.outcomes.inc({ priority, status: outcome.status });
-      this.metrics?.endToEnd.observe({ priority }, outcome.latencyMs / 1000);
-    }
     if (plan.invalid.length)
       this.opts.logger.warn(
         { count: plan.invalid.length, topic: records[0]!.topic, partition: records[0]!.partition },
@@ -169,75 +218,37 @@ export class PushProcessor {
       );
   }
 
-  private async handleRequest(planned: PlannedRequest, priority: Priority): Promise<Handled> {
-    const { request, record } = planned;
-    // The TTL runs from when the sender created the message, not from when it was enqueued.
-    const start = request.message.createdAt ?? request.enqueuedAt;
-    const deadline = start + (request.message.ttlSeconds ?? this.opts.defaultTtlSeconds) * 1000;
-    const finish = (status: OutcomeStatus, attempts: number, extra: Partial<PushOutcomeRecord> = {}): PushOutcomeRecord => {
-      const completedAt = this.now();
-      return {
-        v: 1,
-        messageId: request.message.id,
-        target: request.target,
-        priority,
-        status,
-        attempts,
-        latencyMs: Math.max(0, completedAt - request.enqueuedAt),
-        enqueuedAt: request.enqueuedAt,
-        completedAt,
-        ...extra,
-      };
-    };
-    if (planned.collapsedBy)
-      return { outcome: finish('collapsed', 0, { detail: `replaced by message ${planned.collapsedBy} with the same collapse key` }) };
-    // Messages no delivery can help: one that would never expire, one no device frame can hold.
-    if (checkCreatedAt(start, this.now()) === 'future')
-      return { outcome: finish('rejected', 0, { detail: createdAtProblem('future', start, this.now()) }) };
-    const tooLarge = payloadNeverFits(request.message.payload, this.opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
-    if (tooLarge) return { outcome: finish('rejected', 0, { detail: tooLarge }) };
-
-    this.metrics?.inFlight.inc({ priority });
-    try {
-      for (let attempts = 1; ; attempts++) {
-        const now = this.now();
-        if (now >= deadline) return { outcome: finish('expired', attempts - 1) };
-        const ttlSeconds = Math.max(1, Math.ceil((deadline - now) / 1000));
-        const result = await this.opts.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds });
-        this.metrics?.attempts.inc({ priority, status: result.status });
-        const extra = {
-          ...(result.edgeId ? { edgeId: result.edgeId } : {}),
-          ...(result.detail ? { detail: result.detail.slice(0, 1000) } : {}),
-        };
-        if (!isTransient(result.status)) return { outcome: finish(result.status, attempts, extra) };
-        if (attempts >= this.opts.retry.maxAttempts) {
-          const detail = `${attempts} attempts; last status ${result.status}${result.detail ? ` (${result.detail})` : ''}`.slice(0, 1000);
-          return {
-            outcome: finish('dead_lettered', attempts, { ...extra, detail }),
-            deadLetter: this.letter(record, 'retries_exhausted', detail, { messageId: request.message.id, attempts }),
-          };
-        }
-        const wait = backoffMs(this.opts.retry, attempts, result.retryAfterMs);
-        if (this.now() + wait >= deadline) return { outcome: finish('expired', attempts, extra) };
-        await this.sleep(wait);
-      }
-    } finally {
-      this.metrics?.inFlight.dec({ priority });
-    }
-  }
-
   private invalidLetter({ record, detail }: InvalidRecord): DeadLetterRecord {
-    return this.letter(record, 'invalid_record', detail);
+    return deadLetterOf(record, 'invalid_record', detail, this.now());
   }
 
-  private letter(
-    record: ConsumedRecord,
-    reason: DeadLetterRecord['reason'],
-    detail: string,
-    extra: Partial<Pick<DeadLetterRecord, 'messageId' | 'attempts'>> = {},
-  ): DeadLetterRecord {
-    return deadLetterOf(record, reason, detail, this.now(), extra);
+  /** Writes outcome records, keyed by target device (one partition per device keeps each one's in order). */
+  private async publishOutcomes(outcomes: readonly PushOutcomeRecord[], priority?: Priority): Promise<void> {
+    if (outcomes.length === 0) return;
+    await this.opts.bus.publish(
+      Topics.pushOutcomes,
+      outcomes.map((o) => json(deviceRefKey(o.target), o)),
+    );
+    for (const outcome of outcomes) {
+      this.metrics?.outcomes.inc({ priority: priority ?? outcome.priority, status: outcome.status });
+      this.metrics?.endToEnd.observe({ priority: priority ?? outcome.priority }, outcome.latencyMs / 1000);
+    }
   }
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });
+
+/** Resolves after `ms`, or at once when `signal` aborts (the waiter then sees it is stopping). */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done);
+  });
+}

@@ -387,6 +387,30 @@ export function describeEventBusContract(name: string, makeBus: () => Promise<Ev
     );
 
     it(
+      "keeps a new group's start at new records: a member stopped before any record, started again, gets what was published meanwhile",
+      async () => {
+        const t = await topic('latest-kept', 2);
+        await bus.publish(
+          t,
+          messages(['a', 'b'], (k) => `old-${k}`),
+        );
+        const groupId = groupName('latest-kept');
+        const first = new Inbox();
+        const sub = await subscribe([t], first.handler, { groupId, fromBeginning: false });
+        await sub.stop();
+        await bus.publish(
+          t,
+          messages(['a', 'b'], (k) => `while-down-${k}`),
+        );
+        const second = new Inbox();
+        await subscribe([t], second.handler, { groupId, fromBeginning: false });
+        expect((await second.until(2)).map((r) => r.value).sort()).toEqual(['while-down-a', 'while-down-b']);
+        expect(first.records).toEqual([]);
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'creates topics idempotently, never shrinks or silently under-sizes one, and refuses unknown topics',
       async () => {
         const t = topicName('ensure');

@@ -1,9 +1,6 @@
-import { MemoryEventBus } from '@pushwire/event-bus';
 import { Inbox } from '@pushwire/event-bus/testing';
 import { Topics } from '@pushwire/protocol';
-import { silentLogger } from '@pushwire/service-kit';
-import { loadProcessorConfig } from '../processor-config';
-import { ProcessorService } from '../processor-service';
+import { startTestService, stopTestService, type TestService } from '../testing/test-service';
 
 // The message processor's HTTP door as a sender meets it: the real service on a real socket, over
 // the in-memory bus. A message no retry can mend is the sender's 400 (or 413), never a retriable
@@ -12,27 +9,18 @@ import { ProcessorService } from '../processor-service';
 const TOKEN = 'processor-door-token-0123456789';
 
 describe('POST /v1/push-requests refuses what can never be delivered', () => {
-  let service: ProcessorService;
-  let bus: MemoryEventBus;
+  let t: TestService;
   let baseUrl: string;
   const queued = new Inbox();
 
   beforeAll(async () => {
-    bus = new MemoryEventBus();
-    // No registry at port 9: the one message this spec lets through ends at its first attempt, so stop() has no retries to wait out.
-    const config = loadProcessorConfig(
-      {},
-      { serviceToken: TOKEN, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', maxAttempts: 1 },
-    );
-    service = new ProcessorService({ config, bus, logger: silentLogger() });
-    baseUrl = `http://127.0.0.1:${await service.start()}`;
+    // No registry: the one message this spec lets through is stored in the in-memory inbox after its first attempt.
+    t = await startTestService(TOKEN);
+    baseUrl = t.baseUrl;
     // What reaches the queue, read by a group of its own beside the processor's.
-    await bus.subscribe({ groupId: 'door-spec', topics: [Topics.pushRequests.normal], handler: queued.handler });
+    await t.bus.subscribe({ groupId: 'door-spec', topics: [Topics.pushRequests.normal], handler: queued.handler });
   });
-  afterAll(async () => {
-    await service.stop();
-    await bus.close();
-  });
+  afterAll(() => stopTestService(t));
 
   const enqueue = async (body: string) => {
     const res = await fetch(`${baseUrl}/v1/push-requests`, {

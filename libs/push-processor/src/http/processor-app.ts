@@ -14,6 +14,7 @@ import {
   type ServiceTokenOptions,
 } from '@pushwire/service-kit';
 import { payloadNeverFits } from '../payload-limit';
+import { registerDlqRoutes } from './dlq-routes';
 
 /**
  * Puts one message on its priority's request topic; rejects with a PushClientError: `invalid_message`
@@ -29,12 +30,15 @@ export interface ProcessorAppOptions extends ServiceTokenOptions {
   readonly metricsRegistry: Registry;
   /** The edges' largest frame: a payload larger can never be delivered and is refused 413. */
   readonly maxMessageBytes: number;
+  /** Longest a scan of the dead-letter topic (GET /v1/dlq, POST /v1/dlq/replay) takes. Default 10 s. */
+  readonly dlqScanTimeoutMs?: number;
 }
 
 /**
  * The message processor's HTTP API: indirect push for senders that do not speak Kafka
  * (POST /v1/push-requests → 202), a live tail of outcomes as server-sent events (GET /v1/outcomes,
- * what `pushctl outcomes` reads), and the ops routes. /v1/* needs the service token.
+ * what `pushctl outcomes` reads), the dead letters (GET /v1/dlq, POST /v1/dlq/replay: `pushctl
+ * dlq`), and the ops routes. /v1/* needs the service token.
  */
 export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
   const serviceTokens = requiredServiceTokens(opts, 'buildProcessorApp');
@@ -52,6 +56,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
     requireServiceToken(v1, serviceTokens);
+    registerDlqRoutes(plugin, { bus: opts.bus, ...(opts.dlqScanTimeoutMs ? { timeoutMs: opts.dlqScanTimeoutMs } : {}) });
     const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 
     v1.post(

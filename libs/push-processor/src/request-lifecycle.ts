@@ -1,0 +1,204 @@
+import { deadLetterOf, type BatchContext } from '@pushwire/event-bus';
+import {
+  checkCreatedAt,
+  createdAtProblem,
+  inboxOutcome,
+  PushwireError,
+  type DeadLetterRecord,
+  type InboxEntry,
+  type OutcomeStatus,
+  type Priority,
+  type PushOutcomeRecord,
+} from '@pushwire/protocol';
+import type { InboxClient } from '@pushwire/registry-client';
+import { LogThrottle, type Logger } from '@pushwire/service-kit';
+import type { PlannedRequest } from './batch-plan';
+import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
+import { payloadNeverFits } from './payload-limit';
+import type { ProcessorMetrics } from './processor-metrics';
+import { backoffMs, isInboxable, isTransient, storeRetryMs, type RetryPolicy } from './retry-policy';
+
+/** What handling one request produced: outcomes to write with its batch, and a dead letter. */
+export interface Handled {
+  /** Outcomes written with the batch (a `stored` one is written at once, before the race-closure delivery). */
+  readonly outcomes: PushOutcomeRecord[];
+  readonly deadLetter?: DeadLetterRecord;
+}
+
+/** Thrown when the processor stops while a message waits for a retry: the batch stays uncommitted and comes again. */
+export class StoppingError extends Error {
+  override readonly name = 'StoppingError';
+}
+
+export interface RequestLifecycleDeps {
+  readonly delivery: DeliveryPort;
+  readonly inbox: InboxClient;
+  readonly retry: RetryPolicy;
+  readonly defaultTtlSeconds: number;
+  readonly maxMessageBytes: number;
+  readonly logger: Logger;
+  readonly metrics?: ProcessorMetrics;
+  readonly now: () => number;
+  /** Resolves after `ms`, or early (false) when the processor stops. */
+  readonly sleep: (ms: number) => Promise<unknown>;
+  /** Writes outcomes now (the `stored` outcome, and `collapsed` of the entry it replaced). */
+  readonly publishNow: (outcomes: PushOutcomeRecord[]) => Promise<void>;
+}
+
+/**
+ * One queued message from its record to its outcome (docs/architecture.md, "Inbox"):
+ * - delivered / acknowledged / ack_timeout / rejected / forbidden: final, as the edge answered;
+ * - not deliverable now — `not_connected` at once, `gone` / `backpressure` / `unavailable` /
+ *   `rate_limited` after `quickAttempts` — → stored in the device's inbox: outcome `stored` (not
+ *   final; the edge reports delivered/acknowledged, the expiry sweep `expired`), `collapsed` for
+ *   the entry it replaced, `overflow` (final) when the inbox is full;
+ * - the inbox cannot be reached either: delivery and storing are tried again, backoff capped, until
+ *   the TTL ends → `expired` with a dead letter `expired_while_unavailable`.
+ * Race closure: after storing, a fresh lookup and a delivery marked `inboxed` — either the edge's
+ * inbox read on (re)connect sees the entry, or this delivery sees the registration.
+ */
+export class RequestLifecycle {
+  /** An inbox outage fails every undeliverable message every few seconds: a few lines a minute say so (metrics count them all). */
+  private readonly storeFailures = new LogThrottle();
+  private readonly raceFailures = new LogThrottle();
+
+  constructor(private readonly deps: RequestLifecycleDeps) {}
+
+  async handle(planned: PlannedRequest, priority: Priority, ctx?: BatchContext): Promise<Handled> {
+    const { request, record } = planned;
+    const { now } = this.deps;
+    // The TTL runs from when the sender created the message, not from when it was enqueued.
+    const start = request.message.createdAt ?? request.enqueuedAt;
+    const ttlSeconds = request.message.ttlSeconds ?? this.deps.defaultTtlSeconds;
+    const deadline = start + ttlSeconds * 1000;
+    const finish = (status: OutcomeStatus, attempts: number, extra: Partial<PushOutcomeRecord> = {}): PushOutcomeRecord => {
+      const completedAt = now();
+      return {
+        v: 1,
+        messageId: request.message.id,
+        target: request.target,
+        priority,
+        status,
+        attempts,
+        latencyMs: Math.max(0, completedAt - request.enqueuedAt),
+        enqueuedAt: request.enqueuedAt,
+        completedAt,
+        ...extra,
+      };
+    };
+    const done = (outcome: PushOutcomeRecord): Handled => ({ outcomes: [outcome] });
+    if (planned.collapsedBy)
+      return done(finish('collapsed', 0, { detail: `replaced by message ${planned.collapsedBy} with the same collapse key` }));
+    // Messages no delivery can help: one that would never expire, one no device frame can hold.
+    if (checkCreatedAt(start, now()) === 'future') return done(finish('rejected', 0, { detail: createdAtProblem('future', start, now()) }));
+    const tooLarge = payloadNeverFits(request.message.payload, this.deps.maxMessageBytes);
+    if (tooLarge) return done(finish('rejected', 0, { detail: tooLarge }));
+
+    const message = { ...request.message, priority, createdAt: start, ttlSeconds };
+    const { retry } = this.deps;
+    let attempts = 0;
+    let last: DeliveryAttempt | undefined;
+    const detailOf = (r: DeliveryAttempt | undefined) => ({
+      ...(r?.edgeId ? { edgeId: r.edgeId } : {}),
+      ...(r?.detail ? { detail: r.detail.slice(0, 1000) } : {}),
+    });
+    for (let round = 1; ; round++) {
+      // Delivery now, with a few quick retries for what may pass in a moment.
+      for (let quick = 1; ; quick++) {
+        if (now() >= deadline) return done(finish('expired', attempts, detailOf(last)));
+        const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
+        last = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
+        attempts++;
+        this.deps.metrics?.attempts.inc({ priority, status: last.status });
+        if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
+        if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
+        const wait = backoffMs(retry, quick, last.retryAfterMs);
+        if (now() + wait >= deadline) return done(finish('expired', attempts, detailOf(last)));
+        await this.pause(wait, ctx);
+      }
+      // Not deliverable now: into the device's inbox, until it connects or the TTL ends.
+      const entry: InboxEntry = {
+        target: { accountId: request.target.accountId, deviceId: request.target.deviceId },
+        message,
+        enqueuedAt: request.enqueuedAt,
+        expiresAt: deadline,
+        storedAt: now(),
+        source: 'queued',
+        ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
+        attempts,
+      };
+      let storeFailure: string;
+      try {
+        const [result] = await this.deps.inbox.store([entry]);
+        this.deps.metrics?.inboxStores.inc({ result: result?.outcome ?? 'none' });
+        switch (result?.outcome) {
+          case 'stored':
+            await this.stored(entry, result.replaced);
+            return { outcomes: [] };
+          case 'duplicate':
+            // In the inbox already (a record that came again), or taken out with its final outcome
+            // reported (a replay): either way this message's outcomes are someone else's to write.
+            return { outcomes: [] };
+          case 'overflow':
+            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last.status}` }));
+          case 'expired':
+            return done(finish('expired', attempts, detailOf(last)));
+          default:
+            throw new Error(`inbox store answered ${JSON.stringify(result)} for message ${message.id}`);
+        }
+      } catch (err) {
+        if (!(err instanceof PushwireError)) throw err; // a bug, not an outage: the batch comes again
+        this.deps.metrics?.inboxStores.inc({ result: 'failed' });
+        storeFailure = `${err.code}: ${err.message}`;
+        const line = this.storeFailures.take();
+        if (line)
+          this.deps.logger.warn(
+            { err, messageId: message.id, round, suppressed: line.suppressed },
+            'could not store an undeliverable message; retrying until its TTL ends',
+          );
+      }
+      const wait = storeRetryMs(retry, round);
+      if (now() + wait >= deadline) {
+        const detail = `TTL ended while undeliverable (last status ${last.status}${last.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
+        return {
+          outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
+          deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
+        };
+      }
+      await this.pause(wait, ctx);
+    }
+  }
+
+  /** Writes `stored` (and `collapsed` for the entry it replaced), then closes the race with a device connecting meanwhile. */
+  private async stored(entry: InboxEntry, replaced: InboxEntry | undefined): Promise<void> {
+    const at = this.deps.now();
+    const outcomes = [inboxOutcome(entry, 'stored', at)];
+    if (replaced)
+      outcomes.push(
+        inboxOutcome(replaced, 'collapsed', at, { detail: `replaced by message ${entry.message.id} with the same collapse key` }),
+      );
+    // Written before the race-closure delivery, so the edge's final outcome normally follows it.
+    await this.deps.publishNow(outcomes);
+    const remaining = Math.max(1, Math.ceil((entry.expiresAt - at) / 1000));
+    try {
+      const r = await this.deps.delivery.deliver(entry.target, { ...entry.message, ttlSeconds: remaining }, { inboxed: true });
+      this.deps.metrics?.raceClosures.inc({ status: r.status });
+    } catch (err) {
+      // The entry is stored: the device gets it when it connects. A failure here loses nothing.
+      const line = this.raceFailures.take();
+      if (line)
+        this.deps.logger.warn(
+          { err, messageId: entry.message.id, suppressed: line.suppressed },
+          'race-closure delivery of a stored message failed',
+        );
+    }
+  }
+
+  /** Waits before a retry, keeping the group membership alive; stopping leaves the batch to the next member. */
+  private async pause(ms: number, ctx?: BatchContext): Promise<void> {
+    await ctx?.heartbeat();
+    if (ctx && !ctx.isRunning()) throw new StoppingError('the processor is stopping');
+    await this.deps.sleep(ms);
+    if (ctx && !ctx.isRunning()) throw new StoppingError('the processor is stopping');
+  }
+}
