@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventBus } from '@pushwire/event-bus';
 import { PushClient } from '@pushwire/push-client';
-import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
-import { ServiceCallError } from '@pushwire/service-http';
+import { HttpInboxClient, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
 import { pushClientDelivery } from './delivery-port';
 import { buildProcessorApp } from './http/processor-app';
@@ -41,7 +40,7 @@ export class ProcessorService {
       ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
     });
     this.ownsInbox = !deps.inbox;
-    this.inbox = deps.inbox ?? httpInbox(config);
+    this.inbox = deps.inbox ?? new HttpInboxClient({ baseUrl: config.registryUrl, serviceToken: config.serviceTokens.sender[0]! });
     this.processor = new PushProcessor({
       ...processorSettings(config),
       bus,
@@ -81,14 +80,4 @@ export class ProcessorService {
     await this.pushClient.close();
     if (this.ownsInbox) await this.inbox.close();
   }
-}
-
-/**
- * The inbox over HTTP to the registry.
- * LEAD (merge): the HttpInboxClient of part 1 was not in this branch yet; replace the body with
- * `return new HttpInboxClient({ baseUrl: config.registryUrl, serviceToken: config.serviceTokens.sender[0]! });`
- */
-function httpInbox(config: ProcessorConfig): InboxClient {
-  const down = () => Promise.reject(new ServiceCallError('unreachable', `no HttpInboxClient wired for ${config.registryUrl} yet`));
-  return { store: down, pending: down, remove: down, takeExpired: down, close: async () => undefined };
 }
