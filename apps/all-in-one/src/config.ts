@@ -1,4 +1,5 @@
 import { edgeConfigSpec } from '@pushwire/edge';
+import { inboxLimitsConfigSpec } from '@pushwire/registry';
 import { int, loadConfig, str, type ConfigOf } from '@pushwire/service-kit';
 
 /**
@@ -29,6 +30,8 @@ export const allInOneConfigSpec = {
     default: 0,
     description: 'On Ctrl-C, devices are asked to reconnect spread over this window before the process exits (all-in-one: 0).',
   }),
+  /** The in-process inbox's bounds per device, as the registry's. */
+  ...inboxLimitsConfigSpec,
 };
 
 export type AllInOneConfig = ConfigOf<typeof allInOneConfigSpec>;

@@ -7,7 +7,7 @@ import { DeviceListService, loadDeviceListConfig, MemoryDeviceListStore } from '
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
-import { buildRegistryApp, MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
+import { buildRegistryApp, MemoryInboxStore, MemoryRegistryStore, StoreInboxClient, StoreRegistryClient } from '@pushwire/registry';
 import { ConfigError, createLogger, DEV_DEFAULTS, onShutdownSignal } from '@pushwire/service-kit';
 import { loadAllInOneConfig } from './config';
 
@@ -35,12 +35,15 @@ async function main(): Promise<void> {
   const { serviceTokens } = edgeConfig;
 
   const store = new MemoryRegistryStore();
-  const registryApp = buildRegistryApp({ store, serviceTokens, logger: logger.child({ service: 'registry' }) });
+  // The devices' inboxes (stored messages), in memory: they live as long as this process.
+  const inboxStore = new MemoryInboxStore({ maxMessages: own.inboxMaxMessages, maxBytes: own.inboxMaxBytes });
+  const registryApp = buildRegistryApp({ store, inbox: inboxStore, serviceTokens, logger: logger.child({ service: 'registry' }) });
   await registryApp.listen({ host: own.host, port: own.registryPort });
   const registryPort = (registryApp.server.address() as { port: number }).port;
 
   // Edge and registry share the process, so the edge talks to the store directly.
   const registry = new StoreRegistryClient(store);
+  const inbox = new StoreInboxClient(inboxStore);
   // Indirect push and connection events on the in-memory bus: the same services as a cluster's, Kafka swapped for memory.
   const bus = new MemoryEventBus();
 
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
     bus,
     logger: logger.child({ service: 'message-processor' }),
     registry,
+    inbox,
   });
   const processorPort = await processor.start();
 
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
     await bus.close();
     await deviceListStore.close();
     await registryApp.close();
+    await inboxStore.close();
     await store.close();
     process.stdout.write('Pushwire stopped.\n');
   });

@@ -1,5 +1,4 @@
-import { DEFAULT_INBOX_MAX_BYTES, DEFAULT_INBOX_MAX_MESSAGES } from '@pushwire/protocol';
-import { DEFAULT_INBOX_TABLE, DEFAULT_REGISTRY_TABLE } from '@pushwire/registry';
+import { DEFAULT_INBOX_TABLE, DEFAULT_REGISTRY_TABLE, inboxLimitsConfigSpec } from '@pushwire/registry';
 import {
   bool,
   int,
@@ -74,22 +73,7 @@ export const registryConfigSpec = {
     pattern: /^[A-Za-z0-9_.-]{3,255}$/,
     description: 'DynamoDB table of the per-device inbox (messages kept until their device connects).',
   }),
-  /** Pending messages one device's inbox holds at most. Default 100. */
-  inboxMaxMessages: int({
-    env: 'PUSHWIRE_INBOX_MAX_MESSAGES',
-    default: DEFAULT_INBOX_MAX_MESSAGES,
-    min: 1,
-    max: 10_000,
-    description: "Pending messages one device's inbox holds at most; a message past it ends as overflow.",
-  }),
-  /** Bytes of payload JSON one device's inbox holds at most. Default 1 MiB. */
-  inboxMaxBytes: int({
-    env: 'PUSHWIRE_INBOX_MAX_BYTES',
-    default: DEFAULT_INBOX_MAX_BYTES,
-    min: 1,
-    max: 1024 * 1024 * 1024,
-    description: "Bytes of payload JSON one device's inbox holds at most; a message past it ends as overflow.",
-  }),
+  ...inboxLimitsConfigSpec,
 };
 
 /** The registry's settings, and its service tokens by role (senders look up; edges write routes and leases). */

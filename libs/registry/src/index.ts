@@ -16,4 +16,5 @@ export type { InboxStore, InboxStoreOptions } from './inbox/inbox-store';
 export { MemoryInboxStore, type MemoryInboxStoreOptions } from './inbox/memory-inbox-store';
 export { DynamoInboxStore, type DynamoInboxStoreOptions } from './inbox/dynamodb/dynamo-inbox-store';
 export { ensureInboxTable, DEFAULT_INBOX_TABLE } from './inbox/dynamodb/inbox-table';
+export { inboxLimitsConfigSpec } from './inbox/inbox-config';
 export { StoreInboxClient, type StoreInboxClientOptions } from './inbox/store-inbox-client';
