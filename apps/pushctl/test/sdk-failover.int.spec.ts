@@ -6,7 +6,8 @@ import { MemoryRegistryStore } from '@pushwire/registry';
 
 /**
  * The device SDK failing over between two real edges sharing one registry, as devices of a cluster
- * do: an edge that stops, an edge that drains.
+ * do: an edge that stops, an edge that drains. (Here rather than in device-client: the edge's own
+ * tests import the SDK, so the SDK's importing the edge would be a dependency cycle.)
  */
 describe('device SDK failover between real edges', () => {
   const clients: DeviceClient[] = [];
