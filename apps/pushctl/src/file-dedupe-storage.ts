@@ -19,6 +19,16 @@ export class FileDedupeStorage implements DedupeStorage {
 
   constructor(readonly path: string) {}
 
+  /**
+   * A storage on `path`, read now: a file that exists but cannot be used throws DedupeFileError here,
+   * at start, rather than making the SDK start empty and repeat messages. A missing file is empty.
+   */
+  static open(path: string): FileDedupeStorage {
+    const storage = new FileDedupeStorage(path);
+    storage.load();
+    return storage;
+  }
+
   getItem(key: string): string | null {
     return this.load()[key] ?? null;
   }

@@ -33,9 +33,7 @@ export const listenCommand: Command = {
     const count = positiveInt(v, 'count');
     const dedupFile = v['dedup-file'];
     if (dedupFile !== undefined && (typeof dedupFile !== 'string' || dedupFile === '')) throw new UsageError('--dedup-file needs a path');
-    const storage = dedupFile ? new FileDedupeStorage(dedupFile) : undefined;
-    // A dedupe file that cannot be read would make the SDK start empty and repeat pushes: refuse instead.
-    storage?.getItem('');
+    const storage = dedupFile ? FileDedupeStorage.open(dedupFile) : undefined;
     const client = new DeviceClient({
       url: edgeUrlsArg(v),
       // A fresh token per (re)connect, like a real device refreshing its credential.

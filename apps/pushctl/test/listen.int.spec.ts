@@ -39,7 +39,7 @@ class Listener {
   }
 
   /** Waits until stderr says `text` at least `times` times. */
-  said(text: string, times = 1, timeoutMs = 15_000): Promise<true> {
+  said(text: string, times = 1, timeoutMs = 15_000): Promise<boolean> {
     return waitFor(() => this.stderr.split(text).length - 1 >= times, { what: `pushctl listen to say "${text}" ×${times}`, timeoutMs });
   }
 

@@ -55,9 +55,10 @@ export interface DeviceClientOptions {
   /** The key under which `dedupeStorage` keeps the ids; one per device sharing a storage. Default 'pushwire.seen-ids'. */
   dedupeKey?: string;
   /**
-   * How long one connect attempt may take, from its start to `welcome`, before it counts as failed
-   * (and a client with several edges tries the next). Catches an edge that accepts TCP but never
-   * answers (a stopped process, a black hole). Default 5000.
+   * How long one connect attempt may take, from its start (asking the url and token functions
+   * included) to `welcome`, before it counts as failed (and a client with several edges tries the
+   * next). Catches an edge that accepts TCP but never answers (a stopped process, a black hole).
+   * Default 5000; 0 turns it off.
    */
   connectTimeoutMs?: number;
   /** How long listDevices / subscribeDevices / sendToDevice wait for their reply. Default 10000. */
