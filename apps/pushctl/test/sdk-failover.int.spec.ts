@@ -1,8 +1,23 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { DeviceClient, type DeviceClientOptions } from '@pushwire/device-client';
 import { waitForEvent } from '@pushwire/device-client/testing';
 import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
 import { EdgeClient } from '@pushwire/edge-client';
 import { MemoryRegistryStore } from '@pushwire/registry';
+
+/** Starts test/edge-process.ts: a real edge (heartbeat 1 s) in a child process; resolves with its URLs. */
+function edgeProcess(): Promise<{ child: ChildProcess; deviceUrl: string }> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'edge-process.ts')], { cwd: join(__dirname, '../../..') });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('\n')) resolve({ child, deviceUrl: (JSON.parse(out) as { deviceUrl: string }).deviceUrl });
+    });
+    child.on('exit', (code) => reject(new Error(`the edge process exited (${code}) before listening`)));
+  });
+}
 
 /**
  * The device SDK failing over between two real edges sharing one registry, as devices of a cluster
@@ -56,6 +71,46 @@ describe('device SDK failover between real edges', () => {
     const answer = await push(two, 'tv-stop', 'after-failover');
     expect(answer).toMatchObject({ kind: 'results', outcomes: [expect.objectContaining({ status: 'acknowledged' })] });
     expect((await received).id).toBe('after-failover');
+  });
+
+  it.each([
+    ['SIGKILL', { code: 1006 }],
+    // A stopped process keeps its sockets: nothing closes, the heartbeat watchdog notices the silence.
+    ['SIGSTOP', { code: 1006, reason: 'heartbeat timeout' }],
+  ] as const)('an edge process that gets %s: the device moves to the other edge', async (signal, ended) => {
+    const [, two] = await startEdges();
+    const doomed = await edgeProcess();
+    try {
+      const device = new DeviceClient({
+        url: [doomed.deviceUrl, two.deviceUrl],
+        token: () => two.token('fo', `tv-${signal}`),
+        reconnect: { baseDelayMs: 50, maxDelayMs: 500 },
+      });
+      clients.push(device);
+      await device.connect();
+      const closed = waitForEvent(device, 'close', 10_000);
+      const moved = waitForEvent(device, 'welcome', 10_000);
+      doomed.child.kill(signal);
+      expect(await closed).toMatchObject({ ...ended, willReconnect: true });
+      await moved;
+      expect(two.edge.connectionOf('fo', `tv-${signal}`)).toBeDefined();
+
+      // A device starting now with the dead edge first loses one attempt on it (refused, or no
+      // answer within connectTimeoutMs), then connects to the other.
+      const newcomer = new DeviceClient({
+        url: [doomed.deviceUrl, two.deviceUrl],
+        token: () => two.token('fo', `tv-new-${signal}`),
+        connectTimeoutMs: 500,
+      });
+      clients.push(newcomer);
+      const errors: unknown[] = [];
+      newcomer.on('error', (e) => void errors.push(e));
+      await newcomer.connect();
+      expect(errors).toEqual([expect.objectContaining({ code: 'connect_failed' })]);
+      expect(two.edge.connectionOf('fo', `tv-new-${signal}`)).toBeDefined();
+    } finally {
+      doomed.child.kill('SIGKILL');
+    }
   });
 
   it('an edge that drains: its devices move to the other edge, and a device connecting to it goes on at once', async () => {
