@@ -198,6 +198,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
 
   private async openTransport(gen: number): Promise<void> {
     await this.seen.load();
+    if (gen !== this.generation) return;
     const baseUrl = await this.opts.edges.resolve(this.attempt);
     const token = await this.opts.getToken().catch((e: unknown) => {
       throw toClientError(e, 'token_unavailable', 'the token function failed');
