@@ -36,5 +36,15 @@ export function deviceToken(v: Record<string, unknown>, device: DeviceTokenFor):
 /** Where to connect: --edge, else PUSHWIRE_EDGE_URL. */
 export const edgeUrlArg = (v: Record<string, unknown>): string => optional(v, 'edge') ?? endpoints.edgeUrl();
 
+/**
+ * Where a listening device connects: every --url and --edge (failover between them), else
+ * PUSHWIRE_EDGE_URL, which may list several edges separated by commas.
+ */
+export function edgeUrlsArg(v: Record<string, unknown>): string[] {
+  const given = [v.url, v.edge].flatMap((x) => (x === undefined ? [] : Array.isArray(x) ? (x as string[]) : [String(x)]));
+  const urls = given.length ? given : endpoints.edgeUrl().split(',');
+  return urls.map((u) => u.trim()).filter((u) => u !== '');
+}
+
 /** How to connect: SSE with --sse, else WebSocket. */
 export const transportArg = (v: Record<string, unknown>): 'sse' | 'websocket' => (v.sse === true ? 'sse' : 'websocket');

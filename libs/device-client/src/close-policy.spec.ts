@@ -82,3 +82,22 @@ describe('decideAfterClose', () => {
     expect(decideAfterClose(ctx({ attempt: 2, reconnect: { ...ctx().reconnect, maxAttempts: 3 } }))).toMatchObject({ action: 'reconnect' });
   });
 });
+
+describe('decideAfterClose with several edges', () => {
+  it('counts a round over the edges as one backoff step, so failing over is quick', () => {
+    const many = (attempt: number) => decideAfterClose(ctx({ attempt, edgeCount: 3, random: () => 0.999 })).action;
+    expect(many(0)).toBe('reconnect');
+    const delay = (attempt: number) => {
+      const d = decideAfterClose(ctx({ attempt, edgeCount: 3, random: () => 0.5 }));
+      return d.action === 'reconnect' ? d.delayMs : -1;
+    };
+    expect([delay(0), delay(1), delay(2), delay(3), delay(6)]).toEqual([250, 250, 250, 500, 1000]);
+  });
+
+  it('waits what the next edge asked (waitMs), not the Retry-After of the edge that refused', () => {
+    const error = httpError(503, '5', '{"error":{"code":"draining","message":"drain","retriable":true}}');
+    const refused = { close: { code: 1006, reason: '', error }, random: () => 0, edgeCount: 2 };
+    expect(decideAfterClose(ctx({ ...refused, waitMs: 0 }))).toMatchObject({ action: 'reconnect', delayMs: 0 });
+    expect(decideAfterClose(ctx({ ...refused, waitMs: 1200 }))).toMatchObject({ action: 'reconnect', delayMs: 1200 });
+  });
+});

@@ -16,6 +16,16 @@ export interface CloseContext {
   authRetried: boolean;
   reconnect: { enabled: boolean; baseDelayMs: number; maxDelayMs: number; maxAttempts: number };
   random: () => number;
+  /**
+   * Edges the client fails over between (default 1). A full round over them counts as one backoff
+   * step: failing over to the next edge is quick, backing off starts once every edge failed.
+   */
+  edgeCount?: number;
+  /**
+   * How long the edge to be tried next asked the client to wait (its earlier Retry-After). Default:
+   * the Retry-After of the error that ended this attempt (one edge: the next attempt goes there too).
+   */
+  waitMs?: number;
 }
 
 /** What to do after a connection ended. */
@@ -28,7 +38,8 @@ export type CloseDecision =
  * 4004 token expired → reconnect like after any `reconnect` frame (every connect asks the token
  * function afresh), but stop when the token is a fixed string (the edge would refuse it);
  * a non-retriable error → stop; after a `reconnect` frame → random(0, afterMs); after 503 → at least
- * Retry-After; otherwise full-jitter backoff, up to `maxAttempts` failures in a row.
+ * Retry-After (of the edge tried next: `waitMs`); otherwise full-jitter backoff, one step per round
+ * over the `edgeCount` edges, up to `maxAttempts` failures in a row.
  */
 export function decideAfterClose(ctx: CloseContext): CloseDecision {
   const { close } = ctx;
@@ -65,11 +76,12 @@ export function decideAfterClose(ctx: CloseContext): CloseDecision {
     return { action: 'stop', error, replaced: false };
   }
   const { baseDelayMs, maxDelayMs } = ctx.reconnect;
-  if (ctx.reconnectHintMs !== undefined) {
-    return { action: 'reconnect', delayMs: Math.floor(ctx.random() * ctx.reconnectHintMs), authRetry: false };
-  }
-  const jitter = fullJitterDelay(ctx.attempt, baseDelayMs, maxDelayMs, ctx.random);
   // After a 503 the edge said when to come back; jitter on top spreads the herd past that instant.
-  const delayMs = error.retryAfterMs !== undefined ? error.retryAfterMs + jitter : jitter;
-  return { action: 'reconnect', delayMs, authRetry: false };
+  const waitMs = ctx.waitMs ?? error.retryAfterMs ?? 0;
+  if (ctx.reconnectHintMs !== undefined) {
+    return { action: 'reconnect', delayMs: waitMs + Math.floor(ctx.random() * ctx.reconnectHintMs), authRetry: false };
+  }
+  const round = Math.floor(ctx.attempt / Math.max(1, ctx.edgeCount ?? 1));
+  const jitter = fullJitterDelay(round, baseDelayMs, maxDelayMs, ctx.random);
+  return { action: 'reconnect', delayMs: waitMs + jitter, authRetry: false };
 }

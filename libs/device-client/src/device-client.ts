@@ -16,7 +16,7 @@ import { DeviceClientError, toClientError } from './errors';
 import type { ClientState, D2dMessage, DeviceClientEvents, PushMessage, Welcome } from './events';
 import { resolveOptions, type DeviceClientOptions, type ResolvedOptions, type SendToDeviceOptions } from './options';
 import { PendingRequests, type ReplyOf } from './pending-requests';
-import { RecentIds } from './recent-ids';
+import { SeenIds } from './seen-ids';
 import { unrefTimeout } from './timers';
 import { openSseTransport } from './transports/sse-transport';
 import type { Transport, TransportClose, TransportHandlers } from './transports/transport';
@@ -25,8 +25,10 @@ import { HeartbeatWatchdog } from './watchdog';
 
 /**
  * The device SDK: keeps one connection to an edge alive (WebSocket or SSE), reconnecting with
- * full-jitter backoff, watching heartbeats, de-duplicating and acking pushes, and matching
- * request/response frames (device list, device-to-device). Runs in browsers and Node.
+ * full-jitter backoff and failing over between edges, watching heartbeats, de-duplicating (across
+ * reconnects, and across restarts with a `dedupeStorage`) and acking pushes, and matching
+ * request/response frames (device list, device-to-device). Runs in browsers and Node; in Node a
+ * client keeps the process alive from connect() until close() or until it gives up, reconnects included.
  */
 export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private readonly opts: ResolvedOptions;
@@ -40,13 +42,14 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private authRetried = false;
   private reconnectHintMs?: number;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
+  /** Fails an attempt that has not reached `welcome` within `connectTimeoutMs`. */
+  private connectTimer?: ReturnType<typeof setTimeout>;
   /** Renews the token in band a little before it expires (token functions only). */
   private refreshTimer?: ReturnType<typeof setTimeout>;
   private connecting?: Deferred<Welcome>;
   /** subscribeDevices() succeeded: renew the subscription on every new connection until close(). */
   private subscribed = false;
-  private readonly recent: RecentIds;
-  private readonly recentD2d: RecentIds;
+  private readonly seen: SeenIds;
   /** `device.online` / `device.offline` that came while a subscribe was in flight: emitted after its list. */
   private held: DeviceNotice[] = [];
   private readonly requests: PendingRequests;
@@ -55,8 +58,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   constructor(options: DeviceClientOptions) {
     super((error, event) => this.reportHandlerError(error, String(event)));
     this.opts = resolveOptions(options);
-    this.recent = new RecentIds(this.opts.dedupeWindow);
-    this.recentD2d = new RecentIds(this.opts.dedupeWindow);
+    this.seen = new SeenIds(this.opts.dedupeWindow, (e) => this.emitError(e), this.opts.dedupeStorage, this.opts.dedupeKey);
     this.requests = new PendingRequests(this.opts.requestTimeoutMs, this.opts.random, () => this.releaseHeldNotices());
     this.watchdog = new HeartbeatWatchdog({
       probe: () =>
@@ -149,11 +151,15 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     return (await this.request('d2d.send', (reqId) => ({ type: 'd2d.send', reqId, to: deviceId, payload }), timeoutMs)).status;
   }
 
-  /** Closes the connection cleanly (1000), stops reconnecting and clears every timer. */
+  /**
+   * Closes the connection cleanly (1000), stops reconnecting and clears every timer; resolves once
+   * the ids of handled messages are in the `dedupeStorage`.
+   */
   async close(): Promise<void> {
     const wasActive = this._state !== 'idle' && this._state !== 'closed';
     this.generation++;
     this.clearReconnectTimer();
+    this.clearConnectTimer();
     this.clearRefreshTimer();
     this.watchdog.stop();
     this.subscribed = false;
@@ -167,18 +173,33 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.setState('closed');
     if (transport) await transport.close(1000, 'client closed');
     if (wasActive) void this.emit('close', { code: 1000, reason: 'client closed', willReconnect: false });
+    await this.seen.flush();
   }
 
   // ---- connection lifecycle -------------------------------------------------------------------
 
   private startAttempt(): void {
     const gen = ++this.generation;
+    const timeoutMs = this.opts.connectTimeoutMs;
+    // Not unref'd (nor is the reconnect timer): a Node process whose only work is this client must
+    // not exit while it is between connections.
+    if (timeoutMs > 0) {
+      this.connectTimer = setTimeout(() => {
+        this.connectTimer = undefined;
+        const where = this.opts.edges.current ?? 'the edge';
+        const error = new DeviceClientError('connect_failed', `no welcome from ${where} within ${timeoutMs} ms`);
+        if (this.isCurrent(gen)) this.dropConnection('connect timed out', error);
+      }, timeoutMs);
+    }
     this.openTransport(gen).catch((e: unknown) =>
       this.onTransportClosed(gen, { code: 1006, reason: '', error: toClientError(e, 'connect_failed', 'connect failed') }),
     );
   }
 
   private async openTransport(gen: number): Promise<void> {
+    await this.seen.load();
+    if (gen !== this.generation) return;
+    const baseUrl = await this.opts.edges.resolve(this.attempt);
     const token = await this.opts.getToken().catch((e: unknown) => {
       throw toClientError(e, 'token_unavailable', 'the token function failed');
     });
@@ -199,7 +220,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       },
       closed: (info) => this.onTransportClosed(gen, info),
     };
-    const params = { baseUrl: this.opts.url, token, auth: this.opts.auth, handlers };
+    const params = { baseUrl, token, auth: this.opts.auth, handlers };
     this.transport = Ctor ? openWebSocketTransport(Ctor, params) : openSseTransport(this.opts.fetch!, params);
   }
 
@@ -214,7 +235,9 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this._connectionId = undefined;
     this.watchdog.stop();
     this.clearRefreshTimer();
+    this.clearConnectTimer();
     this.requests.rejectAll(new DeviceClientError('connection_lost', `the connection closed (${info.code}) before the reply`));
+    const edges = this.opts.edges;
     const decision = decideAfterClose({
       close: info,
       attempt: this.attempt,
@@ -223,6 +246,8 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       authRetried: this.authRetried,
       reconnect: this.opts.reconnect,
       random: this.opts.random,
+      edgeCount: edges.count,
+      waitMs: edges.ended(info.error?.retryAfterMs),
     });
     this.reconnectHintMs = undefined;
     const base = { code: info.code, reason: info.reason };
@@ -235,26 +260,32 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       void this.emit('close', { ...base, willReconnect: false });
       return;
     }
+    // A refused token is about the token, not the edge: retry it on the same edge.
     if (decision.authRetry) this.authRetried = true;
-    else this.attempt++;
+    else {
+      this.attempt++;
+      edges.advance();
+    }
     if (info.error) this.emitError(info.error);
     this.setState(this.connecting ? 'connecting' : 'reconnecting');
     void this.emit('close', { ...base, willReconnect: true, delayMs: decision.delayMs });
-    this.reconnectTimer = unrefTimeout(() => {
+    this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.startAttempt();
     }, decision.delayMs);
   }
 
-  /** Drops a connection the client gave up on (silent peer) and lets the reconnect policy decide. */
-  private dropConnection(reason: string): void {
+  /**
+   * Drops a connection or attempt the client gave up on (silent peer, no welcome in time) and lets
+   * the reconnect policy decide.
+   */
+  private dropConnection(reason: string, error?: DeviceClientError): void {
     const transport = this.transport;
     const gen = this.generation;
-    if (!transport) return;
     transport
-      .close(4000, reason)
+      ?.close(4000, reason)
       .catch((e: unknown) => this.emitError(toClientError(e, 'connection_lost', 'closing a dead connection failed')));
-    this.onTransportClosed(gen, { code: 1006, reason });
+    this.onTransportClosed(gen, { code: 1006, reason, ...(error ? { error } : {}) });
   }
 
   // ---- frames ---------------------------------------------------------------------------------
@@ -307,6 +338,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private onWelcome(frame: Welcome): void {
     this.welcome = frame;
     this._connectionId = frame.connectionId;
+    this.clearConnectTimer();
     this.attempt = 0;
     this.authRetried = false;
     this.setState('open');
@@ -365,14 +397,20 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
 
   private onD2dMessage(frame: D2dMessage): void {
     // Like pushes: a message seen before (a sender's retry, a relay after a reconnect) is not emitted again.
-    if (this.recentD2d.add(frame.id)) void this.emit('d2d.message', frame);
+    if (this.seen.arrive('d2d', frame.id)) this.seen.track('d2d', frame.id, this.emit('d2d.message', frame));
   }
 
   private onPush(frame: PushMessage): void {
-    const fresh = this.recent.add(frame.id);
-    const handled = fresh ? this.emit('push', frame) : Promise.resolve();
-    // A duplicate is acked again: it most likely came back because the first ack was lost.
-    if (frame.ackRequired && this.opts.autoAck) void handled.then(() => this.ack(frame.id));
+    if (this.seen.arrive('push', frame.id)) {
+      const handled = this.emit('push', frame);
+      this.seen.track('push', frame.id, handled);
+      if (frame.ackRequired && this.opts.autoAck) void handled.then(() => this.ack(frame.id));
+      return;
+    }
+    // A duplicate (the first ack was lost, an inbox redelivery, a restart) is acked again once the
+    // first copy was handled, even with autoAck off: the app never sees it, so cannot ack it, and
+    // unacked it would stay in the device's inbox and come back on every connect.
+    if (frame.ackRequired) void this.seen.firstCopyHandled('push', frame.id).then(() => this.ack(frame.id));
   }
 
   // ---- token refresh --------------------------------------------------------------------------
@@ -445,6 +483,11 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private clearReconnectTimer(): void {
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
   }
 
   private setState(state: ClientState): void {

@@ -25,6 +25,8 @@ export const ClientErrorCodes = {
   invalid_options: { retriable: false },
   /** The edge answered with an HTTP status the SDK has no better code for. */
   http_error: { retriable: false },
+  /** The de-duplication storage could not be read or written (ids are still remembered in memory). */
+  dedupe_storage_failed: { retriable: true },
 } as const;
 export type ClientErrorCode = keyof typeof ClientErrorCodes;
 export type DeviceClientErrorCode = ClientErrorCode | ErrorCode;

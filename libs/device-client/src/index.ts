@@ -1,10 +1,13 @@
 /**
  * @pushwire/device-client — the device SDK (browser and Node): connect to a push edge over WebSocket
- * or SSE, authenticate, reconnect with full-jitter backoff, watch heartbeats, receive and ack pushes,
- * talk to other devices of the account and follow its device list.
+ * or SSE, authenticate, reconnect with full-jitter backoff and fail over between edges, watch
+ * heartbeats, receive pushes once (de-duplicated, across restarts with a storage) and ack them, talk
+ * to other devices of the account and follow its device list.
  */
 export { DeviceClient } from './device-client';
 export type { DeviceClientOptions, ReconnectOptions, SendToDeviceOptions } from './options';
+export type { EdgeUrlOption, EdgeUrlRequest } from './edge-urls';
+export type { DedupeStorage } from './seen-ids';
 export type { ClientState, CloseInfo, DeviceClientEvents, PushMessage, D2dMessage, DeviceOffline, Welcome } from './events';
 export type { Listener } from './emitter';
 export {

@@ -1,4 +1,6 @@
-import { DeviceClientError, toClientError } from './errors';
+import { EdgeUrls, type EdgeUrlOption } from './edge-urls';
+import { DeviceClientError } from './errors';
+import { checkDedupeStorage, type DedupeStorage } from './seen-ids';
 import { isNodeRuntime } from './timers';
 import type { FetchLike } from './transports/sse-transport';
 import type { AuthMode } from './transports/transport';
@@ -18,8 +20,15 @@ export interface ReconnectOptions {
 
 /** Options of a DeviceClient; each field states its default. */
 export interface DeviceClientOptions {
-  /** Edge base URL, `http(s)://host:port` (a path prefix is kept; `ws(s)://` is accepted too). */
-  url: string;
+  /**
+   * Where to connect. An edge base URL, `http(s)://host:port` (a path prefix is kept; `ws(s)://` is
+   * accepted too); or a list of them to fail over between: every reconnect (a drop, a failed or
+   * timed-out connect, a 503 draining/overloaded) moves to the next one, so a dead edge costs one
+   * attempt, and backoff starts only when every edge failed in a row (Retry-After is kept per
+   * edge). Give each device the list in its own order (e.g. shuffled) to spread devices; or a
+   * function (sync or async) asked before every attempt, told the attempt number and the previous edge.
+   */
+  url: EdgeUrlOption;
   /**
    * The device JWT, or a function called before every (re)connect and, when the edge says when the
    * token expires, a little before that to renew it on the open connection (an `auth` frame).
@@ -32,8 +41,26 @@ export interface DeviceClientOptions {
   reconnect?: ReconnectOptions;
   /** Ack pushes that ask for it once the 'push' handlers ran. Default true. */
   autoAck?: boolean;
-  /** How many recent push ids to remember; a repeated id is not emitted again. Default 1024. */
+  /**
+   * How many recent message ids to remember, of pushes and of device-to-device messages each; a
+   * repeated id is not emitted again. Default 1024 (the inbox keeps at most 100 per device).
+   */
   dedupeWindow?: number;
+  /**
+   * Keeps the remembered ids across app restarts: a `localStorage`-compatible storage (`getItem`,
+   * `setItem`, sync or async) — `localStorage` in browsers, a file adapter in Node. Default: memory
+   * only (ids survive reconnects, not restarts). An id is stored once the app's handlers ran.
+   */
+  dedupeStorage?: DedupeStorage;
+  /** The key under which `dedupeStorage` keeps the ids; one per device sharing a storage. Default 'pushwire.seen-ids'. */
+  dedupeKey?: string;
+  /**
+   * How long one connect attempt may take, from its start (asking the url and token functions
+   * included) to `welcome`, before it counts as failed (and a client with several edges tries the
+   * next). Catches an edge that accepts TCP but never answers (a stopped process, a black hole).
+   * Default 5000; 0 turns it off.
+   */
+  connectTimeoutMs?: number;
   /** How long listDevices / subscribeDevices / sendToDevice wait for their reply. Default 10000. */
   requestTimeoutMs?: number;
   /** WebSocket constructor. Default: global WebSocket, else (Node) the `ws` package. */
@@ -52,7 +79,7 @@ export interface SendToDeviceOptions {
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
-  url: string;
+  edges: EdgeUrls;
   getToken: () => Promise<string>;
   canRefreshToken: boolean;
   transport: 'websocket' | 'sse';
@@ -60,6 +87,9 @@ export interface ResolvedOptions {
   reconnect: Required<ReconnectOptions>;
   autoAck: boolean;
   dedupeWindow: number;
+  dedupeStorage?: DedupeStorage;
+  dedupeKey: string;
+  connectTimeoutMs: number;
   requestTimeoutMs: number;
   WebSocket?: WebSocketConstructor;
   fetch?: FetchLike;
@@ -76,11 +106,7 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
 
 /** Applies defaults and rejects options that cannot work, at construction rather than at connect. */
 export function resolveOptions(opts: DeviceClientOptions): ResolvedOptions {
-  try {
-    new URL(opts.url);
-  } catch (e) {
-    throw toClientError(e, 'invalid_options', `url "${opts.url}" is not an absolute URL`);
-  }
+  const edges = new EdgeUrls(opts.url);
   const { token } = opts;
   if (typeof token !== 'function' && (typeof token !== 'string' || token === '')) {
     throw new DeviceClientError('invalid_options', 'token must be a non-empty string or a function returning one');
@@ -96,8 +122,12 @@ export function resolveOptions(opts: DeviceClientOptions): ResolvedOptions {
   if (transport === 'sse' && !fetchFn)
     throw new DeviceClientError('invalid_options', 'the sse transport needs fetch; pass the fetch option');
   const r = opts.reconnect ?? {};
+  const dedupeStorage = checkDedupeStorage(opts.dedupeStorage);
+  if (opts.dedupeKey !== undefined && (typeof opts.dedupeKey !== 'string' || opts.dedupeKey === '')) {
+    throw new DeviceClientError('invalid_options', 'dedupeKey must be a non-empty string');
+  }
   return {
-    url: opts.url,
+    edges,
     getToken: async () => {
       const value = typeof token === 'function' ? await token() : token;
       if (typeof value !== 'string' || value === '')
@@ -115,6 +145,9 @@ export function resolveOptions(opts: DeviceClientOptions): ResolvedOptions {
     },
     autoAck: opts.autoAck ?? true,
     dedupeWindow: Math.floor(nonNegative('dedupeWindow', opts.dedupeWindow, 1024)),
+    ...(dedupeStorage ? { dedupeStorage } : {}),
+    dedupeKey: opts.dedupeKey ?? 'pushwire.seen-ids',
+    connectTimeoutMs: nonNegative('connectTimeoutMs', opts.connectTimeoutMs, 5000),
     requestTimeoutMs: nonNegative('requestTimeoutMs', opts.requestTimeoutMs, 10_000),
     ...(opts.WebSocket ? { WebSocket: opts.WebSocket } : {}),
     ...(fetchFn ? { fetch: fetchFn } : {}),

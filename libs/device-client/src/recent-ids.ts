@@ -22,4 +22,19 @@ export class RecentIds {
     this.ids.add(id);
     return true;
   }
+
+  /** Whether `id` is among the remembered ids. */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  /** The remembered ids, oldest first (what `add` in this order rebuilds). */
+  values(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.ring.length; i++) {
+      const id = this.ring[(this.next + i) % this.ring.length];
+      if (id !== undefined) out.push(id);
+    }
+    return out;
+  }
 }
