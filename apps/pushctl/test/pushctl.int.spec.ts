@@ -197,6 +197,35 @@ describe('pushctl against npm start', () => {
     expect([heardTheirs.code, pushes(heardTheirs)]).toEqual([0, ['direct for evil', 'queued for evil']]);
   });
 
+  it('a message enqueued for an offline device is stored, then printed by its listener when it connects, and ends delivered', async () => {
+    const follower = spawn(
+      process.execPath,
+      [pushctlBin, 'enqueue', '--device', 'later1', '--data', '{"n":1}', '--ttl', '600', '--follow'],
+      {
+        env,
+        cwd: root,
+      },
+    );
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d));
+    const followerExit = new Promise<number | null>((r) => follower.on('exit', (code) => r(code)));
+    const outcome = (status: string) => lines(followed).find((l) => l.status === status);
+    await waitFor(() => outcome('stored'), { what: 'the stored outcome', timeoutMs: 20_000 });
+    const { messageId } = lines(followed)[0];
+    expect(outcome('stored')).toMatchObject({ messageId, status: 'stored', target: { accountId: 'a1', deviceId: 'later1' } });
+
+    const listener = await listen(['--account', 'a1', '--device', 'later1', '--count', '1'], env);
+    const heard = await listener.done;
+    expect(heard.code).toBe(0);
+    expect(lines(heard.stdout).filter((f) => f.type === 'push')).toEqual([expect.objectContaining({ id: messageId, payload: { n: 1 } })]);
+    expect(await followerExit).toBe(0);
+    expect(
+      lines(followed)
+        .slice(1)
+        .map((o) => o.status),
+    ).toEqual(['stored', 'delivered']);
+  });
+
   it('bad input gets a usage error naming the problem (exit 64), and every command has --help', async () => {
     const bad = await run(['send', '--device', 'tv1', '--data', '{not json'], env);
     expect(bad.code).toBe(64);
