@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { closeListenSocket, listenPort, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
@@ -126,7 +127,11 @@ export class EdgeServer {
     this.lease = new LeaseKeeper(deps.registry, deps.logger, {
       edgeId: this.edgeId,
       ttlSeconds: c.leaseTtlSeconds,
-      onLeaseLost: () => presence.reRegisterAll(this.table.values()),
+      incarnation: randomUUID(),
+      onLeaseLost: () => {
+        presence.reRegisterAll(this.table.values());
+        this.pipeline.resume(); // the registry answers again: no reason to wait out the backoff
+      },
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
     });
     this.lifecycle = new ConnectionLifecycle(c, {
@@ -209,6 +214,11 @@ export class EdgeServer {
   /** Open device connections (authenticated). */
   get connections(): number {
     return this.table.size;
+  }
+
+  /** Connects and disconnects not yet confirmed by the registry. */
+  get registrationBacklog(): number {
+    return this.pipeline.backlog;
   }
 
   /** The current connection of a device (account and device id) on this edge. */
