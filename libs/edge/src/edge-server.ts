@@ -5,7 +5,7 @@ import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
 import { EdgeClient } from '@pushwire/edge-client';
 import type { EventBus } from '@pushwire/event-bus';
-import { RouteCache, type RegistryClient } from '@pushwire/registry-client';
+import { RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AcceptLimiter } from './accept-limiter';
 import { AckWaiter } from './acks';
@@ -24,6 +24,7 @@ import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
 import { startHealthPort, type HealthPort } from './health-port';
 import { logHandlerFailures, type HandlerFailure } from './guarded-app';
+import { inboxDelivery, type InboxDelivery } from './inbox-delivery';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
@@ -39,6 +40,11 @@ export interface EdgeDeps {
   metricsRegistry?: Registry;
   /** Where connects and disconnects are published for the device list (docs/architecture.md, Flows); none when absent. */
   eventBus?: EventBus;
+  /**
+   * The per-device inbox: read when a device's registration is confirmed, and where delivered stored
+   * messages are removed. Default: none until HttpInboxClient is merged (see the constructor).
+   */
+  inbox?: InboxClient;
   /** Who may message whom device to device. Default: devices of the same account. */
   d2dPolicy?: D2dPolicy;
   /** Clock and randomness, injectable for tests. */
@@ -69,6 +75,7 @@ export class EdgeServer {
   private readonly lease: LeaseKeeper;
   private readonly sweeper: Sweeper;
   private readonly deliverer: Deliverer;
+  private readonly inbox: InboxDelivery;
   private readonly devices: DeviceRequests;
   private readonly frames: FrameHandler;
   private readonly metrics: EdgeMetrics;
@@ -109,6 +116,8 @@ export class EdgeServer {
     });
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
+      // Only once the registry confirmed it: a sender storing meanwhile then finds the route.
+      onRegistered: (registrations) => this.inbox.registered(registrations),
     });
     this.connectionEvents =
       deps.eventBus &&
@@ -168,6 +177,17 @@ export class EdgeServer {
     );
     // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
     const edgeToken = c.serviceTokens.edge[0]!;
+    // MERGE(lead): `deps.inbox ?? new HttpInboxClient({ baseUrl: c.registryUrl, serviceToken: edgeToken })`, closed in stop().
+    this.inbox = inboxDelivery({
+      edgeId: this.edgeId,
+      inbox: deps.inbox,
+      eventBus: deps.eventBus,
+      deliverer: this.deliverer,
+      connectionOf: (accountId, deviceId) => this.table.get(accountId, deviceId),
+      metrics: this.metrics,
+      logger: deps.logger,
+      now: this.now,
+    });
     this.edgeTransport = new EdgeClient({ serviceToken: edgeToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
@@ -269,7 +289,7 @@ export class EdgeServer {
     for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
-    await Promise.all([this.pipeline.close(), this.connectionEvents?.close()]);
+    await Promise.all([this.pipeline.close(), this.connectionEvents?.close(), this.inbox.close()]);
     await this.lease.stop(true);
     await Promise.all([this.edgeTransport.close(), this.deviceList?.close(), this.healthServer?.close()]);
   }
@@ -277,7 +297,7 @@ export class EdgeServer {
   private internalApp(): TemplatedApp {
     return buildInternalPort({
       serviceTokens: this.deps.config.serviceTokens,
-      deliverer: this.deliverer,
+      deliverer: this.inbox.deliverer,
       metrics: this.metrics,
       metricsRegistry: this.metricsRegistry,
       notify: (notice) => {
