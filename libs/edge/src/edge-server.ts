@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeListenSocket, listenPort, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
+import { closeListenSocket, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
@@ -31,6 +31,7 @@ import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
 import { sendErrorFrame, sendServerFrame } from './transport';
+import { listenOn, urlHost } from './uws-http';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -321,23 +322,4 @@ export class EdgeServer {
       handlerFailed: this.handlerFailed,
     });
   }
-}
-
-function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_listen_socket[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
-      if (!socket) {
-        reject(new Error(`cannot listen on ${host}:${port} (in use or not permitted)`));
-        return;
-      }
-      sockets.push(socket);
-      resolve(listenPort(socket));
-    });
-  });
-}
-
-/** The host part of a URL that reaches an address bound to `host` from this machine. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

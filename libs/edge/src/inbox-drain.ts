@@ -20,6 +20,8 @@ interface Reading {
   connectionId: string;
   /** Message ids already delivered (or tried) on this connection: a later page skips them. */
   seen: Set<string>;
+  /** Confirmed again while a page was out (a re-registration): read once more after it. */
+  again: boolean;
 }
 
 export interface InboxDrainDeps {
@@ -53,6 +55,8 @@ export interface InboxDrainOptions extends FlushLoopOptions {
 export class InboxDrain {
   /** deviceRefKey → the reading due; a newer connection's replaces an older one's. */
   private readonly due = new Map<string, Reading>();
+  /** deviceRefKey → the reading whose page is being delivered and settled. */
+  private readonly active = new Map<string, Reading>();
   private readonly loop: FlushLoop;
   private readonly flushDelayMs: number;
   /** Pages being delivered and settled, for close(). */
@@ -81,7 +85,16 @@ export class InboxDrain {
   registered(registrations: Registration[]): void {
     for (const r of registrations) {
       if (!this.current(r, r.connectionId)) continue;
-      this.queue({ device: { accountId: r.accountId, deviceId: r.deviceId }, connectionId: r.connectionId, seen: new Set() });
+      const reading = this.active.get(deviceRefKey(r));
+      // A page for this very connection is out: read again after it, without repeating it.
+      if (reading?.connectionId === r.connectionId) reading.again = true;
+      else
+        this.queue({
+          device: { accountId: r.accountId, deviceId: r.deviceId },
+          connectionId: r.connectionId,
+          seen: new Set(),
+          again: false,
+        });
     }
   }
 
@@ -123,15 +136,22 @@ export class InboxDrain {
     const byDevice = new Map(batch.map((r) => [deviceRefKey(r.device), r]));
     for (const inbox of inboxes) {
       const reading = byDevice.get(deviceRefKey(inbox));
-      if (reading && inbox.entries.length) this.follow(this.deliverPage(reading, inbox));
+      if (reading && inbox.entries.length) this.follow(reading, inbox);
     }
     return true;
   }
 
-  private follow(page: Promise<void>): void {
-    const tracked = page.catch((err) => this.deps.logger.error({ err }, 'delivering a stored page failed'));
+  private follow(reading: Reading, inbox: DeviceInbox): void {
+    const key = deviceRefKey(reading.device);
+    reading.again = false;
+    this.active.set(key, reading);
+    const tracked = this.deliverPage(reading, inbox)
+      .catch((err) => this.deps.logger.error({ err }, 'delivering a stored page failed'))
+      .finally(() => {
+        if (this.active.get(key) === reading) this.active.delete(key);
+        this.following.delete(tracked);
+      });
     this.following.add(tracked);
-    void tracked.finally(() => this.following.delete(tracked));
   }
 
   /** Delivers one page in order, waits for it to settle, and reads on while the inbox has more. */
@@ -169,7 +189,7 @@ export class InboxDrain {
       this.retryTimers.add(timer);
       return;
     }
-    if (inbox.more && fresh > 0) this.queue(reading);
+    if ((inbox.more && fresh > 0) || reading.again) this.queue(reading);
   }
 
   /** Whether `connectionId` is still the device's open connection here. */
