@@ -24,6 +24,10 @@ export class EdgeMetrics {
   readonly notices: Counter;
   readonly eventsDropped: Counter;
   readonly eventErrors: Counter;
+  readonly inboxDeliveries: Counter<'status'>;
+  readonly inboxRemovals: Counter<'result'>;
+  readonly inboxErrors: Counter<'operation'>;
+  readonly inboxOutcomesUnpublished: Counter;
   private readonly deliveries: Counter<'status'>;
   private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
 
@@ -130,6 +134,29 @@ export class EdgeMetrics {
     this.eventErrors = new Counter({
       name: 'pushwire_edge_connection_event_errors_total',
       help: 'Failed publishes of connection events (retried).',
+      registers: reg,
+    });
+    this.inboxDeliveries = new Counter({
+      name: 'pushwire_edge_inbox_deliveries_total',
+      help: "Stored messages delivered from a device's inbox when it connected, by delivery status.",
+      labelNames: ['status'],
+      registers: reg,
+    });
+    this.inboxRemovals = new Counter({
+      name: 'pushwire_edge_inbox_removals_total',
+      help: 'Inbox removals of delivered stored messages: taken (this edge reported the final outcome) or gone (taken by someone else first).',
+      labelNames: ['result'],
+      registers: reg,
+    });
+    this.inboxErrors = new Counter({
+      name: 'pushwire_edge_inbox_errors_total',
+      help: 'Failed inbox calls (pending, remove), retried.',
+      labelNames: ['operation'],
+      registers: reg,
+    });
+    this.inboxOutcomesUnpublished = new Counter({
+      name: 'pushwire_edge_inbox_outcomes_unpublished_total',
+      help: 'Final outcomes of stored messages not published: no event bus, or dropped after a long bus outage.',
       registers: reg,
     });
     this.deliveries = new Counter({

@@ -1,10 +1,11 @@
-import { closeListenSocket, listenPort, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
+import { randomUUID } from 'node:crypto';
+import { closeListenSocket, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
 import { EdgeClient } from '@pushwire/edge-client';
 import type { EventBus } from '@pushwire/event-bus';
-import { RouteCache, type RegistryClient } from '@pushwire/registry-client';
+import { RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AcceptLimiter } from './accept-limiter';
 import { AckWaiter } from './acks';
@@ -23,12 +24,14 @@ import { EdgeMetrics } from './edge-metrics';
 import { FrameHandler } from './frame-handler';
 import { startHealthPort, type HealthPort } from './health-port';
 import { logHandlerFailures, type HandlerFailure } from './guarded-app';
+import { inboxDelivery, type InboxDelivery } from './inbox-delivery';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
 import { sendErrorFrame, sendServerFrame } from './transport';
+import { listenOn, urlHost } from './uws-http';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -38,6 +41,11 @@ export interface EdgeDeps {
   metricsRegistry?: Registry;
   /** Where connects and disconnects are published for the device list (docs/architecture.md, Flows); none when absent. */
   eventBus?: EventBus;
+  /**
+   * The per-device inbox: read when a device's registration is confirmed, and where delivered stored
+   * messages are removed. Default: none until HttpInboxClient is merged (see the constructor).
+   */
+  inbox?: InboxClient;
   /** Who may message whom device to device. Default: devices of the same account. */
   d2dPolicy?: D2dPolicy;
   /** Clock and randomness, injectable for tests. */
@@ -68,6 +76,7 @@ export class EdgeServer {
   private readonly lease: LeaseKeeper;
   private readonly sweeper: Sweeper;
   private readonly deliverer: Deliverer;
+  private readonly inbox: InboxDelivery;
   private readonly devices: DeviceRequests;
   private readonly frames: FrameHandler;
   private readonly metrics: EdgeMetrics;
@@ -108,6 +117,8 @@ export class EdgeServer {
     });
     this.pipeline = new RegistrationPipeline(deps.registry, deps.logger, {
       onError: (operation) => this.metrics.registryErrors.labels(operation).inc(),
+      // Only once the registry confirmed it: a sender storing meanwhile then finds the route.
+      onRegistered: (registrations) => this.inbox.registered(registrations),
     });
     this.connectionEvents =
       deps.eventBus &&
@@ -126,7 +137,11 @@ export class EdgeServer {
     this.lease = new LeaseKeeper(deps.registry, deps.logger, {
       edgeId: this.edgeId,
       ttlSeconds: c.leaseTtlSeconds,
-      onLeaseLost: () => presence.reRegisterAll(this.table.values()),
+      incarnation: randomUUID(),
+      onLeaseLost: () => {
+        presence.reRegisterAll(this.table.values());
+        this.pipeline.resume(); // the registry answers again: no reason to wait out the backoff
+      },
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
     });
     this.lifecycle = new ConnectionLifecycle(c, {
@@ -163,6 +178,17 @@ export class EdgeServer {
     );
     // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
     const edgeToken = c.serviceTokens.edge[0]!;
+    // MERGE(lead): `deps.inbox ?? new HttpInboxClient({ baseUrl: c.registryUrl, serviceToken: edgeToken })`, closed in stop().
+    this.inbox = inboxDelivery({
+      edgeId: this.edgeId,
+      inbox: deps.inbox,
+      eventBus: deps.eventBus,
+      deliverer: this.deliverer,
+      connectionOf: (accountId, deviceId) => this.table.get(accountId, deviceId),
+      metrics: this.metrics,
+      logger: deps.logger,
+      now: this.now,
+    });
     this.edgeTransport = new EdgeClient({ serviceToken: edgeToken, timeoutMs: 2000 });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
@@ -209,6 +235,11 @@ export class EdgeServer {
   /** Open device connections (authenticated). */
   get connections(): number {
     return this.table.size;
+  }
+
+  /** Connects and disconnects not yet confirmed by the registry. */
+  get registrationBacklog(): number {
+    return this.pipeline.backlog;
   }
 
   /** The current connection of a device (account and device id) on this edge. */
@@ -259,7 +290,7 @@ export class EdgeServer {
     for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
-    await Promise.all([this.pipeline.close(), this.connectionEvents?.close()]);
+    await Promise.all([this.pipeline.close(), this.connectionEvents?.close(), this.inbox.close()]);
     await this.lease.stop(true);
     await Promise.all([this.edgeTransport.close(), this.deviceList?.close(), this.healthServer?.close()]);
   }
@@ -267,7 +298,7 @@ export class EdgeServer {
   private internalApp(): TemplatedApp {
     return buildInternalPort({
       serviceTokens: this.deps.config.serviceTokens,
-      deliverer: this.deliverer,
+      deliverer: this.inbox.deliverer,
       metrics: this.metrics,
       metricsRegistry: this.metricsRegistry,
       notify: (notice) => {
@@ -291,23 +322,4 @@ export class EdgeServer {
       handlerFailed: this.handlerFailed,
     });
   }
-}
-
-function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_listen_socket[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    app.listen(host, port, (socket) => {
-      if (!socket) {
-        reject(new Error(`cannot listen on ${host}:${port} (in use or not permitted)`));
-        return;
-      }
-      sockets.push(socket);
-      resolve(listenPort(socket));
-    });
-  });
-}
-
-/** The host part of a URL that reaches an address bound to `host` from this machine. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -35,6 +35,18 @@ export class FlushLoop {
     this.timer.unref();
   }
 
+  /**
+   * The other side is known to answer again (e.g. the registry renewed the lease): forget the
+   * backoff and send what is queued at once instead of when the backoff timer would have fired.
+   */
+  retryNow(): void {
+    if (this.closed || this.failures === 0) return;
+    this.failures = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.schedule(0);
+  }
+
   /** Sends one batch now (after the send under way); resolves when it was accepted or the attempt failed. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;

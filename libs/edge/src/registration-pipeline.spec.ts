@@ -17,12 +17,18 @@ const reg = (deviceId: string, connectionId: string, accountId = 'a'): Registrat
 /** A registry client that records calls and can be made to fail. */
 function recordingRegistry() {
   const calls: { op: string; items: unknown[] }[] = [];
-  const state = { down: false };
+  const state = { down: false, attempts: 0, timeoutMs: undefined as number | undefined, stale: new Set<string>() };
   const client = {
-    register: async (items: Registration[]) => {
+    register: async (items: Registration[], opts: { timeoutMs?: number } = {}) => {
+      state.attempts++;
+      state.timeoutMs = opts.timeoutMs;
       if (state.down) throw new Error('down');
       calls.push({ op: 'register', items });
-      return items.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, outcome: 'registered' as const }));
+      return items.map((r) => ({
+        accountId: r.accountId,
+        deviceId: r.deviceId,
+        outcome: state.stale.has(r.deviceId) ? ('stale' as const) : ('registered' as const),
+      }));
     },
     deregister: async (items: { accountId: string; deviceId: string; connectionId: string }[]) => {
       if (state.down) throw new Error('down');
@@ -78,5 +84,41 @@ describe('RegistrationPipeline', () => {
     expect(p.backlog).toBe(0);
     expect(r.calls).toEqual([{ op: 'register', items: [reg('tv', 'c1')] }]);
     await p.close();
+  });
+
+  it('gives a register call a deadline long enough for a full batch on a slow store, and tells which registrations were confirmed', async () => {
+    const r = recordingRegistry();
+    const confirmed: string[] = [];
+    const p = new RegistrationPipeline(r.client, silentLogger(), {
+      flushDelayMs: 1000,
+      onRegistered: (regs) => confirmed.push(...regs.map((x) => x.connectionId)),
+    });
+    r.state.stale.add('old-tv');
+    p.register(reg('tv', 'c1'));
+    p.register(reg('old-tv', 'c2'));
+    await p.flush();
+    expect(r.state.timeoutMs).toBe(30_000);
+    expect(confirmed).toEqual(['c1']);
+    await p.close();
+  });
+
+  it('sends its backlog at once when told the registry is back, instead of waiting out the backoff', async () => {
+    jest.useFakeTimers();
+    try {
+      const r = recordingRegistry();
+      const p = new RegistrationPipeline(r.client, silentLogger(), { flushDelayMs: 5, retryDelayMs: 60_000, maxRetryDelayMs: 60_000 });
+      r.state.down = true;
+      p.register(reg('tv', 'c1'));
+      await jest.advanceTimersByTimeAsync(10);
+      expect(r.state.attempts).toBe(1);
+      r.state.down = false;
+      p.resume();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(r.calls).toEqual([{ op: 'register', items: [reg('tv', 'c1')] }]);
+      expect(p.backlog).toBe(0);
+      await p.close();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,7 +1,11 @@
-import { deviceRefKey, type DeregisterItem, type DeviceRef, type Registration } from '@pushwire/protocol';
+import { deviceRefKey, type DeregisterItem, type DeviceRef, type RegisterResponse, type Registration } from '@pushwire/protocol';
 import type { RegistryClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
 import { FlushLoop, type FlushLoopOptions } from './flush-loop';
+
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+type RegisterResult = RegisterResponse['results'][number];
 
 type Op = { kind: 'register'; registration: Registration } | { kind: 'deregister'; item: DeregisterItem };
 
@@ -10,7 +14,15 @@ export interface RegistrationPipelineOptions extends FlushLoopOptions {
   flushDelayMs?: number;
   /** Largest request. Default 500 (the registry's batch limit). */
   maxBatch?: number;
+  /**
+   * Deadline of one register or deregister call. Default 30 000 ms: a full batch of conditional
+   * writes on a slow store takes seconds, and a call given up on while the registry is still writing
+   * it is sent again on top of the first, which only makes the store slower.
+   */
+  callTimeoutMs?: number;
   onError?: (operation: 'register' | 'deregister', err: unknown) => void;
+  /** Told of the registrations the registry confirmed (`registered`; not `stale` ones), once each batch is answered. */
+  onRegistered?: (registrations: Registration[]) => void;
 }
 
 /**
@@ -60,6 +72,11 @@ export class RegistrationPipeline {
     this.loop.schedule(this.flushDelayMs);
   }
 
+  /** The registry answers again (the lease was renewed after an outage): send the backlog now, not after the backoff. */
+  resume(): void {
+    this.loop.retryNow();
+  }
+
   /** Sends everything queued now (one batch); resolves when the registry accepted it or the attempt failed. */
   flush(): Promise<void> {
     return this.loop.flush();
@@ -82,16 +99,20 @@ export class RegistrationPipeline {
     }
     for (const key of taken.keys()) this.pending.delete(key);
     let ok = true;
+    const call = { timeoutMs: this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS };
     await Promise.all([
       registers.length &&
-        this.registry.register(registers).catch((err) => {
-          ok = false;
-          this.opts.onError?.('register', err);
-          this.requeue(taken, 'register');
-          this.logger.warn({ err, count: registers.length }, 'registry register failed; will retry');
-        }),
+        this.registry.register(registers, call).then(
+          (results) => this.confirmed(registers, results),
+          (err) => {
+            ok = false;
+            this.opts.onError?.('register', err);
+            this.requeue(taken, 'register');
+            this.logger.warn({ err, count: registers.length }, 'registry register failed; will retry');
+          },
+        ),
       deregisters.length &&
-        this.registry.deregister(deregisters).catch((err) => {
+        this.registry.deregister(deregisters, call).catch((err) => {
           ok = false;
           this.opts.onError?.('deregister', err);
           this.requeue(taken, 'deregister');
@@ -99,6 +120,13 @@ export class RegistrationPipeline {
         }),
     ]);
     return ok;
+  }
+
+  private confirmed(registers: Registration[], results: RegisterResult[]): void {
+    if (!this.opts.onRegistered) return;
+    // One result per registration, in order (the RegistryClient contract).
+    const registered = registers.filter((_, i) => results[i]?.outcome === 'registered');
+    if (registered.length) this.opts.onRegistered(registered);
   }
 
   /** Puts failed ops back unless a newer change for the same device arrived meanwhile. */

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { HttpRequest, HttpResponse } from '@pushwire/uws';
+import { listenPort, type HttpRequest, type HttpResponse, type TemplatedApp, type us_listen_socket } from '@pushwire/uws';
 import { bearerToken, errorBody } from '@pushwire/service-kit';
 import type { ErrorCode } from '@pushwire/protocol';
 import { ErrorCodes, PushwireError } from '@pushwire/protocol';
@@ -87,4 +87,24 @@ export function tokenFrom(req: HttpRequest): string {
 /** A route answering 404 with the catalogue's body, listing what the port does serve. */
 export function notFound(endpoints: string): (res: HttpResponse) => void {
   return (res) => respondError(res, { aborted: false }, 'not_found', endpoints);
+}
+
+/** Binds `app` to host:port, keeps its listen socket in `sockets`, resolves with the port bound. */
+export function listenOn(app: TemplatedApp, host: string, port: number, sockets: us_listen_socket[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (!socket) {
+        reject(new Error(`cannot listen on ${host}:${port} (in use or not permitted)`));
+        return;
+      }
+      sockets.push(socket);
+      resolve(listenPort(socket));
+    });
+  });
+}
+
+/** The host part of a URL that reaches an address bound to `host` from this machine. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

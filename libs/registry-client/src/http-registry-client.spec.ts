@@ -88,10 +88,12 @@ describe('HttpRegistryClient', () => {
     };
     await expect(client.listByAccount('acct/1')).resolves.toEqual([reg('d1')]);
     await expect(client.renewLease('edge 1', 'http://e', 10)).resolves.toEqual(lease);
+    await expect(client.renewLease('edge 1', 'http://e', 10, { incarnation: 'proc-1' })).resolves.toEqual(lease);
     await expect(client.releaseLease('edge 1')).resolves.toBeUndefined();
     expect(seen.map((s) => [s.method, s.url, s.body])).toEqual([
       ['GET', '/v1/accounts/acct%2F1/registrations', undefined],
       ['PUT', '/v1/edges/edge%201/lease', { edgeUrl: 'http://e', ttlSeconds: 10 }],
+      ['PUT', '/v1/edges/edge%201/lease', { edgeUrl: 'http://e', ttlSeconds: 10, incarnation: 'proc-1' }],
       ['DELETE', '/v1/edges/edge%201/lease', undefined],
     ]);
   });

@@ -99,9 +99,16 @@ export class HttpRegistryClient implements RegistryClient {
     return expectStatus(res, 200, `registry GET ${pathOf(url)}`).registrations;
   }
 
-  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, opts?: ServiceCallOptions): Promise<LeaseResponse> {
+  async renewLease(
+    edgeId: string,
+    edgeUrl: string,
+    ttlSeconds: number,
+    opts: ServiceCallOptions & { incarnation?: string } = {},
+  ): Promise<LeaseResponse> {
     const url = this.url('v1', 'edges', edgeId, 'lease');
-    const res = await this.http.call('PUT', url, { ...opts, body: { edgeUrl, ttlSeconds }, validator: Validators.leaseResponse });
+    const { incarnation, ...call } = opts;
+    const body = { edgeUrl, ttlSeconds, ...(incarnation !== undefined ? { incarnation } : {}) };
+    const res = await this.http.call('PUT', url, { ...call, body, validator: Validators.leaseResponse });
     return expectStatus(res, 200, `registry PUT ${pathOf(url)}`);
   }
 

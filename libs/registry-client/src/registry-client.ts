@@ -10,6 +10,11 @@ import type {
 } from '@pushwire/protocol';
 import type { ServiceCallOptions } from '@pushwire/service-http';
 
+/** Options of RegistryClient.renewLease: the call's deadline or signal, and the edge process's incarnation. */
+export interface RenewLeaseOptions extends ServiceCallOptions {
+  incarnation?: string;
+}
+
 /**
  * Where devices are connected: the registry's API as seen by edges and senders. A device is the pair
  * (accountId, deviceId) in every call: records, lookups and their answers all name the account.
@@ -34,9 +39,11 @@ export interface RegistryClient {
   listByAccount(accountId: string, opts?: ServiceCallOptions): Promise<Registration[]>;
   /**
    * Creates or extends the edge's liveness lease. `renewed` is false when the lease was absent or had
-   * lapsed: the edge must then register all its connections again.
+   * lapsed: the edge must then register all its connections again. With `opts.incarnation` (random
+   * per edge process), taking its own lapsed lease again keeps the epoch, so the process's earlier
+   * records resolve again at once while it re-registers.
    */
-  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, opts?: ServiceCallOptions): Promise<LeaseResponse>;
+  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, opts?: RenewLeaseOptions): Promise<LeaseResponse>;
   /** Drops the edge's lease: its records stop resolving at once (used when an edge drains). */
   releaseLease(edgeId: string, opts?: ServiceCallOptions): Promise<void>;
   /**

@@ -28,6 +28,8 @@ interface HeldLease {
   readonly lease: Lease;
   /** Changes every time the lease is taken afresh, so records of an earlier lease stay dead. */
   readonly epoch: number;
+  /** The edge process that last took or renewed it, when it said. */
+  readonly incarnation: string | undefined;
 }
 
 /**
@@ -90,7 +92,7 @@ export class MemoryRegistryStore implements RegistryStore {
         this.remove(existing.registration);
         return { accountId, deviceId, outcome: 'deregistered' };
       }
-      if (existing && !this.isLive(existing, nowMs)) this.remove(existing.registration);
+      if (existing && this.isGone(existing, nowMs)) this.remove(existing.registration);
       return { accountId, deviceId, outcome: 'not_current' };
     });
   }
@@ -105,12 +107,16 @@ export class MemoryRegistryStore implements RegistryStore {
     return this.liveRegistrations([...(this.byAccount.get(accountId) ?? [])].map((deviceId) => deviceRefKey({ accountId, deviceId })));
   }
 
-  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, incarnation?: string): Promise<LeaseResponse> {
     this.assertOpen();
     const nowMs = this.now();
     const current = this.liveLease(edgeId, nowMs);
+    // A lapsed lease not yet swept, taken again by the process that held it: its records are still true.
+    const lapsed = this.leases.get(edgeId);
+    const sameProcess = incarnation !== undefined && lapsed?.incarnation === incarnation;
+    const epoch = current?.epoch ?? (sameProcess ? lapsed.epoch : ++this.lastEpoch);
     const lease: Lease = { edgeId, edgeUrl, expiresAt: Math.floor(nowMs / 1000) + ttlSeconds };
-    this.leases.set(edgeId, { lease, epoch: current?.epoch ?? ++this.lastEpoch });
+    this.leases.set(edgeId, { lease, epoch, incarnation });
     return { lease: { ...lease }, renewed: current !== undefined };
   }
 
@@ -170,8 +176,17 @@ export class MemoryRegistryStore implements RegistryStore {
     const entry = this.records.get(key);
     if (!entry) return undefined;
     if (this.isLive(entry, nowMs)) return entry;
-    this.remove(entry.registration);
+    if (this.isGone(entry, nowMs)) this.remove(entry.registration);
     return undefined;
+  }
+
+  /**
+   * Dead for good: expired, or written under a lease that is no longer the edge's. A record dead only
+   * because its lease lapsed is kept (until the sweep drops both): the edge process that wrote it may
+   * re-take the lease under the same epoch and revive it.
+   */
+  private isGone(entry: Entry, nowMs: number): boolean {
+    return entry.registration.expiresAt * 1000 <= nowMs || this.leases.get(entry.registration.edgeId)?.epoch !== entry.leaseEpoch;
   }
 
   private isLive(entry: Entry, nowMs: number): boolean {

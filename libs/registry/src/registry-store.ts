@@ -35,6 +35,8 @@ export type Clock = () => number;
  * that same lease was held. The last rule means a lease that lapsed and was taken again
  * (`renewed: false`) does not resurrect records written before the lapse: the edge re-registers the
  * connections it really holds, and a restarted edge with the same id never routes to sockets it lost.
+ * The one exception is the same edge process (same `incarnation`) taking its own lapsed lease again:
+ * it keeps the epoch, because that process still holds those sockets (see renewLease).
  * Consequently an edge takes its lease before registering connections. Reads never return a record
  * that is not live, whether or not the store has physically removed it yet (DynamoDB deletes expired
  * items lazily).
@@ -60,14 +62,20 @@ export interface RegistryStore {
   /**
    * Creates or extends the edge's lease to now + `ttlSeconds`. `renewed` is true only when a live
    * lease was extended; false when it was absent or had lapsed (the edge must register again).
+   * `incarnation` (random per edge process) is stored with the lease: when the lapsed lease is taken
+   * again by the incarnation that held it, it keeps its epoch — the process still holds the
+   * connections it registered, so their records resolve again at once (a store outage no longer
+   * hides live devices until the edge has re-registered them all). Any other taker, or one without an
+   * incarnation, gets a new epoch.
    */
-  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse>;
+  renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, incarnation?: string): Promise<LeaseResponse>;
   /** Ends the edge's lease now: its records stop resolving at once. Idempotent. */
   releaseLease(edgeId: string): Promise<void>;
   /**
    * Live leases of these edges, in no particular order, one per edge; edges whose lease is absent or
    * lapsed (by the same rule as lookups) are left out. `epoch` stays the same while a lease is
-   * renewed and changes every time it is taken afresh, i.e. whenever the edge's earlier records died.
+   * renewed (or re-taken by the same incarnation) and changes every time it is taken afresh, i.e.
+   * whenever the edge's earlier records died.
    */
   readLeases(edgeIds: string[]): Promise<LeaseStatus[]>;
   /** Stops background work and releases connections; later calls reject with StoreUnavailableError. */

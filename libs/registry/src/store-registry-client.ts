@@ -70,11 +70,12 @@ export class StoreRegistryClient implements RegistryClient {
     });
   }
 
-  renewLease(edge: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+  renewLease(edge: string, edgeUrl: string, ttlSeconds: number, opts: { incarnation?: string } = {}): Promise<LeaseResponse> {
     return this.call('renewLease', () => {
       edgeId.decode(edge);
-      Validators.leaseRequest.decode({ edgeUrl, ttlSeconds });
-      return this.store.renewLease(edge, edgeUrl, ttlSeconds);
+      const { incarnation } = opts;
+      Validators.leaseRequest.decode({ edgeUrl, ttlSeconds, ...(incarnation !== undefined ? { incarnation } : {}) });
+      return this.store.renewLease(edge, edgeUrl, ttlSeconds, incarnation);
     });
   }
 

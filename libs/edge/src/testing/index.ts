@@ -1,2 +1,3 @@
 export * from './test-edge';
 export * from './fake-sockets';
+export * from './fake-inbox';

@@ -1,10 +1,12 @@
 import { mintDeviceToken } from '@pushwire/auth';
 import { MemoryRegistryStore, StoreRegistryClient, type RegistryStore } from '@pushwire/registry';
-import type { RegistryClient } from '@pushwire/registry-client';
+import type { EventBus } from '@pushwire/event-bus';
+import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 import { silentLogger, type Logger } from '@pushwire/service-kit';
 import { EdgeServer } from '../edge-server';
 import { loadEdgeConfig, type EdgeConfig } from '../edge-config';
 import { authenticatorFromConfig } from '../start-edge';
+import { FakeInbox } from './fake-inbox';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789';
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -13,6 +15,8 @@ export interface TestEdge {
   edge: EdgeServer;
   store: RegistryStore;
   registry: RegistryClient;
+  /** The edge's inbox: a FakeInbox unless the test gave one. */
+  inbox: InboxClient;
   /** ws://127.0.0.1:<device port> */
   wsUrl: string;
   /** http://127.0.0.1:<device port> */
@@ -30,10 +34,18 @@ export interface TestEdge {
  */
 export async function startTestEdge(
   overrides: Partial<EdgeConfig> = {},
-  deps: { store?: RegistryStore; registry?: RegistryClient; logger?: Logger; now?: () => number } = {},
+  deps: {
+    store?: RegistryStore;
+    registry?: RegistryClient;
+    inbox?: InboxClient;
+    eventBus?: EventBus;
+    logger?: Logger;
+    now?: () => number;
+  } = {},
 ): Promise<TestEdge> {
   const store = deps.store ?? new MemoryRegistryStore();
   const registry = deps.registry ?? new StoreRegistryClient(store);
+  const inbox = deps.inbox ?? new FakeInbox(deps.now);
   const config = loadEdgeConfig(
     {},
     {
@@ -50,6 +62,8 @@ export async function startTestEdge(
     config,
     authenticator: authenticatorFromConfig(config),
     registry,
+    inbox,
+    ...(deps.eventBus ? { eventBus: deps.eventBus } : {}),
     logger: deps.logger ?? silentLogger(),
     ...(deps.now ? { now: deps.now } : {}),
   });
@@ -58,6 +72,7 @@ export async function startTestEdge(
     edge,
     store,
     registry,
+    inbox,
     wsUrl: `ws://127.0.0.1:${edge.devicePort}`,
     deviceUrl: `http://127.0.0.1:${edge.devicePort}`,
     internalUrl: edge.internalUrl,

@@ -154,8 +154,22 @@ export type LookupResponse = Static<typeof LookupResponse>;
 export const AccountRegistrationsResponse = Type.Object({ registrations: Type.Array(Registration) }, strict);
 export type AccountRegistrationsResponse = Static<typeof AccountRegistrationsResponse>;
 
-/** An edge's liveness lease: lookups ignore records of edges whose lease lapsed. */
-export const LeaseRequest = Type.Object({ edgeUrl: EdgeUrl, ttlSeconds: Type.Integer({ minimum: 1, maximum: 3600 }) }, strict);
+/**
+ * An edge's liveness lease: lookups ignore records of edges whose lease lapsed. `incarnation` names
+ * the edge process (random per start): when the same incarnation takes its own lapsed lease again
+ * (a store outage, a stalled renewal) the lease keeps its epoch, so the records that process wrote
+ * — of connections it still holds — resolve again at once instead of after it re-registered them.
+ */
+export const LeaseRequest = Type.Object(
+  {
+    edgeUrl: EdgeUrl,
+    ttlSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+    incarnation: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:@-]+$', description: 'Random id of this edge process.' }),
+    ),
+  },
+  strict,
+);
 export type LeaseRequest = Static<typeof LeaseRequest>;
 export const Lease = Type.Object({ edgeId: EdgeId, edgeUrl: Type.String(), expiresAt: EpochSeconds }, strict);
 export type Lease = Static<typeof Lease>;

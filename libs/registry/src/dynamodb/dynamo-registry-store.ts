@@ -145,9 +145,9 @@ export class DynamoRegistryStore implements RegistryStore {
     return records.filter((r) => r.accountId === accountId);
   }
 
-  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number): Promise<LeaseResponse> {
+  async renewLease(edgeId: string, edgeUrl: string, ttlSeconds: number, incarnation?: string): Promise<LeaseResponse> {
     this.assertOpen();
-    return renewLease(this.ctx, edgeId, edgeUrl, ttlSeconds, this.now());
+    return renewLease(this.ctx, edgeId, edgeUrl, ttlSeconds, this.now(), incarnation);
   }
 
   async releaseLease(edgeId: string): Promise<void> {

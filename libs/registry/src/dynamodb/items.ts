@@ -55,14 +55,19 @@ export function parseRecord(item: Item): StoredRecord {
   return leaseEpoch === undefined ? { registration } : { registration, leaseEpoch };
 }
 
-export function leaseItem(lease: Lease, epoch: string): Item {
-  return {
+/** Attribute of a lease item naming the edge process that holds it (absent when it did not say). */
+export const INCARNATION = 'incarnation';
+
+export function leaseItem(lease: Lease, epoch: string, incarnation?: string): Item {
+  const item: Item = {
     ...leaseKey(lease.edgeId),
     edgeId: { S: lease.edgeId },
     edgeUrl: { S: lease.edgeUrl },
     [TTL_ATTRIBUTE]: { N: String(lease.expiresAt) },
     epoch: { S: epoch },
   };
+  if (incarnation !== undefined) item[INCARNATION] = { S: incarnation };
+  return item;
 }
 
 export function parseLease(item: Item): StoredLease {

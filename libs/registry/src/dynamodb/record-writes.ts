@@ -31,8 +31,10 @@ export function overwritableCondition(connectedAt: number, nowMs: number): Condi
 
 /**
  * The write may replace exactly this (dead) record: same connection, written under the same lease
- * epoch. A lease epoch never comes back to life, so if the record is still the one we judged dead,
- * it is still dead; if it changed meanwhile, the write fails and we judge again.
+ * epoch. If the record changed meanwhile, the write fails and we judge again. An epoch comes back
+ * to life only when the edge process that wrote the record re-takes its own lapsed lease; a write
+ * racing that moment may replace the revived record, and the edge's re-registration, which follows
+ * every re-take, then settles which connection is newer.
  */
 export function sameRecordCondition(record: StoredRecord): Condition {
   const values: Record<string, AttributeValue> = { ':connectionId': { S: record.registration.connectionId } };

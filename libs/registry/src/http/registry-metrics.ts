@@ -91,8 +91,8 @@ export function instrumentStore(store: RegistryStore, metrics: RegistryMetrics):
     },
     lookup: (devices: DeviceRef[]) => timed('lookup', () => store.lookup(devices)),
     listByAccount: (accountId: string) => timed('listByAccount', () => store.listByAccount(accountId)),
-    renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number) =>
-      timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds)),
+    renewLease: (edgeId: string, edgeUrl: string, ttlSeconds: number, incarnation?: string) =>
+      timed('renewLease', () => store.renewLease(edgeId, edgeUrl, ttlSeconds, incarnation)),
     releaseLease: (edgeId: string) => timed('releaseLease', () => store.releaseLease(edgeId)),
     readLeases: (edgeIds: string[]) => timed('readLeases', () => store.readLeases(edgeIds)),
     close: () => store.close(),

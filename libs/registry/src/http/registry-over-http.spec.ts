@@ -42,6 +42,17 @@ describe('HttpRegistryClient against the registry app on a real socket', () => {
     for (const c of toClose.splice(0)) await c.close();
   });
 
+  it("carries the edge's incarnation, so the same process re-taking its lapsed lease finds its devices routable again", async () => {
+    const take = () => client.renewLease('edge-1', 'http://edge-1:8081', 10, { incarnation: 'proc-1' });
+    await take();
+    const r = reg(1);
+    await client.register([r]);
+    clock.advance(11_000);
+    expect((await client.lookup([{ accountId: r.accountId, deviceId: r.deviceId }])).registrations).toEqual([]);
+    expect((await take()).renewed).toBe(false);
+    expect((await client.lookup([{ accountId: r.accountId, deviceId: r.deviceId }])).registrations).toEqual([r]);
+  });
+
   it('takes a lease, registers more than one batch, looks up, lists and deregisters', async () => {
     expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(false);
     expect((await client.renewLease('edge-1', 'http://edge-1:8081', 30)).renewed).toBe(true);

@@ -158,7 +158,8 @@ export const v1Routes: FastifyPluginAsyncTypebox<V1RoutesOptions> = async (app, 
     },
     async (request, reply) => {
       if (offList([request.body.edgeUrl]) !== undefined) return reply.code(403).send(forbiddenHost(request.body.edgeUrl));
-      return store.renewLease(request.params.edgeId, request.body.edgeUrl, request.body.ttlSeconds);
+      const { edgeUrl, ttlSeconds, incarnation } = request.body;
+      return store.renewLease(request.params.edgeId, edgeUrl, ttlSeconds, incarnation);
     },
   );
 

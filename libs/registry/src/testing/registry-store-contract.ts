@@ -289,6 +289,43 @@ export function describeRegistryStoreContract(name: string, makeStore: (clock: M
       expect(afresh!.epoch).not.toBe(first!.epoch);
     });
 
+    it('lets the same edge process re-take its lapsed lease under the old epoch, so its records resolve again at once', async () => {
+      const { edgeId, edgeUrl } = edge(1);
+      expect((await store.renewLease(edgeId, edgeUrl, 10, 'proc-a')).renewed).toBe(false);
+      const [first] = await store.readLeases([edgeId]);
+      const r = reg(1);
+      await store.register([r]);
+      clock.advance(11_000); // the renewals failed (a store outage): the lease lapsed
+      expect(await store.lookup([ref(r)])).toEqual([]);
+
+      // Still "not renewed" (the edge re-registers), but what it wrote before resolves meanwhile.
+      expect((await store.renewLease(edgeId, edgeUrl, 10, 'proc-a')).renewed).toBe(false);
+      expect(await store.readLeases([edgeId])).toEqual([{ ...edge(1), expiresAt: nowSeconds() + 10, epoch: first!.epoch }]);
+      expect(await store.lookup([ref(r)])).toEqual([r]);
+      // And a live lease renewed by the same process is renewed as ever.
+      expect((await store.renewLease(edgeId, edgeUrl, 10, 'proc-a')).renewed).toBe(true);
+    });
+
+    it('gives a lapsed lease a new epoch when another edge process (or one that names none) takes it', async () => {
+      const { edgeId, edgeUrl } = edge(1);
+      await store.renewLease(edgeId, edgeUrl, 10, 'proc-a');
+      const r = reg(1);
+      await store.register([r]);
+      const [first] = await store.readLeases([edgeId]);
+
+      clock.advance(11_000);
+      expect((await store.renewLease(edgeId, edgeUrl, 10, 'proc-b')).renewed).toBe(false); // restarted: lost its sockets
+      const [second] = await store.readLeases([edgeId]);
+      expect(second!.epoch).not.toBe(first!.epoch);
+      expect(await store.lookup([ref(r)])).toEqual([]);
+
+      clock.advance(11_000);
+      expect((await store.renewLease(edgeId, edgeUrl, 10)).renewed).toBe(false);
+      const [third] = await store.readLeases([edgeId]);
+      expect([first!.epoch, second!.epoch]).not.toContain(third!.epoch);
+      expect(await store.lookup([ref(r)])).toEqual([]);
+    });
+
     it('keeps the epoch of a lease while it is renewed, with the new url and expiry', async () => {
       await takeLease(1);
       const [first] = await store.readLeases([edge(1).edgeId]);
