@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     config: { ...edgeConfig, deviceListUrl },
     authenticator: authenticatorFromConfig(edgeConfig),
     registry,
+    inbox,
     logger: logger.child({ service: 'push-edge' }),
     eventBus: bus,
   });

@@ -4,7 +4,7 @@
  */
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { HttpRegistryClient } from '@pushwire/registry-client';
+import { HttpInboxClient, HttpRegistryClient } from '@pushwire/registry-client';
 import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
@@ -13,12 +13,14 @@ async function main(): Promise<void> {
   warnIfSharedServiceToken(config.serviceTokens, logger);
   // Registering routes and holding the lease is edge-role work: the edge presents its edge token.
   const registry = new HttpRegistryClient({ baseUrl: config.registryUrl, serviceToken: config.serviceTokens.edge[0]! });
+  // The devices' inboxes, also served by the registry: read on connect, emptied as stored messages are delivered.
+  const inbox = new HttpInboxClient({ baseUrl: config.registryUrl, serviceToken: config.serviceTokens.edge[0]! });
   // Connection events for the device list go to Kafka when brokers are configured (the device-list
   // service creates the topic with its partition count).
   const eventBus = config.kafkaBrokers
     ? new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: `pushwire-edge-${config.edgeId}` })
     : undefined;
-  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, logger, eventBus });
+  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, inbox, logger, eventBus });
   await edge.listen();
   logger.info(
     {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
       await edge.drain(config.drainSeconds * 1000);
       await edge.stop();
       await registry.close();
+      await inbox.close();
       await eventBus?.close();
     },
     (config.drainSeconds + 15) * 1000,

@@ -43,7 +43,8 @@ export interface EdgeDeps {
   eventBus?: EventBus;
   /**
    * The per-device inbox: read when a device's registration is confirmed, and where delivered stored
-   * messages are removed. Default: none until HttpInboxClient is merged (see the constructor).
+   * messages are removed (the app passes an HttpInboxClient on the registry, the all-in-one a
+   * StoreInboxClient). None: stored messages are neither read nor removed here.
    */
   inbox?: InboxClient;
   /** Who may message whom device to device. Default: devices of the same account. */
@@ -178,7 +179,6 @@ export class EdgeServer {
     );
     // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
     const edgeToken = c.serviceTokens.edge[0]!;
-    // MERGE(lead): `deps.inbox ?? new HttpInboxClient({ baseUrl: c.registryUrl, serviceToken: edgeToken })`, closed in stop().
     this.inbox = inboxDelivery({
       edgeId: this.edgeId,
       inbox: deps.inbox,
