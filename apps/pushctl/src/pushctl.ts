@@ -3,7 +3,7 @@
  * directly or through the queue, follow outcomes, list an account's devices, send device to device,
  * list and replay dead letters.
  * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push or d2d message not delivered (status
- * printed) · 3 replaced by another connection · 64 usage.
+ * printed; `stored` counts as done with --store-if-offline) · 3 replaced by another connection · 64 usage.
  */
 import { d2dCommand } from './d2d-command';
 import { devicesCommand } from './devices-command';

@@ -9,9 +9,10 @@ export const sendCommand: Command = {
   name: 'send',
   summary: 'push to a device (or every device of an account) now and print the delivery status as one JSON line',
   usage: [
-    "pushctl send (--device D [--account A] | --account A) --data '<json>' [--ack] [--ttl SECONDS] [--priority high|normal|low] [--id MESSAGE_ID]",
+    "pushctl send (--device D [--account A] | --account A) --data '<json>' [--ack] [--ttl SECONDS] [--priority high|normal|low] [--id MESSAGE_ID] [--store-if-offline]",
     `  ${DEVICE_USAGE}`,
     '  --account A alone pushes to every live device of account A.',
+    '  --store-if-offline: a device that cannot take it now gets it from its inbox when it connects (status `stored`, exit 0), until --ttl (default 3600 s) ends.',
   ].join('\n'),
   options: {
     device: { type: 'string' },
@@ -21,6 +22,7 @@ export const sendCommand: Command = {
     ttl: { type: 'string' },
     priority: { type: 'string' },
     id: { type: 'string' },
+    'store-if-offline': { type: 'boolean' },
     registry: { type: 'string' },
   },
   async run(v) {
@@ -32,8 +34,10 @@ export const sendCommand: Command = {
       serviceToken: endpoints.serviceToken(),
     });
     try {
-      const options = { ack: v.ack === true, ttlSeconds: positiveInt(v, 'ttl'), priority, id: v.id as string | undefined };
-      const delivered = (status: string) => status === 'delivered' || status === 'acknowledged';
+      const storeIfOffline = v['store-if-offline'] === true;
+      const options = { ack: v.ack === true, ttlSeconds: positiveInt(v, 'ttl'), priority, id: v.id as string | undefined, storeIfOffline };
+      // Done as asked: delivered now, or (when asked for) kept for the device.
+      const delivered = (status: string) => status === 'delivered' || status === 'acknowledged' || (storeIfOffline && status === 'stored');
       if ('account' in to) {
         // One line for the account: every live device with its own status.
         const result = await client.sendToAccount(to.account, payload, options);

@@ -226,6 +226,20 @@ describe('pushctl against npm start', () => {
     ).toEqual(['stored', 'delivered']);
   });
 
+  it('send --store-if-offline answers stored (exit 0) for an offline device, which gets the push when it connects', async () => {
+    const sent = await run(['send', '--device', 'later2', '--data', '{"n":2}', '--store-if-offline', '--ttl', '600'], env);
+    expect(sent.code).toBe(0);
+    const [result] = lines(sent.stdout);
+    expect(result).toMatchObject({ accountId: 'a1', deviceId: 'later2', status: 'stored', storedAt: expect.any(Number) });
+    const listener = await listen(['--account', 'a1', '--device', 'later2', '--count', '1'], env);
+    const heard = await listener.done;
+    expect(lines(heard.stdout).filter((f) => f.type === 'push')).toEqual([
+      expect.objectContaining({ id: result.messageId, payload: { n: 2 } }),
+    ]);
+    // Without the flag, an offline device is still not_connected (exit 2).
+    expect((await run(['send', '--device', 'later3', '--data', '1'], env)).code).toBe(2);
+  });
+
   it('bad input gets a usage error naming the problem (exit 64), and every command has --help', async () => {
     const bad = await run(['send', '--device', 'tv1', '--data', '{not json'], env);
     expect(bad.code).toBe(64);
