@@ -43,7 +43,8 @@ export interface EdgeDeps {
   eventBus?: EventBus;
   /**
    * The per-device inbox: read when a device's registration is confirmed, and where delivered stored
-   * messages are removed. Default: none until HttpInboxClient is merged (see the constructor).
+   * messages are removed. Default: the registry's, over HTTP (HttpInboxClient on PUSHWIRE_REGISTRY_URL
+   * with the edge token), which the edge closes on stop — wired at the merge, see the constructor.
    */
   inbox?: InboxClient;
   /** Who may message whom device to device. Default: devices of the same account. */
@@ -178,10 +179,11 @@ export class EdgeServer {
     );
     // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
     const edgeToken = c.serviceTokens.edge[0]!;
-    // MERGE(lead): `deps.inbox ?? new HttpInboxClient({ baseUrl: c.registryUrl, serviceToken: edgeToken })`, closed in stop().
     this.inbox = inboxDelivery({
       edgeId: this.edgeId,
+      // MERGE(lead): `deps.inbox ?? new HttpInboxClient({ baseUrl: c.registryUrl, serviceToken: edgeToken })`
       inbox: deps.inbox,
+      closeInbox: !deps.inbox,
       eventBus: deps.eventBus,
       deliverer: this.deliverer,
       connectionOf: (accountId, deviceId) => this.table.get(accountId, deviceId),

@@ -12,6 +12,8 @@ import { InboxSettlement, settlingDeliverer, unpublishedOutcomes, type OutcomeSi
 export interface InboxDeliveryDeps {
   edgeId: string;
   inbox: InboxClient | undefined;
+  /** Whether close() closes `inbox` too: the edge made it itself (the default client). */
+  closeInbox?: boolean;
   eventBus: EventBus | undefined;
   deliverer: Deliverer;
   connectionOf(accountId: string, deviceId: string): Connection | undefined;
@@ -71,6 +73,7 @@ export function inboxDelivery(deps: InboxDeliveryDeps): InboxDelivery {
       await drain.close();
       await settlement.close();
       await outcomes.close();
+      if (deps.closeInbox) await inbox.close();
     },
   };
 }
