@@ -4,6 +4,7 @@ import { MemoryRegistryStore } from '@pushwire/registry';
 import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, type TestEdge } from '../src/testing';
 import { RawDevice, upgradeAttempt } from './raw-device';
+import { pipeTo } from './tcp-pipe';
 
 /** One counter's value from /metrics, summed over the series whose labels include `label`. */
 async function metric(t: TestEdge, name: string, label = ''): Promise<number> {
@@ -24,15 +25,7 @@ function roundRobinBalancer(edges: TestEdge[]): Promise<{ url: string; close(): 
   const server = net.createServer((client) => {
     const ready = edges.filter((e) => e.edge.ready());
     const target = ready[next++ % Math.max(1, ready.length)] ?? edges[0]!;
-    const upstream = net.connect(target.edge.devicePort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    pipeTo(client, target.edge.devicePort, '127.0.0.1', sockets);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>

@@ -1,7 +1,7 @@
 import type { DeviceRef } from '@pushwire/protocol';
 import { MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
 import { waitFor } from '@pushwire/test-kit';
-import { startTestEdge, type TestEdge } from '../src/testing';
+import { startTestEdge, testInboxEntry, type TestEdge } from '../src/testing';
 import { RawDevice } from './raw-device';
 
 /**
@@ -49,13 +49,16 @@ describe('edge: routes after a registry store outage', () => {
     await backing.close();
   });
 
-  it('makes devices that never disconnected routable again within 2 s of the store answering after their lease lapsed', async () => {
+  it('makes devices that never disconnected routable again within 2 s of the store answering after their lease lapsed, and delivers what was stored for them meanwhile', async () => {
     await waitFor(async () => (await backing.lookup(refs)).length === DEVICES, { timeoutMs: 5000, what: 'all registered' });
 
     outage.on = true;
     // The lease (2 s) lapses while every renewal fails: lookups stop resolving the edge's devices.
     await waitFor(async () => (await backing.readLeases([t.edge.edgeId])).length === 0, { timeoutMs: 5000, what: 'the lease to lapse' });
     expect(await backing.lookup(refs)).toEqual([]);
+    // Meanwhile a sender found device 0 missing and stored its message in the inbox.
+    const stored = testInboxEntry(refs[0]!, { id: 'sent-during-the-outage', payload: 1, createdAt: Date.now(), ttlSeconds: 3600 });
+    await t.inbox.store([stored]);
 
     // The store answers again, but the edge's re-registration does not get through: the devices
     // resolve anyway, through the records the same edge process wrote before the lapse.
@@ -72,5 +75,7 @@ describe('edge: routes after a registry store outage', () => {
     await waitFor(() => t.edge.registrationBacklog === 0, { timeoutMs: 8000, what: 'the re-registration to land' });
     expect(await backing.lookup(refs)).toHaveLength(DEVICES);
     expect(t.edge.connections).toBe(DEVICES);
+    // The re-registration is confirmed, so the edge read the inbox: the stored message is at the device.
+    expect((await devices[0]!.next('push')).id).toBe(stored.message.id);
   }, 20_000);
 });
