@@ -84,7 +84,9 @@ export class PushClient {
     // Stores are quick like lookups (they never wait for a device): the same short deadline.
     const inboxTimeoutMs = Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS);
     this.ownsInbox = !opts.inbox && !!opts.registryUrl;
-    this.inbox = opts.inbox ?? (opts.registryUrl ? new HttpInboxClient({ baseUrl: opts.registryUrl, serviceToken, timeoutMs: inboxTimeoutMs }) : undefined);
+    this.inbox =
+      opts.inbox ??
+      (opts.registryUrl ? new HttpInboxClient({ baseUrl: opts.registryUrl, serviceToken, timeoutMs: inboxTimeoutMs }) : undefined);
     this.fallback = this.inbox ? new InboxFallback(this.inbox, this.dispatcher, this.options.now) : undefined;
     // A full registry lookup's worth of sends is dispatched without waiting for the tick to end.
     const maxPending = Math.max(this.options.batchMaxSize, MAX_REGISTRY_BATCH);
