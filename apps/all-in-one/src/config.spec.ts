@@ -9,6 +9,15 @@ describe('all-in-one config', () => {
       processorPort: 8083,
       deviceListPort: 8084,
       drainSeconds: 0,
+      inboxMaxMessages: 100,
+      inboxMaxBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads the inbox bounds from the registry keys', () => {
+    expect(loadAllInOneConfig({ PUSHWIRE_INBOX_MAX_MESSAGES: '5', PUSHWIRE_INBOX_MAX_BYTES: '2048' })).toMatchObject({
+      inboxMaxMessages: 5,
+      inboxMaxBytes: 2048,
     });
   });
 

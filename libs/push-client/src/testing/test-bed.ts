@@ -34,11 +34,12 @@ export function useTestBed(defaults: Partial<PushClientOptions> = {}): TestBed {
       return bed.own(new PushClient({ registry: bed.h.registry, serviceToken: SERVICE_TOKEN, ...defaults, ...opts }));
     },
   };
+  // Two real edges per test: on a loaded 2-core machine their start alone can pass jest's 5 s default.
   beforeEach(async () => {
     bed.h = await Harness.start();
     bed.edgeA = await bed.h.edge('edge-a');
     bed.edgeB = await bed.h.edge('edge-b');
-  });
+  }, 30_000);
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await bed.h.close();
