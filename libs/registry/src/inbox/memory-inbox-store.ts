@@ -120,6 +120,16 @@ export class MemoryInboxStore implements InboxStore {
     this.devices.clear();
   }
 
+  /**
+   * What the store holds right now, for tests and diagnostics (no InboxStore method reads this): the
+   * entries of `device`, or of every device (device by device), in
+   * inbox order, expired ones takeExpired has not taken yet included. Copies.
+   */
+  held(device?: DeviceRef): InboxEntry[] {
+    const states = device ? [this.state(device, false)] : [...this.devices.values()];
+    return states.flatMap((state) => (state?.held ?? []).map((h) => structuredClone(h.entry)));
+  }
+
   /** Drops tombstones past their time, and devices left with nothing. */
   sweep(): void {
     const nowMs = this.now();
