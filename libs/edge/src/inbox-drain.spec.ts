@@ -3,7 +3,8 @@ import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import type { Connection } from './connection';
 import { InboxDrain } from './inbox-drain';
-import { FakeInbox, fakeWebSocketConnection, testInboxEntry } from './testing';
+import { TestInboxClient, testInboxEntry } from '@pushwire/registry/testing';
+import { fakeWebSocketConnection } from './testing';
 
 const DEVICE = { accountId: 'acct', deviceId: 'tv' };
 
@@ -17,9 +18,9 @@ const registration = (c: Connection): Registration => ({
   expiresAt: 2,
 });
 
-/** A drain over a FakeInbox whose deliverer records deliveries and answers `status` (or a promise of it). */
+/** A drain over a TestInboxClient whose deliverer records deliveries and answers `status` (or a promise of it). */
 function drainWith(opts: { status?: (d: Delivery) => DeliveryStatus | Promise<DeliveryStatus> } = {}) {
-  const inbox = new FakeInbox();
+  const inbox = new TestInboxClient();
   const connections = new Map<string, Connection>();
   const delivered: Delivery[] = [];
   const settled: string[] = [];
@@ -126,11 +127,11 @@ describe('InboxDrain', () => {
   it('keeps a device to read while the registry is unreachable, and reads it when it answers', async () => {
     const t = drainWith();
     await t.store(['m1']);
-    t.inbox.down = true;
+    t.inbox.failing = 'unreachable';
     const c = t.connect('c1');
     t.drain.registered([registration(c)]);
     await waitFor(() => t.inbox.calls.pending >= 2, { what: 'failed reads' });
-    t.inbox.down = false;
+    t.inbox.failing = undefined;
     await waitFor(() => t.settled.length === 1, { what: 'delivered once back' });
     await t.drain.close();
   });

@@ -2,7 +2,7 @@ import type { Delivery, DeliveryResult, DeliveryStatus, PushOutcomeRecord } from
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import { InboxSettlement, settlingDeliverer, unpublishedOutcomes } from './inbox-settlement';
-import { FakeInbox, testInboxEntry } from './testing';
+import { TestInboxClient, testInboxEntry } from '@pushwire/registry/testing';
 
 const DEVICE = { accountId: 'acct', deviceId: 'tv' };
 const NOW = 1_700_000_000_000;
@@ -10,7 +10,7 @@ const NOW = 1_700_000_000_000;
 const delivery = (id: string, inboxed = true): Delivery => ({ ...DEVICE, message: { id, payload: id }, ...(inboxed ? { inboxed } : {}) });
 const result = (id: string, status: DeliveryStatus): DeliveryResult => ({ ...DEVICE, messageId: id, status, edgeId: 'edge-1' });
 
-function settlementOver(inbox: FakeInbox) {
+function settlementOver(inbox: TestInboxClient) {
   const published: PushOutcomeRecord[] = [];
   const removed: string[] = [];
   const settlement = new InboxSettlement(
@@ -29,7 +29,7 @@ function settlementOver(inbox: FakeInbox) {
 
 describe('InboxSettlement', () => {
   it('takes delivered and acknowledged stored messages out in one batch and reports each final outcome once', async () => {
-    const inbox = new FakeInbox();
+    const inbox = new TestInboxClient({ now: () => NOW }); // the entries' times are NOW's, so they live in the inbox's time
     const entries = ['a', 'b', 'c'].map((id) =>
       testInboxEntry(DEVICE, { id, payload: id }, { storedAt: NOW - 10_000, enqueuedAt: NOW - 20_000 }, NOW),
     );
@@ -42,7 +42,7 @@ describe('InboxSettlement', () => {
       settlement.settle(delivery('c'), result('c', 'ack_timeout')), // stays for the next connect
     ]);
     expect(inbox.calls.remove).toBe(1);
-    expect(inbox.entriesOf(DEVICE).map((e) => e.message.id)).toEqual(['c']);
+    expect(inbox.entries(DEVICE).map((e) => e.message.id)).toEqual(['c']);
     expect(published).toEqual([
       expect.objectContaining({
         messageId: 'a',
@@ -59,7 +59,7 @@ describe('InboxSettlement', () => {
   });
 
   it('reports nothing for a message someone else took first, and one removal for a message delivered twice at once', async () => {
-    const inbox = new FakeInbox();
+    const inbox = new TestInboxClient();
     await inbox.store([testInboxEntry(DEVICE, { id: 'twice', payload: 1 })]);
     const { settlement, published, removed } = settlementOver(inbox);
     await Promise.all([
@@ -73,21 +73,21 @@ describe('InboxSettlement', () => {
   });
 
   it('keeps and retries removals while the registry is unreachable', async () => {
-    const inbox = new FakeInbox();
+    const inbox = new TestInboxClient();
     await inbox.store([testInboxEntry(DEVICE, { id: 'm', payload: 1 })]);
-    inbox.down = true;
+    inbox.failing = 'unreachable';
     const { settlement, published } = settlementOver(inbox);
     const settled = settlement.settle(delivery('m'), result('m', 'delivered'));
     await waitFor(() => inbox.calls.remove >= 3, { what: 'three failed removals' });
     expect(settlement.backlog).toBe(1);
-    inbox.down = false;
+    inbox.failing = undefined;
     await settled;
     expect(published.map((o) => o.messageId)).toEqual(['m']);
     await settlement.close();
   });
 
   it('is handed inboxed deliveries only: plain ones pass through the deliverer untouched and synchronous', async () => {
-    const inbox = new FakeInbox();
+    const inbox = new TestInboxClient();
     await inbox.store([testInboxEntry(DEVICE, { id: 'stored', payload: 1 }), testInboxEntry(DEVICE, { id: 'plain', payload: 1 })]);
     const { settlement, published } = settlementOver(inbox);
     const deliverer = settlingDeliverer({ deliver: (d) => result(d.message.id, 'delivered') }, settlement);
@@ -95,7 +95,7 @@ describe('InboxSettlement', () => {
     expect(deliverer.deliver(delivery('stored'))).toEqual(result('stored', 'delivered'));
     await settlement.close();
     expect(published.map((o) => o.messageId)).toEqual(['stored']);
-    expect(inbox.entriesOf(DEVICE).map((e) => e.message.id)).toEqual(['plain']);
+    expect(inbox.entries(DEVICE).map((e) => e.message.id)).toEqual(['plain']);
   });
 
   it('counts every outcome an edge without a bus cannot report', () => {

@@ -1,13 +1,13 @@
 import WebSocket from 'ws';
 import type { ServerFrame } from '@pushwire/protocol';
 import { MemoryRegistryStore } from '@pushwire/registry';
-import { listenTestRegistry } from '@pushwire/registry/testing';
+import { listenTestRegistry, TestInboxClient, testInboxEntry } from '@pushwire/registry/testing';
 import { HttpRegistryClient } from '@pushwire/registry-client';
-import { FakeInbox, startTestEdge, TEST_SERVICE_TOKEN, testInboxEntry } from '../src/testing';
+import { startTestEdge, TEST_SERVICE_TOKEN } from '../src/testing';
 
 // Offline → online: how long after `welcome` the first stored message reaches the device (the
 // issue's target: 100 ms p50). The edge registers over HTTP with a real registry app; the inbox is
-// in-process (a FakeInbox), so one registry round trip is left out. Printed, not asserted: timing
+// in-process (a TestInboxClient), so one registry round trip is left out. Printed, not asserted: timing
 // belongs to the chaos report, not to a unit of CI.
 
 /** Connects, and resolves with the ms between the `welcome` frame and the first `push` frame. */
@@ -35,7 +35,7 @@ describe('edge: welcome → first stored message', () => {
     const store = new MemoryRegistryStore();
     const served = await listenTestRegistry(store, TEST_SERVICE_TOKEN);
     const registry = new HttpRegistryClient({ baseUrl: served.baseUrl, serviceToken: TEST_SERVICE_TOKEN });
-    const inbox = new FakeInbox();
+    const inbox = new TestInboxClient();
     const t = await startTestEdge({}, { store, registry, inbox });
     try {
       const samples: number[] = [];

@@ -2,10 +2,11 @@ import { MemoryEventBus } from '@pushwire/event-bus';
 import { Inbox as OutcomeTail } from '@pushwire/event-bus/testing';
 import { Topics, type DeviceRef, type PushMessage, type PushOutcomeRecord } from '@pushwire/protocol';
 import { waitFor } from '@pushwire/test-kit';
-import { FakeInbox, startTestEdge, TEST_SERVICE_TOKEN, testInboxEntry, type TestEdge } from '../src/testing';
+import { TestInboxClient, testInboxEntry } from '@pushwire/registry/testing';
+import { startTestEdge, TEST_SERVICE_TOKEN, type TestEdge } from '../src/testing';
 import { deliver, RawDevice } from './raw-device';
 
-// A real edge on real sockets, with a FakeInbox for the registry's /v1/inbox and an in-memory bus
+// A real edge on real sockets, with a TestInboxClient (the registry's inbox in memory) for /v1/inbox and an in-memory bus
 // for the outcomes topic: what a device and the outcome consumer see of stored messages.
 
 const msg = (id: string, over: Partial<PushMessage> = {}): PushMessage => ({
@@ -18,14 +19,14 @@ const msg = (id: string, over: Partial<PushMessage> = {}): PushMessage => ({
 
 describe('edge: stored messages delivered on connect', () => {
   let t: TestEdge;
-  let inbox: FakeInbox;
+  let inbox: TestInboxClient;
   let bus: MemoryEventBus;
   let outcomes: OutcomeTail;
   let seq = 0;
   const open: RawDevice[] = [];
 
   beforeAll(async () => {
-    inbox = new FakeInbox();
+    inbox = new TestInboxClient();
     bus = new MemoryEventBus();
     outcomes = new OutcomeTail();
     // The processor creates the outcomes topic in a cluster; the edge only publishes to it.
@@ -64,7 +65,7 @@ describe('edge: stored messages delivered on connect', () => {
     expect(pushes.map((p) => p.id)).toEqual(entries.map((e) => e.message.id));
     expect(pushes[0]!.payload).toEqual(entries[0]!.message.payload);
 
-    await waitFor(() => inbox.entriesOf(d).length === 0, { timeoutMs: 3000, what: 'the inbox emptied' });
+    await waitFor(() => inbox.entries(d).length === 0, { timeoutMs: 3000, what: 'the inbox emptied' });
     const ids = entries.map((e) => e.message.id);
     await waitFor(() => outcomesOf(ids).length === 3, { timeoutMs: 3000, what: 'three outcomes' });
     expect(outcomesOf(ids)).toEqual(
@@ -89,20 +90,20 @@ describe('edge: stored messages delivered on connect', () => {
     const raw = await connect(d);
     expect((await raw.next('push')).id).toBe(acked.id);
     expect((await raw.next('push')).id).toBe(ignored.id);
-    expect(inbox.entriesOf(d)).toHaveLength(2); // delivered, but not acknowledged yet
+    expect(inbox.entries(d)).toHaveLength(2); // delivered, but not acknowledged yet
     raw.send({ type: 'ack', id: acked.id });
 
     await waitFor(() => outcomesOf([acked.id]).length === 1, { timeoutMs: 3000, what: 'the acknowledged outcome' });
     expect(outcomesOf([acked.id])[0]).toMatchObject({ status: 'acknowledged' });
     // The other one's ack wait times out (300 ms): it stays stored for the next connect, with no outcome.
-    await waitFor(() => inbox.entriesOf(d).length === 1, { timeoutMs: 3000, what: 'the acked one removed' });
-    expect(inbox.entriesOf(d)[0]!.message.id).toBe(ignored.id);
+    await waitFor(() => inbox.entries(d).length === 1, { timeoutMs: 3000, what: 'the acked one removed' });
+    expect(inbox.entries(d)[0]!.message.id).toBe(ignored.id);
     await waitFor(async () => /pushwire_edge_inbox_deliveries_total\{status="ack_timeout"[^}]*\} 1\b/.test(await metricsText()), {
       timeoutMs: 3000,
       what: `the ack wait to time out`,
     });
     expect(outcomesOf([ignored.id])).toEqual([]);
-    expect(inbox.entriesOf(d)).toHaveLength(1);
+    expect(inbox.entries(d)).toHaveLength(1);
   });
 
   it('pages through a full inbox (more than one read) in order, with no repeats', async () => {
@@ -114,7 +115,7 @@ describe('edge: stored messages delivered on connect', () => {
     const got: string[] = [];
     for (let i = 0; i < 60; i++) got.push((await raw.next('push')).id);
     expect(got).toEqual(entries.map((e) => e.message.id));
-    await waitFor(() => inbox.entriesOf(d).length === 0, { timeoutMs: 3000, what: 'the inbox emptied' });
+    await waitFor(() => inbox.entries(d).length === 0, { timeoutMs: 3000, what: 'the inbox emptied' });
     expect(raw.frames.filter((f) => f.type === 'push')).toEqual([]);
   });
 
@@ -122,12 +123,12 @@ describe('edge: stored messages delivered on connect', () => {
     const d = device();
     const entry = testInboxEntry(d, msg(`${d.deviceId}-late`));
     await inbox.store([entry]);
-    inbox.down = true;
+    inbox.failing = 'unreachable';
     const raw = await connect(d);
     await raw.next('welcome');
     const failedReads = inbox.calls.pending;
     await waitFor(() => inbox.calls.pending > failedReads, { timeoutMs: 3000, what: 'a failed read' });
-    inbox.down = false;
+    inbox.failing = undefined;
     expect((await raw.next('push', 10_000)).id).toBe(entry.message.id);
   });
 
@@ -143,7 +144,7 @@ describe('edge: stored messages delivered on connect', () => {
     expect((await deliver(t.internalUrl, TEST_SERVICE_TOKEN, delivery)).body.status).toBe('delivered');
     expect((await raw.next('push')).id).toBe(entry.message.id);
     await waitFor(() => outcomesOf([entry.message.id]).length === 1, { timeoutMs: 3000, what: 'the outcome' });
-    expect(inbox.entriesOf(d)).toEqual([]);
+    expect(inbox.entries(d)).toEqual([]);
 
     // Another sender's retry of the same stored message: the device gets it again (it de-duplicates),
     // the removal finds it gone, and nobody reports a second outcome.

@@ -1,7 +1,8 @@
 import type { DeviceRef } from '@pushwire/protocol';
 import { MemoryRegistryStore, type RegistryStore } from '@pushwire/registry';
 import { waitFor } from '@pushwire/test-kit';
-import { startTestEdge, testInboxEntry, type TestEdge } from '../src/testing';
+import { testInboxEntry } from '@pushwire/registry/testing';
+import { startTestEdge, type TestEdge } from '../src/testing';
 import { RawDevice } from './raw-device';
 
 /**

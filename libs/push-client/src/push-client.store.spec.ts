@@ -1,6 +1,6 @@
 import { deviceRefKey } from '@pushwire/protocol';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import { DEFAULT_STORE_TTL_SECONDS, PushClient, PushClientError } from './index';
-import { FakeInbox } from './testing/fake-inbox';
 import { deadUrl, SERVICE_TOKEN, target } from './testing/registry-harness';
 import { useTestBed } from './testing/test-bed';
 
@@ -8,12 +8,12 @@ import { useTestBed } from './testing/test-bed';
 // plain send answers `not_connected`, and closes the race with a device connecting meanwhile.
 
 let t: number;
-let inbox: FakeInbox;
+let inbox: TestInboxClient;
 const bed = useTestBed({ now: () => t, requestTimeoutMs: 2000 });
 
 beforeEach(() => {
   t = Date.now();
-  inbox = new FakeInbox(() => t);
+  inbox = new TestInboxClient({ now: () => t });
 });
 
 const storing = () => bed.client({ inbox });
@@ -23,7 +23,7 @@ describe('send with storeIfOffline', () => {
     const result = await storing().send(target('tv-1'), { n: 1 }, { storeIfOffline: true, id: 'm-1' });
 
     expect(result).toEqual({ accountId: 'acct-1', deviceId: 'tv-1', messageId: 'm-1', status: 'stored', attempts: 0, storedAt: t });
-    expect(inbox.of(target('tv-1'))).toEqual([
+    expect(inbox.entries(target('tv-1'))).toEqual([
       {
         target: target('tv-1'),
         message: { id: 'm-1', payload: { n: 1 }, createdAt: t, ttlSeconds: DEFAULT_STORE_TTL_SECONDS },
@@ -60,7 +60,7 @@ describe('send with storeIfOffline', () => {
       storedAt: t,
     });
     expect(bed.edgeA.deliveries).toEqual([expect.objectContaining({ inboxed: true, message: expect.objectContaining({ id: 'm-race' }) })]);
-    expect(inbox.of(target('tv-1'))).toHaveLength(1); // the edge takes it out and reports the final outcome
+    expect(inbox.entries(target('tv-1'))).toHaveLength(1); // the edge takes it out and reports the final outcome
   });
 
   it('stores after the fresh lookup still finds only a stale route (`gone`), and says the delivery after storing did not reach it', async () => {
@@ -71,7 +71,7 @@ describe('send with storeIfOffline', () => {
 
     expect(result).toMatchObject({ status: 'stored', attempts: 2, storedAt: t });
     expect(bed.edgeA.deliveries.map((d) => d.inboxed ?? false)).toEqual([false, true]);
-    expect(inbox.of(target('tv-1'))).toHaveLength(1);
+    expect(inbox.entries(target('tv-1'))).toHaveLength(1);
   });
 
   it('stores instead of rejecting when the owning edge cannot be reached, even after the fresh lookup', async () => {
@@ -80,11 +80,11 @@ describe('send with storeIfOffline', () => {
     await bed.h.place('tv-1', { edgeId: 'edge-dead', url });
 
     expect(await storing().send(target('tv-1'), 'x', { storeIfOffline: true })).toMatchObject({ status: 'stored', storedAt: t });
-    expect(inbox.of(target('tv-1'))).toHaveLength(1);
+    expect(inbox.entries(target('tv-1'))).toHaveLength(1);
   });
 
   it('answers `overflow` when the inbox is full, `expired` when the TTL already ended, and delivers as usual to a connected device', async () => {
-    inbox.maxMessages = 1;
+    inbox = new TestInboxClient({ now: () => t, maxMessages: 1 });
     const c = storing();
     await c.send(target('full'), 'first', { storeIfOffline: true });
     await bed.h.place('here', bed.edgeA);
@@ -117,7 +117,7 @@ describe('send with storeIfOffline', () => {
   });
 
   it('when the inbox cannot be reached, answers what the send found and says storing failed too', async () => {
-    inbox.failure = new Error('registry unreachable');
+    inbox.failing = 'unreachable';
     const c = storing();
 
     expect(await c.send(target('tv-1'), 'x', { storeIfOffline: true })).toMatchObject({

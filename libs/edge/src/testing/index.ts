@@ -1,3 +1,2 @@
 export * from './test-edge';
 export * from './fake-sockets';
-export * from './fake-inbox';

@@ -1,12 +1,12 @@
 import { mintDeviceToken } from '@pushwire/auth';
 import { MemoryRegistryStore, StoreRegistryClient, type RegistryStore } from '@pushwire/registry';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import type { EventBus } from '@pushwire/event-bus';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 import { silentLogger, type Logger } from '@pushwire/service-kit';
 import { EdgeServer } from '../edge-server';
 import { loadEdgeConfig, type EdgeConfig } from '../edge-config';
 import { authenticatorFromConfig } from '../start-edge';
-import { FakeInbox } from './fake-inbox';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789';
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -15,7 +15,7 @@ export interface TestEdge {
   edge: EdgeServer;
   store: RegistryStore;
   registry: RegistryClient;
-  /** The edge's inbox: a FakeInbox unless the test gave one. */
+  /** The edge's inbox: a TestInboxClient (@pushwire/registry/testing) unless the test gave one. */
   inbox: InboxClient;
   /** ws://127.0.0.1:<device port> */
   wsUrl: string;
@@ -45,7 +45,7 @@ export async function startTestEdge(
 ): Promise<TestEdge> {
   const store = deps.store ?? new MemoryRegistryStore();
   const registry = deps.registry ?? new StoreRegistryClient(store);
-  const inbox = deps.inbox ?? new FakeInbox(deps.now);
+  const inbox = deps.inbox ?? new TestInboxClient({ now: deps.now });
   const config = loadEdgeConfig(
     {},
     {
