@@ -4,9 +4,9 @@ import { type HandlerRejection } from '@pushwire/event-bus';
 import { Inbox } from '@pushwire/event-bus/testing';
 import { Topics, type Priority, type PushOutcomeRecord } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import { waitFor } from '@pushwire/test-kit';
 import { pushClientDelivery } from './delivery-port';
-import { FakeInboxClient } from './testing/fake-inbox-client';
 import {
   AGE,
   answer,
@@ -27,7 +27,7 @@ import {
 // The real PushProcessor on the real in-memory bus. Delivery is either a scripted DeliveryPort
 // (the processor's own port, its answers set per message) or, in the last tests, the production
 // adapter: push client → registry → a real edge → a connected device. The inbox is an in-memory
-// InboxClient honouring the contract (testing/fake-inbox-client.ts). The inbox lifecycle's own
+// InboxClient: the registry's own inbox in memory (TestInboxClient, @pushwire/registry/testing). The inbox lifecycle's own
 // specs are in push-processor.inbox.spec.ts.
 
 // Each test takes well under a second; the margin is for a loaded machine (waits give up after 5 s).
@@ -465,13 +465,13 @@ describe('PushProcessor through the push client to a real edge', () => {
       await waitFor(async () => (await edge.registry.lookup([to('tv-late')])).registrations.length === 1, { what: 'tv-late registered' });
     };
     /** The device comes online after the processor found it offline, before the store answers. */
-    class ConnectingMeanwhile extends FakeInboxClient {
-      override async store(entries: Parameters<FakeInboxClient['store']>[0]) {
+    class ConnectingMeanwhile extends TestInboxClient {
+      override async store(entries: Parameters<TestInboxClient['store']>[0]) {
         await connectDevice();
         return super.store(entries);
       }
     }
-    const inbox = new ConnectingMeanwhile(Date.now);
+    const inbox = new ConnectingMeanwhile({ now: Date.now });
     const delivery = pushClientDelivery(client);
     const sent: Array<[string, boolean]> = [];
     const processor = newProcessor(bus, {

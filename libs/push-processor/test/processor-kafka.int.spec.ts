@@ -15,13 +15,13 @@ import {
   type PushRequestRecord,
   type PushTarget,
 } from '@pushwire/protocol';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import type { DeliveryPort } from '../src/delivery-port';
 import { readDeadLetters } from '../src/dlq/dead-letters';
 import { replayDeadLetters } from '../src/dlq/dlq-replay';
 import { PushProcessor } from '../src/push-processor';
-import { FakeInboxClient } from '../src/testing/fake-inbox-client';
 
 const run = randomUUID().slice(0, 8);
 
@@ -82,7 +82,7 @@ describe('PushProcessor on a real Kafka broker: where a consumer group starts', 
     const p = new PushProcessor({
       bus,
       delivery,
-      inbox: new FakeInboxClient(),
+      inbox: new TestInboxClient(),
       groupId: `${groupId}-${run}`,
       replay,
       concurrency: { high: 2, normal: 2, low: 2 },

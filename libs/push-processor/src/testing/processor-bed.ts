@@ -11,14 +11,14 @@ import {
   type PushRequestRecord,
   type PushTarget,
 } from '@pushwire/protocol';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
 import type { DeliveryAttempt, DeliveryOptions, DeliveryPort } from '../delivery-port';
 import { PushProcessor, type PushProcessorOptions } from '../push-processor';
-import { FakeInboxClient } from './fake-inbox-client';
 
 // The processor specs' bed: the real PushProcessor on the real in-memory bus, delivery through a
-// scripted DeliveryPort (answers set per message), the inbox in memory (FakeInboxClient).
+// scripted DeliveryPort (answers set per message), the inbox in memory (TestInboxClient, the registry's own).
 
 /** The processor's clock in most tests: outcomes and expiry are computed against it. */
 export const NOW = 1_750_000_000_000;
@@ -186,7 +186,7 @@ export async function setup(over: Partial<PushProcessorOptions> = {}, busOptions
   const bus = new RecordingBus({ redeliveryBackoff: { initialMs: 5, maxMs: 10 }, ...busOptions });
   cleanups.push(() => bus.close());
   const delivery = new ScriptedDelivery();
-  const inbox = (over.inbox as FakeInboxClient | undefined) ?? new FakeInboxClient(over.now ?? (() => NOW));
+  const inbox = (over.inbox as TestInboxClient | undefined) ?? new TestInboxClient({ now: over.now ?? (() => NOW) });
   const processor = newProcessor(bus, { delivery, inbox, ...over });
   await bus.ensureTopics(processor.topics());
   return {
@@ -216,7 +216,7 @@ export async function setup(over: Partial<PushProcessorOptions> = {}, busOptions
 export function newProcessor(bus: MemoryEventBus, over: Partial<PushProcessorOptions> & { delivery: DeliveryPort }): PushProcessor {
   return new PushProcessor({
     bus,
-    inbox: new FakeInboxClient(over.now ?? (() => NOW)),
+    inbox: new TestInboxClient({ now: over.now ?? (() => NOW) }),
     groupId: GROUP,
     // The tests publish before they start the processor: a new group must see those records.
     replay: true,

@@ -1,8 +1,8 @@
 import { MemoryEventBus } from '@pushwire/event-bus';
+import { TestInboxClient } from '@pushwire/registry/testing';
 import { silentLogger } from '@pushwire/service-kit';
 import { loadProcessorConfig } from '../processor-config';
 import { ProcessorService } from '../processor-service';
-import { FakeInboxClient } from './fake-inbox-client';
 
 /** A running processor service for a spec: its API on a real port over the in-memory bus, the inbox in memory. */
 export interface TestService {
@@ -22,7 +22,7 @@ export async function startTestService(token: string): Promise<TestService> {
     {},
     { serviceToken: token, host: '127.0.0.1', port: 0, registryUrl: 'http://127.0.0.1:9', quickAttempts: 1 },
   );
-  const service = new ProcessorService({ config, bus, logger: silentLogger(), inbox: new FakeInboxClient() });
+  const service = new ProcessorService({ config, bus, logger: silentLogger(), inbox: new TestInboxClient() });
   return { service, bus, baseUrl: `http://127.0.0.1:${await service.start()}` };
 }
 
