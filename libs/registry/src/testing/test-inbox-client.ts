@@ -1,11 +1,4 @@
-import type {
-  DeviceInbox,
-  DeviceRef,
-  InboxEntry,
-  InboxRemoveItem,
-  InboxRemoveResult,
-  InboxStoreResult,
-} from '@pushwire/protocol';
+import type { DeviceInbox, DeviceRef, InboxEntry, InboxRemoveItem, InboxRemoveResult, InboxStoreResult } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
 import { ServiceCallError } from '@pushwire/service-http';
 import type { InboxStoreOptions } from '../inbox/inbox-store';
