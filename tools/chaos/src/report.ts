@@ -5,8 +5,9 @@ import { DELIVERED_STATUSES, type MessageRecord, type PushPath } from './ledger'
  * definitions below are what the unit spec pins down.
  *
  * - accepted: queued — the broker took the enqueue; direct — the send answered delivered,
- *   acknowledged, ack_timeout or stored, or the device got it anyway. A direct send that answered a
- *   failure (not_connected, unavailable, …) and never arrived was refused truthfully: the sender knows.
+ *   acknowledged, ack_timeout or stored; either — the device got it anyway. A direct send that
+ *   answered a failure (not_connected, unavailable, …), or an enqueue that was refused, and never
+ *   arrived was refused truthfully: the sender knows.
  * - eligible: accepted and its TTL outlives the run (sentAt + ttl > end of the run).
  * - accepted = delivered + expired + lost: a message not at the app by the end is `expired` if its
  *   TTL ended within the run, else `lost`.
@@ -31,7 +32,7 @@ export interface PathFigures {
   readonly duplicates: number;
   readonly falseReports: number;
   readonly misdelivered: number;
-  /** Delivered though the sender was told a failure (direct: not_connected, unavailable…). */
+  /** Delivered though the sender was told a failure (not_connected, unavailable, a refused enqueue…). */
   readonly deliveredDespiteFailure: number;
   /** Messages whose push frame reached the device more than once (the SDK hid the repeats). */
   readonly wireRepeats: number;
@@ -84,9 +85,12 @@ const ACCEPTED_DIRECT = new Set(['delivered', 'acknowledged', 'ack_timeout', 'st
 
 /** Whether the sender may count on the message: see the definitions at the top of this file. */
 export function isAccepted(r: MessageRecord): boolean {
-  if (r.path === 'queued') return r.answer === 'enqueued';
-  return r.appReceipts > 0 || (r.answer !== undefined && ACCEPTED_DIRECT.has(r.answer));
+  return r.appReceipts > 0 || acceptedAnswer(r);
 }
+
+/** The sender was told the message was taken: enqueued, or a direct answer that is not a failure. */
+const acceptedAnswer = (r: MessageRecord): boolean =>
+  r.path === 'queued' ? r.answer === 'enqueued' : r.answer !== undefined && ACCEPTED_DIRECT.has(r.answer);
 
 export function quantiles(values: readonly number[]): Quantiles {
   if (values.length === 0) return { p50: 0, p99: 0, max: 0 };
@@ -131,7 +135,7 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
       if (eligible) f.deliveredEligible++;
       if (said.includes('stored')) f.storedThenDelivered++;
       if (r.appReceipts > 1) f.duplicates++;
-      if (r.path === 'direct' && !ACCEPTED_DIRECT.has(r.answer ?? '')) f.deliveredDespiteFailure++;
+      if (!acceptedAnswer(r)) f.deliveredDespiteFailure++;
       if (r.firstReceivedAt !== undefined) deliveryMs.push(r.firstReceivedAt - r.sentAt);
     } else {
       if (eligible) f.lost++;
