@@ -34,6 +34,8 @@ async function main(): Promise<number> {
   const outDir = path.resolve(values.out ?? path.join(DEFAULT_ROOT_DIR, 'docs', 'reliability'));
   const log = (msg: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
   process.env.PUSHWIRE_LOG_LEVEL ??= 'warn';
+  // The AWS SDK warns at its first client that its 2027 releases need Node 22; the SDK is pinned.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const abort = new AbortController();
   let interrupted = false;

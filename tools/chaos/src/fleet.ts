@@ -1,6 +1,7 @@
 import { mintDeviceToken } from '@pushwire/auth';
 import { DeviceClient, type ReconnectOptions } from '@pushwire/device-client';
 import { deviceRefKey } from '@pushwire/protocol';
+import type { RegistryClient } from '@pushwire/registry-client';
 import { deviceUrlOption } from './edge-urls';
 
 /** One SDK device of the soak. */
@@ -89,4 +90,24 @@ export class Fleet {
   async close(): Promise<void> {
     await Promise.allSettled(this.devices.map((d) => d.client.close()));
   }
+}
+
+/**
+ * Resolves once the registry resolves every device (a welcome comes before the edge's registration
+ * is written), so traffic starts against devices a sender can reach. Rejects after `timeoutMs`.
+ */
+export async function waitUntilRoutable(registry: RegistryClient, devices: readonly FleetDevice[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing = devices.length;
+  while (Date.now() < deadline) {
+    try {
+      const answer = await registry.lookup(devices.map((d) => ({ accountId: d.accountId, deviceId: d.deviceId })));
+      missing = answer.missing.length;
+      if (missing === 0) return;
+    } catch {
+      // the registry may still be warming up; ask again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${missing} of ${devices.length} devices were still not routable after ${timeoutMs} ms`);
 }

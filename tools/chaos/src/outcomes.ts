@@ -1,4 +1,5 @@
 import { KafkaEventBus, type Subscription } from '@pushwire/event-bus';
+import type { logCreator } from 'kafkajs';
 import { Topics, Validators, type PushOutcomeRecord } from '@pushwire/protocol';
 
 /** Follows pushwire.push-outcomes on the soak's broker from its first record, as an operator's consumer would. */
@@ -14,8 +15,13 @@ export class OutcomeFollower {
    * rather than the processor's SSE stream keeps the record through processor kills, and sees the
    * outcomes edges publish for messages they took from an inbox.
    */
-  static async start(brokers: string, groupId: string, onOutcome: (outcome: PushOutcomeRecord) => void): Promise<OutcomeFollower> {
-    const bus = new KafkaEventBus({ brokers: [brokers], clientId: 'pushwire-chaos-outcomes' });
+  static async start(
+    brokers: string,
+    groupId: string,
+    onOutcome: (outcome: PushOutcomeRecord) => void,
+    kafkaLog?: logCreator,
+  ): Promise<OutcomeFollower> {
+    const bus = new KafkaEventBus({ brokers: [brokers], clientId: 'pushwire-chaos-outcomes', logCreator: kafkaLog });
     const follower = new OutcomeFollower(bus);
     const seen = new Set<string>();
     try {

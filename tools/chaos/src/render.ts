@@ -1,4 +1,4 @@
-import type { PathFigures } from './report';
+import { targetChecks, type PathFigures } from './report';
 import type { SoakResult } from './soak';
 
 const ms = (v: number | undefined) => (v === undefined ? 'not within the budget' : `${(v / 1000).toFixed(1)} s`);
@@ -66,6 +66,17 @@ export function renderMarkdown(result: SoakResult): string {
       `Invalid outcome records: ${result.invalidOutcomes}; pushes of unknown ids at the apps: ${result.unknownReceipts}.`,
     '',
     `Queued answers: ${histogram(queued.answers)}.`,
+    '',
+    `Lost, by the phase they were sent in: direct ${histogram(direct.lostByPhase) || 'none'}; queued ${histogram(queued.lostByPhase) || 'none'}. ` +
+      'Sample ids of each kind are in the JSON report (`summary.paths.*.samples`).',
+    '',
+    '## Targets (issue 13)',
+    '',
+    '| target | met | figure |',
+    '|---|---|---|',
+    ...targetChecks(summary).map((c) => `| ${c.target} | ${c.met ? 'yes' : '**no**'} | ${c.figure} |`),
+    '',
+    'Offline → online (stored messages at the device within 100 ms p50 of `welcome`) is measured by the edge integration test, not here.',
     '',
     '## Direct answers',
     '',

@@ -1,5 +1,5 @@
 import { Ledger, type MessageRecord, type PushPath } from './ledger';
-import { quantiles, summarize } from './report';
+import { quantiles, summarize, targetChecks } from './report';
 
 const END = 1_000_000;
 const DEVICE = 'acct/dev-1';
@@ -100,6 +100,28 @@ describe('chaos report arithmetic', () => {
     const { paths, failures } = run(l.all());
     expect(paths.direct.misdelivered).toBe(1);
     expect(failures).toEqual(['direct: 1 pushes reached a device they were not for', 'direct: 1 sends never answered']);
+  });
+
+  it('tells which phase lost messages, keeps sample ids, and checks the targets', () => {
+    const l = new Ledger();
+    message(l, 'kept', 'queued');
+    l.answer('kept', 'enqueued', 1);
+    l.receipt('kept', DEVICE, 2);
+    l.outcome('kept', 'delivered', 3);
+    l.outcome('kept', 'delivered', 4);
+    message(l, 'dropped', 'queued', { phase: 'dynamodb-outage' });
+    l.answer('dropped', 'enqueued', 1);
+    l.outcome('dropped', 'not_connected', 2);
+    const summary = run(l.all());
+    expect(summary.paths.queued.lostByPhase).toEqual({ 'dynamodb-outage': 1 });
+    expect(summary.paths.queued.samples).toEqual({
+      lost: ['dropped'],
+      duplicates: [],
+      falseReports: [],
+      severalFinals: ['kept: delivered,delivered'],
+    });
+    // Delivered %, no false report, no duplicate, one final outcome each, direct answers in time.
+    expect(targetChecks(summary).map((c) => c.met)).toEqual([false, true, true, false, true]);
   });
 
   it('takes quantiles by rank', () => {

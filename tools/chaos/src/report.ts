@@ -44,7 +44,14 @@ export interface PathFigures {
   readonly answers: Record<string, number>;
   /** Queued only: how many final outcome records (any status but `stored`) each accepted message got. */
   readonly finalOutcomes?: { readonly one: number; readonly none: number; readonly several: number };
+  /** Lost messages by the phase they were sent in: which fault loses them. */
+  readonly lostByPhase: Record<string, number>;
+  /** A few ids of each kind of trouble, to look up in the service logs (`id: outcome statuses` for several finals). */
+  readonly samples: Record<'lost' | 'duplicates' | 'falseReports' | 'severalFinals', string[]>;
 }
+
+/** How many ids of each kind `samples` keeps. */
+export const SAMPLE_IDS = 10;
 
 /** p50 / p99 / max in milliseconds (0 when there is no sample). */
 export interface Quantiles {
@@ -119,6 +126,11 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
     wireRepeats: 0,
   };
   const finals = { one: 0, none: 0, several: 0 };
+  const lostByPhase: Record<string, number> = {};
+  const samples: PathFigures['samples'] = { lost: [], duplicates: [], falseReports: [], severalFinals: [] };
+  const sample = (kind: keyof PathFigures['samples'], id: string) => {
+    if (samples[kind].length < SAMPLE_IDS) samples[kind].push(id);
+  };
   const deliveryMs: number[] = [];
   for (const r of records) {
     increment(answers, r.answer ?? 'no_answer');
@@ -134,19 +146,31 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
       f.delivered++;
       if (eligible) f.deliveredEligible++;
       if (said.includes('stored')) f.storedThenDelivered++;
-      if (r.appReceipts > 1) f.duplicates++;
+      if (r.appReceipts > 1) {
+        f.duplicates++;
+        sample('duplicates', r.id);
+      }
       if (!acceptedAnswer(r)) f.deliveredDespiteFailure++;
       if (r.firstReceivedAt !== undefined) deliveryMs.push(r.firstReceivedAt - r.sentAt);
     } else {
-      if (eligible) f.lost++;
-      else f.expired++;
-      if (said.some((s) => s !== undefined && DELIVERED_STATUSES.has(s))) f.falseReports++;
+      if (eligible) {
+        f.lost++;
+        increment(lostByPhase, r.phase);
+        sample('lost', r.id);
+      } else f.expired++;
+      if (said.some((s) => s !== undefined && DELIVERED_STATUSES.has(s))) {
+        f.falseReports++;
+        sample('falseReports', r.id);
+      }
     }
     if (path === 'queued') {
       const n = r.outcomes.filter((o) => o.status !== 'stored').length;
       if (n === 0) finals.none++;
       else if (n === 1) finals.one++;
-      else finals.several++;
+      else {
+        finals.several++;
+        sample('severalFinals', `${r.id}: ${r.outcomes.map((o) => o.status).join(',')}`);
+      }
     }
   }
   return {
@@ -158,6 +182,8 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
     deliveryMs: quantiles(deliveryMs),
     answers,
     ...(path === 'queued' ? { finalOutcomes: finals } : {}),
+    lostByPhase,
+    samples,
   };
 }
 
@@ -194,4 +220,47 @@ export function summarize(input: SummaryInput): Summary {
   }
   if (directAnswers.unanswered) failures.push(`direct: ${directAnswers.unanswered} sends never answered`);
   return { paths: { direct, queued }, directAnswers, failures };
+}
+
+/** One of the issue's targets, met or not, with the figure behind it. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly met: boolean;
+  readonly figure: string;
+}
+
+/** The issue's targets that a soak measures (the welcome → stored message latency is the edge's integration test). */
+export function targetChecks(summary: Summary): TargetCheck[] {
+  const { direct, queued } = summary.paths;
+  const finals = queued.finalOutcomes ?? { one: 0, none: 0, several: 0 };
+  const eligible = direct.eligible + queued.eligible;
+  const deliveredPct = eligible === 0 ? 100 : (100 * (direct.deliveredEligible + queued.deliveredEligible)) / eligible;
+  const a = summary.directAnswers;
+  return [
+    {
+      target: '≥ 99.99 % of messages whose TTL outlives the run delivered to the app exactly once',
+      met: deliveredPct >= 99.99 && direct.duplicates + queued.duplicates === 0,
+      figure: `${deliveredPct.toFixed(3)} % (direct ${direct.deliveredPct.toFixed(3)} %, queued ${queued.deliveredPct.toFixed(3)} %)`,
+    },
+    {
+      target: '0 reported delivered or acknowledged that the device did not get',
+      met: direct.falseReports + queued.falseReports === 0,
+      figure: String(direct.falseReports + queued.falseReports),
+    },
+    {
+      target: '0 duplicates at the app',
+      met: direct.duplicates + queued.duplicates === 0,
+      figure: String(direct.duplicates + queued.duplicates),
+    },
+    {
+      target: 'every queued message ends with exactly one final outcome',
+      met: finals.none === 0 && finals.several === 0,
+      figure: `${finals.one} one, ${finals.none} none, ${finals.several} several`,
+    },
+    {
+      target: 'direct pushes during faults answer within their timeout with a truthful status',
+      met: a.late === 0 && a.unanswered === 0 && direct.falseReports === 0,
+      figure: `${a.late} later than ${a.deadlineMs / 1000} s, ${a.unanswered} unanswered, max ${a.answerMs.max} ms`,
+    },
+  ];
 }

@@ -6,10 +6,12 @@ import { startCluster, type Cluster } from '@pushwire/cluster';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { freePorts } from '@pushwire/infra';
 import { PushClient } from '@pushwire/push-client';
+import { HttpRegistryClient } from '@pushwire/registry-client';
+import type { logCreator } from 'kafkajs';
 import { ChaosInfra } from './chaos-infra';
 import { sdkTakesUrlList } from './edge-urls';
 import { FAULT_DESCRIPTIONS, injectFault, type FaultWindow } from './faults';
-import { Fleet } from './fleet';
+import { Fleet, waitUntilRoutable } from './fleet';
 import { Ledger } from './ledger';
 import { OutcomeFollower } from './outcomes';
 import { Prober } from './prober';
@@ -74,7 +76,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const runDir = path.join(opts.rootDir, '.pushwire', 'chaos', runId);
   mkdirSync(runDir, { recursive: true });
   const serviceLog = createWriteStream(path.join(runDir, 'services.log'));
+  // Services and kafkajs may still say something while the cleanup closes the file.
+  const writeLog = (source: string, line: string) => {
+    if (!serviceLog.writableEnded) serviceLog.write(`${new Date().toISOString()} [${source}] ${line}\n`);
+  };
   const cleanup: Array<() => Promise<unknown>> = [];
+  // The soak's own Kafka clients complain loudly while the broker is down on purpose: into the log file.
+  const kafkaLog: logCreator =
+    () =>
+    ({ level, log: entry }) =>
+      writeLog('chaos-kafkajs', `level=${level} ${entry.message}`);
   const sleep = (ms: number) => abortableDelay(Math.max(0, ms), undefined, { signal });
   let phase = 'setup';
   try {
@@ -96,18 +107,21 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
       processorEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
       deviceListEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
-      output: (service, line) => serviceLog.write(`${new Date().toISOString()} [${service}] ${line}\n`),
+      output: writeLog,
     });
     cleanup.push(() => killAll(cluster));
 
-    const bus = new KafkaEventBus({ brokers: [infra.kafkaBrokers], clientId: 'pushwire-chaos-sender' });
+    const bus = new KafkaEventBus({ brokers: [infra.kafkaBrokers], clientId: 'pushwire-chaos-sender', logCreator: kafkaLog });
     cleanup.push(() => bus.close());
     const sender = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken, bus });
     cleanup.push(() => sender.close());
 
     const ledger = new Ledger();
-    const outcomes = await OutcomeFollower.start(infra.kafkaBrokers, `pushwire-chaos-${runId}`, (o) =>
-      ledger.outcome(o.messageId, o.status, Date.now()),
+    const outcomes = await OutcomeFollower.start(
+      infra.kafkaBrokers,
+      `pushwire-chaos-${runId}`,
+      (o) => ledger.outcome(o.messageId, o.status, Date.now()),
+      kafkaLog,
     );
     cleanup.push(() => outcomes.stop());
 
@@ -143,6 +157,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       `connecting ${profile.devices} devices over both edges (${sdkTakesUrlList() ? 'each given both URLs' : 'one URL each: this SDK takes one'})`,
     );
     await Promise.all([fleet.connectAll(50, 60_000), probes.connectAll(2, 60_000)]);
+    const registryClient = new HttpRegistryClient({ baseUrl: cluster.registryUrl, serviceToken: cluster.serviceToken });
+    try {
+      await waitUntilRoutable(registryClient, [...fleet.devices, ...probes.devices], 60_000);
+    } finally {
+      await registryClient.close();
+    }
 
     const startedAt = Date.now();
     const traffic = new Traffic(profile.traffic, { sender, fleet, ledger, runId, phase: () => phase });
