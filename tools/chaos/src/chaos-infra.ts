@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
-import { isOurs, spawnDetached, startInfra, writeRunState, type RunningInfra } from '@pushwire/infra';
+import { isOurs, probeBroker, spawnDetached, startInfra, waitUntilReady, writeRunState, type RunningInfra } from '@pushwire/infra';
 
 /**
  * The soak's own Kafka broker and DynamoDB Local (never the shared ones: it kills them), both on
@@ -87,7 +86,13 @@ export class ChaosInfra {
     state.kafka = { ...state.kafka, pid: proc.pid };
     writeRunState(state);
     this.kafkaCommand = undefined;
-    await waitForBroker(this.kafkaBrokers, timeoutMs);
+    await waitUntilReady({
+      name: 'kafka (restarted)',
+      process: proc,
+      probe: () => probeBroker(this.kafkaBrokers),
+      timeoutMs,
+      detailLog: state.kafka.serverLog,
+    });
   }
 
   /** Stops whatever of both still runs. */
@@ -96,32 +101,4 @@ export class ChaosInfra {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
-}
-
-/** Polls the broker until a group lookup answers (the coordinator is loaded), as tools/infra's readiness does. */
-async function waitForBroker(brokers: string, timeoutMs: number): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'pushwire-chaos-probe',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    retry: { retries: 0 },
-  });
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-      await admin.describeGroups(['pushwire-chaos-readiness']);
-      return;
-    } catch (error) {
-      last = error;
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    await delay(200);
-  }
-  throw new Error(`the restarted Kafka broker was not ready within ${timeoutMs} ms`, { cause: last });
 }

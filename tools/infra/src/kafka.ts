@@ -133,7 +133,7 @@ export async function startKafka(opts: {
  * spares every test suite the noise and the restart. kafkajs' retries are off so the readiness loop
  * stays in charge of timing.
  */
-async function probeBroker(brokers: string): Promise<void> {
+export async function probeBroker(brokers: string): Promise<void> {
   const kafka = new Kafka({
     clientId: 'pushwire-infra-probe',
     brokers: [brokers],
