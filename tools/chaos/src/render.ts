@@ -68,6 +68,7 @@ export function renderMarkdown(result: SoakResult): string {
     `Queued answers: ${histogram(queued.answers)}.`,
     '',
     `Lost, by the phase they were sent in: direct ${histogram(direct.lostByPhase) || 'none'}; queued ${histogram(queued.lostByPhase) || 'none'}. ` +
+      `By the last outcome (queued) or answer (direct) seen: direct ${histogram(direct.lostBy) || 'none'}; queued ${histogram(queued.lostBy) || 'none'}. ` +
       'Sample ids of each kind are in the JSON report (`summary.paths.*.samples`).',
     '',
     '## Targets (issue 13)',

@@ -114,6 +114,7 @@ describe('chaos report arithmetic', () => {
     l.outcome('dropped', 'not_connected', 2);
     const summary = run(l.all());
     expect(summary.paths.queued.lostByPhase).toEqual({ 'dynamodb-outage': 1 });
+    expect(summary.paths.queued.lostBy).toEqual({ not_connected: 1 });
     expect(summary.paths.queued.samples).toEqual({
       lost: ['dropped'],
       duplicates: [],

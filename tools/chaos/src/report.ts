@@ -46,6 +46,8 @@ export interface PathFigures {
   readonly finalOutcomes?: { readonly one: number; readonly none: number; readonly several: number };
   /** Lost messages by the phase they were sent in: which fault loses them. */
   readonly lostByPhase: Record<string, number>;
+  /** Lost messages by the last outcome (queued) or answer (direct) the sender saw: why they were given up. */
+  readonly lostBy: Record<string, number>;
   /** A few ids of each kind of trouble, to look up in the service logs (`id: outcome statuses` for several finals). */
   readonly samples: Record<'lost' | 'duplicates' | 'falseReports' | 'severalFinals', string[]>;
 }
@@ -127,6 +129,7 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
   };
   const finals = { one: 0, none: 0, several: 0 };
   const lostByPhase: Record<string, number> = {};
+  const lostBy: Record<string, number> = {};
   const samples: PathFigures['samples'] = { lost: [], duplicates: [], falseReports: [], severalFinals: [] };
   const sample = (kind: keyof PathFigures['samples'], id: string) => {
     if (samples[kind].length < SAMPLE_IDS) samples[kind].push(id);
@@ -156,6 +159,7 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
       if (eligible) {
         f.lost++;
         increment(lostByPhase, r.phase);
+        increment(lostBy, r.outcomes.at(-1)?.status ?? (r.path === 'direct' ? (r.answer ?? 'no_answer') : 'no_outcome'));
         sample('lost', r.id);
       } else f.expired++;
       if (said.some((s) => s !== undefined && DELIVERED_STATUSES.has(s))) {
@@ -183,6 +187,7 @@ export function pathFigures(path: PushPath, all: readonly MessageRecord[], ended
     answers,
     ...(path === 'queued' ? { finalOutcomes: finals } : {}),
     lostByPhase,
+    lostBy,
     samples,
   };
 }

@@ -263,7 +263,8 @@ async function runFault(
       queued: prober.failuresBetween(injectedAt, until, 'queued'),
     },
   };
-  log(`fault ${name}: recovered direct ${direct ?? 'never'} ms, queued ${queued ?? 'never'} ms after it was undone`);
+  const after = (v: number | undefined) => (v === undefined ? 'not within the budget' : `${v} ms`);
+  log(`fault ${name}: recovered direct ${after(direct)}, queued ${after(queued)} after it was undone`);
   return figures;
 }
 
