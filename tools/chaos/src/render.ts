@@ -39,7 +39,7 @@ export function renderMarkdown(result: SoakResult): string {
     ['**reported delivered/acknowledged, never received**', (p) => String(p.falseReports)],
     ['pushed to a device it was not for', (p) => String(p.misdelivered)],
     ['repeated on the wire (hidden by the SDK)', (p) => String(p.wireRepeats)],
-    ['**delivered % of eligible**', (p) => pct(p.deliveredPct)],
+    ['**delivered % of eligible**', (p) => (p.eligible === 0 ? 'n/a (none eligible)' : pct(p.deliveredPct))],
     ['sent → app p50 / p99 / max', (p) => `${p.deliveryMs.p50} / ${p.deliveryMs.p99} / ${p.deliveryMs.max} ms`],
   ];
   const finals = queued.finalOutcomes!;

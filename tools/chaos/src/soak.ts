@@ -191,7 +191,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       log(`aborted: ${aborted}`);
     }
     phase = 'drain';
-    log('traffic stopped; waiting for what is still owed');
+    log(aborted ? 'traffic stopped' : 'traffic stopped; waiting for what is still owed');
     // Aborted: no waiting for answers or deliveries; the figures cover what was answered so far.
     await traffic.stop(!aborted);
     await prober.stop(!aborted);
