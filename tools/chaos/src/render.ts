@@ -69,7 +69,7 @@ export function renderMarkdown(result: SoakResult): string {
     '',
     `Lost, by the phase they were sent in: direct ${histogram(direct.lostByPhase) || 'none'}; queued ${histogram(queued.lostByPhase) || 'none'}. ` +
       `By the last outcome (queued) or answer (direct) seen: direct ${histogram(direct.lostBy) || 'none'}; queued ${histogram(queued.lostBy) || 'none'}. ` +
-      'Sample ids of each kind are in the JSON report (`summary.paths.*.samples`).',
+      "Sample ids of each kind are in the JSON report (`summary.paths.*.samples`); every message's record is in the run folder (`.pushwire/chaos/<run>/messages.jsonl`, beside `services.log`).",
     '',
     '## Targets (issue 13)',
     '',

@@ -83,6 +83,14 @@ describe('chaos report arithmetic', () => {
     expect(failures).toEqual([]);
   });
 
+  it('holds a refused enqueue to account once an outcome shows the processor got it', () => {
+    const l = new Ledger();
+    message(l, 'q', 'queued');
+    l.answer('q', 'enqueue_failed:unavailable', 10_000);
+    l.outcome('q', 'not_connected', 10_500);
+    expect(run(l.all()).paths.queued).toMatchObject({ accepted: 1, refused: 0, lost: 1, lostBy: { not_connected: 1 } });
+  });
+
   it('counts a direct send that answered a failure but arrived as delivered despite the failure', () => {
     const l = new Ledger();
     message(l, 'd', 'direct');

@@ -5,7 +5,8 @@ import { DELIVERED_STATUSES, type MessageRecord, type PushPath } from './ledger'
  * definitions below are what the unit spec pins down.
  *
  * - accepted: queued — the broker took the enqueue; direct — the send answered delivered,
- *   acknowledged, ack_timeout or stored; either — the device got it anyway. A direct send that
+ *   acknowledged, ack_timeout or stored; either — the device got it anyway (or, queued, an outcome
+ *   record shows the processor got it after all). A direct send that
  *   answered a failure (not_connected, unavailable, …), or an enqueue that was refused, and never
  *   arrived was refused truthfully: the sender knows.
  * - eligible: accepted and its TTL outlives the run (sentAt + ttl > end of the run).
@@ -94,7 +95,8 @@ const ACCEPTED_DIRECT = new Set(['delivered', 'acknowledged', 'ack_timeout', 'st
 
 /** Whether the sender may count on the message: see the definitions at the top of this file. */
 export function isAccepted(r: MessageRecord): boolean {
-  return r.appReceipts > 0 || acceptedAnswer(r);
+  // An enqueue that timed out may still have been written: an outcome record proves the processor got it.
+  return r.appReceipts > 0 || acceptedAnswer(r) || (r.path === 'queued' && r.outcomes.length > 0);
 }
 
 /** The sender was told the message was taken: enqueued, or a direct answer that is not a failure. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as abortableDelay } from 'node:timers/promises';
 import { startCluster, type Cluster } from '@pushwire/cluster';
@@ -198,6 +198,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await drain(ledger, profile.drainSeconds * 1000, signal);
     const endedAt = Date.now();
     const summary = summarize({ records: ledger.all(), endedAt, directDeadlineMs: DIRECT_DEADLINE_MS });
+    // Every message's record, one JSON line each, to look a sample id up or count something new.
+    writeFileSync(
+      path.join(runDir, 'messages.jsonl'),
+      ledger
+        .all()
+        .map((r) => JSON.stringify(r) + '\n')
+        .join(''),
+    );
     if (!aborted) {
       log('stopping the cluster');
       await cluster.stop();
