@@ -93,21 +93,23 @@ export class Fleet {
 }
 
 /**
- * Resolves once the registry resolves every device (a welcome comes before the edge's registration
- * is written), so traffic starts against devices a sender can reach. Rejects after `timeoutMs`.
+ * Waits until the registry resolves every device (a welcome comes before the edge's registration
+ * is written), so traffic starts against devices a sender can reach, at most `timeoutMs`. Resolves
+ * with how many were still not routable then (0: all are); a registry that cannot keep up with the
+ * fleet's registrations is a finding, not a reason to give up the run.
  */
-export async function waitUntilRoutable(registry: RegistryClient, devices: readonly FleetDevice[], timeoutMs: number): Promise<void> {
+export async function waitUntilRoutable(registry: RegistryClient, devices: readonly FleetDevice[], timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let missing = devices.length;
   while (Date.now() < deadline) {
     try {
       const answer = await registry.lookup(devices.map((d) => ({ accountId: d.accountId, deviceId: d.deviceId })));
       missing = answer.missing.length;
-      if (missing === 0) return;
+      if (missing === 0) return 0;
     } catch {
       // the registry may still be warming up; ask again
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`${missing} of ${devices.length} devices were still not routable after ${timeoutMs} ms`);
+  return missing;
 }

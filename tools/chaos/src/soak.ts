@@ -45,6 +45,8 @@ export interface SoakResult {
   /** Whether the devices were given both edge URLs (the SDK takes a list) or their preferred one only. */
   readonly sdkUrlLists: boolean;
   readonly reconnects: number;
+  /** Devices (of the fleet and the two probes) the registry still did not resolve when traffic started (it waits up to 60 s). */
+  readonly unroutableAtStart: number;
   readonly invalidOutcomes: number;
   readonly unknownReceipts: number;
   /** Messages handed to the sender, per path. */
@@ -158,8 +160,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     );
     await Promise.all([fleet.connectAll(50, 60_000), probes.connectAll(2, 60_000)]);
     const registryClient = new HttpRegistryClient({ baseUrl: cluster.registryUrl, serviceToken: cluster.serviceToken });
+    let unroutableAtStart: number;
     try {
-      await waitUntilRoutable(registryClient, [...fleet.devices, ...probes.devices], 60_000);
+      const waitedAt = Date.now();
+      unroutableAtStart = await waitUntilRoutable(registryClient, [...fleet.devices, ...probes.devices], 60_000);
+      log(
+        `${unroutableAtStart ? `${unroutableAtStart} devices still not routable` : 'every device routable'} after ${Date.now() - waitedAt} ms`,
+      );
     } finally {
       await registryClient.close();
     }
@@ -219,6 +226,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       faults,
       sdkUrlLists: sdkTakesUrlList(),
       reconnects: fleet.reconnects,
+      unroutableAtStart,
       invalidOutcomes: outcomes.invalid,
       unknownReceipts: ledger.unknownReceipts,
       offered: traffic.counts(),
