@@ -1,6 +1,7 @@
 import type { PushClient } from '@pushwire/push-client';
 import type { FleetDevice } from './fleet';
 import type { PushPath } from './ledger';
+import { settledWithin } from './traffic';
 
 /** One probe: a push on one path to every probe device, and whether each arrived. */
 export interface ProbeResult {
@@ -54,10 +55,10 @@ export class Prober {
     }, this.opts.intervalMs);
   }
 
-  /** Stops launching probes; with `wait`, resolves once those under way ended. */
-  async stop(wait = true): Promise<void> {
+  /** Stops launching probes and waits up to `waitMs` for those under way. */
+  async stop(waitMs = 0): Promise<void> {
     clearInterval(this.timer);
-    if (wait) await Promise.allSettled([...this.inFlight]);
+    await settledWithin([...this.inFlight], waitMs);
   }
 
   /** Milliseconds from `since` to the end of the first successful `path` probe launched at or after it. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as abortableDelay } from 'node:timers/promises';
 import { startCluster, type Cluster } from '@pushwire/cluster';
@@ -45,6 +46,8 @@ export interface SoakResult {
   /** Whether the devices were given both edge URLs (the SDK takes a list) or their preferred one only. */
   readonly sdkUrlLists: boolean;
   readonly reconnects: number;
+  /** The machine: CPUs, and the 1-minute load average when the traffic started and when it ended (shared hosts skew every figure). */
+  readonly host: { readonly cpus: number; readonly loadAverage: readonly [number, number] };
   /** Devices (of the fleet and the two probes) the registry still did not resolve when traffic started (it waits up to 60 s). */
   readonly unroutableAtStart: number;
   readonly invalidOutcomes: number;
@@ -172,12 +175,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
 
     const startedAt = Date.now();
+    const loadAtStart = os.loadavg()[0]!;
     const traffic = new Traffic(profile.traffic, { sender, fleet, ledger, runId, phase: () => phase });
     prober.start();
     traffic.start();
     // On the way out after a failure, stop sending without waiting for answers from a cluster about to be killed.
-    cleanup.push(() => traffic.stop(false));
-    cleanup.push(() => prober.stop(false));
+    cleanup.push(() => traffic.stop());
+    cleanup.push(() => prober.stop());
     const faults: FaultFigures[] = [];
     let aborted: string | undefined;
     try {
@@ -188,7 +192,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       await sleep(profile.warmupSeconds * 1000);
       for (const name of profile.faults) {
         phase = name;
-        faults.push(await runFault(name, { cluster, infra, profile, sleep }, prober, log));
+        const figures = await runFault(name, { cluster, infra, profile, sleep }, prober, log);
+        faults.push(figures);
+        // A part that could not be brought back would make every later fault meaningless.
+        if (figures.error) {
+          log(`stopping the fault sequence: ${name} could not be undone`);
+          break;
+        }
         phase = 'steady';
         await sleep(profile.settleSeconds * 1000);
       }
@@ -200,8 +210,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     phase = 'drain';
     log(aborted ? 'traffic stopped' : 'traffic stopped; waiting for what is still owed');
     // Aborted: no waiting for answers or deliveries; the figures cover what was answered so far.
-    await traffic.stop(!aborted);
-    await prober.stop(!aborted);
+    // A send is answered within DIRECT_DEADLINE_MS unless something is broken; the wait is bounded either way.
+    await Promise.all([traffic.stop(aborted ? 0 : DIRECT_DEADLINE_MS + 10_000), prober.stop(aborted ? 0 : 35_000)]);
     await drain(ledger, profile.drainSeconds * 1000, signal);
     const endedAt = Date.now();
     const summary = summarize({ records: ledger.all(), endedAt, directDeadlineMs: DIRECT_DEADLINE_MS });
@@ -227,6 +237,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       sdkUrlLists: sdkTakesUrlList(),
       reconnects: fleet.reconnects,
       unroutableAtStart,
+      host: { cpus: os.cpus().length, loadAverage: [loadAtStart, os.loadavg()[0]!] },
       invalidOutcomes: outcomes.invalid,
       unknownReceipts: ledger.unknownReceipts,
       offered: traffic.counts(),

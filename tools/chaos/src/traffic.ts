@@ -26,6 +26,14 @@ export interface TrafficDeps {
   readonly random?: () => number;
 }
 
+/** Resolves once every promise settled, or after `ms`, whichever comes first. */
+export async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
+}
+
 /** Direct sends may ask the edge-side inbox to keep what cannot be delivered now (when the sender supports it). */
 type DirectOptions = SendOptions & { storeIfOffline?: boolean };
 
@@ -62,10 +70,13 @@ export class Traffic {
     return this.sent;
   }
 
-  /** Stops pacing; with `wait`, resolves once every send under way was answered. */
-  async stop(wait = true): Promise<void> {
+  /**
+   * Stops pacing and waits up to `waitMs` for the sends under way to be answered; a send still
+   * unanswered then stays so in the ledger (and fails the run as never answered).
+   */
+  async stop(waitMs = 0): Promise<void> {
     clearInterval(this.timer);
-    if (wait) await Promise.allSettled([...this.inFlight]);
+    await settledWithin([...this.inFlight], waitMs);
   }
 
   private catchUp(path: PushPath, due: number): void {
