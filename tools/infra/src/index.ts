@@ -7,7 +7,10 @@ export { startInfra, type RunningInfra, type StartInfraOptions, type InfraTiming
 export { stopKafka, type StoppedKafka } from './broker-outage';
 export { readInfraEnv, ENV, LOCAL_AWS_ENV, formatEnvFile, parseEnvFile } from './env-file';
 export { readUpState, writeUpFiles, removeUpFiles } from './infra-files';
-export { stopRun, type RunState, type RecordedProcess } from './state';
+export { stopRun, writeRunState, type RunState, type RecordedProcess } from './state';
+export { spawnDetached, isOurs } from './processes';
+export { probeBroker } from './kafka';
+export { waitUntilReady } from './readiness';
 export { ensureJars, completeJarsDir } from './fetch';
 export { KAFKA, DYNAMODB_LOCAL, KAFKA_VERSION, DYNAMODB_LOCAL_VERSION, DEFAULT_ROOT_DIR, infraPaths } from './components';
 export { InfraError } from './errors';
