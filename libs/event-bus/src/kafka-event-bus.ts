@@ -1,3 +1,4 @@
+import { equalJitterDelay } from '@pushwire/backoff';
 import { Kafka, logLevel as LogLevel, Partitioners, type Admin, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
 import { checkMessages, checkTopicSpecs, invalidArgument, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
 import {
@@ -14,6 +15,8 @@ import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logg
 import { KafkaSubscription, type KafkaSubscriptionDeps, type StartOffset } from './kafka-subscription';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 
+/** How long reading a new group's start offsets may keep failing retriably (fresh topics without a leader yet). */
+const START_OFFSETS_DEADLINE_MS = 15_000;
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
 export type KafkaConnection =
   | {
@@ -212,8 +215,20 @@ export class KafkaEventBus implements EventBus {
 
   /** End offsets of the partitions of `topics` the group has committed no offset on (a new group: all of them). */
   private async unpinned(groupId: string, topics: readonly string[]): Promise<StartOffset[]> {
-    const offsets = await this.groupOffsets(groupId, topics, 'start offsets of');
-    return offsets.filter((o) => o.committed === undefined).map(({ topic, partition, high }) => ({ topic, partition, offset: high }));
+    // Topics created a moment ago (a first start on a fresh broker) may not have a leader the admin
+    // client knows yet: their offsets answer "not the leader" for a while. Retriable failures are
+    // tried again for a bounded time rather than failing the subscription (and the service's start).
+    const deadline = Date.now() + START_OFFSETS_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const offsets = await this.groupOffsets(groupId, topics, 'start offsets of');
+        return offsets.filter((o) => o.committed === undefined).map(({ topic, partition, high }) => ({ topic, partition, offset: high }));
+      } catch (err) {
+        const wait = equalJitterDelay(attempt, 100, 1000);
+        if (!(err instanceof EventBusError) || !err.retriable || this.closed || Date.now() + wait > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   /** Per partition of `topics`, in partition order: its log start and end, and the group's committed offset if any. */

@@ -52,10 +52,10 @@ export function renderMarkdown(result: SoakResult): string {
     `Host: ${result.host.cpus} CPUs, 1-minute load average ${result.host.loadAverage[0].toFixed(1)} when the traffic started and ${result.host.loadAverage[1].toFixed(1)} at its end (the soak, the cluster, Kafka and DynamoDB Local share them).`,
     '',
     `Setup: own Kafka broker and DynamoDB Local (data on disk), registry, device list, two edges, message processor (tools/cluster), all on 127.0.0.1; ` +
-      `${profile.devices} SDK devices spread over the two edges (${result.sdkUrlLists ? 'each given both edge URLs' : 'each given its one edge URL: this SDK takes a single URL'}; ` +
+      `${profile.devices} SDK devices spread over the two edges (each given both edge URLs, its own first; ` +
       `reconnect backoff ${profile.reconnect.baseDelayMs} ms base, ${profile.reconnect.maxDelayMs} ms cap), ${result.reconnects} reconnects in all; ` +
       `${result.unroutableAtStart ? `**${result.unroutableAtStart} devices were still not routable** after waiting 60 s for their registrations` : 'every device was routable'} when the traffic started. ` +
-      `Traffic: ${t.directPerSecond}/s direct (push-client send, storeIfOffline where the sender supports it) and ${t.queuedPerSecond}/s queued (enqueue; outcomes read from pushwire.push-outcomes); ` +
+      `Traffic: ${t.directPerSecond}/s direct (push-client send with storeIfOffline) and ${t.queuedPerSecond}/s queued (enqueue; outcomes read from pushwire.push-outcomes); ` +
       `${t.ackShare * 100} % ask for an ack; ${t.shortTtlShare * 100} % have a ${t.shortTtlSeconds} s TTL, the rest ${t.longTtlSeconds} s. ` +
       `Offered: ${result.offered.direct} direct, ${result.offered.queued} queued, over ${((result.endedAt - result.startedAt) / 1000).toFixed(0)} s including a drain of up to ${profile.drainSeconds} s.`,
     '',

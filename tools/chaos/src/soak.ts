@@ -10,7 +10,6 @@ import { PushClient } from '@pushwire/push-client';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import type { logCreator } from 'kafkajs';
 import { ChaosInfra } from './chaos-infra';
-import { sdkTakesUrlList } from './edge-urls';
 import { FAULT_DESCRIPTIONS, injectFault, type FaultWindow } from './faults';
 import { Fleet, waitUntilRoutable } from './fleet';
 import { Ledger } from './ledger';
@@ -44,7 +43,6 @@ export interface SoakResult {
   readonly summary: Summary;
   readonly faults: FaultFigures[];
   /** Whether the devices were given both edge URLs (the SDK takes a list) or their preferred one only. */
-  readonly sdkUrlLists: boolean;
   readonly reconnects: number;
   /** The machine: CPUs, and the 1-minute load average when the traffic started and when it ended (shared hosts skew every figure). */
   readonly host: { readonly cpus: number; readonly loadAverage: readonly [number, number] };
@@ -158,9 +156,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       directWaitMs: 5_000,
       queuedWaitMs: 30_000,
     });
-    log(
-      `connecting ${profile.devices} devices over both edges (${sdkTakesUrlList() ? 'each given both URLs' : 'one URL each: this SDK takes one'})`,
-    );
+    log(`connecting ${profile.devices} devices over both edges (each given both URLs)`);
     await Promise.all([fleet.connectAll(50, 60_000), probes.connectAll(2, 60_000)]);
     const registryClient = new HttpRegistryClient({ baseUrl: cluster.registryUrl, serviceToken: cluster.serviceToken });
     let unroutableAtStart: number;
@@ -234,7 +230,6 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       endedAt,
       summary,
       faults,
-      sdkUrlLists: sdkTakesUrlList(),
       reconnects: fleet.reconnects,
       unroutableAtStart,
       host: { cpus: os.cpus().length, loadAverage: [loadAtStart, os.loadavg()[0]!] },

@@ -34,9 +34,6 @@ export async function settledWithin(promises: readonly Promise<unknown>[], ms: n
   clearTimeout(timer);
 }
 
-/** Direct sends may ask the edge-side inbox to keep what cannot be delivered now (when the sender supports it). */
-type DirectOptions = SendOptions & { storeIfOffline?: boolean };
-
 /**
  * Direct and queued pushes at fixed rates (open loop: a slow cluster shows as late answers, never
  * as a lower rate), each written to the ledger before it leaves and answered into it. `stop()`
@@ -99,7 +96,7 @@ export class Traffic {
     const payload = { path, seq };
     try {
       if (path === 'direct') {
-        const options: DirectOptions = { id, ack, ttlSeconds, storeIfOffline: true };
+        const options: SendOptions = { id, ack, ttlSeconds, storeIfOffline: true };
         const result = await sender.send(target, payload, options);
         ledger.answer(id, result.status, Date.now());
       } else {
