@@ -493,3 +493,39 @@ describe('PushProcessor through the push client to a real edge', () => {
     expect(inbox.entries().map((e) => e.message.id)).toEqual(['late-1']);
   });
 });
+
+describe('PushProcessor keeps its group membership through a long batch', () => {
+  it('tells the group it is alive every second while a delivery takes long, so the batch is committed once', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const { processor, delivery } = await setup();
+      const gate = delivery.hold('slow');
+      let beats = 0;
+      const ctx = { heartbeat: async () => void beats++, isRunning: () => true };
+      const handled = processor.handleBatch(
+        [
+          {
+            topic: Topics.pushRequests.normal,
+            partition: 0,
+            offset: '0',
+            key: keyOf('tv1'),
+            value: JSON.stringify(request('tv1', 'slow')),
+            headers: {},
+            timestamp: NOW,
+          },
+        ],
+        ctx,
+      );
+      await delivery.startedOf('slow');
+      await jest.advanceTimersByTimeAsync(3500);
+      expect(beats).toBeGreaterThanOrEqual(3);
+      gate.resolve();
+      await handled;
+      const after = beats;
+      await jest.advanceTimersByTimeAsync(3000);
+      expect(beats).toBe(after); // the batch is done: no more heartbeats on its behalf
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

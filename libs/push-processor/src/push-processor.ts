@@ -27,6 +27,8 @@ import { RequestLifecycle, type Handled } from './request-lifecycle';
 import type { RetryPolicy } from './retry-policy';
 
 const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
+/** How often a batch in hand tells the group its member is alive (kafkajs sends at most one per its heartbeat interval). */
+const BATCH_HEARTBEAT_MS = 1000;
 const priorityOfTopic = new Map<string, Priority>(PRIORITIES.map((p) => [Topics.pushRequests[p], p]));
 
 /** Default of `PushProcessorOptions.inboxSweepMs`. */
@@ -171,6 +173,20 @@ export class PushProcessor {
   /** One partition's batch: deliver or store, then write outcomes and dead letters; resolving commits it. */
   async handleBatch(records: readonly ConsumedRecord[], ctx?: BatchContext): Promise<void> {
     if (records.length === 0) return;
+    // A batch can take long (slow deliveries, an inbox that answers late). Without heartbeats the
+    // group would count this member dead after its session timeout, hand the partition to a new
+    // generation and refuse this batch's commit: the batch would be handled — and its outcomes
+    // published — a second time.
+    const keepAlive = ctx ? setInterval(() => void ctx.heartbeat().catch(() => undefined), BATCH_HEARTBEAT_MS) : undefined;
+    keepAlive?.unref();
+    try {
+      await this.handlePlannedBatch(records, ctx);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async handlePlannedBatch(records: readonly ConsumedRecord[], ctx?: BatchContext): Promise<void> {
     const priority = priorityOfTopic.get(records[0]!.topic) ?? 'normal';
     const plan = planBatch(records);
     const limiter = this.limiters[priority];
