@@ -49,7 +49,10 @@ describe('chaos report arithmetic', () => {
     const { paths, failures } = run(l.all());
     expect(paths.queued).toMatchObject({ accepted: 2, eligible: 1, lost: 1, expired: 1, delivered: 0, deliveredPct: 0 });
     expect(paths.queued.finalOutcomes).toEqual({ one: 1, none: 1, several: 0 });
-    expect(failures).toEqual(['queued: 1 lost (TTL outlives the run, never reached the app)']);
+    expect(failures).toEqual([
+      'queued: 1 lost (TTL outlives the run, never reached the app)',
+      'queued: 1 accepted messages without a final outcome',
+    ]);
   });
 
   it('flags a delivered outcome or answer the app never saw as a false report, and repeats at the app as duplicates', () => {
@@ -131,6 +134,25 @@ describe('chaos report arithmetic', () => {
     });
     // Delivered %, no false report, no duplicate, one final outcome each, direct answers in time.
     expect(targetChecks(summary).map((c) => c.met)).toEqual([false, true, true, false, true]);
+  });
+
+  it('fails on a queued message with two final outcomes and on an accepted one with none', () => {
+    const l = new Ledger();
+    message(l, 'q1', 'queued');
+    l.answer('q1', 'enqueued', 5);
+    l.receipt('q1', DEVICE, 20);
+    l.outcome('q1', 'delivered', 30);
+    l.outcome('q1', 'delivered', 40);
+    message(l, 'q2', 'queued');
+    l.answer('q2', 'enqueued', 5);
+    l.outcome('q2', 'stored', 10);
+    l.receipt('q2', DEVICE, 20);
+    const { paths, failures } = run(l.all());
+    expect(paths.queued.finalOutcomes).toEqual({ one: 0, none: 1, several: 1 });
+    expect(failures).toEqual([
+      'queued: 1 messages with more than one final outcome',
+      'queued: 1 accepted messages without a final outcome',
+    ]);
   });
 
   it('takes quantiles by rank', () => {

@@ -213,7 +213,7 @@ export function directAnswerFigures(all: readonly MessageRecord[], deadlineMs: n
   return { answerMs: quantiles(times), late, unanswered, deadlineMs, byPhase };
 }
 
-/** The figures, and the verdict: any loss, duplicate, false report, misdelivery or unanswered direct send fails. */
+/** The figures, and the verdict: any loss, duplicate, false report, misdelivery, unanswered direct send, or queued message without exactly one final outcome fails. */
 export function summarize(input: SummaryInput): Summary {
   const direct = pathFigures('direct', input.records, input.endedAt);
   const queued = pathFigures('queued', input.records, input.endedAt);
@@ -226,6 +226,9 @@ export function summarize(input: SummaryInput): Summary {
     if (p.misdelivered) failures.push(`${p.path}: ${p.misdelivered} pushes reached a device they were not for`);
   }
   if (directAnswers.unanswered) failures.push(`direct: ${directAnswers.unanswered} sends never answered`);
+  const finals = queued.finalOutcomes;
+  if (finals?.several) failures.push(`queued: ${finals.several} messages with more than one final outcome`);
+  if (finals?.none) failures.push(`queued: ${finals.none} accepted messages without a final outcome`);
   return { paths: { direct, queued }, directAnswers, failures };
 }
 
