@@ -9,6 +9,7 @@ import {
 } from '@pushwire/protocol';
 import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock, DeregisterResult, RegisterResult, RegistryStore } from './registry-store';
+import { startSweep } from './sweep-timer';
 
 /** Options of MemoryRegistryStore. */
 export interface MemoryRegistryStoreOptions {
@@ -50,12 +51,7 @@ export class MemoryRegistryStore implements RegistryStore {
 
   constructor(opts: MemoryRegistryStoreOptions = {}) {
     this.now = opts.now ?? Date.now;
-    const interval = opts.sweepIntervalMs ?? 60_000;
-    if (!Number.isFinite(interval) || interval < 0) throw new RangeError(`sweepIntervalMs must be ≥ 0, got ${interval}`);
-    if (interval > 0) {
-      this.sweepTimer = setInterval(() => this.sweep(), interval);
-      this.sweepTimer.unref();
-    }
+    this.sweepTimer = startSweep(opts.sweepIntervalMs, () => this.sweep());
   }
 
   /** Records held, including dead ones not yet swept. */

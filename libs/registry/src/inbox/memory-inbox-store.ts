@@ -12,6 +12,7 @@ import { StoreUnavailableError } from '@pushwire/service-kit';
 import type { Clock } from '../registry-store';
 import { admit, inboxLimits, inboxOrder, isLive, payloadBytes, type HeldEntry, type InboxLimits } from './admission';
 import type { InboxStore, InboxStoreOptions } from './inbox-store';
+import { startSweep } from '../sweep-timer';
 
 /** Options of MemoryInboxStore. */
 export interface MemoryInboxStoreOptions extends InboxStoreOptions {
@@ -46,12 +47,7 @@ export class MemoryInboxStore implements InboxStore {
   constructor(opts: MemoryInboxStoreOptions = {}) {
     this.limits = inboxLimits(opts);
     this.now = opts.now ?? Date.now;
-    const interval = opts.sweepIntervalMs ?? 60_000;
-    if (!Number.isFinite(interval) || interval < 0) throw new RangeError(`sweepIntervalMs must be ≥ 0, got ${interval}`);
-    if (interval > 0) {
-      this.sweepTimer = setInterval(() => this.sweep(), interval);
-      this.sweepTimer.unref();
-    }
+    this.sweepTimer = startSweep(opts.sweepIntervalMs, () => this.sweep());
   }
 
   async store(entries: InboxEntry[]): Promise<InboxStoreResult[]> {
