@@ -328,6 +328,12 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       }
       case 'pong':
         return;
+      // LEAD/MERGE (issue 14): topic frames, handled by the SDK's topic support.
+      case 'subscribe.result':
+      case 'unsubscribe.result':
+      case 'topic.message':
+      case 'broadcast':
+        return;
       default: {
         const unhandled: never = frame;
         return void unhandled;

@@ -110,3 +110,57 @@ export class EventBusError extends PushwireError<EventBusErrorCode> {
     super(options.code ?? 'queue_unavailable', message, options);
   }
 }
+
+// ---- logs read in full by every reader (topic messages and broadcasts, issue 14) ---------------
+
+/** Where an appended record landed. */
+export interface RecordPosition {
+  readonly partition: number;
+  /** Offset as a decimal string (Kafka offsets are 64-bit). */
+  readonly offset: string;
+}
+
+/** Options of EventLog.tail. */
+export interface TailOptions {
+  readonly topic: string;
+  /**
+   * Start at the first record appended at or after this time (epoch ms): what a new reader loads as
+   * history. Default: the log's end (new records only).
+   */
+  readonly sinceMs?: number;
+  /**
+   * Records of one partition, in offset order. No offsets are committed anywhere: every tail reads
+   * on its own. A rejection is logged and the records are NOT handed again (a tail is a live feed).
+   */
+  readonly handler: (records: readonly ConsumedRecord[]) => void | Promise<void>;
+}
+
+/** A running tail of a log. */
+export interface Tail {
+  /**
+   * Per partition, the first offset this tail hands over: every record from it on reaches the
+   * handler, in order. Known when `tail()` resolves.
+   */
+  readonly startOffsets: ReadonlyMap<number, string>;
+  /** Resolves once every record that was in the log when the tail started has been handed over. */
+  readonly caughtUp: Promise<void>;
+  /** Stops reading and releases the reader (Kafka: its consumer; no group state is left to keep). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A log every reader reads in full, each from where it chooses, with no consumer group sharing the
+ * partitions: Pushwire's topic log (`pushwire.topic-messages`), which every edge reads. Both
+ * adapters implement it next to EventBus, and one contract suite checks both.
+ */
+export interface EventLog {
+  /**
+   * An id of this log's instance, the same for every process reading it: Kafka's cluster id; for the
+   * memory bus a random id made when the bus is created. Topic epochs are derived from it.
+   */
+  logId(): Promise<string>;
+  /** Like EventBus.publish, and says where each message landed, in the order given. */
+  append(topic: string, messages: readonly BusMessage[]): Promise<RecordPosition[]>;
+  /** Reads the topic's partitions from `sinceMs` (or the end) on, until stopped. */
+  tail(opts: TailOptions): Promise<Tail>;
+}

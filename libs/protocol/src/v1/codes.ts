@@ -106,6 +106,11 @@ export const ErrorCodes = {
   not_found: { http: 404, retriable: false, description: 'No such resource.' },
   payload_too_large: { http: 413, retriable: false, description: 'The frame or body exceeds the size limit.' },
   rate_limited: { http: 429, retriable: true, description: 'Too many requests; slow down.' },
+  limit_exceeded: {
+    http: 409,
+    retriable: false,
+    description: 'A per-connection limit is reached (topics per connection): free one before asking for another.',
+  },
   overloaded: { http: 503, retriable: true, description: 'Too many new connections; retry after the hinted delay.' },
   draining: { http: 503, retriable: true, description: 'This edge is shutting down; connect to another one.' },
   store_unavailable: { http: 503, retriable: true, description: 'The backing store failed; this is not a "not found".' },

@@ -6,7 +6,7 @@ import { payloadsWithinDepth } from './payload-depth';
 type FrameSchemas = Record<string, TSchema>;
 
 /** The frames that carry an application payload, held to MAX_PAYLOAD_DEPTH. */
-const FRAMES_WITH_PAYLOAD = new Set(['d2d.send', 'push', 'd2d.message']);
+const FRAMES_WITH_PAYLOAD = new Set(['d2d.send', 'push', 'd2d.message', 'topic.message', 'broadcast']);
 const framePayload: Refinement<unknown> = payloadsWithinDepth((frame: unknown) => [['/payload', (frame as { payload: unknown }).payload]]);
 
 /**

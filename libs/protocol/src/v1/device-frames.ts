@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DELIVERY_STATUSES, ErrorCodes } from './codes';
 import { AccountId, ConnectionId, DeviceId, DeviceName, DeviceType, EpochMillis, MessageId, Payload, Priority, RequestId } from './ids';
+import {
+  BroadcastFrame,
+  SubscribeFrame,
+  SubscribeResultFrame,
+  TopicMessageFrame,
+  UnsubscribeFrame,
+  UnsubscribeResultFrame,
+} from './topics';
 
 /** Device protocol version; the device port paths carry it (`/v1/connect`, `/v1/events`). */
 export const PROTOCOL_VERSION = 1;
@@ -54,6 +62,8 @@ export const ClientFrameSchemas = {
   'd2d.send': D2dSendFrame,
   'devices.list': DevicesListFrame,
   'devices.subscribe': DevicesSubscribeFrame,
+  subscribe: SubscribeFrame,
+  unsubscribe: UnsubscribeFrame,
 } as const;
 export const ClientFrame = Type.Union(Object.values(ClientFrameSchemas));
 export type ClientFrame = Static<typeof ClientFrame>;
@@ -110,6 +120,10 @@ export const ServerFrameSchemas = {
   'devices.subscribe.result': DevicesSubscribeResultFrame,
   'device.online': DeviceOnlineFrame,
   'device.offline': DeviceOfflineFrame,
+  'subscribe.result': SubscribeResultFrame,
+  'unsubscribe.result': UnsubscribeResultFrame,
+  'topic.message': TopicMessageFrame,
+  broadcast: BroadcastFrame,
   reconnect: ReconnectFrame,
   pong: PongFrame,
   error: ErrorFrame,

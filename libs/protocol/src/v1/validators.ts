@@ -1,5 +1,6 @@
 import { Validator } from '../validation';
 import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
+import { BroadcastRequest, BroadcastResult, PublishRequest, PublishResult, TopicLogRecord } from './topics';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
 import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
@@ -96,4 +97,21 @@ export const Validators = {
   deviceListResponse: new Validator(DeviceListResponse, 'device list response'),
   accountNotice: new Validator(AccountNotice, 'account notice'),
   accountNoticeResult: new Validator(AccountNoticeResult, 'account notice result'),
+  topicLogRecord: new Validator(
+    TopicLogRecord,
+    'topic log record',
+    payloadsWithinDepth((r: TopicLogRecord): PayloadAt[] => [['/payload', r.payload]]),
+  ),
+  publishRequest: new Validator(
+    PublishRequest,
+    'publish request',
+    payloadsWithinDepth((r: PublishRequest): PayloadAt[] => [['/payload', r.payload]]),
+  ),
+  publishResult: new Validator(PublishResult, 'publish result'),
+  broadcastRequest: new Validator(
+    BroadcastRequest,
+    'broadcast request',
+    payloadsWithinDepth((r: BroadcastRequest): PayloadAt[] => [['/payload', r.payload]]),
+  ),
+  broadcastResult: new Validator(BroadcastResult, 'broadcast result'),
 } as const;
