@@ -44,9 +44,9 @@ export class KafkaTail implements Tail {
     private readonly opts: TailOptions,
     private readonly deps: KafkaTailDeps,
     readonly startOffsets: ReadonlyMap<number, string>,
-    ends: ReadonlyMap<number, string>,
+    readonly endOffsets: ReadonlyMap<number, string>,
   ) {
-    this.catchUp = new CatchUp(startOffsets, ends);
+    this.catchUp = new CatchUp(startOffsets, endOffsets);
     this.caughtUp = this.catchUp.done;
     this.next = new Map([...startOffsets].map(([p, offset]) => [p, BigInt(offset)]));
     this.consumer = deps.kafka.consumer({
