@@ -1,4 +1,4 @@
-import { MemoryEventBus } from '@pushwire/event-bus';
+import { EventBusError, MemoryEventBus, type TopicSpec } from '@pushwire/event-bus';
 import { PushwireError, TOPIC_LOG, topicEpochOf, type BroadcastRecord, type TopicPublishRecord } from '@pushwire/protocol';
 import { createLogger } from '@pushwire/service-kit';
 import { rejectionOf, waitFor } from '@pushwire/test-kit';
@@ -193,6 +193,25 @@ describe('TopicFeed', () => {
     const error = await rejectionOf(feed.start(), PushwireError);
     expect(error).toMatchObject({ code: 'invalid_config', message: expect.stringContaining('recreate it with one partition') });
     expect(history.ready).toBe(false);
+  });
+
+  it('can be started again after a start failed on the bus', async () => {
+    /** A bus that cannot be reached at first. */
+    class FlakyBus extends MemoryEventBus {
+      private failures = 1;
+      override async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+        if (this.failures-- > 0) throw new EventBusError('brokers unreachable');
+        return super.ensureTopics(specs);
+      }
+    }
+    bus = new FlakyBus({ now: () => clock });
+    const logger = createLogger('edge-test', 'silent');
+    feed = new TopicFeed({ log: bus, history, fanout, logger, historySeconds: HISTORY_SECONDS, now: () => clock });
+
+    expect(await rejectionOf(feed.start(), EventBusError)).toMatchObject({ message: 'brokers unreachable' });
+    await started();
+    await append(topicRecord('live:m1'));
+    await waitFor(() => fanout.published.length === 1, { what: 'the message after the second start' });
   });
 
   it('drops history past its age every second', async () => {

@@ -72,10 +72,14 @@ export class TopicFeed {
   /**
    * Creates the log if missing (one partition), refuses a log of more partitions (invalid_config),
    * and starts the tail. Resolves once the tail runs, not when the history is loaded: that marks
-   * the history ready by itself.
+   * the history ready by itself. After a failure, start() may be called again.
    */
   start(): Promise<void> {
-    this.starting ??= this.startNow();
+    this.starting ??= this.startNow().catch((err: unknown) => {
+      // A failed start (the bus unreachable) may be tried again.
+      this.starting = undefined;
+      throw err;
+    });
     return this.starting;
   }
 
@@ -89,6 +93,7 @@ export class TopicFeed {
 
   private async startNow(): Promise<void> {
     const { log, history } = this.opts;
+    this.early = [];
     await log.ensureTopics([{ name: this.topic, partitions: 1 }]);
     this.epoch = topicEpochOf(await log.logId());
     const tail = await log.tail({
