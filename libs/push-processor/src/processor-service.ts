@@ -11,6 +11,7 @@ import { PushProcessor } from './push-processor';
 
 export interface ProcessorServiceDeps {
   readonly config: ProcessorConfig;
+  /** The bus; for the topic routes (publish, broadcast) it must implement EventLog too, as both adapters do. */
   readonly bus: EventBus;
   readonly logger: Logger;
   /** Registry access; default HTTP to `config.registryUrl` (the all-in-one passes its store). */
@@ -20,8 +21,8 @@ export interface ProcessorServiceDeps {
 }
 
 /**
- * The message processor as a service: the consumer (PushProcessor), the push client it delivers
- * and enqueues with, and its HTTP API, wired once for the standalone app and the all-in-one.
+ * The message processor as a service: the consumer (PushProcessor), the push client it delivers,
+ * enqueues, publishes and broadcasts with, and its HTTP API, wired once for the standalone app and the all-in-one.
  */
 export class ProcessorService {
   readonly processor: PushProcessor;
@@ -37,6 +38,7 @@ export class ProcessorService {
       // Lookups and deliveries are a sender's work.
       serviceToken: config.serviceTokens.sender[0]!,
       bus,
+      maxMessageBytes: config.maxMessageBytes,
       ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
     });
     this.ownsInbox = !deps.inbox;
@@ -64,6 +66,8 @@ export class ProcessorService {
           ack: message.ackRequired,
           collapseKey,
         }),
+      publish: (topic, { payload, ...options }) => this.pushClient.publish(topic, payload, options),
+      broadcast: ({ payload, ...options }) => this.pushClient.broadcast(payload, options),
     });
   }
 
