@@ -5,19 +5,23 @@ import {
   TOPIC_LOG,
   topicEpochOf,
   topicOffsetOfRecord,
-  Validators,
-  type BroadcastRecord,
+  BroadcastRecord,
+  TopicPublishRecord,
+  Validator,
   type BroadcastResult,
   type Priority,
   type PublishResult,
   type TopicLogRecord,
-  type TopicPublishRecord,
 } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { assertJson, validate } from './message';
 import type { ResolvedOptions } from './options';
 import { payloadNeverFits } from './payload-limit';
 import { deadlineOf, retryWithin } from './publish-retry';
+
+// One validator per kind (not the log's union): its errors name the field (`/ttlSeconds`), a union's only `/`.
+const topicRecord = new Validator(TopicPublishRecord, 'topic message');
+const broadcastRecord = new Validator(BroadcastRecord, 'broadcast');
 
 /** Options of `publish`: one message to every device subscribed to a topic. */
 export interface PublishOptions {
@@ -80,7 +84,7 @@ export class TopicPublisher {
       sentAt: this.options.now(),
       ttlSeconds: opts?.ttlSeconds ?? DEFAULT_TOPIC_TTL_SECONDS,
     };
-    validate(() => Validators.topicLogRecord.decode(record), 'topic message');
+    validate(() => topicRecord.decode(record), 'topic message');
     const { offset, epoch } = await this.append(log, topic, record, timeoutMs, `topic message ${record.id} to topic ${topic}`);
     return { topic, id: record.id, offset, epoch };
   }
@@ -97,7 +101,7 @@ export class TopicPublisher {
       sentAt: this.options.now(),
       ttlSeconds: opts?.ttlSeconds ?? DEFAULT_TOPIC_TTL_SECONDS,
     };
-    validate(() => Validators.topicLogRecord.decode(record), 'broadcast');
+    validate(() => broadcastRecord.decode(record), 'broadcast');
     const { offset, epoch } = await this.append(log, BROADCAST_RECORD_KEY, record, timeoutMs, `broadcast ${record.id}`);
     return { id: record.id, offset, epoch };
   }
