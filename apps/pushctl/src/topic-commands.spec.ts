@@ -1,8 +1,9 @@
-import { MemoryEventBus, type ConsumedRecord } from '@pushwire/event-bus';
-import { TOPIC_LOG, topicEpochOf } from '@pushwire/protocol';
+import { MemoryEventBus } from '@pushwire/event-bus';
+import { topicEpochOf } from '@pushwire/protocol';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
 import { unusedUrl } from '@pushwire/service-http/testing';
 import { silentLogger } from '@pushwire/service-kit';
+import { topicLogRecords } from '@pushwire/push-client/testing';
 import { lines, pushctl } from './testing/in-process';
 
 /**
@@ -17,6 +18,8 @@ const savedEnv = Object.fromEntries(ENV.map((name) => [name, process.env[name]])
 let service: ProcessorService;
 let bus: MemoryEventBus;
 let epoch: string;
+
+const logRecords = () => topicLogRecords(bus);
 
 beforeAll(async () => {
   bus = new MemoryEventBus();
@@ -36,15 +39,6 @@ afterAll(async () => {
     else process.env[name] = savedEnv[name];
   }
 });
-
-/** The topic log's records, as an edge reading it from its start sees them. */
-async function logRecords(): Promise<ConsumedRecord[]> {
-  const seen: ConsumedRecord[] = [];
-  const tail = await bus.tail({ topic: TOPIC_LOG, sinceMs: 0, handler: (records) => void seen.push(...records) });
-  await tail.caughtUp;
-  await tail.stop();
-  return seen;
-}
 
 describe('pushctl publish', () => {
   it('prints {"topic","id","offset","epoch"} as one JSON line, the offset growing with every message', async () => {

@@ -1,11 +1,4 @@
-import {
-  EventBusError,
-  MemoryEventBus,
-  type BusMessage,
-  type ConsumedRecord,
-  type EventBus,
-  type RecordPosition,
-} from '@pushwire/event-bus';
+import { EventBusError, MemoryEventBus, type BusMessage, type EventBus, type RecordPosition } from '@pushwire/event-bus';
 import {
   BROADCAST_RECORD_KEY,
   DEFAULT_TOPIC_TTL_SECONDS,
@@ -17,6 +10,7 @@ import {
 import { waitFor } from '@pushwire/test-kit';
 import { PushClient, PushClientError, type PushClientOptions } from './index';
 import { SERVICE_TOKEN } from './testing/registry-harness';
+import { topicLogRecords } from './testing/topic-log';
 
 // publish / broadcast on the real in-memory bus: every message is one record of the topic log, and
 // the answer is its place there (offset = bus offset + 1, epoch from the bus's log id).
@@ -59,14 +53,7 @@ function client(opts: Partial<PushClientOptions> = {}): PushClient {
   return c;
 }
 
-/** Every record of the topic log so far, as an edge reading it from the start would see them. */
-async function logRecords(): Promise<ConsumedRecord[]> {
-  const seen: ConsumedRecord[] = [];
-  const tail = await bus.tail({ topic: TOPIC_LOG, sinceMs: 0, handler: (records) => void seen.push(...records) });
-  await tail.caughtUp;
-  await tail.stop();
-  return seen;
-}
+const logRecords = () => topicLogRecords(bus);
 
 beforeEach(async () => {
   bus = new FlakyLog({ now: () => T0 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EventBus } from '@pushwire/event-bus';
+import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { PushClient } from '@pushwire/push-client';
 import { HttpInboxClient, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
@@ -11,8 +11,8 @@ import { PushProcessor } from './push-processor';
 
 export interface ProcessorServiceDeps {
   readonly config: ProcessorConfig;
-  /** The bus; for the topic routes (publish, broadcast) it must implement EventLog too, as both adapters do. */
-  readonly bus: EventBus;
+  /** The bus, with the topic log the HTTP API publishes and broadcasts to (both adapters implement EventLog). */
+  readonly bus: EventBus & EventLog;
   readonly logger: Logger;
   /** Registry access; default HTTP to `config.registryUrl` (the all-in-one passes its store). */
   readonly registry?: RegistryClient;

@@ -1,8 +1,9 @@
-import { EventBusError, MemoryEventBus, type BusMessage, type ConsumedRecord, type RecordPosition } from '@pushwire/event-bus';
+import { EventBusError, MemoryEventBus, type BusMessage, type RecordPosition } from '@pushwire/event-bus';
 import { TOPIC_LOG, topicEpochOf } from '@pushwire/protocol';
 import { PushClient } from '@pushwire/push-client';
 import { createMetricsRegistry, silentLogger } from '@pushwire/service-kit';
 import { waitFor } from '@pushwire/test-kit';
+import { topicLogRecords } from '@pushwire/push-client/testing';
 import type { FastifyInstance } from 'fastify';
 import { startTestService, stopTestService, type TestService } from '../testing/test-service';
 import { buildProcessorApp } from './processor-app';
@@ -38,14 +39,7 @@ describe('POST /v1/topics/:topic/messages and /v1/broadcasts', () => {
   });
   afterAll(() => stopTestService(t));
 
-  /** The topic log as an edge reads it from its start. */
-  const logRecords = async (): Promise<ConsumedRecord[]> => {
-    const seen: ConsumedRecord[] = [];
-    const tail = await t.bus.tail({ topic: TOPIC_LOG, sinceMs: 0, handler: (records) => void seen.push(...records) });
-    await tail.caughtUp;
-    await tail.stop();
-    return seen;
-  };
+  const logRecords = () => topicLogRecords(t.bus);
 
   it('publishes: 200 with the topic, id, a growing offset and the epoch, the record in the one-partition topic log', async () => {
     const first = await post(t.baseUrl, '/v1/topics/live:m1/messages', { payload: { score: '1-0' }, id: 'm-1' });
