@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
-import type { EventBus, EventLog } from '@pushwire/event-bus';
+import type { EventBus } from '@pushwire/event-bus';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 
 /** TTL of a `storeIfOffline` send that gives no `ttlSeconds`: an hour, as the message processor's default (PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS). */
@@ -22,7 +22,7 @@ export interface PushClientOptions {
    * and reject with `not_configured` otherwise. Default: none, and `enqueue`, `publish` and
    * `broadcast` reject with `not_configured`; direct push needs no bus.
    */
-  bus?: EventBus | (EventBus & EventLog);
+  bus?: EventBus;
   /**
    * The edges' largest frame (PUSHWIRE_MAX_MESSAGE_BYTES): `publish` / `broadcast` refuse a payload
    * larger, which no edge could deliver. Default DEFAULT_MAX_MESSAGE_BYTES (64 KiB).

@@ -41,8 +41,8 @@ export interface ProcessorAppOptions extends ServiceTokenOptions {
 /**
  * The message processor's HTTP API: indirect push for senders that do not speak Kafka
  * (POST /v1/push-requests → 202), topics and broadcast (POST /v1/topics/:topic/messages, POST
- * /v1/broadcasts → 200 with the message's place in the topic log), a live tail of outcomes as server-sent events (GET /v1/outcomes,
- * what `pushctl outcomes` reads), the dead letters (GET /v1/dlq, POST /v1/dlq/replay: `pushctl
+ * /v1/broadcasts → 200 with the message's place in the topic log), a live tail of outcomes as
+ * server-sent events (GET /v1/outcomes, what `pushctl outcomes` reads), the dead letters (GET /v1/dlq, POST /v1/dlq/replay: `pushctl
  * dlq`), and the ops routes. /v1/* needs the service token.
  */
 export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
