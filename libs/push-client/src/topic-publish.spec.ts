@@ -213,6 +213,23 @@ describe('publish during a bus outage', () => {
     expect(await c.publish('t1', 2)).toMatchObject({ offset: 1, epoch: topicEpochOf(await bus.logId()) });
   });
 
+  it('refuses to answer an offset of a topic log with more than one partition', async () => {
+    await bus.close();
+    bus = new FlakyLog({ now: () => T0 });
+    await bus.ensureTopics([{ name: TOPIC_LOG, partitions: 4 }]);
+    const topics = ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8'];
+    const errors = await Promise.all(
+      topics.map((t) =>
+        client()
+          .publish(t, 1)
+          .catch((e: unknown) => e),
+      ),
+    );
+    expect(errors).toContainEqual(
+      expect.objectContaining({ code: 'unavailable', retriable: false, message: expect.stringContaining('more than one partition') }),
+    );
+  });
+
   it('refuses a bad deadline as the caller’s invalid_message', async () => {
     const error = await client()
       .publish('t1', 1, { timeoutMs: 0 })

@@ -169,8 +169,18 @@ export class TopicPublisher {
   }
 }
 
-/** The one position of a one-record append; an adapter answering none is a bug, not an outage. */
+/**
+ * The one position of a one-record append. An adapter answering none is a bug, not an outage; a
+ * record in another partition than 0 means the topic log was created with several partitions
+ * (edges refuse to read such a log): its offset means nothing, and saying so beats answering it.
+ */
 function assertPosition(position: RecordPosition | undefined): RecordPosition {
   if (!position) throw new Error(`the event bus appended to ${TOPIC_LOG} without saying where`);
+  if (position.partition !== 0)
+    throw new PushClientError(
+      'unavailable',
+      `${TOPIC_LOG} has more than one partition (the record landed in partition ${position.partition}): recreate it with one`,
+      false,
+    );
   return position;
 }
