@@ -3,6 +3,7 @@ import type { AckWaiter } from './acks';
 import type { DeviceRequests } from './devices/device-requests';
 import { Phase, type CloseConnection, type Connection } from './connection';
 import type { EdgeMetrics } from './edge-metrics';
+import type { TopicSubscriptions } from './topics/topic-subscriptions';
 import { refill } from './token-bucket';
 import { sendErrorFrame, sendServerFrame } from './transport';
 
@@ -26,6 +27,8 @@ export interface FrameHandlerDeps {
   acks: Pick<AckWaiter, 'ack'>;
   /** Answers `d2d.send`, `devices.list` and `devices.subscribe` (they reach beyond the edge). */
   requests: Pick<DeviceRequests, 'handle'>;
+  /** Answers `subscribe` and `unsubscribe`. */
+  topics: Pick<TopicSubscriptions, 'handle'>;
   /** First-frame auth: verify the token and open the connection, or close it 4003. */
   authenticate(c: Connection, token: string): void;
   /** `auth` on an open connection: replace its token (same account and device), or close it 4003. */
@@ -138,6 +141,10 @@ export class FrameHandler {
       case 'devices.list':
       case 'devices.subscribe':
         this.deps.requests.handle(c, frame);
+        return;
+      case 'subscribe':
+      case 'unsubscribe':
+        this.deps.topics.handle(c, frame);
         return;
     }
   }

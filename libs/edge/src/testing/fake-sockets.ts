@@ -4,7 +4,7 @@ import { Connection, Phase, Transport, type SocketData } from '../connection';
 
 /**
  * The few uWebSockets.js WebSocket calls the edge's transport makes (cork, send, getBufferedAmount,
- * end, close), recorded, so the pure parts (delivery, frame handling, sweeping) run in a unit spec
+ * end, close, subscribe, unsubscribe), recorded, so the pure parts (delivery, frame handling, sweeping) run in a unit spec
  * without a port. `send` answers like uWS: 1 written, 0 buffered, 2 dropped.
  */
 export class FakeWebSocket {
@@ -16,6 +16,8 @@ export class FakeWebSocket {
   ended: { code: number; reason: string } | undefined = undefined;
   /** Set by `close()`: the socket was cut off without a close frame. */
   closed = false;
+  /** The uWS topics the socket is subscribed to. */
+  readonly topics = new Set<string>();
 
   cork(cb: () => void): this {
     cb();
@@ -25,6 +27,15 @@ export class FakeWebSocket {
   send(text: string): number {
     if (this.sendResult !== 2) this.sent.push(text);
     return this.sendResult;
+  }
+
+  subscribe(topic: string): boolean {
+    this.topics.add(topic);
+    return true;
+  }
+
+  unsubscribe(topic: string): boolean {
+    return this.topics.delete(topic);
   }
 
   getBufferedAmount(): number {
