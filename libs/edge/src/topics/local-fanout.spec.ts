@@ -1,0 +1,94 @@
+import type { TemplatedApp } from '@pushwire/uws';
+import { Phase, type Connection } from '../connection';
+import { fakeSseConnection, fakeWebSocketConnection, type FakeWebSocket } from '../testing/fake-sockets';
+import { LocalTopicFanout } from './local-fanout';
+import { LocalSubscribers } from './local-subscribers';
+
+// LocalTopicFanout over fake sockets and a fake uWS app standing in for its topic tree: publish
+// hands the frame to every fake WebSocket subscribed to the topic, as uWS's app.publish does.
+
+class FakeApp {
+  readonly sockets: FakeWebSocket[] = [];
+  readonly published: Array<{ topic: string; frame: string }> = [];
+  numSubscribers(topic: string): number {
+    return this.sockets.filter((s) => s.topics.has(topic)).length;
+  }
+  publish(topic: string, frame: string): boolean {
+    this.published.push({ topic, frame });
+    for (const s of this.sockets) if (s.topics.has(topic)) s.sent.push(frame);
+    return true;
+  }
+}
+
+function setup() {
+  const app = new FakeApp();
+  const subscribers = new LocalSubscribers();
+  const delivered: Array<[string, number]> = [];
+  const fanout = new LocalTopicFanout(() => app as unknown as TemplatedApp, subscribers, {
+    delivered: (kind, n) => delivered.push([kind, n]),
+  });
+  const open = (c: Connection) => {
+    subscribers.opened(c);
+    return c;
+  };
+  const ws = (id: string, deviceType = 'tv') => {
+    const { c, socket } = fakeWebSocketConnection(id);
+    c.deviceType = deviceType;
+    app.sockets.push(socket);
+    return { c: open(c), socket };
+  };
+  const sse = (id: string, deviceType = 'tv') => {
+    const { c, stream } = fakeSseConnection(id);
+    c.deviceType = deviceType;
+    return { c: open(c), stream };
+  };
+  return { app, subscribers, fanout, delivered, ws, sse };
+}
+
+describe('LocalTopicFanout', () => {
+  it("publishes once to uWS for the WebSocket subscribers and writes each SSE subscriber's stream", () => {
+    const { app, subscribers, fanout, delivered, ws, sse } = setup();
+    const a = ws('a');
+    const b = sse('b');
+    const other = ws('c');
+    subscribers.add(a.c, 'live:m1');
+    subscribers.add(b.c, 'live:m1');
+    subscribers.add(other.c, 'live:m2');
+    expect(fanout.publish('live:m1', '{"type":"topic.message"}')).toBe(2);
+    expect(app.published).toEqual([{ topic: 'live:m1', frame: '{"type":"topic.message"}' }]);
+    expect(a.socket.sent).toEqual(['{"type":"topic.message"}']);
+    expect(b.stream.written).toEqual(['data: {"type":"topic.message"}\n\n']);
+    expect(other.socket.sent).toEqual([]);
+    expect(delivered).toEqual([['topic', 2]]);
+  });
+
+  it('publishes nothing to uWS for a topic without WebSocket subscribers', () => {
+    const { app, fanout } = setup();
+    expect(fanout.publish('nobody', 'x')).toBe(0);
+    expect(app.published).toEqual([]);
+  });
+
+  it('broadcasts to every device type seen here, WebSocket and SSE, or only to the named types', () => {
+    const { app, fanout, ws, sse } = setup();
+    const tv = ws('tv1', 'tv');
+    const phone = ws('p1', 'phone');
+    const tvStream = sse('tv2', 'tv');
+    const phoneStream = sse('p2', 'phone');
+    expect(fanout.broadcast('all', undefined)).toBe(4);
+    expect(app.published.map((p) => p.topic).sort()).toEqual(['$type:phone', '$type:tv']);
+    expect(fanout.broadcast('tvs', ['tv', 'tv', 'car'])).toBe(2);
+    expect(tv.socket.sent).toEqual(['all', 'tvs']);
+    expect(phone.socket.sent).toEqual(['all']);
+    expect(tvStream.stream.written).toEqual(['data: all\n\n', 'data: tvs\n\n']);
+    expect(phoneStream.stream.written).toEqual(['data: all\n\n']);
+  });
+
+  it('forgets a closed SSE stream for broadcasts', () => {
+    const { fanout, subscribers, sse } = setup();
+    const s = sse('s1');
+    s.c.phase = Phase.Closed;
+    subscribers.closed(s.c);
+    expect(fanout.broadcast('x', undefined)).toBe(0);
+    expect(s.stream.written).toEqual([]);
+  });
+});
