@@ -133,6 +133,17 @@ describe('FrameHandler', () => {
     expect(topicRequests).toEqual(sent.map((frame) => ({ c, frame })));
   });
 
+  it('answers a subscribe off the schema (a reserved $ name, a name too long) with an error naming its request', () => {
+    const { c, socket } = device();
+    handler.onText(c, text({ type: 'subscribe', reqId: 'bad-1', topic: '$type:tv' }));
+    handler.onText(c, text({ type: 'unsubscribe', reqId: 'bad-2', topic: 'x'.repeat(129) }));
+    expect(socket.frames()).toEqual([
+      expect.objectContaining({ type: 'error', code: 'invalid_frame', reqId: 'bad-1' }),
+      expect.objectContaining({ type: 'error', code: 'invalid_frame', reqId: 'bad-2' }),
+    ]);
+    expect(topicRequests).toEqual([]);
+  });
+
   describe('rate limit', () => {
     it('answers frames past the burst with rate_limited, without counting them toward the close', async () => {
       const { c, socket } = device();
