@@ -215,7 +215,8 @@ export const edgeConfigSpec = {
   kafkaBrokers: str({
     env: 'KAFKA_BROKERS',
     default: '',
-    description: 'Kafka brokers (host:port,…) for connection events to pushwire.device-connections (empty: none are published).',
+    description:
+      'Kafka brokers (host:port,…) for connection events to pushwire.device-connections and the topic log pushwire.topic-messages (empty: no connection events are published, and subscribes are answered unavailable).',
   }),
   d2dPerSecond: int({
     env: 'PUSHWIRE_D2D_PER_SECOND',

@@ -6,7 +6,7 @@ import type { EdgeMetrics } from '../edge-metrics';
 import { sendFrame, sendServerFrame } from '../transport';
 import { LocalTopicFanout } from './local-fanout';
 import { LocalSubscribers } from './local-subscribers';
-import type { TopicHistoryView } from './topic-history';
+import { TopicHistory } from './topic-history';
 import { TokenTopicPolicy, type TopicPolicy } from './topic-policy';
 import { TopicSubscriptions } from './topic-subscriptions';
 
@@ -38,7 +38,8 @@ export class EdgeTopics {
   readonly subscribers = new LocalSubscribers();
   readonly fanout: LocalTopicFanout;
   readonly subscriptions: TopicSubscriptions;
-  readonly history: TopicHistoryView | undefined;
+  /** What the edge keeps of the topic log for recovery; none without a topic log. */
+  readonly history: TopicHistory | undefined;
 
   constructor(deps: EdgeTopicsDeps) {
     const { metrics } = deps;
@@ -47,9 +48,17 @@ export class EdgeTopics {
       if (n > 0) deliveries[kind].inc(n);
     };
     this.fanout = new LocalTopicFanout(deps.app, this.subscribers, { delivered });
-    // LEAD/MERGE: the TopicHistory (lead, topic-history.ts) and the TopicFeed (log helper,
-    // topic-feed.ts) are built here from deps.topicLog once they exist.
-    this.history = undefined;
+    const c = deps.config;
+    this.history = deps.topicLog
+      ? new TopicHistory({
+          maxMessagesPerTopic: c.topicHistoryMessages,
+          maxAgeMs: c.topicHistorySeconds * 1000,
+          maxBytes: c.topicHistoryMaxBytes,
+          maxTopics: c.topicHistoryMaxTopics,
+          now: deps.now,
+        })
+      : undefined;
+    // LEAD/MERGE: the TopicFeed (log helper, topic-feed.ts) is built here from deps.topicLog, this.history and this.fanout.
     this.subscriptions = new TopicSubscriptions(
       { maxTopicsPerConnection: deps.config.maxTopicsPerConnection, readyWaitMs: SUBSCRIBE_READY_WAIT_MS },
       {

@@ -11,7 +11,19 @@ import { TopicSubscriptions, type SubscriptionMetrics } from './topic-subscripti
 // that is a plain object the test moves by hand, and jest's fake timers for the wait until ready.
 
 class HandHistory implements TopicHistoryView {
-  ready = true;
+  private _ready = true;
+  private resolveReady!: () => void;
+  private readonly readyPromise = new Promise<void>((resolve) => (this.resolveReady = resolve));
+  get ready(): boolean {
+    return this._ready;
+  }
+  set ready(ready: boolean) {
+    this._ready = ready;
+    if (ready) this.resolveReady();
+  }
+  whenReady(): Promise<void> {
+    return this._ready ? Promise.resolve() : this.readyPromise;
+  }
   epoch = 'e1';
   offset = 7;
   /** What recover() answers, by topic. */
@@ -148,7 +160,7 @@ describe('TopicSubscriptions', () => {
     expect(d.frames()).toEqual([{ type: 'subscribe.result', reqId: 'r-news', topic: 'news', status: 'unavailable' }]);
   });
 
-  it('holds a subscribe while the history loads and answers it once ready', () => {
+  it('holds a subscribe while the history loads and answers it once ready', async () => {
     jest.useFakeTimers();
     const history = new HandHistory();
     history.ready = false;
@@ -158,7 +170,8 @@ describe('TopicSubscriptions', () => {
     jest.advanceTimersByTime(1000);
     expect(d.frames()).toEqual([]);
     history.ready = true;
-    jest.advanceTimersByTime(50);
+    await Promise.resolve(); // the history's whenReady: answered at once, not at the next check
+    await Promise.resolve();
     expect(d.frames()).toEqual([expect.objectContaining({ status: 'subscribed', offset: 7 })]);
     expect(subs.pending).toBe(0);
   });

@@ -43,8 +43,8 @@ interface Waiting {
   readonly until: number;
 }
 
-/** How often waiting subscribes are checked: one timer for the edge, only while any wait. */
-const WAIT_CHECK_MS = 20;
+/** How often waiting subscribes are checked for their deadline: one timer for the edge, only while any wait. */
+const WAIT_CHECK_MS = 100;
 /** Waiting subscribes the edge holds at most (each connection's share is bounded by the frame rate). */
 const MAX_WAITING = 100_000;
 
@@ -60,6 +60,8 @@ export class TopicSubscriptions {
   private readonly now: () => number;
   private waiting: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Whether the waiting subscribes are answered the moment the history is ready (hooked once). */
+  private readyHooked = false;
 
   constructor(
     private readonly opts: TopicSubscriptionsOptions,
@@ -90,6 +92,10 @@ export class TopicSubscriptions {
     if (history.ready) return this.subscribe(c, frame, history);
     if (this.waiting.length >= MAX_WAITING) return this.refuse(c, frame, 'unavailable');
     this.waiting.push({ c, frame, until: this.now() + this.opts.readyWaitMs });
+    if (!this.readyHooked) {
+      this.readyHooked = true;
+      void history.whenReady().then(() => this.checkWaiting());
+    }
     if (!this.timer) {
       this.timer = setInterval(() => this.checkWaiting(), WAIT_CHECK_MS);
       this.timer.unref();
@@ -115,7 +121,10 @@ export class TopicSubscriptions {
       else still.push(w);
     }
     this.waiting = still;
-    if (still.length === 0) this.close();
+    if (still.length === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 
   private subscribe(c: Connection, frame: SubscribeRequest, history: TopicHistoryView): void {
