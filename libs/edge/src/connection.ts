@@ -64,7 +64,10 @@ export class Connection {
    * carries the same list (internTopicPatterns); undefined when the token has none (most devices).
    */
   topics: readonly string[] | undefined = undefined;
-  /** The topics it subscribed to (the edge's one copy of each name); undefined until the first subscribe. */
+  /**
+   * SSE only: the topics it subscribed to (the edge's one copy of each name); undefined while none.
+   * A WebSocket's subscriptions are kept by uWS alone (topics/local-subscribers.ts).
+   */
   subscriptions: string[] | undefined = undefined;
   /** Sent `devices.subscribe`: gets `device.online` / `device.offline` for its account. */
   subscribed = false;

@@ -35,7 +35,7 @@ export interface EdgeTopicsDeps {
  * and fans each record out. `start()` starts the feed, `stop()` ends it.
  */
 export class EdgeTopics {
-  readonly subscribers = new LocalSubscribers();
+  readonly subscribers: LocalSubscribers;
   readonly fanout: LocalTopicFanout;
   readonly subscriptions: TopicSubscriptions;
   /** What the edge keeps of the topic log for recovery; none without a topic log. */
@@ -43,6 +43,7 @@ export class EdgeTopics {
 
   constructor(deps: EdgeTopicsDeps) {
     const { metrics } = deps;
+    this.subscribers = new LocalSubscribers(deps.app);
     const deliveries = { topic: metrics.topicDeliveries.labels('topic'), broadcast: metrics.topicDeliveries.labels('broadcast') };
     const delivered = (kind: 'topic' | 'broadcast', n: number) => {
       if (n > 0) deliveries[kind].inc(n);
@@ -79,7 +80,7 @@ export class EdgeTopics {
 
   /** Subscriptions and topics with subscribers here (the gauges). */
   counts(): { subscriptions: number; topics: number } {
-    return { subscriptions: this.subscribers.subscriptions, topics: this.subscribers.topics };
+    return this.subscribers.counts();
   }
 
   /** Starts reading the topic log (resolves once the tail runs; the history is ready when caught up). */

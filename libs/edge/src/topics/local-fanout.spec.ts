@@ -1,30 +1,15 @@
-import type { TemplatedApp } from '@pushwire/uws';
 import { Phase, type Connection } from '../connection';
-import { fakeSseConnection, fakeWebSocketConnection, type FakeWebSocket } from '../testing/fake-sockets';
+import { fakeSseConnection, FakeUwsApp, fakeWebSocketConnection } from '../testing/fake-sockets';
 import { LocalTopicFanout } from './local-fanout';
 import { LocalSubscribers } from './local-subscribers';
 
-// LocalTopicFanout over fake sockets and a fake uWS app standing in for its topic tree: publish
-// hands the frame to every fake WebSocket subscribed to the topic, as uWS's app.publish does.
-
-class FakeApp {
-  readonly sockets: FakeWebSocket[] = [];
-  readonly published: Array<{ topic: string; frame: string }> = [];
-  numSubscribers(topic: string): number {
-    return this.sockets.filter((s) => s.topics.has(topic)).length;
-  }
-  publish(topic: string, frame: string): boolean {
-    this.published.push({ topic, frame });
-    for (const s of this.sockets) if (s.topics.has(topic)) s.sent.push(frame);
-    return true;
-  }
-}
+// LocalTopicFanout over fake sockets and a fake uWS app standing in for its topic tree.
 
 function setup() {
-  const app = new FakeApp();
-  const subscribers = new LocalSubscribers();
+  const app = new FakeUwsApp();
+  const subscribers = new LocalSubscribers(() => app.app);
   const delivered: Array<[string, number]> = [];
-  const fanout = new LocalTopicFanout(() => app as unknown as TemplatedApp, subscribers, {
+  const fanout = new LocalTopicFanout(() => app.app, subscribers, {
     delivered: (kind, n) => delivered.push([kind, n]),
   });
   const open = (c: Connection) => {

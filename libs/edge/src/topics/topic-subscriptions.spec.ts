@@ -1,6 +1,6 @@
 import type { TopicPosition } from '@pushwire/protocol';
-import { Phase, type Connection } from '../connection';
-import { fakeSseConnection, fakeWebSocketConnection } from '../testing/fake-sockets';
+import { Phase } from '../connection';
+import { fakeSseConnection, FakeUwsApp, fakeWebSocketConnection } from '../testing/fake-sockets';
 import { sendFrame, sendServerFrame } from '../transport';
 import { LocalSubscribers } from './local-subscribers';
 import type { Recovery, TopicHistoryView } from './topic-history';
@@ -40,7 +40,8 @@ class HandHistory implements TopicHistoryView {
 
 function setup(opts: { history?: HandHistory | null; max?: number } = {}) {
   const history = opts.history === null ? undefined : (opts.history ?? new HandHistory());
-  const subscribers = new LocalSubscribers();
+  const app = new FakeUwsApp();
+  const subscribers = new LocalSubscribers(() => app.app);
   const counted: string[] = [];
   const metrics: SubscriptionMetrics = {
     refused: (status) => counted.push(`refused:${status}`),
@@ -58,13 +59,16 @@ function setup(opts: { history?: HandHistory | null; max?: number } = {}) {
       metrics,
     },
   );
-  return { subs, subscribers, history, counted };
-}
-
-function device(topics: readonly string[] | null = ['live:*', 'news']) {
-  const { c, socket } = fakeWebSocketConnection('p1');
-  c.topics = topics ?? undefined;
-  return { c, socket, frames: () => socket.frames() };
+  /** A WebSocket device with these token topics (null: no claim), opened: in its device type's broadcasts. */
+  const device = (topics: readonly string[] | null = ['live:*', 'news']) => {
+    const { c, socket } = fakeWebSocketConnection(`p${app.sockets.length}`);
+    c.topics = topics ?? undefined;
+    app.sockets.push(socket);
+    subscribers.opened(c);
+    return { c, socket, frames: () => socket.frames() };
+  };
+  const own = (socket: { topics: Set<string> }) => [...socket.topics].filter((t) => !t.startsWith('$'));
+  return { subs, subscribers, history, counted, device, own };
 }
 
 const subscribe = (topic: string, since?: TopicPosition, reqId = `r-${topic}`) =>
@@ -74,42 +78,42 @@ describe('TopicSubscriptions', () => {
   afterEach(() => jest.useRealTimers());
 
   it('subscribes a topic the token allows: the uWS topic, the answer with the position now', () => {
-    const { subs, subscribers } = setup();
+    const { subs, subscribers, device, own } = setup();
     const d = device();
     subs.handle(d.c, subscribe('live:m1'));
     expect(d.frames()).toEqual([
       { type: 'subscribe.result', reqId: 'r-live:m1', topic: 'live:m1', status: 'subscribed', offset: 7, epoch: 'e1' },
     ]);
     expect(d.socket.topics.has('live:m1')).toBe(true);
-    expect(d.c.subscriptions).toEqual(['live:m1']);
-    expect([subscribers.subscriptions, subscribers.topics]).toEqual([1, 1]);
+    expect(own(d.socket)).toEqual(['live:m1']);
+    expect(subscribers.counts()).toEqual({ subscriptions: 1, topics: 1 });
   });
 
   it('refuses a topic outside the token, and every topic for a token without the claim: forbidden', () => {
-    const { subs, counted } = setup();
+    const { subs, counted, device, own } = setup();
     const d = device();
     subs.handle(d.c, subscribe('replay:m1'));
     const none = device(null);
     subs.handle(none.c, subscribe('news'));
     expect(d.frames()).toEqual([{ type: 'subscribe.result', reqId: 'r-replay:m1', topic: 'replay:m1', status: 'forbidden' }]);
     expect(none.frames()[0]).toMatchObject({ status: 'forbidden' });
-    expect(d.socket.topics.size + none.socket.topics.size).toBe(0);
+    expect([...own(d.socket), ...own(none.socket)]).toEqual([]);
     expect(counted).toEqual(['refused:forbidden', 'refused:forbidden']);
   });
 
   it('refuses one topic more than the limit (limit_exceeded), but a topic the connection has is answered again', () => {
-    const { subs } = setup({ max: 2 });
+    const { subs, device, own } = setup({ max: 2 });
     const d = device();
     subs.handle(d.c, subscribe('live:a'));
     subs.handle(d.c, subscribe('live:b'));
     subs.handle(d.c, subscribe('live:c'));
     subs.handle(d.c, subscribe('live:a', undefined, 'again'));
     expect(d.frames().map((f) => (f as { status: string }).status)).toEqual(['subscribed', 'subscribed', 'limit_exceeded', 'subscribed']);
-    expect(d.c.subscriptions).toEqual(['live:a', 'live:b']);
+    expect(own(d.socket)).toEqual(['live:a', 'live:b']);
   });
 
   it('unsubscribes, and answers not_subscribed for a topic the connection does not have', () => {
-    const { subs, subscribers } = setup();
+    const { subs, subscribers, device } = setup();
     const d = device();
     subs.handle(d.c, subscribe('news'));
     subs.handle(d.c, { type: 'unsubscribe', reqId: 'u1', topic: 'news' });
@@ -119,11 +123,11 @@ describe('TopicSubscriptions', () => {
       { type: 'unsubscribe.result', reqId: 'u2', topic: 'news', status: 'not_subscribed' },
     ]);
     expect(d.socket.topics.has('news')).toBe(false);
-    expect([subscribers.subscriptions, subscribers.topics]).toEqual([0, 0]);
+    expect(subscribers.counts()).toEqual({ subscriptions: 0, topics: 0 });
   });
 
   it('with since, writes the answer (recovered: true) and then the missed frames, in order', () => {
-    const { subs, history, counted } = setup();
+    const { subs, history, counted, device } = setup();
     const missed = ['{"type":"topic.message","n":1}', '{"type":"topic.message","n":2}'];
     history!.recoveries.set('live:m1', { recovered: true, frames: missed });
     const d = device();
@@ -145,7 +149,7 @@ describe('TopicSubscriptions', () => {
   });
 
   it('says recovered: false when the history cannot fill the gap, and still subscribes', () => {
-    const { subs, counted } = setup();
+    const { subs, counted, device } = setup();
     const d = device();
     subs.handle(d.c, subscribe('live:m1', { offset: 1, epoch: 'other' }));
     expect(d.frames()).toEqual([expect.objectContaining({ status: 'subscribed', recovered: false })]);
@@ -154,7 +158,7 @@ describe('TopicSubscriptions', () => {
   });
 
   it('answers unavailable when the edge reads no topic log', () => {
-    const { subs } = setup({ history: null });
+    const { subs, device } = setup({ history: null });
     const d = device();
     subs.handle(d.c, subscribe('news'));
     expect(d.frames()).toEqual([{ type: 'subscribe.result', reqId: 'r-news', topic: 'news', status: 'unavailable' }]);
@@ -164,7 +168,7 @@ describe('TopicSubscriptions', () => {
     jest.useFakeTimers();
     const history = new HandHistory();
     history.ready = false;
-    const { subs } = setup({ history });
+    const { subs, device } = setup({ history });
     const d = device();
     subs.handle(d.c, subscribe('news'));
     jest.advanceTimersByTime(1000);
@@ -180,7 +184,7 @@ describe('TopicSubscriptions', () => {
     jest.useFakeTimers();
     const history = new HandHistory();
     history.ready = false;
-    const { subs, counted } = setup({ history });
+    const { subs, counted, device } = setup({ history });
     const d = device();
     const gone = device();
     subs.handle(d.c, subscribe('news'));
@@ -194,22 +198,26 @@ describe('TopicSubscriptions', () => {
   });
 
   it('ends the subscriptions of a closed connection, WebSocket and SSE alike', () => {
-    const { subs, subscribers } = setup();
+    const { subs, subscribers, device } = setup();
     const a = device();
-    const { c: sse, stream } = fakeSseConnection('p2');
+    const { c: sse, stream } = fakeSseConnection('sse');
     sse.topics = ['live:*'];
+    subscribers.opened(sse);
     subs.handle(a.c, subscribe('live:m1'));
     subs.handle(sse, subscribe('live:m1'));
+    subs.handle(sse, subscribe('live:m2'));
     expect(stream.written[0]).toContain('"status":"subscribed"');
     expect(subscribers.sseSubscribers('live:m1')?.has(sse)).toBe(true);
-    const close = (c: Connection) => {
-      c.phase = Phase.Closed;
-      subscribers.closed(c);
-    };
-    close(sse);
+    expect(subscribers.counts()).toEqual({ subscriptions: 3, topics: 2 });
+    sse.phase = Phase.Closed;
+    subscribers.closed(sse);
+    expect(sse.subscriptions).toBeUndefined();
     expect(subscribers.sseSubscribers('live:m1')).toBeUndefined();
-    close(a.c);
-    expect([subscribers.subscriptions, subscribers.topics]).toEqual([0, 0]);
-    expect(a.c.subscriptions).toBeUndefined();
+    expect(subscribers.counts()).toEqual({ subscriptions: 1, topics: 1 });
+    // uWS drops a closed WebSocket's topics itself.
+    a.c.phase = Phase.Closed;
+    a.socket.topics.clear();
+    subscribers.closed(a.c);
+    expect(subscribers.counts()).toEqual({ subscriptions: 0, topics: 0 });
   });
 });
