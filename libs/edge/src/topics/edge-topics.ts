@@ -6,6 +6,7 @@ import type { EdgeMetrics } from '../edge-metrics';
 import { sendFrame, sendServerFrame } from '../transport';
 import { LocalTopicFanout } from './local-fanout';
 import { LocalSubscribers } from './local-subscribers';
+import { TopicFeed } from './topic-feed';
 import { TopicHistory } from './topic-history';
 import { TokenTopicPolicy, type TopicPolicy } from './topic-policy';
 import { TopicSubscriptions } from './topic-subscriptions';
@@ -40,6 +41,8 @@ export class EdgeTopics {
   readonly subscriptions: TopicSubscriptions;
   /** What the edge keeps of the topic log for recovery; none without a topic log. */
   readonly history: TopicHistory | undefined;
+  /** Reads the topic log into the history and the fan-out; none without a topic log. */
+  private readonly feed: TopicFeed | undefined;
 
   constructor(deps: EdgeTopicsDeps) {
     const { metrics } = deps;
@@ -48,7 +51,7 @@ export class EdgeTopics {
     const delivered = (kind: 'topic' | 'broadcast', n: number) => {
       if (n > 0) deliveries[kind].inc(n);
     };
-    this.fanout = new LocalTopicFanout(deps.app, this.subscribers, { delivered });
+    this.fanout = new LocalTopicFanout(deps.app, this.subscribers);
     const c = deps.config;
     this.history = deps.topicLog
       ? new TopicHistory({
@@ -59,7 +62,18 @@ export class EdgeTopics {
           now: deps.now,
         })
       : undefined;
-    // LEAD/MERGE: the TopicFeed (log helper, topic-feed.ts) is built here from deps.topicLog, this.history and this.fanout.
+    this.feed =
+      deps.topicLog && this.history
+        ? new TopicFeed({
+            log: deps.topicLog,
+            history: this.history,
+            fanout: this.fanout,
+            logger: deps.logger,
+            metrics: { messageRead: (kind) => metrics.topicMessages.labels(kind).inc(), delivered },
+            historySeconds: c.topicHistorySeconds,
+            now: deps.now,
+          })
+        : undefined;
     this.subscriptions = new TopicSubscriptions(
       { maxTopicsPerConnection: deps.config.maxTopicsPerConnection, readyWaitMs: SUBSCRIBE_READY_WAIT_MS },
       {
@@ -85,12 +99,12 @@ export class EdgeTopics {
 
   /** Starts reading the topic log (resolves once the tail runs; the history is ready when caught up). */
   async start(): Promise<void> {
-    // LEAD/MERGE: await this.feed?.start()
+    await this.feed?.start();
   }
 
   /** Stops reading the topic log and the subscribes waiting for it. */
   async stop(): Promise<void> {
     this.subscriptions.close();
-    // LEAD/MERGE: await this.feed?.stop()
+    await this.feed?.stop();
   }
 }

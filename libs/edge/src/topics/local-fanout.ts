@@ -4,11 +4,6 @@ import { sendFrame, SendOutcome } from '../transport';
 import type { LocalSubscribers } from './local-subscribers';
 import type { TopicFanout } from './topic-fanout';
 
-/** Counts the frames written, by kind (pushwire_edge_topic_deliveries_total). */
-export interface FanoutMetrics {
-  delivered(kind: 'topic' | 'broadcast', n: number): void;
-}
-
 /**
  * The edge's TopicFanout: WebSocket subscribers through uWS's native pub/sub — one
  * `app.publish(topic, frame)` writes the frame to every subscribed socket in C++, ordered with the
@@ -24,7 +19,6 @@ export class LocalTopicFanout implements TopicFanout {
     /** The device port's uWS app; undefined before the edge listens (then only SSE streams are written). */
     private readonly app: () => TemplatedApp | undefined,
     private readonly subscribers: LocalSubscribers,
-    private readonly metrics?: FanoutMetrics,
   ) {}
 
   publish(topic: string, frame: string): number {
@@ -40,7 +34,6 @@ export class LocalTopicFanout implements TopicFanout {
     }
     const sse = this.subscribers.sseSubscribers(topic);
     if (sse) for (const c of sse) n += writeSse(c, frame);
-    this.metrics?.delivered('topic', n);
     return n;
   }
 
@@ -56,7 +49,6 @@ export class LocalTopicFanout implements TopicFanout {
       }
     }
     for (const c of this.subscribers.sseOfTypes(deviceTypes)) n += writeSse(c, frame);
-    this.metrics?.delivered('broadcast', n);
     return n;
   }
 }
