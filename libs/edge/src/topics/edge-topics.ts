@@ -1,5 +1,7 @@
 import type { TemplatedApp } from '@pushwire/uws';
 import type { EventBus, EventLog } from '@pushwire/event-bus';
+import { fullJitterDelay } from '@pushwire/backoff';
+import { PushwireError } from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
 import type { EdgeConfig } from '../edge-config';
 import type { EdgeMetrics } from '../edge-metrics';
@@ -13,6 +15,9 @@ import { TopicSubscriptions } from './topic-subscriptions';
 
 /** How long a subscribe waits for the topic history to load before it is answered `unavailable`. */
 export const SUBSCRIBE_READY_WAIT_MS = 5000;
+/** Backoff of the feed's start while the topic log does not answer (full jitter). */
+const START_RETRY_BASE_MS = 500;
+const START_RETRY_MAX_MS = 30_000;
 
 export interface EdgeTopicsDeps {
   config: Pick<
@@ -43,8 +48,10 @@ export class EdgeTopics {
   readonly history: TopicHistory | undefined;
   /** Reads the topic log into the history and the fan-out; none without a topic log. */
   private readonly feed: TopicFeed | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
-  constructor(deps: EdgeTopicsDeps) {
+  constructor(private readonly deps: EdgeTopicsDeps) {
     const { metrics } = deps;
     this.subscribers = new LocalSubscribers(deps.app);
     const deliveries = { topic: metrics.topicDeliveries.labels('topic'), broadcast: metrics.topicDeliveries.labels('broadcast') };
@@ -97,14 +104,41 @@ export class EdgeTopics {
     return this.subscribers.counts();
   }
 
-  /** Starts reading the topic log (resolves once the tail runs; the history is ready when caught up). */
+  /**
+   * Starts reading the topic log (resolves once the tail runs; the history is ready when caught up).
+   * A log the edge cannot use (more than one partition: invalid_config) stops the edge; a bus that
+   * does not answer does not: the edge serves its devices, subscribes are answered `unavailable`,
+   * and the feed is started again with backoff until it runs.
+   */
   async start(): Promise<void> {
-    await this.feed?.start();
+    const feed = this.feed;
+    if (!feed) return;
+    try {
+      await feed.start();
+    } catch (err) {
+      if (err instanceof PushwireError && err.code === 'invalid_config') throw err;
+      this.retryStart(feed, err, 0);
+    }
   }
 
   /** Stops reading the topic log and the subscribes waiting for it. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
     this.subscriptions.close();
     await this.feed?.stop();
+  }
+
+  private retryStart(feed: TopicFeed, err: unknown, attempt: number): void {
+    if (this.stopped) return;
+    const delayMs = fullJitterDelay(attempt, START_RETRY_BASE_MS, START_RETRY_MAX_MS);
+    this.deps.logger.warn({ err, retryInMs: Math.round(delayMs) }, 'the topic log is unreachable: topics are unavailable until it answers');
+    this.restartTimer = setTimeout(() => {
+      feed.start().then(
+        () => this.deps.logger.info('reading the topic log'),
+        (e: unknown) => this.retryStart(feed, e, attempt + 1),
+      );
+    }, delayMs);
+    this.restartTimer.unref();
   }
 }
