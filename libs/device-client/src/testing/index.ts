@@ -4,3 +4,4 @@
  */
 export { waitForEvent } from './wait-for-event';
 export { FakeEdge, type FakeEdgeOptions, type FakeConnection, type FakeIdentity } from './fake-edge';
+export type { FakePublishOptions, FakeTopicOptions } from './fake-topics';
