@@ -16,7 +16,8 @@ import { resolveOptions, type DeviceClientOptions, type ResolvedOptions, type Se
 import { checkOutgoing, PendingRequests, type ReplyOf } from './pending-requests';
 import { SeenIds } from './seen-ids';
 import { unrefTimeout } from './timers';
-import { TopicSubscriptions, type SubscribeOptions, type TopicHandler, type TopicSubscription } from './topic-subscriptions';
+import { TopicSubscriptions } from './topic-subscriptions';
+import type { SubscribeOptions, TopicHandler, TopicSubscription } from './topic-types';
 import { openSseTransport } from './transports/sse-transport';
 import type { Transport, TransportClose, TransportHandlers } from './transports/transport';
 import { openWebSocketTransport, resolveWebSocket } from './transports/websocket-transport';
@@ -320,6 +321,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       return this.emitError(new DeviceClientError(code, `ignored a frame from the edge: ${(e as Error).message}`, false, { cause: e }));
     }
     void this.emit('frame', frame);
+    if (frame.type !== 'topic.message') this.topics.onOtherFrame();
     switch (frame.type) {
       case 'welcome':
         return this.onWelcome(frame);

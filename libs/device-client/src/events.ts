@@ -1,6 +1,6 @@
 import type { DeviceInfo, ServerFrame, ServerFrameOf } from '@pushwire/protocol';
 import type { DeviceClientError } from './errors';
-import type { TopicRecovery } from './topic-subscriptions';
+import type { TopicRecovery } from './topic-types';
 
 /** The `welcome` frame: connection id, device and account, heartbeat interval, server time. */
 export type Welcome = ServerFrameOf<'welcome'>;

@@ -19,7 +19,7 @@ export type {
   DeviceOffline,
   Welcome,
 } from './events';
-export type { SubscribeOptions, TopicHandler, TopicMessage, TopicRecovery, TopicSubscription } from './topic-subscriptions';
+export type { SubscribeOptions, TopicHandler, TopicMessage, TopicRecovery, TopicSubscription } from './topic-types';
 export type { Listener } from './emitter';
 export {
   DeviceClientError,

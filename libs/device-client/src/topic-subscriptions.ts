@@ -2,46 +2,8 @@ import { fullJitterDelay } from '@pushwire/backoff';
 import type { ClientFrame, ServerFrameOf, TopicPosition } from '@pushwire/protocol';
 import { DeviceClientError, toClientError } from './errors';
 import type { ReplyOf } from './pending-requests';
+import type { SubscribeOptions, TopicHandler, TopicMessage, TopicRecovery, TopicSubscription } from './topic-types';
 import { unrefTimeout } from './timers';
-
-/** A message of a subscribed topic, as its handler gets it: the `topic.message` frame without `type`. */
-export type TopicMessage = Omit<ServerFrameOf<'topic.message'>, 'type'>;
-/** Handles a topic's messages, in order; a returned promise is awaited before the position moves past the message. */
-export type TopicHandler = (message: TopicMessage) => void | Promise<void>;
-
-/** Options of one subscribe call. */
-export interface SubscribeOptions {
-  /** Resume after this position (kept from an earlier subscription): the edge sends what came since, or says it cannot. */
-  since?: TopicPosition;
-  /** How long to wait for `subscribe.result`. Default: the client's `requestTimeoutMs`. */
-  timeoutMs?: number;
-}
-
-/** Payload of 'topic.recovery': the answer to a subscribe with `since`. `recovered: false` → reload the app's state of the topic. */
-export interface TopicRecovery {
-  topic: string;
-  recovered: boolean;
-}
-
-/** A live subscription to one topic, from `client.subscribe`. */
-export interface TopicSubscription {
-  readonly topic: string;
-  /**
-   * Where the subscription is: the offset and epoch of the last message its handler ran for, or of
-   * the `subscribe.result` when none came (or when the edge could not fill a gap). Keep it to resume
-   * with `since` in a later run.
-   */
-  readonly position: TopicPosition;
-  /** False once unsubscribed, refused on a resubscribe, or ended with close(). */
-  readonly active: boolean;
-  /**
-   * Stops the subscription: its handler gets nothing from now on and it is not renewed after a
-   * reconnect, even if the `unsubscribe` frame cannot be sent (the connection is down, and the edge
-   * forgets topics with the connection). Resolves once the edge answered or the connection is gone;
-   * rejects with 'timeout' or the edge's error code, the subscription being gone locally all the same.
-   */
-  unsubscribe(): Promise<void>;
-}
 
 /** What the subscriptions need of the client. */
 export interface TopicHost {
@@ -107,6 +69,14 @@ export class TopicSubscriptions {
   private readonly retries = new Set<ReturnType<typeof setTimeout>>();
   /** Bumped by every renew() and clear(): retries scheduled on an older connection stop. */
   private connection = 0;
+  /**
+   * Subscriptions answered `recovered: true` whose recovered messages (up to the result's offset)
+   * may still be coming. The edge writes them right after the result, so the first frame that is
+   * not one of them proves they all came: the position then moves up to the result's, so a quiet
+   * topic resumes from a recent position (which a restarted edge's history still covers) rather
+   * than from its last message long ago.
+   */
+  private readonly recovering = new Map<LiveSubscription, TopicPosition>();
 
   constructor(private readonly host: TopicHost) {}
 
@@ -147,16 +117,22 @@ export class TopicSubscriptions {
     const now = { offset: frame.offset, epoch: frame.epoch };
     // Recovered: the missed messages follow, so the subscription stays where it was until they come.
     const at = entry.since && frame.recovered === true ? entry.since : now;
-    const sub = entry.sub;
-    if (!sub) this.subs.set(entry.topic, (entry.created = new LiveSubscription(entry.topic, entry.handler, at, this)));
-    else if (this.subs.get(sub.topic) !== sub)
+    let sub = entry.sub;
+    if (!sub) {
+      sub = entry.created = new LiveSubscription(entry.topic, entry.handler, at, this);
+      this.subs.set(entry.topic, sub);
+    } else if (this.subs.get(sub.topic) !== sub) {
       return; // unsubscribed while the renewal was on the wire
-    else if (frame.recovered !== true) sub.position = sub.arrived = now;
+    } else if (frame.recovered !== true) {
+      sub.position = sub.arrived = now;
+    }
+    if (entry.since && frame.recovered === true) this.recovering.set(sub, now);
     if (entry.since) this.host.recovery({ topic: entry.topic, recovered: frame.recovered === true });
   }
 
   /** A `topic.message`: to its subscription's handler unless it is a repeat or nobody subscribes. */
   onMessage(frame: ServerFrameOf<'topic.message'>): void {
+    this.settleRecoveries(frame);
     const sub = this.subs.get(frame.topic);
     // After an unsubscribe, or before a first subscribe.result (the edge writes the result first).
     if (!sub) return;
@@ -178,7 +154,13 @@ export class TopicSubscriptions {
   }
 
   /** A new connection (`welcome`): subscribes again to every live topic, resuming from its position. */
+  /** Any frame other than a `topic.message`, before it is handled: recoveries in progress are complete. */
+  onOtherFrame(): void {
+    this.settleRecoveries(undefined);
+  }
+
   renew(): void {
+    this.recovering.clear();
     const gen = ++this.connection;
     for (const sub of this.subs.values()) this.resubscribe(sub, gen, 0);
   }
@@ -186,6 +168,7 @@ export class TopicSubscriptions {
   /** close() or a terminal stop: every subscription ends. */
   clear(): void {
     this.connection++;
+    this.recovering.clear();
     for (const timer of this.retries) clearTimeout(timer);
     this.retries.clear();
     for (const sub of this.subs.values()) sub.active = false;
@@ -241,6 +224,17 @@ export class TopicSubscriptions {
       });
   }
 
+  private settleRecoveries(frame: ServerFrameOf<'topic.message'> | undefined): void {
+    for (const [sub, top] of this.recovering) {
+      if (frame && frame.topic === sub.topic && frame.epoch === top.epoch && frame.offset <= top.offset) continue; // one of them
+      this.recovering.delete(sub);
+      const { arrived, position } = sub;
+      // Not while a handler still runs (its end moves the position), nor past anything newer.
+      const idle = arrived.offset === position.offset && arrived.epoch === position.epoch;
+      if (idle && arrived.epoch === top.epoch && arrived.offset < top.offset) sub.position = sub.arrived = top;
+    }
+  }
+
   private handled(sub: LiveSubscription, message: TopicMessage): void {
     // A handler that finishes late must not move the position back, nor into an epoch left behind.
     if (message.epoch !== sub.arrived.epoch) return;
@@ -253,6 +247,7 @@ export class TopicSubscriptions {
   }
 
   private end(sub: LiveSubscription): void {
+    this.recovering.delete(sub);
     sub.active = false;
     this.subs.delete(sub.topic);
   }

@@ -172,6 +172,17 @@ describe('DeviceClient: topics', () => {
     expect(sub.position).toEqual({ offset: 5, epoch: 'e1' });
   });
 
+  it('moves a quiet subscription up to the position of its renewal once the recovery is complete', async () => {
+    const { client, sub } = await subscribedWithOne();
+    t.edge.publish('other', 'x'); // the log moves on; live:m1 is quiet
+    const recovery = waitForEvent(client, 'topic.recovery');
+    await reconnect(t.edge.connections[0]!);
+    expect(await recovery).toEqual({ topic: 'live:m1', recovered: true });
+    expect(sub.position).toEqual({ offset: 1, epoch: 'e1' }); // its recovered messages could still be coming
+    await client.subscribe('probe', () => undefined); // a later frame proves they all came
+    expect(sub.position).toEqual({ offset: 2, epoch: 'e1' });
+  });
+
   it('emits recovered: false when the gap cannot be filled, and goes on from the position the edge gave', async () => {
     const { client, live, sub } = await subscribedWithOne();
     const first = t.edge.connections[0]!;
