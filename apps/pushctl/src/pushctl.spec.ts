@@ -280,6 +280,16 @@ describe('pushctl listen --topic', () => {
     expect(ofType(run.stdout, 'subscribe.result')).toContainEqual(expect.objectContaining({ topic: 'vip', status: 'forbidden' }));
   });
 
+  it('exits 1 when a renewal after a reconnect is refused (the token no longer allows the topic, say)', async () => {
+    const run = pushctl('listen', '--account', 'a1', '--device', 'p1', '--topic', 'live:m1');
+    const conn = await subscribedTo('live:m1');
+    edge.opts.subscribeStatus = 'forbidden';
+    conn.close(1001, 'edge stopping');
+    const done = await run;
+    expect(done.code).toBe(1);
+    expect(done.stderr).toMatch(/the subscription to live:m1 ended: resubscribing to live:m1 failed \(forbidden\)/);
+  });
+
   it.each([
     ['a reserved topic', ['--topic', '$type:tv'], /--topic must be letters, digits/],
     ['a topic of 129 characters', ['--topic', 'x'.repeat(129)], /--topic must be letters, digits/],
