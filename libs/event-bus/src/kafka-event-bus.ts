@@ -1,4 +1,3 @@
-import { equalJitterDelay } from '@pushwire/backoff';
 import {
   Kafka,
   logLevel as LogLevel,
@@ -16,7 +15,6 @@ import {
   type BusMessage,
   type EventBus,
   type EventLog,
-  type PartitionLag,
   type RecordPosition,
   type SubscribeOptions,
   type Subscription,
@@ -26,14 +24,13 @@ import {
 } from './event-bus';
 import { KafkaAppendPlanner, positionsOf } from './kafka-append';
 import { kafkaError } from './kafka-errors';
+import { KafkaOffsets } from './kafka-offsets';
 import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
-import { KafkaSubscription, type KafkaSubscriptionDeps, type StartOffset } from './kafka-subscription';
+import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
 import { KafkaTail } from './kafka-tail';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 import { checkTailOptions, type TailRejectionListener } from './tail-options';
 
-/** How long reading a new group's start offsets may keep failing retriably (fresh topics without a leader yet). */
-const START_OFFSETS_DEADLINE_MS = 15_000;
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
 export type KafkaConnection =
   | {
@@ -104,6 +101,11 @@ export class KafkaEventBus implements EventBus, EventLog {
   private readonly subscriptions = new Set<KafkaSubscription>();
   private readonly tails = new Set<KafkaTail>();
   private readonly appendPlanner = new KafkaAppendPlanner(() => this.connectedAdmin());
+  private readonly offsets = new KafkaOffsets({
+    admin: () => this.connectedAdmin(),
+    brokers: () => this.brokers,
+    isClosed: () => this.closed !== undefined,
+  });
   private clusterId?: Promise<string>;
   private admin?: Promise<Admin>;
   private producer?: { client: Producer; ready: Promise<Producer> };
@@ -196,7 +198,7 @@ export class KafkaEventBus implements EventBus, EventLog {
     const tail = await KafkaTail.start(opts, {
       kafka: this.kafka,
       brokers: this.brokers,
-      admin: () => this.connectedAdmin(),
+      offsets: (topic, sinceMs) => this.offsets.tail(topic, sinceMs),
       consumer: this.consumerTuning(),
       retry: RETRY,
       onRejected: this.tuning.onTailRejected,
@@ -234,8 +236,8 @@ export class KafkaEventBus implements EventBus, EventLog {
       brokers: this.brokers,
       consumer: this.consumerTuning(),
       retry: RETRY,
-      lag: (groupId, topics) => this.lag(groupId, topics),
-      unpinned: (groupId, topics) => this.unpinned(groupId, topics),
+      lag: (groupId, topics) => this.offsets.lag(groupId, topics),
+      unpinned: (groupId, topics) => this.offsets.unpinned(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
       redeliveryBackoff: this.tuning.redeliveryBackoff,
       onStopped: (sub) => this.subscriptions.delete(sub),
@@ -272,58 +274,6 @@ export class KafkaEventBus implements EventBus, EventLog {
       heartbeatInterval: heartbeatIntervalMs,
       rebalanceTimeout: rebalanceTimeoutMs,
     };
-  }
-
-  /** End offset minus the group's committed offset (the log start where it committed none), per partition. */
-  private async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-    const offsets = await this.groupOffsets(groupId, topics, 'lag of');
-    return offsets.map(({ topic, partition, high, low, committed }) => ({
-      topic,
-      partition,
-      lag: Number(BigInt(high) - BigInt(committed ?? low)),
-    }));
-  }
-
-  /** End offsets of the partitions of `topics` the group has committed no offset on (a new group: all of them). */
-  private async unpinned(groupId: string, topics: readonly string[]): Promise<StartOffset[]> {
-    // Topics created a moment ago (a first start on a fresh broker) may not have a leader the admin
-    // client knows yet: their offsets answer "not the leader" for a while. Retriable failures are
-    // tried again for a bounded time rather than failing the subscription (and the service's start).
-    const deadline = Date.now() + START_OFFSETS_DEADLINE_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const offsets = await this.groupOffsets(groupId, topics, 'start offsets of');
-        return offsets.filter((o) => o.committed === undefined).map(({ topic, partition, high }) => ({ topic, partition, offset: high }));
-      } catch (err) {
-        const wait = equalJitterDelay(attempt, 100, 1000);
-        if (!(err instanceof EventBusError) || !err.retriable || this.closed || Date.now() + wait > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
-  }
-
-  /** Per partition of `topics`, in partition order: its log start and end, and the group's committed offset if any. */
-  private groupOffsets(
-    groupId: string,
-    topics: readonly string[],
-    what: string,
-  ): Promise<Array<{ topic: string; partition: number; high: string; low: string; committed?: string }>> {
-    return this.attempt(`${what} group ${groupId}`, async () => {
-      this.assertOpen(`${what} group ${groupId}`);
-      const admin = await this.connectedAdmin();
-      const [ends, committed] = await Promise.all([
-        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
-        admin.fetchOffsets({ groupId, topics: [...topics] }),
-      ]);
-      return topics.flatMap((topic, i) =>
-        ends[i]
-          .map(({ partition, high, low }) => {
-            const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
-            return { topic, partition, high, low, ...(offset !== undefined && BigInt(offset) >= 0n ? { committed: offset } : {}) };
-          })
-          .sort((a, b) => a.partition - b.partition),
-      );
-    });
   }
 
   private async requireTopics(names: readonly string[], action: string): Promise<void> {

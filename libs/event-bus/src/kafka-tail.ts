@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { CatchUp } from './catch-up';
 import type { ConsumedRecord, Tail, TailOptions } from './event-bus';
 import { kafkaError } from './kafka-errors';
 import { FirstFetch } from './kafka-first-fetch';
+import type { TailOffsets } from './kafka-offsets';
 import { errorEntry } from './kafka-logging';
 import { toConsumedRecord } from './kafka-records';
 import type { TailRejectionListener } from './tail-options';
@@ -13,7 +14,8 @@ export interface KafkaTailDeps {
   readonly kafka: Kafka;
   /** The brokers, for error messages. */
   readonly brokers: string;
-  readonly admin: () => Promise<Admin>;
+  /** Reads where the tail starts and what it catches up to. */
+  readonly offsets: (topic: string, sinceMs: number | undefined) => Promise<TailOffsets>;
   /** Consumer settings besides groupId and retry (timeouts, fetch wait). */
   readonly consumer: Omit<ConsumerConfig, 'groupId' | 'retry'>;
   readonly retry: NonNullable<ConsumerConfig['retry']>;
@@ -44,9 +46,9 @@ export class KafkaTail implements Tail {
     private readonly opts: TailOptions,
     private readonly deps: KafkaTailDeps,
     readonly startOffsets: ReadonlyMap<number, string>,
-    ends: ReadonlyMap<number, string>,
+    readonly endOffsets: ReadonlyMap<number, string>,
   ) {
-    this.catchUp = new CatchUp(startOffsets, ends);
+    this.catchUp = new CatchUp(startOffsets, endOffsets);
     this.caughtUp = this.catchUp.done;
     this.next = new Map([...startOffsets].map(([p, offset]) => [p, BigInt(offset)]));
     this.consumer = deps.kafka.consumer({
@@ -67,20 +69,8 @@ export class KafkaTail implements Tail {
     const action = `tail of ${opts.topic}`;
     let tail: KafkaTail | undefined;
     try {
-      const admin = await deps.admin();
-      // Ends first: a record appended between the two reads lies after the end, not before the start.
-      const ends = await admin.fetchTopicOffsets(opts.topic);
-      // kafkajs answers the end for a partition with no record at or after sinceMs (Kafka says -1).
-      const starts =
-        opts.sinceMs === undefined
-          ? ends.map(({ partition, high }) => ({ partition, offset: high }))
-          : await admin.fetchTopicOffsetsByTimestamp(opts.topic, opts.sinceMs);
-      tail = new KafkaTail(
-        opts,
-        deps,
-        new Map(starts.map((s) => [s.partition, s.offset])),
-        new Map(ends.map((e) => [e.partition, e.high])),
-      );
+      const { starts, ends } = await deps.offsets(opts.topic, opts.sinceMs);
+      tail = new KafkaTail(opts, deps, starts, ends);
       await tail.run();
       return tail;
     } catch (err) {

@@ -11,6 +11,7 @@ import { TAIL_MAX_BATCH_SIZE, type TailRejectionListener } from './tail-options'
  */
 export class MemoryTail implements Tail {
   readonly startOffsets: ReadonlyMap<number, string>;
+  readonly endOffsets: ReadonlyMap<number, string>;
   readonly caughtUp: Promise<void>;
   private readonly next: number[];
   private readonly catchUp: CatchUp;
@@ -28,7 +29,8 @@ export class MemoryTail implements Tail {
     const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
     this.next = partitions.map((p) => (opts.sinceMs === undefined ? topic.endOffset(p) : topic.offsetForTime(p, opts.sinceMs)));
     this.startOffsets = new Map(partitions.map((p) => [p, String(this.next[p])]));
-    this.catchUp = new CatchUp(this.startOffsets, new Map(partitions.map((p) => [p, String(topic.endOffset(p))])));
+    this.endOffsets = new Map(partitions.map((p) => [p, String(topic.endOffset(p))]));
+    this.catchUp = new CatchUp(this.startOffsets, this.endOffsets);
     this.caughtUp = this.catchUp.done;
     // Not from inside the constructor: the handler may run before tail() resolves, never before it returns.
     this.worker = Promise.resolve().then(() => this.work());

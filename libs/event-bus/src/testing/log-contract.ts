@@ -102,6 +102,7 @@ export function describeEventLogContract(
         const { tail: reader, inbox } = await tail({ topic: t });
 
         expect([...reader.startOffsets]).toEqual([[0, '2']]);
+        expect([...reader.endOffsets]).toEqual([[0, '2']]);
         await expect(
           raceTimeout(
             reader.caughtUp.then(() => 'caught up'),
@@ -126,6 +127,7 @@ export function describeEventLogContract(
 
         const { tail: reader, inbox } = await tail({ topic: t, sinceMs: since });
         expect([...reader.startOffsets]).toEqual([[0, kept[0].offset]]);
+        expect([...reader.endOffsets]).toEqual([[0, '6']]);
         await reader.caughtUp;
         // By caughtUp, everything that was in the log is in hand, and nothing older than sinceMs.
         expect(inbox.values).toEqual(['after0#0', 'after1#1', 'after2#2']);
@@ -146,6 +148,7 @@ export function describeEventLogContract(
 
         const { tail: reader, inbox } = await tail({ topic: t, sinceMs: Date.now() + 60_000 });
         expect([...reader.startOffsets].sort(([a], [b]) => a - b)).toEqual(ends.map((end, p) => [p, end]));
+        expect([...reader.endOffsets].sort(([a], [b]) => a - b)).toEqual(ends.map((end, p) => [p, end]));
         await reader.caughtUp;
         await log.append(t, messages(['next']));
         expect((await inbox.until(1)).map((r) => r.value)).toEqual(['next#0']);
@@ -165,8 +168,13 @@ export function describeEventLogContract(
         await reader.caughtUp;
         expect(byValue(inbox.records).map((r) => r.value)).toEqual(present.map((m) => m.value).sort());
 
-        await log.append(t, messages(['later']));
+        // endOffsets tells the records present at the start from later ones, whenever they are handed.
+        const ends = reader.endOffsets;
+        expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBe(40);
+        expect(inbox.records.every((r) => BigInt(r.offset) < BigInt(ends.get(r.partition) ?? -1))).toBe(true);
+        const [later] = await log.append(t, messages(['later']));
         expect((await inbox.until(41)).map((r) => r.value)).toContain('later#0');
+        expect(BigInt(later.offset)).toBeGreaterThanOrEqual(BigInt(ends.get(later.partition) ?? -1));
 
         // An empty log has nothing to catch up on.
         const { tail: idle } = await tail({ topic: empty, sinceMs: 0 });
