@@ -1,7 +1,7 @@
 import type { ClientFrame } from '@pushwire/protocol';
-import type { DeviceClient, TopicMessage } from './index';
+import type { DeviceClient } from './index';
 import { errorsOf, nextConnection, nextFrame, setup, trackUnhandledRejections } from './spec-helpers';
-import { waitForEvent, type FakeConnection } from './testing';
+import { topicRecorder, waitForEvent, type FakeConnection } from './testing';
 import { waitFor } from '@pushwire/test-kit';
 
 const unhandled = trackUnhandledRejections();
@@ -9,22 +9,11 @@ const t = setup();
 
 afterAll(() => expect(unhandled).toEqual([]));
 
-/** A handler that records the messages it got, and a way to wait for the n-th. */
-function recorder() {
-  const got: TopicMessage[] = [];
-  return {
-    got,
-    handler: (m: TopicMessage) => void got.push(m),
-    offsets: () => got.map((m) => m.offset),
-    count: (n: number) => waitFor(() => got.length >= n, { what: `${n} topic message(s)`, timeoutMs: 3000 }),
-  };
-}
-
 /** A connected client subscribed to live:m1 whose handler got its first message, 'one' (offset 1). */
 async function subscribedWithOne() {
   const client = t.client();
   await client.connect();
-  const live = recorder();
+  const live = topicRecorder();
   const sub = await client.subscribe('live:m1', live.handler);
   t.edge.publish('live:m1', 'one');
   await live.count(1);
@@ -46,7 +35,7 @@ describe('DeviceClient: topics', () => {
     const client = t.client();
     await client.connect();
     t.edge.publish('live:m1', { score: '0-0' }); // before the subscription: not for this device
-    const live = recorder();
+    const live = topicRecorder();
     const sub = await client.subscribe('live:m1', live.handler);
     expect(sub).toMatchObject({ topic: 'live:m1', active: true, position: { offset: 1, epoch: 'e1' } });
     t.edge.publish('live:m1', { score: '1-0' }, { id: 'goal1' });
@@ -80,7 +69,7 @@ describe('DeviceClient: topics', () => {
   it('works over SSE too', async () => {
     const client = t.client({ transport: 'sse' });
     await client.connect();
-    const live = recorder();
+    const live = topicRecorder();
     await client.subscribe('live:m1', live.handler);
     t.edge.publish('live:m1', 'over sse');
     await live.count(1);
@@ -122,7 +111,7 @@ describe('DeviceClient: topics', () => {
   it('unsubscribes: the edge is told, the handler gets nothing more, and a reconnect does not renew it', async () => {
     const client = t.client();
     await client.connect();
-    const live = recorder();
+    const live = topicRecorder();
     const sub = await client.subscribe('live:m1', live.handler);
     const first = t.edge.connections[0]!;
     await sub.unsubscribe();
@@ -207,7 +196,7 @@ describe('DeviceClient: topics', () => {
     await client.connect();
     t.edge.publish('live:m1', 'one');
     t.edge.publish('live:m1', 'two');
-    const live = recorder();
+    const live = topicRecorder();
     const recovery = waitForEvent(client, 'topic.recovery');
     const sub = await client.subscribe('live:m1', live.handler, { since: { offset: 1, epoch: 'e1' } });
     expect(await recovery).toEqual({ topic: 'live:m1', recovered: true });
@@ -219,7 +208,7 @@ describe('DeviceClient: topics', () => {
   it('never hands the same offset twice within a subscription', async () => {
     const client = t.client();
     const conn = await scripted(client);
-    const live = recorder();
+    const live = topicRecorder();
     const subscribing = client.subscribe('live:m1', live.handler);
     const { frame } = await nextFrame(t.edge, (f) => f.type === 'subscribe');
     const reqId = (frame as { reqId: string }).reqId;
@@ -253,7 +242,7 @@ describe('DeviceClient: topics', () => {
   it('retries a renewal answered unavailable, and recovers once the edge is ready', async () => {
     const client = t.client({ random: () => 0 });
     await client.connect();
-    const live = recorder();
+    const live = topicRecorder();
     await client.subscribe('live:m1', live.handler);
     const errors = errorsOf(client);
     let refusals = 1;
