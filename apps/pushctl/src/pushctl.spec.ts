@@ -1,7 +1,8 @@
 import { DeviceClient } from '@pushwire/device-client';
-import { FakeEdge, waitForEvent, type FakeIdentity } from '@pushwire/device-client/testing';
+import { FakeEdge, waitForEvent, type FakeConnection, type FakeIdentity } from '@pushwire/device-client/testing';
 import { StubService, unusedUrl } from '@pushwire/service-http/testing';
 import { DEV_DEFAULTS } from '@pushwire/service-kit';
+import { waitFor } from '@pushwire/test-kit';
 import { lines, pushctl } from './testing/in-process';
 
 /**
@@ -103,12 +104,17 @@ describe('pushctl devices', () => {
   });
 });
 
-describe('pushctl d2d', () => {
-  /** pushctl's dev tokens are JWTs: the fake edge takes their claims on trust. */
-  const claimsOf = (token: string): FakeIdentity | undefined => {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as Record<string, string>;
-    return claims.device_id ? { deviceId: claims.device_id, accountId: claims.sub!, deviceType: claims.device_type! } : undefined;
+/** pushctl's dev tokens are JWTs: the fake edge takes their claims on trust (`topics` included, when present). */
+const claimsOf = (token: string): FakeIdentity | undefined => {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as Record<string, string> & {
+    topics?: string[];
   };
+  if (!claims.device_id) return undefined;
+  const identity = { deviceId: claims.device_id, accountId: claims.sub!, deviceType: claims.device_type! };
+  return claims.topics ? { ...identity, topics: claims.topics } : identity;
+};
+
+describe('pushctl d2d', () => {
   let edge: FakeEdge;
   let tv: DeviceClient;
 
@@ -196,6 +202,106 @@ describe('pushctl d2d', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain("Usage: pushctl d2d --account A --from D1 --to D2 --data '<json>'");
     expect(edge.connections).toHaveLength(1);
+  });
+});
+
+describe('pushctl listen --topic', () => {
+  let edge: FakeEdge;
+  beforeEach(async () => {
+    edge = await FakeEdge.start({ identify: claimsOf });
+    process.env.PUSHWIRE_EDGE_URL = edge.url;
+  });
+  afterEach(() => edge.stop());
+
+  /** Waits until the listening device is subscribed to `topics` on the fake edge; returns its connection. */
+  const subscribedTo = async (...topics: string[]): Promise<FakeConnection> => {
+    let conn: FakeConnection | undefined;
+    await waitFor(() => (conn = edge.connections.find((c) => !c.closed && topics.every((t) => c.topics.has(t)))) !== undefined, {
+      what: `pushctl subscribed to ${topics.join(', ')}`,
+      timeoutMs: 5000,
+    });
+    return conn!;
+  };
+  const ofType = (stdout: string, ...types: string[]) => lines(stdout).filter((l) => types.includes((l as { type: string }).type));
+
+  it('mints a token allowing exactly its topics, prints each topic message and broadcast as a JSON line, counts them', async () => {
+    const run = pushctl('listen', '--account', 'a1', '--device', 'p1', '--topic', 'live:m1', '--topic', 'news', '--count', '3');
+    const conn = await subscribedTo('live:m1', 'news');
+    expect(conn.identity).toEqual({ deviceId: 'p1', accountId: 'a1', deviceType: 'tv', topics: ['live:m1', 'news'] });
+    edge.publish('live:m1', { score: '1-0' }, { id: 'goal' });
+    edge.publish('elsewhere', 'not subscribed');
+    edge.broadcast({ x: 1 }, { id: 'season' });
+    edge.publish('news', 'hello');
+    const done = await run;
+    expect(done.code).toBe(0);
+    expect(ofType(done.stdout, 'topic.message', 'broadcast')).toEqual([
+      {
+        type: 'topic.message',
+        topic: 'live:m1',
+        id: 'goal',
+        offset: 1,
+        epoch: 'e1',
+        payload: { score: '1-0' },
+        sentAt: expect.any(Number),
+      },
+      { type: 'broadcast', id: 'season', payload: { x: 1 }, sentAt: expect.any(Number) },
+      { type: 'topic.message', topic: 'news', id: 'm4', offset: 4, epoch: 'e1', payload: 'hello', sentAt: expect.any(Number) },
+    ]);
+    expect(done.stderr).toContain('waiting for pushes and topics live:m1, news');
+  });
+
+  it('resumes with --since: prints the topic.recovery line, then what it missed, in order', async () => {
+    edge.publish('live:m1', 'one');
+    edge.publish('live:m1', 'two');
+    edge.publish('live:m1', 'three');
+    const run = await pushctl('listen', '--account', 'a1', '--device', 'p1', '--topic', 'live:m1', '--since', '1@e1', '--count', '2');
+    expect(run.code).toBe(0);
+    expect(
+      ofType(run.stdout, 'topic.recovery', 'topic.message').map((l) => [(l as { type: string }).type, (l as { payload?: string }).payload]),
+    ).toEqual([
+      ['topic.recovery', undefined],
+      ['topic.message', 'two'],
+      ['topic.message', 'three'],
+    ]);
+    expect(ofType(run.stdout, 'topic.recovery')).toEqual([{ type: 'topic.recovery', topic: 'live:m1', recovered: true }]);
+    expect(edge.connections[0]!.frames).toContainEqual({
+      type: 'subscribe',
+      reqId: expect.any(String),
+      topic: 'live:m1',
+      since: { offset: 1, epoch: 'e1' },
+    });
+  });
+
+  it('exits 1 and says why when the edge refuses a topic', async () => {
+    edge.opts.subscribeStatus = (topic) => (topic === 'vip' ? 'forbidden' : 'subscribed');
+    const run = await pushctl('listen', '--account', 'a1', '--device', 'p1', '--topic', 'live:m1', '--topic', 'vip');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/subscribing to vip failed \(forbidden\)/);
+    expect(ofType(run.stdout, 'subscribe.result')).toContainEqual(expect.objectContaining({ topic: 'vip', status: 'forbidden' }));
+  });
+
+  it('exits 1 when a renewal after a reconnect is refused (the token no longer allows the topic, say)', async () => {
+    const run = pushctl('listen', '--account', 'a1', '--device', 'p1', '--topic', 'live:m1');
+    const conn = await subscribedTo('live:m1');
+    edge.opts.subscribeStatus = 'forbidden';
+    conn.close(1001, 'edge stopping');
+    const done = await run;
+    expect(done.code).toBe(1);
+    expect(done.stderr).toMatch(/the subscription to live:m1 ended: resubscribing to live:m1 failed \(forbidden\)/);
+  });
+
+  it.each([
+    ['a reserved topic', ['--topic', '$type:tv'], /--topic must be letters, digits/],
+    ['a topic of 129 characters', ['--topic', 'x'.repeat(129)], /--topic must be letters, digits/],
+    ['--since without --topic', ['--since', '1@e1'], /--since needs --topic/],
+    ['--since without an epoch', ['--topic', 'live:m1', '--since', '12'], /--since must be OFFSET@EPOCH.*got "12"/],
+    ['a negative --since', ['--topic', 'live:m1', '--since=-1@e1'], /--since must be OFFSET@EPOCH/],
+    ['a bad epoch', ['--topic', 'live:m1', '--since', '1@e 1'], /--since must be OFFSET@EPOCH/],
+  ])('is a usage error (64) with %s, before connecting', async (_what, args, message) => {
+    const run = await pushctl('listen', '--account', 'a1', '--device', 'p1', ...args);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(message);
+    expect(edge.connections).toHaveLength(0);
   });
 });
 

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DeviceClient } from '@pushwire/device-client';
 import { startTestEdge, TEST_JWT_SECRET, TEST_SERVICE_TOKEN, type TestEdge } from '@pushwire/edge/testing';
 import { EdgeClient } from '@pushwire/edge-client';
+import { MemoryEventBus } from '@pushwire/event-bus';
+import { PushClient } from '@pushwire/push-client';
 import { MemoryRegistryStore } from '@pushwire/registry';
 import { waitFor } from '@pushwire/test-kit';
 
@@ -51,6 +53,15 @@ class Listener {
       .map((line) => JSON.parse(line) as { type: string; id?: string })
       .filter((f) => f.type === 'push')
       .map((f) => f.id!);
+  }
+
+  /** The JSON lines it printed of these frame types, in order. */
+  printed(...types: string[]): Record<string, unknown>[] {
+    return this.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((f) => types.includes(f.type as string));
   }
 
   interrupt(): void {
@@ -132,6 +143,44 @@ describe('pushctl listen across reconnects', () => {
     expect(await push(two, 'tv-fo', 'p3')).toBe('acknowledged');
     expect(await again.exited).toBe(0);
     expect(again.pushes()).toEqual(['p3']);
+  });
+
+  it('--topic: prints each topic message once, and on the other --url after its edge stops resumes where it was (recovery)', async () => {
+    const bus = new MemoryEventBus();
+    const publisher = new PushClient({ registryUrl: 'http://127.0.0.1:9', serviceToken: TEST_SERVICE_TOKEN, bus });
+    try {
+      const [one, two] = [await startTestEdge({}, { topicLog: bus }), await startTestEdge({}, { topicLog: bus })];
+      edges.push(one, two);
+      const l = listen([
+        '--account',
+        'a1',
+        '--device',
+        'tv-topic',
+        '--topic',
+        'live:m1',
+        '--url',
+        one.deviceUrl,
+        '--url',
+        two.deviceUrl,
+        '--count',
+        '3',
+      ]);
+      await waitFor(() => l.printed('subscribe.result').length === 1, { what: 'pushctl subscribed', timeoutMs: 15_000 });
+      expect(l.printed('subscribe.result')[0]).toMatchObject({ topic: 'live:m1', status: 'subscribed' });
+      await publisher.publish('live:m1', 'one');
+      await waitFor(() => l.printed('topic.message').length === 1, { what: 'the first message printed', timeoutMs: 15_000 });
+      edges.splice(edges.indexOf(one), 1);
+      await one.stop();
+      await publisher.publish('live:m1', 'two'); // while it is away, or just back: printed once either way
+      await l.said('waiting for pushes', 2);
+      await publisher.publish('live:m1', 'three');
+      expect(await l.exited).toBe(0);
+      expect(l.printed('topic.message').map((m) => m.payload)).toEqual(['one', 'two', 'three']);
+      expect(l.printed('topic.recovery')).toEqual([{ type: 'topic.recovery', topic: 'live:m1', recovered: true }]);
+    } finally {
+      await publisher.close();
+      await bus.close();
+    }
   });
 
   it('exits 3 with a message when another connection of the device replaces it', async () => {

@@ -1,7 +1,5 @@
 import {
-  decodeClientFrame,
   decodeServerFrame,
-  encodeFrame,
   ProtocolValidationError,
   type ClientFrame,
   type DeliveryStatus,
@@ -15,9 +13,11 @@ import { TypedEmitter } from './emitter';
 import { DeviceClientError, toClientError } from './errors';
 import type { ClientState, D2dMessage, DeviceClientEvents, PushMessage, Welcome } from './events';
 import { resolveOptions, type DeviceClientOptions, type ResolvedOptions, type SendToDeviceOptions } from './options';
-import { PendingRequests, type ReplyOf } from './pending-requests';
+import { checkOutgoing, PendingRequests, type ReplyOf } from './pending-requests';
 import { SeenIds } from './seen-ids';
 import { unrefTimeout } from './timers';
+import { TopicSubscriptions } from './topic-subscriptions';
+import type { SubscribeOptions, TopicHandler, TopicSubscription } from './topic-types';
 import { openSseTransport } from './transports/sse-transport';
 import type { Transport, TransportClose, TransportHandlers } from './transports/transport';
 import { openWebSocketTransport, resolveWebSocket } from './transports/websocket-transport';
@@ -26,8 +26,8 @@ import { HeartbeatWatchdog } from './watchdog';
 /**
  * The device SDK: keeps one connection to an edge alive (WebSocket or SSE), reconnecting with
  * full-jitter backoff and failing over between edges, watching heartbeats, de-duplicating (across
- * reconnects, and across restarts with a `dedupeStorage`) and acking pushes, and matching
- * request/response frames (device list, device-to-device). Runs in browsers and Node; in Node a
+ * reconnects, and across restarts with a `dedupeStorage`) and acking pushes, matching
+ * request/response frames (device list, device-to-device), and keeping topic subscriptions. Runs in browsers and Node; in Node a
  * client keeps the process alive from connect() until close() or until it gives up, reconnects included.
  */
 export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
@@ -53,6 +53,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   /** `device.online` / `device.offline` that came while a subscribe was in flight: emitted after its list. */
   private held: DeviceNotice[] = [];
   private readonly requests: PendingRequests;
+  private readonly topics: TopicSubscriptions;
   private readonly watchdog: HeartbeatWatchdog;
 
   constructor(options: DeviceClientOptions) {
@@ -60,6 +61,13 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.opts = resolveOptions(options);
     this.seen = new SeenIds(this.opts.dedupeWindow, (e) => this.emitError(e), this.opts.dedupeStorage, this.opts.dedupeKey);
     this.requests = new PendingRequests(this.opts.requestTimeoutMs, this.opts.random, () => this.releaseHeldNotices());
+    this.topics = new TopicSubscriptions({
+      request: (kind, build, timeoutMs) => this.request(kind, build, timeoutMs),
+      connected: () => this._state === 'open',
+      recovery: (event) => void this.emit('topic.recovery', event),
+      error: (error) => this.emitError(error),
+      random: () => this.opts.random(),
+    });
     this.watchdog = new HeartbeatWatchdog({
       probe: () =>
         this.send({ type: 'ping', t: Date.now() }).catch((e: unknown) =>
@@ -152,6 +160,17 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   }
 
   /**
+   * Subscribes to a topic: `handler` gets its messages in order, once per offset; after every
+   * reconnect the client resubscribes from the subscription's position and emits 'topic.recovery'
+   * (see TopicSubscriptions). Rejects with a DeviceClientError: 'forbidden', 'limit_exceeded',
+   * 'unavailable' (the edge's answer), 'invalid_frame' (bad topic or `since`, not sent),
+   * 'invalid_request' (already subscribed), else like listDevices.
+   */
+  subscribe(topic: string, handler: TopicHandler, options: SubscribeOptions = {}): Promise<TopicSubscription> {
+    return this.topics.subscribe(topic, handler, options);
+  }
+
+  /**
    * Closes the connection cleanly (1000), stops reconnecting and clears every timer; resolves once
    * the ids of handled messages are in the `dedupeStorage`.
    */
@@ -164,6 +183,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.watchdog.stop();
     this.subscribed = false;
     this.held = [];
+    this.topics.clear();
     const closed = new DeviceClientError('closed', 'the client was closed');
     this.requests.rejectAll(closed);
     this.settleConnect(closed);
@@ -254,6 +274,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     if (decision.action === 'stop') {
       this.setState('closed');
       this.subscribed = false;
+      this.topics.clear();
       this.settleConnect(decision.error);
       if (decision.replaced) void this.emit('replaced', { ...base, willReconnect: false });
       else this.emitError(decision.error);
@@ -300,6 +321,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       return this.emitError(new DeviceClientError(code, `ignored a frame from the edge: ${(e as Error).message}`, false, { cause: e }));
     }
     void this.emit('frame', frame);
+    if (frame.type !== 'topic.message') this.topics.onOtherFrame();
     switch (frame.type) {
       case 'welcome':
         return this.onWelcome(frame);
@@ -310,8 +332,14 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       case 'reconnect':
         this.reconnectHintMs = frame.afterMs;
         return void this.emit('reconnect', frame);
+      case 'subscribe.result':
+        // The subscription must exist before its recovered messages, which may come in the same chunk.
+        this.topics.onResult(frame);
+        this.requests.resolve(frame);
+        return;
       case 'd2d.result':
       case 'devices.list.result':
+      case 'unsubscribe.result':
         this.requests.resolve(frame);
         return;
       case 'devices.subscribe.result':
@@ -328,11 +356,11 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       }
       case 'pong':
         return;
-      // LEAD/MERGE (issue 14): topic frames, handled by the SDK's topic support.
-      case 'subscribe.result':
-      case 'unsubscribe.result':
       case 'topic.message':
+        return this.topics.onMessage(frame);
       case 'broadcast':
+        // Like pushes: once per id (a broadcast carries no offset to de-duplicate on).
+        if (this.seen.arrive('broadcast', frame.id)) this.seen.track('broadcast', frame.id, this.emit('broadcast', frame));
         return;
       default: {
         const unhandled: never = frame;
@@ -355,6 +383,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     connecting?.resolve(frame);
     void this.emit('welcome', frame);
     if (this.subscribed) this.renewSubscription();
+    this.topics.renew();
   }
 
   /** The edge forgot the subscription with the old connection: subscribe again; the reply is emitted as 'devices'. */
@@ -524,16 +553,3 @@ type DeviceNotice = ServerFrameOf<'device.online'> | ServerFrameOf<'device.offli
 
 /** The most time ahead of expiry the token is renewed (less for short-lived tokens: a fifth of their validity). */
 const TOKEN_REFRESH_AHEAD_MAX_MS = 60_000;
-
-/**
- * Validates a request frame as the edge will (after JSON encoding, which drops `undefined`), so an
- * invalid one is refused at once: the edge's `error` frame for it could not name the request.
- */
-function checkOutgoing(frame: ClientFrame): void {
-  try {
-    decodeClientFrame(encodeFrame(frame));
-  } catch (e) {
-    const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
-    throw new DeviceClientError(code, `not sending an invalid ${frame.type}: ${(e as Error).message}`, false, { cause: e });
-  }
-}

@@ -27,6 +27,8 @@ export const ClientErrorCodes = {
   http_error: { retriable: false },
   /** The de-duplication storage could not be read or written (ids are still remembered in memory). */
   dedupe_storage_failed: { retriable: true },
+  /** A topic subscribe was refused because the edge has not loaded its topic history yet: try again. */
+  unavailable: { retriable: true },
 } as const;
 export type ClientErrorCode = keyof typeof ClientErrorCodes;
 export type DeviceClientErrorCode = ClientErrorCode | ErrorCode;

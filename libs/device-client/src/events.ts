@@ -1,5 +1,6 @@
 import type { DeviceInfo, ServerFrame, ServerFrameOf } from '@pushwire/protocol';
 import type { DeviceClientError } from './errors';
+import type { TopicRecovery } from './topic-types';
 
 /** The `welcome` frame: connection id, device and account, heartbeat interval, server time. */
 export type Welcome = ServerFrameOf<'welcome'>;
@@ -7,6 +8,8 @@ export type Welcome = ServerFrameOf<'welcome'>;
 export type PushMessage = ServerFrameOf<'push'>;
 /** A message another device of the account sent to this one: `{id, from, payload}`. */
 export type D2dMessage = ServerFrameOf<'d2d.message'>;
+/** A broadcast as the edge delivered it: `{id, payload, sentAt}`. */
+export type BroadcastMessage = ServerFrameOf<'broadcast'>;
 /** A device of the account that went offline. */
 export interface DeviceOffline {
   deviceId: string;
@@ -32,6 +35,14 @@ export interface DeviceClientEvents {
   push: PushMessage;
   /** A message from another device of the account, once per message id within the dedupe window. */
   'd2d.message': D2dMessage;
+  /** A broadcast (to every connected device, or those of some types), once per id within the dedupe window. */
+  broadcast: BroadcastMessage;
+  /**
+   * The answer to a topic subscribe with `since`, and to every renewal after a reconnect:
+   * `recovered: true` when every missed message follows (to the handler), false when the edge could
+   * not fill the gap (reload the app's state of the topic).
+   */
+  'topic.recovery': TopicRecovery;
   /**
    * The account's online devices each time a device subscription starts: the answer to
    * subscribeDevices() and, after every reconnect, to the subscription the client renews on its

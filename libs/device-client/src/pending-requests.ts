@@ -1,4 +1,4 @@
-import type { ServerFrameOf } from '@pushwire/protocol';
+import { decodeClientFrame, encodeFrame, ProtocolValidationError, type ClientFrame, type ServerFrameOf } from '@pushwire/protocol';
 import { DeviceClientError } from './errors';
 import { unrefTimeout } from './timers';
 
@@ -7,6 +7,8 @@ export interface ReplyOf {
   'd2d.send': ServerFrameOf<'d2d.result'>;
   'devices.list': ServerFrameOf<'devices.list.result'>;
   'devices.subscribe': ServerFrameOf<'devices.subscribe.result'>;
+  subscribe: ServerFrameOf<'subscribe.result'>;
+  unsubscribe: ServerFrameOf<'unsubscribe.result'>;
 }
 type ReplyFrame = ReplyOf[keyof ReplyOf];
 
@@ -14,6 +16,8 @@ const replyType: { [K in keyof ReplyOf]: ReplyOf[K]['type'] } = {
   'd2d.send': 'd2d.result',
   'devices.list': 'devices.list.result',
   'devices.subscribe': 'devices.subscribe.result',
+  subscribe: 'subscribe.result',
+  unsubscribe: 'unsubscribe.result',
 };
 
 interface Pending {
@@ -100,5 +104,18 @@ export class PendingRequests {
     this.pending.delete(reqId);
     clearTimeout(entry.timer);
     return entry;
+  }
+}
+
+/**
+ * Validates a request frame as the edge will (after JSON encoding, which drops `undefined`), so an
+ * invalid one is refused at once: the edge's `error` frame for it could not name the request.
+ */
+export function checkOutgoing(frame: ClientFrame): void {
+  try {
+    decodeClientFrame(encodeFrame(frame));
+  } catch (e) {
+    const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
+    throw new DeviceClientError(code, `not sending an invalid ${frame.type}: ${(e as Error).message}`, false, { cause: e });
   }
 }

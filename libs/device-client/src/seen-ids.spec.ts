@@ -1,5 +1,5 @@
 import { DeviceClientError } from './errors';
-import { SeenIds, type DedupeStorage } from './seen-ids';
+import { SeenIds, type DedupeStorage, type MessageKind } from './seen-ids';
 
 /** A localStorage stand-in: a Map, optionally async, optionally failing. */
 function memoryStorage(opts: { async?: boolean; failWrites?: boolean } = {}) {
@@ -15,7 +15,7 @@ function memoryStorage(opts: { async?: boolean; failWrites?: boolean } = {}) {
   return { storage, data };
 }
 
-const handledNow = (seen: SeenIds, kind: 'push' | 'd2d', id: string) => {
+const handledNow = (seen: SeenIds, kind: MessageKind, id: string) => {
   if (seen.arrive(kind, id)) seen.track(kind, id, Promise.resolve());
 };
 
@@ -35,6 +35,21 @@ describe('SeenIds', () => {
     expect(second.arrive('d2d', 'd1')).toBe(false);
     expect(second.arrive('push', 'd1')).toBe(true); // kinds are apart
     expect(errors).toEqual([]);
+  });
+
+  it('remembers broadcast ids too, and reads a record written before broadcasts existed', async () => {
+    const { storage, data } = memoryStorage();
+    data.set('pushwire.seen-ids', JSON.stringify({ v: 1, push: ['p1'], d2d: [] }));
+    const first = new SeenIds(10, () => undefined, storage);
+    await first.load();
+    expect(first.arrive('push', 'p1')).toBe(false);
+    handledNow(first, 'broadcast', 'b1');
+    await first.flush();
+    expect(JSON.parse(data.get('pushwire.seen-ids')!)).toEqual({ v: 1, push: ['p1'], d2d: [], broadcast: ['b1'] });
+    const second = new SeenIds(10, () => undefined, storage);
+    await second.load();
+    expect(second.arrive('broadcast', 'b1')).toBe(false);
+    expect(second.arrive('push', 'b1')).toBe(true);
   });
 
   it('stores an id only once its handling settled, so a crash mid-handler brings the message back', async () => {

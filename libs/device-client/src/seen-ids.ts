@@ -12,17 +12,26 @@ export interface DedupeStorage {
   setItem(key: string, value: string): void | Promise<void>;
 }
 
-/** The two kinds of messages that carry an id the app must see once. */
-export type MessageKind = 'push' | 'd2d';
+/** The kinds of messages that carry an id the app must see once, each remembered separately. */
+export type MessageKind = 'push' | 'd2d' | 'broadcast';
+const KINDS: readonly MessageKind[] = ['push', 'd2d', 'broadcast'];
 
+/** `broadcast` came later (issue 14): optional, and written only when there is one, so older readers keep working. */
 interface Persisted {
   v: 1;
   push: string[];
   d2d: string[];
+  broadcast?: string[];
 }
 
+const rings = (capacity: number): Record<MessageKind, RecentIds> => ({
+  push: new RecentIds(capacity),
+  d2d: new RecentIds(capacity),
+  broadcast: new RecentIds(capacity),
+});
+
 /**
- * De-duplication of pushes and device-to-device messages, across reconnects and (with a storage)
+ * De-duplication of pushes, device-to-device messages and broadcasts, across reconnects and (with a storage)
  * across restarts. An id is remembered in memory the moment it arrives, so a second copy arriving
  * while the app still handles the first is dropped; it is written to the storage once the app's
  * handlers ran, so an app that crashes mid-handler gets the message again rather than never.
@@ -43,8 +52,8 @@ export class SeenIds {
     private readonly storage?: DedupeStorage,
     private readonly key = 'pushwire.seen-ids',
   ) {
-    this.arrived = { push: new RecentIds(capacity), d2d: new RecentIds(capacity) };
-    this.handled = { push: new RecentIds(capacity), d2d: new RecentIds(capacity) };
+    this.arrived = rings(capacity);
+    this.handled = rings(capacity);
   }
 
   /** Reads the storage once (later calls share the first read); never rejects, reports failures. */
@@ -98,15 +107,16 @@ export class SeenIds {
     try {
       saved = JSON.parse(text) as Persisted;
       if (saved?.v !== 1 || !Array.isArray(saved.push) || !Array.isArray(saved.d2d)) throw new Error('not a version 1 record');
+      if (saved.broadcast !== undefined && !Array.isArray(saved.broadcast)) throw new Error('broadcast is not a list');
     } catch (e) {
       // Starting empty beats not starting: the worst outcome is a repeat of recent messages.
       return this.onError(
         toClientError(e, 'dedupe_storage_failed', `the seen message ids under ${this.key} are unreadable; starting empty`),
       );
     }
-    for (const kind of ['push', 'd2d'] as const) {
+    for (const kind of KINDS) {
       const fresh = this.handled[kind].values();
-      for (const id of saved[kind].filter((x): x is string => typeof x === 'string').slice(-this.capacity)) {
+      for (const id of (saved[kind] ?? []).filter((x): x is string => typeof x === 'string').slice(-this.capacity)) {
         this.handled[kind].add(id);
         this.arrived[kind].add(id);
       }
@@ -123,7 +133,13 @@ export class SeenIds {
     this.writing = (async () => {
       while (this.dirty) {
         this.dirty = false;
-        const value: Persisted = { v: 1, push: this.handled.push.values(), d2d: this.handled.d2d.values() };
+        const broadcast = this.handled.broadcast.values();
+        const value: Persisted = {
+          v: 1,
+          push: this.handled.push.values(),
+          d2d: this.handled.d2d.values(),
+          ...(broadcast.length ? { broadcast } : {}),
+        };
         try {
           await this.storage!.setItem(this.key, JSON.stringify(value));
         } catch (e) {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FakeTopicLog, type FakePublishOptions, type FakeTopicOptions } from './fake-topics';
 import { refuseSocket, sendJsonError } from './http-replies';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -12,6 +13,8 @@ import {
   type DeviceInfo,
   type ErrorCode,
   type ServerFrame,
+  type ServerFrameOf,
+  type TopicPosition,
 } from '@pushwire/protocol';
 
 /** Who a token belongs to. */
@@ -19,10 +22,12 @@ export interface FakeIdentity {
   deviceId: string;
   accountId: string;
   deviceType?: string;
+  /** Topic patterns (a token's `topics` claim) the device may subscribe to; a subscribe outside them is `forbidden`. Default: any topic. */
+  topics?: string[];
 }
 
 /** Options of a FakeEdge; each field states its default. */
-export interface FakeEdgeOptions {
+export interface FakeEdgeOptions extends FakeTopicOptions {
   /** Valid tokens and whom they authenticate. Default: none (add with `addToken`). */
   tokens?: Record<string, FakeIdentity>;
   /** Whom a token not in `tokens` authenticates, if anyone (e.g. decode a JWT). Default: nobody. */
@@ -56,6 +61,8 @@ export interface FakeConnection {
   readonly frames: ClientFrame[];
   /** Sent `devices.subscribe`: gets `device.online` / `device.offline` of the other devices of its account. */
   readonly subscribed: boolean;
+  /** The topics it is subscribed to now (`subscribe` / `unsubscribe`; forgotten with the connection). */
+  readonly topics: Set<string>;
   readonly closed: boolean;
   readonly connectedAt: number;
   /** The close code the device sent (WebSocket), once closed. */
@@ -82,7 +89,8 @@ interface Rejection {
  * replacement of an older connection of the same device — account and device id, as on the real
  * edge: a device id names a device only within its account — (4001), device list and subscriptions
  * (`device.online` / `device.offline` to the account's subscribed connections, forgotten with the
- * connection), device to device, in-band token renewal (`auth` → `auth.result`). Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
+ * connection), device to device, in-band token renewal (`auth` → `auth.result`), topics and
+ * broadcasts (one in-memory log, `publish` / `broadcast`, recovery with `since`). Events: 'connection' (conn, after welcome), 'frame' (conn, frame),
  * 'rejected' ({status}), 'disconnect' (conn).
  */
 export class FakeEdge extends EventEmitter {
@@ -93,11 +101,13 @@ export class FakeEdge extends EventEmitter {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly server: Server;
   private seq = 0;
+  private readonly topicLog: FakeTopicLog;
 
   /** Options, read at each connection: a test may change them (e.g. heartbeatSeconds) between connects. */
   private constructor(readonly opts: FakeEdgeOptions) {
     super();
     this.tokens = new Map(Object.entries(opts.tokens ?? {}));
+    this.topicLog = new FakeTopicLog(opts, () => this.live);
     this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
   }
@@ -145,6 +155,26 @@ export class FakeEdge extends EventEmitter {
       timer.unref();
       this.on(event, listener);
     });
+  }
+
+  /** Publishes to `topic`: written to every connection subscribed to it, kept for recovery; returns the frame. */
+  publish(topic: string, payload: unknown, options?: FakePublishOptions): ServerFrameOf<'topic.message'> {
+    return this.topicLog.publish(topic, payload, options);
+  }
+
+  /** Broadcasts to every connection (or those of `options.deviceTypes`); returns the frame. */
+  broadcast(payload: unknown, options?: FakePublishOptions): ServerFrameOf<'broadcast'> {
+    return this.topicLog.broadcast(payload, options);
+  }
+
+  /** The topic log's position now (what `subscribe.result` answers). */
+  get topicPosition(): TopicPosition {
+    return this.topicLog.position;
+  }
+
+  /** Forgets the topic messages so far: a resubscribe from before now gets `recovered: false`. */
+  forgetTopicHistory(): void {
+    this.topicLog.forget();
   }
 
   /** Ends every SSE stream without a `close` event, like a proxy or a crashed edge would. */
@@ -278,6 +308,7 @@ export class FakeEdge extends EventEmitter {
       authVia,
       frames: [],
       subscribed: false,
+      topics: new Set(),
       closed: false,
       silent: false,
       connectedAt: Date.now(),
@@ -366,6 +397,7 @@ export class FakeEdge extends EventEmitter {
         break;
       }
       default:
+        this.topicLog.handle(conn, frame);
         break;
     }
     return true;

@@ -4,3 +4,5 @@
  */
 export { waitForEvent } from './wait-for-event';
 export { FakeEdge, type FakeEdgeOptions, type FakeConnection, type FakeIdentity } from './fake-edge';
+export type { FakePublishOptions, FakeTopicOptions } from './fake-topics';
+export { topicRecorder, type TopicRecorder } from './topic-recorder';
