@@ -1,5 +1,5 @@
-// LEAD/MERGE (issue 14): the contract between the topic feed (which calls it for every record
-// read live) and the subscriptions (which implement it over uWS pub/sub and the SSE streams).
+// Between the topic feed (which calls it for every record read live) and the edge's local fan-out
+// (LocalTopicFanout: uWS native pub/sub for WebSockets, the SSE streams one by one).
 
 /** Writes one frame to many local connections. */
 export interface TopicFanout {
