@@ -21,10 +21,11 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /pushwire
 COPY package.json package-lock.json ./
-# uWebSockets.js carries binaries for every OS, CPU and Node ABI (113 MB): only this image's one stays.
+# uWebSockets.js ships a binary per OS, CPU and Node ABI (~110 MB): only the one this base loads stays.
+COPY tools/scripts/prune-uws-binaries.js /tmp/
 RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force \
-  && node -e "const fs=require('fs'),d='node_modules/uWebSockets.js/binaries',keep='uws_'+process.platform+'_'+process.arch+'_'+process.versions.modules+'.node';if(!fs.existsSync(d+'/'+keep))throw new Error('no uWebSockets.js binary '+keep);for(const f of fs.readdirSync(d))if(f!==keep)fs.rmSync(d+'/'+f)"
+  && node /tmp/prune-uws-binaries.js node_modules
 
 # Everything, dev dependencies included, to bundle the services with esbuild.
 FROM ${NODE_IMAGE} AS build

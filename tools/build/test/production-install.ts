@@ -13,13 +13,17 @@ export interface ProductionInstall {
   readonly bundles: BuiltBundle[];
   readonly buildMs: number;
   readonly installMs: number;
+  /** node_modules after `npm ci --omit=dev`, and after pruning the uWS binaries as the image does. */
+  readonly installedBytes: number;
+  readonly prunedBytes: number;
 }
 
 /**
  * Builds the bundles into `<tmp>/dist`, copies package.json and package-lock.json beside them and
  * runs `npm ci --omit=dev` there — from the npm cache when it has everything (`--prefer-offline`),
  * as on a CI machine that just ran `npm ci`. No workspace sources are copied: what runs must be in
- * the bundles or a production dependency.
+ * the bundles or a production dependency. Then prunes the uWebSockets.js binaries this Node cannot
+ * load, as the Dockerfile's deps stage does, so the services run on what the image holds.
  */
 export async function productionInstall(): Promise<ProductionInstall> {
   const dir = mkdtempSync(join(tmpdir(), 'pushwire-prod-'));
@@ -33,8 +37,12 @@ export async function productionInstall(): Promise<ProductionInstall> {
     timeout: 150_000,
     env: { ...process.env, NODE_ENV: 'production' },
   });
-  if (!existsSync(join(dir, 'node_modules'))) throw new Error(`npm ci --omit=dev in ${dir} installed nothing`);
-  return { dir, bundles, buildMs, installMs: performance.now() - start };
+  const installMs = performance.now() - start;
+  const modules = join(dir, 'node_modules');
+  if (!existsSync(modules)) throw new Error(`npm ci --omit=dev in ${dir} installed nothing`);
+  const installedBytes = await diskBytes(modules);
+  await run(process.execPath, [join(WORKSPACE_ROOT, 'tools/scripts/prune-uws-binaries.js'), modules]);
+  return { dir, bundles, buildMs, installMs, installedBytes, prunedBytes: await diskBytes(modules) };
 }
 
 /** Size of a directory on disk in bytes (`du`: what an image layer carries). */
