@@ -12,8 +12,8 @@ export interface ServiceSpec {
   /** Short name used as the output prefix: `registry`, `edge-1`. */
   readonly name: string;
   /**
-   * The service's entry point, relative to `cwd` (e.g. apps/registry/src/main.ts). A `.ts` main runs
-   * through tsx; a `.js` main (a production bundle, dist/registry.js) with plain node.
+   * The service's entry point, relative to `cwd` (e.g. apps/registry/src/main.ts), run through tsx;
+   * a `.js` main (a production bundle, dist/registry.js) runs with plain node.
    */
   readonly main: string;
   /** Directory the process runs in (default: the repository root). */
@@ -85,7 +85,7 @@ export class ServiceProcess {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.lastLines.length = 0;
     const cwd = this.spec.cwd ?? REPO_ROOT;
-    const loader = this.spec.main.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : [];
+    const loader = this.spec.main.endsWith('.js') ? [] : ['--require', require.resolve('tsx/cjs')];
     const args = [...(this.spec.nodeFlags ?? []), ...loader, path.join(cwd, this.spec.main)];
     const child = spawn(process.execPath, args, {
       cwd,
