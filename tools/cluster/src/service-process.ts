@@ -11,8 +11,13 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export interface ServiceSpec {
   /** Short name used as the output prefix: `registry`, `edge-1`. */
   readonly name: string;
-  /** The service's entry point, relative to the repository root (e.g. apps/registry/src/main.ts). */
+  /**
+   * The service's entry point, relative to `cwd` (e.g. apps/registry/src/main.ts), run through tsx;
+   * a `.js` main (a production bundle, dist/registry.js) runs with plain node.
+   */
   readonly main: string;
+  /** Directory the process runs in (default: the repository root). */
+  readonly cwd?: string;
   readonly env: Record<string, string>;
   /** Node flags before the script (the edge's EDGE_NODE_FLAGS). */
   readonly nodeFlags?: readonly string[];
@@ -39,7 +44,7 @@ process.on('exit', () => {
 });
 
 /**
- * A service running as a child process (`node [flags] --require tsx/cjs <main>`). Start resolves
+ * A service running as a child process (`node [flags] --require tsx/cjs <main>`, or `node [flags] <main.js>`). Start resolves
  * once the ready URL answers and rejects with the service's last output if it exits first. The
  * same spec can be started again after it stopped (the edge restart tests do).
  */
@@ -79,9 +84,11 @@ export class ServiceProcess {
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.lastLines.length = 0;
-    const args = [...(this.spec.nodeFlags ?? []), '--require', require.resolve('tsx/cjs'), path.join(REPO_ROOT, this.spec.main)];
+    const cwd = this.spec.cwd ?? REPO_ROOT;
+    const loader = this.spec.main.endsWith('.js') ? [] : ['--require', require.resolve('tsx/cjs')];
+    const args = [...(this.spec.nodeFlags ?? []), ...loader, path.join(cwd, this.spec.main)];
     const child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
+      cwd,
       env: { ...process.env, ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
