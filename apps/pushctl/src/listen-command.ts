@@ -16,12 +16,13 @@ export const listenCommand: Command = {
   summary: 'connect as a device and print every frame received as one JSON line; keeps listening across reconnects',
   usage:
     'pushctl listen --account A --device D [--type tv] [--name N] [--count N] [--sse] [--first-frame-auth] ' +
-    '[--url URL]... [--dedup-file PATH] [--topic T]... [--since OFFSET@EPOCH]\n' +
+    '[--url URL]... [--dedup-file PATH] [--topic T]... [--since OFFSET@EPOCH] [--allow PATTERN]...\n' +
     '  --url (or --edge) may be given several times: the device fails over between those edges.\n' +
     '  --dedup-file remembers the ids of pushes, device messages and broadcasts already printed, across runs.\n' +
     '  --topic (repeatable) subscribes to a topic (the dev token allows exactly these topics); each message is\n' +
     '  printed as {"type":"topic.message",...}, and after every reconnect {"type":"topic.recovery",...}.\n' +
     '  --since resumes the topics after the offset@epoch of the last message you have (recovery).\n' +
+    "  --allow (repeatable) makes the dev token allow these patterns instead (e.g. 'live:*'), to try a refusal.\n" +
     '  Runs until --count pushes, topic messages and broadcasts arrived (exit 0), Ctrl-C (130), or the\n' +
     '  connection ends for good: replaced by another connection of the device (3), token refused, a topic\n' +
     '  refused or another terminal error (1).',
@@ -47,7 +48,7 @@ export const listenCommand: Command = {
     const client = new DeviceClient({
       url: edgeUrlsArg(v),
       // A fresh token per (re)connect, like a real device refreshing its credential.
-      token: () => deviceToken(v, { accountId, deviceId, defaultType: 'tv', topics: topics.topics }),
+      token: () => deviceToken(v, { accountId, deviceId, defaultType: 'tv', topics: topics.allowed }),
       transport: transportArg(v),
       ...(v['first-frame-auth'] ? { auth: 'first-frame' as const } : {}),
       autoAck: false,

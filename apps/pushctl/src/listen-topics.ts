@@ -1,23 +1,27 @@
 import type { DeviceClient, TopicMessage, TopicSubscription } from '@pushwire/device-client';
-import { MAX_TOKEN_TOPIC_PATTERNS, TopicName, TopicPosition, Validator } from '@pushwire/protocol';
+import { MAX_TOKEN_TOPIC_PATTERNS, TopicName, TopicPattern, TopicPosition, Validator } from '@pushwire/protocol';
 import { printJson, UsageError, type Command } from './cli';
 
 const topicName = new Validator(TopicName, 'topic');
 const position = new Validator(TopicPosition, 'position');
+const topicPattern = new Validator(TopicPattern, 'topic pattern');
 
 /** The flags of `listen` about topics. */
 export const LISTEN_TOPIC_OPTIONS: Command['options'] = {
   topic: { type: 'string', multiple: true },
   since: { type: 'string' },
+  allow: { type: 'string', multiple: true },
 };
 
 /** What `listen` subscribes to: each --topic, from --since when given. */
 export interface ListenTopics {
   topics: string[];
+  /** The `topics` claim of the dev token: --allow when given, else exactly the --topic list. */
+  allowed: string[];
   since?: TopicPosition;
 }
 
-/** --topic (repeatable) and --since OFFSET@EPOCH, checked before anything connects. */
+/** --topic (repeatable), --allow PATTERN (repeatable) and --since OFFSET@EPOCH, checked before anything connects. */
 export function listenTopicsArg(v: Record<string, unknown>): ListenTopics {
   const topics = [...new Set((v.topic as string[] | undefined) ?? [])];
   for (const topic of topics) {
@@ -25,10 +29,18 @@ export function listenTopicsArg(v: Record<string, unknown>): ListenTopics {
       throw new UsageError(`--topic must be letters, digits and _ . : @ -, starting with a letter or digit (at most 128), got "${topic}"`);
     }
   }
-  // The dev token lists exactly these topics, and a token carries at most this many patterns.
-  if (topics.length > MAX_TOKEN_TOPIC_PATTERNS) throw new UsageError(`at most ${MAX_TOKEN_TOPIC_PATTERNS} --topic, got ${topics.length}`);
+  const allow = v.allow === undefined ? undefined : [...new Set(v.allow as string[])];
+  for (const pattern of allow ?? []) {
+    if (!topicPattern.is(pattern))
+      throw new UsageError(`--allow must be a topic name in which * stands for any run of characters, got "${pattern}"`);
+  }
+  // The dev token lists these patterns, and a token carries at most this many.
+  const allowed = allow ?? topics;
+  if (allowed.length > MAX_TOKEN_TOPIC_PATTERNS) {
+    throw new UsageError(`at most ${MAX_TOKEN_TOPIC_PATTERNS} ${allow ? '--allow' : '--topic'}, got ${allowed.length}`);
+  }
   const given = v.since;
-  if (given === undefined) return { topics };
+  if (given === undefined) return { topics, allowed };
   if (topics.length === 0) throw new UsageError('--since needs --topic: it says where to resume the given topics');
   const match = /^(\d+)@(.+)$/.exec(String(given));
   const since = match ? { offset: Number(match[1]), epoch: match[2]! } : undefined;
@@ -37,7 +49,7 @@ export function listenTopicsArg(v: Record<string, unknown>): ListenTopics {
       `--since must be OFFSET@EPOCH, the offset and epoch of the last topic message you have (e.g. 42@e1k3x9), got "${String(given)}"`,
     );
   }
-  return { topics, since };
+  return { topics, allowed, since };
 }
 
 /** How long to wait before asking again after `unavailable` (the edge is still loading its topic history) or no answer. */

@@ -293,4 +293,41 @@ describe('pushctl against npm start', () => {
     expect(c.offset).toBeGreaterThan(b.offset);
     expect(new Set([a.epoch, b.epoch, c.epoch]).size).toBe(1);
   });
+
+  it('topics as the README shows them: two accounts get a publish, one back from offline gets the three it missed, a broadcast reaches every device, a topic outside the token is forbidden', async () => {
+    const topicLines = (r: Run) => lines(r.stdout).filter((l) => l.type === 'topic.message');
+    const p1 = await listen(['--account', 'a1', '--device', 'tp1', '--topic', 'live:m9', '--count', '5'], env);
+    const p2 = await listen(['--account', 'a2', '--device', 'tp2', '--topic', 'live:m9', '--count', '1'], env);
+    const first = lines((await run(['publish', '--topic', 'live:m9', '--data', '{"score":"1-0"}'], env)).stdout)[0];
+    const p2Run = await p2.done;
+    expect(topicLines(p2Run)).toEqual([
+      expect.objectContaining({ topic: 'live:m9', offset: first.offset, epoch: first.epoch, payload: { score: '1-0' } }),
+    ]);
+
+    // tp2 is offline for three publishes, then resumes from the last message it printed.
+    const missed = [];
+    for (const score of ['2-0', '2-1', '3-1'])
+      missed.push(lines((await run(['publish', '--topic', 'live:m9', '--data', JSON.stringify({ score })], env)).stdout)[0]);
+    const back = await run(
+      ['listen', '--account', 'a2', '--device', 'tp2', '--topic', 'live:m9', '--since', `${first.offset}@${first.epoch}`, '--count', '3'],
+      env,
+    );
+    expect(back.code).toBe(0);
+    expect(lines(back.stdout).filter((l) => l.type === 'topic.recovery')).toEqual([
+      { type: 'topic.recovery', topic: 'live:m9', recovered: true },
+    ]);
+    expect(topicLines(back).map((l) => [l.offset, l.payload.score])).toEqual(missed.map((m, i) => [m.offset, ['2-0', '2-1', '3-1'][i]]));
+
+    const tv = await listen(['--account', 'a3', '--device', 'tv7', '--count', '1'], env);
+    expect((await run(['broadcast', '--data', '{"x":1}'], env)).code).toBe(0);
+    const [p1Run, tvRun] = await Promise.all([p1.done, tv.done]);
+    // tp1 stayed: it printed all four publishes, in order, then the broadcast (its --count of 5).
+    expect(topicLines(p1Run).map((l) => l.offset)).toEqual([first, ...missed].map((m) => m.offset));
+    for (const r of [p1Run, tvRun])
+      expect(lines(r.stdout).filter((l) => l.type === 'broadcast')).toEqual([expect.objectContaining({ payload: { x: 1 } })]);
+
+    const refused = await run(['listen', '--account', 'a1', '--device', 'tp3', '--allow', 'live:*', '--topic', 'news'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/subscribing to news failed \(forbidden\)/);
+  });
 });
