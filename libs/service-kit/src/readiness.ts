@@ -23,7 +23,7 @@ export function readinessAnswer(failing: readonly ReadinessFailure[]): { status:
 }
 
 export interface ReadinessOptions {
-  /** A check not answered within this fails (`timed out`). Default 2000 ms: a probe's own timeout is usually 1 s more. */
+  /** A check not answered within this fails. Default 800 ms: the answer must beat Kubernetes' default 1 s probe timeout. */
   readonly timeoutMs?: number;
   /** A verdict is reused this long, so probes from many checkers cost the stores one call. Default 1000 ms. */
   readonly cacheMs?: number;
@@ -46,7 +46,7 @@ export class Readiness {
     private readonly checks: readonly DependencyCheck[],
     opts: ReadinessOptions = {},
   ) {
-    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.timeoutMs = opts.timeoutMs ?? 800;
     this.cacheMs = opts.cacheMs ?? 1000;
     this.now = opts.now ?? Date.now;
   }
