@@ -51,7 +51,13 @@ export class DeviceListService {
       fromBeginning: config.fromBeginning,
     });
     this.sweeper = new LeaseSweeper(store, this.registry, this.tracker, metrics, logger, config.sweepIntervalMs);
-    this.app = buildDeviceListApp({ store, serviceTokens: config.serviceTokens, logger, metricsRegistry });
+    this.app = buildDeviceListApp({
+      store,
+      serviceTokens: config.serviceTokens,
+      logger,
+      metricsRegistry,
+      readiness: this.consumer.readinessChecks(),
+    });
   }
 
   /** Creates the topics, joins the group, starts the sweep, opens the API. Resolves with its port. */

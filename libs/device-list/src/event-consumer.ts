@@ -1,5 +1,12 @@
 import { ProtocolValidationError, Topics, Validators, parseJson, type DeviceConnectionEvent } from '@pushwire/protocol';
-import { deadLetterOf, type ConsumedRecord, type EventBus, type Subscription } from '@pushwire/event-bus';
+import {
+  busReadinessChecks,
+  deadLetterOf,
+  type BusDependencyCheck,
+  type ConsumedRecord,
+  type EventBus,
+  type Subscription,
+} from '@pushwire/event-bus';
 import type { Logger } from '@pushwire/service-kit';
 import type { DeviceListMetrics } from './device-list-metrics';
 import type { DeviceTracker } from './device-tracker';
@@ -45,6 +52,11 @@ export class DeviceEventConsumer {
       fromBeginning: this.opts.fromBeginning ?? true,
       handler: (records) => this.handle(records),
     });
+  }
+
+  /** What /readyz checks: the bus takes publishes (dead letters) and this member is in its group. */
+  readinessChecks(): BusDependencyCheck[] {
+    return busReadinessChecks(this.opts.bus, () => this.subscription);
   }
 
   /** Consumer lag summed over the partitions. */

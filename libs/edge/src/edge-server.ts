@@ -21,6 +21,7 @@ import { DeviceRequests } from './devices/device-requests';
 import { buildDevicePort } from './device-port';
 import type { EdgeConfig } from './edge-config';
 import { EdgeMetrics } from './edge-metrics';
+import { edgeReadiness, type EdgeReadiness } from './edge-readiness';
 import { FrameHandler } from './frame-handler';
 import { startHealthPort, type HealthPort } from './health-port';
 import { logHandlerFailures, type HandlerFailure } from './guarded-app';
@@ -59,6 +60,11 @@ export interface EdgeDeps {
   topicLog?: EventBus & EventLog;
   /** Which topics a device may subscribe to. Default: those its token's `topics` claim matches. */
   topicPolicy?: TopicPolicy;
+  /**
+   * More of what /readyz checks (the embedder's own dependencies); the edge always checks its lease.
+   * A failing one answers 503 naming it.
+   */
+  readiness?: EdgeReadiness;
   /** Clock and randomness, injectable for tests. */
   now?: () => number;
   random?: () => number;
@@ -105,6 +111,8 @@ export class EdgeServer {
   /** Where both ports report a handler that threw (logged with its stack, a few a minute at most). */
   private readonly handlerFailed: HandlerFailure;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** The dependencies /readyz finds not ready (see EdgeDeps.readiness). */
+  readonly notReady: EdgeReadiness;
 
   constructor(private readonly deps: EdgeDeps) {
     const c = deps.config;
@@ -159,6 +167,13 @@ export class EdgeServer {
         this.pipeline.resume(); // the registry answers again: no reason to wait out the backoff
       },
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
+      now: this.now,
+    });
+    this.notReady = edgeReadiness({
+      leaseRenewedAt: () => this.lease.renewedAt,
+      leaseTtlMs: c.leaseTtlSeconds * 1000,
+      extra: deps.readiness,
+      now: this.now,
     });
     this.topics = new EdgeTopics({
       config: c,
@@ -284,7 +299,7 @@ export class EdgeServer {
     this.internalPort = await listenOn(this.internalApp(), c.internalHost, c.internalPort, this.listenSockets);
     this.internalUrl = c.internalUrl || `http://${urlHost(c.internalHost)}:${this.internalPort}`;
     if (c.healthPort >= 0) {
-      this.healthServer = await startHealthPort(c.internalHost, c.healthPort, () => this.ready());
+      this.healthServer = await startHealthPort(c.internalHost, c.healthPort, () => this.ready(), this.notReady);
       this.healthPort = this.healthServer.port;
     }
     await this.lease.start(this.internalUrl);
@@ -336,6 +351,7 @@ export class EdgeServer {
         return notified;
       },
       ready: () => this.ready(),
+      notReady: this.notReady,
       handlerFailed: this.handlerFailed,
     });
   }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorBody } from '@pushwire/service-kit';
+import { errorBody, readinessAnswer } from '@pushwire/service-kit';
+import type { EdgeReadiness } from './edge-readiness';
 
 /** A health answer: HTTP status and JSON body. */
 export interface HealthAnswer {
@@ -14,13 +15,16 @@ const DRAINING: HealthAnswer = { status: 503, body: '{"status":"draining"}' };
 
 /**
  * The answer of GET /healthz (the process runs) or /readyz (it takes connections and deliveries:
- * listening and not draining); undefined for any other path. The internal port and the health port
- * both answer with it, so the two never disagree.
+ * listening and not draining, and — with `notReady` — its dependencies ready: else 503
+ * `{status: 'not_ready', failing: [{dependency, reason}]}`); undefined for any other path. The
+ * internal port and the health port both answer with it, so the two never disagree.
  */
-export function healthAnswer(path: string, ready: () => boolean): HealthAnswer | undefined {
+export function healthAnswer(path: string, ready: () => boolean, notReady?: EdgeReadiness): HealthAnswer | undefined {
   if (path === '/healthz') return HEALTHY;
-  if (path === '/readyz') return ready() ? READY : DRAINING;
-  return undefined;
+  if (path !== '/readyz') return undefined;
+  if (!ready()) return DRAINING;
+  const failing = notReady?.() ?? [];
+  return failing.length ? { status: 503, body: JSON.stringify(readinessAnswer(failing).body) } : READY;
 }
 
 const NOT_FOUND = JSON.stringify(errorBody('not_found', 'health port: GET /healthz, GET /readyz'));
@@ -38,10 +42,10 @@ export interface HealthPort {
  * loop with the uWS ports, so a stuck loop fails the check here too. Short timeouts: a health check
  * is one small request, and a slow client must not hold a socket.
  */
-export function startHealthPort(host: string, port: number, ready: () => boolean): Promise<HealthPort> {
+export function startHealthPort(host: string, port: number, ready: () => boolean, notReady?: EdgeReadiness): Promise<HealthPort> {
   const server: Server = createServer({ requestTimeout: 5000, headersTimeout: 5000, keepAliveTimeout: 5000 }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]!;
-    const answer = req.method === 'GET' || req.method === 'HEAD' ? healthAnswer(path, ready) : undefined;
+    const answer = req.method === 'GET' || req.method === 'HEAD' ? healthAnswer(path, ready, notReady) : undefined;
     const body = answer?.body ?? NOT_FOUND;
     res.writeHead(answer?.status ?? 404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);

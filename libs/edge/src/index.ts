@@ -1,5 +1,6 @@
 /** @pushwire/edge — the push edge: device connections (uWebSockets.js), delivery, registration. */
 export { EdgeServer, type EdgeDeps } from './edge-server';
+export type { EdgeReadiness } from './edge-readiness';
 export { edgeConfigSpec, loadEdgeConfig, type EdgeConfig } from './edge-config';
 export { authenticatorFromConfig } from './start-edge';
 export { EDGE_NODE_FLAGS } from './node-flags';

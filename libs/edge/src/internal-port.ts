@@ -21,6 +21,7 @@ import {
 } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { EdgeMetrics } from './edge-metrics';
+import type { EdgeReadiness } from './edge-readiness';
 import { healthAnswer } from './health-port';
 import { guardHandlers, type HandlerFailure } from './guarded-app';
 import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
@@ -36,6 +37,8 @@ export interface InternalPortDeps {
   notify(notice: AccountNotice): number;
   /** Ready to take deliveries: listening and not draining. */
   ready(): boolean;
+  /** The dependencies that are not ready (lease, topic history …): /readyz answers 503 naming them. */
+  notReady?: EdgeReadiness;
   /** Told of a handler that threw: the port answers 500 and carries on. */
   handlerFailed: HandlerFailure;
 }
@@ -102,7 +105,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
 
   for (const path of ['/healthz', '/readyz'])
     app.get(path, (res) => {
-      const answer = healthAnswer(path, deps.ready)!;
+      const answer = healthAnswer(path, deps.ready, deps.notReady)!;
       res.cork(() => res.writeStatus(statusLine(answer.status)).writeHeader('content-type', 'application/json').end(answer.body));
     });
 

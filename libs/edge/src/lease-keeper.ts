@@ -18,6 +18,7 @@ export interface LeaseKeeperOptions {
   onError?: (err: unknown) => void;
   /** Retry interval while renewals fail. Default LEASE_RETRY_MS (never more than a third of the TTL). */
   retryMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -28,6 +29,8 @@ export interface LeaseKeeperOptions {
  * lapse or an outage the store may have lost registrations, so the edge re-registers all.
  */
 export class LeaseKeeper {
+  /** When the registry last renewed the lease (epoch ms); undefined before the first renewal. /readyz reads it. */
+  renewedAt: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failedSinceLastSuccess = false;
   private stopped = false;
@@ -88,6 +91,7 @@ export class LeaseKeeper {
           this.opts.onLeaseLost();
         }
         this.failedSinceLastSuccess = false;
+        this.renewedAt = (this.opts.now ?? Date.now)();
       } catch (err) {
         if (!this.failedSinceLastSuccess) this.logger.warn({ err }, 'edge lease renewal failed; serving on, will retry');
         this.failedSinceLastSuccess = true;

@@ -84,6 +84,11 @@ export interface Subscription {
   stop(): Promise<void>;
   /** The group's lag on every partition of the subscribed topics. */
   lag(): Promise<PartitionLag[]>;
+  /**
+   * True while this member is in its group: joined, not crashed (Kafka: until kafkajs restarts it
+   * and it joins again), not stopped. What a service's /readyz checks. Optional for test doubles.
+   */
+  joined?(): boolean;
 }
 
 export interface EventBus {
@@ -94,6 +99,12 @@ export interface EventBus {
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
+  /**
+   * Resolves when the bus can take a publish now (Kafka: the producer is connected and a broker
+   * answers a metadata request); rejects with an EventBusError saying why not. What a service's
+   * /readyz checks; a caller bounds it with its own deadline. Optional for test doubles.
+   */
+  ready?(): Promise<void>;
 }
 
 /** What an EventBusError means: the bus failed or refused (`queue_unavailable`), or a call's arguments are wrong (`invalid_request`). */

@@ -132,6 +132,17 @@ export class KafkaEventBus implements EventBus, EventLog {
     });
   }
 
+  async ready(): Promise<void> {
+    this.assertOpen('readiness check');
+    try {
+      await this.connectedProducer();
+      // A live metadata request: a producer object stays "connected" through a broker outage.
+      await (await this.connectedAdmin()).listTopics();
+    } catch (err) {
+      throw kafkaError(err, 'readiness check', this.brokers);
+    }
+  }
+
   ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     // One at a time per bus: concurrent calls would race to create the same topic, which works
     // (the loser hears "already exists") but makes kafkajs log that answer as an ERROR.

@@ -46,6 +46,8 @@ export interface StartOffset {
 export class KafkaSubscription implements Subscription {
   private running = true;
   private started = false;
+  /** In the group now: set on each GROUP_JOIN, cleared on a crash (kafkajs rejoins after its restart) or a stop. */
+  private member = false;
   private stopped?: Promise<void>;
   private readonly backoff: RedeliveryBackoff;
   private readonly consumer: Consumer;
@@ -63,6 +65,10 @@ export class KafkaSubscription implements Subscription {
       // must fail subscribe() instead, and a stopped subscription stays stopped.
       retry: { ...deps.retry, restartOnFailure: async () => this.started && this.running },
     });
+    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => (this.member = true));
+    this.consumer.on(CRASH, () => (this.member = false));
+    this.consumer.on(STOP, () => (this.member = false));
   }
 
   /**
@@ -109,6 +115,10 @@ export class KafkaSubscription implements Subscription {
       }
     })();
     return this.stopped;
+  }
+
+  joined(): boolean {
+    return this.member && this.running;
   }
 
   lag(): Promise<PartitionLag[]> {

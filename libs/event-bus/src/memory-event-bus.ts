@@ -111,6 +111,10 @@ export class MemoryEventBus implements EventBus, EventLog {
     return sub;
   }
 
+  async ready(): Promise<void> {
+    this.assertOpen('readiness check');
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...[...this.subscriptions].map((s) => s.stop()), ...[...this.tails].map((t) => t.stop())]);

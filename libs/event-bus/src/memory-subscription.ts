@@ -47,6 +47,10 @@ export class MemorySubscription implements Subscription, GroupMember {
     this.idle.wakeAll();
   }
 
+  joined(): boolean {
+    return this.running;
+  }
+
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.running = false;

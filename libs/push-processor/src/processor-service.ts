@@ -56,6 +56,7 @@ export class ProcessorService {
       bus,
       logger,
       metricsRegistry,
+      readiness: this.processor.readinessChecks(),
       maxMessageBytes: config.maxMessageBytes,
       enqueue: (target, message, collapseKey) =>
         this.pushClient.enqueue(target, message.payload, {

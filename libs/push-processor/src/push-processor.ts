@@ -1,6 +1,8 @@
 import {
+  busReadinessChecks,
   deadLetterOf,
   type BatchContext,
+  type BusDependencyCheck,
   type BusMessage,
   type ConsumedRecord,
   type EventBus,
@@ -169,6 +171,11 @@ export class PushProcessor {
   /** One expiry sweep now (tests, and operators through the service): resolves when it is done. */
   sweepExpired(): Promise<void> {
     return this.sweep.sweepOnce();
+  }
+
+  /** What /readyz checks: the bus takes publishes (outcomes, dead letters) and this member is in its group. */
+  readinessChecks(): BusDependencyCheck[] {
+    return busReadinessChecks(this.opts.bus, () => this.subscription);
   }
 
   /** The group's lag per request partition (empty before start). */

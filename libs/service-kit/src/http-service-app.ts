@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { errorBody } from './errors';
 import { answerFrameworkError, keepConnectionOnTooLarge, limitJsonDepth, MAX_PATH_PARAM_LENGTH } from './http-input-limits';
 import type { Logger } from './logger';
+import { Readiness, readinessAnswer, type DependencyCheck } from './readiness';
 import { StoreUnavailableError } from './store-unavailable';
 import { SENDER_ROLES, ServiceTokenVerifier, wrongRoleMessage, type ServiceRole, type ServiceTokens } from './service-roles';
 
@@ -31,6 +32,8 @@ export interface ServiceAppOptions {
   readonly mapError?: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined;
   /** Called for every response, e.g. to feed a latency histogram. */
   readonly onResponse?: (method: string, route: string, statusCode: number, seconds: number) => void;
+  /** What /readyz checks besides not closing: the stores, the bus … (503 `not_ready` naming each failing one). */
+  readonly readiness?: readonly DependencyCheck[];
 }
 
 const createFastify = (logger: Logger) =>
@@ -60,12 +63,14 @@ function validationIssues(err: FastifyError): ValidationIssue[] {
  * The fastify app every Pushwire HTTP service starts from: JSON error bodies for every failure
  * (400 with the offending field, 404, 413, 500, and the router's own errors), JSON bodies held to
  * MAX_JSON_DEPTH, OpenAPI from the route schemas at /openapi.json,
- * and the open ops routes /healthz, /readyz (503 once closing) and /metrics. Register the service's
+ * and the open ops routes /healthz, /readyz (503 once closing, or while a dependency of
+ * `readiness` fails: `{status: 'not_ready', failing: [{dependency, reason}]}`) and /metrics. Register the service's
  * routes after this returns (in plugins, so swagger sees them), guarded by `requireServiceToken`.
  */
 export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
   let closing = false;
   const app = createFastify(opts.logger);
+  const readiness = new Readiness(opts.readiness ?? []);
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) {
@@ -110,9 +115,11 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
   });
   app.register(async (ops) => {
     ops.get('/healthz', { schema: { tags: ['ops'] } }, async () => ({ status: 'ok' }));
-    ops.get('/readyz', { schema: { tags: ['ops'] } }, async (_request, reply) =>
-      closing ? reply.code(503).send(errorBody('draining', 'shutting down')) : { status: 'ready' },
-    );
+    ops.get('/readyz', { schema: { tags: ['ops'] } }, async (_request, reply) => {
+      if (closing) return reply.code(503).send(errorBody('draining', 'shutting down'));
+      const answer = readinessAnswer(await readiness.failing());
+      return reply.code(answer.status).send(answer.body);
+    });
     ops.get('/metrics', { schema: { tags: ['ops'] } }, async (_request, reply) =>
       reply.type(opts.metricsRegistry.contentType).send(await opts.metricsRegistry.metrics()),
     );

@@ -6,6 +6,8 @@ export * from './errors';
 export * from './logger';
 export * from './log-throttle';
 export * from './metrics';
+export * from './build-info';
+export * from './readiness';
 export * from './service-token';
 export * from './service-roles';
 export * from './service-token-config';

@@ -1,11 +1,16 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerBuildInfo } from './build-info';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** A metrics registry per service instance (tests build several services in one process). */
+/**
+ * A metrics registry per service instance (tests build several services in one process), labelled
+ * with the service's name and carrying `pushwire_build_info`; `defaults`: Node.js process metrics too.
+ */
 export function createMetricsRegistry(service: string, defaults = true): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
+  registerBuildInfo(registry);
   if (defaults) collectDefaultMetrics({ register: registry });
   return registry;
 }

@@ -7,6 +7,7 @@ import {
   requireServiceToken,
   requiredServiceTokens,
   storeUnavailableAs503,
+  type DependencyCheck,
   type Logger,
   type Registry,
   type ServiceTokenOptions,
@@ -18,7 +19,12 @@ export interface DeviceListAppOptions extends ServiceTokenOptions {
   readonly store: DeviceListStore;
   readonly logger: Logger;
   readonly metricsRegistry: Registry;
+  /** What /readyz checks besides the store (the bus, the consumer group). */
+  readonly readiness?: readonly DependencyCheck[];
 }
+
+/** An account id no device has: /readyz reads it to see the store answer. */
+const PROBE_ACCOUNT = 'pushwire-readyz-probe';
 
 /**
  * The device list's HTTP API (service token required): `GET /v1/accounts/:accountId/devices`, the
@@ -33,6 +39,10 @@ export function buildDeviceListApp(opts: DeviceListAppOptions): FastifyInstance 
     logger: opts.logger,
     metricsRegistry: opts.metricsRegistry,
     mapError: storeUnavailableAs503('device list'),
+    readiness: [
+      { dependency: 'device-list-store', check: async () => void (await opts.store.listOnline(PROBE_ACCOUNT)) },
+      ...(opts.readiness ?? []),
+    ],
   });
   app.register(async (plugin) => {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();

@@ -8,6 +8,7 @@ import {
   errorBody,
   requireServiceToken,
   requiredServiceTokens,
+  type DependencyCheck,
   type Logger,
   type Registry,
   type ServiceTokenOptions,
@@ -34,6 +35,8 @@ export interface ProcessorAppOptions extends ServiceTokenOptions {
   readonly metricsRegistry: Registry;
   /** The edges' largest frame: a payload larger can never be delivered and is refused 413. */
   readonly maxMessageBytes: number;
+  /** What /readyz checks (the bus, the consumer group). Default: nothing beyond not closing. */
+  readonly readiness?: readonly DependencyCheck[];
   /** Longest a scan of the dead-letter topic (GET /v1/dlq, POST /v1/dlq/replay) takes. Default 10 s. */
   readonly dlqScanTimeoutMs?: number;
 }
@@ -52,6 +55,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
     description: 'Indirect push: enqueue messages, follow their outcomes.',
     logger: opts.logger,
     metricsRegistry: opts.metricsRegistry,
+    readiness: opts.readiness,
   });
   // Open outcome tails end when the app closes (a hijacked response would otherwise hold close up).
   const tails = new Set<() => void>();

@@ -47,6 +47,9 @@ export interface RegistryAppOptions {
  */
 export const DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
+/** An edge, account and device id no one uses: /readyz reads it to see each store answer. */
+const PROBE_ID = 'pushwire-readyz-probe';
+
 /**
  * Builds the registry HTTP app without listening (tests use `app.inject()`). /v1/* is the API of
  * `RegistryClient`, /v1/inbox/* that of `InboxClient`; /healthz, /readyz, /metrics and
@@ -59,6 +62,8 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
   const metricsRegistry = opts.metricsRegistry ?? createMetricsRegistry('registry');
   const metrics = createRegistryMetrics(metricsRegistry);
   const store = instrumentStore(opts.store, metrics);
+  const ownInbox = opts.inbox ? undefined : new MemoryInboxStore();
+  const inboxStore = opts.inbox ?? ownInbox!;
   const app = buildServiceApp({
     title: 'Pushwire registry',
     description:
@@ -66,14 +71,18 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
     logger,
     metricsRegistry,
     mapError: storeUnavailableAs503('registry'),
+    // The raw stores, so the probes stay out of the store metrics. Both are small keyed reads.
+    readiness: [
+      { dependency: 'registry-store', check: async () => void (await opts.store.readLeases([PROBE_ID])) },
+      { dependency: 'inbox-store', check: async () => void (await inboxStore.pending([{ accountId: PROBE_ID, deviceId: PROBE_ID }])) },
+    ],
     onResponse: (method, route, statusCode, seconds) =>
       metrics.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds),
   });
   app.register(v1Routes, { store, serviceTokens, metrics, ...(opts.edgeHosts ? { edgeHosts: opts.edgeHosts } : {}) });
-  const ownInbox = opts.inbox ? undefined : new MemoryInboxStore();
   if (ownInbox) app.addHook('onClose', () => ownInbox.close());
   app.register(inboxRoutes, {
-    inbox: instrumentInbox(opts.inbox ?? ownInbox!, { ...createInboxMetrics(metricsRegistry), ...metrics }),
+    inbox: instrumentInbox(inboxStore, { ...createInboxMetrics(metricsRegistry), ...metrics }),
     serviceTokens,
     storeBodyLimitBytes: opts.inboxStoreBodyLimitBytes ?? DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES,
   });
