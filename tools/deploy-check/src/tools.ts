@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 /** The helm release built from the Go module proxy (no download site is reachable from CI). */
@@ -20,12 +20,18 @@ export interface DeployTools {
 
 /** What a missing Go toolchain means, and how to get past it. */
 const NO_GO =
-  'the chart checks need Go ≥ 1.26 to build helm and the manifest validator from the Go module proxy: ' +
-  'install Go (apt-get install golang-go, or the toolchain of your choice) and run the tests again';
+  'the chart checks build helm and the manifest validator from the Go module proxy: ' +
+  "put Go ≥ 1.26 on the PATH (this machine image has it in /usr/local/go/bin; Debian's golang-go is too old) and run the tests again";
+
+/** `go` from the PATH, else the machine image's /usr/local/go (a non-login shell may lack it on its PATH). */
+function goBinary(): string {
+  const onPath = (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, 'go')));
+  return !onPath && existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
+}
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd = REPO_ROOT): string {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}${cmd === 'go' ? ` (${NO_GO})` : ''}`);
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}${cmd.endsWith('go') ? ` (${NO_GO})` : ''}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -39,7 +45,7 @@ export function ensureHelm(log: (msg: string) => void): string {
   log(`building helm ${HELM_VERSION} from the Go module proxy into .pushwire/bin (first run: a few minutes)`);
   const started = Date.now();
   mkdirSync(BIN_DIR, { recursive: true });
-  run('go', ['install', `${HELM_MODULE}@${HELM_VERSION}`], { ...process.env, GOBIN: BIN_DIR, CGO_ENABLED: '0' });
+  run(goBinary(), ['install', `${HELM_MODULE}@${HELM_VERSION}`], { ...process.env, GOBIN: BIN_DIR, CGO_ENABLED: '0' });
   writeFileSync(stampFile, HELM_VERSION);
   log(`helm built in ${Math.round((Date.now() - started) / 1000)} s`);
   return helm;
@@ -56,7 +62,7 @@ export function ensureValidator(log: (msg: string) => void): string {
   log('building the manifest validator (k8s.io/api types) into .pushwire/bin');
   const started = Date.now();
   mkdirSync(BIN_DIR, { recursive: true });
-  run('go', ['build', '-o', validator, '.'], { ...process.env, CGO_ENABLED: '0' }, VALIDATOR_SRC);
+  run(goBinary(), ['build', '-o', validator, '.'], { ...process.env, CGO_ENABLED: '0' }, VALIDATOR_SRC);
   writeFileSync(stampFile, stamp);
   log(`validator built in ${Math.round((Date.now() - started) / 1000)} s`);
   return validator;

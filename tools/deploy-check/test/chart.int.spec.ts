@@ -15,13 +15,14 @@ const VALUE_SETS: Record<string, ValueSet> = {
   existingSecret: { set: ['secrets.existingSecret=pushwire-prod'], externalSecrets: ['pushwire-prod'] },
   'ServiceMonitor on': { set: ['serviceMonitor.enabled=true', 'serviceMonitor.labels.release=kube-prometheus-stack'] },
   'NetworkPolicy off': { set: ['networkPolicy.enabled=false'] },
-  'long drain, sleep preStop, DynamoDB': {
+  'long drain, sleep preStop, DynamoDB, CPU metric': {
     set: [
       'edge.drainSeconds=90',
       'edge.preStop.mode=sleep',
       'registry.store=dynamodb',
       'deviceList.store=dynamodb',
       'dynamodb.region=eu-west-1',
+      'edge.hpa.cpuUtilization=70',
     ],
   },
 };
@@ -117,7 +118,9 @@ describe('the edge', () => {
     const container = podSpec(one('defaults', 'Deployment', 'pw-pushwire-edge')).containers[0];
     expect(container.lifecycle.preStop.exec.command.join(' ')).toMatch(/kill -TERM 1; while kill -0 1/);
     expect(podSpec(one('defaults', 'Deployment', 'pw-pushwire-edge')).terminationGracePeriodSeconds).toBe(45);
-    expect(podSpec(one('long drain, sleep preStop, DynamoDB', 'Deployment', 'pw-pushwire-edge')).terminationGracePeriodSeconds).toBe(120);
+    expect(
+      podSpec(one('long drain, sleep preStop, DynamoDB, CPU metric', 'Deployment', 'pw-pushwire-edge')).terminationGracePeriodSeconds,
+    ).toBe(120);
   });
 
   it.each(SET_NAMES)('%s: the device Service exposes the device port only, the internal port stays ClusterIP', (set) => {
@@ -141,6 +144,11 @@ describe('the edge', () => {
       { type: 'Pods', pods: { metric: { name: 'pushwire_edge_connections' }, target: { type: 'AverageValue', averageValue: '10000' } } },
     ]);
     expect(one('defaults', 'Deployment', 'pw-pushwire-edge').object.spec.replicas).toBeUndefined();
+    const withCpu = one('long drain, sleep preStop, DynamoDB, CPU metric', 'HorizontalPodAutoscaler', 'pw-pushwire-edge').object;
+    expect(withCpu.spec.metrics[1]).toEqual({
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+    });
     expect(ofKind('HPA off', 'HorizontalPodAutoscaler')).toEqual([]);
     expect(one('HPA off', 'Deployment', 'pw-pushwire-edge').object.spec.replicas).toBe(3);
     expect(one('defaults', 'PodDisruptionBudget', 'pw-pushwire-edge').object.spec.maxUnavailable).toBe(1);
