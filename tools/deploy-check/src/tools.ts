@@ -62,7 +62,7 @@ export function ensureValidator(log: (msg: string) => void): string {
   log('building the manifest validator (k8s.io/api types) into .pushwire/bin');
   const started = Date.now();
   mkdirSync(BIN_DIR, { recursive: true });
-  run(goBinary(), ['build', '-o', validator, '.'], { ...process.env, CGO_ENABLED: '0' }, VALIDATOR_SRC);
+  run(goBinary(), ['build', '-buildvcs=false', '-o', validator, '.'], { ...process.env, CGO_ENABLED: '0' }, VALIDATOR_SRC);
   writeFileSync(stampFile, stamp);
   log(`validator built in ${Math.round((Date.now() - started) / 1000)} s`);
   return validator;

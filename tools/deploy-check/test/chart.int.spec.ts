@@ -13,7 +13,13 @@ const VALUE_SETS: Record<string, ValueSet> = {
   defaults: {},
   'HPA off': { set: ['edge.hpa.enabled=false', 'edge.replicas=3'] },
   existingSecret: { set: ['secrets.existingSecret=pushwire-prod'], externalSecrets: ['pushwire-prod'] },
-  'ServiceMonitor on': { set: ['serviceMonitor.enabled=true', 'serviceMonitor.labels.release=kube-prometheus-stack'] },
+  'ServiceMonitor on': {
+    set: [
+      'serviceMonitor.enabled=true',
+      'serviceMonitor.labels.release=kube-prometheus-stack',
+      'networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=monitoring',
+    ],
+  },
   'NetworkPolicy off': { set: ['networkPolicy.enabled=false'] },
   'long drain, sleep preStop, DynamoDB, CPU metric': {
     set: [
@@ -238,6 +244,11 @@ describe('network exposure', () => {
       ['internal', '/metrics'],
       ['http', '/metrics'],
     ]);
+    // The monitoring namespace is let in to the internal ports, where /metrics is served.
+    const edgeRules = one('ServiceMonitor on', 'NetworkPolicy', 'pw-pushwire-edge').object.spec.ingress as Json[];
+    expect(edgeRules.find((r) => r.ports[0].port === 'internal').from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    });
     const scraped = ofKind('ServiceMonitor on', 'Service').filter((s) => s.object.metadata.labels['pushwire.io/scrape'] === 'true');
     expect(scraped.map((s) => s.name).sort()).toEqual([
       'pw-pushwire-device-list',
