@@ -90,11 +90,13 @@ export class EdgeUrls {
    */
   ended(retryAfterMs: number | undefined): number {
     const failed = this.last;
-    if (failed !== undefined && retryAfterMs !== undefined) this.notBefore.set(failed, this.now() + retryAfterMs);
+    // One reading of the clock: the wait for an edge that just answered is exactly its Retry-After.
+    const now = this.now();
+    if (failed !== undefined && retryAfterMs !== undefined) this.notBefore.set(failed, now + retryAfterMs);
     const next = this.list ? this.list[(this.index + 1) % this.list.length]! : failed;
     const until = next === undefined ? undefined : this.notBefore.get(next);
     if (until === undefined) return 0;
-    const wait = until - this.now();
+    const wait = until - now;
     if (wait <= 0) this.notBefore.delete(next!);
     return Math.max(0, wait);
   }
