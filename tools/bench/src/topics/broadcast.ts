@@ -1,0 +1,136 @@
+/**
+ * Scenario 1 of bench:topics: a broadcast to every connection of four server processes. Pushwire:
+ * four edges reading the topic log on Kafka, each holding a quarter of the devices; one record
+ * appended per broadcast, each edge publishing the frame to its devices (uWS native pub/sub, the
+ * device-type topic every socket is in). The floor: four bare uWebSockets.js processes, every
+ * socket subscribed to one uWS topic, each handed the same frame text (POST /publish →
+ * `app.publish`). Per broadcast: each device's time from the send to having the frame, and the CPU
+ * time of the four server processes from the send until the last device has it.
+ */
+import { ClientFleet } from '@pushwire/loadgen';
+import { BenchFailure, type BenchRun } from '../bench-run';
+import { median, percentile } from '../stats';
+import { connectPlan, device } from '../suite/scenarios';
+import { BARE_UWS, startPushwireEdges, type RunningServer } from '../suite/servers';
+import { cpuOf, publishToPeer, sleep, stopOnce, waitForSamples } from './measure';
+import { broadcastFrameText, type TopicLogPublisher } from './topic-log';
+
+/** Server processes of the scenario (the issue: 76,000 connections over four edges). */
+export const BROADCAST_PROCESSES = 4;
+/** A device's wait for one broadcast before it counts as missed. */
+const ARRIVAL_TIMEOUT_MS = 30_000;
+const WARMUP_ATTEMPTS = 4;
+/** The uWS topic every bare socket is in (the edge's counterpart: `$type:tv`). */
+const BARE_TOPIC = 'everyone';
+
+export interface BroadcastFigures {
+  /** Over every (broadcast, device) pair. */
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Per broadcast, the time until its last device had it; the median over the broadcasts. */
+  lastDeviceMedianMs: number;
+  /** CPU (user + system) of the server processes per delivered frame. */
+  cpuMicrosPerMessage: number;
+  delivered: number;
+  expected: number;
+}
+
+export interface BroadcastOptions {
+  connections: number;
+  broadcasts: number;
+  kafkaBrokers: string;
+}
+
+/** One round on Pushwire's edges or the bare uWS processes; the fleet must hold `connections` sockets. */
+export async function broadcastRound(
+  server: 'pushwire' | 'bare',
+  opts: BroadcastOptions,
+  fleet: ClientFleet,
+  publisher: TopicLogPublisher,
+  bench: BenchRun,
+  log: (msg: string) => void,
+): Promise<BroadcastFigures> {
+  const n = opts.connections;
+  const perProcess = Math.ceil(n / BROADCAST_PROCESSES);
+  let servers: RunningServer[];
+  let stopServers: () => Promise<void>;
+  if (server === 'pushwire') {
+    const cluster = await startPushwireEdges(BROADCAST_PROCESSES, { env: { KAFKA_BROKERS: opts.kafkaBrokers } });
+    servers = cluster.edges;
+    stopServers = () => cluster.stop();
+  } else {
+    servers = [];
+    stopServers = async () => void (await Promise.all(servers.map((s) => s.stop())));
+    for (let i = 0; i < BROADCAST_PROCESSES; i++) servers.push(await BARE_UWS.start());
+  }
+  const cleanUp = stopOnce(bench, async () => {
+    await fleet.closeAll();
+    await stopServers();
+  });
+  try {
+    let first = 0;
+    for (const s of servers) {
+      const count = Math.min(perProcess, n - first);
+      const plan =
+        server === 'pushwire'
+          ? connectPlan('pushwire', s.devicePort, count, first)
+          : connectPlan('ws', s.devicePort, count, first, { topics: [{ name: BARE_TOPIC }] });
+      const r = await fleet.connect(plan);
+      if (r.connected < count)
+        throw new BenchFailure(`broadcast: ${r.connected} of ${count} connected to ${s.name} (${JSON.stringify(r.failures)})`);
+      first += count;
+      await s.settled(count, device(first - 1));
+    }
+    log(`broadcast: ${n} devices on ${servers.length} ${servers[0]!.name} processes`);
+    const send =
+      server === 'pushwire'
+        ? () => publisher.broadcast().then(() => undefined)
+        : async () => {
+            const frame = broadcastFrameText(`bare-${Date.now()}`);
+            await Promise.all(servers.map((s) => publishToPeer(s, BARE_TOPIC, frame)));
+          };
+    // Warm-up (not counted): the edges' topic feeds are running, the JIT has seen the path.
+    for (let attempt = 1; ; attempt++) {
+      await fleet.resetLatencies();
+      await send();
+      const got = await waitForSamples(fleet, n, ARRIVAL_TIMEOUT_MS / 2);
+      if (got >= n) break;
+      if (attempt === WARMUP_ATTEMPTS || bench.interrupted)
+        throw new BenchFailure(`broadcast warm-up: ${got} of ${n} devices had the broadcast after ${attempt} tries`);
+    }
+    const pids = servers.map((s) => s.pid);
+    const all: number[] = [];
+    const lastMs: number[] = [];
+    let cpu = 0;
+    let delivered = 0;
+    for (let k = 0; k < opts.broadcasts && !bench.interrupted; k++) {
+      await sleep(300);
+      await fleet.resetLatencies();
+      const cpu0 = cpuOf(pids);
+      await send();
+      const got = await waitForSamples(fleet, n, ARRIVAL_TIMEOUT_MS);
+      cpu += cpuOf(pids) - cpu0;
+      delivered += got;
+      const { samples } = await fleet.latencies();
+      lastMs.push(samples.length ? samples[samples.length - 1]! : NaN);
+      for (const v of samples) all.push(v);
+    }
+    const sorted = Float64Array.from(all).sort();
+    const figures: BroadcastFigures = {
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+      lastDeviceMedianMs: median(lastMs),
+      cpuMicrosPerMessage: Math.round((cpu / Math.max(1, delivered)) * 1e6 * 100) / 100,
+      delivered,
+      expected: n * opts.broadcasts,
+    };
+    log(
+      `broadcast (${servers[0]!.name}): ${delivered}/${figures.expected} delivered, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, max ${figures.maxMs.toFixed(1)} ms, ${figures.cpuMicrosPerMessage} µs CPU/msg`,
+    );
+    return figures;
+  } finally {
+    await cleanUp();
+  }
+}

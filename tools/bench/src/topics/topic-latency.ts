@@ -1,0 +1,115 @@
+/**
+ * Scenario 2 of bench:topics: one topic, N subscribers on one server, P publishes per second (open
+ * loop); each device's time from the publish to having the message. Pushwire: one edge, devices
+ * subscribed with `subscribe` frames (their tokens allow the run's topics), each publish one record
+ * appended to the topic log on Kafka. Socket.IO: a room every socket joined, each publish
+ * `io.to(room).emit` (POST /publish to the server; the send time is taken before the request).
+ */
+import type { ClientFleet, ConnectPlan } from '@pushwire/loadgen';
+import { epochNowMs } from '@pushwire/loadgen';
+import { BenchFailure, type BenchRun } from '../bench-run';
+import { paceAtRate } from '../rate-pacer';
+import { percentile } from '../stats';
+import { connectPlan, device } from '../suite/scenarios';
+import { SOCKET_IO, startPushwireEdges, type RunningServer } from '../suite/servers';
+import { publishToPeer, stopOnce, waitForSamples } from './measure';
+import type { TopicLogPublisher } from './topic-log';
+
+const DRAIN_MS = 30_000;
+const WARMUP_ATTEMPTS = 4;
+
+export interface TopicLatencyOptions {
+  subscribers: number;
+  rate: number;
+  seconds: number;
+  kafkaBrokers: string;
+  /** The run's tag: its topics are `<tag>.…`, which the device tokens allow. */
+  tag: string;
+}
+
+export interface TopicLatencyFigures {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  deliveredPercent: number;
+}
+
+/** Device tokens allowing every topic of the run (`<tag>.*`), for a pushwire plan. */
+export function withTopicClaim(plan: ConnectPlan, tag: string): ConnectPlan {
+  return { ...plan, tokens: { ...plan.tokens!, topics: [`${tag}.*`] } };
+}
+
+export async function topicLatencyRound(
+  server: 'pushwire' | 'socketio',
+  opts: TopicLatencyOptions,
+  fleet: ClientFleet,
+  publisher: TopicLogPublisher,
+  bench: BenchRun,
+  log: (msg: string) => void,
+): Promise<TopicLatencyFigures> {
+  const n = opts.subscribers;
+  const topic = `${opts.tag}.live`;
+  let target: RunningServer;
+  let stopServer: () => Promise<void>;
+  if (server === 'pushwire') {
+    const cluster = await startPushwireEdges(1, { env: { KAFKA_BROKERS: opts.kafkaBrokers } });
+    target = cluster.edges[0]!;
+    stopServer = () => cluster.stop();
+  } else {
+    target = await SOCKET_IO.start();
+    stopServer = () => target.stop();
+  }
+  const cleanUp = stopOnce(bench, async () => {
+    await fleet.closeAll();
+    await stopServer();
+  });
+  try {
+    const base = connectPlan(target.protocol, target.devicePort, n, 0, { maxConcurrent: 500, topics: [{ name: topic }] });
+    const r = await fleet.connect(server === 'pushwire' ? withTopicClaim(base, opts.tag) : base);
+    if (r.connected < n)
+      throw new BenchFailure(`topic latency: ${r.connected} of ${n} subscribed on ${target.name} (${JSON.stringify(r.failures)})`);
+    await target.settled(n, device(n - 1));
+    const publish =
+      server === 'pushwire'
+        ? () => publisher.publish(topic)
+        : () => publishToPeer(target, topic, JSON.stringify({ t: epochNowMs() })).then(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      await fleet.resetLatencies();
+      await publish();
+      const got = await waitForSamples(fleet, n, DRAIN_MS / 2);
+      if (got >= n) break;
+      if (attempt === WARMUP_ATTEMPTS || bench.interrupted)
+        throw new BenchFailure(`topic latency warm-up: ${got} of ${n} subscribers had the message after ${attempt} tries`);
+    }
+    log(`topic latency: ${n} subscribers on ${target.name}; ${opts.rate} publishes/s for ${opts.seconds} s`);
+    await fleet.resetLatencies();
+    const total = Math.round(opts.rate * opts.seconds);
+    const inFlight: Promise<void>[] = [];
+    const errors: unknown[] = [];
+    await paceAtRate({
+      rate: opts.rate,
+      total,
+      tickMs: 1,
+      stop: () => !!bench.interrupted,
+      emit: (_first, count) => {
+        for (let i = 0; i < count; i++) inFlight.push(publish().catch((e) => void errors.push(e)));
+      },
+    });
+    await Promise.all(inFlight);
+    if (errors.length) throw errors[0];
+    const got = await waitForSamples(fleet, total * n, DRAIN_MS);
+    const { samples } = await fleet.latencies();
+    const figures = {
+      p50Ms: percentile(samples, 0.5),
+      p99Ms: percentile(samples, 0.99),
+      maxMs: samples.length ? samples[samples.length - 1]! : NaN,
+      deliveredPercent: Math.round((got / (total * n)) * 10_000) / 100,
+    };
+    log(
+      `topic latency (${target.name}): ${got}/${total * n} delivered, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, max ${figures.maxMs.toFixed(1)} ms`,
+    );
+    return figures;
+  } finally {
+    await cleanUp();
+  }
+}
