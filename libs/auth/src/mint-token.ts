@@ -6,8 +6,8 @@ export interface MintDeviceTokenOptions {
   deviceId: string;
   deviceType?: string;
   deviceName?: string;
-  /** Topic patterns the device may subscribe to (claim `topics`, e.g. `live:*`). Default: none. */
-  topics?: string[];
+  /** Claim `topics`: patterns of the topics the device may subscribe to (`live:*`). Omitted when absent. */
+  topics?: readonly string[];
   /** Validity in seconds. Default 3600. Negative values mint already-expired tokens (for tests). */
   ttlSeconds?: number;
   issuer?: string;
@@ -26,7 +26,7 @@ export async function mintDeviceToken(o: MintDeviceTokenOptions): Promise<string
     device_id: o.deviceId,
     device_type: o.deviceType ?? 'browser',
     ...(o.deviceName ? { device_name: o.deviceName } : {}),
-    ...(o.topics ? { topics: o.topics } : {}),
+    ...(o.topics ? { topics: [...o.topics] } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(o.accountId)
