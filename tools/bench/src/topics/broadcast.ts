@@ -20,6 +20,7 @@ export const BROADCAST_PROCESSES = 4;
 /** A device's wait for one broadcast before it counts as missed. */
 const ARRIVAL_TIMEOUT_MS = 30_000;
 const WARMUP_ATTEMPTS = 4;
+const IDLE_SAMPLE_MS = 2000;
 /** The uWS topic every bare socket is in (the edge's counterpart: `$type:tv`). */
 const BARE_TOPIC = 'everyone';
 
@@ -32,6 +33,8 @@ export interface BroadcastFigures {
   lastDeviceMedianMs: number;
   /** CPU (user + system) of the server processes per delivered frame. */
   cpuMicrosPerMessage: number;
+  /** CPU of the server processes together while nothing is sent (ms per s), measured just before the broadcasts. */
+  idleCpuMsPerSecond: number;
   delivered: number;
   expected: number;
 }
@@ -100,6 +103,11 @@ export async function broadcastRound(
         throw new BenchFailure(`broadcast warm-up: ${got} of ${n} devices had the broadcast after ${attempt} tries`);
     }
     const pids = servers.map((s) => s.pid);
+    // What the processes spend doing nothing (timers, heartbeats, the edges' log fetches): part of
+    // every broadcast's window, so shown beside the figure.
+    const idle0 = cpuOf(pids);
+    await sleep(IDLE_SAMPLE_MS);
+    const idleCpuMsPerSecond = Math.round(((cpuOf(pids) - idle0) / IDLE_SAMPLE_MS) * 1e6 * 10) / 10;
     const all: number[] = [];
     const lastMs: number[] = [];
     let cpu = 0;
@@ -123,6 +131,7 @@ export async function broadcastRound(
       maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
       lastDeviceMedianMs: median(lastMs),
       cpuMicrosPerMessage: Math.round((cpu / Math.max(1, delivered)) * 1e6 * 100) / 100,
+      idleCpuMsPerSecond,
       delivered,
       expected: n * opts.broadcasts,
     };

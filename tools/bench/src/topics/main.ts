@@ -145,118 +145,118 @@ async function main(): Promise<void> {
   log(`Kafka ${brokers}; run tag ${tag}`);
   const book = new FigureBook();
   const notes: string[] = [];
-  const skipped: string[] = [];
   const runs = (scenario: Scenario) => opts.only.includes(scenario) && !(opts.peersOnly && scenario === 'memory');
-  const measured = <T extends string>(servers: readonly T[]) => servers.filter((s) => !opts.peersOnly || s !== 'pushwire');
-  const roundsOf = async (scenario: Scenario, body: (round: number) => Promise<void>) => {
-    if (!runs(scenario)) return;
-    for (let round = 0; round < opts.rounds && !bench.interrupted; round++) {
-      if (overBudget()) {
-        skipped.push(`${scenario}: rounds ${round + 1}–${opts.rounds} skipped (past --max-minutes ${opts.maxMinutes})`);
-        return;
-      }
-      log(`${scenario}: round ${round + 1}/${opts.rounds}`);
-      await body(round);
+  const measured = <T extends string>(order: readonly T[]) => order.filter((s) => !opts.peersOnly || s !== 'pushwire');
+  const n = opts.connections;
+  // One fleet for all scenarios, sized for the broadcast (a process holds at most 19,000 sockets).
+  const fleet = await ClientFleet.start({ processes: Math.ceil(Math.max(n, opts.subscribers, opts.idle) / 19_000), threadsPerProcess: 1 });
+  bench.onCleanup(() => fleet.stop());
+
+  // 1. Broadcast over four processes.
+  const broadcastScenario = `broadcast to ${n} connections over ${BROADCAST_PROCESSES} processes (${opts.broadcasts} per round)`;
+  const broadcastOnce = async (round: number) => {
+    for (const server of measured(round % 2 === 0 ? (['pushwire', 'bare'] as const) : (['bare', 'pushwire'] as const))) {
+      const name = server === 'pushwire' ? PUSHWIRE.name : BARE_UWS.name;
+      const f = await broadcastRound(
+        server,
+        { connections: n, broadcasts: opts.broadcasts, kafkaBrokers: brokers },
+        fleet,
+        publisher,
+        bench,
+        log,
+      );
+      book.record(broadcastScenario, 'p50 send → device', 'ms', name, f.p50Ms);
+      book.record(broadcastScenario, 'p99 send → device', 'ms', name, f.p99Ms);
+      book.record(broadcastScenario, 'max send → device (the last device)', 'ms', name, f.maxMs);
+      book.record(broadcastScenario, 'last device, median over broadcasts', 'ms', name, f.lastDeviceMedianMs);
+      book.record(
+        broadcastScenario,
+        'server CPU per delivered message',
+        'µs',
+        name,
+        f.cpuMicrosPerMessage,
+        server === 'pushwire' ? { op: '<=', value: 1.2, server: BARE_UWS.name } : undefined,
+      );
+      book.record(broadcastScenario, 'server CPU when idle (all processes)', 'ms/s', name, f.idleCpuMsPerSecond);
+      book.record(broadcastScenario, 'delivered', '%', name, Math.round((f.delivered / f.expected) * 10_000) / 100);
     }
   };
 
-  // 1. Broadcast over four processes.
-  const n = opts.connections;
-  const broadcastScenario = `broadcast to ${n} connections over ${BROADCAST_PROCESSES} processes (${opts.broadcasts} per round)`;
-  if (runs('broadcast')) {
-    const fleet = await ClientFleet.start({ processes: Math.ceil(n / 19_000), threadsPerProcess: 1 });
-    bench.onCleanup(() => fleet.stop());
-    await roundsOf('broadcast', async (round) => {
-      const order = round % 2 === 0 ? (['pushwire', 'bare'] as const) : (['bare', 'pushwire'] as const);
-      for (const server of measured(order)) {
-        const name = server === 'pushwire' ? PUSHWIRE.name : BARE_UWS.name;
-        const f = await broadcastRound(
-          server,
-          { connections: n, broadcasts: opts.broadcasts, kafkaBrokers: brokers },
-          fleet,
-          publisher,
-          bench,
-          log,
-        );
-        book.record(broadcastScenario, 'p50 send → device', 'ms', name, f.p50Ms);
-        book.record(broadcastScenario, 'p99 send → device', 'ms', name, f.p99Ms);
-        book.record(broadcastScenario, 'max send → device (the last device)', 'ms', name, f.maxMs);
-        book.record(broadcastScenario, 'last device, median over broadcasts', 'ms', name, f.lastDeviceMedianMs);
-        book.record(
-          broadcastScenario,
-          'server CPU per delivered message',
-          'µs',
-          name,
-          f.cpuMicrosPerMessage,
-          server === 'pushwire' ? { op: '<=', value: 1.2, server: BARE_UWS.name } : undefined,
-        );
-        book.record(broadcastScenario, 'delivered', '%', name, Math.round((f.delivered / f.expected) * 10_000) / 100);
-      }
-    });
-    await fleet.stop();
-  }
+  // 2. One topic's publish → device latency on one server.
+  const latencyScenario = `one topic, ${opts.subscribers} subscribers on one server, ${opts.rate} publishes/s for ${opts.seconds} s`;
+  const latencyOnce = async (round: number) => {
+    for (const server of measured(round % 2 === 0 ? (['pushwire', 'socketio'] as const) : (['socketio', 'pushwire'] as const))) {
+      const name = server === 'pushwire' ? PUSHWIRE.name : SOCKET_IO.name;
+      const f = await topicLatencyRound(
+        server,
+        { subscribers: opts.subscribers, rate: opts.rate, seconds: opts.seconds, kafkaBrokers: brokers, tag },
+        fleet,
+        publisher,
+        bench,
+        log,
+      );
+      book.record(latencyScenario, 'p50 publish → device', 'ms', name, f.p50Ms);
+      book.record(
+        latencyScenario,
+        'p99 publish → device',
+        'ms',
+        name,
+        f.p99Ms,
+        server === 'pushwire' ? { op: '<=', value: 50 } : undefined,
+      );
+      book.record(latencyScenario, 'max publish → device', 'ms', name, f.maxMs);
+      book.record(latencyScenario, 'delivered', '%', name, f.deliveredPercent);
+    }
+  };
 
-  // 2 and 3 on one edge (or one peer process): one client process holds the devices.
-  if (runs('latency') || runs('memory')) {
-    const fleet = await ClientFleet.start({ processes: 1, threadsPerProcess: 2 });
-    bench.onCleanup(() => fleet.stop());
-    const latencyScenario = `one topic, ${opts.subscribers} subscribers on one server, ${opts.rate} publishes/s for ${opts.seconds} s`;
-    await roundsOf('latency', async (round) => {
-      const order = round % 2 === 0 ? (['pushwire', 'socketio'] as const) : (['socketio', 'pushwire'] as const);
-      for (const server of measured(order)) {
-        const name = server === 'pushwire' ? PUSHWIRE.name : SOCKET_IO.name;
-        const f = await topicLatencyRound(
-          server,
-          { subscribers: opts.subscribers, rate: opts.rate, seconds: opts.seconds, kafkaBrokers: brokers, tag },
-          fleet,
-          publisher,
-          bench,
-          log,
+  // 3. RSS per idle connection, three topics each vs none.
+  const memoryScenario = `idle connections (${opts.idle}), each in three topics vs none`;
+  const memoryOnce = async (round: number) => {
+    for (const withTopics of round % 2 === 0 ? [true, false] : [false, true]) {
+      const name = withTopics ? PUSHWIRE.name : NO_TOPICS;
+      const f = await topicMemoryRound(
+        withTopics,
+        { connections: opts.idle, settleMs: opts.settle * 1000, kafkaBrokers: brokers, tag },
+        fleet,
+        bench,
+        log,
+      );
+      book.record(
+        memoryScenario,
+        'RSS per idle connection',
+        'B',
+        name,
+        f.rssPerConnection,
+        withTopics ? { op: '<=', value: 1.25, server: NO_TOPICS } : undefined,
+      );
+      book.record(memoryScenario, 'RSS per idle connection after GC', 'B', name, f.rssPerConnectionAfterGc);
+    }
+  };
+
+  // Rounds outermost, so that a run cut short by --max-minutes has every scenario at least once.
+  const bodies: Record<Scenario, (round: number) => Promise<void>> = { broadcast: broadcastOnce, latency: latencyOnce, memory: memoryOnce };
+  let cut = false;
+  for (let round = 0; round < opts.rounds && !cut && !bench.interrupted; round++) {
+    for (const scenario of SCENARIOS.filter(runs)) {
+      if (bench.interrupted) break;
+      if (overBudget()) {
+        notes.push(
+          `Cut short: past --max-minutes ${opts.maxMinutes} in round ${round + 1} of ${opts.rounds}, before ${scenario}; the rest was skipped.`,
         );
-        book.record(latencyScenario, 'p50 publish → device', 'ms', name, f.p50Ms);
-        book.record(
-          latencyScenario,
-          'p99 publish → device',
-          'ms',
-          name,
-          f.p99Ms,
-          server === 'pushwire' ? { op: '<=', value: 50 } : undefined,
-        );
-        book.record(latencyScenario, 'max publish → device', 'ms', name, f.maxMs);
-        book.record(latencyScenario, 'delivered', '%', name, f.deliveredPercent);
+        cut = true;
+        break;
       }
-    });
-    const memoryScenario = `idle connections (${opts.idle}), each in three topics vs none`;
-    await roundsOf('memory', async (round) => {
-      for (const withTopics of round % 2 === 0 ? [true, false] : [false, true]) {
-        const name = withTopics ? PUSHWIRE.name : NO_TOPICS;
-        const f = await topicMemoryRound(
-          withTopics,
-          { connections: opts.idle, settleMs: opts.settle * 1000, kafkaBrokers: brokers, tag },
-          fleet,
-          bench,
-          log,
-        );
-        book.record(
-          memoryScenario,
-          'RSS per idle connection',
-          'B',
-          name,
-          f.rssPerConnection,
-          withTopics ? { op: '<=', value: 1.25, server: NO_TOPICS } : undefined,
-        );
-        book.record(memoryScenario, 'RSS per idle connection after GC', 'B', name, f.rssPerConnectionAfterGc);
-      }
-    });
-    await fleet.stop();
+      log(`${scenario}: round ${round + 1}/${opts.rounds}`);
+      await bodies[scenario](round);
+    }
   }
+  await fleet.stop();
 
   notes.push(
     `Every server in its own process on 127.0.0.1, the client fleet (raw sockets, @pushwire/loadgen) in others; Kafka ${process.env.KAFKA_BROKERS ? 'of the environment (shared broker)' : 'of infra'}. Pushwire: the edge as shipped (EDGE_NODE_FLAGS) on a registry with its memory store, reading the topic log \`pushwire.topic-messages\` (one partition) on Kafka; a publish or broadcast is one record appended to it (acks=all), as PushClient.publish / broadcast do. Every payload is {"t": send time}; a device's latency is its receive time minus t (one clock: the machine's).`,
     `Broadcast: ${n} devices split evenly over ${BROADCAST_PROCESSES} server processes (a process holds at most ~19,500 sockets here). Pushwire: every WebSocket is in its edge's device-type topic, a broadcast is uWS app.publish on each edge. Peer: ${BROADCAST_PROCESSES} bare uWebSockets.js processes, every socket subscribed to one uWS topic, each handed the same frame text an edge writes by POST /publish (send time taken before the four requests). One broadcast at a time; server CPU = user + system time of the ${BROADCAST_PROCESSES} server processes (all threads, /proc schedstat) from the send until the last device had it, per delivered frame. One warm-up broadcast per round is not counted.`,
     `Topic latency: open loop (publish i is due at start + i / rate). Pushwire: devices subscribe with \`subscribe\` frames allowed by their token's \`topics\` claim. Peer: Socket.IO 4 (WebSocket transport), every socket in one room joined on connection, a publish is POST /publish → io.to(room).emit (send time taken before the request).`,
     `Memory: the edge with the topic log on Kafka, measured as \`npm run bench\`'s idle memory (RSS growth over the connect after settling, and after a full GC); "three topics" = one shared by all, one of 100, one per connection (uWS topics and the edge's per-connection set); "no topics" = the same edge, devices subscribing to nothing.`,
-    ...skipped,
   );
   const report: BenchReport = finishedReport({
     suite: opts.quick ? 'topics-quick' : 'topics',
