@@ -34,6 +34,16 @@ export async function publishToPeer(server: RunningServer, topic: string, payloa
   return ((await res.json()) as { delivered: number }).delivered;
 }
 
+/**
+ * The environment of an edge reading the topic log on `kafkaBrokers`. Logs: errors only — with
+ * brokers set the edge also publishes connection events, whose topic the device-list service creates
+ * (not running here), so each batch would log a warning and be retried.
+ */
+export const topicEdgeEnv = (kafkaBrokers: string): Record<string, string> => ({
+  KAFKA_BROKERS: kafkaBrokers,
+  PUSHWIRE_LOG_LEVEL: 'error',
+});
+
 /** CPU seconds of all threads of these processes together (ns resolution). */
 export const cpuOf = (pids: readonly number[]) => pids.reduce((sum, pid) => sum + threadsCpuSeconds(pid), 0);
 

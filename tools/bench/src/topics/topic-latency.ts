@@ -12,7 +12,7 @@ import { paceAtRate } from '../rate-pacer';
 import { percentile } from '../stats';
 import { connectPlan, device } from '../suite/scenarios';
 import { SOCKET_IO, startPushwireEdges, type RunningServer } from '../suite/servers';
-import { publishToPeer, stopOnce, waitForSamples } from './measure';
+import { publishToPeer, stopOnce, topicEdgeEnv, waitForSamples } from './measure';
 import type { TopicLogPublisher } from './topic-log';
 
 const DRAIN_MS = 30_000;
@@ -52,7 +52,7 @@ export async function topicLatencyRound(
   let target: RunningServer;
   let stopServer: () => Promise<void>;
   if (server === 'pushwire') {
-    const cluster = await startPushwireEdges(1, { env: { KAFKA_BROKERS: opts.kafkaBrokers } });
+    const cluster = await startPushwireEdges(1, { env: topicEdgeEnv(opts.kafkaBrokers) });
     target = cluster.edges[0]!;
     stopServer = () => cluster.stop();
   } else {

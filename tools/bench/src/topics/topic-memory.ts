@@ -10,7 +10,7 @@ import type { ClientFleet, ConnectPlan, TopicPlan } from '@pushwire/loadgen';
 import type { BenchRun } from '../bench-run';
 import { connectAndIdle, connectPlan, type IdleFigures } from '../suite/scenarios';
 import { startPushwireEdges } from '../suite/servers';
-import { stopOnce } from './measure';
+import { stopOnce, topicEdgeEnv } from './measure';
 
 /** The three topics of device i (see the file comment). */
 export function threeTopics(tag: string): TopicPlan[] {
@@ -24,7 +24,7 @@ export async function topicMemoryRound(
   bench: BenchRun,
   log: (msg: string) => void,
 ): Promise<IdleFigures> {
-  const cluster = await startPushwireEdges(1, { env: { KAFKA_BROKERS: opts.kafkaBrokers } });
+  const cluster = await startPushwireEdges(1, { env: topicEdgeEnv(opts.kafkaBrokers) });
   const cleanUp = stopOnce(bench, async () => {
     await fleet.closeAll();
     await cluster.stop();
