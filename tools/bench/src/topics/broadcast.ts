@@ -22,6 +22,8 @@ export const BROADCAST_PROCESSES = 4;
 const ARRIVAL_TIMEOUT_MS = 30_000;
 const WARMUP_ATTEMPTS = 4;
 const IDLE_SAMPLE_MS = 2000;
+/** The share of the devices that must connect for the round to count. */
+const MIN_CONNECTED = 0.99;
 /** The uWS topic every bare socket is in (the edge's counterpart: `$type:tv`). */
 const BARE_TOPIC = 'everyone';
 
@@ -44,6 +46,8 @@ export interface BroadcastFigures {
   idleCpuMsPerSecond: number;
   delivered: number;
   expected: number;
+  /** Devices connected: the plan's count, less those a busy machine timed out (at most 1%). */
+  connected: number;
 }
 
 export interface BroadcastOptions {
@@ -80,19 +84,28 @@ export async function broadcastRound(
   });
   try {
     let first = 0;
+    let connected = 0;
     for (const s of servers) {
       const count = Math.min(perProcess, n - first);
+      // A shared machine slows handshakes down: fewer at once, and a long deadline for each.
+      const limits = { maxConcurrent: 1000, connectTimeoutMs: 60_000 };
       const plan =
         server === 'pushwire'
-          ? connectPlan('pushwire', s.devicePort, count, first)
-          : connectPlan('ws', s.devicePort, count, first, { topics: [{ name: BARE_TOPIC }] });
+          ? connectPlan('pushwire', s.devicePort, count, first, limits)
+          : connectPlan('ws', s.devicePort, count, first, { ...limits, topics: [{ name: BARE_TOPIC }] });
       const r = await fleet.connect(plan);
-      if (r.connected < count)
+      if (r.connected < count * MIN_CONNECTED)
         throw new BenchFailure(`broadcast: ${r.connected} of ${count} connected to ${s.name} (${JSON.stringify(r.failures)})`);
+      if (r.connected < count)
+        log(`broadcast: ${count - r.connected} of ${count} did not connect to ${s.name} (${JSON.stringify(r.failures)})`);
       first += count;
-      await s.settled(count, device(first - 1));
+      connected += r.connected;
+      // Pushwire settles when the plan's last device is registered, which it cannot be if it did not connect.
+      if (server === 'bare' || r.connected === count) await s.settled(r.connected, device(first - 1));
     }
-    log(`broadcast: ${n} devices on ${servers.length} ${servers[0]!.name} processes`);
+    // Each broadcast must reach every connected device (those that did not connect are not waited for).
+    const expected = connected;
+    log(`broadcast: ${expected} devices on ${servers.length} ${servers[0]!.name} processes`);
     const send =
       server === 'pushwire'
         ? () => publisher.broadcast().then(() => undefined)
@@ -104,10 +117,10 @@ export async function broadcastRound(
     for (let attempt = 1; ; attempt++) {
       await fleet.resetLatencies();
       await send();
-      const got = await waitForSamples(fleet, n, ARRIVAL_TIMEOUT_MS / 2);
-      if (got >= n) break;
+      const got = await waitForSamples(fleet, expected, ARRIVAL_TIMEOUT_MS / 2);
+      if (got >= expected) break;
       if (attempt === WARMUP_ATTEMPTS || bench.interrupted)
-        throw new BenchFailure(`broadcast warm-up: ${got} of ${n} devices had the broadcast after ${attempt} tries`);
+        throw new BenchFailure(`broadcast warm-up: ${got} of ${expected} devices had the broadcast after ${attempt} tries`);
     }
     const pids = servers.map((s) => s.pid);
     // What the processes spend doing nothing (timers, heartbeats, the edges' log fetches): part of
@@ -126,7 +139,7 @@ export async function broadcastRound(
       const cpu0 = cpuOf(pids);
       const t0 = performance.now();
       await send();
-      const got = await waitForSamples(fleet, n, ARRIVAL_TIMEOUT_MS);
+      const got = await waitForSamples(fleet, expected, ARRIVAL_TIMEOUT_MS);
       cpu += cpuOf(pids) - cpu0;
       windowSeconds += (performance.now() - t0) / 1000;
       delivered += got;
@@ -144,7 +157,8 @@ export async function broadcastRound(
       netCpuMicrosPerMessage: Math.round(((cpu - (idleCpuMsPerSecond / 1000) * windowSeconds) / Math.max(1, delivered)) * 1e6 * 100) / 100,
       idleCpuMsPerSecond,
       delivered,
-      expected: n * opts.broadcasts,
+      expected: expected * opts.broadcasts,
+      connected,
     };
     log(
       `broadcast (${servers[0]!.name}): ${delivered}/${figures.expected} delivered, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, max ${figures.maxMs.toFixed(1)} ms, ${figures.cpuMicrosPerMessage} µs CPU/msg (${figures.netCpuMicrosPerMessage} net of idle ${idleCpuMsPerSecond} ms/s)`,

@@ -186,7 +186,8 @@ async function main(): Promise<void> {
         server === 'pushwire' ? { op: '<=', value: 1.2, server: BARE_UWS.name } : undefined,
       );
       book.record(broadcastScenario, 'server CPU when idle (all processes)', 'ms/s', name, f.idleCpuMsPerSecond);
-      book.record(broadcastScenario, 'delivered', '%', name, Math.round((f.delivered / f.expected) * 10_000) / 100);
+      book.record(broadcastScenario, 'connected devices', 'conn', name, f.connected);
+      book.record(broadcastScenario, 'delivered to connected devices', '%', name, Math.round((f.delivered / f.expected) * 10_000) / 100);
     }
   };
 

@@ -64,7 +64,11 @@ export async function topicLatencyRound(
     await stopServer();
   });
   try {
-    const base = connectPlan(target.protocol, target.devicePort, n, 0, { maxConcurrent: 500, topics: [{ name: topic }] });
+    const base = connectPlan(target.protocol, target.devicePort, n, 0, {
+      maxConcurrent: 500,
+      connectTimeoutMs: 60_000,
+      topics: [{ name: topic }],
+    });
     const r = await fleet.connect(server === 'pushwire' ? withTopicClaim(base, opts.tag) : base);
     if (r.connected < n)
       throw new BenchFailure(`topic latency: ${r.connected} of ${n} subscribed on ${target.name} (${JSON.stringify(r.failures)})`);

@@ -32,9 +32,10 @@ export async function topicMemoryRound(
   try {
     const edge = cluster.edges[0]!;
     const tokens = connectPlan('pushwire', edge.devicePort, 0).tokens!;
+    // A shared machine slows handshakes down: a long deadline for each.
     const extra: Partial<ConnectPlan> = withTopics
-      ? { topics: threeTopics(opts.tag), tokens: { ...tokens, topics: [`${opts.tag}.*`] } }
-      : {};
+      ? { connectTimeoutMs: 60_000, topics: threeTopics(opts.tag), tokens: { ...tokens, topics: [`${opts.tag}.*`] } }
+      : { connectTimeoutMs: 60_000 };
     const idle = await connectAndIdle(edge, fleet, opts.connections, opts.settleMs, extra);
     log(
       `memory (${withTopics ? 'three topics each' : 'no topics'}): ${idle.rssPerConnection} B per connection, ${idle.rssPerConnectionAfterGc} B after GC`,
