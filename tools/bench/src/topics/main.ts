@@ -37,14 +37,14 @@ Options (full defaults, --quick ones in brackets):
   --peers-only        the peers alone (no Pushwire edge; the memory scenario has no peer and is skipped)
   --rounds N          rounds (3 [1]; 1 to 9)
   --connections N     broadcast: devices over four processes (76000 [2000]; 4 to 76000)
-  --broadcasts N      broadcast: measured broadcasts per round (10 [3]; 1 to 100)
+  --broadcasts N      broadcast: measured broadcasts per round (6 [3]; 1 to 100)
   --subscribers N     topic latency: subscribers of the one topic (19000 [1000]; 1 to 19000)
   --rate N            topic latency: publishes per second (10; 1 to 1000)
-  --seconds N         topic latency: seconds of publishing per round (10 [2]; 1 to 120)
+  --seconds N         topic latency: seconds of publishing per round (5 [2]; 1 to 120)
   --idle N            memory: idle connections per variant (19000 [1000]; 100 to 19000)
-  --settle N          memory: seconds connections settle before RSS is read (10 [2]; 0 to 60)
+  --settle N          memory: seconds connections settle before RSS is read (5 [2]; 0 to 60)
   --only LIST         scenarios to run, comma-separated: broadcast,latency,memory (default all)
-  --max-minutes N     no new round starts after N minutes; the run is stopped at N + 2 (14; 1 to 60)
+  --max-minutes N     no new scenario starts after N minutes; the run is stopped at N + 2 (12; 1 to 60)
   --out DIR           where the results go (default docs/benchmarks; "-" writes nothing)
   -h, --help          print this text`;
 
@@ -79,14 +79,14 @@ function parseOptions(argv: string[]): Options | undefined {
     {
       rounds: quick ? '1' : '3',
       connections: quick ? '2000' : '76000',
-      broadcasts: quick ? '3' : '10',
+      broadcasts: quick ? '3' : '6',
       subscribers: quick ? '1000' : '19000',
       rate: '10',
-      seconds: quick ? '2' : '10',
+      seconds: quick ? '2' : '5',
       idle: quick ? '1000' : '19000',
-      settle: quick ? '2' : '10',
+      settle: quick ? '2' : '5',
       only: SCENARIOS.join(','),
-      'max-minutes': '14',
+      'max-minutes': '12',
       out: 'docs/benchmarks',
     },
   );
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     `Every server in its own process on 127.0.0.1, the client fleet (raw sockets, @pushwire/loadgen) in others; Kafka ${process.env.KAFKA_BROKERS ? 'of the environment (shared broker)' : 'of infra'}. Pushwire: the edge as shipped (EDGE_NODE_FLAGS) on a registry with its memory store, reading the topic log \`pushwire.topic-messages\` (one partition) on Kafka; a publish or broadcast is one record appended to it (acks=all), as PushClient.publish / broadcast do. Every payload is {"t": send time}; a device's latency is its receive time minus t (one clock: the machine's).`,
     `Broadcast: ${n} devices split evenly over ${BROADCAST_PROCESSES} server processes (a process holds at most ~19,500 sockets here). Pushwire: every WebSocket is in its edge's device-type topic, a broadcast is uWS app.publish on each edge. Peer: ${BROADCAST_PROCESSES} bare uWebSockets.js processes, every socket subscribed to one uWS topic, each handed the same frame text an edge writes by POST /publish (send time taken before the four requests). One broadcast at a time; server CPU = user + system time of the ${BROADCAST_PROCESSES} server processes (all threads, /proc schedstat) from the send until the last device had it, per delivered frame; "net of idle" subtracts what the same processes spend idle (measured over 2 s before the broadcasts) for the length of that window, which the client processes' reading speed sets — an edge's idle cost is mostly its Kafka tail of the topic log. One warm-up broadcast per round is not counted.`,
     `Topic latency: open loop (publish i is due at start + i / rate). Pushwire: devices subscribe with \`subscribe\` frames allowed by their token's \`topics\` claim. Peer: Socket.IO 4 (WebSocket transport), every socket in one room joined on connection, a publish is POST /publish → io.to(room).emit (send time taken before the request).`,
-    `Memory: the edge with the topic log on Kafka, measured as \`npm run bench\`'s idle memory (RSS growth over the connect after settling, and after a full GC); "three topics" = one shared by all, one of 100, one per connection (uWS topics and the edge's per-connection set); "no topics" = the same edge, devices subscribing to nothing.`,
+    `Memory: the edge with the topic log on Kafka, measured as \`npm run bench\`'s idle memory (RSS growth over the connect after settling, and after a full GC); "three topics" = one shared by all, one of 100, one of 1,000 (subscribed with frames: uWS topics and the edge's per-connection set); "no topics" = the same edge, devices subscribing to nothing. Both include what the edge holds per connection once it reads a topic log (its device-type topic for broadcasts) and, here, the connection events it buffers for Kafka: their topic is the device-list service's, which does not run in this bench (on the shared broker it would keep every run's events for other consumers to replay), so the edge keeps them (bounded at 100,000) — \`npm run bench\`'s edge, without Kafka, has neither.`,
   );
   const report: BenchReport = finishedReport({
     suite: opts.quick ? 'topics-quick' : 'topics',

@@ -2,9 +2,9 @@
  * Scenario 3 of bench:topics: edge RSS per idle connection with every connection in three topics,
  * next to the same edge (topic log on Kafka, same build) whose connections subscribe to nothing.
  * The three topics span what apps do: one every device shares (`<tag>.news`), one of a hundred
- * (`<tag>.live:m<i % 100>`, a live match) and one of its own (`<tag>.user.<i>`, the worst case for
- * the topic index: one topic per connection). Measured like `npm run bench`'s idle memory
- * (connectAndIdle: RSS growth over the connect, after a settle and again after a full GC).
+ * (`<tag>.live:m<i % 100>`, a live match) and one of a thousand (`<tag>.game.<i % 1000>`, a game's
+ * players). Measured like `npm run bench`'s idle memory (connectAndIdle: RSS growth over the
+ * connect, after a settle and again after a full GC).
  */
 import type { ClientFleet, ConnectPlan, TopicPlan } from '@pushwire/loadgen';
 import type { BenchRun } from '../bench-run';
@@ -14,7 +14,7 @@ import { stopOnce, topicEdgeEnv } from './measure';
 
 /** The three topics of device i (see the file comment). */
 export function threeTopics(tag: string): TopicPlan[] {
-  return [{ name: `${tag}.news` }, { name: `${tag}.live:m`, spread: 100 }, { name: `${tag}.user.`, spread: Number.MAX_SAFE_INTEGER }];
+  return [{ name: `${tag}.news` }, { name: `${tag}.live:m`, spread: 100 }, { name: `${tag}.game.`, spread: 1000 }];
 }
 
 export async function topicMemoryRound(
