@@ -215,6 +215,7 @@ async function main(): Promise<void> {
       );
       book.record(latencyScenario, 'max publish → device', 'ms', name, f.maxMs);
       book.record(latencyScenario, 'delivered', '%', name, f.deliveredPercent);
+      book.record(latencyScenario, 'server CPU, first publish to last delivery', '% of a core', name, f.serverCpuPercent);
     }
   };
 

@@ -5,6 +5,7 @@
  * appended to the topic log on Kafka. Socket.IO: a room every socket joined, each publish
  * `io.to(room).emit` (POST /publish to the server; the send time is taken before the request).
  */
+import { performance } from 'node:perf_hooks';
 import type { ClientFleet, ConnectPlan } from '@pushwire/loadgen';
 import { epochNowMs } from '@pushwire/loadgen';
 import { BenchFailure, type BenchRun } from '../bench-run';
@@ -12,7 +13,7 @@ import { paceAtRate } from '../rate-pacer';
 import { percentile } from '../stats';
 import { connectPlan, device } from '../suite/scenarios';
 import { SOCKET_IO, startPushwireEdges, type RunningServer } from '../suite/servers';
-import { publishToPeer, stopOnce, topicEdgeEnv, waitForSamples } from './measure';
+import { cpuOf, publishToPeer, stopOnce, topicEdgeEnv, waitForSamples } from './measure';
 import type { TopicLogPublisher } from './topic-log';
 
 const DRAIN_MS = 30_000;
@@ -32,6 +33,8 @@ export interface TopicLatencyFigures {
   p99Ms: number;
   maxMs: number;
   deliveredPercent: number;
+  /** CPU of the server process from the first publish to the last delivery, % of one core: near 100, the server was the bottleneck. */
+  serverCpuPercent: number;
 }
 
 /** Device tokens allowing every topic of the run (`<tag>.*`), for a pushwire plan. */
@@ -90,10 +93,12 @@ export async function topicLatencyRound(
     const total = Math.round(opts.rate * opts.seconds);
     const inFlight: Promise<void>[] = [];
     const errors: unknown[] = [];
+    const cpu0 = cpuOf([target.pid]);
+    const t0 = performance.now();
     await paceAtRate({
       rate: opts.rate,
       total,
-      tickMs: 1,
+      tickMs: 5,
       stop: () => !!bench.interrupted,
       emit: (_first, count) => {
         for (let i = 0; i < count; i++) inFlight.push(publish().catch((e) => void errors.push(e)));
@@ -102,15 +107,17 @@ export async function topicLatencyRound(
     await Promise.all(inFlight);
     if (errors.length) throw errors[0];
     const got = await waitForSamples(fleet, total * n, DRAIN_MS);
+    const serverCpuPercent = Math.round(((cpuOf([target.pid]) - cpu0) / ((performance.now() - t0) / 1000)) * 1000) / 10;
     const { samples } = await fleet.latencies();
     const figures = {
       p50Ms: percentile(samples, 0.5),
       p99Ms: percentile(samples, 0.99),
       maxMs: samples.length ? samples[samples.length - 1]! : NaN,
       deliveredPercent: Math.round((got / (total * n)) * 10_000) / 100,
+      serverCpuPercent,
     };
     log(
-      `topic latency (${target.name}): ${got}/${total * n} delivered, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, max ${figures.maxMs.toFixed(1)} ms`,
+      `topic latency (${target.name}): ${got}/${total * n} delivered, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, max ${figures.maxMs.toFixed(1)} ms, server CPU ${serverCpuPercent}% of a core`,
     );
     return figures;
   } finally {
