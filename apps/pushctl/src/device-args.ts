@@ -20,6 +20,8 @@ export interface DeviceTokenFor {
   deviceId: string;
   defaultType: string;
   ttlSeconds?: number;
+  /** Claim `topics`: the patterns of the topics the device may subscribe to. Default: none (no claim). */
+  topics?: readonly string[];
 }
 
 /** A development device token (HS256, PUSHWIRE_JWT_SECRET; iss/aud when configured) of type --type and name --name. */
@@ -30,6 +32,7 @@ export function deviceToken(v: Record<string, unknown>, device: DeviceTokenFor):
     deviceType: optional(v, 'type') ?? device.defaultType,
     deviceName: optional(v, 'name'),
     ttlSeconds: device.ttlSeconds,
+    ...(device.topics?.length ? { topics: device.topics } : {}),
   });
 }
 

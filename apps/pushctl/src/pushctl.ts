@@ -1,7 +1,7 @@
 /**
  * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices
  * directly or through the queue, follow outcomes, list an account's devices, send device to device,
- * list and replay dead letters.
+ * list and replay dead letters, publish to a topic, broadcast.
  * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push or d2d message not delivered (status
  * printed; `stored` counts as done with --store-if-offline) · 3 replaced by another connection · 64 usage.
  */
@@ -13,6 +13,8 @@ import { enqueueCommand } from './enqueue-command';
 import { outcomesCommand } from './outcomes-command';
 import { tokenCommand } from './token-command';
 import { dlqCommand } from './dlq-command';
+import { publishCommand } from './publish-command';
+import { broadcastCommand } from './broadcast-command';
 import { parseCommand, UsageError, type Command } from './cli';
 import { ENV_HELP, startRun } from './endpoints';
 
@@ -25,6 +27,8 @@ const commands: Command[] = [
   devicesCommand,
   d2dCommand,
   dlqCommand,
+  publishCommand,
+  broadcastCommand,
 ];
 
 function help(): string {
@@ -32,7 +36,7 @@ function help(): string {
     'pushctl — Pushwire command-line tool',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`),
+    ...commands.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`),
     '',
     'Run `pushctl <command> --help` for its flags.',
     '',

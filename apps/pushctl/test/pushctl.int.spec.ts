@@ -278,4 +278,19 @@ describe('pushctl against npm start', () => {
     expect(ws.status).toBe(200);
     await ws.body?.cancel();
   });
+
+  it('publish and broadcast print their place in the topic log: offsets that grow, one epoch', async () => {
+    const first = await run(['publish', '--topic', 'live:m1', '--data', '{"score":"1-0"}'], env);
+    const second = await run(['publish', '--topic', 'live:m1', '--data', '{"score":"2-0"}', '--ttl', '60'], env);
+    const everyone = await run(['broadcast', '--data', '{"x":1}', '--device-type', 'tv'], env);
+    expect([first.code, second.code, everyone.code]).toEqual([0, 0, 0]);
+    const [a] = lines(first.stdout);
+    const [b] = lines(second.stdout);
+    const [c] = lines(everyone.stdout);
+    expect(Object.keys(a)).toEqual(['topic', 'id', 'offset', 'epoch']);
+    expect(Object.keys(c)).toEqual(['id', 'offset', 'epoch']);
+    expect(b.offset).toBeGreaterThan(a.offset);
+    expect(c.offset).toBeGreaterThan(b.offset);
+    expect(new Set([a.epoch, b.epoch, c.epoch]).size).toBe(1);
+  });
 });

@@ -142,6 +142,12 @@ export interface Tail {
    * handler, in order. Known when `tail()` resolves.
    */
   readonly startOffsets: ReadonlyMap<number, string>;
+  /**
+   * Per partition, the log's end when the tail started (the offset the next record would get): a
+   * record at or after it was appended after the start. Lets a reader tell history from live records
+   * exactly, whenever its handler runs (it may run before `tail()` resolves). Known when `tail()` resolves.
+   */
+  readonly endOffsets: ReadonlyMap<number, string>;
   /** Resolves once every record that was in the log when the tail started has been handed over. */
   readonly caughtUp: Promise<void>;
   /** Stops reading and releases the reader (Kafka: its consumer; no group state is left to keep). */

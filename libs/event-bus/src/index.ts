@@ -4,3 +4,4 @@ export { MemoryEventBus, type MemoryEventBusOptions } from './memory-event-bus';
 export { KafkaEventBus, type KafkaConnection, type KafkaEventBusOptions, type KafkaEventBusTuning } from './kafka-event-bus';
 export type { HandlerRejection, HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 export { deadLetterOf } from './dead-letter';
+export type { TailRejection, TailRejectionListener } from './tail-options';

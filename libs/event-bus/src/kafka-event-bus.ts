@@ -1,22 +1,36 @@
-import { equalJitterDelay } from '@pushwire/backoff';
-import { Kafka, logLevel as LogLevel, Partitioners, type Admin, type logCreator, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as LogLevel,
+  Partitioners,
+  type Admin,
+  type logCreator,
+  type Message,
+  type Producer,
+  type RecordMetadata,
+  type RetryOptions,
+} from 'kafkajs';
 import { checkMessages, checkTopicSpecs, invalidArgument, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
 import {
   EventBusError,
   type BusMessage,
   type EventBus,
-  type PartitionLag,
+  type EventLog,
+  type RecordPosition,
   type SubscribeOptions,
   type Subscription,
+  type Tail,
+  type TailOptions,
   type TopicSpec,
 } from './event-bus';
+import { KafkaAppendPlanner, positionsOf } from './kafka-append';
 import { kafkaError } from './kafka-errors';
+import { KafkaOffsets } from './kafka-offsets';
 import { consoleLogCreator, demoteRoutineErrors, errorEntry } from './kafka-logging';
-import { KafkaSubscription, type KafkaSubscriptionDeps, type StartOffset } from './kafka-subscription';
+import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscription';
+import { KafkaTail } from './kafka-tail';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
+import { checkTailOptions, type TailRejectionListener } from './tail-options';
 
-/** How long reading a new group's start offsets may keep failing retriably (fresh topics without a leader yet). */
-const START_OFFSETS_DEADLINE_MS = 15_000;
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
 export type KafkaConnection =
   | {
@@ -55,6 +69,8 @@ export interface KafkaEventBusTuning {
   readonly onHandlerRejected?: HandlerRejectionListener;
   /** Delays before a rejected batch comes again. Default 100 ms doubling to 2 s, with jitter. */
   readonly redeliveryBackoff?: RedeliveryBackoffOptions;
+  /** Told of every tail handler rejection (those records are skipped). Default: logged through kafkajs' logger at ERROR. */
+  readonly onTailRejected?: TailRejectionListener;
 }
 
 export type KafkaEventBusOptions = KafkaConnection & KafkaEventBusTuning;
@@ -73,14 +89,24 @@ const RETRY: RetryOptions = { initialRetryTime: 100, maxRetryTime: 2_000, retrie
  * Known limit (kafkajs' fetch loop): partitionsConcurrently handles the partitions of one fetch
  * response at the same time, but the next fetch waits for all of them, so while one partition's
  * batch is slow, new records of the others wait too. Records fetched together are not held up.
+ *
+ * As an EventLog: the log id is the cluster id; each tail is a consumer of its own (kafka-tail.ts).
  */
-export class KafkaEventBus implements EventBus {
+export class KafkaEventBus implements EventBus, EventLog {
   private readonly kafka: Kafka;
   private readonly brokers: string;
   private readonly tuning: KafkaEventBusTuning;
   /** Topics seen to exist: publish checks a topic once, so a missing one fails at once and by name. */
   private readonly knownTopics = new Set<string>();
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly tails = new Set<KafkaTail>();
+  private readonly appendPlanner = new KafkaAppendPlanner(() => this.connectedAdmin());
+  private readonly offsets = new KafkaOffsets({
+    admin: () => this.connectedAdmin(),
+    brokers: () => this.brokers,
+    isClosed: () => this.closed !== undefined,
+  });
+  private clusterId?: Promise<string>;
   private admin?: Promise<Admin>;
   private producer?: { client: Producer; ready: Promise<Producer> };
   private closed?: Promise<void>;
@@ -145,13 +171,55 @@ export class KafkaEventBus implements EventBus {
     checkMessages(topic, messages);
     await this.requireTopics([topic], 'publish to');
     if (messages.length === 0) return;
-    const action = `publish ${messages.length} record(s) to ${topic}`;
+    await this.send(topic, messages, `publish ${messages.length} record(s) to ${topic}`);
+  }
+
+  logId(): Promise<string> {
+    this.clusterId ??= this.attempt('read the cluster id', async () => (await (await this.connectedAdmin()).describeCluster()).clusterId);
+    // A failed read is reported to the caller; the next call asks again.
+    this.clusterId.catch(() => (this.clusterId = undefined));
+    return this.clusterId;
+  }
+
+  async append(topic: string, messages: readonly BusMessage[]): Promise<RecordPosition[]> {
+    this.assertOpen('append');
+    checkMessages(topic, messages);
+    await this.requireTopics([topic], 'append to');
+    if (messages.length === 0) return [];
+    const action = `append ${messages.length} record(s) to ${topic}`;
+    const planned = await this.attempt(action, () => this.appendPlanner.plan(topic, messages));
+    return positionsOf(topic, planned, await this.send(topic, planned, action));
+  }
+
+  async tail(opts: TailOptions): Promise<Tail> {
+    this.assertOpen('tail');
+    checkTailOptions(opts);
+    await this.requireTopics([opts.topic], 'tail');
+    const tail = await KafkaTail.start(opts, {
+      kafka: this.kafka,
+      brokers: this.brokers,
+      offsets: (topic, sinceMs) => this.offsets.tail(topic, sinceMs),
+      consumer: this.consumerTuning(),
+      retry: RETRY,
+      onRejected: this.tuning.onTailRejected,
+      onStopped: (t) => this.tails.delete(t),
+    });
+    if (this.closed) {
+      await tail.stop();
+      throw new EventBusError(`tail of ${opts.topic}: the Kafka event bus was closed meanwhile`);
+    }
+    this.tails.add(tail);
+    return tail;
+  }
+
+  /** Sends with the shared producer (acks=all); a failed send discards it (see discardProducer). */
+  private async send(topic: string, messages: readonly Message[], action: string): Promise<RecordMetadata[]> {
     const producer = await this.attempt(action, () => this.connectedProducer());
     try {
-      await producer.send({
+      return await producer.send({
         topic,
         acks: -1,
-        messages: messages.map(({ key, value, headers }) => ({ key, value, headers: { ...headers } })),
+        messages: messages.map(({ key, value, headers, partition }) => ({ key, value, headers: { ...headers }, partition })),
       });
     } catch (err) {
       this.discardProducer(producer);
@@ -163,19 +231,13 @@ export class KafkaEventBus implements EventBus {
     this.assertOpen('subscribe');
     const resolved = resolveSubscribeOptions(opts);
     await this.requireTopics(resolved.topics, `subscribe (group ${resolved.groupId}) to`);
-    const { fetchMaxWaitMs = 100, sessionTimeoutMs = 10_000, heartbeatIntervalMs = 1_000, rebalanceTimeoutMs = 60_000 } = this.tuning;
     const deps: KafkaSubscriptionDeps = {
       kafka: this.kafka,
       brokers: this.brokers,
-      consumer: {
-        maxWaitTimeInMs: fetchMaxWaitMs,
-        sessionTimeout: sessionTimeoutMs,
-        heartbeatInterval: heartbeatIntervalMs,
-        rebalanceTimeout: rebalanceTimeoutMs,
-      },
+      consumer: this.consumerTuning(),
       retry: RETRY,
-      lag: (groupId, topics) => this.lag(groupId, topics),
-      unpinned: (groupId, topics) => this.unpinned(groupId, topics),
+      lag: (groupId, topics) => this.offsets.lag(groupId, topics),
+      unpinned: (groupId, topics) => this.offsets.unpinned(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
       redeliveryBackoff: this.tuning.redeliveryBackoff,
       onStopped: (sub) => this.subscriptions.delete(sub),
@@ -194,6 +256,7 @@ export class KafkaEventBus implements EventBus {
     this.closed ??= (async () => {
       const results = await Promise.allSettled([
         ...[...this.subscriptions].map((s) => s.stop()),
+        ...[...this.tails].map((t) => t.stop()),
         ...(this.producer ? [this.producer.client.disconnect()] : []),
         ...(this.admin ? [this.admin.then((a) => a.disconnect())] : []),
       ]);
@@ -203,56 +266,14 @@ export class KafkaEventBus implements EventBus {
     return this.closed;
   }
 
-  /** End offset minus the group's committed offset (the log start where it committed none), per partition. */
-  private async lag(groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-    const offsets = await this.groupOffsets(groupId, topics, 'lag of');
-    return offsets.map(({ topic, partition, high, low, committed }) => ({
-      topic,
-      partition,
-      lag: Number(BigInt(high) - BigInt(committed ?? low)),
-    }));
-  }
-
-  /** End offsets of the partitions of `topics` the group has committed no offset on (a new group: all of them). */
-  private async unpinned(groupId: string, topics: readonly string[]): Promise<StartOffset[]> {
-    // Topics created a moment ago (a first start on a fresh broker) may not have a leader the admin
-    // client knows yet: their offsets answer "not the leader" for a while. Retriable failures are
-    // tried again for a bounded time rather than failing the subscription (and the service's start).
-    const deadline = Date.now() + START_OFFSETS_DEADLINE_MS;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const offsets = await this.groupOffsets(groupId, topics, 'start offsets of');
-        return offsets.filter((o) => o.committed === undefined).map(({ topic, partition, high }) => ({ topic, partition, offset: high }));
-      } catch (err) {
-        const wait = equalJitterDelay(attempt, 100, 1000);
-        if (!(err instanceof EventBusError) || !err.retriable || this.closed || Date.now() + wait > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
-  }
-
-  /** Per partition of `topics`, in partition order: its log start and end, and the group's committed offset if any. */
-  private groupOffsets(
-    groupId: string,
-    topics: readonly string[],
-    what: string,
-  ): Promise<Array<{ topic: string; partition: number; high: string; low: string; committed?: string }>> {
-    return this.attempt(`${what} group ${groupId}`, async () => {
-      this.assertOpen(`${what} group ${groupId}`);
-      const admin = await this.connectedAdmin();
-      const [ends, committed] = await Promise.all([
-        Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))),
-        admin.fetchOffsets({ groupId, topics: [...topics] }),
-      ]);
-      return topics.flatMap((topic, i) =>
-        ends[i]
-          .map(({ partition, high, low }) => {
-            const offset = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset;
-            return { topic, partition, high, low, ...(offset !== undefined && BigInt(offset) >= 0n ? { committed: offset } : {}) };
-          })
-          .sort((a, b) => a.partition - b.partition),
-      );
-    });
+  private consumerTuning(): KafkaSubscriptionDeps['consumer'] {
+    const { fetchMaxWaitMs = 100, sessionTimeoutMs = 10_000, heartbeatIntervalMs = 1_000, rebalanceTimeoutMs = 60_000 } = this.tuning;
+    return {
+      maxWaitTimeInMs: fetchMaxWaitMs,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs,
+      rebalanceTimeout: rebalanceTimeoutMs,
+    };
   }
 
   private async requireTopics(names: readonly string[], action: string): Promise<void> {

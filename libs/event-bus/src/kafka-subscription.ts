@@ -2,6 +2,7 @@ import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs'
 import type { ResolvedSubscribeOptions } from './bus-options';
 import type { BatchContext, PartitionLag, Subscription } from './event-bus';
 import { isRebalancing, kafkaError } from './kafka-errors';
+import { FirstFetch } from './kafka-first-fetch';
 import { errorEntry } from './kafka-logging';
 import { toConsumedRecord } from './kafka-records';
 import { partitionKey, RedeliveryBackoff, type HandlerRejectionListener, type RedeliveryBackoffOptions } from './redelivery-backoff';
@@ -115,25 +116,11 @@ export class KafkaSubscription implements Subscription {
   }
 
   private async run(pins: readonly StartOffset[]): Promise<void> {
-    const { FETCH, CRASH, GROUP_JOIN } = this.consumer.events;
-    const removers: Array<() => void> = [];
-    let crash: { error: unknown } | undefined;
     let assignment: Record<string, number[] | undefined> = {};
     // The partitions this member got: only their start positions are its to commit.
-    removers.push(this.consumer.on(GROUP_JOIN, ({ payload }) => (assignment = payload.memberAssignment)));
-    // Settles on the first fetch or crash. It only ever resolves: a crash during run() would
-    // otherwise be a rejection nobody awaits yet (an unhandled rejection).
-    const firstFetch = new Promise<void>((resolve) => {
-      removers.push(this.consumer.on(FETCH, () => resolve()));
-      removers.push(
-        this.consumer.on(CRASH, (event) => {
-          crash = { error: event.payload.error };
-          resolve();
-        }),
-      );
-    });
+    const forget = this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => (assignment = payload.memberAssignment));
+    const first = new FirstFetch(this.consumer);
     try {
-      // run() resolves once the group is joined, but reports a failed join only through CRASH.
       await this.consumer.run({
         autoCommit: true,
         autoCommitThreshold: 1, // commitOffsetsIfNecessary() commits every resolved chunk
@@ -144,12 +131,13 @@ export class KafkaSubscription implements Subscription {
       // kafkajs commits only once its runner runs (run() resolved); the first fetch, which would
       // resolve "latest" anew, usually comes after this commit and then starts at the pinned offsets.
       const mine = pins.filter((p) => assignment[p.topic]?.includes(p.partition));
-      if (mine.length && !crash) await this.consumer.commitOffsets([...mine]).catch((err: unknown) => this.pinFailed(err));
-      await firstFetch;
-      if (crash) throw crash.error;
+      if (mine.length && !first.crashed) await this.consumer.commitOffsets([...mine]).catch((err: unknown) => this.pinFailed(err));
+      await first.settled;
+      if (first.crashed) throw first.crashed.error;
       this.started = true;
     } finally {
-      for (const remove of removers) remove();
+      forget();
+      first.dispose();
     }
   }
 

@@ -1,9 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { checkMessages, checkTopicSpecs, resolveSubscribeOptions, tooFewPartitions } from './bus-options';
-import { EventBusError, type BusMessage, type EventBus, type SubscribeOptions, type Subscription, type TopicSpec } from './event-bus';
+import {
+  EventBusError,
+  type BusMessage,
+  type EventBus,
+  type EventLog,
+  type RecordPosition,
+  type SubscribeOptions,
+  type Subscription,
+  type Tail,
+  type TailOptions,
+  type TopicSpec,
+} from './event-bus';
 import { MemoryGroup } from './memory-group';
 import { MemorySubscription } from './memory-subscription';
+import { MemoryTail } from './memory-tail';
 import { MemoryTopic } from './memory-topic';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
+import { checkTailOptions, type TailRejectionListener } from './tail-options';
 
 /** Options of MemoryEventBus. */
 export interface MemoryEventBusOptions {
@@ -13,7 +27,16 @@ export interface MemoryEventBusOptions {
   redeliveryBackoff?: RedeliveryBackoffOptions;
   /** Clock for record timestamps, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Told of every tail handler rejection (those records are skipped). Default: logged with console.error. */
+  onTailRejected?: TailRejectionListener;
 }
+
+/** Without a listener, a tail's failure still shows (the memory bus has no logger of its own). */
+const logTailRejection: TailRejectionListener = ({ topic, partition, firstOffset, records, error }) =>
+  console.error(
+    `event-bus: a tail handler of ${topic} [${partition}] failed on ${records} record(s) from offset ${firstOffset}; skipped`,
+    error,
+  );
 
 /**
  * EventBus in process memory, for `npm start` and unit tests, with Kafka's semantics: keyed
@@ -23,11 +46,16 @@ export interface MemoryEventBusOptions {
  * Memory is not bounded: like a Kafka log without retention, every published record is kept until
  * the bus is garbage, whether consumed or not (about the size of its key, value and headers plus
  * ~200 bytes). Fine for a development process and tests; not a production queue.
+ *
+ * As an EventLog, its log id is random per bus: every reader of one process shares the bus, and a
+ * restarted process is another log (its offsets start again at 0).
  */
-export class MemoryEventBus implements EventBus {
+export class MemoryEventBus implements EventBus, EventLog {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly subscriptions = new Set<MemorySubscription>();
+  private readonly tails = new Set<MemoryTail>();
+  private readonly id = `memory-${randomUUID()}`;
   private readonly now: () => number;
   private closed = false;
 
@@ -47,11 +75,25 @@ export class MemoryEventBus implements EventBus {
 
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     this.assertOpen('publish');
-    const target = this.existingTopic(topic, 'publish to');
-    checkMessages(topic, messages);
-    if (messages.length === 0) return;
-    target.append(messages, this.now());
-    for (const group of this.groups.values()) group.wakeReadersOf(topic);
+    this.appendNow(topic, messages, 'publish to');
+  }
+
+  async logId(): Promise<string> {
+    return this.id;
+  }
+
+  async append(topic: string, messages: readonly BusMessage[]): Promise<RecordPosition[]> {
+    this.assertOpen('append');
+    return this.appendNow(topic, messages, 'append to');
+  }
+
+  async tail(opts: TailOptions): Promise<Tail> {
+    this.assertOpen('tail');
+    checkTailOptions(opts);
+    const topic = this.existingTopic(opts.topic, 'tail');
+    const tail = new MemoryTail(topic, opts, this.opts.onTailRejected ?? logTailRejection, (t) => this.tails.delete(t));
+    this.tails.add(tail);
+    return tail;
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
@@ -71,7 +113,17 @@ export class MemoryEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await Promise.all([...[...this.subscriptions].map((s) => s.stop()), ...[...this.tails].map((t) => t.stop())]);
+  }
+
+  private appendNow(topic: string, messages: readonly BusMessage[], action: string): RecordPosition[] {
+    const target = this.existingTopic(topic, action);
+    checkMessages(topic, messages);
+    if (messages.length === 0) return [];
+    const positions = target.append(messages, this.now());
+    for (const group of this.groups.values()) group.wakeReadersOf(topic);
+    for (const tail of this.tails) if (tail.topicName === topic) tail.wake();
+    return positions;
   }
 
   private existingTopic(name: string, action: string): MemoryTopic {

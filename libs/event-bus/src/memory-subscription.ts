@@ -1,3 +1,4 @@
+import { IdleWaiters } from './idle-waiters';
 import type { ResolvedSubscribeOptions } from './bus-options';
 import type { BatchContext, PartitionLag, Subscription } from './event-bus';
 import type { Claim, GroupMember, MemoryGroup } from './memory-group';
@@ -17,7 +18,7 @@ export interface MemorySubscriptionTuning {
  */
 export class MemorySubscription implements Subscription, GroupMember {
   private running = true;
-  private waiting: Array<() => void> = [];
+  private readonly idle = new IdleWaiters();
   private readonly workers: Promise<void>[];
   private readonly backoff: RedeliveryBackoff;
   private readonly ctx: BatchContext = { heartbeat: async () => undefined, isRunning: () => this.running };
@@ -43,9 +44,7 @@ export class MemorySubscription implements Subscription, GroupMember {
   }
 
   wake(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const resolve of waiting) resolve();
+    this.idle.wakeAll();
   }
 
   stop(): Promise<void> {
@@ -69,7 +68,7 @@ export class MemorySubscription implements Subscription, GroupMember {
       const claim = this.group.claim(this, this.opts.maxBatchSize, Date.now());
       if (claim) await this.handle(claim);
       // Registered synchronously after a fruitless claim, so no wake in between can be missed.
-      else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      else await this.idle.wait();
     }
   }
 

@@ -1,4 +1,4 @@
-import type { BusMessage, ConsumedRecord } from './event-bus';
+import type { BusMessage, ConsumedRecord, RecordPosition } from './event-bus';
 
 /**
  * The partition of a key: FNV-1a (32 bit) over its UTF-8 bytes, modulo the partition count. Stable
@@ -42,7 +42,16 @@ export class MemoryTopic {
     return this.logs[partition]?.slice(from, from + max) ?? [];
   }
 
-  append(messages: readonly BusMessage[], timestamp: number): void {
+  /** Offset of the first record of `partition` appended at or after `sinceMs` (Kafka's offsetsForTimes); the end if none. */
+  offsetForTime(partition: number, sinceMs: number): number {
+    const log = this.logs[partition] ?? [];
+    const found = log.findIndex((r) => r.timestamp >= sinceMs);
+    return found < 0 ? log.length : found;
+  }
+
+  /** Appends the messages and says where each landed, in the order given. */
+  append(messages: readonly BusMessage[], timestamp: number): RecordPosition[] {
+    const positions: RecordPosition[] = [];
     for (const { key, value, headers } of messages) {
       const partition = partitionOfKey(key, this.logs.length);
       const log = this.logs[partition];
@@ -57,6 +66,8 @@ export class MemoryTopic {
           timestamp,
         }),
       );
+      positions.push({ partition, offset: String(log.length - 1) });
     }
+    return positions;
   }
 }

@@ -8,12 +8,18 @@ import { KafkaJSError, logLevel, Partitioners } from 'kafkajs';
 import { freePorts } from '@pushwire/infra';
 import { kafkaBrokersFromEnv, kafkaFromEnv } from '@pushwire/infra/testing';
 import { EventBusError, KafkaEventBus, type ConsumedRecord, type EventBus, type HandlerRejection, type Subscription } from '../src';
-import { describeEventBusContract, Inbox, raceTimeout } from '../src/testing';
+import { describeEventBusContract, describeEventLogContract, Inbox, raceTimeout } from '../src/testing';
 
 const brokers = kafkaBrokersFromEnv();
 const makeBus = () => new KafkaEventBus({ brokers, clientId: 'event-bus-test' });
 
 describeEventBusContract('KafkaEventBus on a real broker', async () => makeBus());
+// A second bus on the same brokers reads the same log, as another edge does.
+describeEventLogContract(
+  'KafkaEventBus on a real broker',
+  async () => new KafkaEventBus({ brokers, clientId: 'event-log-test', onTailRejected: () => undefined }),
+  async () => makeBus(),
+);
 
 /** A broker address nothing listens on: a port that was free a moment ago. */
 const unusedBroker = async () => `127.0.0.1:${(await freePorts(1))[0]}`;

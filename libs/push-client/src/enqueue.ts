@@ -3,7 +3,7 @@ import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarg
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
-import { publishWithin } from './publish-retry';
+import { deadlineOf, publishWithin } from './publish-retry';
 
 /**
  * Per-message options of `enqueue`: those of `send` (but `storeIfOffline`: the message processor
@@ -138,10 +138,7 @@ export class Enqueuer {
 
   /** The call's deadline, or the client's; a bad one is the caller's error, never a bus outage. */
   private timeoutOf(opts: { enqueueTimeoutMs?: number } | undefined): number {
-    const ms = opts?.enqueueTimeoutMs ?? this.options.enqueueTimeoutMs;
-    if (!Number.isSafeInteger(ms) || ms < 1)
-      throw new PushClientError('invalid_message', `enqueueTimeoutMs must be an integer ≥ 1, got ${String(ms)}`, false);
-    return ms;
+    return deadlineOf('enqueueTimeoutMs', opts?.enqueueTimeoutMs ?? this.options.enqueueTimeoutMs);
   }
 
   private requireBus(): EventBus {

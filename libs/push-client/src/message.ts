@@ -73,7 +73,7 @@ export function validate(check: () => unknown, what: string): void {
  * body and a BigInt or a cycle would make the HTTP call throw, which would look like an unreachable
  * edge. Serializing once here costs a little and turns those into the caller's error.
  */
-function assertJson(payload: unknown): void {
+export function assertJson(payload: unknown): void {
   // Checked first: encoding a value nested thousands deep overflows the stack.
   if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
     throw new PushClientError(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 
@@ -15,13 +15,21 @@ export interface PushClientOptions {
   /** A registry client to use instead of building one from `registryUrl`; the caller keeps owning it (close() leaves it open). */
   registry?: RegistryClient;
   /**
-   * Where `enqueue` publishes push requests (indirect push): a KafkaEventBus in a cluster, the
-   * in-memory bus in the all-in-one. The caller keeps owning it (close() leaves it open). Default:
-   * none, and `enqueue` rejects with `not_configured`; direct push needs no bus.
+   * Where `enqueue` publishes push requests (indirect push) and `publish` / `broadcast` append to the
+   * topic log: a KafkaEventBus in a cluster, the in-memory bus in the all-in-one. The caller keeps
+   * owning it (close() leaves it open). Typed EventBus so that a bus without the topic log still
+   * serves `enqueue`; `publish` / `broadcast` need it to implement EventLog too (both adapters do)
+   * and reject with `not_configured` otherwise. Default: none, and `enqueue`, `publish` and
+   * `broadcast` reject with `not_configured`; direct push needs no bus.
    */
   bus?: EventBus;
   /**
-   * How long `enqueue` / `enqueueMany` keep retrying a publish the bus refused as retriable (a broker
+   * The edges' largest frame (PUSHWIRE_MAX_MESSAGE_BYTES): `publish` / `broadcast` refuse a payload
+   * larger, which no edge could deliver. Default DEFAULT_MAX_MESSAGE_BYTES (64 KiB).
+   */
+  maxMessageBytes?: number;
+  /**
+   * How long `enqueue` / `enqueueMany` (and `publish` / `broadcast`) keep retrying a publish the bus refused as retriable (a broker
    * down, a leader moving) before rejecting with `unavailable`. Each call may give its own. Default
    * 10 000 ms.
    */
@@ -130,6 +138,7 @@ export interface ResolvedOptions {
   batchDelayMs: number;
   requestTimeoutMs: number;
   enqueueTimeoutMs: number;
+  maxMessageBytes: number;
   now: () => number;
   newId: () => string;
 }
@@ -147,6 +156,7 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
     batchDelayMs: opts.batchDelayMs ?? 0,
     requestTimeoutMs: opts.requestTimeoutMs ?? 15_000,
     enqueueTimeoutMs: opts.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS,
+    maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     now: opts.now ?? Date.now,
     newId: opts.newId ?? randomUUID,
   };
@@ -156,6 +166,7 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
   assertInt('batchDelayMs', resolved.batchDelayMs, 0);
   assertInt('requestTimeoutMs', resolved.requestTimeoutMs, 1);
   assertInt('enqueueTimeoutMs', resolved.enqueueTimeoutMs, 1);
+  assertInt('maxMessageBytes', resolved.maxMessageBytes, 1);
   return resolved;
 }
 

@@ -17,8 +17,31 @@ export interface PublishWithin {
   readonly random?: () => number;
 }
 
+/** How retryWithin names what it tries, in its errors. */
+export interface RetryWithin {
+  /** How long to keep trying, from the call. */
+  readonly timeoutMs: number;
+  /** What is tried, as errors say it: "publishing 2 push request(s) (message id a, b) to <topic>". */
+  readonly what: string;
+  /** The deadline's name in errors ("enqueue deadline"), so the caller knows which option moves it. */
+  readonly deadline: string;
+  /** Jitter source, injectable for tests. Default Math.random. */
+  readonly random?: () => number;
+}
+
+/** Publishes `messages` to `topic` within the deadline: retryWithin around `bus.publish`. */
+export async function publishWithin(bus: EventBus, topic: string, messages: BusMessage[], within: PublishWithin): Promise<void> {
+  const ids = describeIds(within.messageIds);
+  await retryWithin(() => bus.publish(topic, messages), {
+    timeoutMs: within.timeoutMs,
+    what: `publishing ${messages.length} push request(s) (message id ${ids}) to ${topic}`,
+    deadline: 'enqueue deadline',
+    ...(within.random ? { random: within.random } : {}),
+  });
+}
+
 /**
- * Publishes `messages` to `topic`, riding out an outage of the bus: a failure the bus calls
+ * Runs `attempt` (a write to the bus), riding out an outage of the bus: a failure the bus calls
  * retriable (broker down, leader moving, topic not created yet) is tried again with the same records
  * — hence the same message ids — after a capped backoff, until `timeoutMs` has passed since the
  * call. Then, or at once for a failure no retry can mend, it rejects with PushClientError
@@ -31,16 +54,16 @@ export interface PublishWithin {
  * The timers are not unref'd on purpose: they stand for a call somebody awaits (`pushctl enqueue`
  * during a broker outage has nothing else keeping it alive), and live at most `timeoutMs`.
  */
-export async function publishWithin(bus: EventBus, topic: string, messages: BusMessage[], within: PublishWithin): Promise<void> {
+export async function retryWithin<T>(attempt: () => Promise<T>, within: RetryWithin): Promise<T> {
   const started = Date.now();
   const deadline = started + within.timeoutMs;
   const random = within.random ?? Math.random;
   let last: EventBusError | undefined;
   let abandoned = false;
-  for (let attempt = 0; ; attempt++) {
+  for (let n = 0; ; n++) {
     const left = deadline - Date.now();
-    const answer = await raceDeadline(bus.publish(topic, messages), left);
-    if (answer === 'published') return;
+    const answer = await raceDeadline(attempt(), left);
+    if (answer !== 'deadline' && 'done' in answer) return answer.done;
     if (answer === 'deadline') {
       abandoned = true; // the attempt was still under way; `last` says what failed before it
       break;
@@ -48,8 +71,8 @@ export async function publishWithin(bus: EventBus, topic: string, messages: BusM
     const e = answer.error;
     if (!(e instanceof EventBusError)) throw e; // not a bus outage: a bug, surfaced as it is
     last = e;
-    if (!e.retriable) throw unavailable(topic, messages.length, within.messageIds, e.message, false, e);
-    const pause = equalJitterDelay(attempt, RETRY_BASE_MS, RETRY_MAX_MS, random);
+    if (!e.retriable) throw unavailable(within.what, e.message, false, e);
+    const pause = equalJitterDelay(n, RETRY_BASE_MS, RETRY_MAX_MS, random);
     if (Date.now() + pause >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
@@ -59,22 +82,20 @@ export async function publishWithin(bus: EventBus, topic: string, messages: BusM
     ? `${failure}; an attempt was still under way at the deadline and may yet be written: a retry with the same message id is safe`
     : failure;
   throw unavailable(
-    topic,
-    messages.length,
-    within.messageIds,
-    `the event bus did not take them within the enqueue deadline of ${within.timeoutMs} ms (tried for ${waited} ms)${why}`,
+    within.what,
+    `the event bus did not take them within the ${within.deadline} of ${within.timeoutMs} ms (tried for ${waited} ms)${why}`,
     true,
     last,
   );
 }
 
-type Answer = 'published' | 'deadline' | { error: unknown };
+type Answer<T> = { done: T } | 'deadline' | { error: unknown };
 
 /** The attempt's answer, or 'deadline' after `ms` if it has not answered by then. */
-async function raceDeadline(publish: Promise<void>, ms: number): Promise<Answer> {
+async function raceDeadline<T>(work: Promise<T>, ms: number): Promise<Answer<T>> {
   let timer: NodeJS.Timeout | undefined;
-  const attempt = publish.then(
-    () => 'published' as const,
+  const attempt = work.then(
+    (done) => ({ done }),
     (error: unknown) => ({ error }),
   );
   const timeout = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), Math.max(0, ms))));
@@ -85,21 +106,18 @@ async function raceDeadline(publish: Promise<void>, ms: number): Promise<Answer>
   }
 }
 
-function unavailable(
-  topic: string,
-  count: number,
-  messageIds: readonly string[],
-  why: string,
-  retriable: boolean,
-  cause: EventBusError | undefined,
-): PushClientError {
-  const ids = messageIds.length <= 5 ? messageIds.join(', ') : `${messageIds.slice(0, 5).join(', ')} and ${messageIds.length - 5} more`;
-  return new PushClientError(
-    'unavailable',
-    `publishing ${count} push request(s) (message id ${ids}) to ${topic} failed: ${why}`,
-    retriable,
-    {
-      cause,
-    },
-  );
+/** A call's deadline (option `name`), checked: a bad one is the caller's `invalid_message`, never a bus outage. */
+export function deadlineOf(name: string, ms: number): number {
+  if (!Number.isSafeInteger(ms) || ms < 1)
+    throw new PushClientError('invalid_message', `${name} must be an integer ≥ 1, got ${String(ms)}`, false);
+  return ms;
+}
+
+/** At most five ids, then how many more. */
+export function describeIds(messageIds: readonly string[]): string {
+  return messageIds.length <= 5 ? messageIds.join(', ') : `${messageIds.slice(0, 5).join(', ')} and ${messageIds.length - 5} more`;
+}
+
+function unavailable(what: string, why: string, retriable: boolean, cause: EventBusError | undefined): PushClientError {
+  return new PushClientError('unavailable', `${what} failed: ${why}`, retriable, { cause });
 }

@@ -1,4 +1,12 @@
-import { MAX_REGISTRY_BATCH, type DeviceRef, type PushMessage, type PushTarget, type Registration } from '@pushwire/protocol';
+import {
+  MAX_REGISTRY_BATCH,
+  type BroadcastResult,
+  type DeviceRef,
+  type PublishResult,
+  type PushMessage,
+  type PushTarget,
+  type Registration,
+} from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
 import { HttpInboxClient, HttpRegistryClient, RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
@@ -23,6 +31,7 @@ import {
   type SendOptions,
   type SendResult,
 } from './options';
+import { TopicPublisher, type BroadcastOptions, type PublishOptions } from './topic-publish';
 
 /** Deadline of registry lookups when the client builds its own registry client. */
 const REGISTRY_TIMEOUT_MS = 5000;
@@ -49,6 +58,10 @@ export interface SendManyItem {
  * delivers it later with retries and reports the outcome on `pushwire.push-outcomes`. A bus outage
  * is ridden out within `enqueueTimeoutMs` (default 10 s).
  *
+ * Topics and broadcast (`publish`, `broadcast`): append one message to the topic log, which every
+ * edge reads, for every device subscribed to the topic (or every connected device); the answer is
+ * the message's offset and epoch in that log.
+ *
  * `backpressure` and `rate_limited` are returned, not retried: a direct send answers now, and only
  * the caller knows whether its message is still worth sending after `retryAfterMs` (indirect push,
  * through Kafka and the message processor, is the path that retries for you).
@@ -61,6 +74,7 @@ export class PushClient {
   private readonly cache: RouteCache;
   private readonly dispatcher: Dispatcher;
   private readonly enqueuer: Enqueuer;
+  private readonly topics: TopicPublisher;
   private readonly coalescer: Coalescer<Job>;
   private readonly inbox: InboxClient | undefined;
   private readonly ownsInbox: boolean;
@@ -81,6 +95,7 @@ export class PushClient {
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
     this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize);
     this.enqueuer = new Enqueuer(opts.bus, this.options);
+    this.topics = new TopicPublisher(opts.bus, this.options);
     // Stores are quick like lookups (they never wait for a device): the same short deadline.
     const inboxTimeoutMs = Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS);
     this.ownsInbox = !opts.inbox && !!opts.registryUrl;
@@ -155,6 +170,31 @@ export class PushClient {
   async enqueueMany(items: EnqueueItem[], opts?: EnqueueManyOptions): Promise<EnqueueManyResult[]> {
     this.assertOpen();
     return this.track(this.enqueuer.enqueueMany(items, opts));
+  }
+
+  /**
+   * Publishes one message to every device subscribed to `topic`, on every edge: appends a topic
+   * record (key: the topic) to the topic log and resolves with its place there, `{topic, id,
+   * offset, epoch}` (offsets grow with every message of the log; a device resubscribing with the
+   * offset and epoch of its last message recovers what followed). Rides out a bus outage within
+   * `timeoutMs` (default: the client's `enqueueTimeoutMs`). Rejects with PushClientError:
+   * `invalid_message` (a bad topic name, id, TTL or priority, a payload that is not JSON, too deep
+   * or larger than `maxMessageBytes`) before appending anything, `unavailable` when the bus did not
+   * take it by the deadline, `not_configured` when the client's `bus` is missing or is no EventLog.
+   */
+  async publish(topic: string, payload: unknown, opts?: PublishOptions): Promise<PublishResult> {
+    this.assertOpen();
+    return this.track(this.topics.publish(topic, payload, opts));
+  }
+
+  /**
+   * Sends one message to every connected device (or only to those of `deviceTypes`), on every edge:
+   * appends a broadcast record to the topic log and resolves with `{id, offset, epoch}`. Rejects
+   * as `publish` does.
+   */
+  async broadcast(payload: unknown, opts?: BroadcastOptions): Promise<BroadcastResult> {
+    this.assertOpen();
+    return this.track(this.topics.broadcast(payload, opts));
   }
 
   /** Dispatches what is pending, waits for every send and enqueue under way, then closes the HTTP pools (never the bus, nor a registry or inbox client it was given). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EventBus } from '@pushwire/event-bus';
+import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { PushClient } from '@pushwire/push-client';
 import { HttpInboxClient, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
@@ -11,7 +11,8 @@ import { PushProcessor } from './push-processor';
 
 export interface ProcessorServiceDeps {
   readonly config: ProcessorConfig;
-  readonly bus: EventBus;
+  /** The bus, with the topic log the HTTP API publishes and broadcasts to (both adapters implement EventLog). */
+  readonly bus: EventBus & EventLog;
   readonly logger: Logger;
   /** Registry access; default HTTP to `config.registryUrl` (the all-in-one passes its store). */
   readonly registry?: RegistryClient;
@@ -20,8 +21,8 @@ export interface ProcessorServiceDeps {
 }
 
 /**
- * The message processor as a service: the consumer (PushProcessor), the push client it delivers
- * and enqueues with, and its HTTP API, wired once for the standalone app and the all-in-one.
+ * The message processor as a service: the consumer (PushProcessor), the push client it delivers,
+ * enqueues, publishes and broadcasts with, and its HTTP API, wired once for the standalone app and the all-in-one.
  */
 export class ProcessorService {
   readonly processor: PushProcessor;
@@ -37,6 +38,7 @@ export class ProcessorService {
       // Lookups and deliveries are a sender's work.
       serviceToken: config.serviceTokens.sender[0]!,
       bus,
+      maxMessageBytes: config.maxMessageBytes,
       ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
     });
     this.ownsInbox = !deps.inbox;
@@ -64,6 +66,8 @@ export class ProcessorService {
           ack: message.ackRequired,
           collapseKey,
         }),
+      publish: (topic, { payload, ...options }) => this.pushClient.publish(topic, payload, options),
+      broadcast: ({ payload, ...options }) => this.pushClient.broadcast(payload, options),
     });
   }
 

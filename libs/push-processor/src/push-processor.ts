@@ -11,6 +11,7 @@ import {
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   deviceRefKey,
+  TOPIC_LOG,
   Topics,
   type DeadLetterRecord,
   type Priority,
@@ -121,13 +122,18 @@ export class PushProcessor {
     });
   }
 
-  /** The topics the processor reads and writes, with the partition counts it creates them with. */
+  /**
+   * The topics the processor reads and writes, with the partition counts it creates them with. The
+   * topic log (its HTTP API publishes and broadcasts to it) has ONE partition whatever the config:
+   * one total order and one offset space for every topic message (docs/architecture.md, "Topics").
+   */
   topics(): TopicSpec[] {
     const p = this.opts.partitions;
     return [
       ...PRIORITIES.map((priority) => ({ name: Topics.pushRequests[priority], partitions: p[priority] })),
       { name: Topics.pushOutcomes, partitions: p.outcomes },
       { name: Topics.pushDlq, partitions: p.dlq },
+      { name: TOPIC_LOG, partitions: 1 },
     ];
   }
 

@@ -14,7 +14,7 @@ import type { InboxClient } from '@pushwire/registry-client';
 import { LogThrottle, type Logger } from '@pushwire/service-kit';
 import type { PlannedRequest } from './batch-plan';
 import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
-import { payloadNeverFits } from './payload-limit';
+import { payloadNeverFits } from '@pushwire/push-client';
 import type { ProcessorMetrics } from './processor-metrics';
 import { backoffMs, isInboxable, isTransient, storeRetryMs, type RetryPolicy } from './retry-policy';
 

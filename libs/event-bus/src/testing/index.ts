@@ -1,3 +1,4 @@
-/** Test helpers for event buses: the shared contract suite, and an inbox and gate for handlers. */
+/** Test helpers for event buses: the shared contract suites, and an inbox and gate for handlers. */
 export { describeEventBusContract } from './contract';
+export { describeEventLogContract, type BusLog } from './log-contract';
 export { Deferred, Inbox, inHandCounter, raceTimeout } from './inbox';

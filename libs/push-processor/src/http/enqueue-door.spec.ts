@@ -48,6 +48,8 @@ describe('POST /v1/push-requests during a bus outage', () => {
       metricsRegistry: createMetricsRegistry('door-outage-spec'),
       maxMessageBytes: 65_536,
       enqueue: (target, message) => client.enqueue(target, message.payload, { id: message.id }),
+      publish: (topic, { payload, ...options }) => client.publish(topic, payload, options),
+      broadcast: ({ payload, ...options }) => client.broadcast(payload, options),
     });
     baseUrl = (await app.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
   });

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventBus } from '@pushwire/event-bus';
 import { EnqueueRequest, EnqueueResponse, ErrorBody, Topics, type PushTarget, type PushMessage } from '@pushwire/protocol';
-import { PushClientError } from '@pushwire/push-client';
 import {
   buildServiceApp,
   errorBody,
@@ -13,8 +12,9 @@ import {
   type Registry,
   type ServiceTokenOptions,
 } from '@pushwire/service-kit';
-import { payloadNeverFits } from '../payload-limit';
+import { payloadNeverFits } from '@pushwire/push-client';
 import { registerDlqRoutes } from './dlq-routes';
+import { refuse, registerTopicRoutes, type Broadcast, type Publish } from './topic-routes';
 
 /**
  * Puts one message on its priority's request topic; rejects with a PushClientError: `invalid_message`
@@ -24,6 +24,10 @@ export type Enqueue = (target: PushTarget, message: PushMessage, collapseKey?: s
 
 export interface ProcessorAppOptions extends ServiceTokenOptions {
   readonly enqueue: Enqueue;
+  /** POST /v1/topics/:topic/messages: the push client's `publish`. */
+  readonly publish: Publish;
+  /** POST /v1/broadcasts: the push client's `broadcast`. */
+  readonly broadcast: Broadcast;
   /** Where GET /v1/outcomes tails the outcome topic from. */
   readonly bus: EventBus;
   readonly logger: Logger;
@@ -36,8 +40,9 @@ export interface ProcessorAppOptions extends ServiceTokenOptions {
 
 /**
  * The message processor's HTTP API: indirect push for senders that do not speak Kafka
- * (POST /v1/push-requests → 202), a live tail of outcomes as server-sent events (GET /v1/outcomes,
- * what `pushctl outcomes` reads), the dead letters (GET /v1/dlq, POST /v1/dlq/replay: `pushctl
+ * (POST /v1/push-requests → 202), topics and broadcast (POST /v1/topics/:topic/messages, POST
+ * /v1/broadcasts → 200 with the message's place in the topic log), a live tail of outcomes as
+ * server-sent events (GET /v1/outcomes, what `pushctl outcomes` reads), the dead letters (GET /v1/dlq, POST /v1/dlq/replay: `pushctl
  * dlq`), and the ops routes. /v1/* needs the service token.
  */
 export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
@@ -57,6 +62,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
     const v1 = plugin.withTypeProvider<TypeBoxTypeProvider>();
     requireServiceToken(v1, serviceTokens);
     registerDlqRoutes(plugin, { bus: opts.bus, ...(opts.dlqScanTimeoutMs ? { timeoutMs: opts.dlqScanTimeoutMs } : {}) });
+    registerTopicRoutes(plugin, opts);
     const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 413: ErrorBody, 503: ErrorBody };
 
     v1.post(
@@ -76,15 +82,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
         try {
           return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
         } catch (err) {
-          // A message no retry can mend (too deep, createdAt out of bounds …) is the sender's 400, not an outage.
-          if (err instanceof PushClientError && err.code === 'invalid_message')
-            return reply.code(400).send(errorBody('invalid_request', err.message));
-          if (!(err instanceof PushClientError)) throw err; // a bug: the service app answers 500 and logs it
-          request.log.warn({ err }, 'enqueue failed');
-          return reply
-            .code(503)
-            .header('retry-after', '1')
-            .send(errorBody('queue_unavailable', `could not enqueue: ${(err as Error).message}`));
+          return refuse(reply, err, 'could not enqueue');
         }
       },
     );
