@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     inbox,
     logger: logger.child({ service: 'push-edge' }),
     eventBus: bus,
+    // Topic messages and broadcasts: the same bus is the topic log the processor appends to.
+    topicLog: bus,
   });
   await edge.listen();
 

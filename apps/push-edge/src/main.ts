@@ -20,7 +20,17 @@ async function main(): Promise<void> {
   const eventBus = config.kafkaBrokers
     ? new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: `pushwire-edge-${config.edgeId}` })
     : undefined;
-  const edge = new EdgeServer({ config, authenticator: authenticatorFromConfig(config), registry, inbox, logger, eventBus });
+  // The same Kafka bus is the topic log every edge reads in full (topic messages and broadcasts);
+  // without brokers, subscribes are answered `unavailable`.
+  const edge = new EdgeServer({
+    config,
+    authenticator: authenticatorFromConfig(config),
+    registry,
+    inbox,
+    logger,
+    eventBus,
+    topicLog: eventBus,
+  });
   await edge.listen();
   logger.info(
     {
@@ -32,7 +42,7 @@ async function main(): Promise<void> {
       healthPort: edge.healthPort || '(off: PUSHWIRE_EDGE_HEALTH_PORT)',
       registry: config.registryUrl,
       deviceList: config.deviceListUrl || '(none: devices.list/subscribe disabled)',
-      kafka: config.kafkaBrokers || '(none: no connection events)',
+      kafka: config.kafkaBrokers || '(none: no connection events, no topics)',
     },
     'push-edge ready',
   );

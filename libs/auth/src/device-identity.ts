@@ -6,6 +6,8 @@ export interface DeviceIdentity {
   deviceId: string;
   deviceType: string;
   deviceName?: string;
+  /** The topic patterns the device may subscribe to (token claim `topics`, e.g. `live:*`); absent: none. */
+  topics?: readonly string[];
   /** When the credential stops being valid, in epoch seconds (JWT `exp`). */
   expiresAt?: number;
 }

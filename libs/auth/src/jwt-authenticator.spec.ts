@@ -59,6 +59,24 @@ describe('JwtAuthenticator', () => {
     expect(await reason(auth.authenticate(token))).toBe('invalid_claims');
   });
 
+  it('carries the topics claim as the identity topic patterns, and none when the token has none', async () => {
+    const token = await mintDeviceToken({ secret, accountId: 'a1', deviceId: 'tv1', topics: ['live:*', 'news'] });
+    await expect(auth.authenticate(token)).resolves.toMatchObject({ topics: ['live:*', 'news'] });
+    const plain = await auth.authenticate(await mintDeviceToken({ secret, accountId: 'a1', deviceId: 'tv1' }));
+    expect(plain.topics).toBeUndefined();
+  });
+
+  it('rejects a topics claim that is not a list of topic patterns as invalid claims', async () => {
+    for (const topics of ['live:*', ['bad topic'], Array.from({ length: 65 }, (_, i) => `t${i}`), [42]]) {
+      const token = await new SignJWT({ device_id: 'tv1', device_type: 'tv', topics })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a1')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(secret));
+      expect(await reason(auth.authenticate(token))).toBe('invalid_claims');
+    }
+  });
+
   it('rejects a token without exp, so no credential lives forever', async () => {
     const token = await new SignJWT({ device_id: 'tv1', device_type: 'tv' })
       .setProtectedHeader({ alg: 'HS256' })

@@ -1,11 +1,17 @@
 import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type KeyLike } from 'jose';
-import { AccountId, DeviceId, DeviceName, DeviceType, Validator } from '@pushwire/protocol';
+import { AccountId, DeviceId, DeviceName, DeviceType, TopicsClaim, Validator } from '@pushwire/protocol';
 import { Type } from '@sinclair/typebox';
 import { AuthError, type AuthFailure, type DeviceAuthenticator, type DeviceIdentity } from './device-identity';
 
 /** The claims a device token must carry; validated with the protocol's own id schemas. */
 const DeviceClaims = new Validator(
-  Type.Object({ sub: AccountId, device_id: DeviceId, device_type: DeviceType, device_name: Type.Optional(DeviceName) }),
+  Type.Object({
+    sub: AccountId,
+    device_id: DeviceId,
+    device_type: DeviceType,
+    device_name: Type.Optional(DeviceName),
+    topics: Type.Optional(TopicsClaim),
+  }),
   'device token claims',
 );
 
@@ -44,7 +50,7 @@ const CLAIM_FAILURES: Partial<Record<string, AuthFailure>> = { iss: 'wrong_issue
 /**
  * Verifies device JWTs with jose: HS256 with a shared secret, RS256/ES256/EdDSA with a PEM public
  * key, or any algorithm a JWKS endpoint publishes. Claims: `sub` = account id, `device_id`,
- * `device_type`, optional `device_name`, `exp` (required, at most `maxLifetimeSeconds` away), and
+ * `device_type`, optional `device_name` and `topics` (patterns of the topics the device may subscribe to), `exp` (required, at most `maxLifetimeSeconds` away), and
  * `iss` / `aud` when configured. Every failure is an AuthError whose message is generic; the reason
  * and jose's error (as `cause`) are for logs.
  */
@@ -97,13 +103,17 @@ export class JwtAuthenticator implements DeviceAuthenticator {
     }
     this.checkTimes(payload, nowMs / 1000);
     if (!DeviceClaims.is(payload)) {
-      throw new AuthError('invalid_claims', 'the device token needs claims sub, device_id and device_type with valid ids');
+      throw new AuthError(
+        'invalid_claims',
+        'the device token needs claims sub, device_id and device_type with valid ids (and topics, when present, a list of topic patterns)',
+      );
     }
     return {
       accountId: payload.sub,
       deviceId: payload.device_id,
       deviceType: payload.device_type,
       ...(payload.device_name ? { deviceName: payload.device_name } : {}),
+      ...(payload.topics ? { topics: payload.topics } : {}),
       ...(typeof (payload as JWTPayload).exp === 'number' ? { expiresAt: (payload as JWTPayload).exp } : {}),
     };
   }

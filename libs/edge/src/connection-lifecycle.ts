@@ -4,10 +4,11 @@ import type { DeviceIdentity } from '@pushwire/auth';
 import { CloseCode } from '@pushwire/protocol';
 import type { AckWaiter } from './acks';
 import { publicAuthMessage, type Admission } from './admission';
-import { Connection, internDeviceType, Phase, Transport, type SocketData } from './connection';
+import { Connection, internDeviceType, internTopicPatterns, Phase, Transport, type SocketData } from './connection';
 import type { ConnectionTable } from './connection-table';
 import type { EdgeMetrics } from './edge-metrics';
 import type { Presence } from './presence';
+import type { LocalSubscribers } from './topics/local-subscribers';
 import { closeConnection, sendErrorFrame, sendServerFrame } from './transport';
 
 /** The edge config's fields of the same names. */
@@ -29,6 +30,8 @@ export interface ConnectionLifecycleDeps {
   /** Verifies first-frame auth tokens. */
   admission: Pick<Admission, 'authenticate'>;
   presence: Pick<Presence, 'connected' | 'disconnected'>;
+  /** Topic subscriptions: an open connection joins its device type's broadcasts; a closed one's subscriptions end. */
+  topics?: Pick<LocalSubscribers, 'opened' | 'closed'>;
   metrics: Pick<EdgeMetrics, 'accepts' | 'closed'>;
   now: () => number;
   random: () => number;
@@ -112,6 +115,8 @@ export class ConnectionLifecycle {
           return;
         }
         c.tokenExpiresAt = expirySeconds(identity);
+        // The fresh token's topics decide later subscribes; topics already subscribed stay.
+        c.topics = internTopicPatterns(identity.topics);
         sendServerFrame(c, { type: 'auth.result', ...tokenExpiry(c), serverTime: this.deps.now() });
       },
       (err) => {
@@ -130,6 +135,7 @@ export class ConnectionLifecycle {
     this.deps.metrics.closed(code);
     this.authenticating.delete(c);
     this.deps.acks.connectionClosed(c);
+    this.deps.topics?.closed(c);
     if (this.deps.table.remove(c)) {
       if (c.transport === Transport.Sse) this.sseCount--;
       this.deps.presence.disconnected(c);
@@ -168,6 +174,7 @@ export class ConnectionLifecycle {
     }
     this.deps.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
     this.deps.presence.connected(c);
+    this.deps.topics?.opened(c);
     sendServerFrame(c, {
       type: 'welcome',
       protocol: 1,
@@ -187,6 +194,7 @@ function identify(c: Connection, id: DeviceIdentity): void {
   c.accountId = id.accountId;
   c.deviceType = internDeviceType(id.deviceType);
   c.deviceName = id.deviceName;
+  c.topics = internTopicPatterns(id.topics);
   c.tokenExpiresAt = expirySeconds(id);
 }
 

@@ -59,6 +59,16 @@ export class Connection {
   /** Device-to-device token bucket (PUSHWIRE_D2D_PER_SECOND), like the frame bucket. */
   d2dTokens = 0;
   d2dTokensAt = 0;
+  /**
+   * The topic patterns its token allows (claim `topics`), shared with every connection whose token
+   * carries the same list (internTopicPatterns); undefined when the token has none (most devices).
+   */
+  topics: readonly string[] | undefined = undefined;
+  /**
+   * SSE only: the topics it subscribed to (the edge's one copy of each name); undefined while none.
+   * A WebSocket's subscriptions are kept by uWS alone (topics/local-subscribers.ts).
+   */
+  subscriptions: string[] | undefined = undefined;
   /** Sent `devices.subscribe`: gets `device.online` / `device.offline` for its account. */
   subscribed = false;
   /** Epoch ms since which the send buffer has been over the soft limit; 0 when under it. */
@@ -87,4 +97,19 @@ export function internDeviceType(type: string): string {
   if (known !== undefined) return known;
   if (deviceTypes.size < 1000) deviceTypes.set(type, type);
   return type;
+}
+
+const topicPatternLists = new Map<string, readonly string[]>();
+/**
+ * Devices of one app carry the same `topics` claim (`["live:*"]`): keep one frozen copy of each list
+ * (bounded, like device types), so a connection holds a pointer rather than its own array.
+ */
+export function internTopicPatterns(patterns: readonly string[] | undefined): readonly string[] | undefined {
+  if (patterns === undefined || patterns.length === 0) return undefined;
+  const key = patterns.join('\n');
+  const known = topicPatternLists.get(key);
+  if (known !== undefined) return known;
+  const list = Object.freeze([...patterns]);
+  if (topicPatternLists.size < 1000) topicPatternLists.set(key, list);
+  return list;
 }

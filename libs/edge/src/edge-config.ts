@@ -215,7 +215,8 @@ export const edgeConfigSpec = {
   kafkaBrokers: str({
     env: 'KAFKA_BROKERS',
     default: '',
-    description: 'Kafka brokers (host:port,…) for connection events to pushwire.device-connections (empty: none are published).',
+    description:
+      'Kafka brokers (host:port,…) for connection events to pushwire.device-connections and the topic log pushwire.topic-messages (empty: no connection events are published, and subscribes are answered unavailable).',
   }),
   d2dPerSecond: int({
     env: 'PUSHWIRE_D2D_PER_SECOND',
@@ -229,6 +230,42 @@ export const edgeConfigSpec = {
     min: 0,
     max: 3600,
     description: "How long a d2d target's location is reused without a registry lookup (stale routes are fenced and dropped).",
+  }),
+  maxTopicsPerConnection: int({
+    env: 'PUSHWIRE_EDGE_MAX_TOPICS_PER_CONNECTION',
+    default: 32,
+    min: 1,
+    max: 10_000,
+    description: 'Topics one connection may subscribe to; one more is answered limit_exceeded.',
+  }),
+  topicHistoryMessages: int({
+    env: 'PUSHWIRE_TOPIC_HISTORY_MESSAGES',
+    default: 100,
+    min: 0,
+    max: 100_000,
+    description: 'Messages per topic the edge keeps for devices recovering a gap (subscribe with since).',
+  }),
+  topicHistorySeconds: int({
+    env: 'PUSHWIRE_TOPIC_HISTORY_SECONDS',
+    default: 300,
+    min: 0,
+    max: 86_400,
+    description:
+      "How long the edge keeps a topic message for recovery (at most the message's TTL); also how far back the edge reads the topic log at start.",
+  }),
+  topicHistoryMaxBytes: int({
+    env: 'PUSHWIRE_TOPIC_HISTORY_MAX_BYTES',
+    default: 64 * 1024 * 1024,
+    min: 0,
+    max: 64 * 1024 * 1024 * 1024,
+    description: 'Byte budget of the whole topic history of this edge (oldest messages go first).',
+  }),
+  topicHistoryMaxTopics: int({
+    env: 'PUSHWIRE_TOPIC_HISTORY_MAX_TOPICS',
+    default: 100_000,
+    min: 1,
+    max: 100_000_000,
+    description: 'Topics the topic history holds at most; past it, topics are evicted to make room.',
   }),
   sweepIntervalMs: int({
     env: 'PUSHWIRE_EDGE_SWEEP_INTERVAL_MS',

@@ -28,6 +28,10 @@ export class EdgeMetrics {
   readonly inboxRemovals: Counter<'result'>;
   readonly inboxErrors: Counter<'operation'>;
   readonly inboxOutcomesUnpublished: Counter;
+  readonly topicMessages: Counter<'kind'>;
+  readonly topicDeliveries: Counter<'kind'>;
+  readonly topicRecoveries: Counter<'result'>;
+  readonly topicRefusals: Counter<'status'>;
   private readonly deliveries: Counter<'status'>;
   private readonly byStatus: Record<DeliveryStatus, { inc(): void }>;
 
@@ -35,6 +39,7 @@ export class EdgeMetrics {
     registry: Registry,
     connections: () => { websocket: number; sse: number; authenticating: number },
     draining: () => boolean = () => false,
+    topics: () => { subscriptions: number; topics: number } = () => ({ subscriptions: 0, topics: 0 }),
   ) {
     const reg = [registry];
     new Gauge({
@@ -157,6 +162,46 @@ export class EdgeMetrics {
     this.inboxOutcomesUnpublished = new Counter({
       name: 'pushwire_edge_inbox_outcomes_unpublished_total',
       help: 'Final outcomes of stored messages not published: no event bus, or dropped after a long bus outage.',
+      registers: reg,
+    });
+    new Gauge({
+      name: 'pushwire_edge_topic_subscriptions',
+      help: 'Topic subscriptions of the connections on this edge.',
+      registers: reg,
+      collect() {
+        this.set(topics().subscriptions);
+      },
+    });
+    new Gauge({
+      name: 'pushwire_edge_topics',
+      help: 'Topics with at least one subscriber on this edge.',
+      registers: reg,
+      collect() {
+        this.set(topics().topics);
+      },
+    });
+    this.topicMessages = new Counter({
+      name: 'pushwire_edge_topic_messages_total',
+      help: 'Records read from the topic log, by kind (topic, broadcast, invalid: off the schema, skipped).',
+      labelNames: ['kind'],
+      registers: reg,
+    });
+    this.topicDeliveries = new Counter({
+      name: 'pushwire_edge_topic_deliveries_total',
+      help: 'topic.message and broadcast frames written to devices (live and recovered), by kind.',
+      labelNames: ['kind'],
+      registers: reg,
+    });
+    this.topicRecoveries = new Counter({
+      name: 'pushwire_edge_topic_recoveries_total',
+      help: 'Subscribes with since, by result: hit (every missed message followed) or miss (recovered: false).',
+      labelNames: ['result'],
+      registers: reg,
+    });
+    this.topicRefusals = new Counter({
+      name: 'pushwire_edge_topic_subscribe_refusals_total',
+      help: 'Subscribes refused, by status (forbidden, limit_exceeded, unavailable).',
+      labelNames: ['status'],
       registers: reg,
     });
     this.deliveries = new Counter({

@@ -4,7 +4,7 @@ import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
 import { EdgeClient } from '@pushwire/edge-client';
-import type { EventBus } from '@pushwire/event-bus';
+import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
 import { AcceptLimiter } from './accept-limiter';
@@ -30,6 +30,8 @@ import { LeaseKeeper } from './lease-keeper';
 import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
+import { EdgeTopics } from './topics/edge-topics';
+import type { TopicPolicy } from './topics/topic-policy';
 import { sendErrorFrame, sendServerFrame } from './transport';
 import { listenOn, urlHost } from './uws-http';
 
@@ -49,6 +51,14 @@ export interface EdgeDeps {
   inbox?: InboxClient;
   /** Who may message whom device to device. Default: devices of the same account. */
   d2dPolicy?: D2dPolicy;
+  /**
+   * The topic log (`pushwire.topic-messages`) this edge reads in full for topic messages and
+   * broadcasts (the app passes its Kafka bus, the all-in-one its memory bus). None: subscribes are
+   * answered `unavailable`.
+   */
+  topicLog?: EventBus & EventLog;
+  /** Which topics a device may subscribe to. Default: those its token's `topics` claim matches. */
+  topicPolicy?: TopicPolicy;
   /** Clock and randomness, injectable for tests. */
   now?: () => number;
   random?: () => number;
@@ -80,6 +90,10 @@ export class EdgeServer {
   private readonly inbox: InboxDelivery;
   private readonly devices: DeviceRequests;
   private readonly frames: FrameHandler;
+  /** Subscriptions, the topic history and feed, the fan-out over uWS pub/sub and SSE. */
+  private readonly topics: EdgeTopics;
+  /** The device port's uWS app, once built (the topic fan-out publishes through it). */
+  private deviceUwsApp: TemplatedApp | undefined;
   private readonly metrics: EdgeMetrics;
   private readonly deviceList: DeviceListClient | undefined;
   private readonly edgeTransport: EdgeClient;
@@ -103,6 +117,7 @@ export class EdgeServer {
       this.metricsRegistry,
       () => this.lifecycle.counts(),
       () => this.admission.draining,
+      () => this.topics.counts(),
     );
     this.acks = new AckWaiter(c.ackTimeoutMs, this.now);
     this.admission = new Admission({
@@ -145,11 +160,21 @@ export class EdgeServer {
       },
       onError: () => this.metrics.registryErrors.labels('lease').inc(),
     });
+    this.topics = new EdgeTopics({
+      config: c,
+      topicLog: deps.topicLog,
+      policy: deps.topicPolicy,
+      app: () => this.deviceUwsApp,
+      metrics: this.metrics,
+      logger: deps.logger,
+      now: this.now,
+    });
     this.lifecycle = new ConnectionLifecycle(c, {
       table: this.table,
       acks: this.acks,
       admission: this.admission,
       presence,
+      topics: this.topics.subscribers,
       metrics: this.metrics,
       now: this.now,
       random: this.random,
@@ -223,6 +248,7 @@ export class EdgeServer {
       {
         acks: this.acks,
         requests: this.devices,
+        topics: this.topics.subscriptions,
         authenticate: (conn, token) => this.lifecycle.authenticateFirstFrame(conn, token),
         refreshToken: (conn, token) => this.lifecycle.refreshToken(conn, token),
         close,
@@ -262,7 +288,10 @@ export class EdgeServer {
       this.healthPort = this.healthServer.port;
     }
     await this.lease.start(this.internalUrl);
-    this.devicePort = await listenOn(this.deviceApp(), c.host, c.devicePort, this.listenSockets);
+    this.deviceUwsApp = this.deviceApp();
+    // The topic feed fans out through the device app: started once it exists, before devices can connect.
+    await this.topics.start();
+    this.devicePort = await listenOn(this.deviceUwsApp, c.host, c.devicePort, this.listenSockets);
     this.sweepTimer = setInterval(() => this.sweeper.sweep(this.now()), c.sweepIntervalMs);
     this.sweepTimer.unref();
   }
@@ -290,7 +319,7 @@ export class EdgeServer {
     for (const c of [...this.lifecycle.authenticating]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     for (const c of [...this.table.values()]) this.lifecycle.close(c, CloseCode.GOING_AWAY, 'edge shutting down');
     this.acks.close();
-    await Promise.all([this.pipeline.close(), this.connectionEvents?.close(), this.inbox.close()]);
+    await Promise.all([this.topics.stop(), this.pipeline.close(), this.connectionEvents?.close(), this.inbox.close()]);
     await this.lease.stop(true);
     await Promise.all([this.edgeTransport.close(), this.deviceList?.close(), this.healthServer?.close()]);
   }

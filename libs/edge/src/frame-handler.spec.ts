@@ -3,6 +3,7 @@ import { createMetricsRegistry, type Registry } from '@pushwire/service-kit';
 import { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
 import type { DeviceRequestFrame } from './devices/device-requests';
+import type { TopicRequestFrame } from './topics/topic-subscriptions';
 import { EdgeMetrics } from './edge-metrics';
 import { DROPPED_FRAMES_WINDOW_MS, FrameHandler } from './frame-handler';
 import { fakeWebSocketConnection } from './testing/fake-sockets';
@@ -26,6 +27,7 @@ describe('FrameHandler', () => {
   let authenticated: { c: Connection; token: string }[];
   let refreshed: { c: Connection; token: string }[];
   let requests: { c: Connection; frame: DeviceRequestFrame }[];
+  let topicRequests: { c: Connection; frame: TopicRequestFrame }[];
   let handler: FrameHandler;
 
   beforeEach(() => {
@@ -36,11 +38,13 @@ describe('FrameHandler', () => {
     authenticated = [];
     refreshed = [];
     requests = [];
+    topicRequests = [];
     handler = new FrameHandler(
       { maxBadFrames: MAX_BAD_FRAMES, framesPerSecond: PER_SECOND, maxDroppedFrames: MAX_DROPPED },
       {
         acks,
         requests: { handle: (c, frame) => requests.push({ c, frame }) },
+        topics: { handle: (c, frame) => topicRequests.push({ c, frame }) },
         authenticate: (c, token) => authenticated.push({ c, token }),
         refreshToken: (c, token) => refreshed.push({ c, token }),
         close: (c, code, reason) => closed.push({ c, code, reason }),
@@ -117,6 +121,27 @@ describe('FrameHandler', () => {
     for (const frame of sent) handler.onText(c, text(frame));
     expect(requests).toEqual(sent.map((frame) => ({ c, frame })));
     expect(socket.sent).toEqual([]); // the answers are the device requests' to send
+  });
+
+  it('dispatches subscribe and unsubscribe to the topic subscriptions, decoded', () => {
+    const { c } = device();
+    const sent = [
+      { type: 'subscribe', reqId: 's1', topic: 'live:m1', since: { offset: 3, epoch: 'e1' } },
+      { type: 'unsubscribe', reqId: 's2', topic: 'live:m1' },
+    ];
+    for (const frame of sent) handler.onText(c, text(frame));
+    expect(topicRequests).toEqual(sent.map((frame) => ({ c, frame })));
+  });
+
+  it('answers a subscribe off the schema (a reserved $ name, a name too long) with an error naming its request', () => {
+    const { c, socket } = device();
+    handler.onText(c, text({ type: 'subscribe', reqId: 'bad-1', topic: '$type:tv' }));
+    handler.onText(c, text({ type: 'unsubscribe', reqId: 'bad-2', topic: 'x'.repeat(129) }));
+    expect(socket.frames()).toEqual([
+      expect.objectContaining({ type: 'error', code: 'invalid_frame', reqId: 'bad-1' }),
+      expect.objectContaining({ type: 'error', code: 'invalid_frame', reqId: 'bad-2' }),
+    ]);
+    expect(topicRequests).toEqual([]);
   });
 
   describe('rate limit', () => {

@@ -3,6 +3,7 @@ import type { AckWaiter } from './acks';
 import type { DeviceRequests } from './devices/device-requests';
 import { Phase, type CloseConnection, type Connection } from './connection';
 import type { EdgeMetrics } from './edge-metrics';
+import type { TopicSubscriptions } from './topics/topic-subscriptions';
 import { refill } from './token-bucket';
 import { sendErrorFrame, sendServerFrame } from './transport';
 
@@ -26,6 +27,8 @@ export interface FrameHandlerDeps {
   acks: Pick<AckWaiter, 'ack'>;
   /** Answers `d2d.send`, `devices.list` and `devices.subscribe` (they reach beyond the edge). */
   requests: Pick<DeviceRequests, 'handle'>;
+  /** Answers `subscribe` and `unsubscribe`. */
+  topics: Pick<TopicSubscriptions, 'handle'>;
   /** First-frame auth: verify the token and open the connection, or close it 4003. */
   authenticate(c: Connection, token: string): void;
   /** `auth` on an open connection: replace its token (same account and device), or close it 4003. */
@@ -41,11 +44,14 @@ interface RefusedRequest {
   d2d: boolean;
   /** An `ack`: the answer to a push this edge sent, as many as the sender asked for. */
   ack: boolean;
+  /** A `subscribe` / `unsubscribe`: a refusal names its request, so the device's call settles. */
+  topic: boolean;
 }
 
 const REQ_ID = /"reqId"\s*:\s*"([A-Za-z0-9._:@-]{1,64})"/;
 const D2D_SEND = /"type"\s*:\s*"d2d\.send"/;
 const ACK = /"type"\s*:\s*"ack"/;
+const TOPIC_REQUEST = /"type"\s*:\s*"(?:un)?subscribe"/;
 
 /**
  * Handles every frame a device sends: validates it against the protocol, rate-limits, and counts
@@ -80,7 +86,7 @@ export class FrameHandler {
       // A d2d.send the edge cannot take (too deep, off the schema) whose request id is readable is
       // answered like any refused send, so the device's request settles: `rejected`.
       const refused = scanRequest(text);
-      this.badFrame(c, err.code, err.message, refused.d2d ? refused.reqId : undefined);
+      this.badFrame(c, err.code, err.message, refused.d2d ? refused.reqId : undefined, refused.topic ? refused.reqId : undefined);
       // Before first-frame auth a bad frame (unreadable, a token over the size limit) ends the
       // socket at once: waiting out the no-auth TTL would only hold a socket for nobody.
       if (c.phase === Phase.Authenticating)
@@ -98,7 +104,12 @@ export class FrameHandler {
   onFrame(c: Connection, frame: ClientFrame): boolean {
     if (c.phase === Phase.Closed) return true;
     if (!this.takeToken(c)) {
-      this.rateLimited(c, { reqId: 'reqId' in frame ? frame.reqId : undefined, d2d: frame.type === 'd2d.send', ack: frame.type === 'ack' });
+      this.rateLimited(c, {
+        reqId: 'reqId' in frame ? frame.reqId : undefined,
+        d2d: frame.type === 'd2d.send',
+        ack: frame.type === 'ack',
+        topic: frame.type === 'subscribe' || frame.type === 'unsubscribe',
+      });
       return false;
     }
     this.handle(c, frame);
@@ -139,6 +150,10 @@ export class FrameHandler {
       case 'devices.subscribe':
         this.deps.requests.handle(c, frame);
         return;
+      case 'subscribe':
+      case 'unsubscribe':
+        this.deps.topics.handle(c, frame);
+        return;
     }
   }
 
@@ -175,14 +190,18 @@ export class FrameHandler {
     sendErrorFrame(c, 'rate_limited', `more than ${this.opts.framesPerSecond} frames per second`, refused.reqId);
   }
 
-  /** A frame that is not valid; `d2dReqId`: it was a d2d.send with this request id, answered `rejected`. */
-  private badFrame(c: Connection, code: ErrorCode, message: string, d2dReqId?: string): void {
+  /**
+   * A frame that is not valid; `d2dReqId`: it was a d2d.send with this request id, answered
+   * `rejected`; `topicReqId`: a subscribe or unsubscribe (a topic name off the schema, a `$` name),
+   * whose error names the request.
+   */
+  private badFrame(c: Connection, code: ErrorCode, message: string, d2dReqId?: string, topicReqId?: string): void {
     this.deps.metrics.badFrames.inc();
     c.badFrames++;
     if (d2dReqId !== undefined) {
       this.deps.metrics.d2d.labels('rejected').inc();
       sendServerFrame(c, { type: 'd2d.result', reqId: d2dReqId, status: 'rejected' });
-    } else sendErrorFrame(c, code, message);
+    } else sendErrorFrame(c, code, message, topicReqId);
     if (c.badFrames >= this.opts.maxBadFrames) {
       this.deps.close(c, CloseCode.POLICY_VIOLATION, `too many bad frames (${c.badFrames})`);
     }
@@ -205,5 +224,10 @@ export class FrameHandler {
 function scanRequest(text: string): RefusedRequest {
   const head = text.length > 4096 ? text.slice(0, 4096) : text;
   const reqId = REQ_ID.exec(head)?.[1];
-  return { reqId, d2d: reqId !== undefined && D2D_SEND.test(head), ack: reqId === undefined && ACK.test(head) };
+  return {
+    reqId,
+    d2d: reqId !== undefined && D2D_SEND.test(head),
+    ack: reqId === undefined && ACK.test(head),
+    topic: reqId !== undefined && TOPIC_REQUEST.test(head),
+  };
 }

@@ -5,3 +5,4 @@ export { authenticatorFromConfig } from './start-edge';
 export { EDGE_NODE_FLAGS } from './node-flags';
 export { ConnectionEventPublisher, type ConnectionEventSink } from './devices/connection-events';
 export { sameAccountPolicy, type D2dParty, type D2dPolicy } from './devices/d2d-policy';
+export { TokenTopicPolicy, type TopicPolicy, type TopicSubscriber } from './topics/topic-policy';

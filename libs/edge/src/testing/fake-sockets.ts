@@ -1,10 +1,10 @@
-import type { HttpResponse, WebSocket } from '@pushwire/uws';
+import type { HttpResponse, TemplatedApp, WebSocket } from '@pushwire/uws';
 import type { ServerFrame } from '@pushwire/protocol';
 import { Connection, Phase, Transport, type SocketData } from '../connection';
 
 /**
  * The few uWebSockets.js WebSocket calls the edge's transport makes (cork, send, getBufferedAmount,
- * end, close), recorded, so the pure parts (delivery, frame handling, sweeping) run in a unit spec
+ * end, close, and the pub/sub calls), recorded, so the pure parts (delivery, frame handling, sweeping) run in a unit spec
  * without a port. `send` answers like uWS: 1 written, 0 buffered, 2 dropped.
  */
 export class FakeWebSocket {
@@ -16,6 +16,8 @@ export class FakeWebSocket {
   ended: { code: number; reason: string } | undefined = undefined;
   /** Set by `close()`: the socket was cut off without a close frame. */
   closed = false;
+  /** The uWS topics the socket is subscribed to. */
+  readonly topics = new Set<string>();
 
   cork(cb: () => void): this {
     cb();
@@ -25,6 +27,23 @@ export class FakeWebSocket {
   send(text: string): number {
     if (this.sendResult !== 2) this.sent.push(text);
     return this.sendResult;
+  }
+
+  subscribe(topic: string): boolean {
+    this.topics.add(topic);
+    return true;
+  }
+
+  unsubscribe(topic: string): boolean {
+    return this.topics.delete(topic);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  getTopics(): string[] {
+    return [...this.topics];
   }
 
   getBufferedAmount(): number {
@@ -42,6 +61,30 @@ export class FakeWebSocket {
   /** The frames sent so far, parsed. */
   frames(): ServerFrame[] {
     return this.sent.map((text) => JSON.parse(text) as ServerFrame);
+  }
+}
+
+/**
+ * The uWS app's pub/sub calls (publish, numSubscribers) over FakeWebSockets: publish hands the
+ * frame to every socket subscribed to the topic, as uWS's topic tree does.
+ */
+export class FakeUwsApp {
+  readonly sockets: FakeWebSocket[] = [];
+  readonly published: Array<{ topic: string; frame: string }> = [];
+
+  numSubscribers(topic: string): number {
+    return this.sockets.filter((s) => s.topics.has(topic)).length;
+  }
+
+  publish(topic: string, frame: string): boolean {
+    this.published.push({ topic, frame });
+    for (const s of this.sockets) if (s.topics.has(topic)) s.sent.push(frame);
+    return true;
+  }
+
+  /** The app as the edge's code takes it (the fake covers only the calls above). */
+  get app(): TemplatedApp {
+    return this as unknown as TemplatedApp;
   }
 }
 

@@ -1,12 +1,13 @@
 import { mintDeviceToken } from '@pushwire/auth';
 import { MemoryRegistryStore, StoreRegistryClient, type RegistryStore } from '@pushwire/registry';
 import { TestInboxClient } from '@pushwire/registry/testing';
-import type { EventBus } from '@pushwire/event-bus';
+import type { EventBus, EventLog } from '@pushwire/event-bus';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 import { silentLogger, type Logger } from '@pushwire/service-kit';
 import { EdgeServer } from '../edge-server';
 import { loadEdgeConfig, type EdgeConfig } from '../edge-config';
 import { authenticatorFromConfig } from '../start-edge';
+import type { TopicPolicy } from '../topics/topic-policy';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789';
 export const TEST_SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -24,7 +25,11 @@ export interface TestEdge {
   /** http://127.0.0.1:<internal port> */
   internalUrl: string;
   /** A device token this edge accepts (its secret, and its issuer and audience when it requires them). */
-  token(accountId: string, deviceId: string, opts?: { deviceType?: string; ttlSeconds?: number }): Promise<string>;
+  token(
+    accountId: string,
+    deviceId: string,
+    opts?: { deviceType?: string; ttlSeconds?: number; topics?: readonly string[] },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,9 @@ export async function startTestEdge(
     registry?: RegistryClient;
     inbox?: InboxClient;
     eventBus?: EventBus;
+    /** The topic log the edge reads (e.g. a MemoryEventBus shared by several test edges); none: subscribes are `unavailable`. */
+    topicLog?: EventBus & EventLog;
+    topicPolicy?: TopicPolicy;
     logger?: Logger;
     now?: () => number;
   } = {},
@@ -64,6 +72,8 @@ export async function startTestEdge(
     registry,
     inbox,
     ...(deps.eventBus ? { eventBus: deps.eventBus } : {}),
+    ...(deps.topicLog ? { topicLog: deps.topicLog } : {}),
+    ...(deps.topicPolicy ? { topicPolicy: deps.topicPolicy } : {}),
     logger: deps.logger ?? silentLogger(),
     ...(deps.now ? { now: deps.now } : {}),
   });
@@ -83,6 +93,7 @@ export async function startTestEdge(
         deviceId,
         deviceType: opts.deviceType ?? 'tv',
         ttlSeconds: opts.ttlSeconds,
+        topics: opts.topics,
         // Tokens that pass the edge's own checks when it requires an issuer and audience.
         issuer: config.jwtIssuer || undefined,
         audience: config.jwtAudience || undefined,
