@@ -327,4 +327,55 @@ describe('ClientFleet (1 process, 2 threads, real sockets)', () => {
     );
     await expect(fleet.connect({ protocol: 'pushwire', port: 80, first: 0, count: 1 })).rejects.toThrow(/needs `tokens`/);
   });
+
+  it('pushwire with topics: tokens carry the claim, devices subscribe after welcome (unavailable asked again) and open once subscribed; topic frames are timed', async () => {
+    // A fake edge: welcome, then subscribe.result per subscribe — `unavailable` for the first of each
+    // connection, `forbidden` for topics outside the token's claim.
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    cleanups.push(() => new Promise<void>((r) => wss.close(() => r())));
+    const subscribed = new Map<string, string[]>();
+    wss.on('connection', (ws, req) => {
+      const token = new URL(req.url!, 'http://x').searchParams.get('token')!;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { device_id: string; topics?: string[] };
+      let refusedOnce = false;
+      ws.send(JSON.stringify({ type: 'welcome', deviceId: claims.device_id }));
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string; reqId: string; topic: string };
+        if (frame.type !== 'subscribe') return;
+        const allowed = (claims.topics ?? []).some((p) => p === 'live.*' && frame.topic.startsWith('live.'));
+        const status = !allowed ? 'forbidden' : refusedOnce ? 'subscribed' : 'unavailable';
+        refusedOnce = true;
+        if (status === 'subscribed') subscribed.set(claims.device_id, [...(subscribed.get(claims.device_id) ?? []), frame.topic]);
+        ws.send(JSON.stringify({ type: 'subscribe.result', reqId: frame.reqId, topic: frame.topic, status }));
+      });
+    });
+    const port = (wss.address() as net.AddressInfo).port;
+    const plan = {
+      protocol: 'pushwire' as const,
+      port,
+      first: 0,
+      count: 20,
+      tokens: { secret: 'loadgen-test-secret-0123456789', topics: ['live.*'] },
+      topics: [{ name: 'live.all' }, { name: 'live.m', spread: 3 }],
+    };
+
+    expect(await fleet.connect(plan)).toMatchObject({ connected: 20, failed: 0 });
+    expect(subscribed.get('dev-4')).toEqual(expect.arrayContaining(['live.all', 'live.m1']));
+    expect([...subscribed.values()].every((topics) => topics.length === 2)).toBe(true);
+    const t = Date.now();
+    for (const ws of wss.clients) {
+      ws.send(JSON.stringify({ type: 'topic.message', topic: 'live.all', id: 'm1', offset: 1, epoch: 'e1', payload: { t }, sentAt: t }));
+      ws.send(JSON.stringify({ type: 'broadcast', id: 'b1', payload: { t }, sentAt: t }));
+    }
+    await waitFor(async () => (await fleet.stats()).latencySamples === 40, {
+      timeoutMs: 8000,
+      what: '40 timed topic frames',
+      intervalMs: 20,
+    });
+    await fleet.closeAll();
+
+    const refused = await fleet.connect({ ...plan, first: 100, count: 5, topics: [{ name: 'other' }] });
+    expect(refused).toMatchObject({ connected: 0, failed: 5, failures: { 'subscribe forbidden': 5 } });
+  }, 20_000);
 });

@@ -4,7 +4,7 @@ import { decideAfterClose, DeviceClientError, httpError } from '@pushwire/device
 import { LoadConnection, Phase, type ConnectionGroup, type ConnectionOwner, type HttpRefusal } from './load-connection';
 import { assertLoopbackHost } from './loopback';
 import { SampleBuffer } from './sample-buffer';
-import { epochNowMs, sentAtOf } from './timestamp';
+import { epochNowMs, payloadSentAtOf, sentAtOf } from './timestamp';
 import { WakeQueue } from './wake-queue';
 import type {
   ConnectPlan,
@@ -143,6 +143,7 @@ export class ClientWorker implements ConnectionOwner {
       host,
       devicePrefix: plan.devicePrefix ?? 'dev-',
       tokens,
+      topics: plan.topics?.length ? plan.topics : undefined,
       first: plan.first,
       sourceAddresses: Math.max(1, plan.sourceAddresses ?? 50),
       connectTimeoutMs: plan.connectTimeoutMs ?? 15_000,
@@ -347,7 +348,8 @@ export class ClientWorker implements ConnectionOwner {
 
   message(text: string): void {
     this.messages++;
-    const sentAt = sentAtOf(text);
+    let sentAt = sentAtOf(text);
+    if (sentAt !== sentAt) sentAt = payloadSentAtOf(text); // a topic message or broadcast: {"t": …}
     if (sentAt === sentAt) this.latencies.record(epochNowMs() - sentAt); // not NaN: the payload had a send time
   }
 
@@ -399,6 +401,7 @@ async function mintTokens(plan: ConnectPlan): Promise<string[]> {
         deviceId: `${prefix}${i}`,
         deviceType: t.deviceType ?? 'tv',
         ttlSeconds: t.ttlSeconds ?? 86_400,
+        ...(t.topics ? { topics: t.topics } : {}),
       });
     });
     const minted = await Promise.all(batch);

@@ -4,9 +4,9 @@
  * threads of several processes and driven by one coordinator (ClientFleet).
  */
 export { ClientFleet, MAX_FLEET_CONNECTIONS, type ConnectResult, type FleetOptions } from './client-fleet';
-export type { ConnectPlan, LatencySamples, LoadStats, ReconnectPlan, ReconnectReport, TokenPlan } from './worker-messages';
-export { WIRE_PROTOCOLS, type WireProtocol } from './wire-protocol';
-export { epochNowMs, sentAtOf, timestampedPayload } from './timestamp';
+export type { ConnectPlan, LatencySamples, LoadStats, ReconnectPlan, ReconnectReport, TokenPlan, TopicPlan } from './worker-messages';
+export { WIRE_PROTOCOLS, topicsOf, type WireProtocol } from './wire-protocol';
+export { epochNowMs, payloadSentAtOf, sentAtOf, timestampedPayload } from './timestamp';
 export { countsPerBucket, peakPerWindow } from './accept-rate';
 export { assertLoopbackHost, sourceAddress } from './loopback';
 export { openRawWebSocket, type RawWebSocketOptions } from './raw-ws-client';

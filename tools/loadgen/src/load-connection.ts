@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { sourceAddress } from './loopback';
-import { EngineIo, upgradePath, upgradeRequest, type WireProtocol } from './wire-protocol';
+import { EngineIo, topicsOf, upgradePath, upgradeRequest, type WireProtocol } from './wire-protocol';
 import { CLOSE_NO_STATUS, maskedCloseFrame, readFrames, type FrameSink, type FrameState } from './ws-frames';
 import { maskedTextFrame } from './ws-client-frame';
-import type { ReconnectPlan } from './worker-messages';
+import type { ReconnectPlan, TopicPlan } from './worker-messages';
 
 /** Where a connection is in its life. Numbers, so "before open" is `phase < Phase.Open`. */
 export const Phase = { Idle: 0, Connecting: 1, Upgrading: 2, Handshaking: 3, Open: 4, Closed: 5 } as const;
@@ -38,6 +38,8 @@ export interface ConnectionGroup {
   devicePrefix: string;
   /** Device tokens by index − `first` (pushwire only). */
   tokens: string[] | undefined;
+  /** The topics its devices are in; undefined: none. */
+  topics: TopicPlan[] | undefined;
   first: number;
   sourceAddresses: number;
   connectTimeoutMs: number;
@@ -52,6 +54,8 @@ type TaggedSocket = net.Socket & { [CONN]?: LoadConnection };
 
 /** Longest response head we read before calling the answer broken. */
 const MAX_HEAD = 16 * 1024;
+/** How often one `subscribe` answered `unavailable` (the edge's topic history still loading) is sent again. */
+const SUBSCRIBE_RETRIES = 5;
 
 /**
  * One device's connection, reconnects included. Built for 19,000 per process: plain fields, no
@@ -80,6 +84,10 @@ export class LoadConnection implements FrameState, FrameSink {
   reconnecting = false;
   /** Counted once in the plan's connect result (connected or failed). */
   settled = false;
+  /** `subscribe` frames not answered yet (pushwire plans with topics, before the connection counts as open). */
+  pendingSubscribes = 0;
+  /** `subscribe` frames sent again after `unavailable`. */
+  subscribeRetries = 0;
 
   constructor(
     readonly group: ConnectionGroup,
@@ -152,7 +160,8 @@ export class LoadConnection implements FrameState, FrameSink {
     const g = this.group;
     this.phase = Phase.Upgrading;
     const token = g.tokens?.[this.index - g.first];
-    socket.write(upgradeRequest(g.host, this.port, upgradePath(g.protocol, this.deviceId, token)));
+    const topics = g.topics && g.protocol !== 'pushwire' ? topicsOf(g.topics, this.index) : undefined;
+    socket.write(upgradeRequest(g.host, this.port, upgradePath(g.protocol, this.deviceId, token, topics)));
   }
 
   handleData(socket: net.Socket, chunk: Buffer): void {
@@ -227,14 +236,39 @@ export class LoadConnection implements FrameState, FrameSink {
   private onPushwireFrame(text: string): void {
     const type = text.startsWith('{"type":"') ? text.slice(9, text.indexOf('"', 9)) : '';
     if (this.phase === Phase.Handshaking) {
-      if (type === 'welcome') this.connected();
+      if (type === 'welcome') this.subscribeAll();
+      else if (type === 'subscribe.result') this.onSubscribed(text);
       return;
     }
-    if (type === 'push' || type === 'd2d.message') this.group.owner.message(text);
+    if (type === 'push' || type === 'd2d.message' || type === 'topic.message' || type === 'broadcast') this.group.owner.message(text);
     else if (type === 'reconnect') {
       const afterMs = Number((JSON.parse(text) as { afterMs?: unknown }).afterMs);
       this.hintMs = Number.isFinite(afterMs) && afterMs >= 0 ? afterMs : 0;
       this.group.owner.reconnectFrame(this, this.hintMs);
+    }
+  }
+
+  /** After `welcome`: subscribes to the plan's topics (the connection opens once all are answered), or opens. */
+  private subscribeAll(): void {
+    const topics = this.group.topics;
+    if (!topics) return this.connected();
+    this.pendingSubscribes = topics.length;
+    this.subscribeRetries = 0;
+    for (const topic of topicsOf(topics, this.index)) this.sendSubscribe(topic);
+  }
+
+  private sendSubscribe(topic: string): void {
+    this.socket?.write(maskedTextFrame(JSON.stringify({ type: 'subscribe', reqId: `s-${topic}`, topic })));
+  }
+
+  private onSubscribed(text: string): void {
+    const { status, topic } = JSON.parse(text) as { status?: string; topic?: string };
+    if (status === 'subscribed') {
+      if (--this.pendingSubscribes === 0) this.connected();
+    } else if (status === 'unavailable' && topic && this.subscribeRetries++ < SUBSCRIBE_RETRIES) {
+      this.sendSubscribe(topic); // the edge waited (up to 5 s) for its history: ask again
+    } else {
+      this.fail(`subscribe ${status ?? 'answer unreadable'}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { epochNowMs, sentAtOf, timestampedPayload } from './timestamp';
+import { epochNowMs, payloadSentAtOf, sentAtOf, timestampedPayload } from './timestamp';
 
 describe('timestamped payloads', () => {
   it('carry the send time as @<epoch ms with 3 decimals>, found in any frame that wraps them', () => {
@@ -19,5 +19,16 @@ describe('timestamped payloads', () => {
 
   it('share one clock with the Date clock across processes', () => {
     expect(Math.abs(epochNowMs() - Date.now())).toBeLessThan(50);
+  });
+
+  it('read the send time of a {"t": …} payload in a topic frame, a broadcast and an escaped Socket.IO string', () => {
+    const t = 1765012345678.125;
+    const payload = JSON.stringify({ t });
+    expect(payloadSentAtOf(`{"type":"topic.message","topic":"a","id":"m","offset":3,"epoch":"e1","payload":${payload},"sentAt":1}`)).toBe(
+      t,
+    );
+    expect(payloadSentAtOf(`{"type":"broadcast","id":"m","payload":{"t":12},"sentAt":99}`)).toBe(12);
+    expect(payloadSentAtOf(`42["push",${JSON.stringify(payload)}]`)).toBe(t);
+    expect(payloadSentAtOf('{"type":"broadcast","id":"m","payload":{"x":1},"sentAt":99}')).toBeNaN();
   });
 });

@@ -28,3 +28,15 @@ export function sentAtOf(text: string): number {
   const m = MARKER.exec(text);
   return m ? Number(m[1]) : NaN;
 }
+
+const PAYLOAD_TIME = /\\?"t\\?":(\d+(?:\.\d+)?)/;
+
+/**
+ * The send time carried by a JSON payload `{"t": <epoch ms>}` (topic messages and broadcasts of the
+ * topic benches), in whatever frame wraps it, also as an escaped string (`"{\\"t\\":…}"`); NaN without.
+ */
+export function payloadSentAtOf(text: string): number {
+  if (text.indexOf('"t') < 0) return NaN; // also the escaped form's `\\"t`
+  const m = PAYLOAD_TIME.exec(text);
+  return m ? Number(m[1]) : NaN;
+}

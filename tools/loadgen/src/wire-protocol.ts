@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TopicPlan } from './worker-messages';
 
 /**
  * What a load client speaks on its WebSocket:
@@ -14,16 +15,25 @@ export type WireProtocol = 'pushwire' | 'ws' | 'socketio';
 
 export const WIRE_PROTOCOLS: readonly WireProtocol[] = ['pushwire', 'ws', 'socketio'];
 
-/** The request path of one device's upgrade; `token` is needed (only) for `pushwire`. */
-export function upgradePath(protocol: WireProtocol, deviceId: string, token?: string): string {
+/** The topics device `index` is in (see TopicPlan). */
+export function topicsOf(plans: readonly TopicPlan[], index: number): string[] {
+  return plans.map((t) => (t.spread ? `${t.name}${index % t.spread}` : t.name));
+}
+
+/**
+ * The request path of one device's upgrade; `token` is needed (only) for `pushwire`. `topics` (the
+ * peers only: Pushwire devices subscribe with frames) asks the server to put the socket in them.
+ */
+export function upgradePath(protocol: WireProtocol, deviceId: string, token?: string, topics?: readonly string[]): string {
+  const inTopics = topics?.length ? `&topics=${encodeURIComponent(topics.join(','))}` : '';
   switch (protocol) {
     case 'pushwire':
       if (!token) throw new Error('a pushwire connection needs a device token');
       return `/v1/connect?token=${encodeURIComponent(token)}`;
     case 'ws':
-      return `/v1/connect?device=${encodeURIComponent(deviceId)}`;
+      return `/v1/connect?device=${encodeURIComponent(deviceId)}${inTopics}`;
     case 'socketio':
-      return `/socket.io/?EIO=4&transport=websocket&device=${encodeURIComponent(deviceId)}`;
+      return `/socket.io/?EIO=4&transport=websocket&device=${encodeURIComponent(deviceId)}${inTopics}`;
   }
 }
 

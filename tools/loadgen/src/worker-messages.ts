@@ -12,6 +12,17 @@ export interface TokenPlan {
   deviceType?: string;
   /** Default 86,400: longer than any bench. */
   ttlSeconds?: number;
+  /** The tokens' `topics` claim (patterns such as `bench.*`); default none. */
+  topics?: string[];
+}
+
+/**
+ * A topic every device of a plan subscribes to: `name`, or with `spread`, `${name}${i % spread}` for
+ * device i (spread ≥ the device count gives every device a topic of its own).
+ */
+export interface TopicPlan {
+  name: string;
+  spread?: number;
 }
 
 /**
@@ -60,6 +71,14 @@ export interface ConnectPlan {
   deadlineMs?: number;
   /** Storm behaviour; default none (a closed connection stays closed). */
   reconnect?: ReconnectPlan;
+  /**
+   * Topics each device is in. `pushwire`: a `subscribe` frame per topic after `welcome`, and the
+   * device counts as connected once every one is answered `subscribed` (`unavailable` is asked again,
+   * up to 5 times; any other status fails the connection with `subscribe <status>`); the tokens need
+   * a `topics` claim allowing them. `ws` / `socketio`: the upgrade asks for them (`&topics=a,b`).
+   * Default none.
+   */
+  topics?: TopicPlan[];
 }
 
 /** One worker's answer to `connect`. */

@@ -46,7 +46,8 @@ export interface BenchFigure {
 }
 
 export interface BenchReport {
-  suite: 'quick' | 'full';
+  /** Names the files (`<suite>.json` …): `quick` and `full` for `npm run bench`, `topics` for bench:topics. */
+  suite: string;
   startedAt: string;
   finishedAt: string;
   commit: string;
@@ -67,6 +68,22 @@ export function describeMachine(): BenchMachine {
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/** The report of a run that started at `startedAt` and ends now, on this machine. */
+export function finishedReport(run: Omit<BenchReport, 'startedAt' | 'finishedAt' | 'machine'> & { startedAt: Date }): BenchReport {
+  const { suite, startedAt, commit, dirty, options, figures, notes } = run;
+  return {
+    suite,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    commit,
+    dirty,
+    machine: describeMachine(),
+    options,
+    figures,
+    notes,
   };
 }
 
@@ -139,12 +156,23 @@ function targetVerdict(f: BenchFigure, row: Row): string {
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /**
- * A Markdown table: a row per scenario and metric, the median per server, each other server's ratio
- * to `baselineServer` (server / baseline), the most rounds any figure had, and targets met or missed.
+ * The baseline(s) ratios are taken to: one server for every row, or a list (each row's baseline is
+ * the first of the list that has a figure in that row, the column then headed "/ peer"), for a
+ * report whose scenarios each compare with a different peer.
  */
-export function markdownTable(report: BenchReport, baselineServer: string): string {
+export type Baseline = string | readonly string[];
+
+const baselineOf = (baseline: Baseline, row: Row) => (typeof baseline === 'string' ? baseline : baseline.find((b) => row.byServer.has(b)));
+
+/**
+ * A Markdown table: a row per scenario and metric, the median per server, each other server's ratio
+ * to the baseline (server / baseline), the most rounds any figure had, and targets met or missed.
+ */
+export function markdownTable(report: BenchReport, baseline: Baseline): string {
   const servers = serversOf(report);
-  const others = servers.filter((s) => s !== baselineServer);
+  const baselines: readonly string[] = typeof baseline === 'string' ? [baseline] : baseline;
+  const others = servers.filter((s) => !baselines.includes(s));
+  const baselineServer = typeof baseline === 'string' ? baseline : 'peer';
   const rows = rowsOf(report);
   const hasTargets = report.figures.some((f) => f.target);
   const header = [
@@ -159,7 +187,8 @@ export function markdownTable(report: BenchReport, baselineServer: string): stri
   const align = ['---', '---', '---', ...servers.map(() => '---:'), ...others.map(() => '---:'), '---:', ...(hasTargets ? ['---'] : [])];
   const lines = [header, align].map((r) => `| ${r.map(cell).join(' | ')} |`);
   for (const row of rows) {
-    const base = row.byServer.get(baselineServer);
+    const rowBaseline = baselineOf(baseline, row);
+    const base = rowBaseline === undefined ? undefined : row.byServer.get(rowBaseline);
     const baseValue = base ? figureValue(base) : NaN;
     const values = servers.map((s) => {
       const f = row.byServer.get(s);
@@ -301,7 +330,7 @@ export async function renderChart(report: BenchReport): Promise<string> {
 }
 
 /** The report's Markdown page: title, machine and commit, the table, notes and the chart. */
-export function markdownReport(report: BenchReport, baselineServer: string): string {
+export function markdownReport(report: BenchReport, baseline: Baseline): string {
   const m = report.machine;
   const options = Object.entries(report.options)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -313,9 +342,11 @@ export function markdownReport(report: BenchReport, baselineServer: string): str
       `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, load average ${m.loadAverage.join(' / ')} at start.`,
     ...(options ? ['', `Options: ${options}.`] : []),
     '',
-    `Medians over rounds; ratios are server / ${baselineServer}.`,
+    typeof baseline === 'string'
+      ? `Medians over rounds; ratios are server / ${baseline}.`
+      : `Medians over rounds; ratios are server / peer, the peer of each row being the first of ${baseline.join(', ')} measured in it.`,
     '',
-    markdownTable(report, baselineServer).trimEnd(),
+    markdownTable(report, baseline).trimEnd(),
     ...(report.notes.length ? ['', '## Notes', '', ...report.notes.map((n) => `- ${n}`)] : []),
     '',
     `![${report.suite} suite chart](${report.suite}.svg)`,
@@ -330,7 +361,7 @@ export function markdownReport(report: BenchReport, baselineServer: string): str
 export async function writeReport(
   report: BenchReport,
   dir = 'docs/benchmarks',
-  baselineServer = serversOf(report)[0] ?? '',
+  baselineServer: Baseline = serversOf(report)[0] ?? '',
 ): Promise<{ json: string; svg: string; md: string }> {
   await mkdir(dir, { recursive: true });
   const paths = { json: join(dir, `${report.suite}.json`), svg: join(dir, `${report.suite}.svg`), md: join(dir, `${report.suite}.md`) };

@@ -1,12 +1,16 @@
 // The baseline: uWebSockets.js with nothing but a device map, on BENCH_PORT. Devices connect at
-// /v1/connect?device=<id> (a newer connection of an id replaces and closes the older); the control
-// API (control.ts: /readyz, /stats, /push, /fanout) is served on the same port. Any other path still
-// accepts a WebSocket without tracking it — the bare socket idle-memory measures.
+// /v1/connect?device=<id> (a newer connection of an id replaces and closes the older), and with
+// `&topics=a,b` are subscribed to those uWS topics at open (bench:topics: POST /publish is then
+// `app.publish`, uWS's native pub/sub, the floor of the edge's topic fan-out); the control API
+// (control.ts: /readyz, /stats, /push, /fanout, /publish) is served on the same port. Any other path
+// still accepts a WebSocket without tracking it — the bare socket idle-memory measures.
 import { uWS, type HttpResponse, type WebSocket } from '@pushwire/uws';
-import { CLOSE_REPLACED, MAX_BODY_BYTES, benchPort, handleControlPost, statsBody, type PeerSockets } from './control';
+import { CLOSE_REPLACED, MAX_BODY_BYTES, benchPort, handleControlPost, statsBody, topicsFromQuery, type PeerSockets } from './control';
 
 interface SocketData {
   deviceId: string;
+  /** Only on sockets that asked for topics (so the plain socket stays as it was). */
+  topics?: string[];
 }
 
 const devices = new Map<string, WebSocket<SocketData>>();
@@ -22,6 +26,10 @@ const sockets: PeerSockets = {
   sendAll(payload, repeat) {
     for (let r = 0; r < repeat; r++) for (const ws of devices.values()) ws.send(payload, false);
     return devices.size * repeat;
+  },
+  publish(topic, payload) {
+    app.publish(topic, payload, false);
+    return app.numSubscribers(topic);
   },
 };
 
@@ -60,14 +68,15 @@ function controlPost(path: string) {
 // the baseline gets the edge's 64 MiB rather than losing messages of a fan-out burst.
 const MAX_BACKPRESSURE = 64 * 1024 * 1024;
 
-uWS
-  .App()
+const app = uWS.App();
+app
   .get('/readyz', (res) => {
     res.end('ok');
   })
   .get('/stats', (res) => respond(res, STATUS[200]!, statsBody(sockets)))
   .post('/push', controlPost('/push'))
   .post('/fanout', controlPost('/fanout'))
+  .post('/publish', controlPost('/publish'))
   .ws<SocketData>('/v1/connect', {
     idleTimeout: 60,
     sendPingsAutomatically: true,
@@ -78,8 +87,9 @@ uWS
         res.writeStatus(STATUS[400]!).end('device query parameter required');
         return;
       }
+      const topics = topicsFromQuery(req.getQuery());
       res.upgrade(
-        { deviceId },
+        topics ? { deviceId, topics } : { deviceId },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -87,9 +97,10 @@ uWS
       );
     },
     open: (ws) => {
-      const { deviceId } = ws.getUserData();
+      const { deviceId, topics } = ws.getUserData();
       const older = devices.get(deviceId);
       devices.set(deviceId, ws);
+      if (topics) for (const topic of topics) ws.subscribe(topic);
       older?.end(CLOSE_REPLACED, 'replaced by a newer connection');
     },
     close: (ws) => {
@@ -99,7 +110,9 @@ uWS
   })
   .ws('/*', { idleTimeout: 60, sendPingsAutomatically: true })
   .any('/*', (res) =>
-    respond(res, STATUS[404]!, { error: 'not found: GET /readyz, GET /stats, POST /push, POST /fanout, WS /v1/connect?device=' }),
+    respond(res, STATUS[404]!, {
+      error: 'not found: GET /readyz, GET /stats, POST /push, POST /fanout, POST /publish, WS /v1/connect?device=',
+    }),
   )
   .listen('127.0.0.1', benchPort(), (socket) => {
     if (!socket) process.exit(1);

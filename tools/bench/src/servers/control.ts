@@ -7,6 +7,9 @@
  *   POST /push    {"items":[{"deviceId","payload"}]} → {"delivered": n, "missing": m}
  *                 (like the edge's POST /v1/deliver batch: fire-and-forget writes to local sockets)
  *   POST /fanout  {"payload","repeat"?: k} → {"delivered": total}: every connected device, k times
+ *   POST /publish {"topic","payload"} → {"delivered": n}: the payload as is to every socket in the
+ *                 topic (the servers that have topics: a socket joins those its connect URL names,
+ *                 `topics=a,b`; bare uWS: `app.publish`, Socket.IO: a room)
  *
  * Bodies are validated here (400 {"error": …}); the servers only differ in how they hold and write
  * to sockets (PeerSockets). Kept free of Pushwire code so a peer's memory is its library's alone.
@@ -27,6 +30,8 @@ export interface PeerSockets {
   sendTo(deviceId: string, payload: string): boolean;
   /** Writes `payload` to every connected device `repeat` times (round by round); returns the writes. */
   sendAll(payload: string, repeat: number): number;
+  /** Writes `payload` to every socket in `topic`; returns how many (servers without topics: absent). */
+  publish?(topic: string, payload: string): number;
 }
 
 export interface ControlAnswer {
@@ -73,6 +78,19 @@ function parseFanout(text: string): { payload: string; repeat: number } {
   return { payload, repeat };
 }
 
+function parsePublish(text: string): { topic: string; payload: string } {
+  const { topic, payload } = parseObject(text);
+  if (typeof topic !== 'string' || topic === '') throw new BadRequest('topic must be a non-empty string');
+  if (typeof payload !== 'string') throw new BadRequest('payload must be a string');
+  return { topic, payload };
+}
+
+/** The topics a socket's connect URL asks for (`topics=a,b`), or undefined without. */
+export function topicsFromQuery(query: string | null | undefined): string[] | undefined {
+  const topics = new URLSearchParams(query ?? '').get('topics');
+  return topics ? topics.split(',').filter((t) => t !== '') : undefined;
+}
+
 /** Answers a control POST (`/push` or `/fanout`) with body `text`; any other path is 404. */
 export function handleControlPost(path: string, text: string, sockets: PeerSockets): ControlAnswer {
   try {
@@ -88,6 +106,10 @@ export function handleControlPost(path: string, text: string, sockets: PeerSocke
     if (path === '/fanout') {
       const { payload, repeat } = parseFanout(text);
       return { status: 200, body: { delivered: sockets.sendAll(payload, repeat) } };
+    }
+    if (path === '/publish' && sockets.publish) {
+      const { topic, payload } = parsePublish(text);
+      return { status: 200, body: { delivered: sockets.publish(topic, payload) } };
     }
     return { status: 404, body: { error: 'not found: GET /readyz, GET /stats, POST /push, POST /fanout' } };
   } catch (e) {

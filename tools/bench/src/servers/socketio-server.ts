@@ -1,7 +1,8 @@
 // Peer: Socket.IO 4 on a node:http server — what many Node users pick for push. WebSocket transport
 // only (no long-polling upgrade dance), no per-message deflate, Socket.IO's default heartbeat
 // (pingInterval 25 s, pingTimeout 20 s). Devices connect at /socket.io/?device=<id>&EIO=4&transport=websocket
-// and receive `push` events; the control API (control.ts) is served on the same port.
+// and receive `push` events; the control API (control.ts) is served on the same port. With `&topics=a,b`
+// a socket joins those rooms on connection (bench:topics: POST /publish is `io.to(room).emit`).
 import http from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import { benchPort, deviceFromQuery, type PeerSockets } from './control';
@@ -21,6 +22,10 @@ const sockets: PeerSockets = {
     for (let r = 0; r < repeat; r++) for (const socket of devices.values()) socket.emit('push', payload);
     return devices.size * repeat;
   },
+  publish(topic, payload) {
+    io.to(topic).emit('push', payload);
+    return io.sockets.adapter.rooms.get(topic)?.size ?? 0;
+  },
 };
 
 const server = http.createServer(controlListener(sockets));
@@ -37,6 +42,8 @@ io.on('connection', (socket) => {
   const older = devices.get(deviceId);
   devices.set(deviceId, socket);
   older?.disconnect(true);
+  const { topics } = socket.handshake.query;
+  if (typeof topics === 'string' && topics !== '') void socket.join(topics.split(','));
   socket.on('disconnect', () => {
     if (devices.get(deviceId) === socket) devices.delete(deviceId);
   });

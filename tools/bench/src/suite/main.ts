@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ClientFleet } from '@pushwire/loadgen';
 import { gitCommit } from '../cluster-bench';
 import { BenchRun, intOption, parseBenchArgs, UsageError } from '../bench-run';
-import { describeMachine, markdownTable, writeReport, type BenchReport } from '../report';
+import { finishedReport, markdownTable, writeReport, type BenchReport } from '../report';
 import { FigureBook } from './figures';
 import { connectAndIdle, directAtRate, directMax, fanOut, senderFor } from './scenarios';
 import { ALL_SERVERS, PUSHWIRE, type RunningServer } from './servers';
@@ -150,13 +150,11 @@ async function main(): Promise<void> {
     notes.push(hold.note);
   }
 
-  const report: BenchReport = {
+  const report: BenchReport = finishedReport({
     suite: opts.full ? 'full' : 'quick',
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
+    startedAt,
     commit,
     dirty,
-    machine: describeMachine(),
     options: { ...opts },
     figures: book.figures(),
     notes: [
@@ -164,7 +162,7 @@ async function main(): Promise<void> {
       'Fan-out hands each server batches of 500 {deviceId, payload} (Pushwire: POST /v1/deliver; peers: the same batch to POST /push). Direct push for Pushwire is end to end: PushClient.sendMany → registry (route cache) → edge → device.',
       ...notes,
     ],
-  };
+  });
   console.log(`\n${markdownTable(report, 'bare uWebSockets.js')}\n`);
   console.log(
     `machine: ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}; commit ${commit.slice(0, 10)}${dirty ? ' (uncommitted changes)' : ''}`,

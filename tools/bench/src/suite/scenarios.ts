@@ -43,14 +43,23 @@ export interface IdleFigures {
   rssPerConnectionAfterGc: number;
 }
 
-/** Connects `n` devices as fast as the server takes them; RSS per connection once settled, and after a full GC. */
-export async function connectAndIdle(server: RunningServer, fleet: ClientFleet, n: number, settleMs: number): Promise<IdleFigures> {
+/**
+ * Connects `n` devices as fast as the server takes them; RSS per connection once settled, and after a
+ * full GC. `extra` adds to the connect plan (bench:topics: the topics each device is in).
+ */
+export async function connectAndIdle(
+  server: RunningServer,
+  fleet: ClientFleet,
+  n: number,
+  settleMs: number,
+  extra: Partial<ConnectPlan> = {},
+): Promise<IdleFigures> {
   await sleep(500);
   await server.collectGarbage();
   const baseRss = rssBytes(server.pid);
   // At most 500 handshakes in flight: under the listen backlog of node:http servers (511), which a
   // burst of 2,000 overflows (Socket.IO then loses connections to resets, which is no accept rate).
-  const report = await fleet.connect(connectPlan(server.protocol, server.devicePort, n, 0, { maxConcurrent: 500 }));
+  const report = await fleet.connect(connectPlan(server.protocol, server.devicePort, n, 0, { maxConcurrent: 500, ...extra }));
   if (report.connected < n)
     throw new Error(`${server.name}: only ${report.connected} of ${n} devices connected (${JSON.stringify(report.failures)})`);
   await server.settled(n, device(n - 1));
