@@ -1,8 +1,8 @@
 import { EventBusError, MemoryEventBus, type BusMessage, type EventBus, type Subscription } from '@pushwire/event-bus';
 import { Inbox } from '@pushwire/event-bus/testing';
 import { MAX_COLLAPSE_KEY_LENGTH, Topics, Validators } from '@pushwire/protocol';
-import { PushClient, PushClientError, type PushClientOptions } from './index';
-import { SERVICE_TOKEN, target } from './testing/registry-harness';
+import { PushClient, PushClientError } from './index';
+import { busOnlyClients, target } from './testing/registry-harness';
 
 const T0 = 1_700_000_000_000;
 const requestTopics = Object.values(Topics.pushRequests);
@@ -29,22 +29,8 @@ class NotingBus implements EventBus {
 let bus: NotingBus;
 let inbox: Inbox;
 let subscription: Subscription;
-const clients: PushClient[] = [];
-
-/** A client for indirect push only: the registry URL is never called by enqueue. */
-function client(opts: Partial<PushClientOptions> = {}): PushClient {
-  let n = 0;
-  const c = new PushClient({
-    registryUrl: 'http://127.0.0.1:9',
-    serviceToken: SERVICE_TOKEN,
-    bus,
-    now: () => T0,
-    newId: () => `gen-${++n}`,
-    ...opts,
-  });
-  clients.push(c);
-  return c;
-}
+const clients = busOnlyClients(() => bus, T0);
+const client = clients.client;
 
 /** Starts a bus whose request topics (one partition each, so arrival order is publish order) exist. */
 async function startBus(topics = requestTopics): Promise<void> {
@@ -58,7 +44,7 @@ const decoded = (value: string) => Validators.pushRequestRecord.decode(JSON.pars
 
 beforeEach(() => startBus());
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await clients.closeAll();
   await subscription.stop();
   await bus.close();
 });

@@ -8,8 +8,8 @@ import {
   Validators,
 } from '@pushwire/protocol';
 import { waitFor } from '@pushwire/test-kit';
-import { PushClient, PushClientError, type PushClientOptions } from './index';
-import { SERVICE_TOKEN } from './testing/registry-harness';
+import { PushClientError } from './index';
+import { busOnlyClients } from './testing/registry-harness';
 import { topicLogRecords } from './testing/topic-log';
 
 // publish / broadcast on the real in-memory bus: every message is one record of the topic log, and
@@ -36,22 +36,8 @@ class FlakyLog extends MemoryEventBus {
 }
 
 let bus: FlakyLog;
-const clients: PushClient[] = [];
-
-/** A client for topics only: the registry URL is never called by publish or broadcast. */
-function client(opts: Partial<PushClientOptions> = {}): PushClient {
-  let n = 0;
-  const c = new PushClient({
-    registryUrl: 'http://127.0.0.1:9',
-    serviceToken: SERVICE_TOKEN,
-    bus,
-    now: () => T0,
-    newId: () => `gen-${++n}`,
-    ...opts,
-  });
-  clients.push(c);
-  return c;
-}
+const clients = busOnlyClients(() => bus, T0);
+const client = clients.client;
 
 const logRecords = () => topicLogRecords(bus);
 
@@ -60,7 +46,7 @@ beforeEach(async () => {
   await bus.ensureTopics([{ name: TOPIC_LOG, partitions: 1 }]);
 });
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await clients.closeAll();
   await bus.close();
 });
 

@@ -4,6 +4,8 @@ import { buildRegistryApp, MemoryRegistryStore } from '@pushwire/registry';
 import { HttpRegistryClient, type RegistryClient } from '@pushwire/registry-client';
 import { silentLogger } from '@pushwire/service-kit';
 import { FakeEdge } from '@pushwire/edge-client/testing';
+import type { EventBus } from '@pushwire/event-bus';
+import { PushClient, type PushClientOptions } from '../index';
 
 export const SERVICE_TOKEN = 'push-client-test-token';
 /** The account devices are placed in unless a test names another. */
@@ -113,4 +115,29 @@ export async function deadUrl(): Promise<string> {
   const edge = await FakeEdge.start({ edgeId: 'dead', serviceToken: SERVICE_TOKEN });
   await edge.close();
   return edge.url;
+}
+
+/**
+ * Clients for specs of the bus paths only (enqueue, publish, broadcast): the registry URL is never
+ * called, the clock is fixed at `now` and generated ids are `gen-1`, `gen-2`, … per client. `closeAll`
+ * (in an afterEach) closes every client made so far.
+ */
+export function busOnlyClients(bus: () => EventBus, now: number) {
+  const made: PushClient[] = [];
+  return {
+    client(opts: Partial<PushClientOptions> = {}): PushClient {
+      let n = 0;
+      const c = new PushClient({
+        registryUrl: 'http://127.0.0.1:9',
+        serviceToken: SERVICE_TOKEN,
+        bus: bus(),
+        now: () => now,
+        newId: () => `gen-${++n}`,
+        ...opts,
+      });
+      made.push(c);
+      return c;
+    },
+    closeAll: () => Promise.all(made.splice(0).map((c) => c.close())),
+  };
 }
