@@ -147,7 +147,7 @@ describe('the edge', () => {
     const hpa = one('defaults', 'HorizontalPodAutoscaler', 'pw-pushwire-edge').object;
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'pw-pushwire-edge' });
     expect(hpa.spec.metrics).toEqual([
-      { type: 'Pods', pods: { metric: { name: 'pushwire_edge_connections' }, target: { type: 'AverageValue', averageValue: '10000' } } },
+      { type: 'Pods', pods: { metric: { name: 'pushwire_edge_connections' }, target: { type: 'AverageValue', averageValue: '50000' } } },
     ]);
     expect(one('defaults', 'Deployment', 'pw-pushwire-edge').object.spec.replicas).toBeUndefined();
     const withCpu = one('long drain, sleep preStop, DynamoDB, CPU metric', 'HorizontalPodAutoscaler', 'pw-pushwire-edge').object;
