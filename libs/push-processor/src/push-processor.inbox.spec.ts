@@ -150,7 +150,13 @@ describe('PushProcessor and the inbox', () => {
 
     const { outcomes, deadLetters } = await bed.settled();
     expect(outcomes).toHaveLength(1);
-    expect(outcomes[0]).toMatchObject({ messageId: 'doomed', status: 'expired', detail: expect.stringContaining('inbox unavailable') });
+    // The detail is the last failure before the TTL ended: the store's or, when the TTL ran out between
+    // a round's delivery and its store (seen on a loaded machine), the delivery's.
+    expect(outcomes[0]).toMatchObject({
+      messageId: 'doomed',
+      status: 'expired',
+      detail: expect.stringMatching(/inbox unavailable|unreachable: registry down/),
+    });
     expect(outcomes[0]!.completedAt).toBeLessThanOrEqual(NOW + 30_000);
     expect(deadLetters).toEqual([
       expect.objectContaining({
