@@ -22,16 +22,8 @@ export class LocalTopicFanout implements TopicFanout {
   ) {}
 
   publish(topic: string, frame: string): number {
-    let n = 0;
     const app = this.app();
-    if (app) {
-      // numSubscribers is a lookup in the topic tree; counted before the publish, which cannot fail a subscriber.
-      const subscribers = app.numSubscribers(topic);
-      if (subscribers > 0) {
-        app.publish(topic, frame, false, false);
-        n += subscribers;
-      }
-    }
+    let n = app ? publishTo(app, topic, frame) : 0;
     const sse = this.subscribers.sseSubscribers(topic);
     if (sse) for (const c of sse) n += writeSse(c, frame);
     return n;
@@ -40,17 +32,20 @@ export class LocalTopicFanout implements TopicFanout {
   broadcast(frame: string, deviceTypes: readonly string[] | undefined): number {
     let n = 0;
     const app = this.app();
-    if (app) {
-      for (const topic of this.subscribers.broadcastTopics(deviceTypes)) {
-        const subscribers = app.numSubscribers(topic);
-        if (subscribers === 0) continue;
-        app.publish(topic, frame, false, false);
-        n += subscribers;
-      }
-    }
+    if (app) for (const topic of this.subscribers.broadcastTopics(deviceTypes)) n += publishTo(app, topic, frame);
     for (const c of this.subscribers.sseOfTypes(deviceTypes)) n += writeSse(c, frame);
     return n;
   }
+}
+
+/**
+ * Writes the frame to the WebSockets subscribed to a uWS topic; how many there were. numSubscribers
+ * is a lookup in the topic tree, read before the publish, which cannot fail a subscriber.
+ */
+function publishTo(app: TemplatedApp, topic: string, frame: string): number {
+  const subscribers = app.numSubscribers(topic);
+  if (subscribers > 0) app.publish(topic, frame, false, false);
+  return subscribers;
 }
 
 /** 1 when the frame went to the stream (written or queued), 0 when the connection is gone. */
