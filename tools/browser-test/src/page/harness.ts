@@ -132,19 +132,37 @@ async function connect(o: PageConnect): Promise<ConnectOutcome> {
   }
 }
 
+/**
+ * Runs `fn` in a task of the page's own. Code that runs inside a DevTools evaluation (a
+ * `page.evaluate` call and its microtasks) may eval whatever the page's CSP says; a timer's task
+ * may not. So the SDK is only ever called from here, where an eval it tried would be refused and
+ * reported as on a real site.
+ */
+const inPageTask = <T>(fn: () => T | Promise<T>): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    setTimeout(() => {
+      try {
+        Promise.resolve(fn()).then(resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    }, 0);
+  });
+
 const harness: PageHarness = {
-  connect,
+  connect: (o) => inPageTask(() => connect(o)),
   record: (name) => {
     const { client, record } = entry(name);
     return { ...record, state: client.state };
   },
-  sendToDevice: (name, to, payload) => entry(name).client.sendToDevice(to, payload),
-  subscribeDevices: async (name) => (await entry(name).client.subscribeDevices()).map((d) => d.deviceId),
-  listDevices: async (name) => (await entry(name).client.listDevices()).map((d) => d.deviceId),
-  closeAll: async () => {
-    await Promise.all([...clients.values()].map(({ client }) => client.close()));
-    clients.clear();
-  },
+  sendToDevice: (name, to, payload) => inPageTask(() => entry(name).client.sendToDevice(to, payload)),
+  subscribeDevices: (name) => inPageTask(async () => (await entry(name).client.subscribeDevices()).map((d) => d.deviceId)),
+  listDevices: (name) => inPageTask(async () => (await entry(name).client.listDevices()).map((d) => d.deviceId)),
+  closeAll: () =>
+    inPageTask(async () => {
+      await Promise.all([...clients.values()].map(({ client }) => client.close()));
+      clients.clear();
+    }),
 };
 
 window.pushwireHarness = harness;
