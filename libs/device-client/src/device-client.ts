@@ -1,12 +1,12 @@
 import {
-  decodeServerFrame,
+  readServerFrame,
   ProtocolValidationError,
   type ClientFrame,
   type DeliveryStatus,
   type DeviceInfo,
   type ServerFrame,
   type ServerFrameOf,
-} from '@pushwire/protocol';
+} from '@pushwire/protocol/core';
 import { decideAfterClose } from './close-policy';
 import { deferred, type Deferred } from './deferred';
 import { TypedEmitter } from './emitter';
@@ -315,7 +315,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.watchdog.activity();
     let frame: ServerFrame;
     try {
-      frame = decodeServerFrame(text);
+      frame = readServerFrame(text);
     } catch (e) {
       const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
       return this.emitError(new DeviceClientError(code, `ignored a frame from the edge: ${(e as Error).message}`, false, { cause: e }));

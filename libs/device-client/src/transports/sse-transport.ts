@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
+import { encodeFrame, type ClientFrame } from '@pushwire/protocol/core';
 import { DeviceClientError, httpError, toClientError } from '../errors';
 import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
 
