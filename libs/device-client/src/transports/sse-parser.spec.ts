@@ -7,7 +7,13 @@ type Seen = ['event', SseEvent] | ['comment'];
 /** What the SDK's parser reports for a stream fed in these pieces. */
 function ours(pieces: string[]): Seen[] {
   const seen: Seen[] = [];
-  const parser = new SseParser({ event: (e) => void seen.push(['event', e]), comment: () => void seen.push(['comment']) });
+  const parser = new SseParser({
+    event: (e) => void seen.push(['event', e]),
+    comment: () => void seen.push(['comment']),
+    overflow: () => {
+      throw new Error('no overflow without a limit');
+    },
+  });
   for (const piece of pieces) parser.feed(piece);
   return seen;
 }
@@ -68,5 +74,19 @@ describe('SseParser', () => {
       ['event', { data: '{"type":"pong","serverTime":1}' }],
       ['event', { event: 'close', data: '{"code":4000,"reason":"drain"}' }],
     ]);
+  });
+
+  it('stops at an event or a line longer than its limit, and says so once', () => {
+    for (const stream of [`data: ${'x'.repeat(200)}`, `data: ${'x'.repeat(60)}\ndata: ${'x'.repeat(60)}\n`]) {
+      const overflows: number[] = [];
+      const events: SseEvent[] = [];
+      const parser = new SseParser(
+        { event: (e) => void events.push(e), comment: () => undefined, overflow: (n) => void overflows.push(n) },
+        100,
+      );
+      parser.feed(stream);
+      parser.feed('\n\ndata: later\n\n');
+      expect({ events, overflows: overflows.length }).toEqual({ events: [], overflows: 1 });
+    }
   });
 });

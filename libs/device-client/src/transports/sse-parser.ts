@@ -9,6 +9,8 @@ export interface SseHandlers {
   event(event: SseEvent): void;
   /** A `:` comment line; the edge's heartbeats are comments. */
   comment(): void;
+  /** An event or an unfinished line grew past `maxChars`: the stream is broken or hostile; nothing more is parsed. */
+  overflow(chars: number): void;
 }
 
 // Lines end at \r\n, \n or \r (WHATWG HTML, "Parsing an event stream").
@@ -25,11 +27,18 @@ export class SseParser {
   private buffer = '';
   private eventType?: string;
   private data: string[] = [];
+  private dataChars = 0;
+  private overflowed = false;
 
-  constructor(private readonly on: SseHandlers) {}
+  /** `maxChars` bounds what the parser holds: one event's data, or a line not yet ended. */
+  constructor(
+    private readonly on: SseHandlers,
+    private readonly maxChars = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Feeds the next piece of the stream, cut anywhere. */
   feed(chunk: string): void {
+    if (this.overflowed) return;
     const text = this.buffer + chunk;
     let start = 0;
     LINE_END.lastIndex = 0;
@@ -40,6 +49,13 @@ export class SseParser {
       start = LINE_END.lastIndex;
     }
     this.buffer = text.slice(start);
+    const held = this.buffer.length + this.dataChars;
+    if (held > this.maxChars) {
+      this.overflowed = true;
+      this.buffer = '';
+      this.data = [];
+      this.on.overflow(held);
+    }
   }
 
   private line(line: string): void {
@@ -47,6 +63,7 @@ export class SseParser {
       const data = this.data;
       const event = this.eventType;
       this.data = [];
+      this.dataChars = 0;
       this.eventType = undefined;
       if (data.length > 0) this.on.event({ ...(event ? { event } : {}), data: data.join('\n') });
       return;
@@ -55,7 +72,9 @@ export class SseParser {
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);
     const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.eventType = value;
+    if (field === 'data') {
+      this.data.push(value);
+      this.dataChars += value.length + 1;
+    } else if (field === 'event') this.eventType = value;
   }
 }

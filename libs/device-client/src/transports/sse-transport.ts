@@ -1,4 +1,4 @@
-import { encodeFrame, type ClientFrame } from '@pushwire/protocol/core';
+import { DEFAULT_MAX_SERVER_FRAME_CHARS, encodeFrame, type ClientFrame } from '@pushwire/protocol/core';
 import { DeviceClientError, httpError, toClientError } from '../errors';
 import { SseParser } from './sse-parser';
 import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
@@ -42,17 +42,28 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     }
     if (connection.ended) return;
     handlers.open();
-    const parser = new SseParser({
-      event: (event) => {
-        if (connection.ended) return;
-        // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
-        if (event.event === 'close') return connection.end(...closeOf(event.data));
-        handlers.frame(event.data);
+    const parser = new SseParser(
+      {
+        event: (event) => {
+          if (connection.ended) return;
+          // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
+          if (event.event === 'close') return connection.end(...closeOf(event.data));
+          handlers.frame(event.data);
+        },
+        comment: () => {
+          if (!connection.ended) handlers.activity();
+        },
+        overflow: (chars) => {
+          const error = new DeviceClientError(
+            'payload_too_large',
+            `the event stream held ${chars} characters without ending an event`,
+            true,
+          );
+          connection.end(1009, 'event too large', error);
+        },
       },
-      comment: () => {
-        if (!connection.ended) handlers.activity();
-      },
-    });
+      DEFAULT_MAX_SERVER_FRAME_CHARS,
+    );
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     for (;;) {
