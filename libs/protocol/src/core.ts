@@ -8,7 +8,7 @@
 export * from './pushwire-error';
 export * from './validation-error';
 export * from './json-depth';
-export * from './checks';
+export type { Check, OptionalCheck } from './checks';
 export * from './v1/codes';
 export * from './v1/wire-rules';
 export * from './v1/frame-checks';

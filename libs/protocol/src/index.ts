@@ -15,7 +15,7 @@ export * from './v1/internal-api';
 export * from './v1/decode';
 export * from './v1/read-frames';
 export * from './v1/frame-checks';
-export * from './checks';
+export type { Check, OptionalCheck } from './checks';
 export * from './v1/validators';
 export * from './v1/payload-depth';
 export * from './v1/push-queue';
