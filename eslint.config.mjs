@@ -120,6 +120,30 @@ export default [
     },
   },
   {
+    // The device SDK's browser bundle must hold no TypeBox (it compiles validators with `new Function`,
+    // and weighs ~90 KB): it imports the protocol's schema-free entry only. Repeats the rule above.
+    files: ['libs/device-client/src/**/*.ts'],
+    ignores: TEST_CODE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@pushwire/protocol',
+              message: 'import @pushwire/protocol/core: the SDK runs under CSPs that forbid eval (docs/benchmarks/sdk-size.md).',
+            },
+            { name: '@sinclair/typebox', message: 'no schema library in the device SDK: use the checks of @pushwire/protocol/core.' },
+          ],
+          patterns: [
+            { regex: NODE_BUILTIN, message: 'scope:shared and scope:device libs run in browsers too: no Node built-ins.' },
+            TESTING_ENTRY,
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The one importer of the uWebSockets.js package.
     files: ['libs/uws/src/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },

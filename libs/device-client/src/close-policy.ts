@@ -1,5 +1,5 @@
 import { fullJitterDelay } from '@pushwire/backoff';
-import { CloseCode } from '@pushwire/protocol';
+import { CloseCode } from '@pushwire/protocol/core';
 import { DeviceClientError } from './errors';
 import type { TransportClose } from './transports/transport';
 

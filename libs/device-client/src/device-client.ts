@@ -1,12 +1,13 @@
 import {
-  decodeServerFrame,
+  CloseCode,
+  readServerFrame,
   ProtocolValidationError,
   type ClientFrame,
   type DeliveryStatus,
   type DeviceInfo,
   type ServerFrame,
   type ServerFrameOf,
-} from '@pushwire/protocol';
+} from '@pushwire/protocol/core';
 import { decideAfterClose } from './close-policy';
 import { deferred, type Deferred } from './deferred';
 import { TypedEmitter } from './emitter';
@@ -40,6 +41,8 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
   private generation = 0;
   private attempt = 0;
   private authRetried = false;
+  /** The message of an `unauthorized` error frame that came before `welcome`: the 4003 close that follows reports it. */
+  private authRefusal?: string;
   private reconnectHintMs?: number;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   /** Fails an attempt that has not reached `welcome` within `connectTimeoutMs`. */
@@ -200,6 +203,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
 
   private startAttempt(): void {
     const gen = ++this.generation;
+    this.authRefusal = undefined;
     const timeoutMs = this.opts.connectTimeoutMs;
     // Not unref'd (nor is the reconnect timer): a Node process whose only work is this client must
     // not exit while it is between connections.
@@ -258,8 +262,14 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.clearConnectTimer();
     this.requests.rejectAll(new DeviceClientError('connection_lost', `the connection closed (${info.code}) before the reply`));
     const edges = this.opts.edges;
+    const refusal = this.authRefusal;
+    this.authRefusal = undefined;
+    const close: TransportClose =
+      refusal !== undefined && info.code === CloseCode.AUTH_FAILED && !info.error
+        ? { ...info, error: new DeviceClientError('unauthorized', `the edge refused the token (close 4003): ${refusal}`, false) }
+        : info;
     const decision = decideAfterClose({
-      close: info,
+      close,
       attempt: this.attempt,
       reconnectHintMs: this.reconnectHintMs,
       canRefreshToken: this.opts.canRefreshToken,
@@ -267,7 +277,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       reconnect: this.opts.reconnect,
       random: this.opts.random,
       edgeCount: edges.count,
-      waitMs: edges.ended(info.error?.retryAfterMs),
+      waitMs: edges.ended(close.error?.retryAfterMs),
     });
     this.reconnectHintMs = undefined;
     const base = { code: info.code, reason: info.reason };
@@ -287,7 +297,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       this.attempt++;
       edges.advance();
     }
-    if (info.error) this.emitError(info.error);
+    if (close.error) this.emitError(close.error);
     this.setState(this.connecting ? 'connecting' : 'reconnecting');
     void this.emit('close', { ...base, willReconnect: true, delayMs: decision.delayMs });
     this.reconnectTimer = setTimeout(() => {
@@ -315,7 +325,7 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
     this.watchdog.activity();
     let frame: ServerFrame;
     try {
-      frame = decodeServerFrame(text);
+      frame = readServerFrame(text);
     } catch (e) {
       const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
       return this.emitError(new DeviceClientError(code, `ignored a frame from the edge: ${(e as Error).message}`, false, { cause: e }));
@@ -350,6 +360,11 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
       case 'device.offline':
         return this.onDeviceNotice(frame);
       case 'error': {
+        if (this.isAuthRefusal(frame)) {
+          // First-frame auth refused: the edge closes 4003 next, and that close reports it, once, as 'unauthorized'.
+          this.authRefusal = frame.message;
+          return;
+        }
         const error = new DeviceClientError(frame.code, frame.message);
         if (frame.reqId === undefined || !this.requests.reject(frame.reqId, error)) this.emitError(frame);
         return;
@@ -367,6 +382,10 @@ export class DeviceClient extends TypedEmitter<DeviceClientEvents> {
         return void unhandled;
       }
     }
+  }
+
+  private isAuthRefusal(frame: ServerFrameOf<'error'>): boolean {
+    return frame.reqId === undefined && this._state !== 'open' && (frame.code === 'unauthorized' || frame.code === 'not_authenticated');
   }
 
   private onWelcome(frame: Welcome): void {

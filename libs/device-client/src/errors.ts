@@ -1,4 +1,4 @@
-import { catalogueRetriable, ErrorCodes, PushwireError, type ErrorCode } from '@pushwire/protocol';
+import { catalogueRetriable, ErrorCodes, PushwireError, type ErrorCode } from '@pushwire/protocol/core';
 
 /**
  * Codes the SDK itself produces, next to the server's catalogue (`ErrorCode`), which it passes

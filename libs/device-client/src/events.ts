@@ -1,4 +1,4 @@
-import type { DeviceInfo, ServerFrame, ServerFrameOf } from '@pushwire/protocol';
+import type { DeviceInfo, ServerFrame, ServerFrameOf } from '@pushwire/protocol/core';
 import type { DeviceClientError } from './errors';
 import type { TopicRecovery } from './topic-types';
 

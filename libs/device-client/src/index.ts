@@ -35,4 +35,4 @@ export { fullJitterDelay as backoffDelay } from '@pushwire/backoff';
 export type { AuthMode } from './transports/transport';
 export type { WebSocketConstructor, WebSocketLike } from './transports/websocket-transport';
 export type { FetchLike } from './transports/sse-transport';
-export type { DeliveryStatus, DeviceInfo, TopicPosition } from '@pushwire/protocol';
+export type { DeliveryStatus, DeviceInfo, TopicPosition } from '@pushwire/protocol/core';

@@ -36,7 +36,13 @@ export interface DeviceClientOptions {
   token: string | (() => string | Promise<string>);
   /** Default 'websocket'. */
   transport?: 'websocket' | 'sse';
-  /** Default 'header' where headers can be set (Node with `ws`), else 'query'. */
+  /**
+   * How the token travels. Default over WebSocket: 'header' with the `ws` package (Node), else
+   * 'first-frame' (browsers): a browser hides the 401 of a refused WebSocket upgrade, so with
+   * 'query' a bad token cannot be told from a network failure and is retried like one; the first
+   * frame's refusal (close 4003) is seen and ends in 'unauthorized'. Over SSE: 'header' in Node,
+   * 'query' in browsers (no CORS preflight); fetch shows the 401 either way.
+   */
   auth?: AuthMode;
   reconnect?: ReconnectOptions;
   /** Ack pushes that ask for it once the 'push' handlers ran. Default true. */
@@ -157,11 +163,15 @@ export function resolveOptions(opts: DeviceClientOptions): ResolvedOptions {
 
 /**
  * 'header' keeps the token out of URLs (which end up in logs), but only Node can set it: over
- * WebSocket only with `ws` (injected, or loaded because there is no global WebSocket).
+ * WebSocket only with `ws` (injected, or loaded because there is no global WebSocket). Every other
+ * WebSocket (browsers', Node 22's global one) hides the HTTP status of a refused upgrade behind a
+ * bare 1006, so a bad token would look like a network failure and be retried forever: those send
+ * the token in the first frame, which the edge answers with close 4003 the socket does see. SSE
+ * goes through fetch, which shows the 401 in every runtime; browsers send its token by query
+ * because an Authorization header makes a cross-origin request need a CORS preflight.
  */
 function defaultAuth(transport: 'websocket' | 'sse', injected?: WebSocketConstructor): AuthMode {
-  if (!isNodeRuntime()) return 'query';
-  if (transport === 'sse') return 'header';
-  if (injected) return isNodeWs(injected) ? 'header' : 'query';
-  return typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined' ? 'header' : 'query';
+  if (transport === 'sse') return isNodeRuntime() ? 'header' : 'query';
+  if (injected) return isNodeWs(injected) ? 'header' : 'first-frame';
+  return isNodeRuntime() && typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'undefined' ? 'header' : 'first-frame';
 }

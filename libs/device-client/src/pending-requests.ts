@@ -1,4 +1,4 @@
-import { decodeClientFrame, encodeFrame, ProtocolValidationError, type ClientFrame, type ServerFrameOf } from '@pushwire/protocol';
+import { checkClientFrame, ProtocolValidationError, type ClientFrame, type ServerFrameOf } from '@pushwire/protocol/core';
 import { DeviceClientError } from './errors';
 import { unrefTimeout } from './timers';
 
@@ -113,7 +113,7 @@ export class PendingRequests {
  */
 export function checkOutgoing(frame: ClientFrame): void {
   try {
-    decodeClientFrame(encodeFrame(frame));
+    checkClientFrame(frame);
   } catch (e) {
     const code = e instanceof ProtocolValidationError ? e.code : 'invalid_frame';
     throw new DeviceClientError(code, `not sending an invalid ${frame.type}: ${(e as Error).message}`, false, { cause: e });

@@ -1,6 +1,6 @@
 // Shared by the behaviour specs (not exported): a FakeEdge with a few devices, and clients that are
 // closed after each test.
-import type { ClientFrame } from '@pushwire/protocol';
+import type { ClientFrame } from '@pushwire/protocol/core';
 import { DeviceClient } from './device-client';
 import type { DeviceClientOptions } from './options';
 import { FakeEdge, type FakeConnection, type FakeEdgeOptions } from './testing';

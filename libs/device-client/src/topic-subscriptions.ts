@@ -1,5 +1,5 @@
 import { fullJitterDelay } from '@pushwire/backoff';
-import type { ClientFrame, ServerFrameOf, TopicPosition } from '@pushwire/protocol';
+import type { ClientFrame, ServerFrameOf, TopicPosition } from '@pushwire/protocol/core';
 import { DeviceClientError, toClientError } from './errors';
 import type { ReplyOf } from './pending-requests';
 import type { SubscribeOptions, TopicHandler, TopicMessage, TopicRecovery, TopicSubscription } from './topic-types';

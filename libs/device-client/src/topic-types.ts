@@ -1,4 +1,4 @@
-import type { ServerFrameOf, TopicPosition } from '@pushwire/protocol';
+import type { ServerFrameOf, TopicPosition } from '@pushwire/protocol/core';
 
 // The SDK's public topic types (docs/protocol.md, "Topics and broadcast"); the logic is in topic-subscriptions.ts.
 

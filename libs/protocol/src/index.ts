@@ -5,12 +5,17 @@
  */
 export * from './pushwire-error';
 export * from './validation';
+export * from './validation-error';
 export * from './json-depth';
 export * from './v1/ids';
+export * from './v1/wire-rules';
 export * from './v1/codes';
 export * from './v1/device-frames';
 export * from './v1/internal-api';
 export * from './v1/decode';
+export * from './v1/read-frames';
+export * from './v1/frame-checks';
+export type { Check, OptionalCheck } from './checks';
 export * from './v1/validators';
 export * from './v1/payload-depth';
 export * from './v1/push-queue';

@@ -1,5 +1,5 @@
 import { MAX_JSON_DEPTH, MAX_PAYLOAD_DEPTH, nestsDeeperThan } from './json-depth';
-import { parseJson, ProtocolValidationError } from './validation';
+import { parseJson, ProtocolValidationError } from './validation-error';
 
 /** `n` arrays inside each other, around 1: its nesting depth is `n`. */
 const arrays = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;

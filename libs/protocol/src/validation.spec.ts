@@ -1,5 +1,5 @@
 import { PushwireError } from './pushwire-error';
-import { parseJson, ProtocolValidationError } from './validation';
+import { parseJson, ProtocolValidationError } from './validation-error';
 
 describe('ProtocolValidationError', () => {
   it('is a non-retriable PushwireError; parseJson keeps the SyntaxError as its cause', () => {

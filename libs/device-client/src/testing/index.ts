@@ -3,6 +3,7 @@
  * Node only: FakeEdge runs a real HTTP + WebSocket server.
  */
 export { waitForEvent } from './wait-for-event';
+export { BrowserLikeWebSocket, countingBrowserWebSocket } from './browser-like-websocket';
 export { FakeEdge, type FakeEdgeOptions, type FakeConnection, type FakeIdentity } from './fake-edge';
 export type { FakePublishOptions, FakeTopicOptions } from './fake-topics';
 export { topicRecorder, type TopicRecorder } from './topic-recorder';

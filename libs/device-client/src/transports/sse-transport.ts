@@ -1,6 +1,6 @@
-import { createParser } from 'eventsource-parser';
-import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
+import { DEFAULT_MAX_SERVER_FRAME_CHARS, encodeFrame, type ClientFrame } from '@pushwire/protocol/core';
 import { DeviceClientError, httpError, toClientError } from '../errors';
+import { SseParser } from './sse-parser';
 import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';
 
 /** The fetch the SSE transport uses: global fetch or an injected one (tests, polyfills). */
@@ -42,18 +42,28 @@ export function openSseTransport(fetchFn: FetchLike, params: TransportParams): T
     }
     if (connection.ended) return;
     handlers.open();
-    const parser = createParser({
-      onEvent: (event) => {
-        if (connection.ended) return;
-        // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
-        if (event.event === 'close') return connection.end(...closeOf(event.data));
-        handlers.frame(event.data);
+    const parser = new SseParser(
+      {
+        event: (event) => {
+          if (connection.ended) return;
+          // SSE has no close frame: the edge sends `event: close` with {code, reason}, then ends the stream.
+          if (event.event === 'close') return connection.end(...closeOf(event.data));
+          handlers.frame(event.data);
+        },
+        comment: () => {
+          if (!connection.ended) handlers.activity();
+        },
+        overflow: (chars) => {
+          const error = new DeviceClientError(
+            'payload_too_large',
+            `the event stream held ${chars} characters without ending an event`,
+            true,
+          );
+          connection.end(1009, 'event too large', error);
+        },
       },
-      onComment: () => {
-        if (!connection.ended) handlers.activity();
-      },
-      onError: (e) => handlers.error(toClientError(e, 'invalid_frame', 'malformed event stream line')),
-    });
+      DEFAULT_MAX_SERVER_FRAME_CHARS,
+    );
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     for (;;) {

@@ -1,4 +1,4 @@
-import type { ClientFrame } from '@pushwire/protocol';
+import type { ClientFrame } from '@pushwire/protocol/core';
 import type { DeviceClientError } from '../errors';
 
 /** How the device proves who it is (DESIGN §4). */

@@ -1,4 +1,4 @@
-import { encodeFrame, type ClientFrame } from '@pushwire/protocol';
+import { encodeFrame, type ClientFrame } from '@pushwire/protocol/core';
 import { DeviceClientError, httpError, toClientError } from '../errors';
 import { isNodeRuntime, unrefTimeout } from '../timers';
 import { ConnectionEnd, endpointUrl, type Transport, type TransportParams } from './transport';

@@ -1,13 +1,10 @@
 import type { TSchema } from '@sinclair/typebox';
-import { parseJson, ProtocolValidationError, Validator, type Refinement } from '../validation';
+import { Validator } from '../validation';
+import { parseJson } from '../validation-error';
 import { ClientFrameSchemas, ServerFrameSchemas, type ClientFrame, type ServerFrame } from './device-frames';
-import { payloadsWithinDepth } from './payload-depth';
+import { FRAMES_WITH_PAYLOAD, framePayload, frameTypeOf } from './frame-type';
 
 type FrameSchemas = Record<string, TSchema>;
-
-/** The frames that carry an application payload, held to MAX_PAYLOAD_DEPTH. */
-const FRAMES_WITH_PAYLOAD = new Set(['d2d.send', 'push', 'd2d.message', 'topic.message', 'broadcast']);
-const framePayload: Refinement<unknown> = payloadsWithinDepth((frame: unknown) => [['/payload', (frame as { payload: unknown }).payload]]);
 
 /**
  * Decodes frames of one direction: picks the schema by `type` so errors say what was wrong. The text
@@ -25,18 +22,8 @@ class FrameDecoder<F> {
 
   /** Decodes a parsed value; throws ProtocolValidationError. */
   decodeValue(value: unknown): F {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new ProtocolValidationError('invalid_frame', `a ${this.direction} frame must be a JSON object`);
-    }
-    const type = (value as { type?: unknown }).type;
-    if (typeof type !== 'string') {
-      throw new ProtocolValidationError('invalid_frame', 'frame has no string "type"', [{ path: '/type', message: 'required string' }]);
-    }
-    const validator = this.validators.get(type);
-    if (!validator) {
-      throw new ProtocolValidationError('unknown_type', `unknown ${this.direction} frame type "${type.slice(0, 40)}"`);
-    }
-    return validator.decode(value) as F;
+    const type = frameTypeOf(value, this.direction, (t) => this.validators.has(t));
+    return this.validators.get(type)!.decode(value) as F;
   }
 
   /** Parses and decodes one text frame; throws ProtocolValidationError. */
@@ -53,6 +40,3 @@ export const decodeClientFrame = (text: string): ClientFrame => clientFrames.dec
 /** Decodes a frame the server sent (device SDK side). Throws only ProtocolValidationError. */
 export const decodeServerFrame = (text: string): ServerFrame => serverFrames.decode(text);
 export const decodeServerFrameValue = (value: unknown): ServerFrame => serverFrames.decodeValue(value);
-
-/** Serialises a frame. Kept as one function so every writer produces the same bytes. */
-export const encodeFrame = (frame: ServerFrame | ClientFrame): string => JSON.stringify(frame);

@@ -9,16 +9,7 @@ import {
   UnsubscribeFrame,
   UnsubscribeResultFrame,
 } from './topics';
-
-/** Device protocol version; the device port paths carry it (`/v1/connect`, `/v1/events`). */
-export const PROTOCOL_VERSION = 1;
-
-/**
- * Default largest frame, either way (PUSHWIRE_MAX_MESSAGE_BYTES): the edge closes a device frame over
- * it 1009 and rejects a push whose frame would be larger; the message processor refuses a payload
- * larger than it up front, since that push can never be delivered.
- */
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+import { MAX_TOKEN_BYTES, PROTOCOL_VERSION, RECONNECT_REASONS } from './wire-rules';
 
 const frame = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
@@ -39,12 +30,6 @@ export const DeviceInfo = Type.Object(
 export type DeviceInfo = Static<typeof DeviceInfo>;
 
 // ---- device → server -------------------------------------------------------------------------
-
-/**
- * The largest device token the edge looks at, in bytes, on every path (header, `?token=`, the
- * `auth` frame, SSE, `POST /v1/frames`): a larger one is refused before any JWT work.
- */
-export const MAX_TOKEN_BYTES = 8192;
 
 /** `auth`: the first frame with `?auth=frame`, or on an open connection a fresh token for the same device. */
 export const AuthFrame = frame('auth', { token: Type.String({ minLength: 1, maxLength: MAX_TOKEN_BYTES }) });
@@ -100,7 +85,7 @@ export const DeviceOnlineFrame = frame('device.online', { device: DeviceInfo });
 export const DeviceOfflineFrame = frame('device.offline', { deviceId: DeviceId });
 export const ReconnectFrame = frame('reconnect', {
   afterMs: Type.Integer({ minimum: 0, description: 'Reconnect after a random delay in [0, afterMs].' }),
-  reason: Type.Union([Type.Literal('lifetime'), Type.Literal('drain'), Type.Literal('token_expired')]),
+  reason: Type.Union(RECONNECT_REASONS.map((r) => Type.Literal(r))),
 });
 export const PongFrame = frame('pong', { t: Type.Optional(Type.Number()), serverTime: EpochMillis });
 export const ErrorFrame = frame('error', {

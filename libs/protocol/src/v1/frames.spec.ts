@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeClientFrame, decodeServerFrame, decodeServerFrameValue, encodeFrame } from './decode';
-import { ProtocolValidationError } from '../validation';
+import { decodeClientFrame, decodeServerFrame, decodeServerFrameValue } from './decode';
+import { encodeFrame } from './read-frames';
+import { ProtocolValidationError } from '../validation-error';
 import { Validators } from './validators';
 
 // Fixtures are arrays of objects; typed as such so it.each passes each element as one argument.

@@ -1,18 +1,31 @@
 import { Type, type Static } from '@sinclair/typebox';
+import {
+  DEVICE_TYPE_PATTERN,
+  ID_PATTERN,
+  MAX_DEVICE_NAME_LENGTH,
+  MAX_DEVICE_TYPE_LENGTH,
+  MAX_EPOCH_MILLIS,
+  MAX_ID_LENGTH,
+  MAX_SHORT_ID_LENGTH,
+  PRIORITIES,
+} from './wire-rules';
 
-// Identifiers travel in URLs, log lines, Kafka keys and DynamoDB keys, so they are restricted to a
-// conservative character set and length. Tokens and payloads are never identifiers.
-const ID_PATTERN = '^[A-Za-z0-9._:@-]+$';
-const id = (description: string, maxLength = 128) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description });
+// Identifiers: ID_PATTERN and lengths of wire-rules.ts (shared with the schema-free frame checks).
+const id = (description: string, maxLength = MAX_ID_LENGTH) => Type.String({ minLength: 1, maxLength, pattern: ID_PATTERN, description });
 
 export const DeviceId = id('A device id, unique within its account (JWT claim device_id).');
 export const AccountId = id('An account (user) id (JWT claim sub).');
-export const ConnectionId = id('Random id of one device connection; fences stale routes.', 64);
-export const MessageId = id('A message id chosen by the sender; devices de-duplicate on it.', 128);
-export const RequestId = id('A request id chosen by the device to match a reply to its request.', 64);
-export const EdgeId = id('The id of one push-edge process.', 64);
-export const DeviceType = Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9_-]+$', description: 'tv, phone, browser, …' });
-export const DeviceName = Type.String({ minLength: 1, maxLength: 128, description: 'Human-readable device name.' });
+export const ConnectionId = id('Random id of one device connection; fences stale routes.', MAX_SHORT_ID_LENGTH);
+export const MessageId = id('A message id chosen by the sender; devices de-duplicate on it.');
+export const RequestId = id('A request id chosen by the device to match a reply to its request.', MAX_SHORT_ID_LENGTH);
+export const EdgeId = id('The id of one push-edge process.', MAX_SHORT_ID_LENGTH);
+export const DeviceType = Type.String({
+  minLength: 1,
+  maxLength: MAX_DEVICE_TYPE_LENGTH,
+  pattern: DEVICE_TYPE_PATTERN,
+  description: 'tv, phone, browser, …',
+});
+export const DeviceName = Type.String({ minLength: 1, maxLength: MAX_DEVICE_NAME_LENGTH, description: 'Human-readable device name.' });
 
 /**
  * Who a device is: a device id means something only inside its account, so every reference to a
@@ -35,12 +48,12 @@ export function deviceRefKey(ref: { readonly accountId: string; readonly deviceI
 /** Any JSON value: the application payload of a push or device-to-device message. */
 export const Payload = Type.Unknown({ description: 'Any JSON value, opaque to Pushwire.' });
 
-export const Priority = Type.Union([Type.Literal('high'), Type.Literal('normal'), Type.Literal('low')], {
-  description: 'Delivery priority; indirect push gives higher priorities more consumer concurrency.',
-});
-
-// Times are bounded by what a JavaScript Date can hold (±8.64e15 ms), so `1e308` is not "a time".
-const MAX_EPOCH_MILLIS = 8_640_000_000_000_000;
+export const Priority = Type.Union(
+  PRIORITIES.map((p) => Type.Literal(p)),
+  {
+    description: 'Delivery priority; indirect push gives higher priorities more consumer concurrency.',
+  },
+);
 
 /** Milliseconds since the Unix epoch. */
 export const EpochMillis = Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MILLIS, description: 'Milliseconds since the Unix epoch.' });

@@ -1,5 +1,5 @@
 import { MAX_JSON_DEPTH, MAX_PAYLOAD_DEPTH } from '../json-depth';
-import { ProtocolValidationError } from '../validation';
+import { ProtocolValidationError } from '../validation-error';
 import { decodeClientFrame } from './decode';
 import { EdgeUrl, MAX_MESSAGE_TTL_SECONDS } from './internal-api';
 import { checkCreatedAt, CREATED_AT_LEEWAY_MS } from './message-time';

@@ -1,5 +1,5 @@
 import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from '../json-depth';
-import type { Refinement } from '../validation';
+import type { Refinement } from '../validation-error';
 
 /** Where a payload sits in a message, as a JSON pointer, and the payload. */
 export type PayloadAt = readonly [path: string, payload: unknown];

@@ -1,6 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DeviceType, EpochMillis, MessageId, Payload, Priority, RequestId } from './ids';
 import { MAX_MESSAGE_TTL_SECONDS } from './internal-api';
+import {
+  MAX_TOPIC_EPOCH_LENGTH,
+  MAX_TOPIC_NAME_LENGTH,
+  SUBSCRIBE_STATUSES,
+  TOPIC_EPOCH_PATTERN,
+  TOPIC_NAME_PATTERN,
+  UNSUBSCRIBE_STATUSES,
+} from './wire-rules';
 
 // Topics and broadcast: one message to many devices (docs/architecture.md, "Topics").
 //
@@ -17,8 +25,6 @@ const strict = { additionalProperties: false } as const;
 /** The event-bus topic every topic message and broadcast is appended to (one partition). */
 export const TOPIC_LOG = 'pushwire.topic-messages';
 
-/** The longest topic name. */
-export const MAX_TOPIC_NAME_LENGTH = 128;
 /** The most topic patterns one device token may carry (claim `topics`). */
 export const MAX_TOKEN_TOPIC_PATTERNS = 64;
 /** Default TTL of a topic message or broadcast: how long an edge keeps it for devices recovering a gap. */
@@ -32,7 +38,7 @@ export const DEFAULT_TOPIC_TTL_SECONDS = 300;
 export const TopicName = Type.String({
   minLength: 1,
   maxLength: MAX_TOPIC_NAME_LENGTH,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@-]*$',
+  pattern: TOPIC_NAME_PATTERN,
   description: 'A topic: letters, digits and _ . : @ -, starting with a letter or digit.',
 });
 export type TopicName = Static<typeof TopicName>;
@@ -50,7 +56,12 @@ export type TopicPattern = Static<typeof TopicPattern>;
 export const TopicsClaim = Type.Array(TopicPattern, { maxItems: MAX_TOKEN_TOPIC_PATTERNS });
 
 /** An epoch: names one instance of the topic log (see the file comment). */
-export const TopicEpoch = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'The topic log instance.' });
+export const TopicEpoch = Type.String({
+  minLength: 1,
+  maxLength: MAX_TOPIC_EPOCH_LENGTH,
+  pattern: TOPIC_EPOCH_PATTERN,
+  description: 'The topic log instance.',
+});
 /** A position in the topic log: 1-based record offset; 0 = before the first record. */
 export const TopicOffset = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Position in the topic log.' });
 
@@ -105,10 +116,6 @@ export const SubscribeFrame = Type.Object(
 );
 export const UnsubscribeFrame = Type.Object({ type: Type.Literal('unsubscribe'), reqId: RequestId, topic: TopicName }, strict);
 
-/** Why a subscription was refused, or `subscribed`. */
-export const SUBSCRIBE_STATUSES = ['subscribed', 'forbidden', 'limit_exceeded', 'unavailable'] as const;
-export type SubscribeStatus = (typeof SUBSCRIBE_STATUSES)[number];
-
 /**
  * The answer to `subscribe`. When `subscribed`: `offset`/`epoch` = the topic's position now (what
  * the device resumes from if it has no newer message), and with `since`, `recovered` says whether
@@ -134,7 +141,7 @@ export const UnsubscribeResultFrame = Type.Object(
     type: Type.Literal('unsubscribe.result'),
     reqId: RequestId,
     topic: TopicName,
-    status: Type.Union([Type.Literal('unsubscribed'), Type.Literal('not_subscribed')]),
+    status: Type.Union(UNSUBSCRIBE_STATUSES.map((s) => Type.Literal(s))),
   },
   strict,
 );
