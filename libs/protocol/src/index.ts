@@ -10,6 +10,7 @@ export * from './v1/ids';
 export * from './v1/codes';
 export * from './v1/device-frames';
 export * from './v1/internal-api';
+export * from './v1/edge-link';
 export * from './v1/decode';
 export * from './v1/validators';
 export * from './v1/payload-depth';
