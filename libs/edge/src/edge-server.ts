@@ -239,7 +239,11 @@ export class EdgeServer {
       now: this.now,
       random: this.random,
     });
-    this.linkEndpoint = new LinkEndpoint({ deliverer: this.inbox.deliverer, logger: deps.logger });
+    this.linkEndpoint = new LinkEndpoint({
+      deliverer: this.inbox.deliverer,
+      logger: deps.logger,
+      observe: (seconds) => this.metrics.linkRequestLatency.observe(seconds),
+    });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,

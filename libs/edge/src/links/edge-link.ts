@@ -39,9 +39,10 @@ const SWEEP_MS = 250;
  * the first send after it opens the link again. Past `maxInFlight` deliveries a send is
  * `backpressure`. Kept alive by pings; a peer that stops answering them is dropped.
  *
- * The client is `ws` (no compression): measured against a hand-rolled framer on net.Socket the CPU
- * per relayed message differed by less than the run-to-run noise (docs/benchmarks/d2d.md), and `ws`
- * brings a tested handshake, masking and ping/pong.
+ * The client is `ws` (no compression). Measured against a lean client (net.Socket writing masked
+ * frames, no answer validation) by tools/bench/src/link-client-cost.ts: ~14 µs more CPU per request,
+ * this class's answer validation and deadlines included (docs/benchmarks/d2d.md) — a few % of what a
+ * relayed message costs edge 1 — for a tested handshake, framing, ping/pong and close.
  */
 export class EdgeLink {
   private socket: WebSocket | undefined;

@@ -18,6 +18,8 @@ import { respondError } from '../uws-http';
 export interface LinkEndpointDeps {
   deliverer: Pick<Deliverer, 'deliver'>;
   logger: Logger;
+  /** Told how long each link request took to answer, in seconds. */
+  observe?(seconds: number): void;
 }
 
 /** Per link: set once it closed, so a late answer (a delivery that waited) is not sent on a dead socket. */
@@ -98,30 +100,22 @@ export class LinkEndpoint {
       ws.end(CloseCode.POLICY_VIOLATION, 'invalid link frame');
       return;
     }
+    const startedAt = process.hrtime.bigint();
+    const reply = (statuses: DeliveryStatus[]) => {
+      answer(ws, request.id, statuses);
+      this.deps.observe?.(Number(process.hrtime.bigint() - startedAt) / 1e9);
+    };
     const results = request.deliveries.map((d: Delivery) => this.deps.deliverer.deliver(d));
     if (results.every((r): r is DeliveryResult => !(r instanceof Promise))) {
-      answer(
-        ws,
-        request.id,
-        results.map((r) => r.status),
-      );
+      reply(results.map((r) => r.status));
       return;
     }
     // A delivery that waits (an ack, an inbox removal) holds the answer, not the link: others keep flowing.
     Promise.all(results).then(
-      (settled) =>
-        answer(
-          ws,
-          request.id,
-          settled.map((r) => r.status),
-        ),
+      (settled) => reply(settled.map((r) => r.status)),
       (err: unknown) => {
         this.deps.logger.warn({ err }, 'edge link: a relayed delivery failed');
-        answer(
-          ws,
-          request.id,
-          request.deliveries.map((): DeliveryStatus => 'unavailable'),
-        );
+        reply(request.deliveries.map((): DeliveryStatus => 'unavailable'));
       },
     );
   }
