@@ -255,7 +255,7 @@ export class EdgeServer {
         transport: this.links,
         routes: new RouteCache(c.d2dRouteCacheSeconds * 1000, 100_000, this.now, {
           aheadMs: c.d2dRouteRefreshAheadSeconds * 1000,
-          lookup: (device) => deps.registry.lookup([device]).then((r) => r.registrations[0]),
+          lookup: (devices) => deps.registry.lookup(devices).then((r) => r.registrations),
           onError: (err) => deps.logger.warn({ err }, 'd2d route refresh failed; the known route is kept'),
         }),
         policy: deps.d2dPolicy ?? sameAccountPolicy,

@@ -8,14 +8,16 @@ interface Entry {
 
 /**
  * How a RouteCache keeps the routes it serves fresh (stale-while-revalidate): a `get` of a route
- * within `aheadMs` of its end starts one background lookup for it and still answers with the known
+ * within `aheadMs` of its end starts a background lookup for it and still answers with the known
  * route, so a device that is sent to steadily never waits for a lookup of a route that was known.
+ * The routes that came due in one event-loop turn are looked up in one call (routes cached together
+ * come due together: one lookup for all, not one each).
  */
 export interface RouteRefresh {
   /** How long before a route's end (its TTL, or the record's own expiresAt if sooner) a `get` refreshes it. */
   aheadMs: number;
-  /** The registry's current record of the device; undefined when it is not registered any more. */
-  lookup(device: DeviceRef): Promise<Registration | undefined>;
+  /** The registry's current records of the devices; a device without one is not registered any more. */
+  lookup(devices: DeviceRef[]): Promise<Registration[]>;
   /** Told of a failed refresh (the route is kept until its end; a later `get` tries again). */
   onError?(err: unknown): void;
 }
@@ -31,8 +33,10 @@ export interface RouteRefresh {
  */
 export class RouteCache {
   private readonly entries = new Map<string, Entry>();
-  /** Background refreshes under way, by key; one whose key was set or invalidated since is void. */
-  private readonly refreshing = new Map<string, Promise<void>>();
+  /** Background refreshes under way (or due this turn), by key → the batch; one whose key was set or invalidated since is void. */
+  private readonly refreshing = new Map<string, object>();
+  /** Devices whose refresh is due at the end of this turn, by key. */
+  private due = new Map<string, DeviceRef>();
 
   constructor(
     private readonly ttlMs: number,
@@ -90,22 +94,46 @@ export class RouteCache {
   }
 
   private startRefresh(key: string, device: DeviceRef): void {
+    if (this.due.size === 0) setImmediate(() => this.refreshDue());
+    this.due.set(key, device);
+    this.refreshing.set(key, DUE);
+  }
+
+  /** Looks up every route that came due this turn in one call, and applies what is still wanted. */
+  private refreshDue(): void {
     const refresh = this.refresh!;
-    const current = () => this.refreshing.get(key) === started;
-    const started: Promise<void> = Promise.resolve()
-      .then(() => refresh.lookup(device))
+    const batch = {};
+    const keys: string[] = [];
+    const devices: DeviceRef[] = [];
+    for (const [key, device] of this.due) {
+      if (this.refreshing.get(key) !== DUE) continue; // set or invalidated since it came due
+      this.refreshing.set(key, batch);
+      keys.push(key);
+      devices.push(device);
+    }
+    this.due = new Map();
+    if (devices.length === 0) return;
+    const current = (key: string) => this.refreshing.get(key) === batch;
+    Promise.resolve()
+      .then(() => refresh.lookup(devices))
       .then(
-        (registration) => {
-          if (!current()) return;
-          this.refreshing.delete(key);
-          if (registration) this.set(registration);
-          else this.entries.delete(key); // not registered any more: the next send looks it up and finds nothing
+        (registrations) => {
+          const found = new Map(registrations.map((r) => [deviceRefKey(r), r]));
+          for (const key of keys) {
+            if (!current(key)) continue;
+            this.refreshing.delete(key);
+            const registration = found.get(key);
+            if (registration) this.set(registration);
+            else this.entries.delete(key); // not registered any more: the next send looks it up and finds nothing
+          }
         },
         (err: unknown) => {
-          if (current()) this.refreshing.delete(key);
+          for (const key of keys) if (current(key)) this.refreshing.delete(key);
           refresh.onError?.(err);
         },
       );
-    this.refreshing.set(key, started);
   }
 }
+
+/** The mark of a refresh that is due but not started yet. */
+const DUE = {};
