@@ -231,6 +231,14 @@ export const edgeConfigSpec = {
     max: 3600,
     description: "How long a d2d target's location is reused without a registry lookup (stale routes are fenced and dropped).",
   }),
+  d2dRouteRefreshAheadSeconds: int({
+    env: 'PUSHWIRE_D2D_ROUTE_REFRESH_AHEAD_SECONDS',
+    default: 10,
+    min: 0,
+    max: 3600,
+    description:
+      'A cached d2d route used within this many seconds of its end is looked up again in the background while it keeps being used (0: routes end, and the next send waits for a lookup).',
+  }),
   maxTopicsPerConnection: int({
     env: 'PUSHWIRE_EDGE_MAX_TOPICS_PER_CONNECTION',
     default: 32,

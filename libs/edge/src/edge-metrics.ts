@@ -19,6 +19,7 @@ export class EdgeMetrics {
   readonly droppedFrames: Counter;
   readonly registryErrors: Counter<'operation'>;
   readonly deliverLatency: Histogram;
+  readonly linkRequestLatency: Histogram;
   readonly d2d: Counter<'status'>;
   readonly d2dLatency: Histogram;
   readonly notices: Counter;
@@ -111,6 +112,12 @@ export class EdgeMetrics {
     this.deliverLatency = new Histogram({
       name: 'pushwire_edge_deliver_request_seconds',
       help: 'Time to answer POST /v1/deliver.',
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: reg,
+    });
+    this.linkRequestLatency = new Histogram({
+      name: 'pushwire_edge_link_request_seconds',
+      help: 'Time to answer a link request (relayed d2d from a peer edge, GET /v1/link).',
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: reg,
     });

@@ -3,7 +3,6 @@ import { closeListenSocket, type TemplatedApp, type us_listen_socket } from '@pu
 import { CloseCode } from '@pushwire/protocol';
 import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
-import { EdgeClient } from '@pushwire/edge-client';
 import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
 import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
@@ -28,6 +27,8 @@ import { logHandlerFailures, type HandlerFailure } from './guarded-app';
 import { inboxDelivery, type InboxDelivery } from './inbox-delivery';
 import { buildInternalPort } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
+import { EdgeLinks } from './links/edge-links';
+import { LinkEndpoint } from './links/link-endpoint';
 import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
 import { Sweeper } from './sweeper';
@@ -102,7 +103,9 @@ export class EdgeServer {
   private deviceUwsApp: TemplatedApp | undefined;
   private readonly metrics: EdgeMetrics;
   private readonly deviceList: DeviceListClient | undefined;
-  private readonly edgeTransport: EdgeClient;
+  /** This edge's links to its peers (relayed d2d out), and their end here (relayed d2d in). */
+  private readonly links: EdgeLinks;
+  private readonly linkEndpoint: LinkEndpoint;
   private readonly connectionEvents: ConnectionEventPublisher | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -229,7 +232,18 @@ export class EdgeServer {
       logger: deps.logger,
       now: this.now,
     });
-    this.edgeTransport = new EdgeClient({ serviceToken: edgeToken, timeoutMs: 2000 });
+    this.links = new EdgeLinks({
+      serviceToken: edgeToken,
+      timeoutMs: 2000,
+      onFailure: (url, err) => deps.logger.warn({ err, url }, 'edge link failed; its messages in flight are unavailable'),
+      now: this.now,
+      random: this.random,
+    });
+    this.linkEndpoint = new LinkEndpoint({
+      deliverer: this.inbox.deliverer,
+      logger: deps.logger,
+      observe: (seconds) => this.metrics.linkRequestLatency.observe(seconds),
+    });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,
@@ -238,8 +252,12 @@ export class EdgeServer {
         localConnection: (accountId, deviceId) => this.table.get(accountId, deviceId),
         deliverLocal: (d) => this.deliverer.deliver(d),
         registry: deps.registry,
-        transport: this.edgeTransport,
-        routes: new RouteCache(c.d2dRouteCacheSeconds * 1000, 100_000, this.now),
+        transport: this.links,
+        routes: new RouteCache(c.d2dRouteCacheSeconds * 1000, 100_000, this.now, {
+          aheadMs: c.d2dRouteRefreshAheadSeconds * 1000,
+          lookup: (devices) => deps.registry.lookup(devices).then((r) => r.registrations),
+          onError: (err) => deps.logger.warn({ err }, 'd2d route refresh failed; the known route is kept'),
+        }),
         policy: deps.d2dPolicy ?? sameAccountPolicy,
         now: this.now,
       }),
@@ -336,13 +354,15 @@ export class EdgeServer {
     this.acks.close();
     await Promise.all([this.topics.stop(), this.pipeline.close(), this.connectionEvents?.close(), this.inbox.close()]);
     await this.lease.stop(true);
-    await Promise.all([this.edgeTransport.close(), this.deviceList?.close(), this.healthServer?.close()]);
+    this.linkEndpoint.closeAll();
+    await Promise.all([this.links.close(), this.deviceList?.close(), this.healthServer?.close()]);
   }
 
   private internalApp(): TemplatedApp {
     return buildInternalPort({
       serviceTokens: this.deps.config.serviceTokens,
       deliverer: this.inbox.deliverer,
+      links: this.linkEndpoint,
       metrics: this.metrics,
       metricsRegistry: this.metricsRegistry,
       notify: (notice) => {

@@ -20,6 +20,7 @@ import {
   type ServiceTokens,
 } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
+import type { LinkEndpoint } from './links/link-endpoint';
 import type { EdgeMetrics } from './edge-metrics';
 import type { EdgeReadiness } from './edge-readiness';
 import { healthAnswer } from './health-port';
@@ -31,6 +32,8 @@ export interface InternalPortDeps {
   /** Deliveries take sender and edge tokens; notices (from the device list) edge tokens only. */
   serviceTokens: ServiceTokens;
   deliverer: Pick<Deliverer, 'deliver'>;
+  /** GET /v1/link, the edge links peers relay d2d over (edge token). */
+  links: Pick<LinkEndpoint, 'attach'>;
   metrics: Pick<EdgeMetrics, 'deliverLatency'>;
   metricsRegistry: Registry;
   /** Writes a device-list notice to the account's subscribed connections; returns how many. */
@@ -49,7 +52,7 @@ const MAX_NOTICE_BODY_BYTES = 16 * 1024;
 
 /**
  * The edge's internal port, for other Pushwire services only: POST /v1/deliver (sender or edge
- * token), POST /v1/notify (edge token: the device list), and the open ops endpoints /healthz,
+ * token), POST /v1/notify (edge token: the device list), GET /v1/link (edge token: edge links), and the open ops endpoints /healthz,
  * /readyz, /metrics. Every handler is guarded (guardHandlers) and returns its promise chain, so a
  * failure anywhere in it is a 500, not a crash.
  */
@@ -88,6 +91,8 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
     ),
   );
 
+  deps.links.attach(app, verifier);
+
   // The device list's device.online / device.offline for one account's subscribed devices here.
   app.post(
     '/v1/notify',
@@ -118,7 +123,10 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
     });
   });
 
-  app.any('/*', notFound('internal endpoints: POST /v1/deliver, POST /v1/notify, GET /healthz, /readyz, /metrics'));
+  app.any(
+    '/*',
+    notFound('internal endpoints: POST /v1/deliver, POST /v1/notify, GET /v1/link (WebSocket), GET /healthz, /readyz, /metrics'),
+  );
 
   return app;
 }

@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { testTables } from '@pushwire/dynamodb-kit/testing';
 import { dynamoClientFromEnv, dynamodbEndpointFromEnv } from '@pushwire/infra/testing';
@@ -9,34 +8,11 @@ import { HttpRegistryClient } from '@pushwire/registry-client';
 import { waitFor } from '@pushwire/test-kit';
 import { startTestEdge, TEST_SERVICE_TOKEN } from '../src/testing';
 import { RawDevice } from './raw-device';
-import { pipeTo } from './tcp-pipe';
+import { cuttableProxy } from './tcp-pipe';
 
 // The issue's fault, end to end on DynamoDB Local: edge → registry over HTTP → DynamoDB, with the
 // registry's DynamoDB behind a TCP proxy the test cuts (every connection reset, new ones refused)
 // long enough for the edge's lease to lapse, then restores.
-
-/** A TCP proxy to `target` that can cut every connection and refuse new ones, and be restored. */
-async function cuttableProxy(target: URL): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) client.destroy();
-    else pipeTo(client, Number(target.port), target.hostname, sockets);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut: () => {
-      down = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => (down = false),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const direct = dynamoClientFromEnv();
 const tables = testTables(direct, 'pushwire-edge-lease');
@@ -48,7 +24,7 @@ describe('edge on DynamoDB Local: routes after a store outage', () => {
 
   it('makes devices that never disconnected routable again within 2 s of DynamoDB answering after their lease lapsed', async () => {
     await ensureRegistryTables(direct, { table });
-    const proxy = await cuttableProxy(new URL(dynamodbEndpointFromEnv()));
+    const proxy = await cuttableProxy(() => new URL(dynamodbEndpointFromEnv()));
     const viaProxy = new DynamoDBClient({
       endpoint: proxy.url,
       region: await direct.config.region(),

@@ -12,6 +12,7 @@ export * from './v1/wire-rules';
 export * from './v1/codes';
 export * from './v1/device-frames';
 export * from './v1/internal-api';
+export * from './v1/edge-link';
 export * from './v1/decode';
 export * from './v1/read-frames';
 export * from './v1/frame-checks';

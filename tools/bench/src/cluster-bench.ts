@@ -43,7 +43,11 @@ export async function runningInfraEnv(): Promise<Record<string, string> | undefi
  * bench cleans up. Loopback only: anything else is a BenchFailure.
  */
 export async function benchInfra(bench: BenchRun, log: (msg: string) => void): Promise<BenchInfra> {
-  const up = await runningInfraEnv();
+  // KAFKA_BROKERS and DYNAMODB_ENDPOINT in the environment name infra already running elsewhere (a shared machine's).
+  const fromEnv = process.env.KAFKA_BROKERS && process.env.DYNAMODB_ENDPOINT;
+  const up = fromEnv
+    ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT! }
+    : await runningInfraEnv();
   let kafkaBrokers = up?.KAFKA_BROKERS;
   let dynamodbEndpoint = up?.DYNAMODB_ENDPOINT;
   const reused = { kafka: !!kafkaBrokers, dynamodb: !!dynamodbEndpoint };

@@ -1,6 +1,6 @@
 /**
  * Device-to-device latency across two edges: a phone on edge 1 sends `d2d.send`, edge 1 relays it
- * with POST /v1/deliver to edge 2, which writes `d2d.message` to the TV, and edge 1 answers the phone
+ * over its edge link (a WebSocket, GET /v1/link) to edge 2, which writes `d2d.message` to the TV, and edge 1 answers the phone
  * `d2d.result`. Measured on one cluster (tools/cluster's startCluster: registry and device list on
  * DynamoDB Local, two edges, message processor on Kafka; each its own process, on free ports). What
  * is not on this path is kept quiet: the processor is stopped once the cluster is up (on a shared
@@ -50,7 +50,7 @@ import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:d2d -- [options]
 
-Device-to-device latency across two edges (phone on edge 1 → edge 1 → POST /v1/deliver → edge 2 →
+Device-to-device latency across two edges (phone on edge 1 → edge 1 → edge link → edge 2 →
 TV), one way (phone frame written → TV frame read) and round trip (→ d2d.result read), p50 / p99 /
 p99.9 / max at a fixed rate, over rounds, then the highest sustainable rate. On one cluster
 (registry and device list on DynamoDB Local, two edges, message processor on Kafka). Loopback only.
@@ -224,7 +224,7 @@ interface PhaseResult {
   registryLookups: number;
   /** One-way latencies over SLOW_MS: how many messages, in how many episodes (sent within 100 ms of each other), the longest episode. */
   slow: { messages: number; episodes: number; longestEpisodeMs: number };
-  /** Means from the edges' histograms: edge 1 from d2d.send in to d2d.result out, edge 2 answering /v1/deliver. */
+  /** Means from the edges' histograms: edge 1 from d2d.send in to d2d.result out, edge 2 answering the link request. */
   edgeMeanMs: { d2dAtEdge1: number; deliverAtEdge2: number };
 }
 
@@ -332,8 +332,8 @@ async function serviceCounters(cluster: Cluster) {
     metricSum(cluster.registryUrl, 'pushwire_registry_lookup_devices_total'),
     metricSum(edge1!.internalUrl, 'pushwire_edge_d2d_seconds_sum'),
     metricSum(edge1!.internalUrl, 'pushwire_edge_d2d_seconds_count'),
-    metricSum(edge2!.internalUrl, 'pushwire_edge_deliver_request_seconds_sum'),
-    metricSum(edge2!.internalUrl, 'pushwire_edge_deliver_request_seconds_count'),
+    metricSum(edge2!.internalUrl, 'pushwire_edge_link_request_seconds_sum'),
+    metricSum(edge2!.internalUrl, 'pushwire_edge_link_request_seconds_count'),
   ]);
   const cpu = {
     bench: (() => {
@@ -685,7 +685,7 @@ function report(opts: Options, rounds: PhaseResult[], search: Awaited<ReturnType
   for (const r of rounds) for (const [s, c] of notDelivered(r)) refused[s] = (refused[s] ?? 0) + c;
 
   console.log(
-    `\nDevice to device across two edges: phone (edge-1) → edge-1 → POST /v1/deliver → edge-2 → TV; ${n(opts.pairs)} pairs, one account each, messages round-robin over the pairs, open loop; medians of ${rounds.length} round(s) of ${fixed} after a ${WARMUP_SECONDS} s warm-up (discarded)`,
+    `\nDevice to device across two edges: phone (edge-1) → edge-1 → edge link → edge-2 → TV; ${n(opts.pairs)} pairs, one account each, messages round-robin over the pairs, open loop; medians of ${rounds.length} round(s) of ${fixed} after a ${WARMUP_SECONDS} s warm-up (discarded)`,
   );
   console.log(
     `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${gib(os.totalmem())} GiB; load average ${info.loadBefore.toFixed(2)} before, ${os.loadavg()[0]!.toFixed(2)} after; commit ${info.git.commit.slice(0, 12)}${info.git.dirty ? ' + uncommitted changes in the tree' : ''}; ${info.runtimeSeconds.toFixed(0)} s in all`,
@@ -731,7 +731,7 @@ function report(opts: Options, rounds: PhaseResult[], search: Awaited<ReturnType
 
   console.log('\nPer round and search step:');
   console.log(
-    `| phase | rate msg/s | offered/s | at TVs | not delivered | one way p50 / p99 / p99.9 / max ms | round trip p50 / p99 ms | one way > ${SLOW_MS} ms: messages in episodes, longest ms | edge-1 d2d mean / edge-2 deliver mean ms | CPU % bench / edge-1 / edge-2 / registry | registry lookups | verdict |`,
+    `| phase | rate msg/s | offered/s | at TVs | not delivered | one way p50 / p99 / p99.9 / max ms | round trip p50 / p99 ms | one way > ${SLOW_MS} ms: messages in episodes, longest ms | edge-1 d2d mean / edge-2 link request mean ms | CPU % bench / edge-1 / edge-2 / registry | registry lookups | verdict |`,
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const row = (label: string, r: PhaseResult, verdict: string) =>

@@ -8,11 +8,22 @@ import { ManualClock } from '@pushwire/registry/testing';
 import { Connection, Phase, Transport } from '../connection';
 import { ConnectionTable } from '../connection-table';
 import { sameAccountPolicy, type D2dPolicy } from './d2d-policy';
-import { D2dRouter } from './d2d-router';
+import { D2dRouter, type RelayTransport } from './d2d-router';
 
 // D2dRouter with its real collaborators: a registry client over the memory store, the route cache,
-// and the EdgeClient posting to a FakeEdge that plays the remote edge's /v1/deliver (fenced by
-// connection id like a real edge: a connection it does not hold is `gone`).
+// and a transport relaying with the EdgeClient to a FakeEdge that plays the remote edge's /v1/deliver
+// (fenced by connection id like a real edge: a connection it does not hold is `gone`). The edge's
+// own transport, the edge links, has its tests in ../links; the router only sees statuses.
+
+/** Relays through POST /v1/deliver: a failed call is `unavailable` for each delivery, as a broken link's. */
+const httpRelay = (client: EdgeClient): RelayTransport => ({
+  relay: (edgeUrl, deliveries) =>
+    client
+      .deliver(edgeUrl, deliveries)
+      .then((answer) =>
+        deliveries.map((_, i) => (answer.kind === 'failure' ? 'unavailable' : (answer.outcomes[i]?.status ?? 'unavailable'))),
+      ),
+});
 
 const TOKEN = 'd2d-router-spec-service-token';
 const HERE = 'edge-here';
@@ -75,7 +86,7 @@ describe('D2dRouter', () => {
         return { accountId: d.accountId, deviceId: d.deviceId, messageId: d.message.id, status: 'delivered', edgeId: HERE };
       },
       registry,
-      transport,
+      transport: httpRelay(transport),
       routes: new RouteCache(30_000, 1_000, clock.now),
       policy,
       now: clock.now,

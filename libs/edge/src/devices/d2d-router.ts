@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import {
   deviceRefKey,
+  MAX_LINK_BATCH,
   type ClientFrameOf,
   type Delivery,
   type DeliveryResult,
@@ -8,10 +9,14 @@ import {
   type DeviceRef,
   type Registration,
 } from '@pushwire/protocol';
-import type { EdgeClient } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import { Phase, type Connection } from '../connection';
 import type { D2dParty, D2dPolicy } from './d2d-policy';
+
+/** Relays deliveries to the edge at `edgeUrl` (its internal URL as the registry names it). */
+export interface RelayTransport {
+  relay(edgeUrl: string, deliveries: Delivery[]): Promise<DeliveryStatus[]>;
+}
 
 export interface D2dRouterDeps {
   edgeId: string;
@@ -20,7 +25,8 @@ export interface D2dRouterDeps {
   /** Writes a delivery to a local connection (the edge's Deliverer). */
   deliverLocal(d: Delivery): DeliveryResult | Promise<DeliveryResult>;
   registry: RegistryClient;
-  transport: EdgeClient;
+  /** How deliveries reach another edge: its edge link (EdgeLinks). One status per delivery, in order; never rejects. */
+  transport: RelayTransport;
   /** Where remote devices were last seen: cached, fenced by connection id, dropped on `gone`. */
   routes: RouteCache;
   policy: D2dPolicy;
@@ -31,12 +37,12 @@ export interface D2dRouterDeps {
  * Device to device (docs/architecture.md, Flows): `to` names a device of the sender's own account — the sender's
  * account scopes the target, so no `d2d.send` can name, reach or probe another account's device
  * (a device id elsewhere is `not_connected`, like one that does not exist). Within the account the
- * policy authorizes it, and the message goes out as a `d2d.message` frame — to a local socket at once, else to the target's edge via `/v1/deliver`,
+ * policy authorizes it, and the message goes out as a `d2d.message` frame — to a local socket at once, else to the target's edge over the edge link to it,
  * found in the route cache or, on a miss, the registry. The hot path (cached route, same-account
  * policy) does no registry call, and the sends that miss the cache while a device's lookup is under
  * way share it. A stale cached route (`gone`, or `not_connected` from an edge that no longer holds
  * the device) is dropped and looked up once more. Messages for another edge are relayed in one
- * request per edge and event-loop turn.
+ * link request per edge and event-loop turn.
  */
 export class D2dRouter {
   private readonly now: () => number;
@@ -116,9 +122,9 @@ export class D2dRouter {
 
   /**
    * Relays a delivery to another edge. What is relayed during one turn of the event loop (the
-   * messages read in one poll) goes to each edge as one POST /v1/deliver when the turn ends
-   * (setImmediate): one request for one message at a low rate, one for many under load, which
-   * spares the HTTP client most of its per-request work on both edges.
+   * messages read in one poll) goes to each edge as one link request when the turn ends
+   * (setImmediate): one frame for one message at a low rate, one for many under load, which
+   * spares both edges most of the per-frame work.
    */
   private relay(edgeUrl: string, delivery: Delivery): Promise<DeliveryStatus> {
     return new Promise((settle) => {
@@ -143,11 +149,8 @@ export class D2dRouter {
   }
 
   private post(edgeUrl: string, batch: RelayBatch): void {
-    this.deps.transport.deliver(edgeUrl, batch.deliveries).then(
-      (answer) =>
-        batch.settle.forEach((settle, i) =>
-          settle(answer.kind === 'failure' ? 'unavailable' : (answer.outcomes[i]?.status ?? 'unavailable')),
-        ),
+    this.deps.transport.relay(edgeUrl, batch.deliveries).then(
+      (statuses) => batch.settle.forEach((settle, i) => settle(statuses[i] ?? 'unavailable')),
       () => batch.settle.forEach((settle) => settle('unavailable')),
     );
   }
@@ -159,8 +162,8 @@ interface RelayBatch {
   settle: ((status: DeliveryStatus) => void)[];
 }
 
-/** Most deliveries in one relayed request: 100 frames of the default largest size (64 KiB) stay far below the edge's 16 MiB body limit. */
-const MAX_RELAY_BATCH = 100;
+/** Most deliveries in one relayed request: a link request's limit (100 messages of the default largest size, 64 KiB, stay below its 8 MiB frame limit). */
+const MAX_RELAY_BATCH = MAX_LINK_BATCH;
 
 /** Random bytes for message ids, 12 per id: one randomFillSync per 341 ids rather than a randomBytes call (a native job) each. */
 const idBytes = Buffer.alloc(12 * 341);

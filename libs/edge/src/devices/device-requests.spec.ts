@@ -1,6 +1,6 @@
 import type { AccountNotice, DeliveryStatus, DeviceInfo, ServerFrame } from '@pushwire/protocol';
 import { DeviceListClient } from '@pushwire/device-list-client';
-import { EdgeClient } from '@pushwire/edge-client';
+import { EdgeLinks } from '../links/edge-links';
 import { RouteCache } from '@pushwire/registry-client';
 import { MemoryRegistryStore, StoreRegistryClient } from '@pushwire/registry';
 import { ManualClock } from '@pushwire/registry/testing';
@@ -47,7 +47,7 @@ async function startDeviceList(devices: DeviceInfo[]): Promise<{ stub: StubServi
 describe('DeviceRequests', () => {
   let clock: ManualClock;
   let registryStore: MemoryRegistryStore;
-  let transport: EdgeClient;
+  let transport: EdgeLinks;
   let connections: Connection[];
   /** Frames written, as `deviceId` → frames. */
   let sent: Map<string, ServerFrame[]>;
@@ -86,7 +86,7 @@ describe('DeviceRequests', () => {
   beforeEach(() => {
     clock = new ManualClock();
     registryStore = new MemoryRegistryStore({ now: clock.now, sweepIntervalMs: 0 });
-    transport = new EdgeClient({ serviceToken: TOKEN, timeoutMs: 2_000 });
+    transport = new EdgeLinks({ serviceToken: TOKEN, timeoutMs: 2_000 });
     connections = [];
     sent = new Map();
     d2dOutcomes = [];

@@ -1,4 +1,5 @@
 import { Validator } from '../validation';
+import { LinkAnswer, LinkRequest } from './edge-link';
 import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
 import { BroadcastRequest, BroadcastResult, PublishRequest, PublishResult, TopicLogRecord } from './topics';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
@@ -56,6 +57,8 @@ export const Validators = {
   deliveryBatch: new Validator(DeliveryBatch, 'delivery batch', batchPayloads),
   deliveryResult: new Validator(DeliveryResult, 'delivery result'),
   deliveryBatchResult: new Validator(DeliveryBatchResult, 'delivery batch result'),
+  linkRequest: new Validator(LinkRequest, 'link request', batchPayloads),
+  linkAnswer: new Validator(LinkAnswer, 'link answer'),
   registerRequest: new Validator(RegisterRequest, 'register request'),
   registerResponse: new Validator(RegisterResponse, 'register response'),
   deregisterRequest: new Validator(DeregisterRequest, 'deregister request'),
