@@ -44,6 +44,7 @@ export interface PackageManifest {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   exports?: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
 /** The library's package.json. */
