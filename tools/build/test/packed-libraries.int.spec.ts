@@ -11,6 +11,10 @@ import { installPacked, type ScratchProject } from './scratch-project';
 // help), then loaded from CommonJS and ESM, type-checked under strict node16 and bundler
 // resolution, bundled, and used for a real direct push to a device connected to a real edge.
 
+// Node 20.19+ guesses a .js file's module type from its syntax; without the guess, dist/esm loads as
+// ES modules only through the package.json the build puts there, as on any Node 20.10+.
+const NO_DETECTION = '--no-experimental-detect-module';
+
 const CJS = `
 const push = require('@pushwire/push-client');
 const kafka = require('@pushwire/push-client/kafka');
@@ -120,7 +124,7 @@ describe('the packed client libraries, installed into a scratch project', () => 
 
   it('loads every entry with import (ESM), the CommonJS build being a separate copy', async () => {
     project.write('load.mjs', ESM);
-    expect(JSON.parse(await project.node(['load.mjs']))).toEqual({
+    expect(JSON.parse(await project.node([NO_DETECTION, 'load.mjs']))).toEqual({
       PushClient: 'function',
       DeviceClient: 'function',
       KafkaEventBus: 'function',
@@ -170,7 +174,7 @@ describe('the packed client libraries, installed into a scratch project', () => 
           serviceToken: TEST_SERVICE_TOKEN,
         }),
       };
-      const { result, message } = JSON.parse(await project.node(['e2e.mjs'], env));
+      const { result, message } = JSON.parse(await project.node([NO_DETECTION, 'e2e.mjs'], env));
       expect(result).toMatchObject({ accountId: 'acme', deviceId: 'tv-packed', status: 'acknowledged', edgeId: edge.edge.edgeId });
       expect(message).toEqual({ id: result.messageId, payload: { hello: 'packed' } });
     });
