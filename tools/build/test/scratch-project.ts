@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT, type PackageSpec } from '../src';
@@ -39,6 +39,15 @@ const run = (command: string, args: string[], cwd: string, env: Record<string, s
  */
 export function installPacked(specs: readonly PackageSpec[], extra: readonly string[]): ScratchProject {
   const dir = mkdtempSync(join(tmpdir(), 'pushwire-packed-'));
+  try {
+    return install(dir, specs, extra);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function install(dir: string, specs: readonly PackageSpec[], extra: readonly string[]): ScratchProject {
   const tarballs = join(dir, 'tarballs');
   const app = join(dir, 'app');
   mkdirSync(tarballs);
