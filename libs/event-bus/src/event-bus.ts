@@ -6,6 +6,9 @@
  * Model (Kafka's): topics split into partitions; a record's key picks its partition, so records of
  * one key stay in order; consumer groups share a topic's partitions and remember, per partition,
  * the offset up to which records are done (committed).
+ *
+ * Also importable alone as `@pushwire/event-bus/core` (no adapter, so no kafkajs): what a library
+ * that only takes a bus (push-client's direct-push entry) needs.
  */
 
 import { PushwireError, type ErrorCode, type PushwireErrorOptions } from '@pushwire/protocol';

@@ -1,4 +1,4 @@
-import type { BusMessage, EventBus } from '@pushwire/event-bus';
+import type { BusMessage, EventBus } from '@pushwire/event-bus/core';
 import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';

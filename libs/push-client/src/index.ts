@@ -11,3 +11,24 @@ export { DEFAULT_ENQUEUE_TIMEOUT_MS, DEFAULT_STORE_TTL_SECONDS } from './options
 export type { BroadcastOptions, PublishOptions, TopicLogBus } from './topic-publish';
 export { isTopicLogBus } from './topic-publish';
 export { payloadNeverFits } from './payload-limit';
+// What the API's types name, so a user can name them too (and their declarations can): the error
+// base class, the delivery statuses, and the event-bus interface `bus` takes (from the kafka-free
+// core, so this entry never loads kafkajs; `@pushwire/push-client/kafka` has the Kafka adapter).
+export { PushwireError, type DeliveryStatus, type PushTarget, type PublishResult, type BroadcastResult } from '@pushwire/protocol';
+export {
+  EventBusError,
+  type BusMessage,
+  type EventBus,
+  type EventBusErrorCode,
+  type EventLog,
+  type ConsumedRecord,
+  type TopicSpec,
+  type BatchContext,
+  type BatchHandler,
+  type SubscribeOptions,
+  type PartitionLag,
+  type Subscription,
+  type RecordPosition,
+  type TailOptions,
+  type Tail,
+} from '@pushwire/event-bus/core';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
-import type { EventBus } from '@pushwire/event-bus';
+import type { EventBus } from '@pushwire/event-bus/core';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 
 /** TTL of a `storeIfOffline` send that gives no `ttlSeconds`: an hour, as the message processor's default (PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS). */

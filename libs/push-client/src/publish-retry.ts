@@ -1,5 +1,5 @@
 import { equalJitterDelay } from '@pushwire/backoff';
-import { EventBusError, type BusMessage, type EventBus } from '@pushwire/event-bus';
+import { EventBusError, type BusMessage, type EventBus } from '@pushwire/event-bus/core';
 import { PushClientError } from './errors';
 
 /** First pause between publish attempts; doubles per attempt (equal jitter) up to RETRY_MAX_MS. */

@@ -1,4 +1,4 @@
-import type { EventBus, EventLog, RecordPosition } from '@pushwire/event-bus';
+import type { EventBus, EventLog, RecordPosition } from '@pushwire/event-bus/core';
 import {
   BROADCAST_RECORD_KEY,
   DEFAULT_TOPIC_TTL_SECONDS,
