@@ -51,6 +51,12 @@ export function activeTraceparent(): string | undefined {
   return carrier.traceparent;
 }
 
+/** `{traceparent}` of the active span for a stored record (an inbox entry); `{}` when none is recording. */
+export function traceparentField(): { traceparent?: string } {
+  const traceparent = activeTraceparent();
+  return traceparent ? { traceparent } : {};
+}
+
 /** How a traced piece of work is started. */
 export interface SpanSpec {
   readonly name: string;
@@ -109,4 +115,4 @@ export function linkTo(traceparent: string | undefined): Link | undefined {
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T> | undefined)?.then === 'function';
 
-export { SpanKind };
+export { SpanKind, type Context, type Span };
