@@ -3,7 +3,7 @@ import type { DeviceClient } from '@pushwire/device-client';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { dynamodbEndpointFromEnv, kafkaBrokersFromEnv } from '@pushwire/infra/testing';
 import { PushClient } from '@pushwire/push-client';
-import { startTracing, type Tracing } from '@pushwire/service-kit';
+import { recordSenderSpans, type SenderSpans } from './sender-tracing';
 import { waitFor } from '@pushwire/test-kit';
 import type { Cluster } from '../src';
 import { CLUSTER_POLL, connectDevice, startTestCluster } from './cluster-fixture';
@@ -11,8 +11,8 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-
 
 /**
  * OpenTelemetry across processes: the registry, the message processor and an edge run as their own
- * processes exporting to an in-process OTLP/HTTP receiver; the test process is the sender, with the
- * same SDK setup. A message enqueued to a device that acks must be ONE trace: the sender's enqueue →
+ * processes exporting to an in-process OTLP/HTTP receiver; the test process is the sender, with an
+ * SDK of its own recording its spans in memory (the push client itself only uses the API). A message enqueued to a device that acks must be ONE trace: the sender's enqueue →
  * (Kafka headers) the processor's span → the registry's lookup and the edge's delivery, ended by the
  * ack, every parent link intact. A message stored while its device is away keeps its trace: its
  * delivery from the inbox on connect joins the same trace.
@@ -21,7 +21,7 @@ describe('cluster: one trace from enqueue to ack, across processes', () => {
   const run = randomUUID().slice(0, 8);
   const account = `acct-trace-${run}`;
   let receiver: OtlpReceiver;
-  let tracing: Tracing;
+  let senderSpans: SenderSpans;
   let cluster: Cluster;
   let bus: KafkaEventBus;
   let sender: PushClient;
@@ -31,7 +31,7 @@ describe('cluster: one trace from enqueue to ack, across processes', () => {
     receiver = await startOtlpReceiver();
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
     cluster = await startTestCluster(dynamodbEndpointFromEnv(), undefined, {}, otel);
-    tracing = startTracing('trace-test-sender', otel);
+    senderSpans = recordSenderSpans('trace-test-sender');
     bus = new KafkaEventBus({ brokers: kafkaBrokersFromEnv(), clientId: `trace-test-${run}` });
     sender = new PushClient({ registryUrl: cluster.registryUrl, serviceToken: cluster.serviceToken, bus });
   });
@@ -41,15 +41,23 @@ describe('cluster: one trace from enqueue to ack, across processes', () => {
     await sender?.close();
     await bus?.close();
     await cluster?.stop();
-    await tracing?.shutdown();
+    await senderSpans?.stop();
     await receiver?.close();
   });
 
   /** Every span of the trace that holds the sender's `pushwire enqueue` span of `messageId`. */
   const traceOf = (messageId: string): ReceivedSpan[] => {
-    const enqueue = receiver.spans.find((s) => s.name === 'pushwire enqueue' && s.attributes['pushwire.message_id'] === messageId);
-    return enqueue ? receiver.spans.filter((s) => s.traceId === enqueue.traceId) : [];
+    const all = [...senderSpans.spans(), ...receiver.spans];
+    const enqueue = all.find((s) => s.name === 'pushwire enqueue' && s.attributes['pushwire.message_id'] === messageId);
+    return enqueue ? all.filter((s) => s.traceId === enqueue.traceId) : [];
   };
+  /** What the receiver holds, for a failure message: service/name/trace of every span. */
+  const seen = () =>
+    `; spans received: ${[...senderSpans.spans(), ...receiver.spans].map((s) => `${s.service}/${s.name}/${s.traceId.slice(0, 8)}/${String(s.attributes['pushwire.message_id'] ?? '')}`).join(', ') || 'none'}`;
+  const waitForSpans = <T>(check: () => T | undefined, what: string) =>
+    waitFor(check, { ...CLUSTER_POLL, timeoutMs: 30_000, what }).catch((e: Error) => {
+      throw new Error(`${e.message}${seen()}`);
+    });
   const parentOf = (trace: ReceivedSpan[], span: ReceivedSpan) => trace.find((s) => s.spanId === span.parentSpanId);
 
   it('follows an acknowledged message from the sender through Kafka, processor, registry and edge to the ack', async () => {
@@ -59,17 +67,16 @@ describe('cluster: one trace from enqueue to ack, across processes', () => {
     const messageId = `traced-${run}`;
     await sender.enqueue({ accountId: account, deviceId }, { hello: 'trace' }, { id: messageId, ack: true });
 
-    const trace = await waitFor(
+    const services = ['trace-test-sender', 'message-processor', 'registry', 'push-edge'];
+    const trace = await waitForSpans(
       () => {
         const spans = traceOf(messageId);
-        const deliver = spans.find((s) => s.name === 'edge deliver' && s.attributes['pushwire.message_id'] === messageId);
-        return deliver && spans.some((s) => s.service === 'registry') ? spans : undefined;
+        const acked = spans.some((s) => s.name === 'edge deliver' && s.attributes['pushwire.status'] === 'acknowledged');
+        return acked && services.every((service) => spans.some((s) => s.service === service)) ? spans : undefined;
       },
-      { ...CLUSTER_POLL, timeoutMs: 30_000, what: `the spans of message ${messageId} from the sender, processor, registry and edge` },
+      `spans of message ${messageId} from ${services.join(', ')}, the delivery acknowledged`,
     );
 
-    for (const service of ['trace-test-sender', 'message-processor', 'registry', 'push-edge'])
-      expect(trace.some((s) => s.service === service)).toBe(true);
     // One root (the sender's enqueue); every other span's parent is in the trace.
     const roots = trace.filter((s) => s.parentSpanId === '');
     expect(roots.map((s) => s.name)).toEqual(['pushwire enqueue']);
@@ -97,20 +104,16 @@ describe('cluster: one trace from enqueue to ack, across processes', () => {
     const deviceId = `away-${run}`;
     const messageId = `stored-${run}`;
     await sender.enqueue({ accountId: account, deviceId }, { hello: 'later' }, { id: messageId, ttlSeconds: 300 });
-    await waitFor(() => traceOf(messageId).find((s) => s.name === 'process push request' && s.attributes['pushwire.status'] === 'stored'), {
-      ...CLUSTER_POLL,
-      timeoutMs: 30_000,
-      what: `message ${messageId} stored by the processor`,
-    });
+    await waitForSpans(
+      () => traceOf(messageId).find((s) => s.name === 'process push request' && s.attributes['pushwire.status'] === 'stored'),
+      `message ${messageId} stored by the processor`,
+    );
     const { client } = await connectDevice(cluster, cluster.edges[1]!.deviceUrl, account, deviceId);
     devices.push(client);
-    const trace = await waitFor(
-      () => {
-        const spans = traceOf(messageId);
-        return spans.some((s) => s.name === 'edge deliver stored') ? spans : undefined;
-      },
-      { ...CLUSTER_POLL, timeoutMs: 30_000, what: `the inbox delivery of ${messageId} in its trace` },
-    );
+    const trace = await waitForSpans(() => {
+      const spans = traceOf(messageId);
+      return spans.some((s) => s.name === 'edge deliver stored') ? spans : undefined;
+    }, `the inbox delivery of ${messageId} in its trace`);
     const stored = trace.find((s) => s.name === 'edge deliver stored')!;
     expect(stored.service).toBe('push-edge');
     expect(stored.attributes['pushwire.status']).toBe('delivered');
