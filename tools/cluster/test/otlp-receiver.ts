@@ -45,7 +45,6 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   };
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the OTLP JSON document, read field by field */
 function flatten(body: any): ReceivedSpan[] {
   const out: ReceivedSpan[] = [];
   for (const rs of body.resourceSpans ?? []) {
@@ -75,7 +74,6 @@ function valueOf(v: any): unknown {
   if ('doubleValue' in v) return v.doubleValue;
   return JSON.stringify(v);
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** OTLP/JSON ids are hex; a base64 one (some exporters) is turned into hex too. */
 function hex(id: unknown): string {
