@@ -11,7 +11,8 @@ import {
   type Span,
 } from '@pushwire/service-kit';
 
-type Deliver = (d: Delivery) => DeliveryResult | Promise<DeliveryResult>;
+/** What delivers (the Deliverer, or the inbox's settling one): passed as the object, so the untraced path allocates no closure. */
+type Deliver = { deliver(d: Delivery): DeliveryResult | Promise<DeliveryResult> };
 
 /**
  * The caller's trace context from a uWS request's `traceparent`/`tracestate` headers. Read
@@ -29,13 +30,13 @@ export function uwsTraceContext(req: HttpRequest): Context | undefined {
  * One delivery as a span `edge deliver` (child of the sender's request span, `parent`): an event
  * `frame written` when the frame went to the socket, then — for a message that wants an ack — the
  * span stays open until the ack (event `ack received`) or the ack timeout; `pushwire.status` is the
- * delivery's status. With tracing off it is `deliver(d)`: no span, no closure.
+ * delivery's status. With tracing off it is `deliverer.deliver(d)`: no span, no closure.
  */
-export function tracedDelivery(parent: Context | undefined, d: Delivery, deliver: Deliver): DeliveryResult | Promise<DeliveryResult> {
-  if (!tracingActive()) return deliver(d);
+export function tracedDelivery(parent: Context | undefined, d: Delivery, deliverer: Deliver): DeliveryResult | Promise<DeliveryResult> {
+  if (!tracingActive()) return deliverer.deliver(d);
   return traced(
     { name: 'edge deliver', kind: SpanKind.SERVER, parent, attributes: deliveryAttributes(d) },
-    (span) => observeDelivery(span, deliver(d)),
+    (span) => observeDelivery(span, deliverer.deliver(d)),
     (r) => r.status,
   );
 }
@@ -49,9 +50,9 @@ export function tracedDelivery(parent: Context | undefined, d: Delivery, deliver
 export function tracedInboxDelivery(
   traceparent: string | undefined,
   d: Delivery,
-  deliver: Deliver,
+  deliverer: Deliver,
 ): DeliveryResult | Promise<DeliveryResult> {
-  if (!tracingActive()) return deliver(d);
+  if (!tracingActive()) return deliverer.deliver(d);
   return traced(
     {
       name: 'edge deliver stored',
@@ -59,7 +60,7 @@ export function tracedInboxDelivery(
       parent: contextFromHeaders(traceparent ? { traceparent } : undefined),
       attributes: deliveryAttributes(d),
     },
-    (span) => observeDelivery(span, deliver(d)),
+    (span) => observeDelivery(span, deliverer.deliver(d)),
     (r) => r.status,
   );
 }

@@ -169,7 +169,7 @@ export class InboxDrain {
       const d: Delivery = { ...reading.device, connectionId: reading.connectionId, message: entry.message, inboxed: true };
       // deliver() writes the frame now, so the page goes out in order; only ack waits are promises.
       settled.push(
-        Promise.resolve(tracedInboxDelivery(entry.traceparent, d, (x) => this.deps.deliverer.deliver(x))).then(async (result) => {
+        Promise.resolve(tracedInboxDelivery(entry.traceparent, d, this.deps.deliverer)).then(async (result) => {
           this.deps.onDelivered?.(result);
           await this.deps.settlement.settle(d, result);
           return result;

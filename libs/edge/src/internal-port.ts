@@ -81,7 +81,7 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
             reply(200, { results });
           });
         }
-        return Promise.resolve(tracedDelivery(trace, request, (d) => deps.deliverer.deliver(d))).then((result) => {
+        return Promise.resolve(tracedDelivery(trace, request, deps.deliverer)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
           reply(DeliveryStatuses[result.status].http, result, headers);
@@ -185,8 +185,6 @@ async function deliverBatch(
   deliveries: Delivery[],
   trace: Context | undefined,
 ): Promise<DeliveryResult[]> {
-  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) =>
-    tracedDelivery(trace, d, (x) => deliverer.deliver(x)),
-  );
+  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => tracedDelivery(trace, d, deliverer));
   return Promise.all(results);
 }
