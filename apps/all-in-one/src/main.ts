@@ -8,10 +8,11 @@ import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/e
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
 import { buildRegistryApp, MemoryInboxStore, MemoryRegistryStore, StoreInboxClient, StoreRegistryClient } from '@pushwire/registry';
-import { ConfigError, createLogger, DEV_DEFAULTS, onShutdownSignal } from '@pushwire/service-kit';
+import { ConfigError, createLogger, DEV_DEFAULTS, onShutdownSignal, startTracing } from '@pushwire/service-kit';
 import { loadAllInOneConfig } from './config';
 
 async function main(): Promise<void> {
+  const tracing = startTracing('pushwire'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('pushwire');
   const own = loadAllInOneConfig();
   const env = process.env;
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     await registryApp.close();
     await inboxStore.close();
     await store.close();
+    await tracing.shutdown();
     process.stdout.write('Pushwire stopped.\n');
   });
 }

@@ -14,7 +14,7 @@ import {
 } from '@pushwire/device-list';
 import { openDynamoStore, type OpenedStore } from '@pushwire/dynamodb-kit';
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 
 async function openStore(config: DeviceListConfig, logger: Logger): Promise<OpenedStore<DeviceListStore>> {
   if (config.store === 'memory') {
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const config = loadDeviceListConfig();
   if (!config.kafkaBrokers)
     throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster the edges publish to');
+  const tracing = startTracing('device-list'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('device-list');
   warnIfSharedServiceToken(config.serviceTokens, logger);
   const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-device-list' });
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     await service.stop();
     await bus.close();
     await opened.close();
+    await tracing.shutdown();
   });
   const port = await service.start();
   logger.info({ port, store: config.store, brokers: config.kafkaBrokers, registry: config.registryUrl }, 'device-list ready');

@@ -4,9 +4,10 @@
  */
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
-import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
+  const tracing = startTracing('message-processor'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('message-processor');
   const config = loadProcessorConfig();
   warnIfSharedServiceToken(config.serviceTokens, logger);
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     logger.info('finishing in-flight messages');
     await service.stop();
     await bus.close();
+    await tracing.shutdown();
   });
   const port = await service.start();
   logger.info({ port, brokers: config.kafkaBrokers, groupId: config.groupId, replay: config.replay }, 'message-processor ready');

@@ -5,9 +5,10 @@
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { KafkaEventBus } from '@pushwire/event-bus';
 import { HttpInboxClient, HttpRegistryClient } from '@pushwire/registry-client';
-import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
+  const tracing = startTracing('push-edge'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('push-edge');
   const config = loadEdgeConfig();
   warnIfSharedServiceToken(config.serviceTokens, logger);
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
       await registry.close();
       await inbox.close();
       await eventBus?.close();
+      await tracing.shutdown();
     },
     (config.drainSeconds + 15) * 1000,
   );

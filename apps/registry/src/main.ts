@@ -11,7 +11,7 @@ import {
   type InboxStore,
   type RegistryStore,
 } from '@pushwire/registry';
-import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
+import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
 async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenedStore<RegistryStore>> {
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     console.error(`registry: ${e.message}`);
     process.exit(1);
   }
+  const tracing = startTracing('registry'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('registry');
   const opened = await openStore(config, logger);
   const inbox = await openInbox(config, logger).catch(async (e: unknown) => {
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     await app.close();
     await inbox.close();
     await opened.close();
+    await tracing.shutdown();
   });
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as { port: number };

@@ -11,6 +11,7 @@ import type { InboxClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from './connection';
 import { BACKPRESSURE_RETRY_AFTER_MS, type Deliverer } from './delivery';
+import { tracedInboxDelivery } from './delivery-tracing';
 import { FlushLoop, type FlushLoopOptions } from './flush-loop';
 import type { InboxSettlement } from './inbox-settlement';
 
@@ -168,7 +169,7 @@ export class InboxDrain {
       const d: Delivery = { ...reading.device, connectionId: reading.connectionId, message: entry.message, inboxed: true };
       // deliver() writes the frame now, so the page goes out in order; only ack waits are promises.
       settled.push(
-        Promise.resolve(this.deps.deliverer.deliver(d)).then(async (result) => {
+        Promise.resolve(tracedInboxDelivery(entry.traceparent, d, this.deps.deliverer)).then(async (result) => {
           this.deps.onDelivered?.(result);
           await this.deps.settlement.settle(d, result);
           return result;

@@ -18,9 +18,11 @@ import {
   type Registry,
   type ServiceRole,
   type ServiceTokens,
+  type Context,
 } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import type { LinkEndpoint } from './links/link-endpoint';
+import { tracedDelivery, uwsTraceContext } from './delivery-tracing';
 import type { EdgeMetrics } from './edge-metrics';
 import type { EdgeReadiness } from './edge-readiness';
 import { healthAnswer } from './health-port';
@@ -74,15 +76,15 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
             ? Validators.deliveryBatch.decode(body)
             : Validators.delivery.decode(body),
       },
-      (request, reply, startedAt) => {
+      (request, reply, startedAt, trace) => {
         const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
         if ('deliveries' in request) {
-          return deliverBatch(deps.deliverer, request.deliveries).then((results) => {
+          return deliverBatch(deps.deliverer, request.deliveries, trace).then((results) => {
             observe();
             reply(200, { results });
           });
         }
-        return Promise.resolve(deps.deliverer.deliver(request)).then((result) => {
+        return Promise.resolve(tracedDelivery(trace, request, deps.deliverer)).then((result) => {
           observe();
           const headers = result.retryAfterMs !== undefined ? { 'retry-after': String(Math.ceil(result.retryAfterMs / 1000)) } : undefined;
           reply(DeliveryStatuses[result.status].http, result, headers);
@@ -150,7 +152,7 @@ function servicePost<T>(
   verifier: ServiceTokenVerifier,
   roles: readonly ServiceRole[],
   body: BodySpec<T>,
-  handle: (request: T, reply: Reply, startedAt: bigint) => void,
+  handle: (request: T, reply: Reply, startedAt: bigint, trace: Context | undefined) => void,
 ): (res: HttpResponse, req: HttpRequest) => Promise<void> | void {
   return (res, req) => {
     const state: ResponseState = { aborted: false };
@@ -164,6 +166,7 @@ function servicePost<T>(
       return;
     }
     const startedAt = process.hrtime.bigint();
+    const trace = uwsTraceContext(req); // the caller's trace context, read while req is valid
     return readBody(res, body.maxBytes).then(
       (bytes) => {
         let request: T;
@@ -174,7 +177,7 @@ function servicePost<T>(
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
           return;
         }
-        handle(request, (status, json, headers) => respondJson(res, state, status, json, headers), startedAt);
+        handle(request, (status, json, headers) => respondJson(res, state, status, json, headers), startedAt, trace);
       },
       (err) => {
         if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', body.tooLarge);
@@ -185,7 +188,11 @@ function servicePost<T>(
 }
 
 /** Delivers a batch in order; only deliveries waiting for acks become promises. */
-async function deliverBatch(deliverer: Pick<Deliverer, 'deliver'>, deliveries: Delivery[]): Promise<DeliveryResult[]> {
-  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => deliverer.deliver(d));
+async function deliverBatch(
+  deliverer: Pick<Deliverer, 'deliver'>,
+  deliveries: Delivery[],
+  trace: Context | undefined,
+): Promise<DeliveryResult[]> {
+  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => tracedDelivery(trace, d, deliverer));
   return Promise.all(results);
 }

@@ -4,6 +4,7 @@ import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
 import { PushClientError, registryUnavailable } from './errors';
 import type { SendResult } from './options';
+import { inContext, type Context } from './tracing';
 
 /** What one send comes to: a delivery status, or an error the caller's promise rejects with. */
 export type Outcome = { result: SendResult } | { error: unknown };
@@ -18,6 +19,8 @@ export interface Job {
   attempts: number;
   /** Called exactly once. */
   settle: (outcome: Outcome) => void;
+  /** The trace context of the send (OpenTelemetry), when traced: its lookup and delivery requests carry it. */
+  trace?: Context;
 }
 
 /** A job's answer from the edge its route pointed at. */
@@ -169,7 +172,7 @@ export class Dispatcher {
     let registrations: Registration[];
     let missing: DeviceRef[];
     try {
-      ({ registrations, missing } = await this.registry.lookup(devices));
+      ({ registrations, missing } = await inContext(jobs[0]?.trace, () => this.registry.lookup(devices)));
     } catch (e) {
       const error = registryUnavailable('registry lookup', e);
       for (const job of jobs) settle(job, { error });
@@ -226,7 +229,7 @@ export class Dispatcher {
       ...(job.inboxed ? { inboxed: true } : {}),
     }));
     for (const { job } of chunk) job.attempts++;
-    const answer = await this.edges.deliver(chunk[0].route.edgeUrl, deliveries);
+    const answer = await inContext(chunk[0].job.trace, () => this.edges.deliver(chunk[0].route.edgeUrl, deliveries));
     if (answer.kind === 'failure') {
       return chunk.map(({ job, route }) => ({ job, route, failure: answer.error, retriable: answer.retriable }));
     }

@@ -4,6 +4,7 @@ import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
 import { deadlineOf, publishWithin } from './publish-retry';
+import { batchSpan, messageSpan, SpanKind, traceHeaders } from './tracing';
 
 /**
  * Per-message options of `enqueue`: those of `send` (but `storeIfOffline`: the message processor
@@ -93,12 +94,27 @@ export class Enqueuer {
     const bus = this.requireBus();
     const timeoutMs = this.timeoutOf(opts);
     const { topic, record } = buildPushRequest(target, payload, opts, this.options);
+    return messageSpan(
+      'pushwire enqueue',
+      SpanKind.PRODUCER,
+      record.message.id,
+      target,
+      () => this.publishOne(bus, topic, record, timeoutMs),
+      () => 'queued',
+    );
+  }
+
+  private async publishOne(bus: EventBus, topic: string, record: PushRequestRecord, timeoutMs: number): Promise<EnqueueResult> {
     await publish(bus, topic, [record], timeoutMs);
     return { messageId: record.message.id, topic };
   }
 
   /** Validates every item, then publishes the valid ones with one call per priority topic, in parallel. */
   async enqueueMany(items: readonly EnqueueItem[], opts?: EnqueueManyOptions): Promise<EnqueueManyResult[]> {
+    return batchSpan('pushwire enqueueMany', items.length, () => this.enqueueEach(items, opts));
+  }
+
+  private async enqueueEach(items: readonly EnqueueItem[], opts?: EnqueueManyOptions): Promise<EnqueueManyResult[]> {
     const bus = this.requireBus();
     const timeoutMs = this.timeoutOf(opts);
     const results: EnqueueManyResult[] = new Array(items.length);
@@ -151,8 +167,13 @@ export class Enqueuer {
   }
 }
 
-/** Publishes within the deadline (publishWithin): a bus failure becomes the caller's `unavailable`, with it as cause. */
+/**
+ * Publishes within the deadline (publishWithin): a bus failure becomes the caller's `unavailable`,
+ * with it as cause. Each record carries the enqueue's W3C trace context in its headers, so the
+ * processor's span for it joins the sender's trace.
+ */
 async function publish(bus: EventBus, topic: string, records: PushRequestRecord[], timeoutMs: number): Promise<void> {
-  const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) }));
+  const trace = traceHeaders();
+  const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r), ...trace }));
   await publishWithin(bus, topic, messages, { timeoutMs, messageIds: records.map((r) => r.message.id) });
 }

@@ -32,6 +32,7 @@ import {
   type SendResult,
 } from './options';
 import { TopicPublisher, type BroadcastOptions, type PublishOptions } from './topic-publish';
+import { messageSpan, recordingContext, SpanKind } from './tracing';
 
 /** Deadline of registry lookups when the client builds its own registry client. */
 const REGISTRY_TIMEOUT_MS = 5000;
@@ -118,7 +119,19 @@ export class PushClient {
   async send(target: PushTarget, payload: unknown, opts?: SendOptions): Promise<SendResult> {
     this.assertOpen();
     assertTarget(target);
-    const { done } = this.addJob(target, this.messageOf(payload, opts), opts);
+    const message = this.messageOf(payload, opts);
+    return messageSpan(
+      'pushwire send',
+      SpanKind.CLIENT,
+      message.id,
+      target,
+      () => this.sendNow(target, message, opts),
+      (r) => r.status,
+    );
+  }
+
+  private async sendNow(target: PushTarget, message: PushMessage, opts: SendOptions | undefined): Promise<SendResult> {
+    const { done } = this.addJob(target, message, opts);
     const outcome = await done;
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
@@ -284,6 +297,7 @@ export class PushClient {
       attempts: 0,
       settle,
       ...(inboxed ? { inboxed } : {}),
+      trace: recordingContext(),
     };
     this.coalescer.add(job);
     const { fallback } = this;

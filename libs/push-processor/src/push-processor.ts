@@ -27,6 +27,7 @@ import { ExpirySweep } from './expiry-sweep';
 import { Limiter } from './limiter';
 import type { ProcessorMetrics } from './processor-metrics';
 import { RequestLifecycle, type Handled } from './request-lifecycle';
+import { traceRequest } from './request-tracing';
 import type { RetryPolicy } from './retry-policy';
 
 const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
@@ -212,7 +213,7 @@ export class PushProcessor {
           for (const planned of requests) {
             this.metrics?.inFlight.inc({ priority });
             try {
-              handled.push(await this.lifecycle.handle(planned, priority, ctx));
+              handled.push(await traceRequest(planned, () => this.lifecycle.handle(planned, priority, ctx)));
             } finally {
               this.metrics?.inFlight.dec({ priority });
             }

@@ -11,7 +11,7 @@ import {
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import { LogThrottle, type Logger } from '@pushwire/service-kit';
+import { LogThrottle, traceparentField, type Logger } from '@pushwire/service-kit';
 import type { PlannedRequest } from './batch-plan';
 import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
 import { payloadNeverFits } from '@pushwire/push-client';
@@ -126,6 +126,7 @@ export class RequestLifecycle {
         source: 'queued',
         ...(request.collapseKey !== undefined ? { collapseKey: request.collapseKey } : {}),
         attempts,
+        ...traceparentField(), // its delivery from the inbox, later, joins this trace
       };
       let storeFailure: string;
       try {

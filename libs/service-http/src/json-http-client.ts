@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import { Agent, request } from 'undici';
 import { ProtocolValidationError, type Validator } from '@pushwire/protocol';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -70,15 +71,19 @@ export class JsonHttpClient {
   async call<S extends TSchema = TSchema>(method: Method, url: string, call: JsonCall<S> = {}): Promise<JsonResponse<Static<S>>> {
     const { body, validator, signal, timeoutMs = this.timeoutMs } = call;
     const what = `${method} ${url}`;
+    const headers: Record<string, string> =
+      body === undefined
+        ? { authorization: this.authorization }
+        : { authorization: this.authorization, 'content-type': 'application/json' };
+    // W3C traceparent/tracestate of the caller's span, so the called service joins its trace; a
+    // no-op (nothing written) unless the process registered a propagator (startTracing).
+    propagation.inject(context.active(), headers);
     let res;
     try {
       res = await request(url, {
         method,
         dispatcher: this.agent,
-        headers:
-          body === undefined
-            ? { authorization: this.authorization }
-            : { authorization: this.authorization, 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -9,6 +9,7 @@ import { answerFrameworkError, keepConnectionOnTooLarge, limitJsonDepth, MAX_PAT
 import type { Logger } from './logger';
 import { Readiness, readinessAnswer, type DependencyCheck } from './readiness';
 import { StoreUnavailableError } from './store-unavailable';
+import { traceRequests } from './tracing/fastify-spans';
 import { SENDER_ROLES, ServiceTokenVerifier, wrongRoleMessage, type ServiceRole, type ServiceTokens } from './service-roles';
 
 declare module 'fastify' {
@@ -98,6 +99,7 @@ export function buildServiceApp(opts: ServiceAppOptions): ServiceApp {
     reply.code(404).send(errorBody('not_found', `no route ${request.method} ${shortPath(request.url)}`)),
   );
   limitJsonDepth(app);
+  traceRequests(app as unknown as FastifyInstance);
   if (opts.onResponse) {
     const observe = opts.onResponse;
     app.addHook('onResponse', async (request, reply) =>

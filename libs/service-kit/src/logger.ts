@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceLogMixin } from './tracing/log-mixin';
 
 export type { Logger };
 
@@ -13,6 +14,7 @@ export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_L
     name: service,
     level,
     serializers: { err: pino.stdSerializers.errWithCause },
+    mixin: traceLogMixin,
     redact: {
       paths: [
         'token',

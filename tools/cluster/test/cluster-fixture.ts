@@ -19,11 +19,15 @@ export async function clusterPorts(edges = 2): Promise<ClusterPorts> {
   };
 }
 
-/** A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures. */
+/**
+ * A cluster on `dynamodbEndpoint` with its own table, short leases, and output kept for failures.
+ * `env` goes to every service (e.g. the OTEL_* variables of the tracing test).
+ */
 export async function startTestCluster(
   dynamodbEndpoint: string,
   ports?: ClusterPorts,
   processorEnv: Record<string, string> = {},
+  env: Record<string, string> = {},
 ): Promise<Cluster> {
   const run = randomUUID().slice(0, 8);
   return startCluster({
@@ -39,15 +43,17 @@ export async function startTestCluster(
       PUSHWIRE_DEVICE_LIST_GROUP_ID: `pushwire-test-devices-${run}`,
       PUSHWIRE_DEVICE_LIST_SWEEP_MS: '250',
       PUSHWIRE_DEVICE_LIST_FROM_BEGINNING: 'false',
+      ...env,
     },
     edgeEnv: {
       PUSHWIRE_EDGE_LEASE_TTL_SECONDS: String(TEST_LEASE_TTL_SECONDS),
       PUSHWIRE_EDGE_DRAIN_SECONDS: '0',
       PUSHWIRE_LOG_LEVEL: 'warn',
+      ...env,
     },
-    registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn' },
+    registryEnv: { PUSHWIRE_LOG_LEVEL: 'warn', ...env },
     // A group of its own per cluster: the topics are shared by every test run on this broker.
-    processorEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_PROCESSOR_GROUP_ID: `pushwire-test-${run}`, ...processorEnv },
+    processorEnv: { PUSHWIRE_LOG_LEVEL: 'warn', PUSHWIRE_PROCESSOR_GROUP_ID: `pushwire-test-${run}`, ...env, ...processorEnv },
     output: (service, line) => {
       if (process.env.PUSHWIRE_TEST_VERBOSE) process.stderr.write(`[${service}] ${line}\n`);
     },

@@ -36,6 +36,11 @@ export const InboxEntry = Type.Object(
     collapseKey: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_COLLAPSE_KEY_LENGTH })),
     /** Delivery attempts made before it was stored. */
     attempts: Type.Integer({ minimum: 0 }),
+    /**
+     * The W3C `traceparent` of the trace the message was stored in (OpenTelemetry): its later
+     * delivery from the inbox joins that trace. Absent when the storing service did not trace it.
+     */
+    traceparent: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$', maxLength: 55 })),
   },
   strict,
 );
