@@ -11,7 +11,14 @@ import {
   type InboxStore,
   type RegistryStore,
 } from '@pushwire/registry';
-import { ConfigError, createLogger, onShutdownSignal, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
+import {
+  ConfigError,
+  createLogger,
+  journalFromConfig,
+  onShutdownSignal,
+  warnIfSharedServiceToken,
+  type Logger,
+} from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
 async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenedStore<RegistryStore>> {
@@ -75,7 +82,14 @@ async function main(): Promise<void> {
     throw e;
   });
   warnIfSharedServiceToken(config.serviceTokens, logger);
-  const app = buildRegistryApp({ store: opened.store, inbox: inbox.store, serviceTokens: config.serviceTokens, logger, edgeHosts });
+  const app = buildRegistryApp({
+    store: opened.store,
+    inbox: inbox.store,
+    serviceTokens: config.serviceTokens,
+    logger,
+    edgeHosts,
+    journal: journalFromConfig(config),
+  });
   onShutdownSignal(logger, async () => {
     await app.close();
     await inbox.close();

@@ -2,6 +2,7 @@ import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Reg
 import type { EdgeClient, EdgeOutcome } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
+import type { JournalRecorder } from '@pushwire/service-kit';
 import { PushClientError, registryUnavailable } from './errors';
 import type { SendResult } from './options';
 
@@ -36,6 +37,7 @@ export class Dispatcher {
     private readonly edges: EdgeClient,
     private readonly cache: RouteCache,
     private readonly batchMaxSize: number,
+    private readonly journal: JournalRecorder,
   ) {}
 
   /** Never rejects: every job is settled, with a result or an error. */
@@ -49,6 +51,7 @@ export class Dispatcher {
     const settle = (job: Job, outcome: Outcome) => {
       if (settled.has(job)) return;
       settled.add(job);
+      if ('result' in outcome) this.journal.record('routed', job.message.id, job.target, routedDetail(outcome.result));
       job.settle(outcome);
     };
     try {
@@ -257,3 +260,10 @@ function edgeUnavailable(attempt: { route: Registration; failure: ServiceCallErr
     { cause: attempt.failure },
   );
 }
+
+/** What `routed` records of a send's answer: where it went (the edge, or no connection) and after how many requests. */
+const routedDetail = (r: SendResult) => ({
+  status: r.status,
+  attempts: r.attempts,
+  ...(r.edgeId !== undefined ? { edgeId: r.edgeId } : {}),
+});

@@ -86,7 +86,7 @@ export function buildPushRequest(
 export class Enqueuer {
   constructor(
     private readonly bus: EventBus | undefined,
-    private readonly options: Pick<ResolvedOptions, 'now' | 'newId' | 'enqueueTimeoutMs'>,
+    private readonly options: Pick<ResolvedOptions, 'now' | 'newId' | 'enqueueTimeoutMs' | 'journal'>,
   ) {}
 
   async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
@@ -94,6 +94,7 @@ export class Enqueuer {
     const timeoutMs = this.timeoutOf(opts);
     const { topic, record } = buildPushRequest(target, payload, opts, this.options);
     await publish(bus, topic, [record], timeoutMs);
+    this.options.journal.record('accepted', record.message.id, record.target, { priority: record.message.priority ?? 'normal' });
     return { messageId: record.message.id, topic };
   }
 
@@ -130,6 +131,8 @@ export class Enqueuer {
         }
         for (const { index, record } of group) {
           results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
+          if (!error)
+            this.options.journal.record('accepted', record.message.id, record.target, { priority: record.message.priority ?? 'normal' });
         }
       }),
     );

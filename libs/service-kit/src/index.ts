@@ -14,3 +14,4 @@ export * from './service-token-config';
 export * from './shutdown';
 export * from './dev-defaults';
 export * from './http-service-app';
+export * from './message-journal';

@@ -1,0 +1,4 @@
+export * from './message-journal';
+export * from './journal-config';
+export * from './journal-route';
+export { activeTraceId } from './active-trace';
