@@ -1,4 +1,4 @@
-import { Validators, type DeviceRef, type JournalEvent } from '@pushwire/protocol';
+import { JOURNAL_STAGES, Validators, type DeviceRef, type JournalEvent } from '@pushwire/protocol';
 import { HttpRegistryClient } from '@pushwire/registry-client';
 import { joinUrl, JsonHttpClient } from '@pushwire/service-http';
 
@@ -67,6 +67,9 @@ export function uniqueInTimeOrder(answers: readonly SourceAnswer[]): JournalEven
       seen.add(key);
       out.push(e);
     }
-  // Stable: events of one millisecond keep the order their service recorded them in.
-  return out.sort((a, b) => a.at - b.at);
+  // Events of one millisecond in the order of a life (an in-memory queue hands a message to the
+  // processor before its publisher hears it was appended: `dequeued` may be recorded before `accepted`).
+  return out.sort((a, b) => a.at - b.at || rank(a) - rank(b));
 }
+
+const rank = (e: JournalEvent) => JOURNAL_STAGES.indexOf(e.stage);

@@ -86,12 +86,7 @@ export class Deliverer {
       this.onSlowConsumer(c);
       return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
     }
-    this.journal.record('written', m.id, d, {
-      edgeId: this.edgeId,
-      inboxed: d.inboxed,
-      ackRequired: m.ackRequired,
-      d2d: d.from !== undefined,
-    });
+    this.journal.record('written', m.id, d, writtenDetail(this.edgeId, d));
     if (ackWait) return ackWait.then((status) => this.result(d, status));
     return this.result(d, 'delivered');
   }
@@ -112,3 +107,6 @@ export class Deliverer {
 
 /** The journal stage of a delivery answered otherwise than `delivered` (whose write is recorded as `written`). */
 const edgeStage = (status: DeliveryStatus) => (status === 'acknowledged' || status === 'ack_timeout' ? status : 'not_written');
+
+/** What `written` records: the edge, and whether the message came from the inbox, waits for an ack, or is a d2d relay (its sender). */
+const writtenDetail = (edgeId: string, d: Delivery) => ({ edgeId, inboxed: d.inboxed, ackRequired: d.message.ackRequired, from: d.from });

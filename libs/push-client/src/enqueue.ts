@@ -4,6 +4,7 @@ import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
 import { deadlineOf, publishWithin } from './publish-retry';
+import type { JournalRecorder } from '@pushwire/service-kit';
 
 /**
  * Per-message options of `enqueue`: those of `send` (but `storeIfOffline`: the message processor
@@ -94,7 +95,7 @@ export class Enqueuer {
     const timeoutMs = this.timeoutOf(opts);
     const { topic, record } = buildPushRequest(target, payload, opts, this.options);
     await publish(bus, topic, [record], timeoutMs);
-    this.options.journal.record('accepted', record.message.id, record.target, { priority: record.message.priority ?? 'normal' });
+    accepted(this.options.journal, record);
     return { messageId: record.message.id, topic };
   }
 
@@ -131,8 +132,7 @@ export class Enqueuer {
         }
         for (const { index, record } of group) {
           results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
-          if (!error)
-            this.options.journal.record('accepted', record.message.id, record.target, { priority: record.message.priority ?? 'normal' });
+          if (!error) accepted(this.options.journal, record);
         }
       }),
     );
@@ -159,3 +159,7 @@ async function publish(bus: EventBus, topic: string, records: PushRequestRecord[
   const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r) }));
   await publishWithin(bus, topic, messages, { timeoutMs, messageIds: records.map((r) => r.message.id) });
 }
+
+/** Records `accepted` at the record's enqueue time: an in-memory bus may hand it to the processor before the publish resolves. */
+const accepted = (journal: JournalRecorder, r: PushRequestRecord) =>
+  journal.record('accepted', r.message.id, r.target, { priority: r.message.priority ?? 'normal' }, r.enqueuedAt);

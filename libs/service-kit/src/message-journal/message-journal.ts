@@ -16,8 +16,8 @@ export interface MessageJournalOptions {
 
 /** Records events of one service into a journal: what lifecycle code calls, one line per point. */
 export interface JournalRecorder {
-  /** Records that `stage` happened to message `messageId` (of `target`, when known) now. Never throws. */
-  record(stage: JournalStage, messageId: string, target?: Partial<DeviceRef>, detail?: DetailInput): void;
+  /** Records that `stage` happened to message `messageId` (of `target`, when known) at `at` (default now). Never throws. */
+  record(stage: JournalStage, messageId: string, target?: Partial<DeviceRef>, detail?: DetailInput, at?: number): void;
 }
 
 /** What a call site may pass as detail: undefined values are left out. */
@@ -98,8 +98,9 @@ export class MessageJournal {
   /** A recorder that tags every event with `service` (the all-in-one gives each of its services one). */
   recorder(service: string): JournalRecorder {
     return {
-      record: (stage, messageId, target, detail) =>
+      record: (stage, messageId, target, detail, at) =>
         this.record({
+          ...(at !== undefined ? { at } : {}),
           messageId,
           stage,
           service,
