@@ -7,7 +7,7 @@ export interface MessageJournalOptions {
   readonly maxMessages?: number;
   /** A message with no event for this long is forgotten (default 15 minutes). */
   readonly maxAgeMs?: number;
-  /** Events kept per message; later ones are dropped (a message retried for hours stays small). Default 32. */
+  /** Events kept per message; later ones are dropped (a message retried for hours stays small). Default 16. */
   readonly maxEventsPerMessage?: number;
   readonly now?: () => number;
   /** The trace id to stamp on an event; default the active OpenTelemetry span's. */
@@ -30,19 +30,28 @@ export const NO_JOURNAL: JournalRecorder = { record: () => undefined };
 const MAX_DETAIL_STRING = 200;
 const MAX_DETAIL_KEYS = 8;
 
+/** One message's events, a node of the list in order of last activity. */
 interface Life {
+  readonly messageId: string;
   lastAt: number;
-  events: JournalEvent[];
+  readonly events: JournalEvent[];
+  older: Life | undefined;
+  newer: Life | undefined;
 }
 
 /**
  * What this process saw happen to each message, kept in memory for `GET /v1/messages/:id/events`
  * and `pushctl trace` (docs/architecture.md, change 31). Bounded in messages, in age and in events
- * per message: the map is in order of last activity (an event moves its message to the end), so
- * the oldest are at the head and each record evicts from there — O(1) amortized, no timer, no scan.
+ * per message. Messages are found by id in a Map and kept in a linked list in order of last
+ * activity (an event moves its message to the newest end), so the oldest is always at hand and
+ * each record evicts from there: O(1), no timer, no scan. (Not the Map's own order: V8 leaves a
+ * hole for each deleted entry until it rehashes, so finding the first entry again and again after
+ * deletes costs up to the table's size.)
  */
 export class MessageJournal {
   private readonly lives = new Map<string, Life>();
+  private oldest: Life | undefined;
+  private newest: Life | undefined;
   private readonly maxMessages: number;
   private readonly maxAgeMs: number;
   private readonly maxEvents: number;
@@ -52,7 +61,7 @@ export class MessageJournal {
   constructor(opts: MessageJournalOptions = {}) {
     this.maxMessages = opts.maxMessages ?? 100_000;
     this.maxAgeMs = opts.maxAgeMs ?? 15 * 60_000;
-    this.maxEvents = opts.maxEventsPerMessage ?? 32;
+    this.maxEvents = opts.maxEventsPerMessage ?? 16;
     this.now = opts.now ?? Date.now;
     this.traceId = opts.traceId ?? activeTraceId;
   }
@@ -64,28 +73,41 @@ export class MessageJournal {
 
   /** Records one event (its `at` defaults to now, its trace id to the active span's). */
   record(event: Omit<JournalEvent, 'at' | 'detail'> & { at?: number; detail?: DetailInput }): void {
+    const { messageId, stage, service, accountId, deviceId, detail, at, traceId } = event;
+    this.add(service, stage, messageId, accountId, deviceId, detail, at, traceId);
+  }
+
+  /** The one path of every record: no intermediate objects, it runs for every delivery. */
+  private add(
+    service: string,
+    stage: JournalStage,
+    messageId: string,
+    accountId: string | undefined,
+    deviceId: string | undefined,
+    detail: DetailInput | undefined,
+    at: number | undefined,
+    traceId: string | undefined,
+  ): void {
     if (this.maxMessages === 0) return;
-    const at = event.at ?? this.now();
-    this.evictIdle(at);
-    let life = this.lives.get(event.messageId);
-    if (life)
-      this.lives.delete(event.messageId); // re-inserted below: last activity order
-    else life = { lastAt: at, events: [] };
-    life.lastAt = at;
-    this.lives.set(event.messageId, life);
-    if (this.lives.size > this.maxMessages) this.lives.delete(this.lives.keys().next().value!);
+    const now = this.now();
+    this.evictIdle(now);
+    let life = this.lives.get(messageId);
+    if (life) this.unlink(life);
+    else {
+      life = { messageId, lastAt: now, events: [], older: undefined, newer: undefined };
+      this.lives.set(messageId, life);
+      if (this.lives.size > this.maxMessages) this.forget(this.oldest!);
+    }
+    life.lastAt = now;
+    this.append(life);
     if (life.events.length >= this.maxEvents) return;
-    const traceId = event.traceId ?? this.traceId();
-    life.events.push({
-      messageId: event.messageId,
-      stage: event.stage,
-      service: event.service,
-      at,
-      ...(event.accountId !== undefined ? { accountId: event.accountId } : {}),
-      ...(event.deviceId !== undefined ? { deviceId: event.deviceId } : {}),
-      ...(event.detail !== undefined ? { detail: smallDetail(event.detail) } : {}),
-      ...(traceId !== undefined ? { traceId } : {}),
-    });
+    const event: JournalEvent = { messageId, stage, service, at: at ?? now };
+    if (accountId !== undefined) event.accountId = accountId;
+    if (deviceId !== undefined) event.deviceId = deviceId;
+    if (detail !== undefined) event.detail = smallDetail(detail);
+    const trace = traceId ?? this.traceId();
+    if (trace !== undefined) event.traceId = trace;
+    life.events.push(event);
   }
 
   /** The events of `messageId` this process remembers, in the order they were recorded (a copy). */
@@ -99,25 +121,34 @@ export class MessageJournal {
   recorder(service: string): JournalRecorder {
     return {
       record: (stage, messageId, target, detail, at) =>
-        this.record({
-          ...(at !== undefined ? { at } : {}),
-          messageId,
-          stage,
-          service,
-          ...(target?.accountId !== undefined ? { accountId: target.accountId } : {}),
-          ...(target?.deviceId !== undefined ? { deviceId: target.deviceId } : {}),
-          ...(detail !== undefined ? { detail } : {}),
-        }),
+        this.add(service, stage, messageId, target?.accountId, target?.deviceId, detail, at, undefined),
     };
   }
 
-  /** Forgets the messages idle past the age bound: they are at the head of the map. */
+  /** Forgets the messages idle past the age bound: the oldest end of the list. */
   private evictIdle(now: number): void {
-    const oldest = now - this.maxAgeMs;
-    for (const [id, life] of this.lives) {
-      if (life.lastAt > oldest) return;
-      this.lives.delete(id);
-    }
+    const idleSince = now - this.maxAgeMs;
+    while (this.oldest && this.oldest.lastAt <= idleSince) this.forget(this.oldest);
+  }
+
+  private forget(life: Life): void {
+    this.unlink(life);
+    this.lives.delete(life.messageId);
+  }
+
+  private unlink(life: Life): void {
+    if (life.older) life.older.newer = life.newer;
+    else this.oldest = life.newer;
+    if (life.newer) life.newer.older = life.older;
+    else this.newest = life.older;
+    life.older = life.newer = undefined;
+  }
+
+  private append(life: Life): void {
+    life.older = this.newest;
+    if (this.newest) this.newest.newer = life;
+    else this.oldest = life;
+    this.newest = life;
   }
 }
 
