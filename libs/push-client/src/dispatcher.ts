@@ -1,8 +1,7 @@
-import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Registration } from '@pushwire/protocol';
+import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Registration, type JournalRecorder } from '@pushwire/protocol';
 import type { EdgeClient, EdgeOutcome } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
-import type { JournalRecorder } from '@pushwire/service-kit';
 import { PushClientError, registryUnavailable } from './errors';
 import type { SendResult } from './options';
 

@@ -1,10 +1,9 @@
 import type { BusMessage, EventBus } from '@pushwire/event-bus';
-import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
+import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget, type JournalRecorder } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
 import { deadlineOf, publishWithin } from './publish-retry';
-import type { JournalRecorder } from '@pushwire/service-kit';
 
 /**
  * Per-message options of `enqueue`: those of `send` (but `storeIfOffline`: the message processor

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MAX_DELIVERY_BATCH,
+  type DeliveryStatus,
+  type Priority,
+  type JournalRecorder,
+} from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
-import type { JournalRecorder } from '@pushwire/service-kit';
 
 /** TTL of a `storeIfOffline` send that gives no `ttlSeconds`: an hour, as the message processor's default (PUSHWIRE_PROCESSOR_DEFAULT_TTL_SECONDS). */
 export const DEFAULT_STORE_TTL_SECONDS = 3600;

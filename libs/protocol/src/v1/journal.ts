@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { AccountId, DeviceId, EpochMillis, MessageId } from './ids';
+import { AccountId, DeviceId, EpochMillis, MessageId, type DeviceRef } from './ids';
 import type { OutcomeStatus } from './push-queue';
 
 /**
@@ -82,4 +82,17 @@ export function finalStage(status: OutcomeStatus): JournalStage {
     default:
       return 'failed';
   }
+}
+
+/** What a call site may pass as detail: undefined values are left out. */
+export type DetailInput = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/**
+ * Records events of one service into its process's message journal (`MessageJournal` in
+ * service-kit): what lifecycle code calls, one line per point. Defined here so a client library
+ * (the push client) can take one without depending on the service plumbing.
+ */
+export interface JournalRecorder {
+  /** Records that `stage` happened to message `messageId` (of `target`, when known) at `at` (default now). Never throws. */
+  record(stage: JournalStage, messageId: string, target?: Partial<DeviceRef>, detail?: DetailInput, at?: number): void;
 }

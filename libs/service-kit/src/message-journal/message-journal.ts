@@ -1,4 +1,4 @@
-import type { DeviceRef, JournalDetail, JournalEvent, JournalStage } from '@pushwire/protocol';
+import type { DetailInput, JournalDetail, JournalEvent, JournalRecorder, JournalStage } from '@pushwire/protocol';
 import { activeTraceId } from './active-trace';
 
 /** Bounds of a MessageJournal: it forgets the least recently active message past either. */
@@ -13,15 +13,6 @@ export interface MessageJournalOptions {
   /** The trace id to stamp on an event; default the active OpenTelemetry span's. */
   readonly traceId?: () => string | undefined;
 }
-
-/** Records events of one service into a journal: what lifecycle code calls, one line per point. */
-export interface JournalRecorder {
-  /** Records that `stage` happened to message `messageId` (of `target`, when known) at `at` (default now). Never throws. */
-  record(stage: JournalStage, messageId: string, target?: Partial<DeviceRef>, detail?: DetailInput, at?: number): void;
-}
-
-/** What a call site may pass as detail: undefined values are left out. */
-export type DetailInput = Readonly<Record<string, string | number | boolean | undefined>>;
 
 /** A recorder that records nothing: for code built without a journal. */
 export const NO_JOURNAL: JournalRecorder = { record: () => undefined };
