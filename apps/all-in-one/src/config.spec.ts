@@ -11,6 +11,8 @@ describe('all-in-one config', () => {
       drainSeconds: 0,
       inboxMaxMessages: 100,
       inboxMaxBytes: 1024 * 1024,
+      journalMaxMessages: 100_000,
+      journalMaxAgeSeconds: 900,
     });
   });
 

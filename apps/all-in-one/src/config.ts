@@ -1,6 +1,6 @@
 import { edgeConfigSpec } from '@pushwire/edge';
 import { inboxLimitsConfigSpec } from '@pushwire/registry';
-import { int, loadConfig, str, type ConfigOf } from '@pushwire/service-kit';
+import { int, journalConfigSpec, loadConfig, str, type ConfigOf } from '@pushwire/service-kit';
 
 /**
  * The all-in-one's own settings, every key beside its default; each service's other settings come
@@ -32,6 +32,8 @@ export const allInOneConfigSpec = {
   }),
   /** The in-process inbox's bounds per device, as the registry's. */
   ...inboxLimitsConfigSpec,
+  /** The one message journal of the process, shared by its services (PUSHWIRE_JOURNAL_*). */
+  ...journalConfigSpec,
 };
 
 export type AllInOneConfig = ConfigOf<typeof allInOneConfigSpec>;

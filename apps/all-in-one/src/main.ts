@@ -7,8 +7,16 @@ import { DeviceListService, loadDeviceListConfig, MemoryDeviceListStore } from '
 import { authenticatorFromConfig, EdgeServer, loadEdgeConfig } from '@pushwire/edge';
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
-import { buildRegistryApp, MemoryInboxStore, MemoryRegistryStore, StoreInboxClient, StoreRegistryClient } from '@pushwire/registry';
-import { ConfigError, createLogger, DEV_DEFAULTS, onShutdownSignal, startTracing } from '@pushwire/service-kit';
+import {
+  buildRegistryApp,
+  journaledInbox,
+  MemoryInboxStore,
+  MemoryRegistryStore,
+  REGISTRY,
+  StoreInboxClient,
+  StoreRegistryClient,
+} from '@pushwire/registry';
+import { ConfigError, createLogger, DEV_DEFAULTS, journalFromConfig, onShutdownSignal, startTracing } from '@pushwire/service-kit';
 import { loadAllInOneConfig } from './config';
 
 async function main(): Promise<void> {
@@ -35,16 +43,20 @@ async function main(): Promise<void> {
   // Every part of this process takes and presents the same tokens.
   const { serviceTokens } = edgeConfig;
 
+  // One journal for the process: each service tags its events with its own name, and every port's
+  // GET /v1/messages/:id/events answers the whole life (pushctl trace asks the processor's).
+  const journal = journalFromConfig(own);
   const store = new MemoryRegistryStore();
   // The devices' inboxes (stored messages), in memory: they live as long as this process.
   const inboxStore = new MemoryInboxStore({ maxMessages: own.inboxMaxMessages, maxBytes: own.inboxMaxBytes });
-  const registryApp = buildRegistryApp({ store, inbox: inboxStore, serviceTokens, logger: logger.child({ service: 'registry' }) });
+  const registryApp = buildRegistryApp({ store, inbox: inboxStore, serviceTokens, logger: logger.child({ service: 'registry' }), journal });
   await registryApp.listen({ host: own.host, port: own.registryPort });
   const registryPort = (registryApp.server.address() as { port: number }).port;
 
   // Edge and registry share the process, so the edge talks to the store directly.
   const registry = new StoreRegistryClient(store);
-  const inbox = new StoreInboxClient(inboxStore);
+  // Around the store, not the client's HTTP routes: the edge and the processor reach it directly here.
+  const inbox = new StoreInboxClient(journaledInbox(inboxStore, journal.recorder(REGISTRY)));
   // Indirect push and connection events on the in-memory bus: the same services as a cluster's, Kafka swapped for memory.
   const bus = new MemoryEventBus();
 
@@ -69,6 +81,7 @@ async function main(): Promise<void> {
     inbox,
     logger: logger.child({ service: 'push-edge' }),
     eventBus: bus,
+    journal,
     // Topic messages and broadcasts: the same bus is the topic log the processor appends to.
     topicLog: bus,
   });
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
     logger: logger.child({ service: 'message-processor' }),
     registry,
     inbox,
+    journal,
   });
   const processorPort = await processor.start();
 
@@ -104,6 +118,7 @@ async function main(): Promise<void> {
     '  try       npx pushctl listen --account a1 --device tv1   then   npx pushctl send --device tv1 --data \'{"hello":"world"}\'',
     '            npx pushctl enqueue --device tv1 --data \'{"hello":"queue"}\' --priority high   and   npx pushctl outcomes',
     '            npx pushctl devices --account a1   and   npx pushctl d2d --account a1 --from phone1 --to tv1 --data \'{"play":1}\'',
+    "            npx pushctl trace <messageId>   (a message's life: accepted, stored, written, delivered …)",
     '  stop      Ctrl-C',
   ];
   process.stdout.write(`\n${lines.join('\n')}\n\n`);

@@ -17,6 +17,8 @@ export interface Command {
   run(values: Record<string, string | boolean | string[] | undefined>): Promise<number>;
   /** Commands under this one (`pushctl dlq list`): the first argument names one. */
   subcommands?: Command[];
+  /** The one argument the command takes besides flags (`pushctl trace <messageId>`): its value under this name. */
+  positional?: string;
 }
 
 /** Parses a command's flags strictly: unknown flags and stray arguments are usage errors. */
@@ -28,8 +30,9 @@ export function parseCommand(cmd: Command, argv: string[]): Record<string, strin
       strict: true,
       allowPositionals: true,
     });
+    const taken = cmd.positional && positionals.length ? { [cmd.positional]: positionals.shift() } : {};
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    return values as Record<string, string | boolean | string[] | undefined>;
+    return { ...(values as Record<string, string | boolean | string[] | undefined>), ...taken };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message, { cause: e });

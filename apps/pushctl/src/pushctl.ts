@@ -1,7 +1,7 @@
 /**
  * pushctl — Pushwire from the command line: mint dev tokens, listen as a device, push to devices
  * directly or through the queue, follow outcomes, list an account's devices, send device to device,
- * list and replay dead letters, publish to a topic, broadcast.
+ * list and replay dead letters, publish to a topic, broadcast, trace a message's life by id.
  * Exit codes: 0 ok · 1 error (unreachable, refused) · 2 push or d2d message not delivered (status
  * printed; `stored` counts as done with --store-if-offline) · 3 replaced by another connection · 64 usage.
  */
@@ -15,6 +15,7 @@ import { tokenCommand } from './token-command';
 import { dlqCommand } from './dlq-command';
 import { publishCommand } from './publish-command';
 import { broadcastCommand } from './broadcast-command';
+import { traceCommand } from './trace-command';
 import { parseCommand, UsageError, type Command } from './cli';
 import { ENV_HELP, startRun } from './endpoints';
 
@@ -29,6 +30,7 @@ const commands: Command[] = [
   dlqCommand,
   publishCommand,
   broadcastCommand,
+  traceCommand,
 ];
 
 function help(): string {

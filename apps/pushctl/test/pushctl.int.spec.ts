@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { freePorts } from '@pushwire/infra';
 import { waitFor } from '@pushwire/test-kit';
 import { DEV_DEFAULTS } from '@pushwire/service-kit';
+import { unusedUrl } from '@pushwire/service-http/testing';
 
 /**
  * The README walkthrough, as a user runs it: `npm start` (the all-in-one, on ports the OS picks),
@@ -224,6 +225,68 @@ describe('pushctl against npm start', () => {
         .slice(1)
         .map((o) => o.status),
     ).toEqual(['stored', 'delivered']);
+  });
+
+  it('trace shows the life of a message enqueued for an offline device: accepted, stored, then written and delivered when it connects', async () => {
+    const follower = spawn(
+      process.execPath,
+      [pushctlBin, 'enqueue', '--device', 'traced1', '--data', '{"n":7}', '--ttl', '600', '--follow'],
+      { env, cwd: root },
+    );
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d));
+    const followerExit = new Promise<number | null>((r) => follower.on('exit', (code) => r(code)));
+    await waitFor(() => lines(followed).find((l) => l.status === 'stored'), { what: 'the stored outcome', timeoutMs: 20_000 });
+    const { messageId } = lines(followed)[0];
+    const listener = await listen(['--account', 'a1', '--device', 'traced1', '--count', '1'], env);
+    expect((await listener.done).code).toBe(0);
+    expect(await followerExit).toBe(0); // its final outcome, delivered, was published
+
+    const traced = await run(['trace', messageId, '--json'], env);
+    expect(traced.code).toBe(0);
+    expect(traced.stderr).not.toContain('did not answer');
+    const events = lines(traced.stdout);
+    const life = events.map((e) => `${e.service} ${e.stage}`);
+    // The stages a user follows, in this order (others, such as the race closure's second lookup, may come between).
+    const expected = [
+      'message-processor accepted',
+      'message-processor dequeued',
+      'message-processor routed',
+      'registry stored',
+      'push-edge written',
+      'registry removed',
+      'push-edge delivered',
+    ];
+    const at = expected.map((step) => life.indexOf(step));
+    expect(at.every((i) => i >= 0) ? at : life).toEqual([...at].sort((a, b) => a - b));
+    expect(events.find((e) => e.stage === 'routed')).toMatchObject({
+      detail: { status: 'not_connected' },
+      accountId: 'a1',
+      deviceId: 'traced1',
+    });
+    expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort((a, b) => a - b));
+
+    // The text form: one line per event, time and offset, the service and the stage.
+    const text = await run(['trace', messageId], env);
+    expect(text.code).toBe(0);
+    const [heading, ...rows] = text.stdout.trim().split('\n');
+    expect(heading).toContain(`message ${messageId}  device traced1 of account a1`);
+    expect(rows).toHaveLength(events.length);
+    expect(rows[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+\+0 ms\s+message-processor\s+accepted\s+priority=normal$/);
+    expect(rows.at(-1)).toMatch(/\+\d+ ms\s+push-edge\s+delivered\s+status=delivered edgeId=edge-1$/);
+  });
+
+  it('trace says plainly when no service knows a message (exit 1), refuses a malformed id (exit 64) and names a service that does not answer', async () => {
+    const unknown = await run(['trace', 'never-sent-1'], env);
+    expect([unknown.code, unknown.stdout]).toEqual([1, '']);
+    expect(unknown.stderr).toContain('no service knows message never-sent-1');
+    const bad = await run(['trace', 'not a/valid id'], env);
+    expect([bad.code, bad.stderr]).toEqual([64, expect.stringContaining('is not a message id')]);
+    const deadRegistry = await unusedUrl();
+    const down = await run(['trace', 'never-sent-2', '--registry', deadRegistry], env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`registry at ${deadRegistry} did not answer`);
+    expect(down.stderr).toContain('no service knows message never-sent-2');
   });
 
   it('send --store-if-offline answers stored (exit 0) for an offline device, which gets the push when it connects', async () => {

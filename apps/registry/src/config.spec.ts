@@ -33,6 +33,8 @@ describe('registry config', () => {
       inboxTable: 'pushwire-inbox',
       inboxMaxMessages: 100,
       inboxMaxBytes: 1048576,
+      journalMaxMessages: 100_000,
+      journalMaxAgeSeconds: 900,
     });
   });
 
@@ -73,6 +75,8 @@ describe('registry config', () => {
       inboxTable: 'pushwire-inbox',
       inboxMaxMessages: 100,
       inboxMaxBytes: 1048576,
+      journalMaxMessages: 100_000,
+      journalMaxAgeSeconds: 900,
     });
     expect(
       loadRegistryConfig({

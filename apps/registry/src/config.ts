@@ -2,6 +2,7 @@ import { DEFAULT_INBOX_TABLE, DEFAULT_REGISTRY_TABLE, inboxLimitsConfigSpec } fr
 import {
   bool,
   int,
+  journalConfigSpec,
   loadServiceConfig,
   serviceTokenConfigSpec,
   str,
@@ -31,6 +32,7 @@ export const registryConfigSpec = {
   }),
   /** Service tokens by role (PUSHWIRE_SENDER_TOKENS, PUSHWIRE_EDGE_TOKENS). Required: production has no default. */
   ...serviceTokenConfigSpec,
+  ...journalConfigSpec,
   /** Hosts edges may name in their edgeUrl. Default empty: any http(s) host. */
   edgeHosts: str({
     env: 'PUSHWIRE_REGISTRY_EDGE_HOSTS',

@@ -11,7 +11,15 @@ import {
   type InboxStore,
   type RegistryStore,
 } from '@pushwire/registry';
-import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken, type Logger } from '@pushwire/service-kit';
+import {
+  ConfigError,
+  createLogger,
+  journalFromConfig,
+  onShutdownSignal,
+  startTracing,
+  warnIfSharedServiceToken,
+  type Logger,
+} from '@pushwire/service-kit';
 import { loadRegistryConfig, type RegistryConfig, type RegistryStoreKind } from './config';
 
 async function openStore(config: RegistryConfig, logger: Logger): Promise<OpenedStore<RegistryStore>> {
@@ -76,7 +84,14 @@ async function main(): Promise<void> {
     throw e;
   });
   warnIfSharedServiceToken(config.serviceTokens, logger);
-  const app = buildRegistryApp({ store: opened.store, inbox: inbox.store, serviceTokens: config.serviceTokens, logger, edgeHosts });
+  const app = buildRegistryApp({
+    store: opened.store,
+    inbox: inbox.store,
+    serviceTokens: config.serviceTokens,
+    logger,
+    edgeHosts,
+    journal: journalFromConfig(config),
+  });
   onShutdownSignal(logger, async () => {
     await app.close();
     await inbox.close();

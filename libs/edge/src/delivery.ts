@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryResult, DeliveryStatus, ServerFrameOf } from '@pushwire/protocol';
 import { checkCreatedAt, encodeFrame } from '@pushwire/protocol';
+import { NO_JOURNAL, type JournalRecorder } from '@pushwire/service-kit';
 import type { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
 import type { ConnectionTable } from './connection-table';
@@ -31,6 +32,8 @@ export class Deliverer {
     private readonly metrics: EdgeMetrics,
     private readonly onSlowConsumer: (c: Connection) => void,
     private readonly now: () => number = Date.now,
+    /** Where each write and each answer short of one is recorded (pushctl trace). */
+    private readonly journal: JournalRecorder = NO_JOURNAL,
   ) {}
 
   /** Synchronous unless an ack is awaited, so a batch of plain pushes needs no promise per message. */
@@ -83,12 +86,14 @@ export class Deliverer {
       this.onSlowConsumer(c);
       return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
     }
+    this.journal.record('written', m.id, d, writtenDetail(this.edgeId, d));
     if (ackWait) return ackWait.then((status) => this.result(d, status));
     return this.result(d, 'delivered');
   }
 
   private result(d: Delivery, status: DeliveryStatus, retryAfterMs?: number): DeliveryResult {
     this.metrics.delivery(status);
+    if (status !== 'delivered') this.journal.record(edgeStage(status), d.message.id, d, { status, edgeId: this.edgeId });
     return {
       accountId: d.accountId,
       deviceId: d.deviceId,
@@ -99,3 +104,9 @@ export class Deliverer {
     };
   }
 }
+
+/** The journal stage of a delivery answered otherwise than `delivered` (whose write is recorded as `written`). */
+const edgeStage = (status: DeliveryStatus) => (status === 'acknowledged' || status === 'ack_timeout' ? status : 'not_written');
+
+/** What `written` records: the edge, and whether the message came from the inbox, waits for an ack, or is a d2d relay (its sender). */
+const writtenDetail = (edgeId: string, d: Delivery) => ({ edgeId, inboxed: d.inboxed, ackRequired: d.message.ackRequired, from: d.from });

@@ -5,6 +5,7 @@ import {
   ConfigError,
   int,
   loadServiceConfig,
+  journalConfigSpec,
   serviceTokenConfigSpec,
   str,
   url,
@@ -59,6 +60,7 @@ export const edgeConfigSpec = {
   }),
   registryUrl: url({ env: 'PUSHWIRE_REGISTRY_URL', default: 'http://127.0.0.1:8082', description: 'Registry base URL.' }),
   ...serviceTokenConfigSpec,
+  ...journalConfigSpec,
   jwtSecret: str({
     env: 'PUSHWIRE_JWT_SECRET',
     default: '',

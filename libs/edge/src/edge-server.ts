@@ -5,7 +5,14 @@ import type { DeviceAuthenticator } from '@pushwire/auth';
 import { DeviceListClient } from '@pushwire/device-list-client';
 import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
-import { createMetricsRegistry, type Logger, type Registry } from '@pushwire/service-kit';
+import {
+  createMetricsRegistry,
+  journalFromConfig,
+  type JournalRecorder,
+  type Logger,
+  type MessageJournal,
+  type Registry,
+} from '@pushwire/service-kit';
 import { AcceptLimiter } from './accept-limiter';
 import { AckWaiter } from './acks';
 import { Admission } from './admission';
@@ -25,7 +32,7 @@ import { FrameHandler } from './frame-handler';
 import { startHealthPort, type HealthPort } from './health-port';
 import { logHandlerFailures, type HandlerFailure } from './guarded-app';
 import { inboxDelivery, type InboxDelivery } from './inbox-delivery';
-import { buildInternalPort } from './internal-port';
+import { buildInternalPort, EDGE_SERVICE } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { EdgeLinks } from './links/edge-links';
 import { LinkEndpoint } from './links/link-endpoint';
@@ -66,6 +73,11 @@ export interface EdgeDeps {
    * A failing one answers 503 naming it.
    */
   readiness?: EdgeReadiness;
+  /**
+   * This process's message journal (GET /v1/messages/:id/events on the internal port; the
+   * all-in-one shares one). Default: one of the edge's own, bounded by its config.
+   */
+  journal?: MessageJournal;
   /** Clock and randomness, injectable for tests. */
   now?: () => number;
   random?: () => number;
@@ -109,6 +121,9 @@ export class EdgeServer {
   private readonly connectionEvents: ConnectionEventPublisher | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly journal: MessageJournal;
+  /** The journal as this edge's parts record into it: every event tagged `push-edge`. */
+  private readonly journalRecorder: JournalRecorder;
   private readonly listenSockets: us_listen_socket[] = [];
   private healthServer: HealthPort | undefined;
   /** Where both ports report a handler that threw (logged with its stack, a few a minute at most). */
@@ -124,6 +139,8 @@ export class EdgeServer {
     this.edgeId = c.edgeId;
     this.handlerFailed = logHandlerFailures(deps.logger);
     this.metricsRegistry = deps.metricsRegistry ?? createMetricsRegistry('push-edge');
+    this.journal = deps.journal ?? journalFromConfig(deps.config);
+    this.journalRecorder = this.journal.recorder(EDGE_SERVICE);
     this.metrics = new EdgeMetrics(
       this.metricsRegistry,
       () => this.lifecycle.counts(),
@@ -219,6 +236,7 @@ export class EdgeServer {
       this.metrics,
       (conn) => close(conn, CloseCode.TOO_SLOW, 'too slow'),
       this.now,
+      this.journalRecorder,
     );
     // Relayed d2d deliveries and device-list reads go out with this edge's own (edge-role) token.
     const edgeToken = c.serviceTokens.edge[0]!;
@@ -231,6 +249,7 @@ export class EdgeServer {
       metrics: this.metrics,
       logger: deps.logger,
       now: this.now,
+      journal: this.journalRecorder,
     });
     this.links = new EdgeLinks({
       serviceToken: edgeToken,
@@ -373,6 +392,7 @@ export class EdgeServer {
       ready: () => this.ready(),
       notReady: this.notReady,
       handlerFailed: this.handlerFailed,
+      journal: this.journal,
     });
   }
 

@@ -1,7 +1,7 @@
 import { deviceRefKey, Topics, type PushOutcomeRecord, type Registration } from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import type { JournalRecorder, Logger } from '@pushwire/service-kit';
 import { BusPublisher } from './bus-publisher';
 import type { Connection } from './connection';
 import type { Deliverer } from './delivery';
@@ -18,6 +18,7 @@ export interface InboxDeliveryDeps {
   metrics: EdgeMetrics;
   logger: Logger;
   now: () => number;
+  journal: JournalRecorder;
 }
 
 /** The edge's side of the inbox: what senders deliver through, what a confirmed registration starts, and the shutdown. */
@@ -51,6 +52,7 @@ export function inboxDelivery(deps: InboxDeliveryDeps): InboxDelivery {
     outcomes,
     logger,
     now: deps.now,
+    journal: deps.journal,
     onRemoved: (result) => metrics.inboxRemovals.labels(result).inc(),
     onError: () => metrics.inboxErrors.labels('remove').inc(),
   });

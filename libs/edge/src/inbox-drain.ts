@@ -8,7 +8,7 @@ import {
   type Registration,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import { messageIdsForLog, type Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from './connection';
 import { BACKPRESSURE_RETRY_AFTER_MS, type Deliverer } from './delivery';
 import { tracedInboxDelivery } from './delivery-tracing';
@@ -147,7 +147,12 @@ export class InboxDrain {
     reading.again = false;
     this.active.set(key, reading);
     const tracked = this.deliverPage(reading, inbox)
-      .catch((err) => this.deps.logger.error({ err }, 'delivering a stored page failed'))
+      .catch((err) =>
+        this.deps.logger.error(
+          { err, ...reading.device, messageIds: messageIdsForLog(inbox.entries.map((e) => e.message.id)) },
+          'delivering a stored page failed',
+        ),
+      )
       .finally(() => {
         if (this.active.get(key) === reading) this.active.delete(key);
         this.following.delete(tracked);

@@ -1,5 +1,6 @@
 import {
   deviceRefKey,
+  finalStage,
   inboxOutcome,
   MAX_INBOX_BATCH,
   type Delivery,
@@ -9,7 +10,7 @@ import {
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import { messageIdsForLog, type JournalRecorder, type Logger } from '@pushwire/service-kit';
 import type { Deliverer } from './delivery';
 import { FlushLoop, type FlushLoopOptions } from './flush-loop';
 
@@ -35,6 +36,8 @@ export interface InboxSettlementDeps {
   outcomes: OutcomeSink;
   logger: Logger;
   now: () => number;
+  /** Where the final outcome this edge reports is recorded (pushctl trace). */
+  journal?: JournalRecorder;
   /** Told what each answered removal came to: `taken` (this edge reports the outcome) or `gone` (someone else took it). */
   onRemoved?: (result: 'taken' | 'gone') => void;
   onError?: (err: unknown) => void;
@@ -98,7 +101,10 @@ export class InboxSettlement {
   async close(): Promise<void> {
     await this.loop.close();
     if (this.pending.size)
-      this.deps.logger.warn({ left: this.pending.size }, 'inbox removals not sent at shutdown: those messages stay stored');
+      this.deps.logger.warn(
+        { left: this.pending.size, messageIds: messageIdsForLog([...this.pending.values()].map((r) => r.item.messageId)) },
+        'inbox removals not sent at shutdown: those messages stay stored',
+      );
     for (const r of this.pending.values()) for (const done of r.done) done();
     this.pending.clear();
   }
@@ -121,13 +127,16 @@ export class InboxSettlement {
         this.pending.set(key, later ?? r);
       }
       this.deps.onError?.(err);
-      this.deps.logger.warn({ err, count: batch.length }, 'inbox remove failed; will retry');
+      const messageIds = messageIdsForLog(batch.map(([, r]) => r.item.messageId));
+      this.deps.logger.warn({ err, count: batch.length, messageIds }, 'inbox remove failed; will retry');
       return false;
     }
     const now = this.deps.now();
     batch.forEach(([, r], i) => {
       const entry = results[i]?.entry;
       this.deps.onRemoved?.(entry ? 'taken' : 'gone');
+      if (entry)
+        this.deps.journal?.record(finalStage(r.status), entry.message.id, entry.target, { status: r.status, edgeId: this.deps.edgeId });
       if (entry) this.deps.outcomes.publish(inboxOutcome(entry, r.status, now, { edgeId: this.deps.edgeId }));
       for (const done of r.done) done();
     });

@@ -16,6 +16,7 @@ import {
   ServiceTokenVerifier,
   wrongRoleMessage,
   type Registry,
+  type MessageJournal,
   type ServiceRole,
   type ServiceTokens,
   type Context,
@@ -46,7 +47,12 @@ export interface InternalPortDeps {
   notReady?: EdgeReadiness;
   /** Told of a handler that threw: the port answers 500 and carries on. */
   handlerFailed: HandlerFailure;
+  /** What GET /v1/messages/:messageId/events answers from (this process's journal). */
+  journal: Pick<MessageJournal, 'eventsOf'>;
 }
+
+/** The service named in the edge's journal events and answers. */
+export const EDGE_SERVICE = 'push-edge';
 
 /** Largest deliver body: a full batch of maximal messages would be far larger; 16 MiB bounds memory. */
 const MAX_DELIVER_BODY_BYTES = 16 * 1024 * 1024;
@@ -110,6 +116,23 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
     ),
   );
 
+  // pushctl trace: what this process recorded of one message (sender or edge token).
+  app.get('/v1/messages/:messageId/events', (res, req) => {
+    const state: ResponseState = { aborted: false };
+    const check = verifier.check(req.getHeader('authorization'), SENDER_ROLES);
+    if (check === 'unauthorized')
+      return respondError(res, state, 'unauthorized', 'a valid service token is required (Authorization: Bearer <token>)');
+    if (check === 'forbidden') return respondError(res, state, 'forbidden', wrongRoleMessage(SENDER_ROLES));
+    let messageId: string;
+    try {
+      ({ messageId } = Validators.messageEventsParams.decode({ messageId: decodeURIComponent(req.getParameter(0) ?? '') }));
+    } catch (e) {
+      const issues = e instanceof ProtocolValidationError ? e.issues : undefined;
+      return respondJson(res, state, 400, errorBody('invalid_request', `invalid message id: ${(e as Error).message}`, issues));
+    }
+    respondJson(res, state, 200, { service: EDGE_SERVICE, events: deps.journal.eventsOf(messageId) });
+  });
+
   for (const path of ['/healthz', '/readyz'])
     app.get(path, (res) => {
       const answer = healthAnswer(path, deps.ready, deps.notReady)!;
@@ -127,7 +150,9 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
 
   app.any(
     '/*',
-    notFound('internal endpoints: POST /v1/deliver, POST /v1/notify, GET /v1/link (WebSocket), GET /healthz, /readyz, /metrics'),
+    notFound(
+      'internal endpoints: POST /v1/deliver, POST /v1/notify, GET /v1/link (WebSocket), GET /v1/messages/:messageId/events, GET /healthz, /readyz, /metrics',
+    ),
   );
 
   return app;

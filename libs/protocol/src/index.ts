@@ -25,3 +25,4 @@ export * from './v1/message-time';
 export * from './v1/device-list';
 export * from './v1/dlq-api';
 export * from './v1/topics';
+export * from './v1/journal';

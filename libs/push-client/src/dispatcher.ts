@@ -1,4 +1,4 @@
-import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Registration } from '@pushwire/protocol';
+import { deviceRefKey, type Delivery, type DeviceRef, type PushMessage, type Registration, type JournalRecorder } from '@pushwire/protocol';
 import type { EdgeClient, EdgeOutcome } from '@pushwire/edge-client';
 import type { RegistryClient, RouteCache } from '@pushwire/registry-client';
 import type { ServiceCallError } from '@pushwire/service-http';
@@ -39,6 +39,7 @@ export class Dispatcher {
     private readonly edges: EdgeClient,
     private readonly cache: RouteCache,
     private readonly batchMaxSize: number,
+    private readonly journal: JournalRecorder,
   ) {}
 
   /** Never rejects: every job is settled, with a result or an error. */
@@ -52,6 +53,7 @@ export class Dispatcher {
     const settle = (job: Job, outcome: Outcome) => {
       if (settled.has(job)) return;
       settled.add(job);
+      if ('result' in outcome) this.journal.record('routed', job.message.id, job.target, routedDetail(outcome.result));
       job.settle(outcome);
     };
     try {
@@ -260,3 +262,10 @@ function edgeUnavailable(attempt: { route: Registration; failure: ServiceCallErr
     { cause: attempt.failure },
   );
 }
+
+/** What `routed` records of a send's answer: where it went (the edge, or no connection) and after how many requests. */
+const routedDetail = (r: SendResult) => ({
+  status: r.status,
+  attempts: r.attempts,
+  ...(r.edgeId !== undefined ? { edgeId: r.edgeId } : {}),
+});

@@ -1,5 +1,5 @@
 import type { BusMessage, EventBus } from '@pushwire/event-bus/core';
-import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget } from '@pushwire/protocol';
+import { deviceRefKey, Topics, Validators, type PushRequestRecord, type PushTarget, type JournalRecorder } from '@pushwire/protocol';
 import { PushClientError } from './errors';
 import { buildMessage, validate } from './message';
 import type { ResolvedOptions, SendOptions } from './options';
@@ -87,7 +87,7 @@ export function buildPushRequest(
 export class Enqueuer {
   constructor(
     private readonly bus: EventBus | undefined,
-    private readonly options: Pick<ResolvedOptions, 'now' | 'newId' | 'enqueueTimeoutMs'>,
+    private readonly options: Pick<ResolvedOptions, 'now' | 'newId' | 'enqueueTimeoutMs' | 'journal'>,
   ) {}
 
   async enqueue(target: PushTarget, payload: unknown, opts?: EnqueueOptions): Promise<EnqueueResult> {
@@ -106,6 +106,7 @@ export class Enqueuer {
 
   private async publishOne(bus: EventBus, topic: string, record: PushRequestRecord, timeoutMs: number): Promise<EnqueueResult> {
     await publish(bus, topic, [record], timeoutMs);
+    accepted(this.options.journal, record);
     return { messageId: record.message.id, topic };
   }
 
@@ -146,6 +147,7 @@ export class Enqueuer {
         }
         for (const { index, record } of group) {
           results[index] = { messageId: record.message.id, topic, ...(error ? { error } : {}) };
+          if (!error) accepted(this.options.journal, record);
         }
       }),
     );
@@ -177,3 +179,7 @@ async function publish(bus: EventBus, topic: string, records: PushRequestRecord[
   const messages: BusMessage[] = records.map((r) => ({ key: deviceRefKey(r.target), value: JSON.stringify(r), ...trace }));
   await publishWithin(bus, topic, messages, { timeoutMs, messageIds: records.map((r) => r.message.id) });
 }
+
+/** Records `accepted` at the record's enqueue time: an in-memory bus may hand it to the processor before the publish resolves. */
+const accepted = (journal: JournalRecorder, r: PushRequestRecord) =>
+  journal.record('accepted', r.message.id, r.target, { priority: r.message.priority ?? 'normal' }, r.enqueuedAt);

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH, type DeliveryStatus, type Priority } from '@pushwire/protocol';
+import {
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MAX_DELIVERY_BATCH,
+  type DeliveryStatus,
+  type Priority,
+  type JournalRecorder,
+} from '@pushwire/protocol';
 import type { EventBus } from '@pushwire/event-bus/core';
 import type { InboxClient, RegistryClient } from '@pushwire/registry-client';
 
@@ -56,6 +62,11 @@ export interface PushClientOptions {
   now?: () => number;
   /** Message id generator for sends without an `id`. Default crypto.randomUUID. */
   newId?: () => string;
+  /**
+   * Where a client running inside a Pushwire service (the message processor, the all-in-one)
+   * records `accepted` and `routed` of each message for `pushctl trace`. Default: nowhere.
+   */
+  journal?: JournalRecorder;
 }
 
 /** Per-message options of `send`. */
@@ -141,6 +152,7 @@ export interface ResolvedOptions {
   maxMessageBytes: number;
   now: () => number;
   newId: () => string;
+  journal: JournalRecorder;
 }
 
 /** Applies defaults and asserts the options, so a misconfiguration fails at construction, not at the first send. */
@@ -159,6 +171,7 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
     maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     now: opts.now ?? Date.now,
     newId: opts.newId ?? randomUUID,
+    journal: opts.journal ?? { record: () => undefined },
   };
   assertInt('routeCacheTtlMs', resolved.routeCacheTtlMs, 0);
   assertInt('routeCacheMaxEntries', resolved.routeCacheMaxEntries, 1);

@@ -94,7 +94,7 @@ export class PushClient {
       new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
     this.edges = new EdgeClient({ serviceToken, timeoutMs: requestTimeoutMs });
     this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
-    this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize);
+    this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize, this.options.journal);
     this.enqueuer = new Enqueuer(opts.bus, this.options);
     this.topics = new TopicPublisher(opts.bus, this.options);
     // Stores are quick like lookups (they never wait for a device): the same short deadline.

@@ -1,6 +1,6 @@
 import { inboxOutcome, MAX_INBOX_BATCH, type PushOutcomeRecord } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import { LogThrottle, type Logger } from '@pushwire/service-kit';
+import { LogThrottle, messageIdsForLog, type JournalRecorder, type Logger } from '@pushwire/service-kit';
 import type { ProcessorMetrics } from './processor-metrics';
 
 export interface ExpirySweepOptions {
@@ -11,6 +11,8 @@ export interface ExpirySweepOptions {
   readonly intervalMs: number;
   readonly logger: Logger;
   readonly metrics?: ProcessorMetrics;
+  /** Records each taken entry `expired` (pushctl trace). */
+  readonly journal: JournalRecorder;
   readonly now?: () => number;
 }
 
@@ -50,7 +52,10 @@ export class ExpirySweep {
     await this.running;
     if (this.unwritten.length) await this.flush().catch(() => undefined);
     if (this.unwritten.length)
-      this.opts.logger.error({ count: this.unwritten.length }, 'expired outcomes of taken inbox entries could not be written before stop');
+      this.opts.logger.error(
+        { count: this.unwritten.length, messageIds: messageIdsForLog(this.unwritten.map((o) => o.messageId)) },
+        'expired outcomes of taken inbox entries could not be written before stop',
+      );
   }
 
   /** One sweep: takes expired entries until a take comes back short, writing their outcomes. Never rejects. */
@@ -73,6 +78,7 @@ export class ExpirySweep {
         if (entries.length === 0) return;
         this.opts.metrics?.swept.inc({ result: 'taken' }, entries.length);
         const at = this.now();
+        for (const e of entries) this.opts.journal.record('expired', e.message.id, e.target, { reason: 'ttl_in_inbox' });
         this.unwritten.push(...entries.map((e) => inboxOutcome(e, 'expired', at, { detail: EXPIRED_IN_INBOX })));
         await this.flush();
         if (entries.length < MAX_INBOX_BATCH || this.stopped) return;
@@ -82,7 +88,12 @@ export class ExpirySweep {
       const line = this.failures.take();
       if (line)
         this.opts.logger.warn(
-          { err, unwritten: this.unwritten.length, suppressed: line.suppressed },
+          {
+            err,
+            unwritten: this.unwritten.length,
+            messageIds: messageIdsForLog(this.unwritten.map((o) => o.messageId)),
+            suppressed: line.suppressed,
+          },
           'inbox expiry sweep failed; trying again at the next one',
         );
     }

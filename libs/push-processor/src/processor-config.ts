@@ -2,6 +2,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
 import {
   bool,
   int,
+  journalConfigSpec,
   loadServiceConfig,
   serviceTokenConfigSpec,
   str,
@@ -23,6 +24,7 @@ export const processorConfigSpec = {
       'Processor HTTP API: POST /v1/push-requests, GET /v1/outcomes, GET /v1/dlq, POST /v1/dlq/replay, /healthz, /readyz, /metrics.',
   }),
   ...serviceTokenConfigSpec,
+  ...journalConfigSpec,
   registryUrl: url({
     env: 'PUSHWIRE_REGISTRY_URL',
     default: 'http://127.0.0.1:8082',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { PushClient } from '@pushwire/push-client';
 import { HttpInboxClient, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
-import { createMetricsRegistry, listenOn, type Logger } from '@pushwire/service-kit';
+import { createMetricsRegistry, journalFromConfig, journalRoute, listenOn, type Logger, type MessageJournal } from '@pushwire/service-kit';
 import { pushClientDelivery } from './delivery-port';
 import { buildProcessorApp } from './http/processor-app';
 import { processorSettings, type ProcessorConfig } from './processor-config';
@@ -18,7 +18,12 @@ export interface ProcessorServiceDeps {
   readonly registry?: RegistryClient;
   /** The devices' inboxes; default HTTP to `config.registryUrl` (the all-in-one passes a StoreInboxClient). */
   readonly inbox?: InboxClient;
+  /** This process's message journal (the all-in-one shares one); default one of the processor's own, bounded by its config. */
+  readonly journal?: MessageJournal;
 }
+
+/** The name the processor's journal events and answers carry. */
+const PROCESSOR = 'message-processor';
 
 /**
  * The message processor as a service: the consumer (PushProcessor), the push client it delivers,
@@ -34,7 +39,9 @@ export class ProcessorService {
   constructor(private readonly deps: ProcessorServiceDeps) {
     const { config, bus, logger } = deps;
     const metricsRegistry = createMetricsRegistry('message-processor');
+    const journal = deps.journal ?? journalFromConfig(config);
     this.pushClient = new PushClient({
+      journal: journal.recorder(PROCESSOR),
       // Lookups and deliveries are a sender's work.
       serviceToken: config.serviceTokens.sender[0]!,
       bus,
@@ -49,6 +56,7 @@ export class ProcessorService {
       delivery: pushClientDelivery(this.pushClient),
       inbox: this.inbox,
       logger,
+      journal: journal.recorder(PROCESSOR),
       metrics: (lag) => new ProcessorMetrics(metricsRegistry, lag),
     });
     this.app = buildProcessorApp({
@@ -70,6 +78,7 @@ export class ProcessorService {
       publish: (topic, { payload, ...options }) => this.pushClient.publish(topic, payload, options),
       broadcast: ({ payload, ...options }) => this.pushClient.broadcast(payload, options),
     });
+    this.app.register(journalRoute, { journal, service: PROCESSOR, serviceTokens: config.serviceTokens });
   }
 
   /** Creates the topics, joins the consumer group, then opens the HTTP API. Resolves with its port. */

@@ -20,7 +20,7 @@ import {
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import type { Logger } from '@pushwire/service-kit';
+import { NO_JOURNAL, type JournalRecorder, type Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
 import { ExpirySweep } from './expiry-sweep';
@@ -64,6 +64,8 @@ export interface PushProcessorOptions {
   /** Pause between expiry sweeps of the inbox (expired entries → outcome `expired`). Default 1000 ms. */
   readonly inboxSweepMs?: number;
   readonly logger: Logger;
+  /** Where the processor records each message's stages (GET /v1/messages/:id/events). Default: nowhere. */
+  readonly journal?: JournalRecorder;
   /** Built with this processor's `lag`, so the caller registers it on its metrics registry. */
   readonly metrics?: (lag: () => Promise<PartitionLag[]>) => ProcessorMetrics;
   readonly now?: () => number;
@@ -111,6 +113,7 @@ export class PushProcessor {
       maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       logger: opts.logger,
       metrics: this.metrics,
+      journal: opts.journal ?? NO_JOURNAL,
       now: this.now,
       sleep: (ms) => (opts.sleep ? opts.sleep(ms) : abortableSleep(ms, this.stopping.signal)),
       publishNow: (outcomes) => this.publishOutcomes(outcomes),
@@ -121,6 +124,7 @@ export class PushProcessor {
       intervalMs: opts.inboxSweepMs ?? DEFAULT_INBOX_SWEEP_MS,
       logger: opts.logger,
       metrics: this.metrics,
+      journal: opts.journal ?? NO_JOURNAL,
       now: this.now,
     });
   }

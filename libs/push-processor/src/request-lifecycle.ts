@@ -2,6 +2,7 @@ import { deadLetterOf, type BatchContext } from '@pushwire/event-bus';
 import {
   checkCreatedAt,
   createdAtProblem,
+  finalStage,
   inboxOutcome,
   PushwireError,
   type DeadLetterRecord,
@@ -11,7 +12,7 @@ import {
   type PushOutcomeRecord,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
-import { LogThrottle, traceparentField, type Logger } from '@pushwire/service-kit';
+import { LogThrottle, traceparentField, type JournalRecorder, type Logger } from '@pushwire/service-kit';
 import type { PlannedRequest } from './batch-plan';
 import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
 import { payloadNeverFits } from '@pushwire/push-client';
@@ -38,6 +39,8 @@ export interface RequestLifecycleDeps {
   readonly maxMessageBytes: number;
   readonly logger: Logger;
   readonly metrics?: ProcessorMetrics;
+  /** Where each message's dequeue, final outcome and dead letter are recorded (pushctl trace). */
+  readonly journal: JournalRecorder;
   readonly now: () => number;
   /** Resolves after `ms`, or early (false) when the processor stops. */
   readonly sleep: (ms: number) => Promise<unknown>;
@@ -66,13 +69,20 @@ export class RequestLifecycle {
 
   async handle(planned: PlannedRequest, priority: Priority, ctx?: BatchContext): Promise<Handled> {
     const { request, record } = planned;
-    const { now } = this.deps;
+    const { now, journal } = this.deps;
+    journal.record('dequeued', request.message.id, request.target, { priority, partition: record.partition, offset: record.offset });
     // The TTL runs from when the sender created the message, not from when it was enqueued.
     const start = request.message.createdAt ?? request.enqueuedAt;
     const ttlSeconds = request.message.ttlSeconds ?? this.deps.defaultTtlSeconds;
     const deadline = start + ttlSeconds * 1000;
     const finish = (status: OutcomeStatus, attempts: number, extra: Partial<PushOutcomeRecord> = {}): PushOutcomeRecord => {
       const completedAt = now();
+      journal.record(finalStage(status), request.message.id, request.target, {
+        status,
+        attempts,
+        edgeId: extra.edgeId,
+        reason: extra.detail,
+      });
       return {
         v: 1,
         messageId: request.message.id,
@@ -160,6 +170,7 @@ export class RequestLifecycle {
       }
       const wait = storeRetryMs(retry, round);
       if (now() + wait >= deadline) {
+        journal.record('dead_lettered', message.id, request.target, { reason: 'expired_while_unavailable' });
         const detail = `TTL ended while undeliverable (last status ${last.status}${last.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
         return {
           outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],

@@ -10,11 +10,12 @@ export { DynamoRegistryStore, type DynamoRegistryStoreOptions } from './dynamodb
 export { ensureRegistryTables, type RegistryTableNames, type EnsureRegistryTablesOptions } from './dynamodb/ensure-registry-tables';
 export { DEFAULT_REGISTRY_TABLE, deviceKey } from './dynamodb/table-schema';
 export { StoreRegistryClient, type StoreRegistryClientOptions } from './store-registry-client';
-export { buildRegistryApp, DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES, type RegistryAppOptions } from './http/registry-app';
+export { buildRegistryApp, REGISTRY, DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES, type RegistryAppOptions } from './http/registry-app';
 export { EdgeHostAllowList } from './http/edge-hosts';
 export type { InboxStore, InboxStoreOptions } from './inbox/inbox-store';
 export { MemoryInboxStore, type MemoryInboxStoreOptions } from './inbox/memory-inbox-store';
 export { DynamoInboxStore, type DynamoInboxStoreOptions } from './inbox/dynamodb/dynamo-inbox-store';
 export { ensureInboxTable, DEFAULT_INBOX_TABLE } from './inbox/dynamodb/inbox-table';
 export { inboxLimitsConfigSpec } from './inbox/inbox-config';
+export { journaledInbox } from './inbox/journaled-inbox';
 export { StoreInboxClient, type StoreInboxClientOptions } from './inbox/store-inbox-client';

@@ -15,3 +15,4 @@ export * from './shutdown';
 export * from './dev-defaults';
 export * from './http-service-app';
 export * from './tracing';
+export * from './message-journal';

@@ -41,3 +41,20 @@ export function createLogger(service: string, level = process.env.PUSHWIRE_LOG_L
 
 /** A logger that drops everything, for tests and embedded use where the caller logs. */
 export const silentLogger = (): Logger => pino({ level: 'silent' });
+
+/** How many message ids a log line about many messages names: enough to follow a few, never a kilobyte line. */
+const MAX_LOGGED_IDS = 20;
+
+/**
+ * The ids of the messages a log line is about (`{ messageIds: messageIdsForLog(ids) }`): the first
+ * 20, then how many more, so `grep <id>` finds the line of a batch that failed.
+ */
+export function messageIdsForLog(ids: Iterable<string>): string[] {
+  const out: string[] = [];
+  let more = 0;
+  for (const id of ids)
+    if (out.length < MAX_LOGGED_IDS) out.push(id);
+    else more++;
+  if (more) out.push(`…and ${more} more`);
+  return out;
+}

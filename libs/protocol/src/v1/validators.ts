@@ -3,6 +3,7 @@ import { LinkAnswer, LinkRequest } from './edge-link';
 import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
 import { BroadcastRequest, BroadcastResult, PublishRequest, PublishResult, TopicLogRecord } from './topics';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
+import { MessageEventsParams, MessageEventsResponse } from './journal';
 import { DeadLetterRecord, PushOutcomeRecord, PushRequestRecord } from './push-queue';
 import {
   InboxEntry,
@@ -51,6 +52,8 @@ const batchPayloads = payloadsWithinDepth((b: DeliveryBatch): PayloadAt[] =>
  * (responses). Those of bodies that carry payloads also hold each payload to MAX_PAYLOAD_DEPTH.
  */
 export const Validators = {
+  messageEventsParams: new Validator(MessageEventsParams, 'message events path'),
+  messageEventsResponse: new Validator(MessageEventsResponse, 'message events'),
   pushMessage: new Validator(PushMessage, 'push message', messagePayload),
   deliverRequest: new Validator(DeliverRequest, 'deliver request', (r) => ('deliveries' in r ? batchPayloads(r) : deliveryPayload(r))),
   delivery: new Validator(Delivery, 'delivery', deliveryPayload),

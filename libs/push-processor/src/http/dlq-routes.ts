@@ -10,7 +10,7 @@ import {
   MAX_DLQ_SELECTION,
   type DlqFilter,
 } from '@pushwire/protocol';
-import { errorBody } from '@pushwire/service-kit';
+import { errorBody, messageIdsForLog } from '@pushwire/service-kit';
 import { readDeadLetters, type ReadOptions } from '../dlq/dead-letters';
 import { replayDeadLetters } from '../dlq/dlq-replay';
 
@@ -72,7 +72,12 @@ export function registerDlqRoutes(scope: FastifyInstance, opts: DlqRoutesOptions
       try {
         const result = await replayDeadLetters(opts.bus, request.body, opts);
         request.log.info(
-          { replayed: result.replayed.length, skipped: result.skipped.length, dryRun: result.dryRun },
+          {
+            replayed: result.replayed.length,
+            skipped: result.skipped.length,
+            dryRun: result.dryRun,
+            messageIds: messageIdsForLog(result.replayed.flatMap((r) => (r.messageId ? [r.messageId] : []))),
+          },
           'dead letters replayed',
         );
         return result;

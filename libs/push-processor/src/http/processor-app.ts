@@ -86,7 +86,7 @@ export function buildProcessorApp(opts: ProcessorAppOptions): FastifyInstance {
         try {
           return reply.code(202).send(await opts.enqueue(target, message, collapseKey));
         } catch (err) {
-          return refuse(reply, err, 'could not enqueue');
+          return refuse(reply, err, 'could not enqueue', message.id);
         }
       },
     );

@@ -95,10 +95,10 @@ export function registerTopicRoutes(plugin: FastifyInstance, opts: TopicRoutesOp
  * sender's 400; the bus not taking it is a retriable 503 queue_unavailable. Anything else is a bug:
  * rethrown, so the service app answers 500 and logs it.
  */
-export function refuse(reply: FastifyReply, err: unknown, what: string): FastifyReply {
+export function refuse(reply: FastifyReply, err: unknown, what: string, messageId?: string): FastifyReply {
   if (!(err instanceof PushClientError)) throw err;
   if (err.code === 'invalid_message') return reply.code(400).send(errorBody('invalid_request', err.message));
-  reply.request.log.warn({ err }, what);
+  reply.request.log.warn({ err, messageId }, what);
   return reply
     .code(503)
     .header('retry-after', '1')

@@ -3,6 +3,8 @@ import {
   buildServiceApp,
   createLogger,
   createMetricsRegistry,
+  journalRoute,
+  MessageJournal,
   storeUnavailableAs503,
   requiredServiceTokens,
   type Logger,
@@ -10,6 +12,7 @@ import {
   type ServiceTokens,
 } from '@pushwire/service-kit';
 import type { InboxStore } from '../inbox/inbox-store';
+import { journaledInbox } from '../inbox/journaled-inbox';
 import { MemoryInboxStore } from '../inbox/memory-inbox-store';
 import type { RegistryStore } from '../registry-store';
 import type { EdgeHostAllowList } from './edge-hosts';
@@ -39,6 +42,11 @@ export interface RegistryAppOptions {
   inbox?: InboxStore;
   /** Largest body of POST /v1/inbox/store. Default DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES. */
   inboxStoreBodyLimitBytes?: number;
+  /**
+   * This process's message journal, served on GET /v1/messages/:id/events; the inbox's stores,
+   * removals and expiries are recorded in it as `registry`. Default: one of the app's own.
+   */
+  journal?: MessageJournal;
 }
 
 /**
@@ -46,6 +54,9 @@ export interface RegistryAppOptions {
  * of the edge's default largest frame (64 KiB) and their envelopes. Other routes keep fastify's 1 MiB.
  */
 export const DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+/** The name the registry's journal events and answers carry. */
+export const REGISTRY = 'registry';
 
 /** An edge, account and device id no one uses: /readyz reads it to see each store answer. */
 const PROBE_ID = 'pushwire-readyz-probe';
@@ -81,8 +92,10 @@ export function buildRegistryApp(opts: RegistryAppOptions): FastifyInstance {
   });
   app.register(v1Routes, { store, serviceTokens, metrics, ...(opts.edgeHosts ? { edgeHosts: opts.edgeHosts } : {}) });
   if (ownInbox) app.addHook('onClose', () => ownInbox.close());
+  const journal = opts.journal ?? new MessageJournal();
+  app.register(journalRoute, { journal, service: REGISTRY, serviceTokens });
   app.register(inboxRoutes, {
-    inbox: instrumentInbox(inboxStore, { ...createInboxMetrics(metricsRegistry), ...metrics }),
+    inbox: journaledInbox(instrumentInbox(inboxStore, { ...createInboxMetrics(metricsRegistry), ...metrics }), journal.recorder(REGISTRY)),
     serviceTokens,
     storeBodyLimitBytes: opts.inboxStoreBodyLimitBytes ?? DEFAULT_INBOX_STORE_BODY_LIMIT_BYTES,
   });
