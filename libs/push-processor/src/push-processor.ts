@@ -23,6 +23,7 @@ import type { InboxClient } from '@pushwire/registry-client';
 import type { Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
+import { DeliveryWaves } from './delivery-waves';
 import { ExpirySweep } from './expiry-sweep';
 import { Limiter } from './limiter';
 import type { ProcessorMetrics } from './processor-metrics';
@@ -49,8 +50,15 @@ export interface PushProcessorOptions {
    * group never re-delivers old ones; true replays the topics from the oldest record.
    */
   readonly replay?: boolean;
-  /** Messages delivered at once per priority (shared by all partitions of that priority). */
+  /** Targets (devices) with a message in flight at once per priority (shared by all partitions of that priority). */
   readonly concurrency: Readonly<Record<Priority, number>>;
+  /**
+   * Most deliveries handed to the delivery port in one call: the first attempts the targets of the
+   * batches in hand start together travel as one wave (one lookup, one request per edge). Default 1000.
+   */
+  readonly deliveryWave?: number;
+  /** Records per handled batch (a fetched partition's records are handled in chunks this large). Default: the bus's (500). */
+  readonly maxBatchSize?: number;
   readonly retry: RetryPolicy;
   /** TTL of messages that carry none. */
   readonly defaultTtlSeconds: number;
@@ -82,7 +90,8 @@ export interface PushProcessorOptions {
  *
  * Ordering: a target's records share a partition (keyed by its account and device id) and are
  * handled one after another; different targets of a batch run concurrently under their priority's
- * limiter.
+ * limiter, and the deliveries they start together go out as one wave (DeliveryWaves: one call of
+ * the port, so one registry lookup and one request per target edge).
  */
 export class PushProcessor {
   private readonly limiters: Record<Priority, Limiter>;
@@ -103,7 +112,7 @@ export class PushProcessor {
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics?.(() => this.lag());
     this.lifecycle = new RequestLifecycle({
-      delivery: opts.delivery,
+      delivery: new DeliveryWaves(opts.delivery, opts.deliveryWave),
       inbox: opts.inbox,
       retry: opts.retry,
       defaultTtlSeconds: opts.defaultTtlSeconds,
@@ -152,6 +161,7 @@ export class PushProcessor {
       topics: PRIORITIES.map((p) => Topics.pushRequests[p]),
       fromBeginning: this.opts.replay ?? false,
       partitionsConcurrently: this.opts.partitionsConcurrently,
+      ...(this.opts.maxBatchSize ? { maxBatchSize: this.opts.maxBatchSize } : {}),
       handler: (records, ctx) => this.handleBatch(records, ctx),
     });
     this.sweep.start();
