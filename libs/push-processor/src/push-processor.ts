@@ -25,6 +25,7 @@ import { planBatch, type InvalidRecord } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
 import { DeliveryWaves } from './delivery-waves';
 import { ExpirySweep } from './expiry-sweep';
+import { InboxStoreWaves } from './inbox-store-waves';
 import { Limiter } from './limiter';
 import type { ProcessorMetrics } from './processor-metrics';
 import { RequestLifecycle, type Handled } from './request-lifecycle';
@@ -113,7 +114,7 @@ export class PushProcessor {
     this.metrics = opts.metrics?.(() => this.lag());
     this.lifecycle = new RequestLifecycle({
       delivery: new DeliveryWaves(opts.delivery, opts.deliveryWave),
-      inbox: opts.inbox,
+      inbox: new InboxStoreWaves(opts.inbox),
       retry: opts.retry,
       defaultTtlSeconds: opts.defaultTtlSeconds,
       maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
