@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   busReadinessChecks,
   deadLetterOf,
@@ -102,7 +103,7 @@ export class PushProcessor {
   private readonly sweep: ExpirySweep;
   private subscription?: Subscription;
   /** Wakes retry waits when the processor stops, so stop() never waits out a backoff. */
-  private stopping = new AbortController();
+  private stopping = stopSignal();
 
   constructor(private readonly opts: PushProcessorOptions) {
     this.limiters = {
@@ -155,7 +156,7 @@ export class PushProcessor {
    * handled, also by a new group starting at the newest records.
    */
   async start(): Promise<void> {
-    this.stopping = new AbortController();
+    this.stopping = stopSignal();
     await this.opts.bus.ensureTopics(this.topics());
     this.subscription = await this.opts.bus.subscribe({
       groupId: this.opts.groupId,
@@ -277,6 +278,16 @@ export class PushProcessor {
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });
+
+/**
+ * The controller whose abort wakes every retry wait: one listener per message waiting, and with
+ * hundreds of targets in flight that is far more than Node's default warning threshold of 10.
+ */
+function stopSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts (the waiter then sees it is stopping). */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
