@@ -3,7 +3,7 @@
  * registry and the edges. Configuration: libs/push-processor/src/processor-config.ts (every key).
  */
 import { KafkaEventBus } from '@pushwire/event-bus';
-import { loadProcessorConfig, ProcessorService } from '@pushwire/push-processor';
+import { loadProcessorConfig, processorKafkaTuning, ProcessorService } from '@pushwire/push-processor';
 import { ConfigError, createLogger, onShutdownSignal, startTracing, warnIfSharedServiceToken } from '@pushwire/service-kit';
 
 async function main(): Promise<void> {
@@ -12,7 +12,11 @@ async function main(): Promise<void> {
   const config = loadProcessorConfig();
   warnIfSharedServiceToken(config.serviceTokens, logger);
   if (!config.kafkaBrokers) throw new ConfigError('KAFKA_BROKERS is required: host:port[,host:port…] of the Kafka cluster');
-  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-message-processor' });
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers.split(','),
+    clientId: 'pushwire-message-processor',
+    ...processorKafkaTuning(config),
+  });
   const service = new ProcessorService({ config, bus, logger });
   onShutdownSignal(logger, async () => {
     logger.info('finishing in-flight messages');

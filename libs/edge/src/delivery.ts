@@ -5,6 +5,7 @@ import type { AckWaiter } from './acks';
 import { Phase, type Connection } from './connection';
 import type { ConnectionTable } from './connection-table';
 import type { EdgeMetrics } from './edge-metrics';
+import { pushFrameText } from './push-frame';
 import { bufferedBytes, SendOutcome, sendFrame } from './transport';
 
 export interface DeliveryLimits {
@@ -58,20 +59,12 @@ export class Deliverer {
       if (c.overLimitSince === 0) c.overLimitSince = now;
       return this.result(d, 'backpressure', BACKPRESSURE_RETRY_AFTER_MS);
     }
-    // A relayed device-to-device message (`from` set) reaches the device as `d2d.message`.
-    const frame: ServerFrameOf<'push'> | ServerFrameOf<'d2d.message'> =
+    // A relayed device-to-device message (`from` set) reaches the device as `d2d.message`; a push's
+    // frame is spliced (push-frame.ts): no frame object per delivery.
+    const text =
       d.from !== undefined
-        ? { type: 'd2d.message', id: m.id, from: d.from, payload: m.payload }
-        : {
-            type: 'push',
-            id: m.id,
-            payload: m.payload,
-            priority: m.priority ?? 'normal',
-            sentAt: m.createdAt ?? now,
-            ...(m.ttlSeconds !== undefined ? { ttlSeconds: m.ttlSeconds } : {}),
-            ...(m.ackRequired ? { ackRequired: true } : {}),
-          };
-    const text = encodeFrame(frame);
+        ? encodeFrame({ type: 'd2d.message', id: m.id, from: d.from, payload: m.payload } satisfies ServerFrameOf<'d2d.message'>)
+        : pushFrameText(m, m.createdAt ?? now);
     // Characters ≤ bytes ≤ 3 × characters for UTF-16 → UTF-8: measure bytes only when it matters.
     if (
       text.length > this.limits.maxMessageBytes ||

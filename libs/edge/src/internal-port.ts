@@ -6,8 +6,8 @@ import {
   DeliveryStatuses,
   parseJson,
   type AccountNotice,
-  type DeliveryResult,
   type Delivery,
+  type DeliveryBatch,
 } from '@pushwire/protocol';
 import {
   EDGE_ROLES,
@@ -21,6 +21,7 @@ import {
   type ServiceTokens,
   type Context,
 } from '@pushwire/service-kit';
+import { decodeDeliverBody, deliverAll } from './deliver-body';
 import type { Deliverer } from './delivery';
 import type { LinkEndpoint } from './links/link-endpoint';
 import { tracedDelivery, uwsTraceContext } from './delivery-tracing';
@@ -76,18 +77,21 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
       {
         maxBytes: MAX_DELIVER_BODY_BYTES,
         tooLarge: `a deliver request may have at most ${MAX_DELIVER_BODY_BYTES} bytes and ${MAX_DELIVERY_BATCH} deliveries`,
-        // Validate against the one form the body claims to be, so errors name the real field.
-        decode: (body) =>
-          typeof body === 'object' && body !== null && 'deliveries' in body
-            ? Validators.deliveryBatch.decode(body)
-            : Validators.delivery.decode(body),
+        parse: decodeDeliverBody,
+        decode: (body) => body as Delivery | DeliveryBatch,
       },
       (request, reply, startedAt, trace) => {
         const observe = () => deps.metrics.deliverLatency.observe(Number(process.hrtime.bigint() - startedAt) / 1e9);
         if ('deliveries' in request) {
-          return deliverBatch(deps.deliverer, request.deliveries, trace).then((results) => {
+          const results = deliverAll(deps.deliverer, request.deliveries, trace);
+          if (!(results instanceof Promise)) {
             observe();
             reply(200, { results });
+            return;
+          }
+          return results.then((answered) => {
+            observe();
+            reply(200, { results: answered });
           });
         }
         return Promise.resolve(tracedDelivery(trace, request, deps.deliverer)).then((result) => {
@@ -161,10 +165,11 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
 /** Answers a request an internal endpoint took in: JSON, with a status and any headers. */
 type Reply = (status: number, body: unknown, headers?: Record<string, string>) => void;
 
-/** How an internal endpoint reads its body: at most `maxBytes` (else 413 saying `tooLarge`), decoded by `decode`. */
+/** How an internal endpoint reads its body: at most `maxBytes` (else 413 saying `tooLarge`), parsed by `parse` (default parseJson), decoded by `decode`. */
 interface BodySpec<T> {
   maxBytes: number;
   tooLarge: string;
+  parse?(text: string): unknown;
   decode(json: unknown): T;
 }
 
@@ -196,7 +201,8 @@ function servicePost<T>(
       (bytes) => {
         let request: T;
         try {
-          request = body.decode(parseJson(bytes.toString('utf8'), 'body'));
+          const text = bytes.toString('utf8');
+          request = body.decode(body.parse ? body.parse(text) : parseJson(text, 'body'));
         } catch (e) {
           const err = e as ProtocolValidationError;
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
@@ -210,14 +216,4 @@ function servicePost<T>(
       },
     );
   };
-}
-
-/** Delivers a batch in order; only deliveries waiting for acks become promises. */
-async function deliverBatch(
-  deliverer: Pick<Deliverer, 'deliver'>,
-  deliveries: Delivery[],
-  trace: Context | undefined,
-): Promise<DeliveryResult[]> {
-  const results: (DeliveryResult | Promise<DeliveryResult>)[] = deliveries.map((d) => tracedDelivery(trace, d, deliverer));
-  return Promise.all(results);
 }

@@ -12,6 +12,15 @@ const sse = (c: Connection) => c.socket as HttpResponse;
 /** One SSE event per frame; `data:` lines cannot contain newlines, and JSON.stringify emits none. */
 export const sseEvent = (text: string): string => `data: ${text}\n\n`;
 
+// The frame sendFrame writes in its corked callback: module state, so no closure per frame. The
+// callback runs synchronously inside cork(); the result is read before anything else can send.
+let corkSocket: WebSocket<SocketData> | undefined;
+let corkText = '';
+let corkResult = 0;
+function sendCorked(): void {
+  corkResult = corkSocket!.send(corkText, false, false);
+}
+
 /**
  * Writes one text frame to a device, WebSocket or SSE alike, corked (one syscall per batch of
  * writes). `Buffered` means it was queued behind earlier data; `Dropped` that the buffer limit was hit.
@@ -19,10 +28,13 @@ export const sseEvent = (text: string): string => `data: ${text}\n\n`;
 export function sendFrame(c: Connection, text: string): SendOutcome {
   if (c.phase === Phase.Closed || !c.socket) return SendOutcome.Dropped;
   if (c.transport === Transport.WebSocket) {
-    let r = 0;
-    ws(c).cork(() => {
-      r = ws(c).send(text, false, false);
-    });
+    // One shared corked callback instead of a closure per frame (the fan-out hot path sends many).
+    corkSocket = ws(c);
+    corkText = text;
+    corkSocket.cork(sendCorked);
+    const r = corkResult;
+    corkSocket = undefined;
+    corkText = '';
     return r === 1 ? SendOutcome.Written : r === 0 ? SendOutcome.Buffered : SendOutcome.Dropped;
   }
   let ok = false;

@@ -166,6 +166,26 @@ describe('edge: POST /v1/deliver', () => {
     expect((await notJson.json()).error.message).toMatch(/not valid JSON/);
   });
 
+  it('refuses a batch with one bad delivery as a whole (400 invalid_request naming it) before delivering any of it', async () => {
+    const { d } = await device('tv-whole');
+    const refused = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deliveries: [
+        { accountId: 'acc', deviceId: 'tv-whole', message: { id: 'not-sent', payload: 1 } },
+        { accountId: 'acc', deviceId: 'tv whole', message: { id: 'bad', payload: 2 } },
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_request');
+    expect(JSON.stringify(refused.body.error)).toMatch(/deliveries\/1\/deviceId/);
+    // The valid delivery of the refused batch never went out: the next push the device sees is a later one.
+    const later = await deliver(t.internalUrl, TEST_SERVICE_TOKEN, {
+      deliveries: [{ accountId: 'acc', deviceId: 'tv-whole', message: { id: 'later', payload: 3 } }],
+    });
+    expect(later.body.results.map((r: { status: string }) => r.status)).toEqual(['delivered']);
+    expect((await d.next('push')).id).toBe('later');
+    d.close();
+  });
+
   it('serves /healthz, /readyz and /metrics with delivery counters', async () => {
     expect((await fetch(`${t.internalUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${t.internalUrl}/readyz`)).status).toBe(200);

@@ -1,4 +1,4 @@
-import { CloseCode, MAX_JSON_DEPTH, MAX_MESSAGE_TTL_SECONDS } from '@pushwire/protocol';
+import { CloseCode, MAX_PAYLOAD_DEPTH, MAX_MESSAGE_TTL_SECONDS } from '@pushwire/protocol';
 import { createLogger } from '@pushwire/service-kit';
 import { RawHttpConnection } from '@pushwire/service-http/testing';
 import WebSocket from 'ws';
@@ -57,11 +57,13 @@ describe('edge: limits on hostile input', () => {
       expect(body.length).toBeGreaterThan(20_000);
       const answer = await postDeliver(body);
       expect(answer.status).toBe(400);
+      // The deliver body is checked in one pass (deliver-body.ts): the payload, the only free-form
+      // value, is held to MAX_PAYLOAD_DEPTH by the delivery check itself, which names it.
       expect(answer.body.error).toEqual({
         code: 'invalid_request',
-        message: `body: / nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+        message: `invalid delivery: /message/payload nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`,
         retriable: false,
-        details: [{ path: '/', message: `nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels` }],
+        details: [{ path: '/message/payload', message: `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels` }],
       });
       expect(
         (

@@ -59,6 +59,12 @@ export type KafkaConnection =
 export interface KafkaEventBusTuning {
   /** Longest a fetch waits on the broker for new records. Default 100 ms: low latency, ~10 fetches/s per idle consumer. */
   readonly fetchMaxWaitMs?: number;
+  /** Least data a fetch waits for (up to fetchMaxWaitMs). Default 1 byte: answer as soon as anything is there. */
+  readonly fetchMinBytes?: number;
+  /** Most data one fetch takes of one partition. Default 1 MiB (kafkajs'). */
+  readonly fetchMaxBytesPerPartition?: number;
+  /** Most data one fetch takes in all. Default 10 MiB (kafkajs'). */
+  readonly fetchMaxBytes?: number;
   /** A member silent this long leaves the group. Default 10 000 ms (brokers accept 6 000 and up by default). */
   readonly sessionTimeoutMs?: number;
   /** Heartbeat interval, at most a third of the session timeout. Default 1 000 ms. */
@@ -279,8 +285,12 @@ export class KafkaEventBus implements EventBus, EventLog {
 
   private consumerTuning(): KafkaSubscriptionDeps['consumer'] {
     const { fetchMaxWaitMs = 100, sessionTimeoutMs = 10_000, heartbeatIntervalMs = 1_000, rebalanceTimeoutMs = 60_000 } = this.tuning;
+    const { fetchMinBytes, fetchMaxBytesPerPartition, fetchMaxBytes } = this.tuning;
     return {
       maxWaitTimeInMs: fetchMaxWaitMs,
+      ...(fetchMinBytes !== undefined ? { minBytes: fetchMinBytes } : {}),
+      ...(fetchMaxBytesPerPartition !== undefined ? { maxBytesPerPartition: fetchMaxBytesPerPartition } : {}),
+      ...(fetchMaxBytes !== undefined ? { maxBytes: fetchMaxBytes } : {}),
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: heartbeatIntervalMs,
       rebalanceTimeout: rebalanceTimeoutMs,

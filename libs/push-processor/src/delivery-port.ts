@@ -19,9 +19,21 @@ export interface DeliveryOptions {
   readonly inboxed?: boolean;
 }
 
+/** One delivery of a `deliverMany` call. */
+export interface DeliveryItem {
+  readonly target: PushTarget;
+  readonly message: PushMessage;
+  readonly opts?: DeliveryOptions;
+}
+
 /** How the processor delivers one message to one device (account and id): the direct path (registry lookup + edge). */
 export interface DeliveryPort {
   deliver(target: PushTarget, message: PushMessage, opts?: DeliveryOptions): Promise<DeliveryAttempt>;
+  /**
+   * Many deliveries at once, one attempt per item in order, each exactly as `deliver` would give it
+   * (optional: without it, DeliveryWaves calls `deliver` per item in one go).
+   */
+  deliverMany?(items: readonly DeliveryItem[]): Promise<DeliveryAttempt[]>;
 }
 
 /**
@@ -32,6 +44,9 @@ export interface DeliveryPort {
  * the retry policy treats an unreachable registry or edge like any transient status.
  */
 export function pushClientDelivery(client: PushClient): DeliveryPort {
+  // No deliverMany: DeliveryWaves calls deliver for a whole wave in one synchronous loop, and the
+  // push client's coalescer makes those sends one dispatch — one registry lookup for the routes it
+  // lacks and one request per edge (and chunk of its batchMaxSize) — each still settling alone.
   return {
     async deliver(target, message, opts) {
       try {

@@ -1,6 +1,7 @@
-import { DEFAULT_MAX_MESSAGE_BYTES } from '@pushwire/protocol';
+import { DEFAULT_MAX_MESSAGE_BYTES, MAX_DELIVERY_BATCH } from '@pushwire/protocol';
 import {
   bool,
+  ConfigError,
   int,
   journalConfigSpec,
   loadServiceConfig,
@@ -10,6 +11,7 @@ import {
   type ConfigOf,
   type WithServiceTokens,
 } from '@pushwire/service-kit';
+import type { KafkaEventBusTuning } from '@pushwire/event-bus';
 import type { PushProcessorOptions } from './push-processor';
 
 /** Every message-processor setting, its env key and default. */
@@ -43,24 +45,76 @@ export const processorConfigSpec = {
   }),
   concurrencyHigh: int({
     env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_HIGH',
-    default: 64,
+    default: 2000,
     min: 1,
-    max: 10_000,
-    description: 'High-priority messages delivered at once.',
+    max: 100_000,
+    description:
+      'High-priority targets (devices) with a message in flight at once, over all partitions; their deliveries go out together in waves (PUSHWIRE_PROCESSOR_DELIVERY_WAVE).',
   }),
   concurrencyNormal: int({
     env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_NORMAL',
-    default: 16,
+    default: 1000,
     min: 1,
-    max: 10_000,
-    description: 'Normal-priority messages delivered at once.',
+    max: 100_000,
+    description: 'Normal-priority targets with a message in flight at once.',
   }),
   concurrencyLow: int({
     env: 'PUSHWIRE_PROCESSOR_CONCURRENCY_LOW',
-    default: 4,
+    default: 250,
     min: 1,
+    max: 100_000,
+    description: 'Low-priority targets with a message in flight at once.',
+  }),
+  deliveryWave: int({
+    env: 'PUSHWIRE_PROCESSOR_DELIVERY_WAVE',
+    default: MAX_DELIVERY_BATCH,
+    min: 1,
+    max: MAX_DELIVERY_BATCH,
+    description:
+      'Most deliveries handed over together: the messages the targets in flight start in one event-loop turn go out as one wave, i.e. one registry lookup for the routes not cached and one POST /v1/deliver per target edge.',
+  }),
+  batchRecords: int({
+    env: 'PUSHWIRE_PROCESSOR_BATCH_RECORDS',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+    description: "Records per handled batch: a fetched partition's records are handled (and committed) in chunks this large.",
+  }),
+  partitionsConcurrently: int({
+    env: 'PUSHWIRE_PROCESSOR_PARTITIONS_CONCURRENTLY',
+    default: 0,
+    min: 0,
     max: 10_000,
-    description: 'Low-priority messages delivered at once.',
+    description:
+      'Partitions whose batches are handled at once (kafkajs partitionsConsumedConcurrently); 0: one per request partition, so no priority waits on another.',
+  }),
+  fetchMaxWaitMs: int({
+    env: 'PUSHWIRE_PROCESSOR_FETCH_MAX_WAIT_MS',
+    default: 100,
+    min: 1,
+    max: 30_000,
+    description: 'Longest a fetch waits on the broker for PUSHWIRE_PROCESSOR_FETCH_MIN_BYTES (kafkajs maxWaitTimeInMs).',
+  }),
+  fetchMinBytes: int({
+    env: 'PUSHWIRE_PROCESSOR_FETCH_MIN_BYTES',
+    default: 1,
+    min: 1,
+    max: 64 * 1024 * 1024,
+    description: 'Least data a fetch waits for (kafkajs minBytes); 1 answers as soon as a record is there (lowest latency).',
+  }),
+  fetchMaxBytesPerPartition: int({
+    env: 'PUSHWIRE_PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION',
+    default: 4 * 1024 * 1024,
+    min: 1024,
+    max: 256 * 1024 * 1024,
+    description: 'Most data one fetch takes of one partition (kafkajs maxBytesPerPartition); at least the largest record.',
+  }),
+  fetchMaxBytes: int({
+    env: 'PUSHWIRE_PROCESSOR_FETCH_MAX_BYTES',
+    default: 32 * 1024 * 1024,
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    description: 'Most data one fetch takes in all (kafkajs maxBytes); at least PUSHWIRE_PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION.',
   }),
   quickAttempts: int({
     env: 'PUSHWIRE_PROCESSOR_QUICK_ATTEMPTS',
@@ -153,10 +207,27 @@ export type ProcessorConfig = WithServiceTokens<ConfigOf<typeof processorConfigS
 
 /** Loads the processor's configuration; overrides win over the environment (the all-in-one sets its own). */
 export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
-  return loadServiceConfig(processorConfigSpec, env, overrides, {
+  const config = loadServiceConfig(processorConfigSpec, env, overrides, {
     required: ['sender'],
     why: 'the processor looks devices up and delivers to edges with the first sender token (and takes senders’ enqueues)',
   });
+  if (config.fetchMaxBytes < config.fetchMaxBytesPerPartition)
+    throw new ConfigError(
+      `PUSHWIRE_PROCESSOR_FETCH_MAX_BYTES (${config.fetchMaxBytes}) must be at least PUSHWIRE_PROCESSOR_FETCH_MAX_BYTES_PER_PARTITION (${config.fetchMaxBytesPerPartition})`,
+    );
+  return config;
+}
+
+/** The Kafka consumer settings of the processor's bus (its fetch sizes and wait). */
+export function processorKafkaTuning(
+  c: ProcessorConfig,
+): Pick<KafkaEventBusTuning, 'fetchMaxWaitMs' | 'fetchMinBytes' | 'fetchMaxBytesPerPartition' | 'fetchMaxBytes'> {
+  return {
+    fetchMaxWaitMs: c.fetchMaxWaitMs,
+    fetchMinBytes: c.fetchMinBytes,
+    fetchMaxBytesPerPartition: c.fetchMaxBytesPerPartition,
+    fetchMaxBytes: c.fetchMaxBytes,
+  };
 }
 
 /** The processor options a configuration implies (everything but the bus, delivery and logger). */
@@ -173,6 +244,8 @@ export function processorSettings(
   | 'partitions'
   | 'partitionsConcurrently'
   | 'inboxSweepMs'
+  | 'deliveryWave'
+  | 'maxBatchSize'
 > {
   const partitions = {
     high: c.partitionsHigh,
@@ -191,6 +264,8 @@ export function processorSettings(
     maxMessageBytes: c.maxMessageBytes,
     partitions,
     // Every request partition gets its own slot, so a low-priority backlog never holds up a high one.
-    partitionsConcurrently: partitions.high + partitions.normal + partitions.low,
+    partitionsConcurrently: c.partitionsConcurrently || partitions.high + partitions.normal + partitions.low,
+    deliveryWave: c.deliveryWave,
+    maxBatchSize: c.batchRecords,
   };
 }

@@ -46,6 +46,8 @@ export class ProcessorService {
       serviceToken: config.serviceTokens.sender[0]!,
       bus,
       maxMessageBytes: config.maxMessageBytes,
+      // A whole delivery wave to one edge in one request.
+      batchMaxSize: config.deliveryWave,
       ...(deps.registry ? { registry: deps.registry } : { registryUrl: config.registryUrl }),
     });
     this.ownsInbox = !deps.inbox;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   busReadinessChecks,
   deadLetterOf,
@@ -23,7 +24,9 @@ import type { InboxClient } from '@pushwire/registry-client';
 import { NO_JOURNAL, type JournalRecorder, type Logger } from '@pushwire/service-kit';
 import { planBatch, type InvalidRecord } from './batch-plan';
 import type { DeliveryPort } from './delivery-port';
+import { DeliveryWaves } from './delivery-waves';
 import { ExpirySweep } from './expiry-sweep';
+import { InboxStoreWaves } from './inbox-store-waves';
 import { Limiter } from './limiter';
 import type { ProcessorMetrics } from './processor-metrics';
 import { RequestLifecycle, type Handled } from './request-lifecycle';
@@ -50,8 +53,15 @@ export interface PushProcessorOptions {
    * group never re-delivers old ones; true replays the topics from the oldest record.
    */
   readonly replay?: boolean;
-  /** Messages delivered at once per priority (shared by all partitions of that priority). */
+  /** Targets (devices) with a message in flight at once per priority (shared by all partitions of that priority). */
   readonly concurrency: Readonly<Record<Priority, number>>;
+  /**
+   * Most deliveries handed to the delivery port in one call: the first attempts the targets of the
+   * batches in hand start together travel as one wave (one lookup, one request per edge). Default 1000.
+   */
+  readonly deliveryWave?: number;
+  /** Records per handled batch (a fetched partition's records are handled in chunks this large). Default: the bus's (500). */
+  readonly maxBatchSize?: number;
   readonly retry: RetryPolicy;
   /** TTL of messages that carry none. */
   readonly defaultTtlSeconds: number;
@@ -85,7 +95,8 @@ export interface PushProcessorOptions {
  *
  * Ordering: a target's records share a partition (keyed by its account and device id) and are
  * handled one after another; different targets of a batch run concurrently under their priority's
- * limiter.
+ * limiter, and the deliveries they start together go out as one wave (DeliveryWaves: one call of
+ * the port, so one registry lookup and one request per target edge).
  */
 export class PushProcessor {
   private readonly limiters: Record<Priority, Limiter>;
@@ -95,7 +106,7 @@ export class PushProcessor {
   private readonly sweep: ExpirySweep;
   private subscription?: Subscription;
   /** Wakes retry waits when the processor stops, so stop() never waits out a backoff. */
-  private stopping = new AbortController();
+  private stopping = stopSignal();
 
   constructor(private readonly opts: PushProcessorOptions) {
     this.limiters = {
@@ -106,8 +117,8 @@ export class PushProcessor {
     this.now = opts.now ?? Date.now;
     this.metrics = opts.metrics?.(() => this.lag());
     this.lifecycle = new RequestLifecycle({
-      delivery: opts.delivery,
-      inbox: opts.inbox,
+      delivery: new DeliveryWaves(opts.delivery, opts.deliveryWave),
+      inbox: new InboxStoreWaves(opts.inbox),
       retry: opts.retry,
       defaultTtlSeconds: opts.defaultTtlSeconds,
       maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -150,13 +161,14 @@ export class PushProcessor {
    * handled, also by a new group starting at the newest records.
    */
   async start(): Promise<void> {
-    this.stopping = new AbortController();
+    this.stopping = stopSignal();
     await this.opts.bus.ensureTopics(this.topics());
     this.subscription = await this.opts.bus.subscribe({
       groupId: this.opts.groupId,
       topics: PRIORITIES.map((p) => Topics.pushRequests[p]),
       fromBeginning: this.opts.replay ?? false,
       partitionsConcurrently: this.opts.partitionsConcurrently,
+      ...(this.opts.maxBatchSize ? { maxBatchSize: this.opts.maxBatchSize } : {}),
       handler: (records, ctx) => this.handleBatch(records, ctx),
     });
     this.sweep.start();
@@ -271,6 +283,16 @@ export class PushProcessor {
 }
 
 const json = (key: string, value: unknown): BusMessage => ({ key, value: JSON.stringify(value) });
+
+/**
+ * The controller whose abort wakes every retry wait: one listener per message waiting, and with
+ * hundreds of targets in flight that is far more than Node's default warning threshold of 10.
+ */
+function stopSignal(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** Resolves after `ms`, or at once when `signal` aborts (the waiter then sees it is stopping). */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

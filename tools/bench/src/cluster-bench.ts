@@ -43,11 +43,9 @@ export async function runningInfraEnv(): Promise<Record<string, string> | undefi
  * bench cleans up. Loopback only: anything else is a BenchFailure.
  */
 export async function benchInfra(bench: BenchRun, log: (msg: string) => void): Promise<BenchInfra> {
-  // KAFKA_BROKERS and DYNAMODB_ENDPOINT in the environment name infra already running elsewhere (a shared machine's).
-  const fromEnv = process.env.KAFKA_BROKERS && process.env.DYNAMODB_ENDPOINT;
-  const up = fromEnv
-    ? { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT! }
-    : await runningInfraEnv();
+  // Infra named in the environment (a shared Kafka and DynamoDB Local, as `export $(cat infra.env)` sets) wins.
+  const given = process.env.KAFKA_BROKERS && process.env.DYNAMODB_ENDPOINT ? process.env : undefined;
+  const up = given ?? (await runningInfraEnv());
   let kafkaBrokers = up?.KAFKA_BROKERS;
   let dynamodbEndpoint = up?.DYNAMODB_ENDPOINT;
   const reused = { kafka: !!kafkaBrokers, dynamodb: !!dynamodbEndpoint };
