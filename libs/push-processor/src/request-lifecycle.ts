@@ -112,10 +112,22 @@ export class RequestLifecycle {
       ...(r?.edgeId ? { edgeId: r.edgeId } : {}),
       ...(r?.detail ? { detail: r.detail.slice(0, 1000) } : {}),
     });
+    // Set once a round could not store the message: from then on, whenever the TTL ends — at the
+    // store or in a later round's quick retries — it ended while undeliverable AND the inbox was down.
+    let storeFailure: string | undefined;
+    const expired = (): Handled => {
+      if (storeFailure === undefined) return done(finish('expired', attempts, detailOf(last)));
+      journal.record('dead_lettered', message.id, request.target, { reason: 'expired_while_unavailable' });
+      const detail = `TTL ended while undeliverable (last status ${last?.status}${last?.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
+      return {
+        outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
+        deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
+      };
+    };
     for (let round = 1; ; round++) {
       // Delivery now, with a few quick retries for what may pass in a moment.
       for (let quick = 1; ; quick++) {
-        if (now() >= deadline) return done(finish('expired', attempts, detailOf(last)));
+        if (now() >= deadline) return expired();
         const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
         last = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
         attempts++;
@@ -123,7 +135,7 @@ export class RequestLifecycle {
         if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
         if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
         const wait = backoffMs(retry, quick, last.retryAfterMs);
-        if (now() + wait >= deadline) return done(finish('expired', attempts, detailOf(last)));
+        if (now() + wait >= deadline) return expired();
         await this.pause(wait, ctx);
       }
       // Not deliverable now: into the device's inbox, until it connects or the TTL ends.
@@ -138,7 +150,6 @@ export class RequestLifecycle {
         attempts,
         ...traceparentField(), // its delivery from the inbox, later, joins this trace
       };
-      let storeFailure: string;
       try {
         const [result] = await this.deps.inbox.store([entry]);
         this.deps.metrics?.inboxStores.inc({ result: result?.outcome ?? 'none' });
@@ -169,14 +180,7 @@ export class RequestLifecycle {
           );
       }
       const wait = storeRetryMs(retry, round);
-      if (now() + wait >= deadline) {
-        journal.record('dead_lettered', message.id, request.target, { reason: 'expired_while_unavailable' });
-        const detail = `TTL ended while undeliverable (last status ${last.status}${last.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
-        return {
-          outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
-          deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
-        };
-      }
+      if (now() + wait >= deadline) return expired();
       await this.pause(wait, ctx);
     }
   }
