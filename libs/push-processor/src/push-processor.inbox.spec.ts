@@ -1,5 +1,6 @@
 import { Topics } from '@pushwire/protocol';
 import { TestInboxClient } from '@pushwire/registry/testing';
+import { ServiceCallError } from '@pushwire/service-http';
 import { waitFor } from '@pushwire/test-kit';
 import { EXPIRED_IN_INBOX } from './expiry-sweep';
 import { AGE, answer, byId, keyOf, newProcessor, NOW, request, runCleanups, setup, to } from './testing/processor-bed';
@@ -12,6 +13,23 @@ import { AGE, answer, byId, keyOf, newProcessor, NOW, request, runCleanups, setu
 
 jest.setTimeout(15_000);
 afterEach(runCleanups);
+
+/** A bed on a clock the processor's waits advance, whose inbox answers 503 until `backAfterMs` past NOW. */
+async function outageBed(backAfterMs: number) {
+  let clock = NOW;
+  const inbox = new TestInboxClient({ now: () => clock });
+  inbox.failing = 'store_unavailable';
+  const bed = await setup({
+    inbox,
+    now: () => clock,
+    retry: { quickAttempts: 1, baseDelayMs: 100, maxDelayMs: 1000 },
+    sleep: async (ms) => {
+      clock += ms;
+      if (clock > NOW + backAfterMs) inbox.failing = undefined;
+    },
+  });
+  return { bed, inbox };
+}
 
 describe('PushProcessor and the inbox', () => {
   it("retries gone, unavailable and backpressure a few times, stores an offline device's message at once (stored, not final), and ends on a final status at once", async () => {
@@ -174,19 +192,49 @@ describe('PushProcessor and the inbox', () => {
     expect(Math.max(...waits)).toBeLessThanOrEqual(1000);
   });
 
+  it('after a store that timed out but went through, never reports a final outcome itself: its next delivery is inboxed and storing again answers duplicate', async () => {
+    const inbox = new TestInboxClient({ now: () => NOW });
+    let timedOut = 0;
+    // The first store commits, then the processor's call times out (no status, no refused connection).
+    inbox.afterStore = async () => {
+      if (timedOut++ === 0) throw new ServiceCallError('unreachable', 'registry POST /v1/inbox/store failed: Headers Timeout Error');
+    };
+    const bed = await setup({ inbox, retry: { quickAttempts: 1, baseDelayMs: 5, maxDelayMs: 20 } });
+    // Offline at first; by the processor's next try the device is back and takes deliveries.
+    bed.delivery.script('late', answer('not_connected', { edgeId: undefined }), answer('delivered'));
+    await bed.publish('normal', request('tv-1', 'late', { ttlSeconds: 600 }));
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    // `delivered` is reported by the edge that takes the entry out (InboxSettlement), not here.
+    expect(outcomes).toEqual([]);
+    expect(deadLetters).toEqual([]);
+    expect(bed.delivery.calls.map((c) => [c.message.id, c.inboxed === true])).toEqual([
+      ['late', false],
+      ['late', true],
+    ]);
+    expect(inbox.storeCalls).toHaveLength(2);
+    expect(inbox.entries().map((e) => e.message.id)).toEqual(['late']);
+  });
+
+  it('keeps asking an inbox that failed ambiguously past the TTL; when it answers it never held the message: expired plus a dead letter', async () => {
+    // 503 (the registry's own store call may have gone through) until 10 s after the TTL ended.
+    const { bed, inbox } = await outageBed(40_000);
+    bed.delivery.script('unsure', answer('not_connected', { edgeId: undefined }));
+    await bed.publish('normal', request('tv-1', 'unsure', { ttlSeconds: 30, enqueuedAt: NOW }));
+    await bed.start();
+
+    const { outcomes, deadLetters } = await bed.settled();
+    expect(outcomes.map((o) => [o.messageId, o.status])).toEqual([['unsure', 'expired']]);
+    expect(outcomes[0]!.completedAt).toBeGreaterThan(NOW + 40_000);
+    expect(deadLetters.map((d) => [d.messageId, d.reason])).toEqual([['unsure', 'expired_while_unavailable']]);
+    // Only the first delivery is a plain one; the store that answered was made past the TTL.
+    expect(bed.delivery.calls.filter((c) => !c.inboxed)).toHaveLength(1);
+    expect(inbox.storeCalls).toHaveLength(1);
+  });
+
   it('stores the message as soon as the inbox answers again after an outage', async () => {
-    let clock = NOW;
-    const inbox = new TestInboxClient({ now: () => clock });
-    const bed = await setup({
-      inbox,
-      now: () => clock,
-      retry: { quickAttempts: 1, baseDelayMs: 100, maxDelayMs: 1000 },
-      sleep: async (ms) => {
-        clock += ms;
-        if (clock > NOW + 5_000) inbox.failing = undefined; // the registry is back after ~5 s
-      },
-    });
-    inbox.failing = 'store_unavailable';
+    const { bed, inbox } = await outageBed(5_000); // the registry is back after ~5 s
     bed.delivery.script('patient', answer('not_connected', { edgeId: undefined }));
     await bed.publish('normal', request('tv-1', 'patient', { ttlSeconds: 600, enqueuedAt: NOW }));
     await bed.start();

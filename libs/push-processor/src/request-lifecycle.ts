@@ -18,6 +18,7 @@ import type { DeliveryAttempt, DeliveryPort } from './delivery-port';
 import { payloadNeverFits } from '@pushwire/push-client';
 import type { ProcessorMetrics } from './processor-metrics';
 import { backoffMs, isInboxable, isTransient, storeRetryMs, type RetryPolicy } from './retry-policy';
+import { mayHaveStored } from './store-ambiguity';
 
 /** What handling one request produced: outcomes to write with its batch, and a dead letter. */
 export interface Handled {
@@ -56,7 +57,12 @@ export interface RequestLifecycleDeps {
  *   final; the edge reports delivered/acknowledged, the expiry sweep `expired`), `collapsed` for
  *   the entry it replaced, `overflow` (final) when the inbox is full;
  * - the inbox cannot be reached either: delivery and storing are tried again, backoff capped, until
- *   the TTL ends → `expired` with a dead letter `expired_while_unavailable`.
+ *   the TTL ends → `expired` with a dead letter `expired_while_unavailable`;
+ * - a store that failed ambiguously (timed out, 5xx: it may have committed) makes the message
+ *   "maybe stored": no final outcome from a delivery any more (those deliveries are `inboxed`, so
+ *   an edge that delivers takes the entry out and reports), only from storing it again, past its TTL
+ *   if need be, until the inbox answers (`duplicate`: someone else's outcome; `expired`, `overflow`:
+ *   it never held it; `stored`: it holds it now).
  * Race closure: after storing, a fresh lookup and a delivery marked `inboxed` — either the edge's
  * inbox read on (re)connect sees the entry, or this delivery sees the registration.
  */
@@ -124,19 +130,34 @@ export class RequestLifecycle {
         deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
       };
     };
+    // Set once a store failed in a way that may have stored the entry all the same (a timeout: the
+    // registry committed and answered too late). From then on the entry may be in the inbox, and
+    // whoever takes it out reports the final outcome: this message's deliveries are `inboxed` (the
+    // edge takes the entry out if it is there) and end nothing here; only the inbox's answer to
+    // storing it again — the same message id collapses to `duplicate` — says whose outcome it is.
+    let maybeStored = false;
     for (let round = 1; ; round++) {
-      // Delivery now, with a few quick retries for what may pass in a moment.
-      for (let quick = 1; ; quick++) {
-        if (now() >= deadline) return expired();
-        const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
-        last = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
-        attempts++;
-        this.deps.metrics?.attempts.inc({ priority, status: last.status });
-        if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
-        if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
-        const wait = backoffMs(retry, quick, last.retryAfterMs);
-        if (now() + wait >= deadline) return expired();
-        await this.pause(wait, ctx);
+      if (maybeStored) {
+        if (now() < deadline) {
+          const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
+          last = await this.deps.delivery.deliver(request.target, { ...message, ttlSeconds: remaining }, { inboxed: true });
+          attempts++;
+          this.deps.metrics?.attempts.inc({ priority, status: last.status });
+        }
+      } else {
+        // Delivery now, with a few quick retries for what may pass in a moment.
+        for (let quick = 1; ; quick++) {
+          if (now() >= deadline) return expired();
+          const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
+          last = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
+          attempts++;
+          this.deps.metrics?.attempts.inc({ priority, status: last.status });
+          if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
+          if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
+          const wait = backoffMs(retry, quick, last.retryAfterMs);
+          if (now() + wait >= deadline) return expired();
+          await this.pause(wait, ctx);
+        }
       }
       // Not deliverable now: into the device's inbox, until it connects or the TTL ends.
       const entry: InboxEntry = {
@@ -162,9 +183,9 @@ export class RequestLifecycle {
             // reported (a replay): either way this message's outcomes are someone else's to write.
             return { outcomes: [] };
           case 'overflow':
-            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last.status}` }));
+            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last?.status}` }));
           case 'expired':
-            return done(finish('expired', attempts, detailOf(last)));
+            return expired();
           default:
             throw new Error(`inbox store answered ${JSON.stringify(result)} for message ${message.id}`);
         }
@@ -172,15 +193,20 @@ export class RequestLifecycle {
         if (!(err instanceof PushwireError)) throw err; // a bug, not an outage: the batch comes again
         this.deps.metrics?.inboxStores.inc({ result: 'failed' });
         storeFailure = `${err.code}: ${err.message}`;
+        if (mayHaveStored(err)) maybeStored = true;
         const line = this.storeFailures.take();
         if (line)
           this.deps.logger.warn(
-            { err, messageId: message.id, round, suppressed: line.suppressed },
-            'could not store an undeliverable message; retrying until its TTL ends',
+            { err, messageId: message.id, round, maybeStored, suppressed: line.suppressed },
+            maybeStored
+              ? 'an inbox store failed and may have stored the message; storing it again until the inbox answers'
+              : 'could not store an undeliverable message; retrying until its TTL ends',
           );
       }
       const wait = storeRetryMs(retry, round);
-      if (now() + wait >= deadline) return expired();
+      // A message maybe stored is asked for again past its TTL: the inbox then answers `duplicate`
+      // (it holds the entry or gave it out: someone else reports) or `expired` (it never got it).
+      if (!maybeStored && now() + wait >= deadline) return expired();
       await this.pause(wait, ctx);
     }
   }

@@ -80,8 +80,15 @@ export class TestInboxClient implements InboxClient {
     if (!this.failing) return;
     this.refused.push(name);
     const message = `registry inbox ${name}: registry ${this.failing} (TestInboxClient.failing)`;
-    // As HttpInboxClient: no HTTP status when nothing answered, 503 when the registry's store is down.
-    throw new ServiceCallError(this.failing, message, this.failing === 'store_unavailable' ? { status: 503 } : {});
+    // As HttpInboxClient: no HTTP status when nothing answered (here: the connection was refused, so
+    // the call surely did nothing), 503 when the registry's store is down.
+    throw new ServiceCallError(
+      this.failing,
+      message,
+      this.failing === 'store_unavailable'
+        ? { status: 503 }
+        : { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) },
+    );
   }
 }
 
