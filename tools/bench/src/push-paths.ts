@@ -24,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mintDeviceToken } from '@pushwire/auth';
@@ -37,6 +38,7 @@ import { BenchFailure, BenchRun, intOption, parseBenchArgs } from './bench-run';
 import { paceAtRate } from './rate-pacer';
 import { openRawWebSocket } from '@pushwire/loadgen';
 import { BENCH_JWT_SECRET as JWT_SECRET, BENCH_EDGE_TOKEN, BENCH_SERVICE_TOKEN as SERVICE_TOKEN, toStderr } from './service-process';
+import { cpuSnapshot, cpuSpent, pidsByCommandLine, type ProcessGroups } from './process-cpu';
 import { median, percentile } from './stats';
 
 const USAGE = `Usage: npm run bench:push -- [options]
@@ -55,6 +57,8 @@ Options:
   --burst N     messages in the max-throughput phase (default 10000; 100 to 100000)
   --rounds N    rounds, each measuring both paths (default 3; 1 to 10)
   --json FILE   also write the results as JSON to FILE
+  --profile DIR sample the message processor's CPU (inspector); its .cpuprofile is written to DIR
+                when it stops
   -h, --help    print this text
 
 Kafka and DynamoDB Local: those of \`npm run infra:up\` when \`infra:status\` says they run, else
@@ -81,6 +85,7 @@ interface Options {
   burst: number;
   rounds: number;
   json?: string;
+  profile?: string;
 }
 
 /** The options, or undefined when `--help` asked for the usage text. */
@@ -93,6 +98,7 @@ function parseOptions(args: string[]): Options | undefined {
     burst: '10000',
     rounds: '3',
     json: undefined,
+    profile: undefined,
   });
   if (!values) return undefined;
   return {
@@ -103,6 +109,7 @@ function parseOptions(args: string[]): Options | undefined {
     burst: intOption('burst', values.burst, 100, 100_000),
     rounds: intOption('rounds', values.rounds, 1, 10),
     ...(values.json ? { json: values.json } : {}),
+    ...(values.profile ? { profile: path.resolve(values.profile) } : {}),
   };
 }
 
@@ -170,6 +177,8 @@ interface PhaseResult {
   senderMaxLagMs?: number;
   /** The drain deadline passed before every accepted message arrived. */
   timedOut: boolean;
+  /** CPU seconds per process (group) over the phase: which one sets the pace. */
+  cpuSeconds?: Record<string, number>;
 }
 
 /** Hands messages `first`… to one path; resolves with how many it accepted and why not the others. */
@@ -338,12 +347,31 @@ async function main(): Promise<void> {
     jwtSecret: JWT_SECRET,
     edgeEnv: { ...quiet, PUSHWIRE_EDGE_DRAIN_SECONDS: '0' },
     registryEnv: quiet,
-    processorEnv: { ...quiet, PUSHWIRE_PROCESSOR_GROUP_ID: groupId },
+    processorEnv: {
+      ...quiet,
+      PUSHWIRE_PROCESSOR_GROUP_ID: groupId,
+      ...(opts.profile
+        ? {
+            NODE_OPTIONS:
+              `${process.env.NODE_OPTIONS ?? ''} --require ${require.resolve('tsx/cjs')} --require ${path.join(__dirname, 'cpu-profile-preload.ts')}`.trim(),
+            PUSHWIRE_BENCH_PROFILE_DIR: opts.profile,
+            PUSHWIRE_BENCH_PROFILE_NAME: 'processor',
+          }
+        : {}),
+    },
     deviceListEnv: { ...quiet, PUSHWIRE_DEVICE_LIST_GROUP_ID: deviceListGroupId },
     output: toStderr,
   });
   bench.onCleanup(() => cluster.stop());
   if (bench.interrupted) return;
+  const pidsOf = (...ps: Array<{ pid: number | undefined }>) => ps.flatMap((p) => (p.pid ? [p.pid] : []));
+  const cpuGroups: ProcessGroups = {
+    processor: pidsOf(cluster.processor),
+    registry: pidsOf(cluster.registry),
+    edges: pidsOf(...cluster.edges.map((e) => e.process)),
+    kafka: pidsByCommandLine('kafka.Kafka'),
+    dynamodb: pidsByCommandLine('DynamoDBLocal'),
+  };
 
   const bus = new KafkaEventBus({ brokers: kafkaBrokers.split(','), clientId: `pushwire-bench-push-${run}` });
   bench.onCleanup(() => bus.close());
@@ -430,10 +458,17 @@ async function main(): Promise<void> {
           `round ${round}/${opts.rounds}, ${which}, ${kind === 'fixed' ? `${opts.rate} msg/s for ${opts.seconds} s` : `burst of ${opts.burst}`}…`,
         );
         const total = kind === 'fixed' ? opts.rate * opts.seconds : opts.burst;
+        const cpuBefore = cpuSnapshot(cpuGroups);
         const r: PhaseResult = { round, path: which, ...(await runPhase(senders[which], kind, total, opts)) };
+        r.cpuSeconds = cpuSpent(cpuBefore, cpuSnapshot(cpuGroups));
         results.push(r);
         log(
           `  ${r.delivered} of ${r.sent} delivered in ${r.seconds.toFixed(1)} s: ${Math.round(r.deliveredPerSecond)} msgs/s, p50 ${r.latencyMs.p50.toFixed(1)} ms, p99 ${r.latencyMs.p99.toFixed(1)} ms, answer p50 ${r.answerMs.p50.toFixed(1)} ms${r.firstError ? `; first refusal: ${r.firstError}` : ''}`,
+        );
+        log(
+          `  CPU s: ${Object.entries(r.cpuSeconds)
+            .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+            .join(', ')} over ${r.seconds.toFixed(1)} s`,
         );
         if (bench.interrupted) return;
         await sleep(PAUSE_MS);
@@ -532,6 +567,14 @@ function report(opts: Options, results: PhaseResult[], info: RunInfo): void {
       );
     }
   }
+  const cpuNames = Object.keys(results[0]?.cpuSeconds ?? {});
+  console.log('\nBurst CPU per process, µs per delivered message (CPU seconds over the phase / its length = share of one core):');
+  console.log(`| round | path | ${cpuNames.join(' | ')} |`);
+  console.log(`|---|---|${cpuNames.map(() => '---|').join('')}`);
+  for (const r of results.filter((x) => x.kind === 'burst'))
+    console.log(
+      `| ${r.round} | ${r.path} | ${cpuNames.map((k) => `${n((r.cpuSeconds![k]! * 1e6) / Math.max(1, r.delivered))} (${(r.cpuSeconds![k]! / r.seconds).toFixed(2)})`).join(' | ')} |`,
+    );
   const duplicates = results.reduce((s, r) => s + r.duplicates, 0);
   const misrouted = results.reduce((s, r) => s + r.misrouted, 0);
   console.log(
