@@ -1,4 +1,4 @@
-import { contextFromHeaders, messageAttributes, SpanKind, traced } from '@pushwire/service-kit';
+import { contextFromHeaders, messageAttributes, SpanKind, traced, tracingActive } from '@pushwire/service-kit';
 import type { PlannedRequest } from './batch-plan';
 import type { Handled } from './request-lifecycle';
 
@@ -10,6 +10,8 @@ import type { Handled } from './request-lifecycle';
  * outcome comes later, from the edge or the expiry sweep). With tracing off it is `handle()`.
  */
 export function traceRequest(planned: PlannedRequest, handle: () => Promise<Handled>): Promise<Handled> {
+  // Tracing off: not even the parent context and attributes, which cost per message.
+  if (!tracingActive()) return handle();
   return traced(
     {
       name: 'process push request',
