@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from '@pushwire/service-kit';
 import type { PartitionLag } from '@pushwire/event-bus';
+import type { Priority, PushOutcomeRecord } from '@pushwire/protocol';
 
 /** The message processor's metrics (names start with `pushwire_processor_`). */
 export class ProcessorMetrics {
@@ -74,5 +75,25 @@ export class ProcessorMetrics {
         for (const p of await lag().catch(() => [])) this.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
       },
     });
+  }
+
+  /**
+   * Counts written outcomes (by `priority`, or each outcome's own): one counter increment per
+   * (priority, status) of the batch and the histogram's labelled child per priority, instead of two
+   * label lookups per outcome.
+   */
+  countOutcomes(outcomes: readonly PushOutcomeRecord[], priority?: Priority): void {
+    const counts = new Map<string, { priority: Priority; status: PushOutcomeRecord['status']; n: number }>();
+    let hist: { priority: Priority; child: ReturnType<Histogram<'priority'>['labels']> } | undefined;
+    for (const outcome of outcomes) {
+      const p = priority ?? outcome.priority;
+      const key = `${p} ${outcome.status}`;
+      const count = counts.get(key);
+      if (count) count.n++;
+      else counts.set(key, { priority: p, status: outcome.status, n: 1 });
+      if (hist?.priority !== p) hist = { priority: p, child: this.endToEnd.labels({ priority: p }) };
+      hist.child.observe(outcome.latencyMs / 1000);
+    }
+    for (const c of counts.values()) this.outcomes.inc({ priority: c.priority, status: c.status }, c.n);
   }
 }

@@ -221,17 +221,19 @@ export class PushProcessor {
     const plan = planBatch(records);
     const limiter = this.limiters[priority];
     const handled: Handled[] = [];
+    // The labelled child once per batch, not a label lookup twice per message.
+    const inFlight = this.metrics?.inFlight.labels({ priority });
     // allSettled, not all: a rejection must wait for the other targets' deliveries, or the batch
     // would come again while they still run (two deliveries to one target at once, out of order).
     const settled = await Promise.allSettled(
       [...plan.byTarget.values()].map((requests) =>
         limiter.run(async () => {
           for (const planned of requests) {
-            this.metrics?.inFlight.inc({ priority });
+            inFlight?.inc();
             try {
               handled.push(await traceRequest(planned, () => this.lifecycle.handle(planned, priority, ctx)));
             } finally {
-              this.metrics?.inFlight.dec({ priority });
+              inFlight?.dec();
             }
           }
         }),
@@ -275,10 +277,7 @@ export class PushProcessor {
       Topics.pushOutcomes,
       outcomes.map((o) => json(deviceRefKey(o.target), o)),
     );
-    for (const outcome of outcomes) {
-      this.metrics?.outcomes.inc({ priority: priority ?? outcome.priority, status: outcome.status });
-      this.metrics?.endToEnd.observe({ priority: priority ?? outcome.priority }, outcome.latencyMs / 1000);
-    }
+    this.metrics?.countOutcomes(outcomes, priority);
   }
 }
 
