@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { WebSocket } from '@pushwire/uws';
 import type { DeviceIdentity } from '@pushwire/auth';
 import { CloseCode } from '@pushwire/protocol';
@@ -8,6 +7,7 @@ import { Connection, internDeviceType, internTopicPatterns, Phase, Transport, ty
 import type { ConnectionTable } from './connection-table';
 import type { EdgeMetrics } from './edge-metrics';
 import type { Presence } from './presence';
+import { RandomIds } from './random-ids';
 import type { LocalSubscribers } from './topics/local-subscribers';
 import { closeConnection, sendErrorFrame, sendServerFrame } from './transport';
 
@@ -45,6 +45,8 @@ export interface ConnectionLifecycleDeps {
  * sweeper ends what outlives its deadline.
  */
 export class ConnectionLifecycle {
+  /** Connection ids: 9 random bytes (12 base64url characters), as before. */
+  private readonly connectionIds = new RandomIds(9);
   /** Sockets waiting for their first-frame auth (the sweeper ends them at their deadline). */
   readonly authenticating = new Set<Connection>();
   private sseCount = 0;
@@ -61,7 +63,7 @@ export class ConnectionLifecycle {
 
   /** A new connection object; identity filled in when known (header/query auth), else first-frame auth follows. */
   newConnection(transport: Transport, identity: DeviceIdentity | undefined): Connection {
-    const c = new Connection(transport, randomBytes(9).toString('base64url'), identity ? Phase.Open : Phase.Authenticating);
+    const c = new Connection(transport, this.connectionIds.next(), identity ? Phase.Open : Phase.Authenticating);
     if (identity) identify(c, identity);
     return c;
   }
