@@ -81,26 +81,32 @@ function criticalB64(h: Record<string, unknown>): boolean | undefined {
 
 /** jose's claim checks (lib/jwt_claims_set.js) for these options, in its order. */
 function checkClaims(payload: JWTPayload, o: Hs256VerifyOptions): JWTPayload {
-  const failed = (message: string, claim: string, reason: string) =>
-    new joseErrors.JWTClaimValidationFailed(message, payload, claim, reason);
   // Presence, in jose's order: the options' claims last first.
-  const required = [...(o.issuer !== undefined ? ['iss'] : []), ...(o.audience !== undefined ? ['aud'] : []), 'exp'];
-  for (const claim of required) if (!(claim in payload)) throw failed(`missing required "${claim}" claim`, claim, 'missing');
-  if (o.issuer && payload.iss !== o.issuer) throw failed('unexpected "iss" claim value', 'iss', 'check_failed');
-  if (o.audience && !hasAudience(payload.aud, o.audience)) throw failed('unexpected "aud" claim value', 'aud', 'check_failed');
+  if (o.issuer !== undefined && !('iss' in payload)) throw claimFailed(payload, 'iss', 'missing');
+  if (o.audience !== undefined && !('aud' in payload)) throw claimFailed(payload, 'aud', 'missing');
+  if (!('exp' in payload)) throw claimFailed(payload, 'exp', 'missing');
+  if (o.issuer && payload.iss !== o.issuer) throw claimFailed(payload, 'iss', 'check_failed', 'unexpected "iss" claim value');
+  if (o.audience && !hasAudience(payload.aud, o.audience))
+    throw claimFailed(payload, 'aud', 'check_failed', 'unexpected "aud" claim value');
   const tolerance = o.clockTolerance;
   const now = Math.floor(Math.trunc(o.nowMs) / 1000);
-  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw failed('"iat" claim must be a number', 'iat', 'invalid');
+  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw claimFailed(payload, 'iat', 'invalid');
   if (payload.nbf !== undefined) {
-    if (typeof payload.nbf !== 'number') throw failed('"nbf" claim must be a number', 'nbf', 'invalid');
-    if (payload.nbf > now + tolerance) throw failed('"nbf" claim timestamp check failed', 'nbf', 'check_failed');
+    if (typeof payload.nbf !== 'number') throw claimFailed(payload, 'nbf', 'invalid');
+    if (payload.nbf > now + tolerance) throw claimFailed(payload, 'nbf', 'check_failed', '"nbf" claim timestamp check failed');
   }
   if (payload.exp !== undefined) {
-    if (typeof payload.exp !== 'number') throw failed('"exp" claim must be a number', 'exp', 'invalid');
+    if (typeof payload.exp !== 'number') throw claimFailed(payload, 'exp', 'invalid');
     if (payload.exp <= now - tolerance)
       throw new joseErrors.JWTExpired('"exp" claim timestamp check failed', payload, 'exp', 'check_failed');
   }
   return payload;
+}
+
+/** jose's JWTClaimValidationFailed, with jose's message for a missing or non-numeric claim. */
+function claimFailed(payload: JWTPayload, claim: string, reason: string, message?: string): Error {
+  const text = message ?? (reason === 'missing' ? `missing required "${claim}" claim` : `"${claim}" claim must be a number`);
+  return new joseErrors.JWTClaimValidationFailed(text, payload, claim, reason);
 }
 
 function hasAudience(aud: unknown, audience: string): boolean {
