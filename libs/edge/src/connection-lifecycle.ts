@@ -50,11 +50,18 @@ export class ConnectionLifecycle {
   /** Sockets waiting for their first-frame auth (the sweeper ends them at their deadline). */
   readonly authenticating = new Set<Connection>();
   private sseCount = 0;
+  /** The accepts counter's two series, looked up once rather than by label on every accept. */
+  private readonly accepted: Record<Transport, { inc(): void }>;
 
   constructor(
     private readonly opts: LifecycleOptions,
     private readonly deps: ConnectionLifecycleDeps,
-  ) {}
+  ) {
+    this.accepted = {
+      [Transport.WebSocket]: deps.metrics.accepts.labels('websocket'),
+      [Transport.Sse]: deps.metrics.accepts.labels('sse'),
+    };
+  }
 
   /** Open connections by transport, and sockets still authenticating (metrics). */
   counts(): { websocket: number; sse: number; authenticating: number } {
@@ -174,7 +181,7 @@ export class ConnectionLifecycle {
       this.deps.acks.connectionClosed(replaced);
       this.close(replaced, CloseCode.REPLACED, 'replaced by a newer connection');
     }
-    this.deps.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
+    this.accepted[c.transport].inc();
     this.deps.presence.connected(c);
     this.deps.topics?.opened(c);
     sendServerFrame(c, {
