@@ -54,4 +54,9 @@ export class AuthError extends PushwireError {
  */
 export interface DeviceAuthenticator {
   authenticate(token: string): Promise<DeviceIdentity>;
+  /**
+   * Optional: the same verdict synchronously (the identity, or a throw of the AuthError), for an
+   * authenticator that needs no I/O for it; the edge then upgrades a connection without a promise turn.
+   */
+  authenticateNow?(token: string): DeviceIdentity;
 }

@@ -1,8 +1,9 @@
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type KeyLike } from 'jose';
 import { AccountId, DeviceId, DeviceName, DeviceType, TopicsClaim, Validator } from '@pushwire/protocol';
 import { Type } from '@sinclair/typebox';
 import { AuthError, type AuthFailure, type DeviceAuthenticator, type DeviceIdentity } from './device-identity';
+import { verifyHs256 } from './hs256-verify';
 
 /** The claims a device token must carry; validated with the protocol's own id schemas. */
 const DeviceClaims = new Validator(
@@ -54,8 +55,13 @@ const CLAIM_FAILURES: Partial<Record<string, AuthFailure>> = { iss: 'wrong_issue
  * `device_type`, optional `device_name` and `topics` (patterns of the topics the device may subscribe to), `exp` (required, at most `maxLifetimeSeconds` away), and
  * `iss` / `aud` when configured. Every failure is an AuthError whose message is generic; the reason
  * and jose's error (as `cause`) are for logs.
+ *
+ * With a shared secret (HS256) it verifies synchronously (verifyHs256: jose's checks, node:crypto's
+ * HMAC) and offers `authenticateNow`, so the edge can upgrade a connection in the request's own turn.
  */
 export class JwtAuthenticator implements DeviceAuthenticator {
+  /** Present with a shared secret: the verdict of `authenticate`, synchronously. */
+  readonly authenticateNow?: (token: string) => DeviceIdentity;
   private readonly keyPromise: Promise<Uint8Array | KeyLike | ReturnType<typeof createRemoteJWKSet>>;
   private readonly algorithms?: string[];
   private readonly maxLifetimeSeconds: number;
@@ -67,8 +73,10 @@ export class JwtAuthenticator implements DeviceAuthenticator {
     if ('secret' in k) {
       // A KeyObject made once: handed the secret's bytes, jose would import them as a key again on
       // every verification (about a third of the verify cost, measured on the accept path).
-      this.keyPromise = Promise.resolve(createSecretKey(new TextEncoder().encode(k.secret)));
+      const secretKey = createSecretKey(new TextEncoder().encode(k.secret));
+      this.keyPromise = Promise.resolve(secretKey);
       this.algorithms = ['HS256'];
+      this.authenticateNow = (token) => this.verifySecret(token, secretKey);
     } else if ('publicKeyPem' in k) {
       this.keyPromise = importSPKI(k.publicKeyPem, k.algorithm);
       this.algorithms = [k.algorithm];
@@ -81,6 +89,7 @@ export class JwtAuthenticator implements DeviceAuthenticator {
   }
 
   async authenticate(token: string): Promise<DeviceIdentity> {
+    if (this.authenticateNow) return this.authenticateNow(token);
     if (!token) throw new AuthError('missing_token', 'a device token is required');
     const nowMs = this.now();
     let payload: JWTPayload;
@@ -100,10 +109,30 @@ export class JwtAuthenticator implements DeviceAuthenticator {
           ? (await jwtVerify(token, key, options)).payload
           : (await jwtVerify(token, key as Uint8Array, options)).payload;
     } catch (e) {
-      if (e instanceof joseErrors.JWTExpired) throw new AuthError('expired_token', 'the device token has expired', { cause: e });
-      const reason = (e instanceof joseErrors.JWTClaimValidationFailed && CLAIM_FAILURES[e.claim]) || 'invalid_token';
-      throw new AuthError(reason, `the device token is invalid (${reason})`, { cause: e });
+      throw verifyFailure(e);
     }
+    return this.identityOf(payload, nowMs);
+  }
+
+  private verifySecret(token: string, key: KeyObject): DeviceIdentity {
+    if (!token) throw new AuthError('missing_token', 'a device token is required');
+    const nowMs = this.now();
+    let payload: JWTPayload;
+    try {
+      payload = verifyHs256(token, key, {
+        issuer: this.opts.issuer || undefined,
+        audience: this.opts.audience || undefined,
+        clockTolerance: this.leewaySeconds,
+        nowMs,
+      });
+    } catch (e) {
+      throw verifyFailure(e);
+    }
+    return this.identityOf(payload, nowMs);
+  }
+
+  /** The identity a verified payload carries, once our own time and claim rules pass. */
+  private identityOf(payload: JWTPayload, nowMs: number): DeviceIdentity {
     this.checkTimes(payload, nowMs / 1000);
     if (!DeviceClaims.is(payload)) {
       throw new AuthError(
@@ -140,4 +169,11 @@ export class JwtAuthenticator implements DeviceAuthenticator {
       throw new AuthError('lifetime_too_long', `the device token is invalid (valid for longer than ${this.maxLifetimeSeconds} s)`);
     }
   }
+}
+
+/** The AuthError for a jose verification failure (or verifyHs256's, which fails with jose's errors). */
+export function verifyFailure(e: unknown): AuthError {
+  if (e instanceof joseErrors.JWTExpired) return new AuthError('expired_token', 'the device token has expired', { cause: e });
+  const reason = (e instanceof joseErrors.JWTClaimValidationFailed && CLAIM_FAILURES[e.claim]) || 'invalid_token';
+  return new AuthError(reason, `the device token is invalid (${reason})`, { cause: e });
 }

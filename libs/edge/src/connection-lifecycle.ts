@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { WebSocket } from '@pushwire/uws';
 import type { DeviceIdentity } from '@pushwire/auth';
 import { CloseCode } from '@pushwire/protocol';
@@ -8,6 +7,7 @@ import { Connection, internDeviceType, internTopicPatterns, Phase, Transport, ty
 import type { ConnectionTable } from './connection-table';
 import type { EdgeMetrics } from './edge-metrics';
 import type { Presence } from './presence';
+import { RandomIds } from './random-ids';
 import type { LocalSubscribers } from './topics/local-subscribers';
 import { closeConnection, sendErrorFrame, sendServerFrame } from './transport';
 
@@ -45,14 +45,23 @@ export interface ConnectionLifecycleDeps {
  * sweeper ends what outlives its deadline.
  */
 export class ConnectionLifecycle {
+  /** Connection ids: 9 random bytes (12 base64url characters), as before. */
+  private readonly connectionIds = new RandomIds(9);
   /** Sockets waiting for their first-frame auth (the sweeper ends them at their deadline). */
   readonly authenticating = new Set<Connection>();
   private sseCount = 0;
+  /** The accepts counter's two series, looked up once rather than by label on every accept. */
+  private readonly accepted: Record<Transport, { inc(): void }>;
 
   constructor(
     private readonly opts: LifecycleOptions,
     private readonly deps: ConnectionLifecycleDeps,
-  ) {}
+  ) {
+    this.accepted = {
+      [Transport.WebSocket]: deps.metrics.accepts.labels('websocket'),
+      [Transport.Sse]: deps.metrics.accepts.labels('sse'),
+    };
+  }
 
   /** Open connections by transport, and sockets still authenticating (metrics). */
   counts(): { websocket: number; sse: number; authenticating: number } {
@@ -61,7 +70,7 @@ export class ConnectionLifecycle {
 
   /** A new connection object; identity filled in when known (header/query auth), else first-frame auth follows. */
   newConnection(transport: Transport, identity: DeviceIdentity | undefined): Connection {
-    const c = new Connection(transport, randomBytes(9).toString('base64url'), identity ? Phase.Open : Phase.Authenticating);
+    const c = new Connection(transport, this.connectionIds.next(), identity ? Phase.Open : Phase.Authenticating);
     if (identity) identify(c, identity);
     return c;
   }
@@ -172,7 +181,7 @@ export class ConnectionLifecycle {
       this.deps.acks.connectionClosed(replaced);
       this.close(replaced, CloseCode.REPLACED, 'replaced by a newer connection');
     }
-    this.deps.metrics.accepts.labels(c.transport === Transport.Sse ? 'sse' : 'websocket').inc();
+    this.accepted[c.transport].inc();
     this.deps.presence.connected(c);
     this.deps.topics?.opened(c);
     sendServerFrame(c, {

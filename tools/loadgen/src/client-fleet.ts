@@ -106,6 +106,11 @@ export class ClientFleet {
     return fleet;
   }
 
+  /** The fleet's child processes (each a node process with its worker threads): benches read their CPU time. */
+  get pids(): number[] {
+    return this.procs.map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
   get workers(): number {
     return this.procs.length * this.opts.threadsPerProcess;
   }

@@ -1,8 +1,9 @@
 import { uWS, type HttpResponse, type TemplatedApp } from '@pushwire/uws';
 import { CloseCode } from '@pushwire/protocol';
+import type { DeviceIdentity } from '@pushwire/auth';
 import type { Admission } from '../admission';
 import type { ConnectionLifecycle } from '../connection-lifecycle';
-import { Transport, type Connection, type SocketData } from '../connection';
+import { Transport, type SocketData } from '../connection';
 import type { FrameHandler } from '../frame-handler';
 import { respondError, tokenFrom } from '../uws-http';
 import { authFailure, refuse, watchAborted } from './device-answers';
@@ -12,7 +13,7 @@ import { handshakeHeaders, handshakeProblem, handshakeRefusal, type HandshakePro
 export interface WebSocketEndpointDeps {
   maxMessageBytes: number;
   heartbeatSeconds: number;
-  admission: Pick<Admission, 'refusal' | 'authenticate'>;
+  admission: Pick<Admission, 'refusal' | 'authenticate' | 'authenticateNow'>;
   lifecycle: Pick<ConnectionLifecycle, 'newConnection' | 'attached' | 'detached' | 'close'>;
   frames: Pick<FrameHandler, 'onText' | 'onBinary'>;
 }
@@ -48,33 +49,51 @@ export function websocketEndpoint(app: TemplatedApp, deps: WebSocketEndpointDeps
       const extensions = req.getHeader('sec-websocket-extensions');
       const token = tokenFrom(req);
       const firstFrameAuth = req.getQuery('auth') === 'frame';
-      const state = watchAborted(res);
 
       const refusal = admission.refusal();
       if (refusal) {
-        refuse(res, state, refusal);
+        refuse(res, { aborted: false }, refusal);
         return;
       }
-      const upgrade = (c: Connection) => {
-        if (state.aborted) return;
-        state.aborted = true;
-        res.cork(() => res.upgrade<SocketData>({ connection: c }, key, protocol, extensions, context));
-      };
       if (!token && firstFrameAuth) {
-        upgrade(lifecycle.newConnection(Transport.WebSocket, undefined));
+        res.upgrade<SocketData>(
+          { connection: lifecycle.newConnection(Transport.WebSocket, undefined) },
+          key,
+          protocol,
+          extensions,
+          context,
+        );
         return;
       }
       if (!token) {
         respondError(
           res,
-          state,
+          { aborted: false },
           'unauthorized',
           'a device token is required: Authorization: Bearer <token>, ?token=<token>, or ?auth=frame and an auth frame',
         );
         return;
       }
+      // Answered in this turn when the authenticator can (HS256): no abort watch, no promise.
+      let identity: DeviceIdentity | undefined;
+      try {
+        identity = admission.authenticateNow(token);
+      } catch (err) {
+        authFailure(res, { aborted: false }, err);
+        return;
+      }
+      if (identity) {
+        res.upgrade<SocketData>({ connection: lifecycle.newConnection(Transport.WebSocket, identity) }, key, protocol, extensions, context);
+        return;
+      }
+      const state = watchAborted(res);
       return admission.authenticate(token).then(
-        (identity) => upgrade(lifecycle.newConnection(Transport.WebSocket, identity)),
+        (verified) => {
+          if (state.aborted) return;
+          state.aborted = true;
+          const c = lifecycle.newConnection(Transport.WebSocket, verified);
+          res.cork(() => res.upgrade<SocketData>({ connection: c }, key, protocol, extensions, context));
+        },
         (err) => authFailure(res, state, err),
       );
     },

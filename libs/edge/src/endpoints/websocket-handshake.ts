@@ -33,6 +33,8 @@ export function handshakeHeaders(req: HttpRequest): HandshakeHeaders {
 
 /** Whether a comma-separated header lists `token` (case-insensitive), as Connection and Upgrade do. */
 function lists(header: string, token: string): boolean {
+  // The usual header is the token alone ("websocket", "Upgrade"); a list of the same length cannot hold it.
+  if (header.length === token.length) return header.toLowerCase() === token;
   return header.split(',').some((t) => t.trim().toLowerCase() === token);
 }
 
@@ -43,7 +45,6 @@ function lists(header: string, token: string): boolean {
  * all comes first; only a WebSocket request is told which version to speak.
  */
 export function handshakeProblem(h: HandshakeHeaders): HandshakeProblem | undefined {
-  const invalid = (message: string): HandshakeProblem => ({ code: 'invalid_handshake', message });
   if (h.method.toUpperCase() !== 'GET') return invalid('a WebSocket handshake is a GET request');
   if (!lists(h.upgrade, 'websocket')) return invalid('a WebSocket handshake needs the header Upgrade: websocket');
   if (!lists(h.connection, 'upgrade')) return invalid('a WebSocket handshake needs the header Connection: Upgrade');
@@ -55,6 +56,10 @@ export function handshakeProblem(h: HandshakeHeaders): HandshakeProblem | undefi
     };
   if (!KEY.test(h.key)) return BAD_KEY;
   return undefined;
+}
+
+function invalid(message: string): HandshakeProblem {
+  return { code: 'invalid_handshake', message };
 }
 
 const BAD_KEY: HandshakeProblem = {
