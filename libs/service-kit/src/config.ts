@@ -55,10 +55,8 @@ export interface RemovedField extends FieldBase<never> {
 }
 export type Field = IntField | NumberField | StringField | BoolField | UrlField | SecretField | RemovedField;
 
-type ValueOf<F> = F extends IntField | NumberField ? number : F extends BoolField ? boolean : string;
-export type ConfigOf<S extends Record<string, Field>> = {
-  readonly [K in keyof S as S[K] extends RemovedField ? never : K]: ValueOf<S[K]>;
-};
+type ValueOf<F> = F extends IntField | NumberField ? number : F extends BoolField ? boolean : F extends RemovedField ? undefined : string;
+export type ConfigOf<S extends Record<string, Field>> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 export const int = (f: Omit<IntField, 'kind'>): IntField => ({ kind: 'int', ...f });
 export const num = (f: Omit<NumberField, 'kind'>): NumberField => ({ kind: 'number', ...f });
@@ -121,7 +119,7 @@ export function loadConfig<S extends Record<string, Field>>(
     }
     const raw = env[f.env];
     if (f.kind === 'removed') {
-      if (raw !== undefined) problems.push(`${f.env} is no longer read: ${f.description}`);
+      if (raw !== undefined && raw !== '') problems.push(`${f.env} is no longer read: ${f.description}`);
       continue;
     }
     if (raw === undefined || raw === '') {

@@ -2,6 +2,11 @@
 const NEWLINE = 0x0a;
 /** What a line adds to its key and text: the time offset (at most ~16 digits), two tabs and the newline. */
 const LINE_OVERHEAD = 20;
+/**
+ * Lines are gathered in a JS string and written to the buffer in one native call per this many
+ * bytes (upper bound): a call per line cost about as much as encoding the line (measured).
+ */
+const FLUSH_BYTES = 16 * 1024;
 
 /** One preallocated buffer of lines and the clock reading its line times are relative to. */
 interface Segment {
@@ -21,33 +26,49 @@ interface Segment {
  * them and nothing is ever promoted. A line's time is stored as an offset from its segment's start
  * (a short small integer, cheap to write).
  *
- * Keys must not contain a tab or a newline, texts no newline (callers encode them so); a line that
- * may be longer than a segment is dropped. Buffers are allocated on first use (a process that never
+ * Lines are gathered in a string and written a few kilobytes at a time (a native call per line
+ * cost as much as encoding it). Keys must not contain a tab or a newline, texts no newline (callers
+ * encode them so); a line that may be longer than a segment is dropped. Buffers are allocated on first use (a process that never
  * appends pays nothing) and never zeroed: only the written part of each is searched.
  */
 export class SegmentLog {
   private young: Segment = { buf: undefined, used: 0, baseAt: 0 };
   private old: Segment = { buf: undefined, used: 0, baseAt: 0 };
+  /** Lines appended to the young segment but not written yet, and an upper bound of their bytes. */
+  private pending = '';
+  private pendingBytes = 0;
 
   /** `segmentBytes`: the size of each of the two buffers (the log holds at most twice that). */
   constructor(private readonly segmentBytes: number) {}
 
   /** Bytes of lines held now. */
   get bytesUsed(): number {
+    this.flush();
     return this.young.used + this.old.used;
   }
 
-  /** Appends the line of `key`, at time `now` (epoch ms), with `text`: one native write. */
+  /** Appends the line of `key`, at time `now` (epoch ms), with `text`. */
   append(key: string, now: number, text: string): void {
     // An upper bound of the UTF-8 length without measuring it: keys are ASCII, text ≤ 3 bytes per UTF-16 unit.
     const maxBytes = key.length + 3 * text.length + LINE_OVERHEAD;
     if (maxBytes > this.segmentBytes - 1) return;
     let young = this.young;
-    if (young.buf === undefined || young.used + maxBytes > this.segmentBytes) young = this.rotate(now);
-    const buf = young.buf!;
-    const end = young.used + buf.write(`${key}\t${now - young.baseAt}\t${text}`, young.used);
-    buf[end] = NEWLINE;
-    young.used = end + 1;
+    if (young.buf === undefined || young.used + this.pendingBytes + maxBytes > this.segmentBytes) {
+      this.flush();
+      young = this.rotate(now);
+    }
+    this.pending += `${key}\t${now - young.baseAt}\t${text}\n`;
+    this.pendingBytes += maxBytes;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Writes the pending lines into the young segment: one native call for many lines. */
+  private flush(): void {
+    if (this.pendingBytes === 0) return;
+    const young = this.young;
+    young.used += young.buf!.write(this.pending, young.used);
+    this.pending = '';
+    this.pendingBytes = 0;
   }
 
   /**
@@ -56,6 +77,7 @@ export class SegmentLog {
    * over JS objects; only the lines found are decoded.
    */
   scan(key: string, visit: (at: number, text: string) => void): void {
+    this.flush();
     const needle = Buffer.from(`\n${key}\t`, 'latin1');
     for (const segment of [this.old, this.young]) {
       if (segment.buf === undefined) continue;
