@@ -3,7 +3,7 @@ import { activeTraceId } from './active-trace';
 import { decodeLine, encodeLine } from './journal-line';
 import { SegmentLog } from './segment-log';
 
-/** The default memory bound: 64 MiB, two segments of 32 MiB (about 150–250 bytes per event). */
+/** The default memory bound: 64 MiB, two segments of 32 MiB (an edge's event takes ~90 bytes: one segment holds ~380,000). */
 export const DEFAULT_JOURNAL_MAX_BYTES = 64 * 2 ** 20;
 
 /** Bounds of a MessageJournal. */
@@ -41,7 +41,9 @@ const MAX_SERVICES = 256;
  * (milliseconds) but is a debugging request, not a hot path.
  *
  * Bounded in bytes, in age (a message whose latest event is older than maxAgeMs is not answered)
- * and in events answered per message.
+ * and in events answered per message. Recorded ids are written as given: callers record ids the
+ * protocol validated (ID_PATTERN has no tab or newline, the log's delimiters), so none is checked
+ * again on the hot path.
  */
 export class MessageJournal {
   private readonly log: SegmentLog | undefined;
