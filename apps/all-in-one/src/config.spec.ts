@@ -11,7 +11,7 @@ describe('all-in-one config', () => {
       drainSeconds: 0,
       inboxMaxMessages: 100,
       inboxMaxBytes: 1024 * 1024,
-      journalMaxMessages: 100_000,
+      journalMaxBytes: 64 * 2 ** 20,
       journalMaxAgeSeconds: 900,
     });
   });

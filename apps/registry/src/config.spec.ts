@@ -33,7 +33,7 @@ describe('registry config', () => {
       inboxTable: 'pushwire-inbox',
       inboxMaxMessages: 100,
       inboxMaxBytes: 1048576,
-      journalMaxMessages: 100_000,
+      journalMaxBytes: 64 * 2 ** 20,
       journalMaxAgeSeconds: 900,
     });
   });
@@ -75,7 +75,7 @@ describe('registry config', () => {
       inboxTable: 'pushwire-inbox',
       inboxMaxMessages: 100,
       inboxMaxBytes: 1048576,
-      journalMaxMessages: 100_000,
+      journalMaxBytes: 64 * 2 ** 20,
       journalMaxAgeSeconds: 900,
     });
     expect(

@@ -1,4 +1,5 @@
-import { bool, ConfigError, int, loadConfig, secret, str, url } from './config';
+import { bool, ConfigError, int, loadConfig, removed, secret, str, url } from './config';
+import { journalConfigSpec } from './message-journal';
 
 const spec = {
   port: int({ env: 'X_PORT', default: 8080, min: 0, max: 65535, description: 'port' }),
@@ -31,5 +32,16 @@ describe('loadConfig', () => {
 
   it('lets overrides win over the environment', () => {
     expect(loadConfig(spec, { X_PORT: '1' }, { token: 'override-secret-value', port: 2 }).port).toBe(2);
+  });
+
+  it('refuses to start with a key no longer read, naming what replaced it', () => {
+    const withRemoved = { ...spec, old: removed({ env: 'X_OLD', description: 'set X_NEW instead' }) };
+    expect(() => loadConfig(withRemoved, { X_TOKEN: 'a-long-enough-secret', X_OLD: '5' })).toThrow(
+      /X_OLD is no longer read: set X_NEW instead/,
+    );
+    expect(loadConfig(withRemoved, { X_TOKEN: 'a-long-enough-secret' })).not.toHaveProperty('old');
+    expect(() => loadConfig(journalConfigSpec, { PUSHWIRE_JOURNAL_MAX_MESSAGES: '0' })).toThrow(
+      /PUSHWIRE_JOURNAL_MAX_MESSAGES is no longer read: .*set PUSHWIRE_JOURNAL_MAX_BYTES instead/,
+    );
   });
 });

@@ -46,9 +46,16 @@ export interface SecretField extends FieldBase<string> {
   kind: 'secret';
   minLength?: number;
 }
-export type Field = IntField | NumberField | StringField | BoolField | UrlField | SecretField;
+/**
+ * A key no longer read: set, it stops the service (an operator would otherwise believe it still
+ * applies); `description` says what replaced it. It has no value in the config.
+ */
+export interface RemovedField extends FieldBase<never> {
+  kind: 'removed';
+}
+export type Field = IntField | NumberField | StringField | BoolField | UrlField | SecretField | RemovedField;
 
-type ValueOf<F> = F extends IntField | NumberField ? number : F extends BoolField ? boolean : string;
+type ValueOf<F> = F extends IntField | NumberField ? number : F extends BoolField ? boolean : F extends RemovedField ? undefined : string;
 export type ConfigOf<S extends Record<string, Field>> = { readonly [K in keyof S]: ValueOf<S[K]> };
 
 export const int = (f: Omit<IntField, 'kind'>): IntField => ({ kind: 'int', ...f });
@@ -57,8 +64,9 @@ export const str = (f: Omit<StringField, 'kind'>): StringField => ({ kind: 'stri
 export const bool = (f: Omit<BoolField, 'kind'>): BoolField => ({ kind: 'bool', ...f });
 export const url = (f: Omit<UrlField, 'kind'>): UrlField => ({ kind: 'url', ...f });
 export const secret = (f: Omit<SecretField, 'kind'>): SecretField => ({ kind: 'secret', ...f });
+export const removed = (f: Omit<RemovedField, 'kind'>): RemovedField => ({ kind: 'removed', ...f });
 
-function parseField(f: Field, raw: string): number | string | boolean {
+function parseField(f: Exclude<Field, RemovedField>, raw: string): number | string | boolean {
   const bad = (why: string) =>
     new ConfigError(`${f.env}=${JSON.stringify(f.kind === 'secret' ? '***' : raw)} is invalid: ${why} (${f.description})`);
   switch (f.kind) {
@@ -110,6 +118,10 @@ export function loadConfig<S extends Record<string, Field>>(
       continue;
     }
     const raw = env[f.env];
+    if (f.kind === 'removed') {
+      if (raw !== undefined && raw !== '') problems.push(`${f.env} is no longer read: ${f.description}`);
+      continue;
+    }
     if (raw === undefined || raw === '') {
       if (f.default === undefined) {
         problems.push(`${f.env} is required: ${f.description}`);

@@ -1,14 +1,20 @@
-import { int, type ConfigOf } from '../config';
-import { MessageJournal } from './message-journal';
+import { int, removed, type ConfigOf } from '../config';
+import { DEFAULT_JOURNAL_MAX_BYTES, MessageJournal } from './message-journal';
 
 /** The journal's bounds, spread into each service's config spec (PUSHWIRE_JOURNAL_*). */
 export const journalConfigSpec = {
-  journalMaxMessages: int({
-    env: 'PUSHWIRE_JOURNAL_MAX_MESSAGES',
-    default: 100_000,
+  journalMaxBytes: int({
+    env: 'PUSHWIRE_JOURNAL_MAX_BYTES',
+    default: DEFAULT_JOURNAL_MAX_BYTES,
     min: 0,
-    max: 10_000_000,
-    description: 'Messages whose life this process remembers for GET /v1/messages/:id/events and pushctl trace (0: none).',
+    max: 2 ** 32,
+    description:
+      'Bytes of message events this process keeps for GET /v1/messages/:id/events and pushctl trace, outside the JS heap ' +
+      '(64 MiB by default: over 100,000 messages at 2–3 events each; it keeps the newest half to all of it; 0: none).',
+  }),
+  journalMaxMessages: removed({
+    env: 'PUSHWIRE_JOURNAL_MAX_MESSAGES',
+    description: 'the journal is bounded in bytes now: set PUSHWIRE_JOURNAL_MAX_BYTES instead (0 still turns it off)',
   }),
   journalMaxAgeSeconds: int({
     env: 'PUSHWIRE_JOURNAL_MAX_AGE_SECONDS',
@@ -21,5 +27,5 @@ export const journalConfigSpec = {
 
 /** A process's journal with the configured bounds. */
 export function journalFromConfig(config: ConfigOf<typeof journalConfigSpec>): MessageJournal {
-  return new MessageJournal({ maxMessages: config.journalMaxMessages, maxAgeMs: config.journalMaxAgeSeconds * 1000 });
+  return new MessageJournal({ maxBytes: config.journalMaxBytes, maxAgeMs: config.journalMaxAgeSeconds * 1000 });
 }

@@ -1,13 +1,21 @@
-import type { DetailInput, JournalDetail, JournalEvent, JournalRecorder, JournalStage } from '@pushwire/protocol';
+import { ID_PATTERN, type DetailInput, type JournalEvent, type JournalRecorder, type JournalStage } from '@pushwire/protocol';
 import { activeTraceId } from './active-trace';
+import { decodeLine, encodeLine } from './journal-line';
+import { SegmentLog } from './segment-log';
 
-/** Bounds of a MessageJournal: it forgets the least recently active message past either. */
+/** The default memory bound: 64 MiB, two segments of 32 MiB (an edge's event takes ~90 bytes: one segment holds ~380,000). */
+export const DEFAULT_JOURNAL_MAX_BYTES = 64 * 2 ** 20;
+
+/** Bounds of a MessageJournal. */
 export interface MessageJournalOptions {
-  /** Messages remembered at most (default 100,000). */
-  readonly maxMessages?: number;
+  /**
+   * Bytes of events held at most (default 64 MiB; 0: the journal records nothing). It keeps the
+   * newest events: at least half of this, at most all of it (it forgets the older half at once).
+   */
+  readonly maxBytes?: number;
   /** A message with no event for this long is forgotten (default 15 minutes). */
   readonly maxAgeMs?: number;
-  /** Events kept per message; later ones are dropped (a message retried for hours stays small). Default 16. */
+  /** Events answered per message, the first ones recorded (a message retried for hours stays short). Default 16. */
   readonly maxEventsPerMessage?: number;
   readonly now?: () => number;
   /** The trace id to stamp on an event; default the active OpenTelemetry span's. */
@@ -17,60 +25,58 @@ export interface MessageJournalOptions {
 /** A recorder that records nothing: for code built without a journal. */
 export const NO_JOURNAL: JournalRecorder = { record: () => undefined };
 
-/** Detail strings are cut to this length: a journal holds facts, not payloads or stack traces. */
-const MAX_DETAIL_STRING = 200;
-const MAX_DETAIL_KEYS = 8;
+/** A message id the protocol would take (no tab, no newline: the log's delimiters); any other has no events. */
+const ID = new RegExp(ID_PATTERN);
 
-/** One message's events, a node of the list in order of last activity. */
-interface Life {
-  readonly messageId: string;
-  lastAt: number;
-  readonly events: JournalEvent[];
-  older: Life | undefined;
-  newer: Life | undefined;
-}
+/** Services past this many distinct names are recorded as '?' (they are constants in code: a handful). */
+const MAX_SERVICES = 256;
 
 /**
  * What this process saw happen to each message, kept in memory for `GET /v1/messages/:id/events`
- * and `pushctl trace` (docs/architecture.md, change 31). Bounded in messages, in age and in events
- * per message. Messages are found by id in a Map and kept in a linked list in order of last
- * activity (an event moves its message to the newest end), so the oldest is always at hand and
- * each record evicts from there: O(1), no timer, no scan. (Not the Map's own order: V8 leaves a
- * hole for each deleted entry until it rehashes, so finding the first entry again and again after
- * deletes costs up to the table's size.)
+ * and `pushctl trace` (docs/architecture.md, change 34). Each event is one short text line appended
+ * to a SegmentLog: two preallocated buffers outside the JS heap, the older forgotten whole when the
+ * newer is full. Recording allocates only short-lived strings (no Map entry, no object kept per
+ * message or event), so it costs the hot path no promotion and no old-generation GC; asking for a
+ * message searches the buffers natively for its id and decodes only its lines, which is slower
+ * (milliseconds) but is a debugging request, not a hot path.
+ *
+ * Bounded in bytes, in age (a message whose latest event is older than maxAgeMs is not answered)
+ * and in events answered per message. Recorded ids are written as given: callers record ids the
+ * protocol validated (ID_PATTERN has no tab or newline, the log's delimiters), so none is checked
+ * again on the hot path.
  */
 export class MessageJournal {
-  private readonly lives = new Map<string, Life>();
-  private oldest: Life | undefined;
-  private newest: Life | undefined;
-  private readonly maxMessages: number;
+  private readonly log: SegmentLog | undefined;
   private readonly maxAgeMs: number;
   private readonly maxEvents: number;
   private readonly now: () => number;
   private readonly traceId: () => string | undefined;
+  private readonly services: string[] = [];
+  private readonly serviceCodes = new Map<string, number>();
 
   constructor(opts: MessageJournalOptions = {}) {
-    this.maxMessages = opts.maxMessages ?? 100_000;
+    const maxBytes = opts.maxBytes ?? DEFAULT_JOURNAL_MAX_BYTES;
+    this.log = maxBytes > 0 ? new SegmentLog(Math.floor(maxBytes / 2)) : undefined;
     this.maxAgeMs = opts.maxAgeMs ?? 15 * 60_000;
     this.maxEvents = opts.maxEventsPerMessage ?? 16;
     this.now = opts.now ?? Date.now;
     this.traceId = opts.traceId ?? activeTraceId;
   }
 
-  /** Messages remembered now. */
-  get size(): number {
-    return this.lives.size;
+  /** Bytes of events held now (0 when off). */
+  get bytesUsed(): number {
+    return this.log?.bytesUsed ?? 0;
   }
 
   /** Records one event (its `at` defaults to now, its trace id to the active span's). */
   record(event: Omit<JournalEvent, 'at' | 'detail'> & { at?: number; detail?: DetailInput }): void {
     const { messageId, stage, service, accountId, deviceId, detail, at, traceId } = event;
-    this.add(service, stage, messageId, accountId, deviceId, detail, at, traceId);
+    this.add(this.serviceCode(service), stage, messageId, accountId, deviceId, detail, at, traceId);
   }
 
-  /** The one path of every record: no intermediate objects, it runs for every delivery. */
+  /** The one path of every record: one line encoded and written, nothing kept on the heap. */
   private add(
-    service: string,
+    service: number,
     stage: JournalStage,
     messageId: string,
     accountId: string | undefined,
@@ -79,79 +85,54 @@ export class MessageJournal {
     at: number | undefined,
     traceId: string | undefined,
   ): void {
-    if (this.maxMessages === 0) return;
+    if (this.log === undefined) return;
     const now = this.now();
-    this.evictIdle(now);
-    let life = this.lives.get(messageId);
-    if (life) this.unlink(life);
-    else {
-      life = { messageId, lastAt: now, events: [], older: undefined, newer: undefined };
-      this.lives.set(messageId, life);
-      if (this.lives.size > this.maxMessages) this.forget(this.oldest!);
-    }
-    life.lastAt = now;
-    this.append(life);
-    if (life.events.length >= this.maxEvents) return;
-    const event: JournalEvent = { messageId, stage, service, at: at ?? now };
-    if (accountId !== undefined) event.accountId = accountId;
-    if (deviceId !== undefined) event.deviceId = deviceId;
-    if (detail !== undefined) event.detail = smallDetail(detail);
-    const trace = traceId ?? this.traceId();
-    if (trace !== undefined) event.traceId = trace;
-    life.events.push(event);
+    this.log.append(messageId, now, encodeLine(stage, service, accountId, deviceId, at, now, traceId ?? this.traceId(), detail));
   }
 
-  /** The events of `messageId` this process remembers, in the order they were recorded (a copy). */
+  /**
+   * The events of `messageId` this process remembers, in the order they were recorded: the first
+   * maxEventsPerMessage of them, none when its latest was recorded maxAgeMs ago or earlier. As
+   * before the byte log, a message idle for maxAgeMs was forgotten: its events before such a gap
+   * are left out.
+   */
   eventsOf(messageId: string): JournalEvent[] {
-    const life = this.lives.get(messageId);
-    if (!life || life.lastAt <= this.now() - this.maxAgeMs) return [];
-    return [...life.events];
+    if (this.log === undefined || !ID.test(messageId)) return [];
+    const events: JournalEvent[] = [];
+    let lastAt = -Infinity;
+    this.log.scan(messageId, (recordedAt, text) => {
+      if (recordedAt - lastAt >= this.maxAgeMs) events.length = 0;
+      lastAt = Math.max(lastAt, recordedAt);
+      if (events.length >= this.maxEvents) return;
+      const f = decodeLine(text, recordedAt, this.services);
+      if (f === undefined) return;
+      const event: JournalEvent = { messageId, stage: f.stage, service: f.service, at: f.at ?? recordedAt };
+      if (f.accountId !== undefined) event.accountId = f.accountId;
+      if (f.deviceId !== undefined) event.deviceId = f.deviceId;
+      if (f.detail !== undefined) event.detail = f.detail;
+      if (f.traceId !== undefined) event.traceId = f.traceId;
+      events.push(event);
+    });
+    return lastAt <= this.now() - this.maxAgeMs ? [] : events;
   }
 
   /** A recorder that tags every event with `service` (the all-in-one gives each of its services one). */
   recorder(service: string): JournalRecorder {
+    const code = this.serviceCode(service);
     return {
       record: (stage, messageId, target, detail, at) =>
-        this.add(service, stage, messageId, target?.accountId, target?.deviceId, detail, at, undefined),
+        this.add(code, stage, messageId, target?.accountId, target?.deviceId, detail, at, undefined),
     };
   }
 
-  /** Forgets the messages idle past the age bound: the oldest end of the list. */
-  private evictIdle(now: number): void {
-    const idleSince = now - this.maxAgeMs;
-    while (this.oldest && this.oldest.lastAt <= idleSince) this.forget(this.oldest);
+  /** The service's number in this journal's table (lines store the number, not the name). */
+  private serviceCode(service: string): number {
+    let code = this.serviceCodes.get(service);
+    if (code === undefined) {
+      if (this.services.length >= MAX_SERVICES) return MAX_SERVICES;
+      code = this.services.push(service) - 1;
+      this.serviceCodes.set(service, code);
+    }
+    return code;
   }
-
-  private forget(life: Life): void {
-    this.unlink(life);
-    this.lives.delete(life.messageId);
-  }
-
-  private unlink(life: Life): void {
-    if (life.older) life.older.newer = life.newer;
-    else this.oldest = life.newer;
-    if (life.newer) life.newer.older = life.older;
-    else this.newest = life.older;
-    life.older = life.newer = undefined;
-  }
-
-  private append(life: Life): void {
-    life.older = this.newest;
-    if (this.newest) this.newest.newer = life;
-    else this.oldest = life;
-    this.newest = life;
-  }
-}
-
-/** The detail as recorded: at most a few keys, strings cut short, undefined values left out. */
-function smallDetail(detail: DetailInput): JournalDetail {
-  const out: JournalDetail = {};
-  let keys = 0;
-  for (const key in detail) {
-    const value = detail[key];
-    if (value === undefined) continue;
-    if (++keys > MAX_DETAIL_KEYS) break;
-    out[key] = typeof value === 'string' && value.length > MAX_DETAIL_STRING ? `${value.slice(0, MAX_DETAIL_STRING)}…` : value;
-  }
-  return out;
 }
