@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         // What the server spends holding n idle connections, per second: part of every figure below.
         const cpu0 = cpuSeconds(server.pid);
         await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
-        const idleMs = Math.round(((cpuSeconds(server.pid) - cpu0) * 1000 * 1000) / IDLE_SAMPLE_MS) / 1000;
+        const idleMs = Math.round(((cpuSeconds(server.pid) - cpu0) * 1e7) / IDLE_SAMPLE_MS) / 10;
         idle[kind]!.push(idleMs);
         const fan = await fanOut(server, fleet, n, repeat);
         if (fan.delivered < fan.sent) throw new Error(`${kind}: fan-out delivered ${fan.delivered} of ${fan.sent}`);
