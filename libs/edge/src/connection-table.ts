@@ -30,8 +30,25 @@ export class ConnectionTable {
     const entry = this.byAccount.get(accountId);
     if (entry === undefined) return undefined;
     if (entry instanceof Map) return entry.get(deviceId);
-    if (Array.isArray(entry)) return entry.find((c) => c.deviceId === deviceId);
+    if (Array.isArray(entry)) {
+      // A loop, not find(): no closure per lookup on the delivery hot path.
+      for (let i = 0; i < entry.length; i++) if (entry[i]!.deviceId === deviceId) return entry[i];
+      return undefined;
+    }
     return entry.deviceId === deviceId ? entry : undefined;
+  }
+
+  /**
+   * Calls `visit` for every connection, without the generator `values()` resumes per connection:
+   * the sweeper passes over every connection every second (19,000 on a bench edge). As with
+   * values(), `visit` may close (remove) the connection it is given.
+   */
+  forEach(visit: (c: Connection) => void): void {
+    for (const entry of this.byAccount.values()) {
+      if (entry instanceof Map) entry.forEach(visit);
+      else if (Array.isArray(entry)) for (let i = 0; i < entry.length; i++) visit(entry[i]!);
+      else visit(entry);
+    }
   }
 
   *values(): IterableIterator<Connection> {

@@ -22,6 +22,7 @@ import {
   type Context,
 } from '@pushwire/service-kit';
 import { decodeDeliverBody, deliverAll } from './deliver-body';
+import { deliveryBatchResultText } from './deliver-results';
 import type { Deliverer } from './delivery';
 import type { LinkEndpoint } from './links/link-endpoint';
 import { tracedDelivery, uwsTraceContext } from './delivery-tracing';
@@ -29,7 +30,16 @@ import type { EdgeMetrics } from './edge-metrics';
 import type { EdgeReadiness } from './edge-readiness';
 import { healthAnswer } from './health-port';
 import { guardHandlers, type HandlerFailure } from './guarded-app';
-import { BodyTooLargeError, notFound, readBody, respondError, respondJson, statusLine, type ResponseState } from './uws-http';
+import {
+  BodyTooLargeError,
+  notFound,
+  readBody,
+  respondError,
+  respondJson,
+  respondJsonText,
+  statusLine,
+  type ResponseState,
+} from './uws-http';
 
 /** What the internal port needs: the service tokens it checks, delivery, notices, readiness and metrics. */
 export interface InternalPortDeps {
@@ -86,12 +96,12 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
           const results = deliverAll(deps.deliverer, request.deliveries, trace);
           if (!(results instanceof Promise)) {
             observe();
-            reply(200, { results });
+            reply(200, new EncodedJson(deliveryBatchResultText(results)));
             return;
           }
           return results.then((answered) => {
             observe();
-            reply(200, { results: answered });
+            reply(200, new EncodedJson(deliveryBatchResultText(answered)));
           });
         }
         return Promise.resolve(tracedDelivery(trace, request, deps.deliverer)).then((result) => {
@@ -162,7 +172,12 @@ export function buildInternalPort(deps: InternalPortDeps): TemplatedApp {
   return app;
 }
 
-/** Answers a request an internal endpoint took in: JSON, with a status and any headers. */
+/** A JSON body already encoded (a batch's results, spliced by deliveryBatchResultText): answered as it is. */
+class EncodedJson {
+  constructor(readonly text: string) {}
+}
+
+/** Answers a request an internal endpoint took in: JSON (or its text, EncodedJson), with a status and any headers. */
 type Reply = (status: number, body: unknown, headers?: Record<string, string>) => void;
 
 /** How an internal endpoint reads its body: at most `maxBytes` (else 413 saying `tooLarge`), parsed by `parse` (default parseJson), decoded by `decode`. */
@@ -208,7 +223,15 @@ function servicePost<T>(
           respondJson(res, state, 400, errorBody('invalid_request', err.message, err.issues));
           return;
         }
-        handle(request, (status, json, headers) => respondJson(res, state, status, json, headers), startedAt, trace);
+        handle(
+          request,
+          (status, json, headers) =>
+            json instanceof EncodedJson
+              ? respondJsonText(res, state, status, json.text, headers)
+              : respondJson(res, state, status, json, headers),
+          startedAt,
+          trace,
+        );
       },
       (err) => {
         if (err instanceof BodyTooLargeError) respondError(res, state, 'payload_too_large', body.tooLarge);

@@ -16,10 +16,21 @@ export function pushFrameText(m: PushMessage, sentAt: number, payloadJson?: stri
   // A payload JSON.stringify leaves out (undefined, a function) makes the object form drop the key:
   // rare and never from a parsed body, so the object form writes it.
   if (payload === undefined) return encodeFrame(pushFrameObject(m, sentAt));
-  let text = `{"type":"push","id":${JSON.stringify(m.id)},"payload":${payload},"priority":${PRIORITY_JSON[m.priority ?? 'normal'] ?? JSON.stringify(m.priority)},"sentAt":${JSON.stringify(sentAt)}`;
+  let text = `{"type":"push","id":${JSON.stringify(m.id)},"payload":${payload},"priority":${PRIORITY_JSON[m.priority ?? 'normal'] ?? JSON.stringify(m.priority)},"sentAt":${sentAtJson(sentAt)}`;
   if (m.ttlSeconds !== undefined) text += `,"ttlSeconds":${JSON.stringify(m.ttlSeconds)}`;
   if (m.ackRequired) text += ',"ackRequired":true';
   return text + '}';
+}
+
+// A batch's frames share their sentAt (one clock reading per millisecond): its text is kept.
+let lastSentAt = Number.NaN;
+let lastSentAtJson = '';
+function sentAtJson(sentAt: number): string {
+  if (sentAt !== lastSentAt) {
+    lastSentAt = sentAt;
+    lastSentAtJson = JSON.stringify(sentAt);
+  }
+  return lastSentAtJson;
 }
 
 /** The `push` frame as an object, for the rare payload that has no JSON text (and for comparison in tests). */

@@ -40,36 +40,45 @@ export class Sweeper {
     }
     const heartbeat = now - this.lastHeartbeat >= this.opts.heartbeatMs;
     if (heartbeat) this.lastHeartbeat = now;
-    for (const c of this.table.values()) {
-      // A token that expired ends the connection like a lifetime does, unless an `auth` frame renewed it.
-      const tokenExpired = c.tokenExpiresAt !== 0 && now >= c.tokenExpiresAt * 1000;
-      if (now >= c.deadline || tokenExpired) {
-        if (c.phase === Phase.Open) {
-          const reason = tokenExpired ? 'token_expired' : this.reconnectReason;
-          c.phase = Phase.Closing;
-          c.deadline = now + this.opts.closeGraceMs;
-          sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason }));
-          this.opts.onReconnectAsked?.(reason);
-          continue;
-        }
-        if (c.phase === Phase.Closing && now >= c.deadline) {
-          if (tokenExpired) this.close(c, CloseCode.TOKEN_EXPIRED, 'token expired');
-          else this.close(c, CloseCode.RECONNECT, 'reconnect');
-          continue;
-        }
-      }
-      if (bufferedBytes(c) >= this.opts.sendBufferBytes) {
-        if (c.overLimitSince === 0) c.overLimitSince = now;
-        else if (now - c.overLimitSince >= this.opts.slowConsumerMs) {
-          this.close(c, CloseCode.TOO_SLOW, 'too slow');
-          continue;
-        }
-      } else {
-        c.overLimitSince = 0;
-      }
-      if (heartbeat && c.transport === Transport.Sse) sseHeartbeat(c);
-    }
+    this.now = now;
+    this.heartbeat = heartbeat;
+    this.table.forEach(this.visit);
   }
+
+  // The pass's clock and heartbeat, read by `visit`: one bound callback for every connection of
+  // every pass (forEach, not a generator resumed per connection; no closure per pass).
+  private now = 0;
+  private heartbeat = false;
+  private readonly visit = (c: Connection): void => {
+    const now = this.now;
+    // A token that expired ends the connection like a lifetime does, unless an `auth` frame renewed it.
+    const tokenExpired = c.tokenExpiresAt !== 0 && now >= c.tokenExpiresAt * 1000;
+    if (now >= c.deadline || tokenExpired) {
+      if (c.phase === Phase.Open) {
+        const reason = tokenExpired ? 'token_expired' : this.reconnectReason;
+        c.phase = Phase.Closing;
+        c.deadline = now + this.opts.closeGraceMs;
+        sendFrame(c, encodeFrame({ type: 'reconnect', afterMs: this.opts.reconnectSpreadMs, reason }));
+        this.opts.onReconnectAsked?.(reason);
+        return;
+      }
+      if (c.phase === Phase.Closing && now >= c.deadline) {
+        if (tokenExpired) this.close(c, CloseCode.TOKEN_EXPIRED, 'token expired');
+        else this.close(c, CloseCode.RECONNECT, 'reconnect');
+        return;
+      }
+    }
+    if (bufferedBytes(c) >= this.opts.sendBufferBytes) {
+      if (c.overLimitSince === 0) c.overLimitSince = now;
+      else if (now - c.overLimitSince >= this.opts.slowConsumerMs) {
+        this.close(c, CloseCode.TOO_SLOW, 'too slow');
+        return;
+      }
+    } else {
+      c.overLimitSince = 0;
+    }
+    if (this.heartbeat && c.transport === Transport.Sse) sseHeartbeat(c);
+  };
 
   /** Asks every connection to reconnect at a random moment within `windowMs` (drain). */
   spreadDeadlines(now: number, windowMs: number, random: () => number): void {

@@ -27,13 +27,24 @@ export function respondJson(
   body: unknown,
   headers?: Record<string, string>,
 ): void {
+  if (!state.aborted) respondJsonText(res, state, status, JSON.stringify(body), headers);
+}
+
+/** Answers with `json`, the text of a JSON body already encoded (see respondJson). */
+export function respondJsonText(
+  res: HttpResponse,
+  state: ResponseState,
+  status: number,
+  json: string,
+  headers?: Record<string, string>,
+): void {
   if (state.aborted) return;
   state.aborted = true; // answered: nothing else may touch res
   res.cork(() => {
     res.writeStatus(statusLine(status));
     res.writeHeader('content-type', 'application/json');
     if (headers) for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
-    res.end(JSON.stringify(body));
+    res.end(json);
   });
 }
 

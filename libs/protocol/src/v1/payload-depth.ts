@@ -17,3 +17,23 @@ export function payloadsWithinDepth<T>(payloadsOf: (value: T) => Iterable<Payloa
     return undefined;
   };
 }
+
+/**
+ * payloadsWithinDepth for a body with a list of items (a delivery batch: up to 1,000 deliveries):
+ * the same check, without a path string and a pair allocated per item — the path of item `i` is
+ * written only for the one that fails.
+ */
+export function itemPayloadsWithinDepth<T, I>(
+  itemsOf: (value: T) => readonly I[],
+  payloadOf: (item: I) => unknown,
+  pathOf: (index: number) => string,
+): Refinement<T> {
+  return (value) => {
+    const items = itemsOf(value);
+    for (let i = 0; i < items.length; i++) {
+      if (nestsDeeperThan(payloadOf(items[i]!), MAX_PAYLOAD_DEPTH))
+        return { path: pathOf(i), message: `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+    }
+    return undefined;
+  };
+}

@@ -1,6 +1,6 @@
 import { Validator } from '../validation';
 import { LinkAnswer, LinkRequest } from './edge-link';
-import { payloadsWithinDepth, type PayloadAt } from './payload-depth';
+import { itemPayloadsWithinDepth, payloadsWithinDepth, type PayloadAt } from './payload-depth';
 import { BroadcastRequest, BroadcastResult, PublishRequest, PublishResult, TopicLogRecord } from './topics';
 import { AccountNotice, AccountNoticeResult, DeviceConnectionEvent, DeviceListResponse } from './device-list';
 import { MessageEventsParams, MessageEventsResponse } from './journal';
@@ -43,8 +43,10 @@ const entryPayloads = (path: string, entries: readonly InboxEntry[]): PayloadAt[
 
 const messagePayload = payloadsWithinDepth((m: PushMessage): PayloadAt[] => [['/payload', m.payload]]);
 const deliveryPayload = payloadsWithinDepth((d: Delivery): PayloadAt[] => [['/message/payload', d.message.payload]]);
-const batchPayloads = payloadsWithinDepth((b: DeliveryBatch): PayloadAt[] =>
-  b.deliveries.map((d, i) => [`/deliveries/${i}/message/payload`, d.message.payload]),
+const batchPayloads = itemPayloadsWithinDepth(
+  (b: DeliveryBatch) => b.deliveries,
+  (d) => d.message.payload,
+  (i) => `/deliveries/${i}/message/payload`,
 );
 
 /**
