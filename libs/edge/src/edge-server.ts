@@ -35,6 +35,7 @@ import { inboxDelivery, type InboxDelivery } from './inbox-delivery';
 import { buildInternalPort, EDGE_SERVICE } from './internal-port';
 import { LeaseKeeper } from './lease-keeper';
 import { EdgeLinks } from './links/edge-links';
+import { labelledCounter } from './metric-labels';
 import { LinkEndpoint } from './links/link-endpoint';
 import { Presence } from './presence';
 import { RegistrationPipeline } from './registration-pipeline';
@@ -264,6 +265,7 @@ export class EdgeServer {
       observe: (seconds) => this.metrics.linkRequestLatency.observe(seconds),
     });
     this.deviceList = c.deviceListUrl ? new DeviceListClient({ baseUrl: c.deviceListUrl, serviceToken: edgeToken }) : undefined;
+    const d2dByStatus = labelledCounter(this.metrics.d2d);
     this.devices = new DeviceRequests({
       deviceList: this.deviceList,
       d2d: new D2dRouter({
@@ -285,7 +287,7 @@ export class EdgeServer {
       sendError: sendErrorFrame,
       connectionsOf: (accountId) => this.table.ofAccount(accountId),
       onD2d: (status, seconds) => {
-        this.metrics.d2d.labels(status).inc();
+        d2dByStatus(status).inc();
         this.metrics.d2dLatency.observe(seconds);
       },
       logger: deps.logger,

@@ -3,6 +3,7 @@ import type { AckWaiter } from './acks';
 import type { DeviceRequests } from './devices/device-requests';
 import { Phase, type CloseConnection, type Connection } from './connection';
 import type { EdgeMetrics } from './edge-metrics';
+import { labelledCounter } from './metric-labels';
 import type { TopicSubscriptions } from './topics/topic-subscriptions';
 import { refill } from './token-bucket';
 import { sendErrorFrame, sendServerFrame } from './transport';
@@ -63,12 +64,15 @@ const TOPIC_REQUEST = /"type"\s*:\s*"(?:un)?subscribe"/;
  */
 export class FrameHandler {
   private readonly now: () => number;
+  /** framesIn by frame type (the decoded frame's, so one of the protocol's few types). */
+  private readonly framesIn: (type: string) => { inc(): void };
 
   constructor(
     private readonly opts: FrameHandlerOptions,
     private readonly deps: FrameHandlerDeps,
   ) {
     this.now = deps.now ?? Date.now;
+    this.framesIn = labelledCounter(deps.metrics.framesIn);
   }
 
   /** A text frame off a WebSocket (already size-checked by the transport): rate-limited, then decoded. */
@@ -124,7 +128,7 @@ export class FrameHandler {
   }
 
   private handle(c: Connection, frame: ClientFrame): void {
-    this.deps.metrics.framesIn.labels(frame.type).inc();
+    this.framesIn(frame.type).inc();
     if (c.phase === Phase.Authenticating) {
       // First-frame auth: nothing but `auth` is processed, and only once.
       if (frame.type !== 'auth') {

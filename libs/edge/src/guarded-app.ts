@@ -109,11 +109,17 @@ function guardBehavior<UserData>(
         ),
     }),
     ...(message && {
-      message: (ws, data, isBinary) =>
-        settle(
-          () => message(ws, data, isBinary),
-          (err) => closing(ws, err, 'message'),
-        ),
+      // Written out rather than through settle(): this runs for every frame, and two closures per frame add up.
+      message: (ws, data, isBinary) => {
+        let result: void | Promise<void>;
+        try {
+          result = message(ws, data, isBinary);
+        } catch (err) {
+          closing(ws, err, 'message');
+          return;
+        }
+        if (result instanceof Promise) result.catch((err: unknown) => closing(ws, err, 'message'));
+      },
     }),
     ...(drain && {
       drain: (ws) =>

@@ -49,32 +49,62 @@ export class D2dRouter {
   /** Registry lookups under way, by deviceRefKey: the sends to a device missing from the route cache share one. */
   private readonly lookups = new Map<string, Promise<Registration | undefined>>();
   /** Relayed deliveries waiting for the end of this event-loop turn, by edge URL. */
-  private readonly outbox = new Map<string, RelayBatch>();
+  private readonly outbox = new Map<string, RelayEntry[]>();
   private flushScheduled = false;
 
   constructor(private readonly deps: D2dRouterDeps) {
     this.now = deps.now ?? Date.now;
   }
 
-  send(from: Connection, frame: ClientFrameOf<'d2d.send'>): DeliveryStatus | Promise<DeliveryStatus> {
+  /**
+   * Routes one `d2d.send`; `answer` is told its status once — at once (before this returns) when it
+   * is known without waiting (local, forbidden), else when the target's edge answered. The hot
+   * path (cached route) allocates the delivery and one batch entry per message: no promise, no closure.
+   */
+  route(from: Connection, frame: ClientFrameOf<'d2d.send'>, answer: D2dAnswer): void {
     const sender: D2dParty = from;
-    const to: DeviceRef = { accountId: from.accountId, deviceId: frame.to };
     const message = { id: messageId(), payload: frame.payload, createdAt: this.now() };
-    const local = this.deps.localConnection(to.accountId, to.deviceId);
+    const local = this.deps.localConnection(from.accountId, frame.to);
     if (local && (local.phase === Phase.Open || local.phase === Phase.Closing)) {
-      if (!this.deps.policy.allows(sender, local)) return 'forbidden';
-      return statusOf(this.deps.deliverLocal({ ...to, connectionId: local.connectionId, message, from: from.deviceId }));
-    }
-    const cached = this.deps.routes.get(to);
-    if (cached) {
-      return this.viaRoute(sender, cached, message).then((status) => {
-        if (status !== 'gone' && status !== 'not_connected') return status;
-        this.deps.routes.invalidate(to, cached.connectionId);
-        // A lookup that started before this answer may still name the stale route: a fresh one.
-        return this.lookupAndSend(sender, to, message, true);
+      if (!this.deps.policy.allows(sender, local)) return answer.settle('forbidden');
+      const result = this.deps.deliverLocal({
+        accountId: from.accountId,
+        deviceId: frame.to,
+        connectionId: local.connectionId,
+        message,
+        from: from.deviceId,
       });
+      if (result instanceof Promise)
+        result.then(
+          (r) => answer.settle(r.status),
+          (err: unknown) => answer.fail(err),
+        );
+      else answer.settle(result.status);
+      return;
     }
-    return this.lookupAndSend(sender, to, message, false);
+    const to: DeviceRef = { accountId: from.accountId, deviceId: frame.to };
+    const cached = this.deps.routes.get(to);
+    if (!cached) {
+      settleLater(answer, this.lookupAndSend(sender, to, message, false));
+      return;
+    }
+    if (!this.deps.policy.allows(sender, cached)) return answer.settle('forbidden');
+    // A stale cached route (`gone`, or `not_connected` from an edge that no longer holds the device) is dropped and looked up once more (settleEntry).
+    this.relay(cached.edgeUrl, { delivery: this.deliveryTo(sender, cached, message), answer, sender, stale: cached });
+  }
+
+  /** route() as a status or a promise of one; rejects when routing failed (a policy that threw, say). */
+  send(from: Connection, frame: ClientFrameOf<'d2d.send'>): DeliveryStatus | Promise<DeliveryStatus> {
+    let known: DeliveryStatus | undefined;
+    let promised: Promise<DeliveryStatus> | undefined;
+    let resolve: ((s: DeliveryStatus) => void) | undefined;
+    let reject: ((err: unknown) => void) | undefined;
+    this.route(from, frame, {
+      settle: (status) => (resolve ? resolve(status) : (known = status)),
+      fail: (err) => (reject ? reject(err) : (promised = Promise.reject(err))),
+    });
+    if (known !== undefined) return known;
+    return (promised ??= new Promise((res, rej) => ((resolve = res), (reject = rej))));
   }
 
   private async lookupAndSend(sender: D2dParty, to: DeviceRef, message: Delivery['message'], fresh: boolean): Promise<DeliveryStatus> {
@@ -88,7 +118,11 @@ export class D2dRouter {
     // The registry still names this edge, but the device is not here (any more): it is gone.
     if (route.edgeId === this.deps.edgeId) return 'not_connected';
     this.deps.routes.set(route);
-    return this.viaRoute(sender, route, message);
+    if (!this.deps.policy.allows(sender, route)) return 'forbidden';
+    const found = route;
+    return new Promise<DeliveryStatus>((settle, fail) =>
+      this.relay(found.edgeUrl, { delivery: this.deliveryTo(sender, found, message), answer: { settle, fail }, sender, stale: undefined }),
+    );
   }
 
   /**
@@ -109,15 +143,8 @@ export class D2dRouter {
     return started;
   }
 
-  private async viaRoute(sender: D2dParty, route: Registration, message: Delivery['message']): Promise<DeliveryStatus> {
-    if (!this.deps.policy.allows(sender, route)) return 'forbidden';
-    return this.relay(route.edgeUrl, {
-      accountId: route.accountId,
-      deviceId: route.deviceId,
-      connectionId: route.connectionId,
-      message,
-      from: sender.deviceId,
-    });
+  private deliveryTo(sender: D2dParty, route: Registration, message: Delivery['message']): Delivery {
+    return { accountId: route.accountId, deviceId: route.deviceId, connectionId: route.connectionId, message, from: sender.deviceId };
   }
 
   /**
@@ -126,40 +153,62 @@ export class D2dRouter {
    * (setImmediate): one frame for one message at a low rate, one for many under load, which
    * spares both edges most of the per-frame work.
    */
-  private relay(edgeUrl: string, delivery: Delivery): Promise<DeliveryStatus> {
-    return new Promise((settle) => {
-      let batch = this.outbox.get(edgeUrl);
-      if (!batch) this.outbox.set(edgeUrl, (batch = { deliveries: [], settle: [] }));
-      batch.deliveries.push(delivery);
-      batch.settle.push(settle);
-      if (batch.deliveries.length >= MAX_RELAY_BATCH) {
-        this.outbox.delete(edgeUrl);
-        this.post(edgeUrl, batch);
-      } else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+  private relay(edgeUrl: string, entry: RelayEntry): void {
+    let batch = this.outbox.get(edgeUrl);
+    if (!batch) this.outbox.set(edgeUrl, (batch = []));
+    batch.push(entry);
+    if (batch.length >= MAX_RELAY_BATCH) {
+      this.outbox.delete(edgeUrl);
+      this.post(edgeUrl, batch);
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
 
-  private flush(): void {
+  private readonly flush = (): void => {
     this.flushScheduled = false;
     for (const [edgeUrl, batch] of this.outbox) this.post(edgeUrl, batch);
     this.outbox.clear();
+  };
+
+  private post(edgeUrl: string, batch: RelayEntry[]): void {
+    this.deps.transport
+      .relay(
+        edgeUrl,
+        batch.map((e) => e.delivery),
+      )
+      .then(
+        (statuses) => {
+          for (let i = 0; i < batch.length; i++) this.settleEntry(batch[i]!, statuses[i] ?? 'unavailable');
+        },
+        () => {
+          for (const e of batch) e.answer.settle('unavailable');
+        },
+      );
   }
 
-  private post(edgeUrl: string, batch: RelayBatch): void {
-    this.deps.transport.relay(edgeUrl, batch.deliveries).then(
-      (statuses) => batch.settle.forEach((settle, i) => settle(statuses[i] ?? 'unavailable')),
-      () => batch.settle.forEach((settle) => settle('unavailable')),
-    );
+  private settleEntry(e: RelayEntry, status: DeliveryStatus): void {
+    if (!e.stale || (status !== 'gone' && status !== 'not_connected')) return e.answer.settle(status);
+    const to: DeviceRef = { accountId: e.stale.accountId, deviceId: e.stale.deviceId };
+    this.deps.routes.invalidate(to, e.stale.connectionId);
+    // A lookup that started before this answer may still name the stale route: a fresh one.
+    settleLater(e.answer, this.lookupAndSend(e.sender, to, e.delivery.message, true));
   }
 }
 
-/** Deliveries for one edge waiting for the end of the loop turn, and how to answer each one's sender. */
-interface RelayBatch {
-  deliveries: Delivery[];
-  settle: ((status: DeliveryStatus) => void)[];
+/** Who is told a routed message's status: `settle` once with it, or `fail` when routing threw (settle is then not called). */
+export interface D2dAnswer {
+  settle(status: DeliveryStatus): void;
+  fail(err: unknown): void;
+}
+
+/** One relayed delivery waiting for the end of the loop turn: whom to answer, and the cached route it went by (looked up again if stale). */
+interface RelayEntry {
+  delivery: Delivery;
+  answer: D2dAnswer;
+  sender: D2dParty;
+  stale: Registration | undefined;
 }
 
 /** Most deliveries in one relayed request: a link request's limit (100 messages of the default largest size, 64 KiB, stay below its 8 MiB frame limit). */
@@ -179,6 +228,9 @@ function messageId(): string {
   return idBytes.toString('base64url', idAt - 12, idAt);
 }
 
-function statusOf(result: DeliveryResult | Promise<DeliveryResult>): DeliveryStatus | Promise<DeliveryStatus> {
-  return result instanceof Promise ? result.then((r) => r.status) : result.status;
+function settleLater(answer: D2dAnswer, status: Promise<DeliveryStatus>): void {
+  status.then(
+    (s) => answer.settle(s),
+    (err: unknown) => answer.fail(err),
+  );
 }

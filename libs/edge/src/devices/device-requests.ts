@@ -3,7 +3,7 @@ import type { DeviceListClient } from '@pushwire/device-list-client';
 import { LogThrottle, type Logger } from '@pushwire/service-kit';
 import { Phase, type Connection } from '../connection';
 import { refill } from '../token-bucket';
-import type { D2dRouter } from './d2d-router';
+import type { D2dAnswer, D2dRouter } from './d2d-router';
 
 export type DeviceRequestFrame = Extract<ClientFrame, { type: 'd2d.send' | 'devices.list' | 'devices.subscribe' }>;
 
@@ -32,6 +32,14 @@ export class DeviceRequests {
   private readonly now: () => number;
   /** A routing failure a device can provoke again and again is logged a few times a minute, not per frame. */
   private readonly failures = new LogThrottle();
+  /** What each d2d.send's D2dReply answers through. */
+  private readonly replies: ReplyTarget = {
+    answer: (c, reqId, status, seconds) => {
+      this.deps.onD2d(status, seconds);
+      if (c.phase !== Phase.Closed) this.deps.send(c, { type: 'd2d.result', reqId, status });
+    },
+    routingFailed: (err) => this.routingFailed(err),
+  };
 
   constructor(private readonly deps: DeviceRequestsDeps) {
     this.now = deps.now ?? Date.now;
@@ -62,26 +70,16 @@ export class DeviceRequests {
   }
 
   private d2d(c: Connection, frame: Extract<DeviceRequestFrame, { type: 'd2d.send' }>): void {
-    const started = process.hrtime.bigint();
-    const reply = (status: DeliveryStatus) => {
-      this.deps.onD2d(status, Number(process.hrtime.bigint() - started) / 1e9);
-      if (c.phase !== Phase.Closed) this.deps.send(c, { type: 'd2d.result', reqId: frame.reqId, status });
-    };
+    const reply = new D2dReply(this.replies, c, frame.reqId);
     if (!this.takeD2dToken(c)) {
-      reply('rate_limited');
+      reply.settle('rate_limited');
       return;
     }
-    let status: DeliveryStatus | Promise<DeliveryStatus>;
     try {
-      status = this.deps.d2d.send(c, frame);
+      this.deps.d2d.route(c, frame, reply);
     } catch (err) {
-      status = this.routingFailed(err);
+      reply.fail(err);
     }
-    if (typeof status === 'string') {
-      reply(status);
-      return;
-    }
-    status.then(reply, (err: unknown) => reply(this.routingFailed(err)));
   }
 
   private routingFailed(err: unknown): DeliveryStatus {
@@ -124,5 +122,36 @@ export class DeviceRequests {
     if (c.d2dTokens < 1) return false;
     c.d2dTokens -= 1;
     return true;
+  }
+}
+
+/** How a D2dReply answers its device: the d2d.result frame and the metrics, or a routing failure's status. */
+interface ReplyTarget {
+  answer(c: Connection, reqId: string, status: DeliveryStatus, seconds: number): void;
+  routingFailed(err: unknown): DeliveryStatus;
+}
+
+/**
+ * One `d2d.send` being answered: the router tells it the status once (D2dAnswer). One small object
+ * per message rather than closures and promises: this is the d2d hot path.
+ */
+class D2dReply implements D2dAnswer {
+  private readonly startedAt = performance.now();
+  private done = false;
+
+  constructor(
+    private readonly target: ReplyTarget,
+    private readonly c: Connection,
+    private readonly reqId: string,
+  ) {}
+
+  settle(status: DeliveryStatus): void {
+    if (this.done) return;
+    this.done = true;
+    this.target.answer(this.c, this.reqId, status, (performance.now() - this.startedAt) / 1000);
+  }
+
+  fail(err: unknown): void {
+    if (!this.done) this.settle(this.target.routingFailed(err));
   }
 }
