@@ -39,7 +39,8 @@ export class Dispatcher {
     private readonly edges: EdgeClient,
     private readonly cache: RouteCache,
     private readonly batchMaxSize: number,
-    private readonly journal: JournalRecorder,
+    /** Undefined when nobody reads the journal: then no `routed` record is even built. */
+    private readonly journal: JournalRecorder | undefined,
   ) {}
 
   /** Never rejects: every job is settled, with a result or an error. */
@@ -53,7 +54,7 @@ export class Dispatcher {
     const settle = (job: Job, outcome: Outcome) => {
       if (settled.has(job)) return;
       settled.add(job);
-      if ('result' in outcome) this.journal.record('routed', job.message.id, job.target, routedDetail(outcome.result));
+      if (this.journal && 'result' in outcome) this.journal.record('routed', job.message.id, job.target, routedDetail(outcome.result));
       job.settle(outcome);
     };
     try {
@@ -187,8 +188,7 @@ export class Dispatcher {
       const key = deviceRefKey(job.target);
       const route = routes.get(key);
       if (route) onRoute(job, route);
-      else if (absent.has(key))
-        settle(job, { result: { ...job.target, messageId: job.message.id, status: 'not_connected', attempts: job.attempts } });
+      else if (absent.has(key)) settle(job, { result: sendResult(job, 'not_connected') });
       else
         settle(job, {
           error: new PushClientError(
@@ -243,15 +243,21 @@ export class Dispatcher {
 const isStaleRoute = (o: EdgeOutcome) => o.status === 'gone' || o.status === 'not_connected';
 
 function toResult(job: Job, route: Registration, o: EdgeOutcome): SendResult {
-  return {
-    ...job.target,
-    messageId: job.message.id,
-    status: o.status,
-    edgeId: o.edgeId ?? route.edgeId,
-    attempts: job.attempts,
-    ...(o.retryAfterMs !== undefined ? { retryAfterMs: o.retryAfterMs } : {}),
-    ...(o.error !== undefined ? { error: o.error } : {}),
-  };
+  const result = sendResult(job, o.status);
+  result.edgeId = o.edgeId ?? route.edgeId;
+  if (o.retryAfterMs !== undefined) result.retryAfterMs = o.retryAfterMs;
+  if (o.error !== undefined) result.error = o.error;
+  return result;
+}
+
+/**
+ * The result of a job, its fields written out one by one: once per message on the hot path, and an
+ * object literal that starts with a spread (`{ ...job.target, messageId, … }`) costs V8 several µs
+ * each (a clone, then a slow-path store per added field) — it was most of the push client's CPU per
+ * message in `npm run bench -- --full` (direct push at max 35.6k → 22.2k msg/s).
+ */
+export function sendResult(job: Job, status: SendResult['status']): SendResult {
+  return { accountId: job.target.accountId, deviceId: job.target.deviceId, messageId: job.message.id, status, attempts: job.attempts };
 }
 
 function edgeUnavailable(attempt: { route: Registration; failure: ServiceCallError; retriable: boolean }): PushClientError {

@@ -181,5 +181,5 @@ async function publish(bus: EventBus, topic: string, records: PushRequestRecord[
 }
 
 /** Records `accepted` at the record's enqueue time: an in-memory bus may hand it to the processor before the publish resolves. */
-const accepted = (journal: JournalRecorder, r: PushRequestRecord) =>
-  journal.record('accepted', r.message.id, r.target, { priority: r.message.priority ?? 'normal' }, r.enqueuedAt);
+const accepted = (journal: JournalRecorder | undefined, r: PushRequestRecord) =>
+  journal?.record('accepted', r.message.id, r.target, { priority: r.message.priority ?? 'normal' }, r.enqueuedAt);

@@ -1,9 +1,9 @@
 import { MAX_INBOX_BATCH, type InboxEntry, type InboxStoreResult } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
-import type { Dispatcher, Job, Outcome } from './dispatcher';
+import { sendResult, type Dispatcher, type Job, type Outcome } from './dispatcher';
 import { PushClientError } from './errors';
-import type { SendOptions, SendResult } from './options';
+import type { SendOptions } from './options';
 
 /** A send whose dispatch found the device unreachable, waiting for its inbox entry. */
 interface Pending {
@@ -72,12 +72,12 @@ export class InboxFallback {
       const entry = entries[i];
       const outcome = results[i]?.outcome;
       if (outcome === 'stored') stored.push({ pending, entry });
-      else if (outcome === 'overflow' || outcome === 'expired') pending.resolve({ result: answer(pending.job, outcome) });
+      else if (outcome === 'overflow' || outcome === 'expired') pending.resolve({ result: sendResult(pending.job, outcome) });
       else if (outcome === 'duplicate') {
         // Already in the inbox (a retried send), or taken out with its final outcome: delivering it
         // again would repeat a message that is done, so no race closure for it.
         const why = 'a message with this id is already in the inbox, or already had its final outcome';
-        pending.resolve({ result: { ...answer(pending.job, 'stored'), error: why } });
+        pending.resolve({ result: { ...sendResult(pending.job, 'stored'), error: why } });
       } else pending.resolve(storeFailed(pending.outcome, new Error(`the inbox answered no result for message ${entry.message.id}`)));
     });
     if (stored.length) await this.closeRace(stored);
@@ -93,7 +93,7 @@ export class InboxFallback {
         attempts: pending.job.attempts,
         settle: (outcome) => {
           const reached = 'result' in outcome && (outcome.result.status === 'delivered' || outcome.result.status === 'acknowledged');
-          const result = reached ? outcome.result : answer(job, 'stored');
+          const result = reached ? outcome.result : sendResult(job, 'stored');
           pending.resolve({ result: { ...result, storedAt: entry.storedAt } });
         },
       };
@@ -117,10 +117,6 @@ export class InboxFallback {
       attempts: job.attempts,
     };
   }
-}
-
-function answer(job: Job, status: 'stored' | 'overflow' | 'expired'): SendResult {
-  return { ...job.target, messageId: job.message.id, status, attempts: job.attempts };
 }
 
 /**

@@ -48,8 +48,22 @@ export interface PushClientOptions {
   inbox?: InboxClient;
   /** Shared service token for the registry and the edges' internal ports. Required. */
   serviceToken: string;
-  /** How long a looked-up route (device → registration) is reused. Default 2000 ms. */
+  /**
+   * How long a looked-up route (device → registration) is reused. Default 30 000 ms, as the edges'
+   * d2d routes (PUSHWIRE_D2D_ROUTE_CACHE_SECONDS): every delivery is fenced by its connection id, so
+   * a route that went stale costs one `gone` and one fresh lookup, never a wrong delivery; and
+   * routes in use are refreshed ahead of their end (routeRefreshAheadMs).
+   */
   routeCacheTtlMs?: number;
+  /**
+   * Stale-while-revalidate: a cached route used within this many ms of its end is looked up again
+   * in the background (one lookup per device at a time, the routes that came due together in one
+   * call) while sends keep using it, so a device sent to steadily never waits for a lookup of a
+   * route that was known. Edges still fence every delivery (a stale route answers `gone` and gets
+   * one fresh lookup). Default 10 000 ms (as PUSHWIRE_D2D_ROUTE_REFRESH_AHEAD_SECONDS); 0: routes
+   * just end and the next send waits for a lookup.
+   */
+  routeRefreshAheadMs?: number;
   /** Most routes kept in the cache; the oldest are dropped beyond it. Default 100 000. */
   routeCacheMaxEntries?: number;
   /** Most deliveries in one request to one edge. Default 256, at most MAX_DELIVERY_BATCH (1000). */
@@ -144,6 +158,7 @@ export interface AccountSendResult {
 export interface ResolvedOptions {
   serviceToken: string;
   routeCacheTtlMs: number;
+  routeRefreshAheadMs: number;
   routeCacheMaxEntries: number;
   batchMaxSize: number;
   batchDelayMs: number;
@@ -152,7 +167,8 @@ export interface ResolvedOptions {
   maxMessageBytes: number;
   now: () => number;
   newId: () => string;
-  journal: JournalRecorder;
+  /** Undefined when none was given: nothing is recorded (nor built to be recorded). */
+  journal: JournalRecorder | undefined;
 }
 
 /** Applies defaults and asserts the options, so a misconfiguration fails at construction, not at the first send. */
@@ -162,7 +178,8 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
   if (opts.registry && opts.registryUrl) throw new TypeError('PushClient: give registryUrl or registry, not both');
   const resolved: ResolvedOptions = {
     serviceToken: opts.serviceToken,
-    routeCacheTtlMs: opts.routeCacheTtlMs ?? 2000,
+    routeCacheTtlMs: opts.routeCacheTtlMs ?? 30_000,
+    routeRefreshAheadMs: opts.routeRefreshAheadMs ?? 10_000,
     routeCacheMaxEntries: opts.routeCacheMaxEntries ?? 100_000,
     batchMaxSize: opts.batchMaxSize ?? 256,
     batchDelayMs: opts.batchDelayMs ?? 0,
@@ -171,9 +188,10 @@ export function resolveOptions(opts: PushClientOptions): ResolvedOptions {
     maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     now: opts.now ?? Date.now,
     newId: opts.newId ?? randomUUID,
-    journal: opts.journal ?? { record: () => undefined },
+    journal: opts.journal,
   };
   assertInt('routeCacheTtlMs', resolved.routeCacheTtlMs, 0);
+  assertInt('routeRefreshAheadMs', resolved.routeRefreshAheadMs, 0);
   assertInt('routeCacheMaxEntries', resolved.routeCacheMaxEntries, 1);
   assertInt('batchMaxSize', resolved.batchMaxSize, 1, MAX_DELIVERY_BATCH);
   assertInt('batchDelayMs', resolved.batchDelayMs, 0);

@@ -79,7 +79,7 @@ describe('PushClient.send', () => {
 
   it('reuses a looked-up route for routeCacheTtlMs, then looks it up again', async () => {
     await bed.h.place('tv-1', bed.edgeA);
-    const c = bed.client({ routeCacheTtlMs: 2000 });
+    const c = bed.client({ routeCacheTtlMs: 2000, routeRefreshAheadMs: 0 }); // refreshes ahead: push-client.refresh.spec
 
     await c.send(target('tv-1'), 1);
     t += 1999;

@@ -8,7 +8,14 @@ import {
   type Registration,
 } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
-import { HttpInboxClient, HttpRegistryClient, RouteCache, type InboxClient, type RegistryClient } from '@pushwire/registry-client';
+import {
+  HttpInboxClient,
+  HttpRegistryClient,
+  RouteCache,
+  type InboxClient,
+  type RegistryClient,
+  type RouteRefresh,
+} from '@pushwire/registry-client';
 import { Coalescer } from './coalescer';
 import { Dispatcher, type Job, type Outcome } from './dispatcher';
 import {
@@ -93,7 +100,7 @@ export class PushClient {
       opts.registry ??
       new HttpRegistryClient({ baseUrl: opts.registryUrl!, serviceToken, timeoutMs: Math.min(requestTimeoutMs, REGISTRY_TIMEOUT_MS) });
     this.edges = new EdgeClient({ serviceToken, timeoutMs: requestTimeoutMs });
-    this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now);
+    this.cache = new RouteCache(this.options.routeCacheTtlMs, this.options.routeCacheMaxEntries, this.options.now, this.routeRefresh());
     this.dispatcher = new Dispatcher(this.registry, this.edges, this.cache, this.options.batchMaxSize, this.options.journal);
     this.enqueuer = new Enqueuer(opts.bus, this.options);
     this.topics = new TopicPublisher(opts.bus, this.options);
@@ -304,6 +311,23 @@ export class PushClient {
     // Tracked: close() waits for the storing and the race closure too, not only the first dispatch.
     const done = opts?.storeIfOffline && fallback ? this.track(dispatched.then((o) => fallback.settle(job, o, sentAt))) : dispatched;
     return { job, done };
+  }
+
+  /**
+   * Stale-while-revalidate for the route cache (routeRefreshAheadMs): the background lookups are
+   * tracked, so close() waits for them too. A failed one is dropped quietly: the route is kept until
+   * its end, and the send after that looks it up itself and reports the failure.
+   */
+  private routeRefresh(): RouteRefresh | undefined {
+    const aheadMs = this.options.routeRefreshAheadMs;
+    if (aheadMs === 0) return undefined;
+    return {
+      aheadMs,
+      lookup: async (devices) => {
+        if (this.closed) throw new Error('PushClient is closed');
+        return (await this.track(this.registry.lookup(devices))).registrations;
+      },
+    };
   }
 
   private startDispatch(jobs: Job[]): void {

@@ -4,6 +4,6 @@
  */
 export type { RegistryClient, RenewLeaseOptions } from './registry-client';
 export { HttpRegistryClient, type HttpRegistryClientOptions } from './http-registry-client';
-export { RouteCache } from './route-cache';
+export { RouteCache, type RouteRefresh } from './route-cache';
 export type { InboxClient } from './inbox-client';
 export { HttpInboxClient, type HttpInboxClientOptions } from './http-inbox-client';

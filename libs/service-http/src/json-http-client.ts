@@ -64,7 +64,11 @@ export class JsonHttpClient {
       pipelining: opts.pipelining ?? 1,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
-      keepAliveTimeout: 30_000,
+      // Below every server's idle timeout (uWS closes idle HTTP connections after 10 s and sends no
+      // Keep-Alive hint; Node's servers after 5 s, with the hint): a pooled connection the server
+      // is closing just as a POST goes out fails it with "other side closed" (seen on the edge's
+      // /v1/deliver under load), and a POST is not retried on another connection.
+      keepAliveTimeout: 4_000,
     });
   }
 

@@ -28,10 +28,32 @@ export class CountingRegistry implements RegistryClient {
   constructor(private readonly inner: RegistryClient) {}
   register: RegistryClient['register'] = (r) => this.inner.register(r);
   deregister: RegistryClient['deregister'] = (i) => this.inner.deregister(i);
+  /** While set, lookups wait for it before asking the registry (a slow registry): see holdLookups. */
+  private held: Promise<void> | undefined;
+  private readonly pending = new Set<Promise<unknown>>();
   lookup: RegistryClient['lookup'] = (devices) => {
     this.lookups.push([...devices]);
-    return this.inner.lookup(devices);
+    const held = this.held;
+    const answer = held ? held.then(() => this.inner.lookup(devices)) : this.inner.lookup(devices);
+    this.pending.add(answer);
+    const forget = () => this.pending.delete(answer);
+    answer.then(forget, forget);
+    return answer;
   };
+  /** Resolves once every lookup under way has been answered and its callers have run (background refreshes included). */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+    await new Promise((resolve) => setImmediate(resolve)); // the callers' continuations (a microtask chain) run first
+  }
+  /** Makes every lookup (those under way included) wait until the returned function is called. */
+  holdLookups(): () => void {
+    let release!: () => void;
+    this.held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
   listByAccount: RegistryClient['listByAccount'] = async (a) => {
     this.lists.push(a);
     const registrations = await this.inner.listByAccount(a);

@@ -14,7 +14,11 @@ export class FigureBook {
     { scenario: string; metric: string; unit: string; server: string; rounds: number[]; target?: Target }
   >();
 
+  /** `log`: told of every value as it is recorded, so a run that fails later still shows what it measured. */
+  constructor(private readonly log?: (line: string) => void) {}
+
   record(scenario: string, metric: string, unit: string, server: string, value: number, target?: Target): void {
+    this.log?.(`${server}: ${scenario}: ${metric} ${value} ${unit}`);
     const key = `${scenario}\u0000${metric}\u0000${server}`;
     let row = this.rows.get(key);
     if (!row) this.rows.set(key, (row = { scenario, metric, unit, server, rounds: [], target }));

@@ -20,7 +20,7 @@ import { BenchRun, intOption, parseBenchArgs, UsageError } from '../bench-run';
 import { finishedReport, markdownTable, writeReport, type BenchReport } from '../report';
 import { FigureBook } from './figures';
 import { connectAndIdle, directAtRate, directMax, fanOut, senderFor } from './scenarios';
-import { ALL_SERVERS, PUSHWIRE, type RunningServer } from './servers';
+import { ALL_SERVERS, PUSHWIRE, type RunningServer, type ServerKind } from './servers';
 import { reconnectStorm, holdMany } from './herd';
 
 const USAGE = `Usage: npm run bench -- [--full] [options]
@@ -40,6 +40,8 @@ Options:
   --storm N           devices on the drained edge in the storm (quick 3000 [19000]; 0 skips it)
   --hold N            connections held over four edges with heartbeats (quick 0 [76000]; 0 skips it)
   --client-threads N  worker threads of the client fleet (default 2; 1 to 4)
+  --servers LIST      which servers, by short name (default pushwire,ws,socketio,uws); a loaded
+                      machine that cannot connect a peer's devices in time still measures the rest
   --out DIR           where the results go (default docs/benchmarks; "-" writes nothing)
   -h, --help          print this text`;
 
@@ -56,6 +58,7 @@ interface Options {
   storm: number;
   hold: number;
   clientThreads: number;
+  servers: readonly ServerKind[];
   out: string | undefined;
 }
 
@@ -72,6 +75,7 @@ function parseOptions(argv: string[]): Options | undefined {
       storm: full ? '19000' : '3000',
       hold: full ? '76000' : '0',
       'client-threads': '2',
+      servers: ALL_SERVERS.map((s) => s.short).join(','),
       out: 'docs/benchmarks',
     },
   );
@@ -86,8 +90,18 @@ function parseOptions(argv: string[]): Options | undefined {
     storm: intOption('storm', values.storm, 0, 19_000),
     hold: intOption('hold', values.hold, 0, 76_000),
     clientThreads: intOption('client-threads', values['client-threads'], 1, 4),
+    servers: serversOption(values.servers!),
     out: values.out === '-' ? undefined : values.out,
   };
+}
+
+/** `--servers`: short names, in table order whatever order they are given in. */
+function serversOption(raw: string): readonly ServerKind[] {
+  const names = raw.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !ALL_SERVERS.some((s) => s.short === n));
+  if (unknown.length || names.length === 0)
+    throw new UsageError(`--servers: unknown ${unknown.join(', ')} (known: ${ALL_SERVERS.map((s) => s.short).join(', ')})`);
+  return ALL_SERVERS.filter((s) => names.includes(s.short));
 }
 
 async function main(): Promise<void> {
@@ -98,7 +112,7 @@ async function main(): Promise<void> {
   }
   const startedAt = new Date();
   const { commit, dirty } = await gitCommit();
-  const book = new FigureBook();
+  const book = new FigureBook(log);
   const notes: string[] = [];
   const n = opts.connections;
   const fleet = await ClientFleet.start({ processes: 1, threadsPerProcess: opts.clientThreads });
@@ -106,7 +120,7 @@ async function main(): Promise<void> {
 
   for (let round = 0; round < opts.rounds && !bench.interrupted; round++) {
     // Rotate the order each round so no server always runs first (warm caches) or last (a tired machine).
-    const order = ALL_SERVERS.map((_, i) => ALL_SERVERS[(i + round) % ALL_SERVERS.length]!);
+    const order = opts.servers.map((_, i) => opts.servers[(i + round) % opts.servers.length]!);
     for (const kind of order) {
       if (bench.interrupted) break;
       log(`round ${round + 1}/${opts.rounds}: ${kind.name}`);
@@ -155,7 +169,7 @@ async function main(): Promise<void> {
     startedAt,
     commit,
     dirty,
-    options: { ...opts },
+    options: { ...opts, servers: opts.servers.map((s) => s.short) },
     figures: book.figures(),
     notes: [
       `Each server in its own process on 127.0.0.1; the client fleet (raw sockets, @pushwire/loadgen) in others. Pushwire: the edge as shipped (${'EDGE_NODE_FLAGS'}) on a registry with its memory store; its accept limit is off for the connect-rate figure and on (default 5,000/s) in the storm.`,
