@@ -6,7 +6,7 @@
  * where bench:d2d's latencies are mostly scheduling: CPU time per message varies far less with
  * what else runs.
  *
- *   npx tsx tools/bench/src/d2d-relay-cost.ts [--rate 5000] [--seconds 8] [--pairs 50] [--journal 100000] [--profile DIR]
+ *   npx tsx tools/bench/src/d2d-relay-cost.ts [--rate 5000] [--seconds 8] [--pairs 50] [--journal BYTES] [--profile DIR]
  *
  * Prints CPU µs per message (user + system) of edge 1, edge 2 and the client (this process, the
  * registry's few calls included), and the round trip (d2d.send written → d2d.result read) p50 / p99.
@@ -32,7 +32,7 @@ type FromEdge = { port: number } | { cpu: NodeJS.CpuUsage };
 async function runEdge(registryUrl: string, journal: number): Promise<void> {
   const registry = new HttpRegistryClient({ baseUrl: registryUrl, serviceToken: TEST_SERVICE_TOKEN });
   // Rate limits out of the way (as bench:d2d does): the bench's phones send far past a device's 20/s.
-  const overrides = { deviceFramesPerSecond: 1_000_000, d2dPerSecond: 1_000_000, journalMaxMessages: journal };
+  const overrides = { deviceFramesPerSecond: 1_000_000, d2dPerSecond: 1_000_000, journalMaxBytes: journal };
   const edge = await startTestEdge(overrides, { registry });
   process.on('message', (m: string) => {
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() } satisfies FromEdge);
@@ -63,15 +63,21 @@ async function startEdge(name: string, registryUrl: string, journal: number, pro
 }
 
 async function main(): Promise<void> {
-  const values = parseBenchArgs(process.argv.slice(2), { rate: '5000', seconds: '8', pairs: '50', journal: '100000', profile: undefined });
+  const values = parseBenchArgs(process.argv.slice(2), {
+    rate: '5000',
+    seconds: '8',
+    pairs: '50',
+    journal: '67108864',
+    profile: undefined,
+  });
   if (!values) {
-    console.log('npx tsx tools/bench/src/d2d-relay-cost.ts [--rate 5000] [--seconds 8] [--pairs 50] [--journal 100000] [--profile DIR]');
+    console.log('npx tsx tools/bench/src/d2d-relay-cost.ts [--rate 5000] [--seconds 8] [--pairs 50] [--journal BYTES] [--profile DIR]');
     return;
   }
   const rate = intOption('rate', values.rate, 1, 100_000);
   const seconds = intOption('seconds', values.seconds, 1, 120);
   const pairs = intOption('pairs', values.pairs, 1, 1000);
-  const journal = intOption('journal', values.journal, 0, 10_000_000);
+  const journal = intOption('journal', values.journal, 0, 1_073_741_824);
 
   const registry = await listenTestRegistry(new MemoryRegistryStore(), TEST_SERVICE_TOKEN);
   const edge1 = await startEdge('edge1', registry.baseUrl, journal, values.profile);

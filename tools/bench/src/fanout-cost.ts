@@ -24,7 +24,7 @@ Options:
   --connections N   devices per server (default 19000, as --full; 100 to 19000)
   --repeat N        messages per device per round (default 5; 1 to 50)
   --rounds N        rounds (default 3; 1 to 9)
-  --journal N       the edge's PUSHWIRE_JOURNAL_MAX_MESSAGES (default: the edge's own default)
+  --journal BYTES   the edge's PUSHWIRE_JOURNAL_MAX_BYTES (0: off; default: the edge's own default)
   --profile DIR     sample the edge's CPU; DIR/edge-<pid>.cpuprofile written when it stops
   -h, --help        print this text`;
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const rounds = intOption('rounds', values.rounds, 1, 9);
   const profile = values.profile ? path.resolve(values.profile) : undefined;
   const env: Record<string, string> = {
-    ...(values.journal !== undefined ? { PUSHWIRE_JOURNAL_MAX_MESSAGES: String(intOption('journal', values.journal, 0, 10_000_000)) } : {}),
+    ...(values.journal !== undefined ? { PUSHWIRE_JOURNAL_MAX_BYTES: String(intOption('journal', values.journal, 0, 1_073_741_824)) } : {}),
     ...(profile
       ? {
           NODE_OPTIONS:
