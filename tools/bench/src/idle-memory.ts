@@ -11,7 +11,6 @@
  */
 import os from 'node:os';
 import net from 'node:net';
-import { parseArgs } from 'node:util';
 import { mintDeviceToken } from '@pushwire/auth';
 import { EDGE_NODE_FLAGS } from '@pushwire/edge';
 import { freePorts } from '@pushwire/infra';
@@ -27,17 +26,24 @@ import {
   startService,
   type StartedService,
 } from './service-process';
+import { BenchRun, intOption, parseBenchArgs } from './bench-run';
 
-const { values } = parseArgs({
-  options: {
-    connections: { type: 'string', default: '19000' },
-    rounds: { type: 'string', default: '1' },
-    settle: { type: 'string', default: '15' },
-  },
-});
-const N = Math.min(19_500, Number(values.connections));
-const ROUNDS = Number(values.rounds);
-const SETTLE_MS = Number(values.settle) * 1000;
+const USAGE = `Usage: npm run bench:memory -- [--connections N] [--rounds N] [--settle S]
+
+Server RSS (and JS heap) per idle connection: bare uWebSockets.js, then Pushwire's edge with its
+shipped Node flags and with V8's defaults, alternating per round; sampled after --settle seconds and
+again after a forced full GC. Loopback only.
+
+Options:
+  --connections N  connections per server (default 19000; 100 to 19500, one process's file limit)
+  --rounds N       rounds (default 1; 1 to 9)
+  --settle S       seconds to wait before sampling (default 15; 0 to 300)
+  -h, --help       print this text`;
+
+const bench = new BenchRun('bench:memory', USAGE);
+let N = 0;
+let ROUNDS = 0;
+let SETTLE_MS = 0;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -184,6 +190,11 @@ async function pushwireEdge(tokens: string[], label: string, nodeFlags: readonly
 }
 
 async function main(): Promise<void> {
+  const values = parseBenchArgs(process.argv.slice(2), { connections: '19000', rounds: '1', settle: '15' });
+  if (!values) return console.log(USAGE);
+  N = intOption('connections', values.connections, 100, 19_500);
+  ROUNDS = intOption('rounds', values.rounds, 1, 9);
+  SETTLE_MS = intOption('settle', values.settle, 0, 300) * 1000;
   process.stderr.write(`minting ${N} device tokens…\n`);
   const tokens = await Promise.all(
     Array.from({ length: N }, (_, i) =>
@@ -224,10 +235,4 @@ async function main(): Promise<void> {
   console.log(`Projection for 1,000,000 idle connections on one edge: ~${((edge * 1e6) / 1073741824).toFixed(2)} GiB of connection state`);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+bench.run(main);
