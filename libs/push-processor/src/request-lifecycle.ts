@@ -9,7 +9,9 @@ import {
   type InboxEntry,
   type OutcomeStatus,
   type Priority,
+  type PushMessage,
   type PushOutcomeRecord,
+  type PushTarget,
 } from '@pushwire/protocol';
 import type { InboxClient } from '@pushwire/registry-client';
 import { LogThrottle, traceparentField, type JournalRecorder, type Logger } from '@pushwire/service-kit';
@@ -93,9 +95,7 @@ export class RequestLifecycle {
     if (now() >= deadline) return this.ended(planned, priority, 'expired', 0);
     // The first attempt — for most messages the only one — without the retry machinery's state:
     // the processor's CPU per message is on the queued path's critical path (docs/benchmarks/queue.md).
-    const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
-    const first = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
-    this.deps.metrics?.attempts.inc({ priority, status: first.status });
+    const first = await this.attempt(request.target, { ...request.message, priority }, priority, deadline);
     if (!isInboxable(first.status)) return this.ended(planned, priority, first.status, 1, detailOf(first));
     return this.retryOrStore(planned, priority, ctx, first, deadline, ttlSeconds);
   }
@@ -176,7 +176,7 @@ export class RequestLifecycle {
     const expired = (): Handled => {
       if (storeFailure === undefined) return done(finish('expired', attempts, detailOf(last)));
       journal.record('dead_lettered', message.id, request.target, { reason: 'expired_while_unavailable' });
-      const detail = `TTL ended while undeliverable (last status ${last?.status}${last?.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
+      const detail = `TTL ended while undeliverable (last status ${last.status}${last.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
       return {
         outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
         deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
@@ -191,10 +191,8 @@ export class RequestLifecycle {
     for (let round = 1; ; round++) {
       if (maybeStored) {
         if (now() < deadline) {
-          const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
-          last = await this.deps.delivery.deliver(request.target, { ...message, ttlSeconds: remaining }, { inboxed: true });
+          last = await this.attempt(request.target, message, priority, deadline, { inboxed: true });
           attempts++;
-          this.deps.metrics?.attempts.inc({ priority, status: last.status });
         }
       } else {
         // Delivery now, with a few quick retries for what may pass in a moment.
@@ -202,10 +200,8 @@ export class RequestLifecycle {
           // The first round's first attempt is `first`, made by handle().
           if (round > 1 || quick > 1) {
             if (now() >= deadline) return expired();
-            const remaining = Math.max(1, Math.ceil((deadline - now()) / 1000));
-            last = await this.deps.delivery.deliver(request.target, { ...request.message, priority, ttlSeconds: remaining });
+            last = await this.attempt(request.target, { ...request.message, priority }, priority, deadline);
             attempts++;
-            this.deps.metrics?.attempts.inc({ priority, status: last.status });
           }
           if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
           if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
@@ -238,7 +234,7 @@ export class RequestLifecycle {
             // reported (a replay): either way this message's outcomes are someone else's to write.
             return { outcomes: [] };
           case 'overflow':
-            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last?.status}` }));
+            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last.status}` }));
           case 'expired':
             return expired();
           default:
@@ -291,6 +287,20 @@ export class RequestLifecycle {
     }
   }
 
+  /** One delivery attempt of `message` with the TTL left until `deadline` (at least 1 s), counted by status. */
+  private async attempt(
+    target: PushTarget,
+    message: PushMessage,
+    priority: Priority,
+    deadline: number,
+    opts?: { inboxed: true },
+  ): Promise<DeliveryAttempt> {
+    const ttlSeconds = Math.max(1, Math.ceil((deadline - this.deps.now()) / 1000));
+    const result = await this.deps.delivery.deliver(target, { ...message, ttlSeconds }, opts);
+    this.deps.metrics?.attempts.inc({ priority, status: result.status });
+    return result;
+  }
+
   /** Waits before a retry, keeping the group membership alive; stopping leaves the batch to the next member. */
   private async pause(ms: number, ctx?: BatchContext): Promise<void> {
     await ctx?.heartbeat();
@@ -301,8 +311,8 @@ export class RequestLifecycle {
 }
 
 /** An outcome's edge and detail from a delivery attempt (the detail cut to the record's bound). */
-function detailOf(r: DeliveryAttempt | undefined): Partial<PushOutcomeRecord> {
-  if (!r?.edgeId && !r?.detail) return {};
+function detailOf(r: DeliveryAttempt): Partial<PushOutcomeRecord> {
+  if (!r.edgeId && !r.detail) return {};
   return {
     ...(r.edgeId ? { edgeId: r.edgeId } : {}),
     ...(r.detail ? { detail: r.detail.slice(0, 1000) } : {}),
