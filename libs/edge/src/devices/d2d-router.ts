@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { RandomIds } from '../random-ids';
 import {
   deviceRefKey,
   MAX_LINK_BATCH,
@@ -63,7 +63,7 @@ export class D2dRouter {
    */
   route(from: Connection, frame: ClientFrameOf<'d2d.send'>, answer: D2dAnswer): void {
     const sender: D2dParty = from;
-    const message = { id: messageId(), payload: frame.payload, createdAt: this.now() };
+    const message = { id: messageIds.next(), payload: frame.payload, createdAt: this.now() };
     const local = this.deps.localConnection(from.accountId, frame.to);
     if (local && (local.phase === Phase.Open || local.phase === Phase.Closing)) {
       if (!this.deps.policy.allows(sender, local)) return answer.settle('forbidden');
@@ -214,19 +214,8 @@ interface RelayEntry {
 /** Most deliveries in one relayed request: a link request's limit (100 messages of the default largest size, 64 KiB, stay below its 8 MiB frame limit). */
 const MAX_RELAY_BATCH = MAX_LINK_BATCH;
 
-/** Random bytes for message ids, 12 per id: one randomFillSync per 341 ids rather than a randomBytes call (a native job) each. */
-const idBytes = Buffer.alloc(12 * 341);
-let idAt = idBytes.length;
-
-/** A random message id: 16 base64url characters (96 bits). */
-function messageId(): string {
-  if (idAt + 12 > idBytes.length) {
-    randomFillSync(idBytes);
-    idAt = 0;
-  }
-  idAt += 12;
-  return idBytes.toString('base64url', idAt - 12, idAt);
-}
+/** Message ids: 12 random bytes each, 16 base64url characters (96 bits), from a pool (random-ids.ts). */
+const messageIds = new RandomIds(12);
 
 function settleLater(answer: D2dAnswer, status: Promise<DeliveryStatus>): void {
   status.then(
