@@ -55,6 +55,8 @@ export interface BatchContext {
  * promise resolves: only then are its offsets committed (at-least-once). A rejection commits nothing
  * and the same records come again after a backoff, so a handler rejects only for failures worth
  * retrying (its own output could not be written); records it cannot handle it dead-letters itself.
+ * A batch that resolved but whose commit was lost (a broker outage) is not handed to the same
+ * subscription again; another member, or the next process after a crash, may handle it again.
  */
 export type BatchHandler = (records: readonly ConsumedRecord[], ctx: BatchContext) => Promise<void>;
 

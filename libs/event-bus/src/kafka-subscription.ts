@@ -1,11 +1,12 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { ResolvedSubscribeOptions } from './bus-options';
-import type { BatchContext, PartitionLag, Subscription } from './event-bus';
+import type { BatchContext, ConsumedRecord, PartitionLag, Subscription } from './event-bus';
 import { isRebalancing, kafkaError } from './kafka-errors';
 import { FirstFetch } from './kafka-first-fetch';
 import { errorEntry } from './kafka-logging';
 import { toConsumedRecord } from './kafka-records';
 import { partitionKey, RedeliveryBackoff, type HandlerRejectionListener, type RedeliveryBackoffOptions } from './redelivery-backoff';
+import { UncommittedRecords } from './uncommitted-records';
 
 /** What a subscription takes from its bus. */
 export interface KafkaSubscriptionDeps {
@@ -42,6 +43,10 @@ export interface StartOffset {
  * id: a rebalance of the whole group (the integration test "keeps its place in the group" shows it;
  * tulios/kafkajs#945 has older versions re-running other partitions' batches as well). Sleeping in
  * eachBatch would stall the fetch loop for every partition.
+ *
+ * A chunk whose handler resolved but whose commit failed (the broker died, the group rebalanced) is
+ * fetched again from the last committed offset; this member skips it then (UncommittedRecords), so
+ * a handler's effects are not repeated after a broker outage.
  */
 export class KafkaSubscription implements Subscription {
   private running = true;
@@ -50,6 +55,8 @@ export class KafkaSubscription implements Subscription {
   private member = false;
   private stopped?: Promise<void>;
   private readonly backoff: RedeliveryBackoff;
+  /** Chunks handled whose commit failed: skipped when fetched again (UncommittedRecords). */
+  private readonly uncommitted = new UncommittedRecords();
   private readonly consumer: Consumer;
 
   private constructor(
@@ -162,7 +169,14 @@ export class KafkaSubscription implements Subscription {
   }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
-    const records = batch.messages.map((m) => toConsumedRecord(topic, partition, m));
+    const fetched = batch.messages.map((m) => toConsumedRecord(topic, partition, m));
+    const records = this.uncommitted.unhandled(key, fetched);
+    if (records.length < fetched.length) this.skipped(topic, partition, fetched.length - records.length);
+    if (records.length === 0 && fetched.length > 0) {
+      // All handled before their commit was lost: commit past them now.
+      resolveOffset(fetched[fetched.length - 1].offset);
+      return this.commit(key, fetched, commitOffsetsIfNecessary);
+    }
     const ctx: BatchContext = { heartbeat: () => this.heartbeat(heartbeat), isRunning: () => this.running && isRunning() };
     const { maxBatchSize, handler, groupId } = this.opts;
     for (let i = 0; i < records.length; i += maxBatchSize) {
@@ -180,8 +194,31 @@ export class KafkaSubscription implements Subscription {
       }
       this.backoff.succeeded(key);
       resolveOffset(chunk[chunk.length - 1].offset);
-      await commitOffsetsIfNecessary();
+      await this.commit(key, chunk, commitOffsetsIfNecessary);
     }
+  }
+
+  /**
+   * Commits the resolved offsets. A failure is thrown on to kafkajs (it retries, or restarts the
+   * consumer, which then fetches from the last committed offset), and the chunk is remembered so
+   * that fetching it again does not hand it to the handler again.
+   */
+  private async commit(key: string, chunk: readonly ConsumedRecord[], commitOffsetsIfNecessary: () => Promise<void>): Promise<void> {
+    try {
+      await commitOffsetsIfNecessary();
+    } catch (err) {
+      this.uncommitted.remember(key, chunk);
+      throw err;
+    }
+    this.uncommitted.committed(key, chunk[chunk.length - 1].offset);
+  }
+
+  private skipped(topic: string, partition: number, count: number): void {
+    this.deps.kafka
+      .logger()
+      .warn(
+        `event-bus: group ${this.opts.groupId} fetched ${count} record(s) of ${topic}[${partition}] again that it had handled before their commit was lost; skipped, not handled twice`,
+      );
   }
 
   /** A failed pin loses nothing now (kafkajs starts at "latest" anyway); only a restart before the first record could skip some. */
