@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { isOurs, probeBroker, spawnDetached, startInfra, waitUntilReady, writeRunState, type RunningInfra } from '@pushwire/infra';
+import { startInfra, stopKafka, type RunningInfra, type StoppedKafka } from '@pushwire/infra';
 
 /**
  * The soak's own Kafka broker and DynamoDB Local (never the shared ones: it kills them), both on
@@ -18,7 +15,7 @@ export class ChaosInfra {
     private readonly log: (msg: string) => void,
   ) {}
 
-  private kafkaCommand?: string[];
+  private kafkaOutage?: StoppedKafka;
 
   get kafkaBrokers(): string {
     return this.kafka.kafkaBrokers!;
@@ -61,38 +58,17 @@ export class ChaosInfra {
     });
   }
 
-  /** SIGKILLs the broker (by its recorded pid) and waits until it is gone. */
+  /** SIGKILLs the broker (by its recorded pid, never the shared one) and waits until it is gone. */
   async killKafka(): Promise<void> {
-    const proc = this.kafka.state.kafka;
-    if (!proc || !isOurs(proc)) throw new Error('the soak’s Kafka broker is not running');
-    // Its own command line is how it starts again: same ports, same log dirs, same run marker.
-    this.kafkaCommand = readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-    process.kill(proc.pid, 'SIGKILL');
-    while (isOurs(proc)) await delay(50);
+    this.kafkaOutage = await stopKafka(this.kafka, 'SIGKILL');
   }
 
-  /** Starts the killed broker again and resolves once it serves metadata and groups. */
+  /** Starts the killed broker again (same ports, same data) and resolves once it serves metadata and groups. */
   async startKafka(timeoutMs = 90_000): Promise<void> {
-    const command = this.kafkaCommand;
-    const state = this.kafka.state;
-    if (!command || !state.kafka) throw new Error('startKafka: the broker was not killed by killKafka');
-    const [java, ...args] = command;
-    const proc = spawnDetached(java!, args, {
-      cwd: path.join(state.runDir, 'kafka'),
-      logFile: state.kafka.logFile,
-      marker: state.kafka.marker,
-    });
-    // The run's stop() (and a later run's reaper) find the broker by the pid recorded here.
-    state.kafka = { ...state.kafka, pid: proc.pid };
-    writeRunState(state);
-    this.kafkaCommand = undefined;
-    await waitUntilReady({
-      name: 'kafka (restarted)',
-      process: proc,
-      probe: () => probeBroker(this.kafkaBrokers),
-      timeoutMs,
-      detailLog: state.kafka.serverLog,
-    });
+    const outage = this.kafkaOutage;
+    if (!outage) throw new Error('startKafka: the broker was not killed by killKafka');
+    this.kafkaOutage = undefined;
+    await outage.restart({ timeoutMs });
   }
 
   /** Stops whatever of both still runs. */
