@@ -16,6 +16,9 @@ async function main(): Promise<void> {
     brokers: config.kafkaBrokers.split(','),
     clientId: 'pushwire-message-processor',
     ...processorKafkaTuning(config),
+    // The broker lost commits: the skipped records were handled (delivered, reported) already.
+    onRefetchSkipped: (skipped) =>
+      logger.warn(skipped, 'records handled before a lost offset commit came again; skipped, not delivered twice'),
   });
   const service = new ProcessorService({ config, bus, logger });
   onShutdownSignal(logger, async () => {

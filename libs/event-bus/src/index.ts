@@ -6,3 +6,4 @@ export type { HandlerRejection, HandlerRejectionListener, RedeliveryBackoffOptio
 export { deadLetterOf } from './dead-letter';
 export { busReadinessChecks, type BusDependencyCheck } from './bus-readiness';
 export type { TailRejection, TailRejectionListener } from './tail-options';
+export type { SkippedRefetch, SkippedRefetchListener } from './uncommitted-records';

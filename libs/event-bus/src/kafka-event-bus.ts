@@ -30,6 +30,7 @@ import { KafkaSubscription, type KafkaSubscriptionDeps } from './kafka-subscript
 import { KafkaTail } from './kafka-tail';
 import type { HandlerRejectionListener, RedeliveryBackoffOptions } from './redelivery-backoff';
 import { checkTailOptions, type TailRejectionListener } from './tail-options';
+import type { SkippedRefetchListener } from './uncommitted-records';
 
 /** Where the bus connects: brokers and client id (a kafkajs client is made from them), or a ready kafkajs client. */
 export type KafkaConnection =
@@ -73,6 +74,11 @@ export interface KafkaEventBusTuning {
   readonly rebalanceTimeoutMs?: number;
   /** Told of every handler rejection (the batch comes again after a backoff). Default: none. */
   readonly onHandlerRejected?: HandlerRejectionListener;
+  /**
+   * Told when a subscription skips records fetched again that it had handled before their offset
+   * commit was lost (a broker outage). Default: a warning through kafkajs' logger.
+   */
+  readonly onRefetchSkipped?: SkippedRefetchListener;
   /** Delays before a rejected batch comes again. Default 100 ms doubling to 2 s, with jitter. */
   readonly redeliveryBackoff?: RedeliveryBackoffOptions;
   /** Told of every tail handler rejection (those records are skipped). Default: logged through kafkajs' logger at ERROR. */
@@ -256,6 +262,7 @@ export class KafkaEventBus implements EventBus, EventLog {
       lag: (groupId, topics) => this.offsets.lag(groupId, topics),
       unpinned: (groupId, topics) => this.offsets.unpinned(groupId, topics),
       onRejected: this.tuning.onHandlerRejected,
+      onSkipped: this.tuning.onRefetchSkipped,
       redeliveryBackoff: this.tuning.redeliveryBackoff,
       onStopped: (sub) => this.subscriptions.delete(sub),
     };

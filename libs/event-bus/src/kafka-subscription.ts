@@ -6,7 +6,7 @@ import { FirstFetch } from './kafka-first-fetch';
 import { errorEntry } from './kafka-logging';
 import { toConsumedRecord } from './kafka-records';
 import { partitionKey, RedeliveryBackoff, type HandlerRejectionListener, type RedeliveryBackoffOptions } from './redelivery-backoff';
-import { UncommittedRecords } from './uncommitted-records';
+import { UncommittedRecords, type SkippedRefetchListener } from './uncommitted-records';
 
 /** What a subscription takes from its bus. */
 export interface KafkaSubscriptionDeps {
@@ -20,6 +20,8 @@ export interface KafkaSubscriptionDeps {
   /** The end offset of every partition of `topics` on which the group has no committed offset. */
   readonly unpinned: (groupId: string, topics: readonly string[]) => Promise<StartOffset[]>;
   readonly onRejected?: HandlerRejectionListener;
+  /** Default: a warning through kafkajs' logger. */
+  readonly onSkipped?: SkippedRefetchListener;
   readonly redeliveryBackoff?: RedeliveryBackoffOptions;
   readonly onStopped: (sub: KafkaSubscription) => void;
 }
@@ -171,7 +173,7 @@ export class KafkaSubscription implements Subscription {
     const key = partitionKey(topic, partition);
     const fetched = batch.messages.map((m) => toConsumedRecord(topic, partition, m));
     const records = this.uncommitted.unhandled(key, fetched);
-    if (records.length < fetched.length) this.skipped(topic, partition, fetched.length - records.length);
+    if (records.length < fetched.length) this.skipped(topic, partition, fetched, records);
     if (records.length === 0 && fetched.length > 0) {
       // All handled before their commit was lost: commit past them now.
       resolveOffset(fetched[fetched.length - 1].offset);
@@ -213,11 +215,15 @@ export class KafkaSubscription implements Subscription {
     this.uncommitted.committed(key, chunk[chunk.length - 1].offset);
   }
 
-  private skipped(topic: string, partition: number, count: number): void {
+  private skipped(topic: string, partition: number, fetched: readonly ConsumedRecord[], kept: readonly ConsumedRecord[]): void {
+    const keep = new Set(kept);
+    const skipped = fetched.filter((r) => !keep.has(r));
+    const event = { groupId: this.opts.groupId, topic, partition, firstOffset: skipped[0]!.offset, records: skipped.length };
+    if (this.deps.onSkipped) return this.deps.onSkipped(event);
     this.deps.kafka
       .logger()
       .warn(
-        `event-bus: group ${this.opts.groupId} fetched ${count} record(s) of ${topic}[${partition}] again that it had handled before their commit was lost; skipped, not handled twice`,
+        `event-bus: group ${event.groupId} fetched ${event.records} record(s) of ${topic}[${partition}] again that it had handled before their commit was lost; skipped, not handled twice`,
       );
   }
 

@@ -1,5 +1,18 @@
 import type { ConsumedRecord } from './event-bus';
 
+/** What a subscription skipped: records fetched again that it had handled before their commit was lost. */
+export interface SkippedRefetch {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset of the first record skipped. */
+  readonly firstOffset: string;
+  readonly records: number;
+}
+
+/** Told of every skip (an operator wants to know the broker lost commits). Must not throw. */
+export type SkippedRefetchListener = (skipped: SkippedRefetch) => void;
+
 /** Default of `UncommittedRecords`' bound. */
 export const DEFAULT_MAX_UNCOMMITTED_RECORDS = 100_000;
 

@@ -10,15 +10,21 @@ import { randomUUID } from 'node:crypto';
 import { logLevel } from 'kafkajs';
 import { startInfra, stopKafka, type RunningInfra } from '@pushwire/infra';
 import { waitFor } from '@pushwire/test-kit';
-import { KafkaEventBus, type ConsumedRecord, type Subscription } from '../src';
+import { KafkaEventBus, type ConsumedRecord, type SkippedRefetch, type Subscription } from '../src';
 
 let infra: RunningInfra;
 let bus: KafkaEventBus;
 let subscription: Subscription | undefined;
+const skips: SkippedRefetch[] = [];
 
 beforeAll(async () => {
   infra = await startInfra({ kafka: true, dynamodb: false });
-  bus = new KafkaEventBus({ brokers: [infra.kafkaBrokers!], clientId: `commit-lost-${randomUUID()}`, logLevel: logLevel.NOTHING });
+  bus = new KafkaEventBus({
+    brokers: [infra.kafkaBrokers!],
+    clientId: `commit-lost-${randomUUID()}`,
+    logLevel: logLevel.NOTHING,
+    onRefetchSkipped: (s) => skips.push(s),
+  });
 });
 
 afterAll(async () => {
@@ -59,6 +65,8 @@ describe('a batch whose offset commit was lost with the broker', () => {
       timeoutMs: 60_000,
     });
     expect(handled.map((r) => r.value)).toEqual(['first', 'second']);
+    // The operator is told: the broker lost a commit, and what was skipped because of it.
+    expect(skips).toEqual([expect.objectContaining({ topic, partition: 0, firstOffset: '0', records: 1 })]);
     // Its commit went through with the next batch's: the group's lag is 0.
     await waitFor(async () => (await subscription!.lag()).every((p) => p.lag === 0), {
       what: 'both records committed',
