@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const tracing = startTracing('device-list'); // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
   const logger = createLogger('device-list');
   warnIfSharedServiceToken(config.serviceTokens, logger);
-  const bus = new KafkaEventBus({ brokers: config.kafkaBrokers.split(','), clientId: 'pushwire-device-list' });
+  const bus = new KafkaEventBus({
+    brokers: config.kafkaBrokers.split(','),
+    clientId: 'pushwire-device-list',
+    // The broker lost commits: the skipped connection events were applied already.
+    onRefetchSkipped: (skipped) => logger.warn(skipped, 'connection events handled before a lost offset commit came again; skipped'),
+  });
   const opened = await openStore(config, logger);
   const service = new DeviceListService({ config, bus, store: opened.store, logger });
   onShutdownSignal(logger, async () => {
