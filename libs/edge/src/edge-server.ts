@@ -201,6 +201,7 @@ export class EdgeServer {
       topicLog: deps.topicLog,
       policy: deps.topicPolicy,
       app: () => this.deviceUwsApp,
+      forEachConnection: (visit) => this.table.forEach(visit),
       metrics: this.metrics,
       logger: deps.logger,
       now: this.now,

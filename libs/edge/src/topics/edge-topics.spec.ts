@@ -30,6 +30,7 @@ function topics(bus: MemoryEventBus): EdgeTopics {
     },
     topicLog: bus,
     app: () => undefined,
+    forEachConnection: () => undefined,
     metrics: new EdgeMetrics(createMetricsRegistry('edge-topics-spec', false), () => ({ websocket: 0, sse: 0, authenticating: 0 })),
     logger: silentLogger(),
     now: Date.now,

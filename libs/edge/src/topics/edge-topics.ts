@@ -3,6 +3,7 @@ import type { EventBus, EventLog } from '@pushwire/event-bus';
 import { fullJitterDelay } from '@pushwire/backoff';
 import { PushwireError } from '@pushwire/protocol';
 import type { Logger } from '@pushwire/service-kit';
+import type { Connection } from '../connection';
 import type { EdgeConfig } from '../edge-config';
 import type { EdgeMetrics } from '../edge-metrics';
 import { sendFrame, sendServerFrame } from '../transport';
@@ -29,6 +30,8 @@ export interface EdgeTopicsDeps {
   policy?: TopicPolicy;
   /** The device port's uWS app, once built. */
   app: () => TemplatedApp | undefined;
+  /** Visits every connection of the edge (its connection table). */
+  forEachConnection: (visit: (c: Connection) => void) => void;
   metrics: EdgeMetrics;
   logger: Logger;
   now: () => number;
@@ -53,7 +56,7 @@ export class EdgeTopics {
 
   constructor(private readonly deps: EdgeTopicsDeps) {
     const { metrics } = deps;
-    this.subscribers = new LocalSubscribers(deps.app);
+    this.subscribers = new LocalSubscribers(deps.app, deps.forEachConnection);
     const deliveries = { topic: metrics.topicDeliveries.labels('topic'), broadcast: metrics.topicDeliveries.labels('broadcast') };
     const delivered = (kind: 'topic' | 'broadcast', n: number) => {
       if (n > 0) deliveries[kind].inc(n);

@@ -7,9 +7,14 @@ import { LocalSubscribers } from './local-subscribers';
 
 function setup() {
   const app = new FakeUwsApp();
-  const subscribers = new LocalSubscribers(() => app.app);
+  const table: Connection[] = [];
+  const subscribers = new LocalSubscribers(
+    () => app.app,
+    (visit) => table.forEach(visit),
+  );
   const fanout = new LocalTopicFanout(() => app.app, subscribers);
   const open = (c: Connection) => {
+    table.push(c);
     subscribers.opened(c);
     return c;
   };
@@ -62,6 +67,30 @@ describe('LocalTopicFanout', () => {
     expect(phone.socket.sent).toEqual(['all']);
     expect(tvStream.stream.written).toEqual(['data: all\n\n', 'data: tvs\n\n']);
     expect(phoneStream.stream.written).toEqual(['data: all\n\n']);
+  });
+
+  it("subscribes a device type's WebSockets to its broadcast topic only once the type has had a broadcast here", () => {
+    const { app, subscribers, fanout, ws } = setup();
+    const tv = ws('tv1', 'tv');
+    const phone = ws('p1', 'phone');
+    // No broadcast yet: no uWS subscription (about 330 B of native memory per socket) and nothing counted against the limit.
+    expect(tv.socket.getTopics()).toEqual([]);
+    subscribers.add(tv.c, 'live:m1');
+    expect(subscribers.countOf(tv.c)).toBe(1);
+
+    expect(fanout.broadcast('tvs', ['tv'])).toBe(1);
+    expect(tv.socket.sent).toEqual(['tvs']);
+    expect(tv.socket.isSubscribed('$type:tv')).toBe(true);
+    expect(subscribers.countOf(tv.c)).toBe(1); // the broadcast topic is not one of its own
+    expect(phone.socket.getTopics()).toEqual([]); // a type not broadcast to stays unsubscribed
+
+    // A WebSocket of a type broadcast to before joins at open and gets the next broadcast.
+    const late = ws('tv2', 'tv');
+    expect(late.socket.isSubscribed('$type:tv')).toBe(true);
+    expect(fanout.broadcast('all', undefined)).toBe(3);
+    expect(late.socket.sent).toEqual(['all']);
+    expect(phone.socket.sent).toEqual(['all']);
+    expect(app.published.map((p) => p.topic)).toEqual(['$type:tv', '$type:tv', '$type:phone']);
   });
 
   it('forgets a closed SSE stream for broadcasts', () => {

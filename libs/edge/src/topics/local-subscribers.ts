@@ -20,9 +20,14 @@ const live = (c: Connection) => c.socket !== undefined && c.phase !== Phase.Clos
  * (`ws.subscribe`, `isSubscribed`, `getTopics`): a publish reaches them in C++, they end with the
  * socket, and the edge keeps nothing per WebSocket for them — subscriptions must not break the
  * idle-connection budget. SSE streams have no uWS topic: each keeps its list (`subscriptions`) and
- * the topic a set of its streams, written one by one. Topic names are kept once per edge. For
- * broadcasts every WebSocket is subscribed at open to one uWS topic of its device type
- * (`$type:tv`); SSE streams are indexed by device type here.
+ * the topic a set of its streams, written one by one. Topic names are kept once per edge.
+ *
+ * Broadcasts go to one uWS topic per device type (`$type:tv`), which a WebSocket joins only once
+ * its device type has had a broadcast on this edge: a uWS subscription costs about 330 B of native
+ * memory per socket (bench:memory: 1,281 B per idle connection with it, 949 without), a third of an
+ * idle connection, which an edge that never broadcasts should not pay. The first broadcast to a
+ * device type subscribes that type's open WebSockets in one pass over the connection table; those
+ * that open later join at open. SSE streams are indexed by device type here (no uWS topic).
  */
 export class LocalSubscribers {
   private readonly entries = new Map<string, TopicEntry>();
@@ -31,10 +36,14 @@ export class LocalSubscribers {
   /** The broadcast topic of every device type seen on this edge (what a broadcast to all publishes to). */
   private readonly typeTopics = new Map<string, string>();
   private readonly sseByType = new Map<string, Set<Connection>>();
+  /** Device types that have had a broadcast here: their WebSockets are subscribed to their broadcast topic. */
+  private readonly broadcastTypes = new Set<string>();
 
   constructor(
     /** The device port's uWS app, once built: its topic tree counts the WebSocket subscribers. */
     private readonly app: () => TemplatedApp | undefined,
+    /** Visits every connection of the edge (the connection table): the first broadcast to a type subscribes its WebSockets. */
+    private readonly forEachConnection: (visit: (c: Connection) => void) => void,
   ) {}
 
   /**
@@ -53,7 +62,7 @@ export class LocalSubscribers {
     return { subscriptions, topics: this.entries.size };
   }
 
-  /** An open connection joins its device type's broadcasts. */
+  /** An open connection joins its device type's broadcasts (a WebSocket: once the type has had one here). */
   opened(c: Connection): void {
     let topic = this.typeTopics.get(c.deviceType);
     if (topic === undefined) {
@@ -61,7 +70,7 @@ export class LocalSubscribers {
       this.typeTopics.set(c.deviceType, topic);
     }
     if (c.transport === Transport.WebSocket) {
-      if (live(c)) ws(c).subscribe(topic);
+      if (this.broadcastTypes.has(c.deviceType) && live(c)) ws(c).subscribe(topic);
       return;
     }
     let sse = this.sseByType.get(c.deviceType);
@@ -81,8 +90,13 @@ export class LocalSubscribers {
 
   /** How many topics the connection has. */
   countOf(c: Connection): number {
-    // Every open WebSocket has its device type's broadcast topic besides its own.
-    if (c.transport === Transport.WebSocket) return live(c) ? ws(c).getTopics().length - 1 : 0;
+    if (c.transport === Transport.WebSocket) {
+      if (!live(c)) return 0;
+      // Its device type's broadcast topic, once the type has had a broadcast here, is not one of its own.
+      const socket = ws(c);
+      const typeTopic = this.typeTopics.get(c.deviceType);
+      return socket.getTopics().length - (typeTopic !== undefined && socket.isSubscribed(typeTopic) ? 1 : 0);
+    }
     return c.subscriptions?.length ?? 0;
   }
 
@@ -123,15 +137,16 @@ export class LocalSubscribers {
     return this.entries.get(topic)?.sse;
   }
 
-  /** The broadcast topics of the device types seen here: all, or those of `deviceTypes`. */
+  /**
+   * The broadcast topics of the device types seen here: all, or those of `deviceTypes`. Types that
+   * had no broadcast here before have their open WebSockets subscribed first, so a publish to the
+   * topics reaches every WebSocket of the types.
+   */
   broadcastTopics(deviceTypes: readonly string[] | undefined): string[] {
-    if (deviceTypes === undefined) return [...this.typeTopics.values()];
-    const topics: string[] = [];
-    for (const type of new Set(deviceTypes)) {
-      const topic = this.typeTopics.get(type);
-      if (topic !== undefined) topics.push(topic);
-    }
-    return topics;
+    const types = deviceTypes === undefined ? [...this.typeTopics.keys()] : [...new Set(deviceTypes)].filter((t) => this.typeTopics.has(t));
+    const joining = types.filter((t) => !this.broadcastTypes.has(t));
+    if (joining.length > 0) this.joinBroadcasts(joining);
+    return types.map((t) => this.typeTopics.get(t)!);
   }
 
   /** The SSE connections of the device types (all when undefined), type by type. */
@@ -144,6 +159,15 @@ export class LocalSubscribers {
       const set = this.sseByType.get(type);
       if (set) yield* set;
     }
+  }
+
+  /** Marks `types` as broadcast to and subscribes their open WebSockets to their topics, in one pass over the table. */
+  private joinBroadcasts(types: readonly string[]): void {
+    for (const t of types) this.broadcastTypes.add(t);
+    const joining = new Set(types);
+    this.forEachConnection((c) => {
+      if (c.transport === Transport.WebSocket && joining.has(c.deviceType) && live(c)) ws(c).subscribe(this.typeTopics.get(c.deviceType)!);
+    });
   }
 
   private leaveSse(topic: string, c: Connection): void {

@@ -41,7 +41,10 @@ class HandHistory implements TopicHistoryView {
 function setup(opts: { history?: HandHistory | null; max?: number } = {}) {
   const history = opts.history === null ? undefined : (opts.history ?? new HandHistory());
   const app = new FakeUwsApp();
-  const subscribers = new LocalSubscribers(() => app.app);
+  const subscribers = new LocalSubscribers(
+    () => app.app,
+    () => undefined, // no broadcasts in these specs
+  );
   const counted: string[] = [];
   const metrics: SubscriptionMetrics = {
     refused: (status) => counted.push(`refused:${status}`),
