@@ -73,7 +73,7 @@ describe('LocalTopicFanout', () => {
     const { app, subscribers, fanout, ws } = setup();
     const tv = ws('tv1', 'tv');
     const phone = ws('p1', 'phone');
-    // No broadcast yet: no uWS subscription (about 330 B of native memory per socket) and nothing counted against the limit.
+    // No broadcast yet: no uWS subscription (about 220 B of native memory per socket) and nothing counted against the limit.
     expect(tv.socket.getTopics()).toEqual([]);
     subscribers.add(tv.c, 'live:m1');
     expect(subscribers.countOf(tv.c)).toBe(1);

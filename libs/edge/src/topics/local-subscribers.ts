@@ -23,9 +23,9 @@ const live = (c: Connection) => c.socket !== undefined && c.phase !== Phase.Clos
  * the topic a set of its streams, written one by one. Topic names are kept once per edge.
  *
  * Broadcasts go to one uWS topic per device type (`$type:tv`), which a WebSocket joins only once
- * its device type has had a broadcast on this edge: a uWS subscription costs about 330 B of native
- * memory per socket (bench:memory: 1,281 B per idle connection with it, 949 without), a third of an
- * idle connection, which an edge that never broadcasts should not pay. The first broadcast to a
+ * its device type has had a broadcast on this edge: a uWS subscription costs about 220 B of native
+ * memory per socket (bench:memory, medians of 3: 1,171 B per idle connection with it, 948 without),
+ * which an edge that never broadcasts should not pay. The first broadcast to a
  * device type subscribes that type's open WebSockets in one pass over the connection table; those
  * that open later join at open. SSE streams are indexed by device type here (no uWS topic).
  */
