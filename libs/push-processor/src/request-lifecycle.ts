@@ -163,9 +163,6 @@ export class RequestLifecycle {
     const { request, record } = planned;
     const { now, journal } = this.deps;
     const start = request.message.createdAt ?? request.enqueuedAt;
-    const finish = (status: OutcomeStatus, attempts: number, extra: Partial<PushOutcomeRecord> = {}): PushOutcomeRecord =>
-      this.outcome(planned, priority, status, attempts, extra);
-    const done = (outcome: PushOutcomeRecord): Handled => ({ outcomes: [outcome] });
     const message = { ...request.message, priority, createdAt: start, ttlSeconds };
     const { retry } = this.deps;
     let attempts = 1;
@@ -174,11 +171,11 @@ export class RequestLifecycle {
     // store or in a later round's quick retries — it ended while undeliverable AND the inbox was down.
     let storeFailure: string | undefined;
     const expired = (): Handled => {
-      if (storeFailure === undefined) return done(finish('expired', attempts, detailOf(last)));
+      if (storeFailure === undefined) return this.ended(planned, priority, 'expired', attempts, detailOf(last));
       journal.record('dead_lettered', message.id, request.target, { reason: 'expired_while_unavailable' });
       const detail = `TTL ended while undeliverable (last status ${last.status}${last.detail ? `: ${last.detail}` : ''}) and the inbox unavailable (${storeFailure})`;
       return {
-        outcomes: [finish('expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
+        outcomes: [this.outcome(planned, priority, 'expired', attempts, { ...detailOf(last), detail: detail.slice(0, 1000) })],
         deadLetter: deadLetterOf(record, 'expired_while_unavailable', detail, now(), { messageId: message.id, attempts }),
       };
     };
@@ -203,7 +200,7 @@ export class RequestLifecycle {
             last = await this.attempt(request.target, { ...request.message, priority }, priority, deadline);
             attempts++;
           }
-          if (!isInboxable(last.status)) return done(finish(last.status, attempts, detailOf(last)));
+          if (!isInboxable(last.status)) return this.ended(planned, priority, last.status, attempts, detailOf(last));
           if (!isTransient(last.status) || quick >= retry.quickAttempts) break;
           const wait = backoffMs(retry, quick, last.retryAfterMs);
           if (now() + wait >= deadline) return expired();
@@ -234,7 +231,9 @@ export class RequestLifecycle {
             // reported (a replay): either way this message's outcomes are someone else's to write.
             return { outcomes: [] };
           case 'overflow':
-            return done(finish('overflow', attempts, { detail: `the inbox of this device is full; last delivery status ${last.status}` }));
+            return this.ended(planned, priority, 'overflow', attempts, {
+              detail: `the inbox of this device is full; last delivery status ${last.status}`,
+            });
           case 'expired':
             return expired();
           default:

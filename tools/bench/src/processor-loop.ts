@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryEventBus } from '@pushwire/event-bus';
 import { deviceRefKey, Topics, type PushRequestRecord } from '@pushwire/protocol';
-import { ProcessorMetrics, PushProcessor, type DeliveryPort } from '@pushwire/push-processor';
+import { loadProcessorConfig, ProcessorMetrics, processorSettings, PushProcessor, type DeliveryPort } from '@pushwire/push-processor';
 import { TestInboxClient } from '@pushwire/registry/testing';
 import { createMetricsRegistry, MessageJournal, silentLogger } from '@pushwire/service-kit';
 
@@ -23,16 +23,13 @@ async function round(n: number): Promise<{ usPerMsg: number; msgsPerSecond: numb
   const bus = new MemoryEventBus();
   const registry = createMetricsRegistry('message-processor', false);
   const processor = new PushProcessor({
+    // The shipped defaults (the service's configuration with nothing set), not a copy of them.
+    ...processorSettings(loadProcessorConfig({ PUSHWIRE_SENDER_TOKENS: 'bench-sender-token' })),
     bus,
     delivery,
     inbox: new TestInboxClient(),
     groupId: `loop-${n}`,
     replay: true,
-    concurrency: { high: 2000, normal: 1000, low: 250 },
-    retry: { quickAttempts: 3, baseDelayMs: 200, maxDelayMs: 5000 },
-    defaultTtlSeconds: 3600,
-    partitions: { high: 6, normal: 6, low: 6, outcomes: 6, dlq: 1 },
-    partitionsConcurrently: 18,
     logger: silentLogger(),
     journal: new MessageJournal().recorder('message-processor'),
     metrics: (lag) => new ProcessorMetrics(registry, lag),

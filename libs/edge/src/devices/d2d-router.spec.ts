@@ -1,4 +1,4 @@
-import { deviceRefKey, type Delivery } from '@pushwire/protocol';
+import { deviceRefKey, type Delivery, type DeliveryStatus } from '@pushwire/protocol';
 import { EdgeClient } from '@pushwire/edge-client';
 import { FakeEdge } from '@pushwire/edge-client/testing';
 import { RouteCache } from '@pushwire/registry-client';
@@ -57,7 +57,9 @@ describe('D2dRouter', () => {
   /** How many deliveries each request to the remote edge carried, in arrival order. */
   const deliveriesPerRequest = () => remote.requests.map((r) => r.deliveries.length);
   const send = (from: Connection, to: string, payload: unknown = { hello: to }) =>
-    Promise.resolve(router.send(from, { type: 'd2d.send', reqId: `r${++seq}`, to, payload }));
+    new Promise<DeliveryStatus>((settle, fail) =>
+      router.route(from, { type: 'd2d.send', reqId: `r${++seq}`, to, payload }, { settle, fail }),
+    );
   /** The device connects to the remote edge: registered there, held there. Returns its connection id. */
   const connectRemote = async (accountId: string, deviceId: string, edgeUrl = remote.url, edgeId = THERE): Promise<string> => {
     const connectionId = `rc-${deviceId}-${++seq}`;

@@ -75,9 +75,9 @@ export class D2dRouter {
         from: from.deviceId,
       });
       if (result instanceof Promise)
-        result.then(
-          (r) => answer.settle(r.status),
-          (err: unknown) => answer.fail(err),
+        settleLater(
+          answer,
+          result.then((r) => r.status),
         );
       else answer.settle(result.status);
       return;
@@ -91,20 +91,6 @@ export class D2dRouter {
     if (!this.deps.policy.allows(sender, cached)) return answer.settle('forbidden');
     // A stale cached route (`gone`, or `not_connected` from an edge that no longer holds the device) is dropped and looked up once more (settleEntry).
     this.relay(cached.edgeUrl, { delivery: this.deliveryTo(sender, cached, message), answer, sender, stale: cached });
-  }
-
-  /** route() as a status or a promise of one; rejects when routing failed (a policy that threw, say). */
-  send(from: Connection, frame: ClientFrameOf<'d2d.send'>): DeliveryStatus | Promise<DeliveryStatus> {
-    let known: DeliveryStatus | undefined;
-    let promised: Promise<DeliveryStatus> | undefined;
-    let resolve: ((s: DeliveryStatus) => void) | undefined;
-    let reject: ((err: unknown) => void) | undefined;
-    this.route(from, frame, {
-      settle: (status) => (resolve ? resolve(status) : (known = status)),
-      fail: (err) => (reject ? reject(err) : (promised = Promise.reject(err))),
-    });
-    if (known !== undefined) return known;
-    return (promised ??= new Promise((res, rej) => ((resolve = res), (reject = rej))));
   }
 
   private async lookupAndSend(sender: D2dParty, to: DeviceRef, message: Delivery['message'], fresh: boolean): Promise<DeliveryStatus> {

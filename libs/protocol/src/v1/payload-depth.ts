@@ -4,6 +4,9 @@ import type { Refinement } from '../validation-error';
 /** Where a payload sits in a message, as a JSON pointer, and the payload. */
 export type PayloadAt = readonly [path: string, payload: unknown];
 
+/** What a payload nested too deep is told, at its path. */
+const TOO_DEEP = `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+
 /**
  * A refinement for a schema that carries payloads: each payload `payloadsOf` names nests at most
  * MAX_PAYLOAD_DEPTH levels (the schema itself cannot say so: a payload is any JSON value).
@@ -11,8 +14,7 @@ export type PayloadAt = readonly [path: string, payload: unknown];
 export function payloadsWithinDepth<T>(payloadsOf: (value: T) => Iterable<PayloadAt>): Refinement<T> {
   return (value) => {
     for (const [path, payload] of payloadsOf(value)) {
-      if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH))
-        return { path, message: `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+      if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH)) return { path, message: TOO_DEEP };
     }
     return undefined;
   };
@@ -31,8 +33,7 @@ export function itemPayloadsWithinDepth<T, I>(
   return (value) => {
     const items = itemsOf(value);
     for (let i = 0; i < items.length; i++) {
-      if (nestsDeeperThan(payloadOf(items[i]!), MAX_PAYLOAD_DEPTH))
-        return { path: pathOf(i), message: `nests arrays and objects deeper than ${MAX_PAYLOAD_DEPTH} levels` };
+      if (nestsDeeperThan(payloadOf(items[i]!), MAX_PAYLOAD_DEPTH)) return { path: pathOf(i), message: TOO_DEEP };
     }
     return undefined;
   };
